@@ -1,0 +1,52 @@
+"""modelcar-dsl: ModelCar pipelines as typed Python, compiled to Tekton YAML."""
+
+from modelcar_dsl.pipeline import Pipeline, pipeline
+from modelcar_dsl.pipeline_builder import TaskCall, finally_tasks
+from modelcar_dsl.refs import PIPELINE_STATUS, ParamRef, ResultRef
+from modelcar_dsl.run import pipeline_run
+from modelcar_dsl.specs import (
+    ConfigMapEnv,
+    ConfigMapVolume,
+    EmptyDir,
+    ExistingClaim,
+    PipelineWorkspace,
+    Resources,
+    Result,
+    RunSpec,
+    SecretEnv,
+    SecretVolume,
+    Step,
+    VolumeClaim,
+    Workspace,
+)
+from modelcar_dsl.steps import command_step, script_step
+from modelcar_dsl.task import Steps, Task, task
+
+__all__ = [
+    "PIPELINE_STATUS",
+    "ConfigMapEnv",
+    "ConfigMapVolume",
+    "EmptyDir",
+    "ExistingClaim",
+    "ParamRef",
+    "Pipeline",
+    "PipelineWorkspace",
+    "Resources",
+    "Result",
+    "ResultRef",
+    "RunSpec",
+    "SecretEnv",
+    "SecretVolume",
+    "Step",
+    "Steps",
+    "Task",
+    "TaskCall",
+    "VolumeClaim",
+    "Workspace",
+    "command_step",
+    "finally_tasks",
+    "pipeline",
+    "pipeline_run",
+    "script_step",
+    "task",
+]

@@ -1,0 +1,120 @@
+"""The `modelcar` command: exit 0 when all is well, 1 when `--check` finds the tree stale, 2 for
+bad input (with the user's file and line, no traceback unless --debug)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import click
+
+from modelcar_dsl.errors import ModelcarError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+COMPILE_EXAMPLES = """
+\b
+Examples:
+  modelcar compile                      refresh compiled/ (or [tool.modelcar] out)
+  modelcar compile --out ../gitops/serving/pipelines
+  modelcar compile --check              in CI or a pre-commit hook: exit 1 if stale
+  modelcar compile --api v1beta1        for clusters older than OpenShift Pipelines 1.11
+"""
+
+
+def _reports_errors(command: F) -> F:
+    """Turn ModelcarError into a plain message and exit code 2; --debug keeps the traceback."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ModelcarError as error:
+            if kwargs.get("debug"):
+                raise
+            click.echo(f"error: {error}", err=True)
+            sys.exit(2)
+
+    return cast(F, wrapper)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(version("modelcar-dsl"), prog_name="modelcar")
+def main() -> None:
+    """Compile Python-defined ModelCar pipelines to Tekton YAML.
+
+    \b
+    Examples:
+      modelcar compile
+      modelcar compile --check
+    """
+
+
+@main.command(epilog=COMPILE_EXAMPLES)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to write (default: [tool.modelcar] out, else compiled/).",
+)
+@click.option(
+    "--check", is_flag=True, help="Write nothing; exit 1 with a diff if the tree is stale."
+)
+@click.option(
+    "--api",
+    type=click.Choice(["v1", "v1beta1"]),
+    help="Tekton API version to emit (default: [tool.modelcar] api, else v1).",
+)
+@click.option(
+    "--project",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Project directory (default: the nearest with [tool.modelcar] in pyproject.toml).",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@_reports_errors
+def compile(
+    out: Path | None, check: bool, api: str | None, project: Path | None, debug: bool
+) -> None:
+    """Compile the project's tasks, pipelines and runs into a gitops tree.
+
+    Writes 01-tasks/, 02-pipeline/, 03-runs/ and kustomization.yaml (which never lists
+    03-runs/). Only files that modelcar generated are changed or removed.
+    """
+    from modelcar_dsl.output_tree import diff_tree, plan_changes, write_tree
+    from modelcar_dsl.project import find_pyproject, load_project, read_settings
+    from modelcar_dsl.render import render_tree
+
+    settings = read_settings(find_pyproject((project or Path.cwd()).resolve()))
+    out_dir = (out or settings.out).resolve()
+    files = render_tree(load_project(settings), settings.target(api))  # type: ignore[arg-type]
+    if check:
+        changes = plan_changes(out_dir, files)
+        if changes.stale:
+            click.echo(diff_tree(out_dir, files, changes), nl=False)
+            click.echo(
+                f"{_shown(out_dir)} is stale: {len(changes.written)} to write, "
+                f"{len(changes.removed)} to remove; run `modelcar compile`",
+                err=True,
+            )
+            sys.exit(1)
+        click.echo(f"{_shown(out_dir)} is up to date ({len(files)} files)", err=True)
+        return
+    changes = write_tree(out_dir, files)
+    for relative in changes.written:
+        click.echo(f"wrote   {relative}", err=True)
+    for relative in changes.removed:
+        click.echo(f"removed {relative}", err=True)
+    click.echo(
+        f"{_shown(out_dir)}: {len(changes.written)} written, {len(changes.removed)} removed, "
+        f"{len(changes.unchanged)} unchanged",
+        err=True,
+    )
+
+
+def _shown(path: Path) -> str:
+    from modelcar_dsl.source import display_path
+
+    return display_path(str(path))

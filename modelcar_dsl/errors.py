@@ -1,0 +1,61 @@
+"""The one exception hierarchy of modelcar-dsl; the CLI maps every subclass to exit code 2."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+from modelcar_dsl.source import SourceLocation
+
+
+@attrs.frozen
+class Problem:
+    """One thing wrong with the user's input: where (field path, source line) and how to fix it."""
+
+    path: str
+    message: str
+    location: SourceLocation | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        return f"{where}{self.path}: {self.message}"
+
+
+class ModelcarError(Exception):
+    """Base of every error caused by the user's input rather than by a bug in modelcar-dsl."""
+
+
+class DefinitionError(ModelcarError):
+    """A task, pipeline or run is declared in a way the DSL cannot express (raised on import)."""
+
+    def __init__(self, message: str, location: SourceLocation | None = None) -> None:
+        self.location = location
+        super().__init__(f"{location}: {message}" if location else message)
+
+
+class ValidationError(ModelcarError):
+    """Declarations that Tekton would reject; carries every problem found, not only the first."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        lines = [str(problem) for problem in self.problems]
+        lines.append(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.")
+        super().__init__("\n".join(lines))
+
+
+class CycleError(ModelcarError):
+    """The pipeline's task graph has a cycle, so it has no order."""
+
+    def __init__(self, cycle: list[str]) -> None:
+        self.cycle = cycle
+        super().__init__("tasks form a cycle: " + " -> ".join([*cycle, cycle[0]]))
+
+
+class ProjectError(ModelcarError):
+    """The project settings or the modules they name cannot be loaded."""
+
+
+class OutputTreeError(ModelcarError):
+    """The out tree holds something the compiler must not overwrite."""

@@ -1,0 +1,208 @@
+"""The dependency graph of a pipeline: data, explicit and serialization edges, and the order."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+from typing import Any, Literal
+
+import attrs
+
+from modelcar_dsl.errors import CycleError
+from modelcar_dsl.refs import RESULT_REFERENCE, STATUS_REFERENCE
+from modelcar_dsl.specs import PipelineSpec, PipelineTaskSpec
+
+EdgeKind = Literal["data", "explicit", "serialization"]
+
+
+@attrs.frozen
+class Edge:
+    """`target` runs after `source`: it reads a result (data), was told to (explicit), or shares
+    a writable workspace with it (serialization; `detail` names the workspace)."""
+
+    source: str
+    target: str
+    kind: EdgeKind
+    detail: str = ""
+
+
+def references(value: Any) -> Iterator[tuple[str, str]]:
+    """Every `(task, result)` a value refers to; `(task, "")` for `$(tasks.x.status)`."""
+    if isinstance(value, str):
+        yield from RESULT_REFERENCE.findall(value)
+        for task in STATUS_REFERENCE.findall(value):
+            yield task, ""
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from references(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from references(item)
+    elif value is not None and not isinstance(value, int | float | bool):
+        yield from references(str(value))
+
+
+def task_references(task: PipelineTaskSpec) -> Iterator[tuple[str, str]]:
+    """References in a task's arguments and when expressions."""
+    for _, value in task.arguments:
+        yield from references(value)
+    for when in task.when:
+        yield from references(when.input)
+        yield from references(list(when.values))
+
+
+class PipelineGraph:
+    """The graph of a pipeline's (non-finally) tasks, with the serialization the compiler adds.
+
+    Two tasks that mount the same pipeline workspace, at least one of them writable, are ordered
+    in declaration order unless the user already ordered them.
+    """
+
+    def __init__(self, spec: PipelineSpec) -> None:
+        self.spec = spec
+        self.tasks: list[str] = [task.name for task in spec.tasks]
+        self.finally_tasks: list[str] = [task.name for task in spec.finally_tasks]
+        self._index = {name: i for i, name in enumerate(self.tasks)}
+        self.edges: list[Edge] = self._user_edges()
+        self._children: dict[str, list[str]] = {name: [] for name in self.tasks}
+        for edge in self.edges:
+            self._children[edge.source].append(edge.target)
+        self.cycle = self._find_cycle()
+        if self.cycle is None:
+            self.edges.extend(self._serialization_edges())
+        self._incoming: dict[str, list[Edge]] = {name: [] for name in self.tasks}
+        for edge in self.edges:
+            self._incoming[edge.target].append(edge)
+
+    def _user_edges(self) -> list[Edge]:
+        edges: dict[tuple[str, str], Edge] = {}
+        for task in self.spec.tasks:
+            for source, result in task_references(task):
+                if source in self._index and source != task.name and result:
+                    edges.setdefault((source, task.name), Edge(source, task.name, "data", result))
+            for source, _ in task.after:
+                if source in self._index and source != task.name:
+                    edges.setdefault((source, task.name), Edge(source, task.name, "explicit"))
+        return list(edges.values())
+
+    def _find_cycle(self) -> list[str] | None:
+        """A cycle as a list of task names, found by iterative depth-first search."""
+        state: dict[str, int] = {}
+        for root in self.tasks:
+            if root in state:
+                continue
+            path = [root]
+            state[root] = 1
+            stack = [iter(self._children[root])]
+            while stack:
+                child = next(stack[-1], None)
+                if child is None:
+                    state[path.pop()] = 2
+                    stack.pop()
+                elif state.get(child) == 1:
+                    return path[path.index(child) :]
+                elif child not in state:
+                    state[child] = 1
+                    path.append(child)
+                    stack.append(iter(self._children[child]))
+        return None
+
+    def _serialization_edges(self) -> list[Edge]:
+        mounts = self._workspace_mounts()
+        if all(len(users) < 2 for users in mounts.values()):
+            return []
+        ancestors = self._ancestor_masks()
+        added: list[Edge] = []
+        for workspace, users in mounts.items():
+            for position, (name, read_only) in enumerate(users):
+                bit = 1 << self._index[name]
+                for earlier, earlier_read_only in reversed(users[:position]):
+                    earlier_bit = 1 << self._index[earlier]
+                    if read_only and earlier_read_only:
+                        continue
+                    if ancestors[name] & earlier_bit or ancestors[earlier] & bit:
+                        continue
+                    added.append(Edge(earlier, name, "serialization", workspace))
+                    self._children[earlier].append(name)
+                    self._propagate(ancestors, name, ancestors[earlier] | earlier_bit)
+        return added
+
+    def _workspace_mounts(self) -> dict[str, list[tuple[str, bool]]]:
+        """For each pipeline workspace, the tasks that mount it (declaration order), read-only?"""
+        mounts: dict[str, list[tuple[str, bool]]] = {}
+        for task in self.spec.tasks:
+            read_only = {w.name: w.read_only for w in task.task.workspaces}
+            for task_workspace, pipeline_workspace in task.workspaces:
+                mounts.setdefault(pipeline_workspace, []).append(
+                    (task.name, read_only.get(task_workspace, False))
+                )
+        return mounts
+
+    def _ancestor_masks(self) -> dict[str, int]:
+        masks = {name: 0 for name in self.tasks}
+        for name in self.order():
+            for child in self._children[name]:
+                masks[child] |= masks[name] | (1 << self._index[name])
+        return masks
+
+    def _propagate(self, masks: dict[str, int], start: str, bits: int) -> None:
+        """Add `bits` to the ancestors of `start` and of everything below it.
+
+        A task's mask always holds its parents' masks, so a task that has the bits already
+        has them below it too, and the walk stops there.
+        """
+        pending = [start]
+        while pending:
+            name = pending.pop()
+            if masks[name] | bits != masks[name]:
+                masks[name] |= bits
+                pending.extend(self._children[name])
+
+    def order(self) -> list[str]:
+        """A topological order of the tasks; ties go to the task declared first."""
+        if self.cycle is not None:
+            raise CycleError(self.cycle)
+        indegree = {name: 0 for name in self.tasks}
+        for name in self.tasks:
+            for child in self._children[name]:
+                indegree[child] += 1
+        ready = [self._index[name] for name, degree in indegree.items() if degree == 0]
+        heapq.heapify(ready)
+        ordered: list[str] = []
+        while ready:
+            name = self.tasks[heapq.heappop(ready)]
+            ordered.append(name)
+            for child in self._children[name]:
+                indegree[child] -= 1
+                if indegree[child] == 0:
+                    heapq.heappush(ready, self._index[child])
+        return ordered
+
+    def upstream(self, name: str) -> list[str]:
+        """Tasks that `name` waits for directly, in declaration order."""
+        return sorted({edge.source for edge in self._incoming[name]}, key=self._index.__getitem__)
+
+    def downstream(self, name: str) -> list[str]:
+        """Tasks that wait for `name` directly, in declaration order."""
+        return sorted(set(self._children[name]), key=self._index.__getitem__)
+
+    def edges_of(self, kind: EdgeKind) -> list[Edge]:
+        return [edge for edge in self.edges if edge.kind == kind]
+
+    def workspace_users(self, workspace: str) -> list[str]:
+        """Tasks (finally tasks included) that mount a pipeline workspace."""
+        return [
+            task.name
+            for task in self.spec.all_tasks
+            if any(bound == workspace for _, bound in task.workspaces)
+        ]
+
+    def run_after(self, name: str) -> list[str]:
+        """What the compiler writes in `runAfter`: explicit and serialization edges not already
+        implied by a data edge between the same two tasks."""
+        incoming = self._incoming[name]
+        data = {edge.source for edge in incoming if edge.kind == "data"}
+        return sorted(
+            {edge.source for edge in incoming if edge.kind != "data" and edge.source not in data},
+            key=self._index.__getitem__,
+        )

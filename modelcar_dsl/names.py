@@ -1,0 +1,44 @@
+"""Tekton's name rules, one pattern per kind of name, as the admission webhook checks them."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+
+DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+PARAM_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_.-]*")
+RESULT_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
+
+GENERATE_NAME_SUFFIX = 6
+"""Tekton's generateName appends a dash-free 5-character suffix; we also end the prefix in '-'."""
+
+
+def dns_label_problem(name: str, what: str) -> str | None:
+    """Why `name` is not a valid DNS-1123 label, or None."""
+    if len(name) > 63:
+        return f"{what} {name!r} is {len(name)} characters; Tekton allows at most 63"
+    if not DNS_LABEL.fullmatch(name):
+        return (
+            f"{what} {name!r} is not a DNS-1123 label: use lowercase letters, digits and '-', "
+            "starting and ending with a letter or digit"
+        )
+    return None
+
+
+def pattern_problem(name: str, pattern: re.Pattern[str], what: str, rule: str) -> str | None:
+    if pattern.fullmatch(name):
+        return None
+    return f"{what} {name!r} is not valid: {rule}"
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """' (did you mean x?)' when a known name is close, else a list of the known names."""
+    candidates = sorted(known)
+    close = difflib.get_close_matches(name, candidates, n=1)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    if candidates:
+        return f"; known: {', '.join(candidates)}"
+    return ""

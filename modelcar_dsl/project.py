@@ -1,0 +1,209 @@
+"""The user's project: `[tool.modelcar]` settings and the modules that hold pipelines and runs."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+import tomllib
+import traceback
+from pathlib import Path
+from types import ModuleType
+from typing import Any, cast
+
+import attrs
+
+from modelcar_dsl.errors import DefinitionError, ProjectError
+from modelcar_dsl.pipeline import Pipeline
+from modelcar_dsl.source import display_path, is_library_file
+from modelcar_dsl.specs import PipelineSpec, RunSpec, TaskSpec
+from modelcar_dsl.target import API_VERSIONS, ApiVersion, Target
+from modelcar_dsl.task import Task
+
+_KNOWN_SETTINGS = {"modules", "out", "api", "namespace", "fs_group", "service_account"}
+
+
+@attrs.frozen
+class Settings:
+    """`[tool.modelcar]` of one pyproject.toml, with paths made absolute."""
+
+    root: Path
+    modules: tuple[str, ...]
+    out: Path
+    api: ApiVersion = "v1"
+    namespace: str | None = None
+    fs_group: int | None = None
+    service_account: str | None = None
+
+    def target(self, api: ApiVersion | None = None) -> Target:
+        return Target(
+            api=api or self.api,
+            namespace=self.namespace,
+            fs_group=self.fs_group,
+            service_account=self.service_account,
+        )
+
+
+def find_pyproject(start: Path) -> Path:
+    """The nearest pyproject.toml at or above `start` that has a [tool.modelcar] table."""
+    for directory in [start, *start.parents]:
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file() and "[tool.modelcar]" in candidate.read_text(encoding="utf-8"):
+            return candidate
+    raise ProjectError(
+        f"no pyproject.toml with a [tool.modelcar] table at or above {start}; "
+        "run modelcar in your project, or pass --project DIR"
+    )
+
+
+def read_settings(pyproject: Path) -> Settings:
+    where = display_path(str(pyproject))
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ProjectError(f"{where}: {error}") from None
+    table = data.get("tool", {}).get("modelcar")
+    if not isinstance(table, dict):
+        raise ProjectError(f"{where}: add a [tool.modelcar] table (see the README)")
+    unknown = sorted(set(table) - _KNOWN_SETTINGS)
+    if unknown:
+        raise ProjectError(
+            f"{where}: [tool.modelcar] has unknown keys {unknown}; known: {sorted(_KNOWN_SETTINGS)}"
+        )
+    modules = table.get("modules")
+    if not isinstance(modules, list) or not modules or not all(isinstance(m, str) for m in modules):
+        raise ProjectError(
+            f"{where}: [tool.modelcar] modules must list the modules with pipelines and runs, "
+            'e.g. modules = ["pipelines"]'
+        )
+    api = table.get("api", "v1")
+    if api not in API_VERSIONS:
+        raise ProjectError(f"{where}: [tool.modelcar] api must be one of {list(API_VERSIONS)}")
+    fs_group = table.get("fs_group")
+    if fs_group is not None and (not isinstance(fs_group, int) or fs_group < 0):
+        raise ProjectError(
+            f"{where}: [tool.modelcar] fs_group must be a whole number, the first GID of the "
+            "namespace's openshift.io/sa.scc.supplemental-groups annotation"
+        )
+    for key in ("out", "namespace", "service_account"):
+        if key in table and not isinstance(table[key], str):
+            raise ProjectError(f"{where}: [tool.modelcar] {key} must be a string")
+    root = pyproject.parent.resolve()
+    return Settings(
+        root=root,
+        modules=tuple(modules),
+        out=root / table.get("out", "compiled"),
+        api=cast(ApiVersion, api),
+        namespace=table.get("namespace"),
+        fs_group=fs_group,
+        service_account=table.get("service_account"),
+    )
+
+
+@attrs.frozen
+class Project:
+    """Everything the modules declare; `runs` pairs each run with its `module:variable`."""
+
+    settings: Settings
+    tasks: tuple[TaskSpec, ...]
+    pipelines: tuple[PipelineSpec, ...]
+    runs: tuple[tuple[str, RunSpec], ...]
+
+
+def load_project(settings: Settings) -> Project:
+    """Import the configured modules (packages with all their submodules) and collect specs."""
+    modules = _import_all(settings)
+    tasks: dict[int, TaskSpec] = {}
+    pipelines: dict[int, PipelineSpec] = {}
+    runs: dict[int, tuple[str, RunSpec]] = {}
+    for module in modules:
+        for attribute, value in sorted(vars(module).items()):
+            if isinstance(value, Task):
+                tasks[id(value.spec)] = value.spec
+            elif isinstance(value, Pipeline):
+                pipelines[id(value.spec)] = value.spec
+            else:
+                for run in _runs_in(value):
+                    if run.location.module == module.__name__:
+                        runs[id(run)] = (f"{module.__name__}:{attribute}", run)
+    for pipeline in pipelines.values():
+        for call in pipeline.all_tasks:
+            tasks.setdefault(id(call.task), call.task)
+    for _, run in runs.values():
+        pipelines.setdefault(id(run.pipeline), run.pipeline)
+        for call in run.pipeline.all_tasks:
+            tasks.setdefault(id(call.task), call.task)
+    return Project(
+        settings=settings,
+        tasks=tuple(sorted(tasks.values(), key=lambda t: (t.name, t.source))),
+        pipelines=tuple(sorted(pipelines.values(), key=lambda p: (p.name, p.source))),
+        runs=tuple(sorted(runs.values(), key=lambda r: (r[1].name, r[0]))),
+    )
+
+
+def _runs_in(value: Any) -> list[RunSpec]:
+    if isinstance(value, RunSpec):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [item for item in value if isinstance(item, RunSpec)]
+    if isinstance(value, dict):
+        return [item for item in value.values() if isinstance(item, RunSpec)]
+    return []
+
+
+def _import_all(settings: Settings) -> list[ModuleType]:
+    root = str(settings.root)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    _forget_foreign_modules(settings)
+    imported: list[ModuleType] = []
+    for name in settings.modules:
+        module = _import(name, settings)
+        imported.append(module)
+        if hasattr(module, "__path__"):
+            for info in sorted(
+                pkgutil.walk_packages(module.__path__, prefix=f"{name}."), key=lambda i: i.name
+            ):
+                imported.append(_import(info.name, settings))
+    return imported
+
+
+def _forget_foreign_modules(settings: Settings) -> None:
+    """Drop cached modules of the same names from another project (tests compile several)."""
+    for name in list(sys.modules):
+        top = name.split(".", 1)[0]
+        if any(top == configured.split(".", 1)[0] for configured in settings.modules):
+            file = getattr(sys.modules[name], "__file__", None) or ""
+            if not Path(file).resolve().is_relative_to(settings.root):
+                del sys.modules[name]
+
+
+def _import(name: str, settings: Settings) -> ModuleType:
+    try:
+        return importlib.import_module(name)
+    except DefinitionError:
+        raise
+    except ModuleNotFoundError as error:
+        if error.name and name.startswith(error.name):
+            raise ProjectError(
+                f"[tool.modelcar] modules names {name!r}, which cannot be imported from "
+                f"{settings.root}; check the name and that the folder has an __init__.py"
+            ) from None
+        raise ProjectError(_user_frame(error, settings) + f"{error}") from None
+    except SyntaxError as error:
+        where = f"{display_path(error.filename or '?')}:{error.lineno}: "
+        raise ProjectError(f"{where}syntax error: {error.msg}") from None
+    except Exception as error:
+        raise ProjectError(
+            _user_frame(error, settings) + f"{type(error).__name__}: {error} (while importing "
+            f"{name}; run with --debug for the traceback)"
+        ) from error
+
+
+def _user_frame(error: BaseException, settings: Settings) -> str:
+    """`file:line: ` of the innermost traceback frame in the user's project."""
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        path = Path(frame.filename).resolve()
+        if path.is_relative_to(settings.root) and not is_library_file(frame.filename):
+            return f"{display_path(frame.filename)}:{frame.lineno}: "
+    return ""

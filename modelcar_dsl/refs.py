@@ -1,0 +1,76 @@
+"""Placeholders for values known only when Tekton runs: pipeline params, task results, task status.
+
+They render as Tekton variable expressions, so they can be passed as arguments or interpolated
+into strings (f-strings, `+`) and the compiler finds them again in the rendered text.
+"""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+
+RESULT_REFERENCE = re.compile(r"\$\(tasks\.([^.)\s]+)\.results\.([^.)\[\s]+)")
+STATUS_REFERENCE = re.compile(r"\$\(tasks\.([^.)\s]+)\.status\)")
+
+
+class Ref:
+    """A Tekton variable; `str()` gives its `$(...)` expression."""
+
+    expression: str
+
+    def __str__(self) -> str:
+        return self.expression
+
+    def __format__(self, spec: str) -> str:
+        return format(self.expression, spec)
+
+    def __add__(self, other: object) -> str:
+        return self.expression + str(other)
+
+    def __radd__(self, other: object) -> str:
+        return str(other) + self.expression
+
+
+@attrs.frozen
+class ParamRef(Ref):
+    """A pipeline or task param, seen from inside the function that declares it."""
+
+    name: str
+    type: str = "string"
+
+    @property
+    def expression(self) -> str:  # type: ignore[override]
+        if self.type == "array":
+            return f"$(params.{self.name}[*])"
+        return f"$(params.{self.name})"
+
+    def __getitem__(self, key: str) -> ParamRef:
+        """One property of an object param, `$(params.obj.key)`."""
+        return ParamRef(name=f"{self.name}.{key}")
+
+
+@attrs.frozen
+class ResultRef(Ref):
+    """A result of a task in the same pipeline; using it makes a data dependency."""
+
+    task: str
+    result: str
+
+    @property
+    def expression(self) -> str:  # type: ignore[override]
+        return f"$(tasks.{self.task}.results.{self.result})"
+
+
+@attrs.frozen
+class StatusRef(Ref):
+    """`$(tasks.<name>.status)`, readable only from finally tasks."""
+
+    task: str
+
+    @property
+    def expression(self) -> str:  # type: ignore[override]
+        return f"$(tasks.{self.task}.status)"
+
+
+PIPELINE_STATUS = "$(tasks.status)"

@@ -1,0 +1,56 @@
+"""`pipeline_run`: a PipelineRun declaration, compiled to `03-runs/` with `generateName`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from modelcar_dsl.durations import Duration, checked_duration
+from modelcar_dsl.errors import DefinitionError
+from modelcar_dsl.pipeline import Pipeline, record_arguments
+from modelcar_dsl.source import caller_location
+from modelcar_dsl.specs import RunSpec, VolumeClaim, VolumeSource
+
+
+def pipeline_run(
+    name: str,
+    pipeline: Pipeline,
+    *,
+    params: Mapping[str, Any] | None = None,
+    workspaces: Mapping[str, VolumeSource] | None = None,
+    timeout: Duration = "6h",
+    tasks_timeout: Duration | None = None,
+    finally_timeout: Duration | None = None,
+    fs_group: int | None = None,
+    service_account: str | None = None,
+) -> RunSpec:
+    """Declare a run of `pipeline`; `name` is the prefix Tekton completes (`generateName`).
+
+    Workspaces not given here get a fresh PVC (`VolumeClaim()`), never a shared one. `fs_group`
+    defaults to the project's `fs_group` setting; a run with neither does not compile.
+    `timeout` is always written: Tekton's 60-minute default kills model downloads.
+    """
+    location = caller_location()
+    if not isinstance(pipeline, Pipeline):
+        raise DefinitionError(
+            f"pipeline_run({name!r}) takes a @pipeline function, got {pipeline!r}", location
+        )
+    arguments: list[tuple[str, Any]] = []
+    for py_name, value in (params or {}).items():
+        arguments.extend(record_arguments(py_name, value))
+    bindings = dict(workspaces or {})
+    for declared in pipeline.spec.workspaces:
+        if declared.name not in bindings and not declared.optional:
+            bindings[declared.name] = VolumeClaim()
+    return RunSpec(
+        name=name,
+        pipeline=pipeline.spec,
+        location=location,
+        params=tuple(arguments),
+        workspaces=tuple(sorted(bindings.items())),
+        timeout=checked_duration(timeout, location) or "",
+        tasks_timeout=checked_duration(tasks_timeout, location),
+        finally_timeout=checked_duration(finally_timeout, location),
+        fs_group=fs_group,
+        service_account=service_account,
+    )

@@ -1,0 +1,51 @@
+"""Where in the user's code a definition was written, so every error can point there."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import attrs
+
+_PACKAGE_DIR = str(Path(__file__).resolve().parent) + os.sep
+
+
+@attrs.frozen
+class SourceLocation:
+    """A file and line in user code, plus the module it belongs to."""
+
+    file: str
+    line: int
+    module: str = ""
+
+    def __str__(self) -> str:
+        return f"{display_path(self.file)}:{self.line}"
+
+
+def display_path(file: str) -> str:
+    """Show paths relative to the working directory when they are below it, as editors expect."""
+    try:
+        return os.path.relpath(file) if not os.path.relpath(file).startswith("..") else file
+    except ValueError:
+        return file
+
+
+def is_library_file(filename: str) -> bool:
+    """True for modelcar-dsl's own files, which are never the place a user error points to."""
+    return os.path.abspath(filename).startswith(_PACKAGE_DIR)
+
+
+def caller_location() -> SourceLocation:
+    """The innermost stack frame outside this package: the user's line that called into the DSL."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not is_library_file(filename):
+            return SourceLocation(
+                file=os.path.abspath(filename),
+                line=frame.f_lineno,
+                module=str(frame.f_globals.get("__name__", "")),
+            )
+        frame = frame.f_back  # type: ignore[assignment]
+    return SourceLocation(file="<unknown>", line=0)

@@ -1,0 +1,24 @@
+"""What the compiled YAML is for: API version, namespace and the run defaults of one cluster."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import attrs
+
+ApiVersion = Literal["v1", "v1beta1"]
+API_VERSIONS: tuple[ApiVersion, ...] = ("v1", "v1beta1")
+
+
+@attrs.frozen
+class Target:
+    """`api` picks the document shape; `fs_group` and `service_account` are run defaults."""
+
+    api: ApiVersion = "v1"
+    namespace: str | None = None
+    fs_group: int | None = None
+    service_account: str | None = None
+
+    @property
+    def api_version(self) -> str:
+        return f"tekton.dev/{self.api}"

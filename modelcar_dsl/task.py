@@ -1,0 +1,148 @@
+"""`@task`: a Python function whose typed parameters are the params of a Tekton Task."""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from modelcar_dsl.durations import Duration, checked_duration
+from modelcar_dsl.errors import DefinitionError
+from modelcar_dsl.params import ParamSpec, param_from_annotation, tekton_name
+from modelcar_dsl.pipeline_builder import TaskCall, active_builder
+from modelcar_dsl.refs import ParamRef
+from modelcar_dsl.source import SourceLocation, caller_location
+from modelcar_dsl.specs import EnvSource, Resources, Result, Step, TaskSpec, Workspace
+
+Steps = Sequence[Step]
+
+
+class Task:
+    """A compiled-once Task; calling it inside a `@pipeline` function adds it to that pipeline."""
+
+    def __init__(self, spec: TaskSpec, function: Callable[..., Steps]) -> None:
+        self.spec = spec
+        self.function = function
+        self.__doc__ = function.__doc__
+        self.__name__ = function.__name__
+        self.__module__ = function.__module__
+
+    def __repr__(self) -> str:
+        return f"<Task {self.spec.name} from {self.spec.source}>"
+
+    def __call__(self, *args: Any, **arguments: Any) -> TaskCall:
+        return self.options()(*args, **arguments)
+
+    def options(
+        self,
+        *,
+        name: str | None = None,
+        workspaces: Mapping[str, str] | None = None,
+        timeout: Duration | None = None,
+        retries: int | None = None,
+    ) -> Callable[..., TaskCall]:
+        """Call this task under another name, with other workspace bindings, timeout or retries.
+
+        `workspaces` maps the task's workspace names to the pipeline's; by default a task
+        workspace binds to the pipeline workspace of the same name.
+        """
+        options_location = caller_location()
+        checked_timeout = checked_duration(timeout, options_location)
+
+        def call(*args: Any, **arguments: Any) -> TaskCall:
+            location = caller_location()
+            if args:
+                raise DefinitionError(
+                    f"pass the params of task '{self.spec.name}' by name "
+                    f"({', '.join(p.py_name + '=...' for p in self.spec.params)})",
+                    location,
+                )
+            return active_builder(location).add(
+                task=self.spec,
+                name=name,
+                arguments=arguments,
+                workspaces=workspaces or {},
+                timeout=checked_timeout,
+                retries=retries,
+                location=location,
+            )
+
+        return call
+
+
+def task(
+    *,
+    name: str | None = None,
+    image: str | None = None,
+    workspaces: Iterable[Workspace] = (),
+    results: Iterable[Result | str] = (),
+    env: Iterable[EnvSource] = (),
+    resources: Resources | None = None,
+    timeout: Duration | None = None,
+    retries: int | None = None,
+) -> Callable[[Callable[..., Steps]], Task]:
+    """Declare a Tekton Task; the function returns its steps and its docstring describes it.
+
+    `image` is the default for steps that name none; `env` adds Secret and ConfigMap keys to every
+    step's environment; `resources` applies to every step that sets none; `timeout` and `retries`
+    are the defaults for each use of the task in a pipeline.
+    """
+    location = caller_location()
+    checked_timeout = checked_duration(timeout, location)
+
+    def decorate(function: Callable[..., Steps]) -> Task:
+        params = _params_of(function, location)
+        placeholders = {p.py_name: ParamRef(p.name, p.type) for p in params}
+        steps = tuple(function(**placeholders))
+        if not all(isinstance(step, Step) for step in steps):
+            raise DefinitionError(
+                f"task function {function.__name__} must return a list of steps "
+                "(script_step(...), command_step(...))",
+                location,
+            )
+        steps = tuple(_with_defaults(step, image=image, resources=resources) for step in steps)
+        spec = TaskSpec(
+            name=name or tekton_name(function.__name__),
+            source=f"{function.__module__}:{function.__qualname__}",
+            location=location,
+            description=inspect.cleandoc(function.__doc__ or ""),
+            params=params,
+            steps=steps,
+            workspaces=tuple(workspaces),
+            results=tuple(r if isinstance(r, Result) else Result(r) for r in results),
+            env_from=tuple(env),
+            timeout=checked_timeout,
+            retries=retries,
+        )
+        return Task(spec, function)
+
+    return decorate
+
+
+def _params_of(function: Callable[..., Any], location: SourceLocation) -> tuple[ParamSpec, ...]:
+    hints = typing.get_type_hints(function, include_extras=True)
+    params = []
+    for parameter in inspect.signature(function).parameters.values():
+        if parameter.kind not in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY):
+            raise DefinitionError(
+                f"{function.__name__}: *args and **kwargs cannot become Tekton params", location
+            )
+        if parameter.name not in hints:
+            raise DefinitionError(
+                f"{function.__name__}: param '{parameter.name}' needs a type annotation "
+                "(str, int, float, bool, Literal[...], list[str], dict[str, str])",
+                location,
+            )
+        params.append(
+            param_from_annotation(
+                parameter.name, hints[parameter.name], parameter.default, location
+            )
+        )
+    return tuple(params)
+
+
+def _with_defaults(step: Step, image: str | None, resources: Resources | None) -> Step:
+    return attrs.evolve(step, image=step.image or image, resources=step.resources or resources)

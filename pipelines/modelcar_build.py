@@ -1,0 +1,47 @@
+"""modelcar-build-deploy (pipeline A): weights -> validated ModelCar image -> registries.
+
+All five tasks share the `source` workspace, so the compiler chains them in this order; no
+`.after()` is written here.
+"""
+
+from typing import Annotated
+
+from modelcar_dsl import PipelineWorkspace, pipeline
+from pipelines.catalogue import ModelVersion
+from tasks.build_modelcar_image import build_modelcar_image
+from tasks.download_model import download_model
+from tasks.push_to_internal_registry import push_to_internal_registry
+from tasks.push_to_quay import push_to_quay
+from tasks.register_model import register_model
+
+
+@pipeline(
+    workspaces=[
+        PipelineWorkspace("source", "Fresh PVC for the weights and the image."),
+        PipelineWorkspace("registry-auth", "dockerconfigjson Secret for both registries.", True),
+        PipelineWorkspace("ca-bundle", "ConfigMap with the CAs to trust.", True),
+    ]
+)
+def modelcar_build_deploy(
+    model: ModelVersion,
+    internal_repository: Annotated[str, "Internal registry repository, without tag."],
+    quay_repository: Annotated[str, "Quay repository, without tag."],
+    registry_url: Annotated[str, "Model Registry REST base URL."],
+) -> None:
+    """Package a catalogue model version as a ModelCar image, push it and register it."""
+    download_model(source=model.source)
+    build = build_modelcar_image()
+    push_to_internal_registry(
+        image_ref=f"{internal_repository}:{model.version}",
+        expected_digest=build.results.image_digest,
+    )
+    quay = push_to_quay(
+        image_ref=f"{quay_repository}:{model.version}",
+        expected_digest=build.results.image_digest,
+    )
+    register_model(
+        registry_url=registry_url,
+        model_name=model.registry_name,
+        version_name=model.version,
+        image_ref=quay.results.image_ref,
+    )

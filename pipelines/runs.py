@@ -1,0 +1,34 @@
+"""Runs of the build pipeline for the two Mistral 24B versions of the catalogue."""
+
+from modelcar_dsl import ConfigMapVolume, RunSpec, SecretVolume, VolumeClaim, pipeline_run
+from pipelines.catalogue import MISTRAL_24B_FULL, MISTRAL_24B_QUANTIZED, ModelVersion
+from pipelines.modelcar_build import modelcar_build_deploy
+
+INTERNAL_REGISTRY = "image-registry.openshift-image-registry.svc:5000/private-ai-demo"
+QUAY_ORGANIZATION = "quay.io/private-ai-demo"
+MODEL_REGISTRY_URL = "https://private-ai-model-registry-rest.rhoai-model-registries.svc:8443"
+
+
+def build_run(model: ModelVersion, disk: str, timeout: str) -> RunSpec:
+    """A build run of `model` on a fresh PVC of `disk`, trusting the cluster's CA bundle."""
+    return pipeline_run(
+        f"{model.inference_service}-build",
+        modelcar_build_deploy,
+        params={
+            "model": model,
+            "internal_repository": f"{INTERNAL_REGISTRY}/{model.inference_service}",
+            "quay_repository": f"{QUAY_ORGANIZATION}/{model.inference_service}",
+            "registry_url": MODEL_REGISTRY_URL,
+        },
+        workspaces={
+            "source": VolumeClaim(size=disk),
+            "registry-auth": SecretVolume("modelcar-registry-auth"),
+            "ca-bundle": ConfigMapVolume("trusted-ca-bundle"),
+        },
+        service_account="pipeline",
+        timeout=timeout,
+    )
+
+
+mistral_24b_quantized_build = build_run(MISTRAL_24B_QUANTIZED, disk="60Gi", timeout="4h")
+mistral_24b_full_build = build_run(MISTRAL_24B_FULL, disk="150Gi", timeout="12h")

@@ -1,0 +1,1 @@
+"""The ModelCar task library: one module a task, its scripts beside it."""
