@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import types
 import typing
 from collections.abc import Callable, Iterable
 from functools import cached_property
@@ -55,10 +54,15 @@ def pipeline(
     )
 
     def decorate(function: Callable[..., Any]) -> Pipeline:
-        params, placeholders = _params_of(function, location)
+        declared_params, placeholders = _params_of(function, location)
         builder = PipelineBuilder(declared)
         with tracing(builder):
             function(**placeholders)
+        params = tuple(
+            spec
+            for param in declared_params
+            for spec in (param.specs() if isinstance(param, _RecordParams) else [param])
+        )
         calls = [call.freeze() for call in builder.calls]
         spec = PipelineSpec(
             name=name or tekton_name(function.__name__),
@@ -77,9 +81,9 @@ def pipeline(
 
 def _params_of(
     function: Callable[..., Any], location: SourceLocation
-) -> tuple[tuple[ParamSpec, ...], dict[str, Any]]:
+) -> tuple[list[ParamSpec | _RecordParams], dict[str, Any]]:
     hints = typing.get_type_hints(function, include_extras=True)
-    params: list[ParamSpec] = []
+    params: list[ParamSpec | _RecordParams] = []
     placeholders: dict[str, Any] = {}
     for parameter in inspect.signature(function).parameters.values():
         annotation = hints.get(parameter.name)
@@ -88,33 +92,60 @@ def _params_of(
                 f"{function.__name__}: param '{parameter.name}' needs a type annotation", location
             )
         if attrs.has(annotation):
-            fields = _record_params(parameter.name, annotation, location)
-            params.extend(fields)
-            placeholders[parameter.name] = types.SimpleNamespace(
-                **{p.py_name.split(".", 1)[1]: ParamRef(p.name, p.type) for p in fields}
-            )
+            record = _RecordParams(parameter.name, annotation, location)
+            placeholders[parameter.name] = record
+            params.append(record)
             continue
         spec = param_from_annotation(parameter.name, annotation, parameter.default, location)
         params.append(spec)
         placeholders[parameter.name] = ParamRef(spec.name, spec.type)
-    return tuple(params), placeholders
+    return params, placeholders
 
 
-def _record_params(prefix: str, record: type, location: SourceLocation) -> list[ParamSpec]:
-    hints = typing.get_type_hints(record, include_extras=True)
-    specs = []
-    for field in attrs.fields(record):
-        default = inspect.Parameter.empty if field.default is attrs.NOTHING else field.default
-        spec = param_from_annotation(f"{prefix}_{field.name}", hints[field.name], default, location)
-        specs.append(attrs.evolve(spec, py_name=f"{prefix}.{field.name}"))
-    return specs
+class _RecordParams:
+    """A catalogue-record param inside the pipeline function; each field read becomes a param.
+
+    Only the fields the pipeline reads are declared, so no param goes unused.
+    """
+
+    def __init__(self, prefix: str, record: type, location: SourceLocation) -> None:
+        self._prefix = prefix
+        self._record = record
+        self._location = location
+        self._hints = typing.get_type_hints(record, include_extras=True)
+        self._fields = {field.name: field for field in attrs.fields(record)}
+        self._used: dict[str, ParamSpec] = {}
+
+    def __getattr__(self, name: str) -> ParamRef:
+        if name.startswith("_") or name not in self._fields:
+            raise DefinitionError(
+                f"{self._record.__name__} has no field {name!r}; fields: {', '.join(self._fields)}",
+                caller_location(),
+            )
+        if name not in self._used:
+            field = self._fields[name]
+            default = inspect.Parameter.empty if field.default is attrs.NOTHING else field.default
+            spec = param_from_annotation(
+                f"{self._prefix}_{name}", self._hints[name], default, self._location
+            )
+            self._used[name] = attrs.evolve(spec, py_name=f"{self._prefix}.{name}")
+        return ParamRef(self._used[name].name, self._used[name].type)
+
+    def specs(self) -> list[ParamSpec]:
+        """The fields read, in the record's field order."""
+        return [self._used[name] for name in self._fields if name in self._used]
 
 
-def record_arguments(py_name: str, value: Any) -> list[tuple[str, Any]]:
-    """A catalogue record passed for a record param, as one argument per field."""
-    if attrs.has(type(value)):
-        return [
-            (f"{py_name}.{field.name}", getattr(value, field.name))
-            for field in attrs.fields(type(value))
-        ]
-    return [(py_name, value)]
+def record_arguments(
+    params: tuple[ParamSpec, ...], py_name: str, value: Any
+) -> list[tuple[str, Any]]:
+    """A catalogue record passed for a record param, as one argument per field the pipeline
+    reads; any other value, as itself."""
+    if not attrs.has(type(value)):
+        return [(py_name, value)]
+    declared = {param.py_name for param in params}
+    return [
+        (f"{py_name}.{field.name}", getattr(value, field.name))
+        for field in attrs.fields(type(value))
+        if f"{py_name}.{field.name}" in declared
+    ]

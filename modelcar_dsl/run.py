@@ -37,7 +37,7 @@ def pipeline_run(
         )
     arguments: list[tuple[str, Any]] = []
     for py_name, value in (params or {}).items():
-        arguments.extend(record_arguments(py_name, value))
+        arguments.extend(record_arguments(pipeline.spec.params, py_name, value))
     bindings = dict(workspaces or {})
     for declared in pipeline.spec.workspaces:
         if declared.name not in bindings and not declared.optional:
