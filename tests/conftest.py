@@ -1,0 +1,100 @@
+"""Shared test helpers: throwaway projects on disk and the real `modelcar` CLI in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import attrs
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+PROJECT_SETTINGS = """\
+[tool.modelcar]
+modules = ["flows"]
+namespace = "demo"
+{fs_group}
+"""
+
+HELLO_SCRIPT = """\
+#!/usr/bin/env bash
+set -euo pipefail
+echo "hello ${WHO:-world}"
+"""
+
+
+@attrs.frozen
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@attrs.frozen
+class MiniProject:
+    """A project in a temporary directory: `flows/main.py` holds the user's code."""
+
+    root: Path
+
+    @property
+    def main(self) -> Path:
+        return self.root / "flows" / "main.py"
+
+    @property
+    def out(self) -> Path:
+        return self.root / "compiled"
+
+    def line_of(self, marker: str) -> int:
+        """The 1-based line of main.py that contains `marker`."""
+        for number, line in enumerate(self.main.read_text().splitlines(), start=1):
+            if marker in line:
+                return number
+        raise AssertionError(f"{marker!r} not in {self.main}")
+
+    def compile(self, *args: str, env: dict[str, str] | None = None) -> CliResult:
+        return run_modelcar("compile", *args, cwd=self.root, env=env)
+
+    def snapshot(self) -> dict[str, bytes]:
+        """Every file of the out tree and its bytes."""
+        if not self.out.exists():
+            return {}
+        return {
+            path.relative_to(self.out).as_posix(): path.read_bytes()
+            for path in sorted(self.out.rglob("*"))
+            if path.is_file()
+        }
+
+
+def run_modelcar(*args: str, cwd: Path, env: dict[str, str] | None = None) -> CliResult:
+    """Run the CLI as users do, in a fresh interpreter, so no import state leaks between tests."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "modelcar_dsl", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    return CliResult(completed.returncode, completed.stdout, completed.stderr)
+
+
+@pytest.fixture
+def mini_project(tmp_path: Path) -> Callable[..., MiniProject]:
+    """Write a project whose `flows/main.py` is `code` (dedented) and return it."""
+
+    def make(code: str, fs_group: int | None = 1000970000, script: str = HELLO_SCRIPT) -> MiniProject:
+        root = tmp_path / "project"
+        (root / "flows").mkdir(parents=True)
+        setting = f"fs_group = {fs_group}" if fs_group is not None else ""
+        (root / "pyproject.toml").write_text(PROJECT_SETTINGS.format(fs_group=setting))
+        (root / "flows" / "__init__.py").write_text("")
+        (root / "flows" / "hello.sh").write_text(script)
+        (root / "flows" / "main.py").write_text(textwrap.dedent(code))
+        return MiniProject(root)
+
+    return make

@@ -1,0 +1,179 @@
+"""Bad input through the real CLI: exit 2, the offending call's file:line, the out tree untouched."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.conftest import MiniProject
+
+HEADER = """\
+from modelcar_dsl import Result, Workspace, pipeline, pipeline_run, script_step, task
+
+
+@task(image="registry.example/tools:1", workspaces=[Workspace("source")], results=["digest"])
+def build(model_dir: str, retries: int = 3) -> list:
+    \"\"\"Build something.\"\"\"
+    return [script_step("hello.sh")]
+
+
+@task(image="registry.example/tools:1", workspaces=[Workspace("source")])
+def push(image: str, digest: str) -> list:
+    \"\"\"Push something.\"\"\"
+    return [script_step("hello.sh")]
+
+"""
+
+VALID_PIPELINE = """\
+@pipeline(workspaces=["source"])
+def flow(repo: str) -> None:
+    built = build(model_dir="model")
+    push(image=repo, digest=built.results.digest)
+
+
+run = pipeline_run("flow-run", flow, params={"repo": "quay.io/x/y"})
+"""
+
+CASES = {
+    "missing required param": (
+        """\
+@pipeline(workspaces=["source"])
+def flow(repo: str) -> None:
+    built = build()  # <- here
+    push(image=repo, digest=built.results.digest)
+""",
+        "needs param 'model_dir'",
+    ),
+    "unknown param": (
+        """\
+@pipeline(workspaces=["source"])
+def flow(repo: str) -> None:
+    built = build(model_dir="model", model_dri="x")  # <- here
+    push(image=repo, digest=built.results.digest)
+""",
+        "has no param 'model_dri'; did you mean 'model_dir'?",
+    ),
+    "wrong type": (
+        """\
+@pipeline(workspaces=["source"])
+def flow(repo: str) -> None:
+    built = build(model_dir="model", retries="three")  # <- here
+    push(image=repo, digest=built.results.digest)
+""",
+        "param 'retries' expects int, got str 'three'",
+    ),
+    "duplicate task name": (
+        """\
+@pipeline(workspaces=["source"])
+def flow(repo: str) -> None:
+    built = build(model_dir="model")
+    build(model_dir="again")  # <- here
+    push(image=repo, digest=built.results.digest)
+""",
+        "task name 'build' is used 2 times",
+    ),
+    "cycle through after": (
+        """\
+@pipeline(workspaces=["source"])
+def flow(repo: str) -> None:
+    built = build(model_dir="model")
+    pushed = push(image=repo, digest=built.results.digest)
+    built.after(pushed)  # <- here
+""",
+        "tasks form a cycle: build -> push -> build",
+    ),
+    "unknown result": (
+        """\
+@pipeline(workspaces=["source"])
+def flow(repo: str) -> None:
+    built = build(model_dir="model")
+    push(image=repo, digest=built.results.digset)  # <- here
+""",
+        "task 'build' has no result 'digset'; did you mean 'digest'?",
+    ),
+}
+
+RUN_LINE = '\n\nrun = pipeline_run("flow-run", flow, params={"repo": "quay.io/x/y"})\n'
+
+
+def _assert_rejected(project: MiniProject, expected: str) -> None:
+    (project.out / "keep.txt").parent.mkdir(parents=True, exist_ok=True)
+    (project.out / "keep.txt").write_text("hand-written\n")
+    before = project.snapshot()
+    result = project.compile()
+    assert result.exit_code == 2, result.stderr
+    assert f"flows/main.py:{project.line_of('# <- here')}" in result.stderr
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert project.snapshot() == before
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_pipeline_is_rejected_at_the_call(
+    case: str, mini_project: Callable[..., MiniProject]
+) -> None:
+    code, expected = CASES[case]
+    _assert_rejected(mini_project(HEADER + code + RUN_LINE), expected)
+
+
+def test_run_without_fs_group_is_rejected(mini_project: Callable[..., MiniProject]) -> None:
+    code = VALID_PIPELINE.replace(
+        'run = pipeline_run("flow-run"', 'run = pipeline_run("flow-run"  # <- here\n   '
+    )
+    project = mini_project(HEADER + code, fs_group=None)
+    _assert_rejected(project, "run has no fsGroup")
+
+
+def test_script_with_param_variable_is_rejected(mini_project: Callable[..., MiniProject]) -> None:
+    code = HEADER.replace(
+        'return [script_step("hello.sh")]\n\n\n@task',
+        'return [script_step("bad.sh")]  # <- here\n\n\n@task',
+        1,
+    )
+    project = mini_project(code + VALID_PIPELINE)
+    (project.root / "flows" / "bad.sh").write_text(
+        '#!/usr/bin/env bash\necho "building $(params.model-dir)"\n'
+    )
+    _assert_rejected(project, "bad.sh:2 contains $(params.model-dir)")
+
+
+def test_every_problem_is_reported_together(mini_project: Callable[..., MiniProject]) -> None:
+    code = """\
+@pipeline(workspaces=["source"])
+def flow(repo: str) -> None:
+    built = build(model_dri="model")
+    push(image=repo, digest=built.results.digset)
+"""
+    result = mini_project(HEADER + code + RUN_LINE, fs_group=None).compile()
+    assert result.exit_code == 2
+    for expected in ("no param 'model_dri'", "needs param 'model_dir'", "no result 'digset'",
+                     "run has no fsGroup"):
+        assert expected in result.stderr
+    assert "4 problems found; nothing was written." in result.stderr
+
+
+def test_valid_project_compiles(mini_project: Callable[..., MiniProject]) -> None:
+    project = mini_project(HEADER + VALID_PIPELINE)
+    result = project.compile()
+    assert result.exit_code == 0, result.stderr
+    assert sorted(project.snapshot()) == [
+        "01-tasks/task-build.yaml",
+        "01-tasks/task-push.yaml",
+        "02-pipeline/pipeline-flow.yaml",
+        "03-runs/pipelinerun-flow-run.yaml",
+        "kustomization.yaml",
+    ]
+
+
+def test_error_in_user_code_names_its_line(mini_project: Callable[..., MiniProject]) -> None:
+    code = VALID_PIPELINE.replace(
+        '    built = build(model_dir="model")', '    built = build(model_dir=undefined_name)  # <- here'
+    )
+    project = mini_project(HEADER + code)
+    result = project.compile()
+    assert result.exit_code == 2
+    assert f"flows/main.py:{project.line_of('# <- here')}: NameError" in result.stderr
+    assert "Traceback" not in result.stderr
+    debug = project.compile("--debug")
+    assert "Traceback" in debug.stderr
