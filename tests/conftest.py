@@ -87,7 +87,9 @@ def run_modelcar(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Cl
 def mini_project(tmp_path: Path) -> Callable[..., MiniProject]:
     """Write a project whose `flows/main.py` is `code` (dedented) and return it."""
 
-    def make(code: str, fs_group: int | None = 1000970000, script: str = HELLO_SCRIPT) -> MiniProject:
+    def make(
+        code: str, fs_group: int | None = 1000970000, script: str = HELLO_SCRIPT
+    ) -> MiniProject:
         root = tmp_path / "project"
         (root / "flows").mkdir(parents=True)
         setting = f"fs_group = {fs_group}" if fs_group is not None else ""

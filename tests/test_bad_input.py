@@ -1,4 +1,4 @@
-"""Bad input through the real CLI: exit 2, the offending call's file:line, the out tree untouched."""
+"""Bad input through the real CLI: exit 2, the offending file:line, and the out tree untouched."""
 
 from __future__ import annotations
 
@@ -147,8 +147,12 @@ def flow(repo: str) -> None:
 """
     result = mini_project(HEADER + code + RUN_LINE, fs_group=None).compile()
     assert result.exit_code == 2
-    for expected in ("no param 'model_dri'", "needs param 'model_dir'", "no result 'digset'",
-                     "run has no fsGroup"):
+    for expected in (
+        "no param 'model_dri'",
+        "needs param 'model_dir'",
+        "no result 'digset'",
+        "run has no fsGroup",
+    ):
         assert expected in result.stderr
     assert "4 problems found; nothing was written." in result.stderr
 
@@ -168,7 +172,8 @@ def test_valid_project_compiles(mini_project: Callable[..., MiniProject]) -> Non
 
 def test_error_in_user_code_names_its_line(mini_project: Callable[..., MiniProject]) -> None:
     code = VALID_PIPELINE.replace(
-        '    built = build(model_dir="model")', '    built = build(model_dir=undefined_name)  # <- here'
+        '    built = build(model_dir="model")',
+        "    built = build(model_dir=undefined_name)  # <- here",
     )
     project = mini_project(HEADER + code)
     result = project.compile()

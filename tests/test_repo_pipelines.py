@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from pipelines.catalogue import CATALOGUE
-from pipelines.modelcar_build import modelcar_build_deploy
-from pipelines.runs import mistral_24b_full_build, mistral_24b_quantized_build
+import itertools
 
 from modelcar_dsl.compiler import compile_run
 from modelcar_dsl.target import Target
+from pipelines.catalogue import CATALOGUE
+from pipelines.modelcar_build import modelcar_build_deploy
+from pipelines.runs import mistral_24b_full_build, mistral_24b_quantized_build
 
 BUILD_CHAIN = [
     "download-model",
@@ -24,7 +25,7 @@ def test_build_pipeline_runs_in_release_order() -> None:
 
 def test_every_build_task_waits_for_the_one_before_it() -> None:
     graph = modelcar_build_deploy.graph
-    for earlier, later in zip(BUILD_CHAIN, BUILD_CHAIN[1:], strict=False):
+    for earlier, later in itertools.pairwise(BUILD_CHAIN):
         assert earlier in graph.upstream(later), f"{later} does not wait for {earlier}"
 
 

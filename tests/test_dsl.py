@@ -1,0 +1,295 @@
+"""The DSL in-process: params from annotations, env wiring, serialization, runs, API versions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypedDict
+
+import pytest
+
+from modelcar_dsl import (
+    EmptyDir,
+    ExistingClaim,
+    Result,
+    SecretEnv,
+    Steps,
+    Workspace,
+    command_step,
+    finally_tasks,
+    pipeline,
+    pipeline_run,
+    script_step,
+    task,
+)
+from modelcar_dsl.compiler import compile_pipeline, compile_run, compile_task
+from modelcar_dsl.durations import canonical_duration
+from modelcar_dsl.errors import CycleError, DefinitionError
+from modelcar_dsl.target import Target
+from modelcar_dsl.validation import validate_pipeline
+
+IMAGE = "registry.example/tools:1"
+
+
+class Endpoint(TypedDict):
+    url: str
+    token_key: str
+
+
+@task(
+    image=IMAGE,
+    workspaces=[Workspace("data"), Workspace("cache", optional=True, read_only=True)],
+    results=[Result("digest", "The digest.")],
+    env=[SecretEnv("TOKEN", secret="creds", key="token")],
+)
+def everything(
+    name: Annotated[str, "Who to greet."],
+    count: int = 3,
+    ratio: float = 0.5,
+    verbose: bool = False,
+    mode: Literal["fast", "safe"] = "safe",
+    files: list[str] = ["a", "b"],  # noqa: B006
+    endpoint: Endpoint = {"url": "https://x", "token_key": "t"},  # noqa: B006
+) -> Steps:
+    """Exercise every param type."""
+    return [script_step("fixtures/hello.sh", name="greet")]
+
+
+def _params(document: dict[str, Any]) -> dict[str, Any]:
+    return {p["name"]: p for p in document["spec"]["params"]}
+
+
+def test_annotations_become_typed_params() -> None:
+    params = _params(compile_task(everything.spec, Target()))
+    assert params["name"] == {"name": "name", "type": "string", "description": "Who to greet."}
+    assert params["count"] == {"name": "count", "type": "string", "default": "3"}
+    assert params["ratio"]["default"] == "0.5"
+    assert params["verbose"]["default"] == "false"
+    assert params["mode"] == {"name": "mode", "type": "string", "default": "safe"}
+    assert params["files"] == {"name": "files", "type": "array", "default": ["a", "b"]}
+    assert params["endpoint"] == {
+        "name": "endpoint",
+        "type": "object",
+        "properties": {"token_key": {"type": "string"}, "url": {"type": "string"}},
+        "default": {"token_key": "t", "url": "https://x"},
+    }
+
+
+def test_params_workspaces_and_results_reach_scripts_only_through_env() -> None:
+    document = compile_task(everything.spec, Target())
+    env = {
+        e["name"]: e.get("value", e.get("valueFrom"))
+        for e in document["spec"]["stepTemplate"]["env"]
+    }
+    assert env["NAME"] == "$(params.name)"
+    assert env["ENDPOINT_URL"] == "$(params.endpoint.url)"
+    assert env["WORKSPACE_DATA_PATH"] == "$(workspaces.data.path)"
+    assert env["WORKSPACE_CACHE_BOUND"] == "$(workspaces.cache.bound)"
+    assert env["RESULT_DIGEST_PATH"] == "$(results.digest.path)"
+    assert env["TOKEN"] == {"secretKeyRef": {"name": "creds", "key": "token"}}
+    step = document["spec"]["steps"][0]
+    assert step["args"] == ["$(params.files[*])"]
+    assert "$(" not in step["script"]
+    assert document["spec"]["results"] == [
+        {"name": "digest", "type": "string", "description": "The digest."}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("annotation", "default", "message"),
+    [
+        ("int", '"3"', "expects int, got str '3'"),
+        ("bool", "1", "expects bool, got int 1"),
+        ('Literal["a", "b"]', '"c"', "expects one of ['a', 'b'], got str 'c'"),
+        ("list[str]", '"a"', "expects a list of strings"),
+        ("str | None", "None", "optional and union types have no Tekton equivalent"),
+        ("bytes", 'b""', "use str, int, float, bool, Literal"),
+    ],
+)
+def test_bad_defaults_and_annotations_are_definition_errors(
+    annotation: str, default: str, message: str
+) -> None:
+    namespace: dict[str, Any] = {"task": task, "script_step": script_step, "Literal": Literal}
+    code = (
+        f"@task(image='{IMAGE}')\ndef bad(x: {annotation} = {default}) -> Steps:\n    return []\n"
+    )
+    with pytest.raises(DefinitionError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        exec(compile(code, "flows/bad.py", "exec"), namespace)
+
+
+@task(image=IMAGE, workspaces=[Workspace("data")], results=["out"])
+def writer(tag: str = "x") -> Steps:
+    """Writes to data."""
+    return [command_step("write", ["touch", tag])]
+
+
+@task(image=IMAGE, workspaces=[Workspace("data", read_only=True)])
+def reader(value: str = "") -> Steps:
+    """Reads data."""
+    return [command_step("read", ["cat"])]
+
+
+def test_writers_of_one_workspace_are_chained_and_readers_are_not() -> None:
+    @pipeline(workspaces=["data"])
+    def flow() -> None:
+        writer.options(name="first")()
+        reader.options(name="read-a")()
+        reader.options(name="read-b")()
+        writer.options(name="second")()
+
+    graph = flow.graph
+    assert graph.order() == ["first", "read-a", "read-b", "second"]
+    assert {(e.source, e.target) for e in graph.edges_of("serialization")} == {
+        ("first", "read-a"),
+        ("first", "read-b"),
+        ("read-b", "second"),
+        ("read-a", "second"),
+    }
+    assert graph.upstream("second") == ["read-a", "read-b"]
+    assert graph.downstream("first") == ["read-a", "read-b"]
+
+
+def test_user_order_is_kept_when_it_already_orders_the_writers() -> None:
+    @pipeline(workspaces=["data"])
+    def flow() -> None:
+        first = writer.options(name="first")()
+        second = writer.options(name="second")()
+        first.after(second)
+
+    assert flow.graph.order() == ["second", "first"]
+    assert flow.graph.edges_of("serialization") == []
+    assert compile_pipeline(flow.spec, Target())["spec"]["tasks"][0]["runAfter"] == ["second"]
+
+
+def test_data_edges_are_not_repeated_in_run_after() -> None:
+    @pipeline(workspaces=["data"])
+    def flow() -> None:
+        first = writer.options(name="first")()
+        writer.options(name="second")(tag=first.results.out)
+
+    graph = flow.graph
+    assert [(e.kind, e.detail) for e in graph.edges] == [("data", "out")]
+    second = compile_pipeline(flow.spec, Target())["spec"]["tasks"][1]
+    assert "runAfter" not in second
+    assert second["params"] == [{"name": "tag", "value": "$(tasks.first.results.out)"}]
+
+
+def test_order_of_a_cyclic_pipeline_raises() -> None:
+    @pipeline(workspaces=["data"])
+    def flow() -> None:
+        a = writer.options(name="a")()
+        b = writer.options(name="b")()
+        a.after(b)
+        b.after(a)
+
+    with pytest.raises(CycleError, match="a -> b -> a"):
+        flow.graph.order()
+
+
+def test_finally_tasks_and_when_expressions() -> None:
+    @pipeline(workspaces=["data"])
+    def flow(run_it: Literal["yes", "no"] = "yes") -> None:
+        work = writer().when(run_it, "in", ["yes"])
+        with finally_tasks():
+            reader(value=work.status)
+
+    document = compile_pipeline(flow.spec, Target())
+    assert document["spec"]["tasks"][0]["when"] == [
+        {"input": "$(params.run-it)", "operator": "in", "values": ["yes"]}
+    ]
+    assert document["spec"]["finally"][0]["params"] == [
+        {"name": "value", "value": "$(tasks.writer.status)"}
+    ]
+    assert list(validate_pipeline(flow.spec)) == []
+
+
+def test_status_outside_finally_is_a_problem() -> None:
+    @pipeline(workspaces=["data"])
+    def flow() -> None:
+        work = writer()
+        reader(value=work.status)
+
+    problems = [str(p) for p in validate_pipeline(flow.spec)]
+    assert any("can only be read by finally tasks" in p for p in problems)
+
+
+def test_finally_writers_of_one_workspace_are_a_problem() -> None:
+    @pipeline(workspaces=["data"])
+    def flow() -> None:
+        writer()
+        with finally_tasks():
+            writer.options(name="w1")()
+            writer.options(name="w2")()
+
+    problems = [str(p) for p in validate_pipeline(flow.spec)]
+    assert any("all write workspace 'data'" in p for p in problems)
+
+
+@pipeline(workspaces=["data", "scratch"])
+def two_workspaces(tag: str) -> None:
+    writer(tag=tag)
+
+
+def test_run_shapes_for_v1_and_v1beta1() -> None:
+    run = pipeline_run(
+        "nightly",
+        two_workspaces,
+        params={"tag": "t"},
+        workspaces={"scratch": EmptyDir(), "data": ExistingClaim("models")},
+        timeout="90m",
+        service_account="builder",
+    )
+    v1 = compile_run(run, Target(fs_group=5))["spec"]
+    assert v1["taskRunTemplate"] == {
+        "serviceAccountName": "builder",
+        "podTemplate": {"securityContext": {"fsGroup": 5}},
+    }
+    assert v1["timeouts"] == {"pipeline": "1h30m0s"}
+    assert v1["workspaces"] == [
+        {"name": "data", "persistentVolumeClaim": {"claimName": "models"}},
+        {"name": "scratch", "emptyDir": {}},
+    ]
+    beta = compile_run(run, Target(api="v1beta1", fs_group=5))
+    assert beta["apiVersion"] == "tekton.dev/v1beta1"
+    assert beta["spec"]["serviceAccountName"] == "builder"
+    assert beta["spec"]["podTemplate"] == {"securityContext": {"fsGroup": 5}}
+    assert beta["spec"]["timeout"] == "1h30m0s"
+    assert "taskRunTemplate" not in beta["spec"]
+
+
+def test_unbound_run_workspaces_get_a_fresh_claim() -> None:
+    run = pipeline_run("nightly", two_workspaces, params={"tag": "t"})
+    bindings = compile_run(run, Target(fs_group=5))["spec"]["workspaces"]
+    assert bindings[0] == {
+        "name": "data",
+        "volumeClaimTemplate": {
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "resources": {"requests": {"storage": "10Gi"}},
+            }
+        },
+    }
+
+
+def test_v1beta1_steps_use_resources() -> None:
+    from modelcar_dsl import Resources
+
+    @task(image=IMAGE, resources=Resources(requests={"cpu": "1"}, limits={"memory": "1Gi"}))
+    def sized() -> Steps:
+        return [command_step("run", ["true"])]
+
+    step_v1 = compile_task(sized.spec, Target())["spec"]["steps"][0]
+    step_beta = compile_task(sized.spec, Target(api="v1beta1"))["spec"]["steps"][0]
+    assert step_v1["computeResources"] == {"requests": {"cpu": "1"}, "limits": {"memory": "1Gi"}}
+    assert step_beta["resources"] == step_v1["computeResources"]
+
+
+@pytest.mark.parametrize(
+    ("value", "canonical"),
+    [("90m", "1h30m0s"), ("6h", "6h0m0s"), (45, "45s"), ("1h30m", "1h30m0s"), ("2m30s", "2m30s")],
+)
+def test_durations_are_written_as_go_prints_them(value: str | int, canonical: str) -> None:
+    assert canonical_duration(value) == canonical
+
+
+def test_tasks_cannot_be_called_outside_a_pipeline() -> None:
+    with pytest.raises(DefinitionError, match="only be called inside a @pipeline"):
+        writer()
