@@ -107,7 +107,7 @@ def test_params_workspaces_and_results_reach_scripts_only_through_env() -> None:
 def test_bad_defaults_and_annotations_are_definition_errors(
     annotation: str, default: str, message: str
 ) -> None:
-    namespace: dict[str, Any] = {"task": task, "script_step": script_step, "Literal": Literal}
+    namespace: dict[str, Any] = {"task": task, "Steps": Steps, "Literal": Literal}
     code = (
         f"@task(image='{IMAGE}')\ndef bad(x: {annotation} = {default}) -> Steps:\n    return []\n"
     )
