@@ -40,6 +40,11 @@ def _metadata(target: Target, **fields: str) -> dict[str, Any]:
     return metadata
 
 
+def _present(**fields: Any) -> dict[str, Any]:
+    """The fields that are set, in the order given: Tekton omits empty and false ones."""
+    return {key: value for key, value in fields.items() if value}
+
+
 def _yaml_value(value: ParamValue) -> Any:
     if isinstance(value, str):
         return value
@@ -142,25 +147,20 @@ def compile_task(task: TaskSpec, target: Target) -> dict[str, Any]:
     if task.params:
         spec["params"] = [_param_declaration(param) for param in task.params]
     if task.workspaces:
-        spec["workspaces"] = []
-        for workspace in task.workspaces:
-            declaration: dict[str, Any] = {"name": workspace.name}
-            if workspace.description:
-                declaration["description"] = workspace.description
-            if workspace.mount_path:
-                declaration["mountPath"] = workspace.mount_path
-            if workspace.read_only:
-                declaration["readOnly"] = True
-            if workspace.optional:
-                declaration["optional"] = True
-            spec["workspaces"].append(declaration)
+        spec["workspaces"] = [
+            _present(
+                name=w.name,
+                description=w.description,
+                mountPath=w.mount_path,
+                readOnly=w.read_only,
+                optional=w.optional,
+            )
+            for w in task.workspaces
+        ]
     if task.results:
-        spec["results"] = []
-        for result in task.results:
-            declaration = {"name": result.name, "type": "string"}
-            if result.description:
-                declaration["description"] = result.description
-            spec["results"].append(declaration)
+        spec["results"] = [
+            _present(name=r.name, type="string", description=r.description) for r in task.results
+        ]
     env = _task_environment(task)
     if env:
         spec["stepTemplate"] = {"env": env}
@@ -212,14 +212,10 @@ def compile_pipeline(pipeline: PipelineSpec, target: Target) -> dict[str, Any]:
     if pipeline.params:
         spec["params"] = [_param_declaration(param) for param in pipeline.params]
     if pipeline.workspaces:
-        spec["workspaces"] = []
-        for workspace in pipeline.workspaces:
-            declaration: dict[str, Any] = {"name": workspace.name}
-            if workspace.description:
-                declaration["description"] = workspace.description
-            if workspace.optional:
-                declaration["optional"] = True
-            spec["workspaces"].append(declaration)
+        spec["workspaces"] = [
+            _present(name=w.name, description=w.description, optional=w.optional)
+            for w in pipeline.workspaces
+        ]
     spec["tasks"] = [_pipeline_task(task, graph.run_after(task.name)) for task in pipeline.tasks]
     if pipeline.finally_tasks:
         spec["finally"] = [_pipeline_task(task, []) for task in pipeline.finally_tasks]

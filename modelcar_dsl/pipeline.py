@@ -10,6 +10,7 @@ from typing import Any
 
 import attrs
 
+from modelcar_dsl.declaration import Declaration
 from modelcar_dsl.errors import DefinitionError
 from modelcar_dsl.graph import PipelineGraph
 from modelcar_dsl.params import ParamSpec, param_from_annotation, tekton_name
@@ -19,18 +20,8 @@ from modelcar_dsl.source import SourceLocation, caller_location
 from modelcar_dsl.specs import PipelineSpec, PipelineWorkspace
 
 
-class Pipeline:
+class Pipeline(Declaration[PipelineSpec]):
     """A traced pipeline: its spec for the compiler and its graph for tests."""
-
-    def __init__(self, spec: PipelineSpec, function: Callable[..., Any]) -> None:
-        self.spec = spec
-        self.function = function
-        self.__doc__ = function.__doc__
-        self.__name__ = function.__name__
-        self.__module__ = function.__module__
-
-    def __repr__(self) -> str:
-        return f"<Pipeline {self.spec.name} from {self.spec.source}>"
 
     @cached_property
     def graph(self) -> PipelineGraph:

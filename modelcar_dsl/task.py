@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from modelcar_dsl.declaration import Declaration
 from modelcar_dsl.durations import Duration, checked_duration
 from modelcar_dsl.errors import DefinitionError
 from modelcar_dsl.params import ParamSpec, param_from_annotation, tekton_name
@@ -20,18 +21,8 @@ from modelcar_dsl.specs import EnvSource, Resources, Result, Step, TaskSpec, Wor
 Steps = Sequence[Step]
 
 
-class Task:
+class Task(Declaration[TaskSpec]):
     """A compiled-once Task; calling it inside a `@pipeline` function adds it to that pipeline."""
-
-    def __init__(self, spec: TaskSpec, function: Callable[..., Steps]) -> None:
-        self.spec = spec
-        self.function = function
-        self.__doc__ = function.__doc__
-        self.__name__ = function.__name__
-        self.__module__ = function.__module__
-
-    def __repr__(self) -> str:
-        return f"<Task {self.spec.name} from {self.spec.source}>"
 
     def __call__(self, *args: Any, **arguments: Any) -> TaskCall:
         return self.options()(*args, **arguments)
