@@ -1,0 +1,50 @@
+"""The command line itself: version, help with examples, and settings errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import REPO, run_modelcar
+
+
+def test_version() -> None:
+    result = run_modelcar("--version", cwd=REPO)
+    assert result.exit_code == 0
+    assert result.stdout.startswith("modelcar, version ")
+
+
+def test_every_command_has_help_with_examples() -> None:
+    for args in (["--help"], ["compile", "--help"]):
+        result = run_modelcar(*args, cwd=REPO)
+        assert result.exit_code == 0
+        assert "Examples:" in result.stdout
+        assert "modelcar compile --check" in result.stdout
+
+
+def test_no_project_is_a_clear_error(tmp_path: Path) -> None:
+    result = run_modelcar("compile", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "no pyproject.toml with a [tool.modelcar] table" in result.stderr
+
+
+def test_unknown_setting_is_named(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.modelcar]\nmodules = ["x"]\nfsgroup = 1\n')
+    result = run_modelcar("compile", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "pyproject.toml: [tool.modelcar] has unknown keys ['fsgroup']" in result.stderr
+
+
+def test_missing_module_is_named(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.modelcar]\nmodules = ["nowhere"]\n')
+    result = run_modelcar("compile", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "modules names 'nowhere', which cannot be imported" in result.stderr
+
+
+def test_v1beta1_from_the_command_line(tmp_path: Path) -> None:
+    result = run_modelcar("compile", "--api", "v1beta1", "--out", str(tmp_path), cwd=REPO)
+    assert result.exit_code == 0, result.stderr
+    run = (tmp_path / "03-runs" / "pipelinerun-mistral-24b-quantized-build.yaml").read_text()
+    assert "apiVersion: tekton.dev/v1beta1" in run
+    assert "  podTemplate:\n    securityContext:\n      fsGroup: 1000970000\n" in run
+    assert "  timeout: 4h0m0s\n" in run
