@@ -127,11 +127,10 @@ def check_value(spec: ParamSpec, value: Any) -> str | None:
 
 def _check_ref(spec: ParamSpec, value: Ref) -> str | None:
     ref_type = getattr(value, "type", "string")
-    if spec.type == "array" and ref_type != "array":
-        return f"expects an array, got the string variable {value}"
-    if spec.type != "array" and ref_type == "array":
-        return f"expects a {spec.type}, got the array variable {value}"
-    return None
+    if ref_type == spec.type:
+        return None
+    article = "an" if spec.type in ("array", "object") else "a"
+    return f"expects {article} {spec.type}, got the {ref_type} variable {value}"
 
 
 def _check_object(spec: ParamSpec, value: Any) -> str | None:

@@ -41,7 +41,7 @@ class ParamRef(Ref):
 
     @property
     def expression(self) -> str:  # type: ignore[override]
-        if self.type == "array":
+        if self.type in ("array", "object"):
             return f"$(params.{self.name}[*])"
         return f"$(params.{self.name})"
 

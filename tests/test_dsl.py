@@ -293,3 +293,31 @@ def test_durations_are_written_as_go_prints_them(value: str | int, canonical: st
 def test_tasks_cannot_be_called_outside_a_pipeline() -> None:
     with pytest.raises(DefinitionError, match="only be called inside a @pipeline"):
         writer()
+
+
+@task(image=IMAGE)
+def takes_collections(files: list[str], settings: Endpoint) -> Steps:
+    """Takes an array and an object."""
+    return [command_step("run", ["true"])]
+
+
+def test_pipeline_arrays_and_objects_pass_whole_to_tasks() -> None:
+    @pipeline()
+    def flow(files: list[str], settings: Endpoint) -> None:
+        takes_collections(files=files, settings=settings)
+
+    params = compile_pipeline(flow.spec, Target())["spec"]["tasks"][0]["params"]
+    assert params == [
+        {"name": "files", "value": ["$(params.files[*])"]},
+        {"name": "settings", "value": "$(params.settings[*])"},
+    ]
+    assert list(validate_pipeline(flow.spec)) == []
+
+
+def test_a_string_variable_for_an_array_param_is_a_problem() -> None:
+    @pipeline()
+    def flow(name: str, settings: Endpoint) -> None:
+        takes_collections(files=name, settings=settings)
+
+    problems = [str(p) for p in validate_pipeline(flow.spec)]
+    assert any("expects an array, got the string variable $(params.name)" in p for p in problems)
