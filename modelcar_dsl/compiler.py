@@ -46,11 +46,7 @@ def _present(**fields: Any) -> dict[str, Any]:
 
 
 def _yaml_value(value: ParamValue) -> Any:
-    if isinstance(value, str):
-        return value
-    if value and isinstance(value[0], tuple):
-        return dict(value)
-    return list(value)
+    return list(value) if isinstance(value, tuple) else value
 
 
 def _param_declaration(param: ParamSpec) -> dict[str, Any]:

@@ -132,10 +132,12 @@ class PipelineGraph:
         mounts: dict[str, list[tuple[str, bool]]] = {}
         for task in self.spec.tasks:
             read_only = {w.name: w.read_only for w in task.task.workspaces}
+            only_reads: dict[str, bool] = {}
             for task_workspace, pipeline_workspace in task.workspaces:
-                mounts.setdefault(pipeline_workspace, []).append(
-                    (task.name, read_only.get(task_workspace, False))
-                )
+                reads = read_only.get(task_workspace, False)
+                only_reads[pipeline_workspace] = only_reads.get(pipeline_workspace, True) and reads
+            for pipeline_workspace, reads in only_reads.items():
+                mounts.setdefault(pipeline_workspace, []).append((task.name, reads))
         return mounts
 
     def _ancestor_masks(self) -> dict[str, int]:

@@ -16,8 +16,8 @@ from modelcar_dsl.errors import DefinitionError
 from modelcar_dsl.refs import Ref
 from modelcar_dsl.source import SourceLocation
 
-ParamValue = str | tuple[str, ...] | tuple[tuple[str, str], ...]
-"""A rendered value: a string, an array, or an object as sorted (key, value) pairs."""
+ParamValue = str | tuple[str, ...] | dict[str, str]
+"""A rendered value: a string, an array, or an object with its keys sorted."""
 
 _VARIABLE = re.compile(r"\$\([^)]*\)")
 
@@ -185,5 +185,5 @@ def render_value(value: Any) -> ParamValue:
     if isinstance(value, list | tuple):
         return tuple(str(item) for item in value)
     if isinstance(value, Mapping):
-        return tuple(sorted((str(k), str(v)) for k, v in value.items()))
+        return {str(k): str(v) for k, v in sorted(value.items())}
     return _render_scalar(value)

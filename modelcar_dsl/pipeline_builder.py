@@ -77,6 +77,11 @@ class TaskCall:
         self, input: str | Ref, operator: Literal["in", "notin"], values: Iterable[str | Ref]
     ) -> TaskCall:
         """Run this task only when `input` is (`in`) or is not (`notin`) one of `values`."""
+        if isinstance(values, str | Ref):
+            raise DefinitionError(
+                f"when() takes a list of values, e.g. [{str(values)!r}], not a single string",
+                caller_location(),
+            )
         self._when.append(When(str(input), operator, tuple(str(value) for value in values)))
         return self
 
@@ -118,6 +123,7 @@ class PipelineBuilder:
             for declared in task.workspaces
             if declared.name in workspaces or declared.name in self.workspaces
         }
+        bound.update((name, target) for name, target in workspaces.items() if name not in bound)
         call = TaskCall(
             name=name or task.name,
             task=task,

@@ -80,7 +80,9 @@ def read_settings(pyproject: Path) -> Settings:
     if api not in API_VERSIONS:
         raise ProjectError(f"{where}: [tool.modelcar] api must be one of {list(API_VERSIONS)}")
     fs_group = table.get("fs_group")
-    if fs_group is not None and (not isinstance(fs_group, int) or fs_group < 0):
+    if fs_group is not None and (
+        isinstance(fs_group, bool) or not isinstance(fs_group, int) or fs_group < 0
+    ):
         raise ProjectError(
             f"{where}: [tool.modelcar] fs_group must be a whole number, the first GID of the "
             "namespace's openshift.io/sa.scc.supplemental-groups annotation"
@@ -184,7 +186,7 @@ def _import(name: str, settings: Settings) -> ModuleType:
     except DefinitionError:
         raise
     except ModuleNotFoundError as error:
-        if error.name and name.startswith(error.name):
+        if error.name and (name == error.name or name.startswith(error.name + ".")):
             raise ProjectError(
                 f"[tool.modelcar] modules names {name!r}, which cannot be imported from "
                 f"{settings.root}; check the name and that the folder has an __init__.py"
@@ -203,6 +205,8 @@ def _import(name: str, settings: Settings) -> ModuleType:
 def _user_frame(error: BaseException, settings: Settings) -> str:
     """`file:line: ` of the innermost traceback frame in the user's project."""
     for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        if frame.filename.startswith("<"):
+            continue
         path = Path(frame.filename).resolve()
         if path.is_relative_to(settings.root) and not is_library_file(frame.filename):
             return f"{display_path(frame.filename)}:{frame.lineno}: "

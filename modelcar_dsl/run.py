@@ -38,7 +38,24 @@ def pipeline_run(
     arguments: list[tuple[str, Any]] = []
     for py_name, value in (params or {}).items():
         arguments.extend(record_arguments(pipeline.spec.params, py_name, value))
+    if timeout is None:
+        raise DefinitionError(
+            "every run needs a pipeline timeout (Tekton's 60-minute default kills model "
+            "downloads); pass timeout='6h' or longer",
+            location,
+        )
+    if fs_group is not None and (isinstance(fs_group, bool) or not isinstance(fs_group, int)):
+        raise DefinitionError(
+            f"fs_group must be a whole number (a GID), got {fs_group!r}", location
+        )
     bindings = dict(workspaces or {})
+    for workspace, source in bindings.items():
+        if not isinstance(source, VolumeSource):
+            raise DefinitionError(
+                f"workspace {workspace!r} is bound to {source!r}; use VolumeClaim(...), "
+                "ExistingClaim(...), EmptyDir(), SecretVolume(...) or ConfigMapVolume(...)",
+                location,
+            )
     for declared in pipeline.spec.workspaces:
         if declared.name not in bindings and not declared.optional:
             bindings[declared.name] = VolumeClaim()

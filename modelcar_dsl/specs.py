@@ -18,8 +18,18 @@ def _as_tuple(value: Any) -> tuple[Any, ...]:
     return tuple(value)
 
 
-def _as_sorted_pairs(value: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted((value or {}).items()))
+def _as_sorted_pairs(
+    value: Mapping[str, str] | tuple[tuple[str, str], ...] | None,
+) -> tuple[tuple[str, str], ...]:
+    pairs = value.items() if isinstance(value, Mapping) else (value or ())
+    return tuple(sorted(pairs))
+
+
+def _as_pairs(
+    value: Mapping[str, str] | tuple[tuple[str, str], ...] | None,
+) -> tuple[tuple[str, str], ...]:
+    """Env keeps the user's order: Kubernetes expands `$(VAR)` only from variables above it."""
+    return tuple(value.items() if isinstance(value, Mapping) else (value or ()))
 
 
 @attrs.frozen
@@ -92,7 +102,7 @@ class Step:
     script_file: str | None = None
     command: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
     args: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
-    env: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_as_sorted_pairs)
+    env: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_as_pairs)
     env_from: tuple[EnvSource, ...] = attrs.field(default=(), converter=_as_tuple)
     resources: Resources | None = None
     working_dir: str | None = None

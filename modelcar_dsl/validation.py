@@ -29,7 +29,9 @@ from modelcar_dsl.params import ParamSpec, check_value
 from modelcar_dsl.source import SourceLocation
 from modelcar_dsl.specs import PipelineSpec, PipelineTaskSpec, RunSpec, TaskSpec
 
-SCRIPT_VARIABLE = re.compile(r"\$\((params|workspaces|results|context|tasks|steps)\.[^)]*\)")
+SCRIPT_VARIABLE = re.compile(
+    r"\$\((?:inputs\.)?(params|workspaces|results|context|tasks|steps)[.\[][^)]*\)"
+)
 
 
 @attrs.frozen
@@ -114,6 +116,14 @@ def _script_problems(
     script: str, script_file: str, path: str, report: _Reporter, step: Any
 ) -> Iterator[Problem]:
     for number, line in enumerate(script.splitlines(), start=1):
+        if "\t" in line or line != line.rstrip():
+            yield report(
+                f"{path}.script",
+                f"{script_file}:{number} has a tab or trailing whitespace, which a YAML literal "
+                "block cannot hold: the script would be one quoted line in the review. Indent "
+                "with spaces and strip line ends",
+                step.location,
+            )
         for match in SCRIPT_VARIABLE.finditer(line):
             yield report(
                 f"{path}.script",
@@ -130,6 +140,14 @@ def validate_pipeline(pipeline: PipelineSpec) -> Iterator[Problem]:
     if problem := dns_label_problem(pipeline.name, "pipeline name"):
         yield report("metadata.name", problem)
     yield from _params_problems(pipeline.params, report)
+    for name, count in Counter(w.name for w in pipeline.workspaces).items():
+        if count > 1:
+            yield report("spec.workspaces", f"workspace {name!r} is declared {count} times")
+    if pipeline.finally_tasks and not pipeline.tasks:
+        yield report(
+            "spec.tasks",
+            "a pipeline with finally tasks needs at least one task outside finally_tasks()",
+        )
     counts = Counter(task.name for task in pipeline.all_tasks)
     for name, count in counts.items():
         if count > 1:
@@ -204,6 +222,13 @@ def _call_problems(
             yield report(
                 f"{path}.params",
                 f"task {source!r} has no result {result!r}" + did_you_mean(result, results[source]),
+                task.location,
+            )
+        elif not task.is_finally and source not in regular:
+            yield report(
+                f"{path}.params",
+                f"reads result {result!r} of finally task {source!r}; finally tasks run after "
+                "all others, so only other finally tasks could wait for them",
                 task.location,
             )
         elif task.is_finally and source not in regular:

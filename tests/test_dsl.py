@@ -321,3 +321,69 @@ def test_a_string_variable_for_an_array_param_is_a_problem() -> None:
 
     problems = [str(p) for p in validate_pipeline(flow.spec)]
     assert any("expects an array, got the string variable $(params.name)" in p for p in problems)
+
+
+def test_step_env_keeps_the_users_order() -> None:
+    @task(image=IMAGE)
+    def with_env() -> Steps:
+        return [command_step("run", ["true"], env={"B": "1", "A": "$(B)"})]
+
+    step = compile_task(with_env.spec, Target())["spec"]["steps"][0]
+    assert step["env"] == [{"name": "B", "value": "1"}, {"name": "A", "value": "$(B)"}]
+
+
+def test_a_task_binding_two_workspaces_to_one_does_not_wait_for_itself() -> None:
+    @task(image=IMAGE, workspaces=[Workspace("a"), Workspace("b")])
+    def two_mounts() -> Steps:
+        return [command_step("run", ["true"])]
+
+    @pipeline(workspaces=["data"])
+    def flow() -> None:
+        writer()
+        two_mounts.options(workspaces={"a": "data", "b": "data"})()
+
+    assert flow.graph.order() == ["writer", "two-mounts"]
+    assert flow.graph.run_after("two-mounts") == ["writer"]
+
+
+def test_unknown_workspace_in_options_is_a_problem() -> None:
+    @pipeline(workspaces=["data"])
+    def flow() -> None:
+        writer.options(workspaces={"dta": "data"})()
+
+    problems = [str(p) for p in validate_pipeline(flow.spec)]
+    assert any("has no workspace 'dta'; did you mean 'data'?" in p for p in problems)
+
+
+def test_regular_task_reading_a_finally_result_is_a_problem() -> None:
+    @pipeline(workspaces=["data"])
+    def flow() -> None:
+        with finally_tasks():
+            late = writer.options(name="late")()
+        reader(value=late.results.out)
+
+    problems = [str(p) for p in validate_pipeline(flow.spec)]
+    assert any("reads result 'out' of finally task 'late'" in p for p in problems)
+
+
+def test_when_takes_a_list() -> None:
+    with pytest.raises(DefinitionError, match="when\\(\\) takes a list of values"):
+
+        @pipeline(workspaces=["data"])
+        def flow(go: str = "yes") -> None:
+            writer().when(go, "in", "yes")
+
+
+def test_empty_object_default_stays_an_object() -> None:
+    @task(image=IMAGE)
+    def empty(labels: dict[str, str] = {}) -> Steps:  # noqa: B006
+        return [command_step("run", ["true"])]
+
+    assert compile_task(empty.spec, Target())["spec"]["params"][0]["default"] == {}
+
+
+def test_runs_reject_bad_volume_and_fs_group() -> None:
+    with pytest.raises(DefinitionError, match="bound to 'pvc'"):
+        pipeline_run("r", two_workspaces, workspaces={"data": "pvc"})  # type: ignore[dict-item]
+    with pytest.raises(DefinitionError, match="fs_group must be a whole number"):
+        pipeline_run("r", two_workspaces, fs_group="1000")  # type: ignore[arg-type]
