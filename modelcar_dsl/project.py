@@ -126,7 +126,8 @@ def load_project(settings: Settings) -> Project:
                 pipelines[id(value.spec)] = value.spec
             else:
                 for run in _runs_in(value):
-                    if run.location.module == module.__name__:
+                    # Name a run after the module that declared it, if it holds it too.
+                    if id(run) not in runs or run.location.module == module.__name__:
                         runs[id(run)] = (f"{module.__name__}:{attribute}", run)
     for pipeline in pipelines.values():
         for call in pipeline.all_tasks:
