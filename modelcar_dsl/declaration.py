@@ -22,7 +22,6 @@ class Declaration(Generic[SpecT]):
 
     def __init__(self, spec: SpecT, function: Callable[..., Any]) -> None:
         self.spec = spec
-        self.function = function
         self.__doc__ = function.__doc__
         self.__name__ = function.__name__
         self.__module__ = function.__module__

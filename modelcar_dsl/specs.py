@@ -125,9 +125,6 @@ class TaskSpec:
     timeout: str | None = None
     retries: int | None = None
 
-    def param(self, py_name: str) -> ParamSpec | None:
-        return next((p for p in self.params if p.py_name == py_name), None)
-
 
 @attrs.frozen
 class When:
