@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Fetch the base image into an OCI layout in the workspace, ready for the model layer.
-# Inputs: BASE_IMAGE (registry reference or oci:DIR[:TAG]), IMAGE_DIR, WORKSPACE_SOURCE_PATH,
-# WORKSPACE_CA_BUNDLE_PATH / WORKSPACE_CA_BUNDLE_BOUND (optional trust for the base registry).
+# Fetch the base image into a fresh OCI layout beside the final image path; add_model_layer.py
+# adds the weights and moves it into place, so an interrupted build never leaves a half image.
+# Inputs: BASE_IMAGE (registry reference or oci:DIR[:TAG]), IMAGE_PATH, WORKSPACE_SOURCE_PATH,
+# WORKSPACE_REGISTRY_AUTH_PATH/_BOUND and WORKSPACE_CA_BUNDLE_PATH/_BOUND (optional).
 set -euo pipefail
 
-: "${BASE_IMAGE:?BASE_IMAGE is required}" "${IMAGE_DIR:?IMAGE_DIR is required}"
+: "${BASE_IMAGE:?BASE_IMAGE is required}" "${IMAGE_PATH:?IMAGE_PATH is required}"
 : "${WORKSPACE_SOURCE_PATH:?WORKSPACE_SOURCE_PATH is required}"
-layout="$WORKSPACE_SOURCE_PATH/$IMAGE_DIR"
-rm -rf "$layout"
+staging="$WORKSPACE_SOURCE_PATH/$IMAGE_PATH.partial"
+rm -rf "$staging"
 
-tls=()
+options=()
+if [[ "${WORKSPACE_REGISTRY_AUTH_BOUND:-false}" == "true" ]]; then
+  options+=(--src-authfile "$WORKSPACE_REGISTRY_AUTH_PATH/.dockerconfigjson")
+fi
 if [[ "${WORKSPACE_CA_BUNDLE_BOUND:-false}" == "true" ]]; then
-  tls=(--src-cert-dir "$WORKSPACE_CA_BUNDLE_PATH")
+  options+=(--src-cert-dir "$WORKSPACE_CA_BUNDLE_PATH")
 fi
 
 case "$BASE_IMAGE" in
@@ -19,4 +23,4 @@ case "$BASE_IMAGE" in
   *) source_ref="docker://$BASE_IMAGE" ;;
 esac
 echo "Copying base image $source_ref"
-skopeo copy "${tls[@]}" "$source_ref" "oci:$layout:base"
+skopeo copy "${options[@]}" "$source_ref" "oci:$staging:base"

@@ -1,0 +1,96 @@
+"""Small real OCI images for the build and push tests, made here instead of pulled."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+import pytest
+
+BUSYBOX = Path("/bin/busybox")
+
+
+def require_tool(name: str, package: str) -> str:
+    """The path of `name`; the test fails (CI must have it) rather than skips when it is missing."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is not installed; .ci/run installs it (apt-get install {package})")
+    return path
+
+
+def _blob(blobs: Path, data: bytes) -> dict[str, object]:
+    digest = hashlib.sha256(data).hexdigest()
+    (blobs / digest).write_bytes(data)
+    return {"digest": f"sha256:{digest}", "size": len(data)}
+
+
+def busybox_base(directory: Path, tools: tuple[str, ...] = ("sh", "ln", "sleep")) -> str:
+    """An OCI layout holding Debian's busybox-static with `tools` linked to it; its reference."""
+    if not BUSYBOX.is_file():
+        pytest.fail(
+            "busybox is not installed; .ci/run installs it (apt-get install busybox-static)"
+        )
+    layer = io.BytesIO()
+    with tarfile.open(fileobj=layer, mode="w") as archive:
+        folder = tarfile.TarInfo("bin")
+        folder.type, folder.mode = tarfile.DIRTYPE, 0o755
+        archive.addfile(folder)
+        archive.add(BUSYBOX, arcname="bin/busybox")
+        for tool in tools:
+            link = tarfile.TarInfo(f"bin/{tool}")
+            link.type, link.linkname = tarfile.SYMTYPE, "busybox"
+            archive.addfile(link)
+    raw = layer.getvalue()
+    blobs = directory / "blobs" / "sha256"
+    blobs.mkdir(parents=True)
+    config = {
+        "architecture": "amd64",
+        "os": "linux",
+        "config": {"Cmd": ["sh"]},
+        "rootfs": {"type": "layers", "diff_ids": [f"sha256:{hashlib.sha256(raw).hexdigest()}"]},
+    }
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {
+            "mediaType": "application/vnd.oci.image.config.v1+json",
+            **_blob(blobs, json.dumps(config).encode()),
+        },
+        "layers": [
+            {
+                "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                **_blob(blobs, gzip.compress(raw, mtime=0)),
+            }
+        ],
+    }
+    index = {
+        "schemaVersion": 2,
+        "manifests": [
+            {
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                **_blob(blobs, json.dumps(manifest).encode()),
+                "annotations": {"org.opencontainers.image.ref.name": "latest"},
+            }
+        ],
+    }
+    (directory / "index.json").write_text(json.dumps(index))
+    (directory / "oci-layout").write_text(json.dumps({"imageLayoutVersion": "1.0.0"}))
+    return f"oci:{directory}:latest"
+
+
+def layer_members(image: str, layer_index: int = -1) -> dict[str, tarfile.TarInfo]:
+    """The entries of one layer of `image` (a skopeo reference), read through a real copy."""
+    skopeo = require_tool("skopeo", "skopeo")
+    with tempfile.TemporaryDirectory(prefix="modelcar-oci-") as scratch:
+        subprocess.run([skopeo, "copy", "-q", image, f"dir:{scratch}"], check=True)
+        manifest = json.loads((Path(scratch) / "manifest.json").read_text())
+        blob = Path(scratch) / manifest["layers"][layer_index]["digest"].split(":", 1)[1]
+        with tarfile.open(blob) as archive:
+            return {member.name: member for member in archive.getmembers()}

@@ -1,0 +1,156 @@
+"""build-modelcar-image, run for real: the compiled Task's steps with real skopeo and python3.
+
+The base image is an OCI layout holding Debian's busybox-static, made by the test; the model is a
+few small files. Nothing is pulled from a network.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.oci_images import busybox_base, layer_members, require_tool
+from tests.task_runner import TaskRunResult, run_task
+
+
+def make_model(workspace: Path, seed: int = 1) -> None:
+    model = workspace / "model"
+    (model / "tokenizer").mkdir(parents=True, exist_ok=True)
+    (model / "config.json").write_text(json.dumps({"model_type": "mistral", "seed": seed}))
+    (model / "model-00001-of-00001.safetensors").write_bytes(bytes(range(256)) * 4096)
+    (model / "tokenizer" / "tokenizer.json").write_text("{}")
+    (model / "config.json").chmod(0o600)
+
+
+def build(workspace: Path, base: str, **params: str) -> TaskRunResult:
+    require_tool("skopeo", "skopeo")
+    return run_task(
+        "build-modelcar-image",
+        {"base-image": base, **params},
+        {"source": workspace, "registry-auth": None, "ca-bundle": None},
+    )
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return busybox_base(tmp_path_factory.mktemp("busybox"))
+
+
+def skopeo_digest(reference: str) -> str:
+    completed = subprocess.run(
+        ["skopeo", "inspect", "--format", "{{.Digest}}", reference],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return completed.stdout.strip()
+
+
+def test_build_writes_an_image_skopeo_reads_with_the_model_under_models(
+    tmp_path: Path, base: str
+) -> None:
+    make_model(tmp_path)
+    run = build(tmp_path, base)
+    assert run.exit_code == 0, run.output
+    image = tmp_path / "image"
+    assert run.results == {
+        "image-digest": skopeo_digest(f"oci:{image}:modelcar"),
+        "image-path": "image",
+    }
+    assert not (tmp_path / "image.partial").exists()
+    members = layer_members(f"oci:{image}:modelcar")
+    assert sorted(members) == [
+        "models",
+        "models/config.json",
+        "models/model-00001-of-00001.safetensors",
+        "models/tokenizer",
+        "models/tokenizer/tokenizer.json",
+    ]
+    for member in members.values():
+        assert (member.uid, member.gid, member.mtime) == (0, 0, 0)
+        assert member.mode == (0o755 if member.isdir() else 0o644), member.name
+    assert members["models/model-00001-of-00001.safetensors"].size == 256 * 4096
+    assert "bin/busybox" in layer_members(f"oci:{image}:modelcar", layer_index=0)
+
+
+def test_the_same_model_gives_the_same_digest(tmp_path: Path, base: str) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    for workspace in (first, second):
+        make_model(workspace)
+    os.utime(second / "model" / "config.json", (1_000_000, 1_000_000))
+    digests = []
+    for workspace in (first, second):
+        run = build(workspace, base)
+        assert run.exit_code == 0, run.output
+        digests.append(run.results["image-digest"])
+    assert digests[0] == digests[1]
+    make_model(second, seed=2)
+    changed = build(second, base)
+    assert changed.results["image-digest"] != digests[0]
+
+
+def test_archive_format_holds_the_same_image(tmp_path: Path, base: str) -> None:
+    make_model(tmp_path)
+    layout = build(tmp_path, base)
+    archive = build(tmp_path, base, **{"image-format": "oci-archive", "image-path": "image.tar"})
+    assert archive.exit_code == 0, archive.output
+    assert (tmp_path / "image.tar").is_file()
+    assert archive.results["image-digest"] == layout.results["image-digest"]
+    assert (
+        skopeo_digest(f"oci-archive:{tmp_path / 'image.tar'}:modelcar")
+        == (layout.results["image-digest"])
+    )
+
+
+def test_a_truncated_layer_fails_validation_with_its_message(tmp_path: Path, base: str) -> None:
+    make_model(tmp_path)
+    assert build(tmp_path, base).exit_code == 0
+    blobs = tmp_path / "image" / "blobs" / "sha256"
+    largest = max(blobs.iterdir(), key=lambda blob: blob.stat().st_size)
+    os.truncate(largest, 1000)
+    run = run_task(
+        "build-modelcar-image",
+        {},
+        {"source": tmp_path, "registry-auth": None, "ca-bundle": None},
+        steps=["validate"],
+    )
+    assert run.exit_code == 1
+    assert f"blob sha256:{largest.name} is 1000 bytes on disk, its manifest says" in run.output
+    assert "Rebuild it; do not push it." in run.output
+    assert run.results == {}
+
+
+def test_an_unreadable_image_fails_validation(tmp_path: Path, base: str) -> None:
+    make_model(tmp_path)
+    assert build(tmp_path, base).exit_code == 0
+    (tmp_path / "image" / "index.json").write_text("{not json")
+    run = run_task(
+        "build-modelcar-image",
+        {},
+        {"source": tmp_path, "registry-auth": None, "ca-bundle": None},
+        steps=["validate"],
+    )
+    assert run.exit_code == 1
+    assert "is broken: skopeo cannot read it" in run.output
+
+
+def test_a_base_without_sleep_is_refused_before_the_copy(tmp_path: Path) -> None:
+    base = busybox_base(tmp_path / "base", tools=("sh", "ln"))
+    make_model(tmp_path / "ws")
+    run = build(tmp_path / "ws", base)
+    assert run.exit_code == 1
+    assert run.failed_step == "add-model-layer"
+    assert "has no sleep in /bin or /usr/bin" in run.output
+    assert not (tmp_path / "ws" / "image").exists()
+
+
+def test_a_missing_model_directory_is_named(tmp_path: Path, base: str) -> None:
+    run = build(tmp_path, base)
+    assert run.exit_code == 1
+    assert f"model directory {tmp_path / 'model'} does not exist; did download-model run?" in (
+        run.output
+    )
