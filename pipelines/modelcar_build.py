@@ -18,30 +18,35 @@ from tasks.register_model import register_model
 @pipeline(
     workspaces=[
         PipelineWorkspace("source", "Fresh PVC for the weights and the image."),
-        PipelineWorkspace("registry-auth", "dockerconfigjson Secret for both registries.", True),
+        PipelineWorkspace("registry-auth", "dockerconfigjson Secret for both registries."),
         PipelineWorkspace("ca-bundle", "ConfigMap with the CAs to trust.", True),
     ]
 )
 def modelcar_build_deploy(
     model: ModelVersion,
-    internal_repository: Annotated[str, "Internal registry repository, without tag."],
-    quay_repository: Annotated[str, "Quay repository, without tag."],
+    internal_repository: Annotated[str, "Internal registry repository (namespace/name)."],
+    quay_repository: Annotated[str, "Quay repository (organization/name)."],
     registry_url: Annotated[str, "Model Registry REST base URL."],
 ) -> None:
     """Package a catalogue model version as a ModelCar image, push it and register it."""
     download_model(source=model.source)
     build = build_modelcar_image()
-    push_to_internal_registry(
-        image_ref=f"{internal_repository}:{model.version}",
+    internal = push_to_internal_registry(
+        repository=internal_repository,
+        tag=model.version,
         expected_digest=build.results.image_digest,
+        image_path=build.results.image_path,
     )
     quay = push_to_quay(
-        image_ref=f"{quay_repository}:{model.version}",
+        repository=quay_repository,
+        tag=model.version,
         expected_digest=build.results.image_digest,
+        image_path=build.results.image_path,
     )
     register_model(
         registry_url=registry_url,
         model_name=model.registry_name,
         version_name=model.version,
         image_ref=quay.results.image_ref,
+        internal_image_ref=internal.results.image_ref,
     )

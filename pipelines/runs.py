@@ -4,8 +4,8 @@ from modelcar_dsl import ConfigMapVolume, RunSpec, SecretVolume, VolumeClaim, pi
 from pipelines.catalogue import MISTRAL_24B_FULL, MISTRAL_24B_QUANTIZED, ModelVersion
 from pipelines.modelcar_build import modelcar_build_deploy
 
-INTERNAL_REGISTRY = "image-registry.openshift-image-registry.svc:5000/private-ai-demo"
-QUAY_ORGANIZATION = "quay.io/private-ai-demo"
+NAMESPACE = "private-ai-demo"
+QUAY_ORGANIZATION = "private-ai-demo"
 MODEL_REGISTRY_URL = "https://private-ai-model-registry-rest.rhoai-model-registries.svc:8443"
 
 
@@ -16,7 +16,7 @@ def build_run(model: ModelVersion, disk: str, timeout: str) -> RunSpec:
         modelcar_build_deploy,
         params={
             "model": model,
-            "internal_repository": f"{INTERNAL_REGISTRY}/{model.inference_service}",
+            "internal_repository": f"{NAMESPACE}/{model.inference_service}",
             "quay_repository": f"{QUAY_ORGANIZATION}/{model.inference_service}",
             "registry_url": MODEL_REGISTRY_URL,
         },

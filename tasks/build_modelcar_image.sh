@@ -11,10 +11,10 @@ staging="$WORKSPACE_SOURCE_PATH/$IMAGE_PATH.partial"
 rm -rf "$staging"
 
 options=()
-if [[ "${WORKSPACE_REGISTRY_AUTH_BOUND:-false}" == "true" ]]; then
+if [[ -n "${WORKSPACE_REGISTRY_AUTH_PATH:-}" && "${WORKSPACE_REGISTRY_AUTH_BOUND:-true}" == "true" ]]; then
   options+=(--src-authfile "$WORKSPACE_REGISTRY_AUTH_PATH/.dockerconfigjson")
 fi
-if [[ "${WORKSPACE_CA_BUNDLE_BOUND:-false}" == "true" ]]; then
+if [[ -n "${WORKSPACE_CA_BUNDLE_PATH:-}" && "${WORKSPACE_CA_BUNDLE_BOUND:-true}" == "true" ]]; then
   options+=(--src-cert-dir "$WORKSPACE_CA_BUNDLE_PATH")
 fi
 

@@ -1,23 +1,42 @@
 #!/usr/bin/env bash
-# Show the security context and the image before pushing, and say plainly when this pod cannot
-# read the image (the fsGroup symptom). Inputs: WORKSPACE_SOURCE_PATH, IMAGE_DIR.
+# Show who this pod is and what it can read before pushing, and say plainly when the image is
+# unreadable for this uid and groups (the missing-fsGroup symptom).
+# Inputs: WORKSPACE_SOURCE_PATH, IMAGE_PATH.
 set -euo pipefail
 
-layout="$WORKSPACE_SOURCE_PATH/$IMAGE_DIR"
+: "${IMAGE_PATH:?IMAGE_PATH is required}" "${WORKSPACE_SOURCE_PATH:?WORKSPACE_SOURCE_PATH is required}"
+image="$WORKSPACE_SOURCE_PATH/$IMAGE_PATH"
 echo "== id"
 id
-echo "== workspace"
-ls -la "$WORKSPACE_SOURCE_PATH"
-echo "== image layout"
-stat "$layout/index.json" || true
-if ! find "$layout" ! -readable -print -quit | grep -q . && [[ -r "$layout/index.json" ]]; then
-  skopeo inspect "oci:$layout:modelcar"
-  exit 0
+echo "== ls -la $WORKSPACE_SOURCE_PATH"
+ls -la "$WORKSPACE_SOURCE_PATH" || true
+echo "== stat $image"
+stat "$image" || true
+
+if [[ ! -e "$image" ]]; then
+  echo "There is no image at $image. build-modelcar-image writes it to the same workspace;" >&2
+  echo "check that this task and the build share one PVC (the source workspace)." >&2
+  exit 1
 fi
-cat >&2 <<MESSAGE
-The image in $layout is not readable by uid $(id -u) with groups $(id -G).
-Its files must be readable by a group this pod has. Set the PipelineRun's
-taskRunTemplate.podTemplate.securityContext.fsGroup to the namespace's supplemental group
-(openshift.io/sa.scc.supplemental-groups), e.g. fs_group= in pipeline_run or [tool.modelcar].
+blocked=$(find "$image" \( ! -readable -o -type d ! -executable \) -print -quit 2>/dev/null || true)
+if [[ -n "$blocked" ]]; then
+  cat >&2 <<MESSAGE
+This pod cannot read the image: $blocked
+is $(stat -c '%A owned by %u:%g' "$blocked"), and this pod runs as uid $(id -u) with groups $(id -G).
+The build wrote it with the pod's fsGroup as group; this pod lacks that group, so the PipelineRun
+has no fsGroup. Set taskRunTemplate.podTemplate.securityContext.fsGroup (v1beta1: podTemplate) to
+the namespace's supplemental group (openshift.io/sa.scc.supplemental-groups, e.g. 1000970000):
+fs_group= in pipeline_run() or in [tool.modelcar].
 MESSAGE
-exit 1
+  exit 1
+fi
+
+if [[ -d "$image" ]]; then
+  reference="oci:$image:modelcar"
+else
+  export TMPDIR="$WORKSPACE_SOURCE_PATH/.tmp"
+  mkdir -p "$TMPDIR"
+  reference="oci-archive:$image:modelcar"
+fi
+echo "== skopeo inspect $reference"
+skopeo inspect "$reference"

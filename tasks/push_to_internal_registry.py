@@ -1,31 +1,44 @@
 """push-to-internal-registry: the cluster's own registry, which KServe pulls from."""
 
+from typing import Annotated
+
 from modelcar_dsl import Steps, task
 from tasks.images import SKOPEO_IMAGE
 from tasks.push import (
     PUSH_RESULTS,
-    PUSH_WORKSPACES,
     ExpectedDigest,
-    ImageDir,
-    ImageRef,
+    ImagePath,
+    Repository,
     Retries,
+    Tag,
     TlsVerify,
     push_steps,
 )
+from tasks.workspaces import CA_BUNDLE, REGISTRY_AUTH, SOURCE
+
+INTERNAL_REGISTRY_HOST = "image-registry.openshift-image-registry.svc:5000"
 
 
 @task(
     image=SKOPEO_IMAGE,
-    workspaces=PUSH_WORKSPACES,
+    workspaces=[SOURCE, REGISTRY_AUTH, CA_BUNDLE],
     results=PUSH_RESULTS,
     timeout="2h",
 )
 def push_to_internal_registry(
-    image_ref: ImageRef,
+    repository: Repository,
+    tag: Tag,
     expected_digest: ExpectedDigest,
-    image_dir: ImageDir = "oci",
+    image_path: ImagePath = "image",
+    registry_host: Annotated[
+        str, "The internal registry's service address."
+    ] = INTERNAL_REGISTRY_HOST,
     tls_verify: TlsVerify = True,
     retries: Retries = 3,
 ) -> Steps:
-    """Copy the validated ModelCar image to the internal registry and verify its digest."""
-    return push_steps()
+    """Copy the validated ModelCar image to the internal registry and verify its digest.
+
+    Without a registry-auth workspace it signs in with the pod's ServiceAccount token and trusts
+    the cluster's service CA, which is how the internal registry authenticates pipelines.
+    """
+    return push_steps(service_account_auth=True)

@@ -29,6 +29,9 @@ def register_model(
     model_name: Annotated[str, "RegisteredModel name, from the model catalogue."],
     version_name: Annotated[str, "ModelVersion name, from the model catalogue."],
     image_ref: Annotated[str, "Pushed image with digest; registered as oci://<image_ref>."],
+    internal_image_ref: Annotated[
+        str, "The same image in the internal registry, kept as a custom property."
+    ] = "",
 ) -> Steps:
     """Find or create the RegisteredModel, ModelVersion and ModelArtifact (idempotent)."""
     return [script_step("register_model_api.py", name="register")]

@@ -1,0 +1,205 @@
+"""push-to-internal-registry and push-to-quay, run for real against a registry on loopback.
+
+The registry is Debian's docker-registry serving TLS with a certificate from a CA these tests
+make, and htpasswd sign-in; skopeo is the real one. Trust always comes from the CA bundle or the
+service CA path, never from turning verification off.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.oci_images import busybox_base, require_tool
+from tests.registry_server import SERVICE_ACCOUNT_TOKEN, Registry, running_registry
+from tests.task_runner import TaskRunResult, run_task
+
+NOBODY = (65534, 65534)
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    with running_registry(tmp_path_factory.mktemp("registry")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """A workspace other users can traverse, holding a built image; and its digest."""
+    require_tool("skopeo", "skopeo")
+    base = busybox_base(tmp_path_factory.mktemp("busybox"))
+    with tempfile.TemporaryDirectory(prefix="modelcar-push-") as directory:
+        workspace = Path(directory)
+        workspace.chmod(0o755)
+        (workspace / "model").mkdir()
+        (workspace / "model" / "weights.safetensors").write_bytes(b"\x01" * 300_000)
+        run = run_task(
+            "build-modelcar-image",
+            {"base-image": base},
+            {"source": workspace, "registry-auth": None, "ca-bundle": None},
+        )
+        assert run.exit_code == 0, run.output
+        yield workspace, run.results["image-digest"]
+
+
+def push(
+    task: str,
+    registry: Registry,
+    workspace: Path,
+    digest: str,
+    *,
+    auth: Path | None,
+    ca_bundle: Path | None,
+    tag: str = "24b-w4a16-1gpu",
+    **kwargs: object,
+) -> TaskRunResult:
+    return run_task(
+        task,
+        {
+            "registry-host": registry.host,
+            "repository": "private-ai-demo/mistral-24b-quantized",
+            "tag": tag,
+            "expected-digest": digest,
+            "retries": "1",
+        },
+        {"source": workspace, "registry-auth": auth, "ca-bundle": ca_bundle},
+        env={"RETRY_DELAY_SECONDS": "0"},
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def test_push_to_quay_copies_the_build_and_reports_its_digest(
+    registry: Registry, built: tuple[Path, str], tmp_path: Path
+) -> None:
+    workspace, digest = built
+    run = push(
+        "push-to-quay",
+        registry,
+        workspace,
+        digest,
+        auth=registry.write_authfile(tmp_path / "auth"),
+        ca_bundle=registry.write_ca_bundle(tmp_path / "ca"),
+    )
+    assert run.exit_code == 0, run.output
+    assert run.results == {
+        "image-digest": digest,
+        "image-ref": f"{registry.host}/private-ai-demo/mistral-24b-quantized@{digest}",
+    }
+    assert registry.digest("private-ai-demo/mistral-24b-quantized", "24b-w4a16-1gpu") == digest
+    assert "== id" in run.output and "== skopeo inspect" in run.output
+
+
+def test_the_internal_push_signs_in_with_the_service_account_and_trusts_the_service_ca(
+    registry: Registry, built: tuple[Path, str], tmp_path: Path
+) -> None:
+    workspace, digest = built
+    service_account = tmp_path / "serviceaccount"
+    service_account.mkdir()
+    (service_account / "token").write_text(SERVICE_ACCOUNT_TOKEN)
+    (service_account / "service-ca.crt").write_bytes(registry.authority.ca_cert.read_bytes())
+    run = run_task(
+        "push-to-internal-registry",
+        {
+            "registry-host": registry.host,
+            "repository": "private-ai-demo/internal",
+            "tag": "v1",
+            "expected-digest": digest,
+        },
+        {"source": workspace, "registry-auth": None, "ca-bundle": None},
+        env={"SERVICE_ACCOUNT_DIR": str(service_account)},
+    )
+    assert run.exit_code == 0, run.output
+    assert "Signing in to" in run.output
+    assert registry.digest("private-ai-demo/internal", "v1") == digest
+
+
+def test_an_untrusted_registry_certificate_fails_the_push(
+    registry: Registry, built: tuple[Path, str], tmp_path: Path
+) -> None:
+    workspace, digest = built
+    run = push(
+        "push-to-quay",
+        registry,
+        workspace,
+        digest,
+        auth=registry.write_authfile(tmp_path / "auth"),
+        ca_bundle=None,
+        tag="untrusted",
+    )
+    assert run.exit_code == 1
+    assert "certificate signed by unknown authority" in run.output
+    assert "failed after 1 attempts" in run.output
+
+
+def test_retries_back_off_and_then_give_up(built: tuple[Path, str], tmp_path: Path) -> None:
+    workspace, digest = built
+    run = run_task(
+        "push-to-quay",
+        {
+            "registry-host": "127.0.0.1:9",
+            "repository": "org/model",
+            "tag": "v1",
+            "expected-digest": digest,
+            "retries": "3",
+        },
+        {"source": workspace, "registry-auth": tmp_path, "ca-bundle": None},
+        env={"RETRY_DELAY_SECONDS": "0"},
+    )
+    assert run.exit_code == 1
+    assert run.output.count("retrying in 0s") == 2
+    assert "Push to 127.0.0.1:9/org/model:v1 failed after 3 attempts" in run.output
+
+
+def test_a_different_image_in_the_workspace_is_not_pushed(
+    registry: Registry, built: tuple[Path, str], tmp_path: Path
+) -> None:
+    workspace, digest = built
+    other = "sha256:" + "0" * 64
+    run = push(
+        "push-to-quay",
+        registry,
+        workspace,
+        other,
+        auth=registry.write_authfile(tmp_path / "auth"),
+        ca_bundle=registry.write_ca_bundle(tmp_path / "ca"),
+        tag="wrong",
+    )
+    assert run.exit_code == 1
+    assert f"Not pushing: {workspace}/image holds {digest}" in run.output
+    assert f"build-modelcar-image validated {other}" in run.output
+    assert "is another run's PVC bound" in run.output
+    assert run.results == {}
+
+
+def test_an_unreadable_image_makes_the_preflight_name_uid_groups_and_the_fix(
+    registry: Registry, built: tuple[Path, str], tmp_path: Path
+) -> None:
+    workspace, digest = built
+    image = workspace / "image"
+    os.chown(workspace, 0, 1000970000)
+    for path in [image, *image.rglob("*")]:
+        os.chown(path, 0, 1000970000)
+        path.chmod(0o750 if path.is_dir() else 0o640)
+    try:
+        run = push(
+            "push-to-quay",
+            registry,
+            workspace,
+            digest,
+            auth=None,
+            ca_bundle=None,
+            user=NOBODY,
+        )
+    finally:
+        for path in [image, *image.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+    assert run.exit_code == 1
+    assert run.failed_step == "preflight"
+    assert f"This pod cannot read the image: {image}" in run.output
+    assert "owned by 0:1000970000" in run.output
+    assert "runs as uid 65534 with groups 65534" in run.output
+    assert "taskRunTemplate.podTemplate.securityContext.fsGroup" in run.output
