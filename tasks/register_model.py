@@ -2,36 +2,46 @@
 
 from typing import Annotated
 
-import attrs
-
-from modelcar_dsl import Result, SecretEnv, Steps, script_step, task
+from modelcar_dsl import Result, Steps, script_step, task
 from tasks.images import PYTHON_IMAGE
-from tasks.workspaces import CA_BUNDLE, SOURCE
-
-READ_ONLY_SOURCE = attrs.evolve(SOURCE, read_only=True)
+from tasks.model_registry_access import REGISTRY_TOKEN, ModelName, RegistryUrl, VersionName
+from tasks.workspaces import CA_BUNDLE
 
 
 @task(
     image=PYTHON_IMAGE,
-    workspaces=[READ_ONLY_SOURCE, CA_BUNDLE],
+    workspaces=[CA_BUNDLE],
     results=[
         Result("registered-model-id", "Id of the RegisteredModel."),
         Result("model-version-id", "Id of the ModelVersion."),
         Result("model-artifact-id", "Id of the ModelArtifact holding the image URI."),
     ],
-    env=[
-        SecretEnv("MODEL_REGISTRY_TOKEN", secret="model-registry-token", key="token", optional=True)
-    ],
+    env=[REGISTRY_TOKEN],
+    timeout="10m",
     retries=2,
 )
 def register_model(
-    registry_url: Annotated[str, "Model Registry REST base URL (https://host)."],
-    model_name: Annotated[str, "RegisteredModel name, from the model catalogue."],
-    version_name: Annotated[str, "ModelVersion name, from the model catalogue."],
+    registry_url: RegistryUrl,
+    model_name: ModelName,
+    version_name: VersionName,
     image_ref: Annotated[str, "Pushed image with digest; registered as oci://<image_ref>."],
     internal_image_ref: Annotated[
         str, "The same image in the internal registry, kept as a custom property."
     ] = "",
+    model_format: Annotated[str, "The serving runtime's model format name."] = "vLLM",
 ) -> Steps:
-    """Find or create the RegisteredModel, ModelVersion and ModelArtifact (idempotent)."""
-    return [script_step("register_model_api.py", name="register")]
+    """Find or create the RegisteredModel, ModelVersion and ModelArtifact (idempotent).
+
+    A version names one image: registering a different digest under an existing version fails.
+    """
+    return [
+        script_step(
+            "model_registry.py",
+            name="register",
+            env={
+                "ACTION": "register",
+                "TASK_RUN_NAME": "$(context.taskRun.name)",
+                "TASK_RUN_NAMESPACE": "$(context.taskRun.namespace)",
+            },
+        )
+    ]

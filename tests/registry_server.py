@@ -15,7 +15,7 @@ from pathlib import Path
 import attrs
 
 from tests.oci_images import require_tool
-from tests.tls import TestAuthority, free_port, make_authority
+from tests.tls import LoopbackAuthority, free_port, make_authority
 
 USER = "modelcar-robot"
 PASSWORD = "robot-password"
@@ -28,7 +28,7 @@ class Registry:
     """A running registry: its host:port, the CA it trusts, and ways to sign in."""
 
     host: str
-    authority: TestAuthority
+    authority: LoopbackAuthority
 
     def write_authfile(self, directory: Path) -> Path:
         """A dockerconfigjson Secret's content, mounted as a workspace directory."""
@@ -105,7 +105,7 @@ def running_registry(directory: Path) -> Iterator[Registry]:
 
 
 def _wait_until_serving(
-    url: str, authority: TestAuthority, process: subprocess.Popen[bytes], directory: Path
+    url: str, authority: LoopbackAuthority, process: subprocess.Popen[bytes], directory: Path
 ) -> None:
     context = authority.client_context()
     deadline = time.monotonic() + 15

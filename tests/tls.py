@@ -13,7 +13,7 @@ from tests.oci_images import require_tool
 
 
 @attrs.frozen
-class TestAuthority:
+class LoopbackAuthority:
     """A CA and a server certificate it signed for localhost and 127.0.0.1."""
 
     ca_cert: Path
@@ -29,7 +29,7 @@ class TestAuthority:
         return ssl.create_default_context(cafile=str(self.ca_cert))
 
 
-def make_authority(directory: Path) -> TestAuthority:
+def make_authority(directory: Path) -> LoopbackAuthority:
     openssl = require_tool("openssl", "openssl")
     directory.mkdir(parents=True, exist_ok=True)
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
@@ -55,7 +55,7 @@ def make_authority(directory: Path) -> TestAuthority:
     trust = directory / "trust"
     trust.mkdir()
     (trust / "ca.crt").write_bytes((directory / "ca.crt").read_bytes())
-    return TestAuthority(trust / "ca.crt", directory / "server.crt", directory / "server.key")
+    return LoopbackAuthority(trust / "ca.crt", directory / "server.crt", directory / "server.key")
 
 
 def free_port() -> int:
