@@ -1,26 +1,52 @@
-"""download-model: fetch the weights into the shared workspace."""
+"""download-model: fetch the weights into the shared workspace, resuming an interrupted run."""
 
 from typing import Annotated
 
 from modelcar_dsl import Result, SecretEnv, Steps, script_step, task
 from tasks.images import PYTHON_IMAGE
-from tasks.workspaces import SOURCE
+from tasks.workspaces import CA_BUNDLE, SOURCE
 
 
 @task(
     image=PYTHON_IMAGE,
-    workspaces=[SOURCE],
+    workspaces=[SOURCE, CA_BUNDLE],
     results=[
         Result("model-size-bytes", "Total bytes of the downloaded files."),
         Result("file-count", "Number of files downloaded."),
+        Result("revision", "The Hugging Face commit downloaded (empty for S3)."),
     ],
-    env=[SecretEnv("HF_TOKEN", secret="hf-token", key="token", optional=True)],
+    env=[
+        SecretEnv("HF_TOKEN", secret="hf-token", key="token", optional=True),
+        SecretEnv(
+            "AWS_ACCESS_KEY_ID", secret="s3-credentials", key="AWS_ACCESS_KEY_ID", optional=True
+        ),
+        SecretEnv(
+            "AWS_SECRET_ACCESS_KEY",
+            secret="s3-credentials",
+            key="AWS_SECRET_ACCESS_KEY",
+            optional=True,
+        ),
+    ],
     timeout="4h",
     retries=1,
 )
 def download_model(
     source: Annotated[str, "hf://org/repo[@revision] or s3://bucket/prefix"],
+    include: Annotated[
+        list[str], "Glob patterns of files to fetch (e.g. *.safetensors); all files when empty."
+    ] = [],  # noqa: B006 - a Tekton array default, never mutated
     model_dir: Annotated[str, "Directory in the workspace to write the model to."] = "model",
+    manifest: Annotated[
+        str, "File in the workspace listing every file with size and sha256."
+    ] = "model-manifest.json",
+    hf_endpoint: Annotated[str, "Hugging Face endpoint or mirror."] = "https://huggingface.co",
+    s3_endpoint: Annotated[str, "S3-compatible endpoint URL; empty for AWS S3."] = "",
+    s3_region: Annotated[str, "S3 region used for request signing."] = "us-east-1",
+    parallel: Annotated[int, "Files downloaded at once."] = 4,
 ) -> Steps:
-    """Download model weights into the workspace and write a manifest of files and sizes."""
-    return [script_step("download_model.sh", name="download")]
+    """Download model weights into the workspace and write a manifest of files and sha256s.
+
+    Files are hashed while written and renamed into place when whole; a re-run continues
+    partial files with Range requests and skips the ones the manifest lists.
+    """
+    return [script_step("fetch_model.py", name="download")]

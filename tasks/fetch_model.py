@@ -1,0 +1,426 @@
+#!/usr/bin/env python3
+"""Download model weights from Hugging Face or S3 into the workspace, resuming what is there.
+
+Inputs (environment): SOURCE (hf://org/repo[@revision] or s3://bucket/prefix), MODEL_DIR,
+MANIFEST, PARALLEL, WORKSPACE_SOURCE_PATH; include patterns as arguments (all files when none).
+Hugging Face: HF_TOKEN (optional), HF_ENDPOINT (a mirror; default https://huggingface.co). S3:
+S3_ENDPOINT (empty for AWS), S3_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+AWS_SESSION_TOKEN. Trust: WORKSPACE_CA_BUNDLE_PATH/ca-bundle.crt. Results: RESULT_*_PATH.
+
+Each file is written to a .part file, hashed while it is written, checked against the size (and
+the Hub's sha256) and then renamed into place; an interrupted run continues each .part with a
+Range request. The manifest lists every file with size and sha256 and is the resume state.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import datetime
+import fnmatch
+import hashlib
+import hmac
+import json
+import os
+import ssl
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+CHUNK = 8 << 20
+ATTEMPTS = 4
+EMPTY_PAYLOAD = hashlib.sha256(b"").hexdigest()
+S3_NAMESPACE = "{http://s3.amazonaws.com/doc/2006-03-01/}"
+
+
+class DownloadError(Exception):
+    """A failure explained for the user; printed without a traceback."""
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """One file to fetch: its path in the model directory, size, and known sha256 if any."""
+
+    path: str
+    size: int
+    url: str
+    sha256: str | None = None
+
+
+def ssl_context() -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    bundle = os.environ.get("WORKSPACE_CA_BUNDLE_PATH", "")
+    if bundle and os.environ.get("WORKSPACE_CA_BUNDLE_BOUND", "true") == "true":
+        context.load_verify_locations(cafile=str(Path(bundle) / "ca-bundle.crt"))
+    return context
+
+
+class Source:
+    """Where the files come from: lists them and opens byte ranges of them."""
+
+    revision = ""
+
+    def list_files(self) -> list[RemoteFile]:
+        raise NotImplementedError
+
+    def headers(self, method: str, url: str) -> dict[str, str]:
+        raise NotImplementedError
+
+    def open(self, url: str, offset: int, context: ssl.SSLContext) -> IO[bytes]:
+        request = urllib.request.Request(url)
+        for name, value in self.headers("GET", url).items():
+            request.add_unredirected_header(name, value)
+        if offset:
+            request.add_header("Range", f"bytes={offset}-")
+        response: IO[bytes] = urllib.request.urlopen(request, context=context, timeout=120)
+        return response
+
+    def get_json(self, url: str, context: ssl.SSLContext) -> bytes:
+        request = urllib.request.Request(url)
+        for name, value in self.headers("GET", url).items():
+            request.add_unredirected_header(name, value)
+        with urllib.request.urlopen(request, context=context, timeout=120) as response:
+            body: bytes = response.read()
+            return body
+
+
+class HuggingFace(Source):
+    """A Hub repository at a revision, pinned to its commit so files cannot change mid-run."""
+
+    def __init__(self, spec: str, context: ssl.SSLContext) -> None:
+        self.repo, _, revision = spec.partition("@")
+        self.requested = revision or "main"
+        self.endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+        self.token = os.environ.get("HF_TOKEN", "").strip()
+        self.context = context
+
+    def headers(self, method: str, url: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def list_files(self) -> list[RemoteFile]:
+        quoted = urllib.parse.quote(self.requested, safe="")
+        url = f"{self.endpoint}/api/models/{self.repo}/revision/{quoted}?blobs=true"
+        try:
+            info = json.loads(self.get_json(url, self.context))
+        except urllib.error.HTTPError as error:
+            if error.code in (401, 403):
+                raise DownloadError(
+                    f"{self.repo} is gated or private ({error.code}): put a token with access "
+                    "in the hf-token Secret (key token)"
+                ) from None
+            if error.code == 404:
+                raise DownloadError(
+                    f"no model {self.repo} at revision {self.requested} on {self.endpoint}"
+                ) from None
+            raise
+        self.revision = info["sha"]
+        files = []
+        for sibling in info.get("siblings", []):
+            lfs = sibling.get("lfs") or {}
+            path = sibling["rfilename"]
+            files.append(
+                RemoteFile(
+                    path=path,
+                    size=int(lfs.get("size", sibling.get("size", -1))),
+                    url=f"{self.endpoint}/{self.repo}/resolve/{self.revision}/"
+                    + urllib.parse.quote(path),
+                    sha256=lfs.get("sha256"),
+                )
+            )
+        return files
+
+
+class S3(Source):
+    """An S3 prefix on AWS or any S3-compatible endpoint, signed with AWS Signature V4."""
+
+    def __init__(self, spec: str, context: ssl.SSLContext) -> None:
+        self.bucket, _, prefix = spec.partition("/")
+        self.prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
+        self.region = os.environ.get("S3_REGION") or "us-east-1"
+        endpoint = os.environ.get("S3_ENDPOINT", "").rstrip("/")
+        self.endpoint = endpoint or f"https://s3.{self.region}.amazonaws.com"
+        self.access_key = os.environ.get("AWS_ACCESS_KEY_ID", "")
+        self.secret_key = os.environ.get("AWS_SECRET_ACCESS_KEY", "")
+        self.session_token = os.environ.get("AWS_SESSION_TOKEN", "")
+        self.context = context
+        if not self.access_key or not self.secret_key:
+            raise DownloadError(
+                "S3 needs credentials: put AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the "
+                "s3-credentials Secret"
+            )
+
+    def object_url(self, key: str) -> str:
+        return f"{self.endpoint}/{self.bucket}/{urllib.parse.quote(key)}"
+
+    def headers(self, method: str, url: str) -> dict[str, str]:
+        """AWS Signature Version 4 headers for a request without a body (every call here)."""
+        parsed = urllib.parse.urlsplit(url)
+        now = datetime.datetime.now(datetime.UTC)
+        amz_date = now.strftime("%Y%m%dT%H%M%SZ")
+        scope = f"{amz_date[:8]}/{self.region}/s3/aws4_request"
+        signed = {
+            "host": parsed.netloc,
+            "x-amz-content-sha256": EMPTY_PAYLOAD,
+            "x-amz-date": amz_date,
+        }
+        if self.session_token:
+            signed["x-amz-security-token"] = self.session_token
+        query = sorted(urllib.parse.parse_qsl(parsed.query, keep_blank_values=True))
+        canonical_query = "&".join(
+            f"{urllib.parse.quote(k, safe='-_.~')}={urllib.parse.quote(v, safe='-_.~')}"
+            for k, v in query
+        )
+        names = ";".join(sorted(signed))
+        canonical = "\n".join(
+            [
+                method,
+                parsed.path or "/",
+                canonical_query,
+                "".join(f"{name}:{signed[name]}\n" for name in sorted(signed)),
+                names,
+                EMPTY_PAYLOAD,
+            ]
+        )
+        to_sign = "\n".join(
+            [
+                "AWS4-HMAC-SHA256",
+                amz_date,
+                scope,
+                hashlib.sha256(canonical.encode()).hexdigest(),
+            ]
+        )
+        key = ("AWS4" + self.secret_key).encode()
+        for part in (amz_date[:8], self.region, "s3", "aws4_request"):
+            key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+        signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+        authorization = (
+            f"AWS4-HMAC-SHA256 Credential={self.access_key}/{scope}, "
+            f"SignedHeaders={names}, Signature={signature}"
+        )
+        return {**{k: v for k, v in signed.items() if k != "host"}, "Authorization": authorization}
+
+    def list_files(self) -> list[RemoteFile]:
+        files = []
+        token = ""
+        while True:
+            # The prefix is sent without its trailing slash and the keys filtered here, which
+            # lists the same objects and keeps "/" out of the signed query for one-level prefixes.
+            query = {"list-type": "2", "prefix": self.prefix.removesuffix("/")}
+            if token:
+                query["continuation-token"] = token
+            url = f"{self.endpoint}/{self.bucket}?{urllib.parse.urlencode(query)}"
+            try:
+                root = ElementTree.fromstring(self.get_json(url, self.context))
+            except urllib.error.HTTPError as error:
+                detail = error.read().decode(errors="replace")
+                raise DownloadError(
+                    f"listing s3://{self.bucket}/{self.prefix} failed ({error.code}): {detail}"
+                ) from None
+            for item in root.iter(f"{S3_NAMESPACE}Contents"):
+                key = item.findtext(f"{S3_NAMESPACE}Key") or ""
+                if key.endswith("/") or not key.startswith(self.prefix):
+                    continue
+                files.append(
+                    RemoteFile(
+                        path=key[len(self.prefix) :],
+                        size=int(item.findtext(f"{S3_NAMESPACE}Size") or 0),
+                        url=self.object_url(key),
+                    )
+                )
+            token = root.findtext(f"{S3_NAMESPACE}NextContinuationToken") or ""
+            if root.findtext(f"{S3_NAMESPACE}IsTruncated") != "true" or not token:
+                return files
+
+
+class Manifest:
+    """Files finished so far (path -> size, sha256), saved after each one: the resume state."""
+
+    def __init__(self, path: Path, source: str, revision: str) -> None:
+        self.path = path
+        self.source = source
+        self.revision = revision
+        self.lock = threading.Lock()
+        self.files: dict[str, dict[str, object]] = {}
+        if path.is_file():
+            saved = json.loads(path.read_text())
+            if saved.get("source") == source and saved.get("revision") == revision:
+                self.files = {entry["path"]: entry for entry in saved.get("files", [])}
+
+    def done(self, remote: RemoteFile, target: Path) -> bool:
+        entry = self.files.get(remote.path)
+        return (
+            entry is not None
+            and entry["size"] == remote.size
+            and (remote.sha256 is None or entry["sha256"] == remote.sha256)
+            and target.is_file()
+            and target.stat().st_size == remote.size
+        )
+
+    def record(self, path: str, size: int, sha256: str) -> None:
+        with self.lock:
+            self.files[path] = {"path": path, "size": size, "sha256": sha256}
+            self.save()
+
+    def keep_only(self, paths: set[str]) -> None:
+        self.files = {path: entry for path, entry in self.files.items() if path in paths}
+        self.save()
+
+    def save(self) -> None:
+        document = {
+            "source": self.source,
+            "revision": self.revision,
+            "files": [self.files[path] for path in sorted(self.files)],
+        }
+        partial = self.path.with_name(self.path.name + ".partial")
+        partial.write_text(json.dumps(document, indent=1) + "\n")
+        partial.replace(self.path)
+
+
+def fetch(source: Source, remote: RemoteFile, part: Path, context: ssl.SSLContext) -> str:
+    """Fill `part` with the file, continuing what is there; return its sha256."""
+    for attempt in range(1, ATTEMPTS + 1):
+        digest = hashlib.sha256()
+        offset = part.stat().st_size if part.exists() else 0
+        if offset > remote.size:
+            part.unlink()
+            offset = 0
+        if offset:
+            with open(part, "rb") as existing:
+                while block := existing.read(CHUNK):
+                    digest.update(block)
+        if offset == remote.size:
+            return digest.hexdigest()
+        try:
+            with source.open(remote.url, offset, context) as response:
+                status = getattr(response, "status", 200)
+                mode = "ab" if offset and status == 206 else "wb"
+                if mode == "wb" and offset:
+                    digest = hashlib.sha256()
+                    print(f"{remote.path}: the server cannot resume; starting over")
+                elif offset:
+                    print(f"{remote.path}: resuming at byte {offset}")
+                with open(part, mode) as handle:
+                    while block := response.read(CHUNK):
+                        digest.update(block)
+                        handle.write(block)
+            size = part.stat().st_size
+            if size == remote.size:
+                return digest.hexdigest()
+            raise OSError(f"got {size} of {remote.size} bytes")
+        except urllib.error.HTTPError as error:
+            if error.code < 500:
+                raise DownloadError(f"{remote.path}: {error.code} {error.reason}") from None
+            problem = f"{error.code} {error.reason}"
+        except (OSError, urllib.error.URLError) as error:
+            problem = str(error)
+        if attempt == ATTEMPTS:
+            raise DownloadError(f"{remote.path}: {problem} after {ATTEMPTS} attempts")
+        print(f"{remote.path}: {problem}; retrying (attempt {attempt + 1} of {ATTEMPTS})")
+        time.sleep(min(2**attempt, 30) * float(os.environ.get("RETRY_DELAY_SCALE", "1")))
+    raise AssertionError("unreachable")
+
+
+def download(
+    source: Source, remote: RemoteFile, target: Path, parts: Path, manifest: Manifest
+) -> None:
+    part = parts / (hashlib.sha256(remote.path.encode()).hexdigest() + ".part")
+    sha256 = fetch(source, remote, part, ssl_context())
+    if remote.sha256 and sha256 != remote.sha256:
+        part.unlink()
+        raise DownloadError(
+            f"{remote.path}: sha256 {sha256} does not match the Hub's {remote.sha256}; "
+            "the partial file was removed, run again"
+        )
+    part.chmod(0o664)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part.replace(target)
+    manifest.record(remote.path, remote.size, sha256)
+    print(f"{remote.path}: {remote.size} bytes, sha256 {sha256}")
+
+
+def make_source(spec: str) -> Source:
+    context = ssl_context()
+    if spec.startswith("hf://"):
+        return HuggingFace(spec.removeprefix("hf://"), context)
+    if spec.startswith("s3://"):
+        return S3(spec.removeprefix("s3://"), context)
+    raise DownloadError(f"SOURCE must be hf://org/repo[@revision] or s3://bucket/prefix: {spec!r}")
+
+
+def remove_stale(model_dir: Path, wanted: set[str]) -> None:
+    """Delete files a previous run left that the source no longer has (or the patterns skip)."""
+    for path in sorted(model_dir.rglob("*"), reverse=True):
+        relative = path.relative_to(model_dir).as_posix()
+        if path.is_file() and relative not in wanted:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+
+
+def run(spec: str, patterns: list[str]) -> dict[str, str]:
+    workspace = Path(os.environ["WORKSPACE_SOURCE_PATH"])
+    model_dir = workspace / os.environ.get("MODEL_DIR", "model")
+    parts = workspace / ".download"
+    source = make_source(spec)
+    files = [
+        remote
+        for remote in source.list_files()
+        if not patterns or any(fnmatch.fnmatch(remote.path, p) for p in patterns)
+    ]
+    if not files:
+        raise DownloadError(f"{spec} has no files matching {patterns or ['*']}")
+    unsafe = [f.path for f in files if f.path.startswith("/") or ".." in f.path.split("/")]
+    if unsafe:
+        raise DownloadError(f"refusing paths outside the model directory: {unsafe}")
+    manifest = Manifest(
+        workspace / os.environ.get("MANIFEST", "model-manifest.json"), spec, source.revision
+    )
+    model_dir.mkdir(parents=True, exist_ok=True)
+    parts.mkdir(exist_ok=True)
+    wanted = {remote.path for remote in files}
+    manifest.keep_only(wanted)
+    remove_stale(model_dir, wanted)
+    pending = [remote for remote in files if not manifest.done(remote, model_dir / remote.path)]
+    print(
+        f"{spec} ({source.revision or 'no revision'}): {len(files)} files, "
+        f"{len(files) - len(pending)} already complete, {len(pending)} to download"
+    )
+    workers = max(1, int(os.environ.get("PARALLEL") or 4))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [
+            pool.submit(download, source, remote, model_dir / remote.path, parts, manifest)
+            for remote in pending
+        ]
+        for future in concurrent.futures.as_completed(futures):
+            future.result()
+    for leftover in parts.iterdir():
+        leftover.unlink()
+    parts.rmdir()
+    total = sum(remote.size for remote in files)
+    print(f"Downloaded {spec}: {len(files)} files, {total} bytes")
+    return {
+        "MODEL_SIZE_BYTES": str(total),
+        "FILE_COUNT": str(len(files)),
+        "REVISION": source.revision,
+    }
+
+
+def main() -> int:
+    try:
+        results = run(os.environ["SOURCE"], sys.argv[1:])
+    except DownloadError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for name, value in results.items():
+        Path(os.environ[f"RESULT_{name}_PATH"]).write_text(value)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

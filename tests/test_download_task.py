@@ -1,0 +1,186 @@
+"""download-model, run for real: S3 against moto on loopback, hf:// against a Hub stand-in.
+
+moto (server mode) checks the script's AWS Signature V4 on every request; its checker
+mis-handles "/" inside query values, so the prefixes here are one level deep. The Hub cannot be
+reached from tests, so `tests/hub_server.py` serves the two Hub endpoints the script uses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.hub_server import COMMIT, HubStandIn, running_hub
+from tests.s3_server import S3Server, running_s3
+from tests.task_runner import TaskRunResult, run_task
+
+FILES = {
+    "config.json": b'{"model_type": "mistral"}',
+    "model-00001-of-00002.safetensors": bytes(range(256)) * 2000,
+    "model-00002-of-00002.safetensors": b"\x07" * 300_000,
+    "tokenizer/tokenizer.json": b"{}",
+}
+REPO_ID = "RedHatAI/Mistral-Small-24B-Instruct-2501-quantized.w4a16"
+
+
+@pytest.fixture(scope="module")
+def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    with running_s3(tmp_path_factory.mktemp("moto")) as server:
+        server.put("models", {f"mistral/{name}": data for name, data in FILES.items()})
+        yield server
+
+
+def download_s3(s3: S3Server, workspace: Path, source: str, **params: object) -> TaskRunResult:
+    return run_task(
+        "download-model",
+        {"source": source, "s3-endpoint": s3.endpoint, **params},  # type: ignore[dict-item]
+        {"source": workspace, "ca-bundle": None},
+        secrets={
+            "s3-credentials": {
+                "AWS_ACCESS_KEY_ID": s3.access_key,
+                "AWS_SECRET_ACCESS_KEY": s3.secret_key,
+            }
+        },
+        env={"RETRY_DELAY_SCALE": "0"},
+    )
+
+
+def model_files(workspace: Path) -> dict[str, bytes]:
+    model = workspace / "model"
+    return {
+        p.relative_to(model).as_posix(): p.read_bytes() for p in model.rglob("*") if p.is_file()
+    }
+
+
+def test_s3_download_writes_the_files_a_manifest_and_results(s3: S3Server, tmp_path: Path) -> None:
+    run = download_s3(s3, tmp_path, "s3://models/mistral")
+    assert run.exit_code == 0, run.output
+    assert model_files(tmp_path) == FILES
+    assert run.results == {
+        "file-count": "4",
+        "model-size-bytes": str(sum(len(d) for d in FILES.values())),
+        "revision": "",
+    }
+    manifest = json.loads((tmp_path / "model-manifest.json").read_text())
+    assert manifest["files"] == [
+        {"path": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        for name, data in sorted(FILES.items())
+    ]
+    assert not (tmp_path / ".download").exists()
+    for path in (tmp_path / "model").rglob("*"):
+        if path.is_file():
+            assert path.stat().st_mode & 0o040, f"{path} is not group-readable"
+
+
+def test_s3_rerun_skips_complete_files_and_removes_stale_ones(s3: S3Server, tmp_path: Path) -> None:
+    assert download_s3(s3, tmp_path, "s3://models/mistral").exit_code == 0
+    (tmp_path / "model" / "left-over.bin").write_bytes(b"old")
+    run = download_s3(s3, tmp_path, "s3://models/mistral")
+    assert run.exit_code == 0, run.output
+    assert "4 files, 4 already complete, 0 to download" in run.output
+    assert model_files(tmp_path) == FILES
+
+
+def test_s3_include_patterns_select_files(s3: S3Server, tmp_path: Path) -> None:
+    run = download_s3(s3, tmp_path, "s3://models/mistral/", include=["*.json", "tokenizer/*"])
+    assert run.exit_code == 0, run.output
+    assert sorted(model_files(tmp_path)) == ["config.json", "tokenizer/tokenizer.json"]
+
+
+def test_s3_with_wrong_credentials_fails_with_the_servers_reason(
+    s3: S3Server, tmp_path: Path
+) -> None:
+    run = run_task(
+        "download-model",
+        {"source": "s3://models/mistral", "s3-endpoint": s3.endpoint},
+        {"source": tmp_path, "ca-bundle": None},
+        secrets={
+            "s3-credentials": {"AWS_ACCESS_KEY_ID": s3.access_key, "AWS_SECRET_ACCESS_KEY": "no"}
+        },
+    )
+    assert run.exit_code == 1
+    assert "listing s3://models/mistral/ failed (403)" in run.output
+    assert "SignatureDoesNotMatch" in run.output
+
+
+def test_s3_without_credentials_names_the_secret(tmp_path: Path) -> None:
+    run = run_task(
+        "download-model", {"source": "s3://models/x"}, {"source": tmp_path, "ca-bundle": None}
+    )
+    assert run.exit_code == 1
+    assert "put AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the s3-credentials Secret" in (
+        run.output
+    )
+
+
+def download_hf(hub: HubStandIn, workspace: Path, token: str | None = None) -> TaskRunResult:
+    return run_task(
+        "download-model",
+        {"source": f"hf://{hub.repo}", "hf-endpoint": hub.base_url},
+        {"source": workspace, "ca-bundle": None},
+        secrets={"hf-token": {"token": token}} if token else {},
+        env={"RETRY_DELAY_SCALE": "0"},
+    )
+
+
+def test_hf_download_pins_the_commit_and_verifies_sha256(tmp_path: Path) -> None:
+    with running_hub(HubStandIn(REPO_ID, FILES, token="hf_secret")) as hub:
+        run = download_hf(hub, tmp_path, token="hf_secret")
+        assert run.exit_code == 0, run.output
+        assert model_files(tmp_path) == FILES
+        assert run.results["revision"] == COMMIT
+        cdn = [r for r in hub.requests if r["path"].startswith("/cdn/")]
+        assert len(cdn) == 4
+        assert all(r["authorization"] is None for r in cdn), "token sent to the CDN"
+
+
+def test_hf_gated_repo_without_token_names_the_secret(tmp_path: Path) -> None:
+    with running_hub(HubStandIn(REPO_ID, FILES, token="hf_secret")) as hub:
+        run = download_hf(hub, tmp_path)
+    assert run.exit_code == 1
+    assert f"{REPO_ID} is gated or private (401): put a token with access in the hf-token" in (
+        run.output
+    )
+
+
+def test_hf_download_resumes_a_cut_connection_with_a_range_request(tmp_path: Path) -> None:
+    name = "model-00001-of-00002.safetensors"
+    with running_hub(HubStandIn(REPO_ID, {name: FILES[name]}, cut_after=100_000)) as hub:
+        run = download_hf(hub, tmp_path)
+        assert run.exit_code == 0, run.output
+        assert model_files(tmp_path) == {name: FILES[name]}
+        ranges = [r["range"] for r in hub.requests if r["path"] == f"/cdn/{name}"]
+        assert ranges == [None, "bytes=100000-"]
+        assert hub.bytes_served(name) == len(FILES[name])
+    assert "resuming at byte 100000" in run.output
+
+
+def test_hf_download_continues_a_part_file_left_by_a_killed_run(tmp_path: Path) -> None:
+    name = "model-00002-of-00002.safetensors"
+    parts = tmp_path / ".download"
+    parts.mkdir()
+    part = parts / (hashlib.sha256(name.encode()).hexdigest() + ".part")
+    part.write_bytes(FILES[name][:123_456])
+    with running_hub(HubStandIn(REPO_ID, {name: FILES[name]})) as hub:
+        run = download_hf(hub, tmp_path)
+        assert run.exit_code == 0, run.output
+        assert hub.bytes_served(name) == len(FILES[name]) - 123_456
+    assert model_files(tmp_path) == {name: FILES[name]}
+    manifest = json.loads((tmp_path / "model-manifest.json").read_text())
+    assert manifest["files"][0]["sha256"] == hashlib.sha256(FILES[name]).hexdigest()
+
+
+def test_hf_corrupt_part_file_is_caught_by_the_hubs_sha256(tmp_path: Path) -> None:
+    name = "config.json"
+    parts = tmp_path / ".download"
+    parts.mkdir()
+    (parts / (hashlib.sha256(name.encode()).hexdigest() + ".part")).write_bytes(b"XXXX")
+    with running_hub(HubStandIn(REPO_ID, {name: FILES[name]})) as hub:
+        run = download_hf(hub, tmp_path)
+    assert run.exit_code == 1
+    assert f"{name}: sha256" in run.output and "does not match the Hub's" in run.output
+    assert not (tmp_path / "model" / name).exists()
