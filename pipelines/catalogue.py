@@ -16,6 +16,7 @@ class ModelVersion:
     registry_name: str
     version: str
     source: str
+    tokenizer: str
     inference_service: str
     quantization: Literal["none", "w4a16", "w8a8", "fp8"]
 
@@ -24,6 +25,7 @@ MISTRAL_24B_QUANTIZED = ModelVersion(
     registry_name="Mistral-24B-Instruct",
     version="24b-w4a16-1gpu",
     source="hf://RedHatAI/Mistral-Small-24B-Instruct-2501-quantized.w4a16",
+    tokenizer="RedHatAI/Mistral-Small-24B-Instruct-2501-quantized.w4a16",
     inference_service="mistral-24b-quantized",
     quantization="w4a16",
 )
@@ -32,6 +34,7 @@ MISTRAL_24B_FULL = ModelVersion(
     registry_name="Mistral-24B-Instruct",
     version="24b-bf16-4gpu",
     source="hf://mistralai/Mistral-Small-24B-Instruct-2501",
+    tokenizer="mistralai/Mistral-Small-24B-Instruct-2501",
     inference_service="mistral-24b",
     quantization="none",
 )

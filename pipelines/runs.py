@@ -1,7 +1,8 @@
-"""Runs of the build pipeline for the two Mistral 24B versions of the catalogue."""
+"""Build and test runs for the two Mistral 24B versions of the catalogue."""
 
 from modelcar_dsl import ConfigMapVolume, RunSpec, SecretVolume, VolumeClaim, pipeline_run
 from pipelines.catalogue import MISTRAL_24B_FULL, MISTRAL_24B_QUANTIZED, ModelVersion
+from pipelines.model_testing import model_testing
 from pipelines.modelcar_build import modelcar_build_deploy
 
 NAMESPACE = "private-ai-demo"
@@ -32,3 +33,27 @@ def build_run(model: ModelVersion, disk: str, timeout: str) -> RunSpec:
 
 mistral_24b_quantized_build = build_run(MISTRAL_24B_QUANTIZED, disk="60Gi", timeout="4h")
 mistral_24b_full_build = build_run(MISTRAL_24B_FULL, disk="150Gi", timeout="12h")
+
+
+def testing_run(model: ModelVersion) -> RunSpec:
+    """A test run of `model`'s InferenceService, publishing to the registry the build wrote to."""
+    return pipeline_run(
+        f"{model.inference_service}-test",
+        model_testing,
+        params={
+            "model": model,
+            "registry_url": MODEL_REGISTRY_URL,
+            "lm_eval_tasks": ["arc_easy", "hellaswag"],
+            "lm_eval_limit": 500,
+        },
+        workspaces={
+            "results": VolumeClaim(size="1Gi"),
+            "ca-bundle": ConfigMapVolume("trusted-ca-bundle"),
+        },
+        service_account="pipeline",
+        timeout="6h",
+    )
+
+
+mistral_24b_quantized_test = testing_run(MISTRAL_24B_QUANTIZED)
+mistral_24b_full_test = testing_run(MISTRAL_24B_FULL)

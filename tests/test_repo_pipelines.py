@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
+
+import yaml
 
 from modelcar_dsl.compiler import compile_run
 from modelcar_dsl.target import Target
 from pipelines.catalogue import CATALOGUE
+from pipelines.model_testing import model_testing
 from pipelines.modelcar_build import modelcar_build_deploy
-from pipelines.runs import mistral_24b_full_build, mistral_24b_quantized_build
+from pipelines.runs import (
+    mistral_24b_full_build,
+    mistral_24b_full_test,
+    mistral_24b_quantized_build,
+    mistral_24b_quantized_test,
+)
+from tests.conftest import REPO
 
 BUILD_CHAIN = [
     "download-model",
@@ -35,6 +45,7 @@ def test_edges_and_their_kinds() -> None:
         ("build-modelcar-image", "push-to-internal-registry", "data", "image-digest"),
         ("build-modelcar-image", "push-to-quay", "data", "image-digest"),
         ("push-to-quay", "register-model", "data", "image-ref"),
+        ("push-to-internal-registry", "register-model", "data", "image-ref"),
         ("download-model", "build-modelcar-image", "serialization", "source"),
         ("push-to-internal-registry", "push-to-quay", "serialization", "source"),
     }
@@ -44,13 +55,29 @@ def test_pushes_are_serialized_on_the_shared_workspace_without_after() -> None:
     graph = modelcar_build_deploy.graph
     assert graph.run_after("push-to-quay") == ["push-to-internal-registry"]
     assert not graph.edges_of("explicit")
-    assert graph.workspace_users("source") == BUILD_CHAIN
+    assert graph.workspace_users("source") == BUILD_CHAIN[:-1]
 
 
 def test_read_only_workspaces_do_not_serialize() -> None:
     graph = modelcar_build_deploy.graph
-    assert graph.workspace_users("registry-auth") == ["push-to-internal-registry", "push-to-quay"]
+    assert graph.workspace_users("registry-auth") == [
+        "build-modelcar-image",
+        "push-to-internal-registry",
+        "push-to-quay",
+    ]
     assert all(edge.detail != "registry-auth" for edge in graph.edges)
+
+
+def test_testing_pipeline_measures_one_tool_at_a_time_then_publishes() -> None:
+    graph = model_testing.graph
+    assert graph.order() == [
+        "wait-for-inference-service",
+        "run-lm-eval",
+        "run-guidellm",
+        "publish-results",
+    ]
+    assert graph.run_after("run-guidellm") == ["run-lm-eval"]
+    assert graph.run_after("publish-results") == ["run-guidellm"]
 
 
 def test_every_run_has_an_fs_group_and_a_pipeline_timeout() -> None:
@@ -62,9 +89,48 @@ def test_every_run_has_an_fs_group_and_a_pipeline_timeout() -> None:
         assert document["metadata"]["generateName"].endswith("-")
 
 
-def test_runs_take_registry_names_from_the_catalogue() -> None:
-    registered = set()
-    for run in (mistral_24b_quantized_build, mistral_24b_full_build):
-        params = dict(run.params)
-        registered.add((params["model.registry_name"], params["model.version"]))
-    assert registered == {(m.registry_name, m.version) for m in CATALOGUE}
+def compiled(kind: str) -> list[dict[str, Any]]:
+    return [
+        yaml.safe_load(path.read_text())
+        for path in sorted((REPO / "compiled").rglob("*.yaml"))
+        if path.read_text().count(f"kind: {kind}\n")
+    ]
+
+
+def names_task_uses(pipeline: dict[str, Any], task: str) -> tuple[str, str]:
+    """The pipeline params a task's model-name and version-name come from."""
+    [spec] = [t for t in pipeline["spec"]["tasks"] if t["taskRef"]["name"] == task]
+    params = {p["name"]: p["value"] for p in spec["params"]}
+    return params["model-name"], params["version-name"]
+
+
+def test_what_test_runs_look_up_is_exactly_what_build_runs_register() -> None:
+    """Seed 000: Pipeline B looked up names Pipeline A never registered. Read from the YAML."""
+    pipelines = {p["metadata"]["name"]: p for p in compiled("Pipeline")}
+    runs = compiled("PipelineRun")
+
+    def names(pipeline: str, task: str) -> set[tuple[str, str]]:
+        name_param, version_param = names_task_uses(pipelines[pipeline], task)
+        found = set()
+        for run in runs:
+            if run["spec"]["pipelineRef"]["name"] != pipeline:
+                continue
+            values = {p["name"]: p["value"] for p in run["spec"]["params"]}
+            found.add(
+                (
+                    values[name_param.removeprefix("$(params.").removesuffix(")")],
+                    values[version_param.removeprefix("$(params.").removesuffix(")")],
+                )
+            )
+        return found
+
+    registered = names("modelcar-build-deploy", "register-model")
+    looked_up = names("model-testing", "publish-results")
+    assert registered == looked_up == {(m.registry_name, m.version) for m in CATALOGUE}
+
+
+def test_every_catalogue_version_has_a_build_and_a_test_run() -> None:
+    for run in (mistral_24b_quantized_test, mistral_24b_full_test):
+        assert dict(run.params)["model.inference_service"] in {
+            m.inference_service for m in CATALOGUE
+        }

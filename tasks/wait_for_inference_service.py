@@ -1,0 +1,35 @@
+"""wait-for-inference-service: find the served model the test pipeline measures."""
+
+from typing import Annotated
+
+from modelcar_dsl import Result, Steps, script_step, task
+from tasks.evaluation import INFERENCE_TOKEN
+from tasks.images import PYTHON_IMAGE
+from tasks.workspaces import CA_BUNDLE
+
+
+@task(
+    image=PYTHON_IMAGE,
+    workspaces=[CA_BUNDLE],
+    results=[
+        Result("url", "The InferenceService's cluster-local URL."),
+        Result("model-id", "The model id its /v1/models lists."),
+    ],
+    env=[INFERENCE_TOKEN],
+    timeout="1h",
+)
+def wait_for_inference_service(
+    inference_service: Annotated[str, "InferenceService name, from the model catalogue."],
+    wait_seconds: Annotated[int, "How long to wait for it to become Ready."] = 1800,
+) -> Steps:
+    """Wait until the InferenceService is Ready and its endpoint lists a model.
+
+    The pipeline's ServiceAccount needs get on inferenceservices.serving.kserve.io.
+    """
+    return [
+        script_step(
+            "inference_service.py",
+            name="wait",
+            env={"NAMESPACE": "$(context.taskRun.namespace)"},
+        )
+    ]
