@@ -1,9 +1,10 @@
 """Run a compiled Task's steps on this machine, the way a TaskRun pod would run them.
 
 Tekton does not run here, so this plays its part for the step scripts: it reads the committed
-YAML in `compiled/01-tasks/`, substitutes `$(params.*)`, `$(workspaces.*)` and `$(results.*)`
-as Tekton does, resolves Secret keys from a dict, and runs each step's script in order with the
-resulting environment. The tools the steps call (skopeo, python3, ...) are the real ones.
+YAML in `compiled/01-tasks/`, substitutes `$(params.*)`, `$(workspaces.*)`, `$(results.*)` and
+`$(context.taskRun.*)` as Tekton does (namespace private-ai-demo), resolves Secret keys from a
+dict, and runs each step's script in order with the resulting environment. The tools the steps
+call (skopeo, python3, ...) are the real ones.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import yaml
 from tests.conftest import REPO
 
 VARIABLE = re.compile(r"\$\((params|workspaces|results)\.([a-z0-9-]+)(?:\.([a-z]+)|\[\*\])?\)")
+CONTEXT = {"$(context.taskRun.namespace)": "private-ai-demo"}
 BASE_ENV = ("PATH", "HOME", "LANG", "TMPDIR")
 
 ParamValue = str | Sequence[str]
@@ -67,7 +69,7 @@ def run_task(
         if user:
             os.chmod(scratch, 0o755)
             os.chown(results_dir, *user)
-        context = _Context(values, dict(workspaces), results_dir)
+        context = _Context(name, values, dict(workspaces), results_dir)
         template_env = spec.get("stepTemplate", {}).get("env", [])
         outputs: list[str] = []
         for index, step in enumerate(spec["steps"]):
@@ -127,6 +129,7 @@ def _results(results_dir: Path) -> dict[str, str]:
 
 @attrs.frozen
 class _Context:
+    task_name: str
     params: dict[str, ParamValue]
     workspaces: dict[str, Path | None]
     results_dir: Path
@@ -146,6 +149,11 @@ class _Context:
                 return "true" if path is not None else "false"
             return str(path) if path is not None else ""
 
+        for variable, value in {
+            **CONTEXT,
+            "$(context.taskRun.name)": f"{self.task_name}-run",
+        }.items():
+            text = text.replace(variable, value)
         return VARIABLE.sub(replace, text)
 
     def env(

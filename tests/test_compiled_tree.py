@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -98,6 +99,9 @@ def test_scripts_are_literal_blocks_without_tekton_variables() -> None:
             assert "$(params." not in step.get("script", ""), path
 
 
+WHOLE_ARRAY_NAME = re.compile(r"Invalid name for '[a-z0-9-]+\[\*\]' ")
+
+
 def _tekton_lint() -> str | None:
     """tekton-lint from PATH or from the node_modules .ci/run installs."""
     local = REPO / "node_modules" / ".bin" / "tekton-lint"
@@ -120,4 +124,7 @@ def test_tekton_lint_reports_no_errors() -> None:
     problems = json.loads(completed.stdout)
     errors = [p for p in problems if p.get("level") == "error"]
     assert errors == []
-    assert [p for p in problems if p.get("level") == "warning"] == []
+    warnings = [p for p in problems if p.get("level") == "warning"]
+    # tekton-lint 1.1.0 reads `$(params.x[*])`, Tekton's whole-array reference, as a param named
+    # `x[*]`; every other warning counts.
+    assert [p for p in warnings if not WHOLE_ARRAY_NAME.match(p["message"])] == []
