@@ -1,0 +1,40 @@
+"""The README documents every task the repository compiles: each param, result, workspace and
+Secret, so the reference cannot fall behind the code."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import REPO
+
+TASK_FILES = sorted((REPO / "compiled" / "01-tasks").glob("*.yaml"))
+
+
+def section_for(task: str) -> str:
+    readme = (REPO / "README.md").read_text()
+    for section in re.split(r"^#### ", readme, flags=re.MULTILINE)[1:]:
+        heading = section.splitlines()[0]
+        if task in [name.strip() for name in heading.split(",")]:
+            return section
+    raise AssertionError(f"README.md has no '#### {task}' section")
+
+
+@pytest.mark.parametrize("path", TASK_FILES, ids=lambda path: path.stem)
+def test_readme_documents_the_task(path: Path) -> None:
+    document = yaml.safe_load(path.read_text())
+    spec = document["spec"]
+    section = section_for(document["metadata"]["name"])
+    names = [p["name"] for p in spec.get("params", [])]
+    names += [r["name"] for r in spec.get("results", [])]
+    names += [w["name"] for w in spec.get("workspaces", [])]
+    names += [
+        e["valueFrom"]["secretKeyRef"]["name"]
+        for e in spec.get("stepTemplate", {}).get("env", [])
+        if "valueFrom" in e
+    ]
+    missing = [name for name in names if f"`{name}`" not in section]
+    assert missing == [], f"README.md's section on {document['metadata']['name']} lacks {missing}"
