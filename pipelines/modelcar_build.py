@@ -1,7 +1,7 @@
 """modelcar-build-deploy (pipeline A): weights -> validated ModelCar image -> registries.
 
-All five tasks share the `source` workspace, so the compiler chains them in this order; no
-`.after()` is written here.
+The download, the build and both pushes share the `source` workspace, so the compiler chains
+them in this order; register-model waits for the pushes' results. No `.after()` is written here.
 """
 
 from typing import Annotated
