@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import attrs
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from tests.tls import free_port
+from tests.wsgi_server import serving
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
@@ -99,11 +98,5 @@ def _serve(hub: HubStandIn, name: str, request: Request, record: dict[str, Any])
 def running_hub(hub: HubStandIn) -> Iterator[HubStandIn]:
     port = free_port()
     hub.base_url = f"http://127.0.0.1:{port}"
-    server = make_server("127.0.0.1", port, _application(hub), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_application(hub), port):
         yield hub
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)

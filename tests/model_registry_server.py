@@ -11,8 +11,6 @@ from __future__ import annotations
 import functools
 import itertools
 import json
-import ssl
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,11 +20,11 @@ import yaml
 from openapi_core import OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
 from werkzeug.routing import Map, Rule
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from tests.conftest import REPO
 from tests.tls import LoopbackAuthority, free_port
+from tests.wsgi_server import serving
 
 CONTRACT = REPO / "contracts" / "model-registry-v1alpha3.openapi.yaml"
 API = "/api/model_registry/v1alpha3"
@@ -220,19 +218,5 @@ def running_model_registry(authority: LoopbackAuthority) -> Iterator[ModelRegist
     port = free_port()
     base_url = f"https://localhost:{port}"
     store = ModelRegistryStandIn(base_url=base_url)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(authority.server_cert, authority.server_key)
-    server = make_server(
-        "127.0.0.1",
-        port,
-        _application(store, load_contract(base_url)),
-        threaded=True,
-        ssl_context=context,
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_application(store, load_contract(base_url)), port, authority):
         yield store
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)

@@ -42,7 +42,12 @@ def ca_bundle(authority: LoopbackAuthority, tmp_path: Path) -> Path:
 
 
 def register(
-    registry: ModelRegistryStandIn, ca_bundle: Path | None, image: str = IMAGE, **secrets: object
+    registry: ModelRegistryStandIn,
+    ca_bundle: Path | None,
+    image: str = IMAGE,
+    *,
+    secrets: dict[str, dict[str, str]] = SECRETS,
+    service_account: Path = Path("/nonexistent"),
 ) -> TaskRunResult:
     return run_task(
         "register-model",
@@ -54,8 +59,8 @@ def register(
             "internal-image-ref": "image-registry.openshift-image-registry.svc:5000/x/y@sha256:1",
         },
         {"ca-bundle": ca_bundle},
-        secrets=SECRETS,
-        env={"SERVICE_ACCOUNT_DIR": "/nonexistent"},
+        secrets=secrets,
+        env={"SERVICE_ACCOUNT_DIR": str(service_account)},
     )
 
 
@@ -124,17 +129,7 @@ def test_an_untrusted_registry_certificate_is_named(registry: ModelRegistryStand
 
 
 def test_a_missing_token_is_explained(registry: ModelRegistryStandIn, ca_bundle: Path) -> None:
-    run = run_task(
-        "register-model",
-        {
-            "registry-url": registry.base_url,
-            "model-name": "m",
-            "version-name": "v",
-            "image-ref": IMAGE,
-        },
-        {"ca-bundle": ca_bundle},
-        env={"SERVICE_ACCOUNT_DIR": "/nonexistent"},
-    )
+    run = register(registry, ca_bundle, secrets={})
     assert run.exit_code == 1
     assert "401" in run.output and "model-registry-token Secret" in run.output
 
@@ -145,30 +140,10 @@ def test_the_service_account_token_signs_in_when_no_secret_is_given(
     account = tmp_path / "serviceaccount"
     account.mkdir()
     (account / "token").write_text(TOKEN + "\n")
-    run = run_task(
-        "register-model",
-        {
-            "registry-url": registry.base_url,
-            "model-name": "m",
-            "version-name": "v",
-            "image-ref": IMAGE,
-        },
-        {"ca-bundle": None},
-        env={"SERVICE_ACCOUNT_DIR": str(account)},
-    )
+    run = register(registry, None, secrets={}, service_account=account)
     assert run.exit_code == 1, "the service CA is not in the account dir yet"
     (account / "service-ca.crt").write_bytes((ca_bundle / "ca-bundle.crt").read_bytes())
-    run = run_task(
-        "register-model",
-        {
-            "registry-url": registry.base_url,
-            "model-name": "m",
-            "version-name": "v",
-            "image-ref": IMAGE,
-        },
-        {"ca-bundle": None},
-        env={"SERVICE_ACCOUNT_DIR": str(account)},
-    )
+    run = register(registry, None, secrets={}, service_account=account)
     assert run.exit_code == 0, run.output
 
 

@@ -13,19 +13,17 @@ from __future__ import annotations
 
 import json
 import os
-import ssl
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from tests.task_runner import TaskRunResult, run_task
 from tests.tls import LoopbackAuthority, free_port, make_authority
+from tests.wsgi_server import serving
 
 TOKEN = "pipeline-sa-token"
 SERVICE = "mistral-24b-quantized"
@@ -62,16 +60,8 @@ def kubernetes(authority: LoopbackAuthority, ready_after: int) -> Iterator[dict[
         }
         return Response(json.dumps({"kind": "InferenceService", "status": status}))
 
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(authority.server_cert, authority.server_key)
-    server = make_server("127.0.0.1", port, application, threaded=True, ssl_context=context)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(application, port, authority):
         yield state
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
 
 
 def service_account(directory: Path, authority: LoopbackAuthority) -> Path:
