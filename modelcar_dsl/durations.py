@@ -45,6 +45,23 @@ def duration_seconds(canonical: str) -> int:
     return int(sum(float(n) * _SECONDS[unit] for n, unit in _PART.findall(canonical)))
 
 
+_GO_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
+_GO_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+
+
+def go_duration_seconds(text: str) -> float | None:
+    """Seconds in a duration as Go's time.ParseDuration reads it (what Tekton accepts in
+    hand-written YAML: `1h30m`, `90s`, `1.5h`, `0`), or None when Go would reject it."""
+    body = text[1:] if text[:1] in "+-" else text
+    if body == "0":
+        return 0.0
+    parts = _GO_PART.findall(body)
+    if not parts or "".join(n + unit for n, unit in parts) != body:
+        return None
+    seconds = sum(float(n) * _GO_SECONDS[unit] for n, unit in parts)
+    return -seconds if text.startswith("-") else seconds
+
+
 def checked_duration(value: Duration | None, location: SourceLocation) -> str | None:
     """`canonical_duration` for DSL arguments: a bad value is the user's error, at their line."""
     if value is None:

@@ -11,15 +11,19 @@ from modelcar_dsl.source import SourceLocation
 
 @attrs.frozen
 class Problem:
-    """One thing wrong with the user's input: where (field path, source line) and how to fix it."""
+    """One thing wrong with the user's input: which rule, where (resource, field path, source
+    line) and how to fix it. `rule` names the section of docs/errors.md that explains it."""
 
+    resource: str
     path: str
     message: str
+    rule: str
     location: SourceLocation | None = None
 
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""
-        return f"{where}{self.path}: {self.message}"
+        subject = " ".join(part for part in (self.resource, self.path) if part)
+        return f"{where}{subject}: {self.message} [{self.rule}]"
 
 
 class ModelcarError(Exception):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterator
 from typing import Any, Literal
 
 import attrs
 
+from modelcar_dsl.dag import ancestor_masks, find_cycle, topological_order
 from modelcar_dsl.errors import CycleError
 from modelcar_dsl.refs import RESULT_REFERENCE, STATUS_REFERENCE
 from modelcar_dsl.specs import PipelineSpec, PipelineTaskSpec
@@ -67,7 +67,7 @@ class PipelineGraph:
         self._children: dict[str, list[str]] = {name: [] for name in self.tasks}
         for edge in self.edges:
             self._children[edge.source].append(edge.target)
-        self.cycle = self._find_cycle()
+        self.cycle = find_cycle(self.tasks, self._children)
         if self.cycle is None:
             self.edges.extend(self._serialization_edges())
         self._incoming: dict[str, list[Edge]] = {name: [] for name in self.tasks}
@@ -85,33 +85,11 @@ class PipelineGraph:
                     edges.setdefault((source, task.name), Edge(source, task.name, "explicit"))
         return list(edges.values())
 
-    def _find_cycle(self) -> list[str] | None:
-        """A cycle as a list of task names, found by iterative depth-first search."""
-        state: dict[str, int] = {}
-        for root in self.tasks:
-            if root in state:
-                continue
-            path = [root]
-            state[root] = 1
-            stack = [iter(self._children[root])]
-            while stack:
-                child = next(stack[-1], None)
-                if child is None:
-                    state[path.pop()] = 2
-                    stack.pop()
-                elif state.get(child) == 1:
-                    return path[path.index(child) :]
-                elif child not in state:
-                    state[child] = 1
-                    path.append(child)
-                    stack.append(iter(self._children[child]))
-        return None
-
     def _serialization_edges(self) -> list[Edge]:
         mounts = self._workspace_mounts()
         if all(len(users) < 2 for users in mounts.values()):
             return []
-        ancestors = self._ancestor_masks()
+        ancestors = ancestor_masks(self.tasks, self._children, self.order())
         added: list[Edge] = []
         for workspace, users in mounts.items():
             for position, (name, read_only) in enumerate(users):
@@ -140,13 +118,6 @@ class PipelineGraph:
                 mounts.setdefault(pipeline_workspace, []).append((task.name, reads))
         return mounts
 
-    def _ancestor_masks(self) -> dict[str, int]:
-        masks = {name: 0 for name in self.tasks}
-        for name in self.order():
-            for child in self._children[name]:
-                masks[child] |= masks[name] | (1 << self._index[name])
-        return masks
-
     def _propagate(self, masks: dict[str, int], start: str, bits: int) -> None:
         """Add `bits` to the ancestors of `start` and of everything below it.
 
@@ -164,21 +135,7 @@ class PipelineGraph:
         """A topological order of the tasks; ties go to the task declared first."""
         if self.cycle is not None:
             raise CycleError(self.cycle)
-        indegree = {name: 0 for name in self.tasks}
-        for name in self.tasks:
-            for child in self._children[name]:
-                indegree[child] += 1
-        ready = [self._index[name] for name, degree in indegree.items() if degree == 0]
-        heapq.heapify(ready)
-        ordered: list[str] = []
-        while ready:
-            name = self.tasks[heapq.heappop(ready)]
-            ordered.append(name)
-            for child in self._children[name]:
-                indegree[child] -= 1
-                if indegree[child] == 0:
-                    heapq.heappush(ready, self._index[child])
-        return ordered
+        return topological_order(self.tasks, self._children)
 
     def upstream(self, name: str) -> list[str]:
         """Tasks that `name` waits for directly, in declaration order."""

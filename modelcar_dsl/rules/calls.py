@@ -1,0 +1,112 @@
+"""Checks across resources, where a caller (pipeline task, run) meets what it calls (Task,
+Pipeline): params given and typed, workspaces bound. Tekton finds these only when a run starts;
+a tree that holds both sides can be checked before anything is applied."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modelcar_dsl.names import did_you_mean
+from modelcar_dsl.rules import catalog
+from modelcar_dsl.rules.declarations import duplicates, param_type, value_type
+from modelcar_dsl.rules.document import Report, mapping, mappings
+from modelcar_dsl.rules.variables import variables
+
+
+def check_arguments(
+    declared: dict[str, dict[str, Any]],
+    given: Any,
+    path: str,
+    owner: str,
+    report: Report,
+    duplicate_rule: catalog.Rule | None = None,
+) -> None:
+    """The params passed at `path` against the params `owner` declares."""
+    names = []
+    for index, param in mappings(given):
+        name = param.get("name")
+        if not isinstance(name, str):
+            report(f"{path}[{index}].name", catalog.MISSING_FIELD, "a param needs a name")
+            continue
+        names.append((index, name))
+        where = f"{path}[{index}]"
+        if name not in declared:
+            report(
+                where,
+                catalog.PARAM_UNKNOWN,
+                f"{owner} declares no param {name!r}, so the value would be ignored"
+                + did_you_mean(name, declared),
+            )
+            continue
+        _check_value_type(declared[name], param.get("value"), f"{where}.value", owner, report)
+    if duplicate_rule is not None:
+        for index, name in duplicates(names):
+            report(f"{path}[{index}].name", duplicate_rule, f"param {name!r} is given twice")
+    given_names = {name for _, name in names}
+    missing = [
+        name
+        for name, param in declared.items()
+        if "default" not in param and name not in given_names
+    ]
+    if missing:
+        report(
+            path,
+            catalog.PARAM_MISSING,
+            f"{owner} needs the param{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(repr(name) for name in missing)}, which have no default",
+        )
+
+
+def _check_value_type(
+    declaration: dict[str, Any], value: Any, path: str, owner: str, report: Report
+) -> None:
+    expected = param_type(declaration)
+    actual = value_type(value)
+    if isinstance(value, str):
+        found = list(variables(value))
+        if len(found) == 1 and found[0].isolated and found[0].expression.endswith("[*]"):
+            actual = None
+    if actual is None or expected not in ("string", "array", "object"):
+        return
+    if actual != expected:
+        report(
+            path,
+            catalog.PARAM_VALUE_TYPE,
+            f"param {declaration['name']!r} of {owner} is {_article(expected)} {expected}, "
+            f"given {_article(actual)} {actual}",
+        )
+    elif expected == "object":
+        properties = mapping(declaration.get("properties"))
+        missing = sorted(set(properties) - set(value)) if isinstance(value, dict) else []
+        if missing:
+            report(
+                path,
+                catalog.PARAM_VALUE_TYPE,
+                f"object param {declaration['name']!r} of {owner} misses the keys {missing}",
+            )
+
+
+def _article(kind: str) -> str:
+    return "an" if kind[0] in "aeiou" else "a"
+
+
+def check_workspace_bindings(
+    declared: Any, bound: list[tuple[int, str]], path: str, owner: str, report: Report
+) -> None:
+    """Every non-optional workspace of `owner` bound; nothing bound that it does not declare."""
+    declarations = {str(w.get("name")): w for _, w in mappings(declared)}
+    for index, name in bound:
+        if name not in declarations:
+            report(
+                f"{path}[{index}]",
+                catalog.WORKSPACE_UNKNOWN,
+                f"{owner} declares no workspace {name!r}" + did_you_mean(name, declarations),
+            )
+    bound_names = {name for _, name in bound}
+    for name, workspace in declarations.items():
+        if name not in bound_names and not workspace.get("optional"):
+            report(
+                path,
+                catalog.WORKSPACE_UNBOUND,
+                f"{owner} needs workspace {name!r}, which is not bound",
+            )

@@ -1,0 +1,143 @@
+"""Every rule a problem can break, by id: the headings of docs/errors.md and the names that
+`modelcar validate --ignore` takes."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import attrs
+
+Origin = Literal["tekton", "run", "modelcar", "dsl"]
+"""Who rejects it: Tekton's admission webhook; Tekton at run time (a compiler that writes both
+sides can check it earlier); modelcar-dsl's own guarantees; or the Python DSL itself."""
+
+
+@attrs.frozen
+class Rule:
+    id: str
+    title: str
+    origin: Origin
+
+
+RULES: dict[str, Rule] = {}
+
+
+def _rule(id: str, title: str, origin: Origin) -> Rule:
+    rule = Rule(id, title, origin)
+    RULES[id] = rule
+    return rule
+
+
+# Files and documents
+YAML_SYNTAX = _rule("yaml-syntax", "The file is not valid YAML", "tekton")
+YAML_DUPLICATE_KEY = _rule("yaml-duplicate-key", "A key appears twice in one mapping", "tekton")
+API_VERSION = _rule("api-version", "Unknown apiVersion for a Tekton kind", "tekton")
+FIELD_TYPE = _rule("field-type", "A field has the wrong type", "tekton")
+MISSING_FIELD = _rule("missing-field", "A required field is missing", "tekton")
+UNKNOWN_FIELD = _rule("unknown-field", "A field Tekton does not know", "tekton")
+METADATA_NAME = _rule("metadata-name", "A resource name is not a DNS-1123 subdomain", "tekton")
+
+# Declarations shared by Task and Pipeline
+PARAM_NAME = _rule("param-name", "A param name breaks Tekton's pattern", "tekton")
+PARAM_DUPLICATE = _rule("param-duplicate", "A param is declared twice", "tekton")
+PARAM_TYPE = _rule("param-type", "A param type is not string, array or object", "tekton")
+PARAM_DEFAULT = _rule("param-default", "A param default does not match its type", "tekton")
+OBJECT_PROPERTIES = _rule("object-properties", "An object param's properties are wrong", "tekton")
+PARAM_ENUM = _rule("param-enum", "A param enum is malformed or its default not in it", "tekton")
+RESULT_NAME = _rule("result-name", "A result name breaks Tekton's pattern", "tekton")
+RESULT_DUPLICATE = _rule("result-duplicate", "A result is declared twice", "tekton")
+RESULT_TYPE = _rule("result-type", "A result type is not string, array or object", "tekton")
+WORKSPACE_DUPLICATE = _rule("workspace-duplicate", "A workspace is declared twice", "tekton")
+
+# Task
+TASK_NO_STEPS = _rule("task-no-steps", "A Task has no steps", "tekton")
+STEP_NAME = _rule("step-name", "A step name is not a DNS-1123 label", "tekton")
+STEP_DUPLICATE = _rule("step-duplicate", "Two steps have the same name", "tekton")
+STEP_IMAGE = _rule("step-image", "A step has no image", "tekton")
+STEP_SCRIPT_COMMAND = _rule("step-script-command", "A step has both script and command", "tekton")
+STEP_ON_ERROR = _rule("step-on-error", "A step's onError is not continue or stopAndFail", "tekton")
+WORKSPACE_MOUNT_PATH = _rule(
+    "workspace-mount-path", "Two workspaces share a mountPath, or one is under /tekton", "tekton"
+)
+VOLUME_MOUNT = _rule("volume-mount", "A volumeMount is under /tekton or repeats a name", "tekton")
+ENV_NAME = _rule("env-name", "An environment variable name is not valid", "tekton")
+TASK_VARIABLE = _rule(
+    "task-variable", "A $(...) variable in a Task names nothing it declares", "tekton"
+)
+ARRAY_ISOLATION = _rule(
+    "array-isolation", "An array or object param is used inside a longer string", "tekton"
+)
+SCRIPT_VARIABLE = _rule(
+    "script-variable", "A script contains $(...), which Tekton pastes into its text", "modelcar"
+)
+
+# Pipeline
+PIPELINE_NO_TASKS = _rule("pipeline-no-tasks", "A Pipeline has no tasks", "tekton")
+PIPELINE_TASK_NAME = _rule(
+    "pipeline-task-name", "A pipeline task name is not a DNS-1123 label", "tekton"
+)
+PIPELINE_TASK_DUPLICATE = _rule(
+    "pipeline-task-duplicate", "Two pipeline tasks (finally included) share a name", "tekton"
+)
+TASK_REF = _rule("task-ref", "A pipeline task needs exactly one of taskRef and taskSpec", "tekton")
+RUN_AFTER = _rule("run-after", "runAfter names a task that is not in the pipeline", "tekton")
+FINALLY_RUN_AFTER = _rule("finally-run-after", "A finally task has runAfter", "tekton")
+CYCLE = _rule("cycle", "The tasks form a cycle", "tekton")
+RESULT_REFERENCE = _rule(
+    "result-reference", "$(tasks.x.results.y) names a task or result that does not exist", "tekton"
+)
+FINALLY_RESULT_REFERENCE = _rule(
+    "finally-result-reference", "A result of a finally task is read where it cannot be", "tekton"
+)
+TASK_STATUS = _rule("task-status", "$(tasks.x.status) outside finally", "tekton")
+PIPELINE_VARIABLE = _rule(
+    "pipeline-variable", "A $(...) variable in a Pipeline names nothing it declares", "tekton"
+)
+WHEN = _rule("when", "A when expression is malformed", "tekton")
+ON_ERROR_RETRIES = _rule(
+    "on-error-retries", "onError: continue together with retries on a pipeline task", "tekton"
+)
+RETRIES = _rule("retries", "retries is negative", "tekton")
+PIPELINE_RESULT = _rule(
+    "pipeline-result", "A pipeline result is malformed or reads no existing task", "tekton"
+)
+PIPELINE_WORKSPACE = _rule(
+    "pipeline-workspace",
+    "A pipeline task binds a workspace the pipeline does not declare",
+    "tekton",
+)
+TASK_TIMEOUT = _rule("task-timeout", "A pipeline task's timeout is not a valid duration", "tekton")
+
+# PipelineRun
+PIPELINE_REF = _rule(
+    "pipeline-ref", "A run needs exactly one of pipelineRef and pipelineSpec", "tekton"
+)
+RUN_WORKSPACE_SOURCE = _rule(
+    "run-workspace-source", "A workspace binding needs exactly one volume source", "tekton"
+)
+RUN_WORKSPACE_DUPLICATE = _rule(
+    "run-workspace-duplicate", "A run binds a workspace twice", "tekton"
+)
+RUN_PARAM_DUPLICATE = _rule("run-param-duplicate", "A run passes a param twice", "tekton")
+TIMEOUTS = _rule("timeouts", "Run timeouts are invalid or inconsistent", "tekton")
+RUN_STATUS = _rule("run-status", "A run's spec.status is not a known value", "tekton")
+
+# Across resources: Tekton finds these only when the run starts
+MISSING_REFERENCE = _rule(
+    "missing-reference", "A referenced Task or Pipeline is not among the files", "run"
+)
+PARAM_MISSING = _rule("param-missing", "A required param is not given", "run")
+PARAM_UNKNOWN = _rule("param-unknown", "A param is given that nothing declares", "run")
+PARAM_VALUE_TYPE = _rule(
+    "param-value-type", "A param value's type does not match the declaration", "run"
+)
+WORKSPACE_UNBOUND = _rule("workspace-unbound", "A required workspace is not bound", "run")
+WORKSPACE_UNKNOWN = _rule("workspace-unknown", "A workspace is bound that nothing declares", "run")
+RESULT_SIZE = _rule("result-size", "A result can exceed Tekton's 4096-byte limit", "run")
+
+# modelcar-dsl's guarantees (the failures in the team's status reports)
+RUN_FS_GROUP = _rule("run-fs-group", "A run has no fsGroup for its pods", "modelcar")
+RUN_TIMEOUT = _rule("run-timeout", "A run relies on Tekton's 60-minute default", "modelcar")
+SHARED_WORKSPACE = _rule(
+    "shared-workspace", "Tasks that write one workspace can run at the same time", "modelcar"
+)

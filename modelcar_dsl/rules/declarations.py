@@ -1,0 +1,241 @@
+"""Rules for what Tasks and Pipelines both declare: metadata, params, results, workspaces."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from modelcar_dsl.names import PARAM_NAME, RESULT_NAME, dns_label_problem, pattern_problem
+from modelcar_dsl.rules import catalog
+from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
+
+PARAM_TYPES = ("string", "array", "object")
+PARAM_NAME_RULE = "start with a letter or '_', then letters, digits, '_', '.' or '-'"
+RESULT_NAME_RULE = "letters, digits, '-', '_' and '.', starting and ending with a letter or digit"
+
+
+def check_metadata(body: dict[str, Any], report: Report, generate_name: bool = False) -> None:
+    """`metadata.name` (or a run's `generateName`): a DNS-1123 label, which Tekton enforces by
+    refusing dots and more than 63 characters on top of Kubernetes' subdomain rule."""
+    metadata = mapping(body.get("metadata"))
+    name = metadata.get("name")
+    if generate_name and not name:
+        prefix = metadata.get("generateName")
+        if not isinstance(prefix, str) or not prefix:
+            report("metadata.name", catalog.MISSING_FIELD, "needs metadata.name or generateName")
+        elif problem := dns_label_problem(prefix.rstrip("-") or "-", "generateName"):
+            report("metadata.generateName", catalog.METADATA_NAME, problem)
+        elif len(prefix) > 57:
+            report(
+                "metadata.generateName",
+                catalog.METADATA_NAME,
+                f"generateName {prefix!r} leaves no room for the 5-character suffix the API "
+                "server appends; keep it to 57 characters",
+            )
+        return
+    if not isinstance(name, str) or not name:
+        report("metadata.name", catalog.MISSING_FIELD, "needs metadata.name")
+    elif problem := dns_label_problem(name, "name"):
+        report("metadata.name", catalog.METADATA_NAME, problem)
+
+
+def duplicates(items: Iterable[tuple[int, Any]]) -> list[tuple[int, Any]]:
+    """The (position, name) pairs whose name appeared at an earlier position."""
+    seen: set[Any] = set()
+    repeated = []
+    for position, name in items:
+        if name in seen:
+            repeated.append((position, name))
+        seen.add(name)
+    return repeated
+
+
+def check_param_declarations(params: Any, path: str, report: Report) -> dict[str, dict[str, Any]]:
+    """Check `params` declarations; returns name -> declaration for the variable rules."""
+    if params is not None and not isinstance(params, list):
+        report(path, catalog.FIELD_TYPE, "params must be a list")
+    names = []
+    for index, param in mappings(params):
+        where = f"{path}[{index}]"
+        name = param.get("name")
+        if not isinstance(name, str) or not name:
+            report(f"{where}.name", catalog.MISSING_FIELD, "a param needs a name")
+            continue
+        names.append((index, name))
+        if problem := pattern_problem(name, PARAM_NAME, "param name", PARAM_NAME_RULE):
+            report(f"{where}.name", catalog.PARAM_NAME, problem)
+        _check_param_type(param, where, report)
+    for index, name in duplicates(names):
+        report(
+            f"{path}[{index}].name",
+            catalog.PARAM_DUPLICATE,
+            f"param {name!r} is declared more than once; parameter names must be unique",
+        )
+    return param_declarations(params)
+
+
+def param_declarations(params: Any) -> dict[str, dict[str, Any]]:
+    """name -> declaration of the well-formed params in a `params` list (first one wins)."""
+    declared: dict[str, dict[str, Any]] = {}
+    for _, param in mappings(params):
+        if isinstance(param.get("name"), str):
+            declared.setdefault(param["name"], param)
+    return declared
+
+
+def param_type(param: dict[str, Any]) -> str:
+    """The declared type, with Tekton's defaulting: an absent type is a string unless the
+    default or properties say array or object."""
+    declared = param.get("type")
+    if declared:
+        return str(declared)
+    if isinstance(param.get("default"), list):
+        return "array"
+    if isinstance(param.get("default"), dict) or "properties" in param:
+        return "object"
+    return "string"
+
+
+def value_type(value: Any) -> str | None:
+    """The Tekton type of a YAML value: a scalar is a string; None for nothing Tekton accepts."""
+    if isinstance(value, list):
+        return "array" if all(_is_scalar(item) for item in value) else None
+    if isinstance(value, dict):
+        return "object" if all(_is_scalar(item) for item in value.values()) else None
+    return "string" if _is_scalar(value) else None
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool)
+
+
+def _check_param_type(param: dict[str, Any], where: str, report: Report) -> None:
+    kind = param_type(param)
+    if kind not in PARAM_TYPES:
+        report(
+            f"{where}.type",
+            catalog.PARAM_TYPE,
+            f"type {kind!r} is not one of {', '.join(PARAM_TYPES)}",
+        )
+        return
+    if "default" in param and param["default"] is not None:
+        default_type = value_type(param["default"])
+        if default_type != kind:
+            report(
+                f"{where}.default",
+                catalog.PARAM_DEFAULT,
+                f"param {param['name']!r} is a {kind} but its default is "
+                f"{default_type or 'nested'}: {param['default']!r}",
+            )
+    properties = param.get("properties")
+    if kind == "object":
+        _check_object_properties(param, properties, where, report)
+    elif properties is not None:
+        report(
+            f"{where}.properties",
+            catalog.OBJECT_PROPERTIES,
+            f"only object params have properties; {param['name']!r} is a {kind}",
+        )
+    enum = param.get("enum")
+    if enum is not None:
+        _check_enum(param, kind, enum, where, report)
+
+
+def _check_object_properties(
+    param: dict[str, Any], properties: Any, where: str, report: Report
+) -> None:
+    if not isinstance(properties, dict) or not properties:
+        report(
+            f"{where}.properties",
+            catalog.OBJECT_PROPERTIES,
+            f"object param {param['name']!r} needs properties: one entry per key",
+        )
+        return
+    for key, spec in properties.items():
+        if problem := pattern_problem(str(key), PARAM_NAME, "object key", PARAM_NAME_RULE):
+            report(f"{where}.properties.{key}", catalog.PARAM_NAME, problem)
+        key_type = mapping(spec).get("type", "string")
+        if key_type != "string":
+            report(
+                f"{where}.properties.{key}.type",
+                catalog.OBJECT_PROPERTIES,
+                f"object key {key!r} has type {key_type!r}; object properties must be strings",
+            )
+    default = param.get("default")
+    if isinstance(default, dict):
+        missing = sorted(set(properties) - set(default))
+        if missing:
+            report(
+                f"{where}.default",
+                catalog.OBJECT_PROPERTIES,
+                f"default of object param {param['name']!r} lacks the keys {missing}",
+            )
+
+
+def _check_enum(param: dict[str, Any], kind: str, enum: Any, where: str, report: Report) -> None:
+    if kind != "string":
+        report(f"{where}.enum", catalog.PARAM_ENUM, "only string params can have an enum")
+    elif not isinstance(enum, list) or not enum:
+        report(f"{where}.enum", catalog.PARAM_ENUM, "enum must be a non-empty list of strings")
+    elif duplicates(enumerate(enum)):
+        report(f"{where}.enum", catalog.PARAM_ENUM, "enum values must be unique")
+    elif "default" in param and param["default"] not in enum:
+        report(
+            f"{where}.default",
+            catalog.PARAM_ENUM,
+            f"default {param['default']!r} is not in the enum {enum}",
+        )
+
+
+def check_result_declarations(results: Any, path: str, report: Report) -> set[str]:
+    """Check a Task's `results`; returns the declared names."""
+    names = []
+    for index, result in mappings(results):
+        where = f"{path}[{index}]"
+        name = result.get("name")
+        if not isinstance(name, str) or not name:
+            report(f"{where}.name", catalog.MISSING_FIELD, "a result needs a name")
+            continue
+        names.append((index, name))
+        if problem := pattern_problem(name, RESULT_NAME, "result name", RESULT_NAME_RULE):
+            report(f"{where}.name", catalog.RESULT_NAME, problem)
+        kind = result.get("type", "string")
+        if kind not in PARAM_TYPES:
+            report(
+                f"{where}.type",
+                catalog.RESULT_TYPE,
+                f"type {kind!r} is not one of {', '.join(PARAM_TYPES)}",
+            )
+    for index, name in duplicates(names):
+        report(
+            f"{path}[{index}].name",
+            catalog.RESULT_DUPLICATE,
+            f"result {name!r} is declared more than once",
+        )
+    return {name for _, name in names}
+
+
+def check_workspace_declarations(workspaces: Any, path: str, report: Report) -> set[str]:
+    """Unique workspace names; returns them."""
+    names = [
+        (index, workspace.get("name"))
+        for index, workspace in mappings(workspaces)
+        if isinstance(workspace.get("name"), str)
+    ]
+    for index, workspace in mappings(workspaces):
+        if not workspace.get("name"):
+            report(f"{path}[{index}].name", catalog.MISSING_FIELD, "a workspace needs a name")
+    for index, name in duplicates(names):
+        report(
+            f"{path}[{index}].name",
+            catalog.WORKSPACE_DUPLICATE,
+            f"workspace {name!r} is declared more than once",
+        )
+    return {name for _, name in names}
+
+
+def names_of(items: Any) -> list[str]:
+    """The `name` of every mapping in a list."""
+    return [
+        str(item["name"]) for item in sequence(items) if isinstance(item, dict) and "name" in item
+    ]

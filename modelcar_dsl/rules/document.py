@@ -1,0 +1,73 @@
+"""A Tekton document under validation, where its fields came from, and how rules report on it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from modelcar_dsl.errors import Problem
+from modelcar_dsl.rules.catalog import Rule
+from modelcar_dsl.source import SourceLocation
+
+Locate = Callable[[str], SourceLocation | None]
+
+
+@attrs.frozen
+class SourceDocument:
+    """A Task, Pipeline or PipelineRun as a plain dict, with a way to find the file and line of
+    any field path (a YAML line index for files, a source map for compiled DSL)."""
+
+    body: dict[str, Any]
+    locate: Locate
+
+    @property
+    def kind(self) -> str:
+        return str(self.body.get("kind", ""))
+
+    @property
+    def api_version(self) -> str:
+        return str(self.body.get("apiVersion", ""))
+
+    @property
+    def name(self) -> str:
+        metadata = self.body.get("metadata")
+        if not isinstance(metadata, dict):
+            return ""
+        return str(metadata.get("name") or metadata.get("generateName") or "")
+
+    @property
+    def resource(self) -> str:
+        return f"{self.kind.lower() or 'document'}/{self.name or '?'}"
+
+
+@attrs.define
+class Report:
+    """Collects the problems of one document; rules call it with a field path, rule and message."""
+
+    document: SourceDocument
+    problems: list[Problem]
+    ignore: frozenset[str] = frozenset()
+
+    def __call__(self, path: str, rule: Rule, message: str) -> None:
+        if rule.id in self.ignore:
+            return
+        self.problems.append(
+            Problem(self.document.resource, path, message, rule.id, self.document.locate(path))
+        )
+
+
+def mapping(value: Any) -> dict[str, Any]:
+    """`value` when it is a mapping, else empty: wrong types are reported by the type rules."""
+    return value if isinstance(value, dict) else {}
+
+
+def sequence(value: Any) -> list[Any]:
+    """`value` when it is a list, else empty."""
+    return value if isinstance(value, list) else []
+
+
+def mappings(value: Any) -> list[tuple[int, dict[str, Any]]]:
+    """The (position, item) pairs of a list of mappings, skipping items of other types."""
+    return [(i, item) for i, item in enumerate(sequence(value)) if isinstance(item, dict)]

@@ -1,0 +1,448 @@
+"""Rules for a Pipeline's spec, standalone or embedded in a run as `pipelineSpec`."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from modelcar_dsl.dag import ancestor_masks, find_cycle, topological_order
+from modelcar_dsl.durations import go_duration_seconds
+from modelcar_dsl.names import RESULT_NAME, did_you_mean, dns_label_problem, pattern_problem
+from modelcar_dsl.rules import catalog
+from modelcar_dsl.rules.calls import check_arguments, check_workspace_bindings
+from modelcar_dsl.rules.declarations import (
+    RESULT_NAME_RULE,
+    check_param_declarations,
+    check_workspace_declarations,
+    duplicates,
+    names_of,
+    param_declarations,
+)
+from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
+from modelcar_dsl.rules.references import is_task_variable, task_variable
+from modelcar_dsl.rules.task import check_task_spec
+from modelcar_dsl.rules.variables import check_param_use, check_workspace_use, strings, variables
+
+WHEN_OPERATORS = ("in", "notin")
+ON_ERROR = ("continue", "stopAndFail")
+
+
+class TaskResolver(Protocol):
+    def __call__(
+        self, task_ref: dict[str, Any], path: str, report: Report
+    ) -> dict[str, Any] | None:
+        """The spec of the Task a taskRef names, or None (reported when it should be there)."""
+
+
+class _Call:
+    """One pipeline task with where it sits and what it resolved to."""
+
+    def __init__(self, body: dict[str, Any], path: str, is_finally: bool) -> None:
+        self.body = body
+        self.path = path
+        self.is_finally = is_finally
+        self.name = str(body.get("name", ""))
+        self.spec: dict[str, Any] | None = None
+
+
+def check_pipeline_spec(
+    spec: dict[str, Any], path: str, report: Report, resolve: TaskResolver
+) -> None:
+    params = check_param_declarations(spec.get("params"), f"{path}.params", report)
+    workspaces = check_workspace_declarations(spec.get("workspaces"), f"{path}.workspaces", report)
+    calls = [
+        _Call(body, f"{path}.tasks[{index}]", False) for index, body in mappings(spec.get("tasks"))
+    ] + [
+        _Call(body, f"{path}.finally[{index}]", True)
+        for index, body in mappings(spec.get("finally"))
+    ]
+    if not sequence(spec.get("tasks")):
+        report(f"{path}.tasks", catalog.PIPELINE_NO_TASKS, "a Pipeline needs at least one task")
+    regular = {call.name for call in calls if not call.is_finally}
+    finally_names = {call.name for call in calls if call.is_finally}
+    for index, name in duplicates((i, call.name) for i, call in enumerate(calls) if call.name):
+        report(
+            f"{calls[index].path}.name",
+            catalog.PIPELINE_TASK_DUPLICATE,
+            f"pipeline task name {name!r} is used more than once (tasks and finally share one "
+            "namespace); give each its own name",
+        )
+    for call in calls:
+        _check_call(call, params, workspaces, regular, finally_names, report, resolve)
+    _check_order(calls, regular, report)
+    _check_results(spec.get("results"), f"{path}.results", regular | finally_names, calls, report)
+
+
+def _check_call(
+    call: _Call,
+    params: dict[str, dict[str, Any]],
+    workspaces: set[str],
+    regular: set[str],
+    finally_names: set[str],
+    report: Report,
+    resolve: TaskResolver,
+) -> None:
+    body, path = call.body, call.path
+    if not call.name:
+        report(f"{path}.name", catalog.MISSING_FIELD, "a pipeline task needs a name")
+    elif problem := dns_label_problem(call.name, "pipeline task name"):
+        report(f"{path}.name", catalog.PIPELINE_TASK_NAME, problem)
+    has_ref, has_spec = "taskRef" in body, "taskSpec" in body
+    if has_ref == has_spec and "pipelineRef" not in body and "pipelineSpec" not in body:
+        report(
+            path,
+            catalog.TASK_REF,
+            "expected exactly one of taskRef and taskSpec, got "
+            + ("both" if has_ref else "neither"),
+        )
+    elif has_spec:
+        call.spec = mapping(body["taskSpec"])
+        check_task_spec(call.spec, f"{path}.taskSpec", report, params, workspaces)
+    elif has_ref:
+        task_ref = mapping(body["taskRef"])
+        if not task_ref.get("name") and not task_ref.get("resolver"):
+            report(
+                f"{path}.taskRef.name", catalog.MISSING_FIELD, "taskRef needs a name or resolver"
+            )
+        else:
+            call.spec = resolve(task_ref, f"{path}.taskRef", report)
+    for index, after in enumerate(sequence(body.get("runAfter"))):
+        if call.is_finally:
+            report(
+                f"{path}.runAfter",
+                catalog.FINALLY_RUN_AFTER,
+                "finally tasks cannot have runAfter: they all start once the tasks end",
+            )
+            break
+        if after not in regular:
+            report(
+                f"{path}.runAfter[{index}]",
+                catalog.RUN_AFTER,
+                f"runAfter names {after!r}, which is not a task of this pipeline"
+                + did_you_mean(str(after), regular),
+            )
+    _check_when(body.get("when"), f"{path}.when", report)
+    _check_execution(body, path, report)
+    for where, text in [
+        *strings(body.get("params"), f"{path}.params"),
+        *strings(body.get("when"), f"{path}.when"),
+        *strings(body.get("matrix"), f"{path}.matrix"),
+    ]:
+        _check_variables(call, text, where, params, workspaces, regular, finally_names, report)
+    bindings = []
+    for index, binding in mappings(body.get("workspaces")):
+        target = binding.get("workspace") or binding.get("name")
+        if target not in workspaces:
+            report(
+                f"{path}.workspaces[{index}]",
+                catalog.PIPELINE_WORKSPACE,
+                f"binds pipeline workspace {target!r}, which the pipeline does not declare"
+                + did_you_mean(str(target), workspaces),
+            )
+        bindings.append((index, str(binding.get("name"))))
+    if call.spec is not None and has_ref:
+        owner = f"Task {mapping(body['taskRef']).get('name')!r}"
+        declared = param_declarations(call.spec.get("params"))
+        check_arguments(declared, body.get("params"), f"{path}.params", owner, report)
+        check_workspace_bindings(
+            call.spec.get("workspaces"), bindings, f"{path}.workspaces", owner, report
+        )
+
+
+def _check_when(whens: Any, path: str, report: Report) -> None:
+    for index, when in mappings(whens):
+        where = f"{path}[{index}]"
+        if "cel" in when:
+            continue
+        if not when.get("input") and when.get("input") != "":
+            report(f"{where}.input", catalog.WHEN, "a when expression needs an input")
+        if when.get("operator") not in WHEN_OPERATORS:
+            report(
+                f"{where}.operator",
+                catalog.WHEN,
+                f"operator {when.get('operator')!r} is not one of {', '.join(WHEN_OPERATORS)}",
+            )
+        if not sequence(when.get("values")):
+            report(f"{where}.values", catalog.WHEN, "a when expression needs at least one value")
+
+
+def _check_execution(body: dict[str, Any], path: str, report: Report) -> None:
+    retries = body.get("retries")
+    if retries is not None and (not isinstance(retries, int) or retries < 0):
+        report(f"{path}.retries", catalog.RETRIES, f"retries {retries!r} must be 0 or more")
+    on_error = body.get("onError")
+    if on_error is not None and on_error not in ON_ERROR:
+        report(
+            f"{path}.onError",
+            catalog.ON_ERROR_RETRIES,
+            f"onError {on_error!r} is not one of {', '.join(ON_ERROR)}",
+        )
+    elif on_error == "continue" and isinstance(retries, int) and retries > 0:
+        report(
+            f"{path}.onError",
+            catalog.ON_ERROR_RETRIES,
+            "onError: continue cannot be combined with retries; a task that may fail and "
+            "continue is not retried",
+        )
+    timeout = body.get("timeout")
+    if timeout is not None and (
+        not isinstance(timeout, str) or go_duration_seconds(timeout) is None
+    ):
+        report(
+            f"{path}.timeout",
+            catalog.TASK_TIMEOUT,
+            f"timeout {timeout!r} is not a duration like 1h30m, 90s or 0 (no timeout)",
+        )
+
+
+def _check_variables(
+    call: _Call,
+    text: str,
+    path: str,
+    params: dict[str, dict[str, Any]],
+    workspaces: set[str],
+    regular: set[str],
+    finally_names: set[str],
+    report: Report,
+) -> None:
+    isolated_ok = path.endswith("]") or path.endswith(".value")
+    for variable in variables(text):
+        head = variable.expression.split(".", 1)[0].split("[", 1)[0]
+        if head == "params":
+            check_param_use(variable, params, path, report, catalog.PIPELINE_VARIABLE, isolated_ok)
+        elif head == "workspaces":
+            check_workspace_use(variable, workspaces, path, report, catalog.PIPELINE_VARIABLE)
+        elif is_task_variable(variable):
+            reference = task_variable(variable)
+            if reference is None:
+                report(
+                    path,
+                    catalog.PIPELINE_VARIABLE,
+                    f"{variable.text} is not a task variable; use $(tasks.<task>.results.<name>) "
+                    "or, in finally, $(tasks.<task>.status)",
+                )
+            elif reference.is_state:
+                if not call.is_finally:
+                    report(
+                        path,
+                        catalog.TASK_STATUS,
+                        f"{variable.text} can only be read by finally tasks",
+                    )
+                elif reference.task and reference.task not in regular:
+                    report(
+                        path,
+                        catalog.RESULT_REFERENCE,
+                        f"{variable.text} names task {reference.task!r}, which is not a task of "
+                        "this pipeline" + did_you_mean(reference.task, regular),
+                    )
+            else:
+                _check_result_reference(
+                    call,
+                    variable.text,
+                    reference.task,
+                    reference.result,
+                    path,
+                    regular,
+                    finally_names,
+                    report,
+                )
+
+
+def _check_result_reference(
+    call: _Call,
+    text: str,
+    source: str,
+    result: str | None,
+    path: str,
+    regular: set[str],
+    finally_names: set[str],
+    report: Report,
+) -> None:
+    if source in finally_names:
+        report(
+            path,
+            catalog.FINALLY_RESULT_REFERENCE,
+            f"{text} reads a result of finally task {source!r}; "
+            + (
+                "finally tasks run in parallel and cannot read each other's results"
+                if call.is_finally
+                else "finally tasks run after all others, so no task can wait for them"
+            ),
+        )
+    elif source not in regular:
+        report(
+            path,
+            catalog.RESULT_REFERENCE,
+            f"{text} names task {source!r}, which is not in this pipeline"
+            + did_you_mean(source, regular),
+        )
+    elif source == call.name:
+        report(path, catalog.RESULT_REFERENCE, f"{text}: a task cannot read its own results")
+
+
+def _check_order(calls: list[_Call], regular: set[str], report: Report) -> None:
+    """No cycles among the tasks; known result names; and tasks that write one workspace
+    ordered, so they never run at the same time on one volume."""
+    tasks = [call for call in calls if not call.is_finally and call.name]
+    by_name = {call.name: call for call in tasks}
+    names = list(by_name)
+    children: dict[str, list[str]] = {name: [] for name in names}
+    for call in tasks:
+        for parent in _parents(call, by_name):
+            if parent in children and parent != call.name:
+                children[parent].append(call.name)
+    for call in calls:
+        _check_result_names(call, by_name, report)
+    cycle = find_cycle(names, children)
+    if cycle:
+        report(
+            f"{by_name[cycle[0]].path}",
+            catalog.CYCLE,
+            "tasks form a cycle: "
+            + " -> ".join([*cycle, cycle[0]])
+            + "; remove one of the runAfter entries or result references that close it",
+        )
+        return
+    _check_shared_workspaces(calls, names, children, report)
+
+
+def _parents(call: _Call, by_name: dict[str, _Call]) -> list[str]:
+    parents = [str(after) for after in sequence(call.body.get("runAfter"))]
+    for _, text in [
+        *strings(call.body.get("params"), ""),
+        *strings(call.body.get("when"), ""),
+        *strings(call.body.get("matrix"), ""),
+    ]:
+        for variable in variables(text):
+            reference = task_variable(variable)
+            if reference is not None and reference.result is not None:
+                parents.append(reference.task)
+    return list(dict.fromkeys(parent for parent in parents if parent in by_name))
+
+
+def _check_result_names(call: _Call, by_name: dict[str, _Call], report: Report) -> None:
+    for where, text in [
+        *strings(call.body.get("params"), f"{call.path}.params"),
+        *strings(call.body.get("when"), f"{call.path}.when"),
+    ]:
+        for variable in variables(text):
+            reference = task_variable(variable)
+            if reference is None or reference.result is None:
+                continue
+            source = by_name.get(reference.task)
+            if source is None or source.spec is None:
+                continue
+            declared = names_of(source.spec.get("results"))
+            if reference.result not in declared:
+                report(
+                    where,
+                    catalog.RESULT_REFERENCE,
+                    f"{variable.text}: task {reference.task!r} has no result "
+                    f"{reference.result!r}" + did_you_mean(reference.result, declared),
+                )
+
+
+def _writes(call: _Call) -> dict[tuple[str, str], tuple[int, bool]]:
+    """(pipeline workspace, subPath) -> (binding index, writes?) for the workspaces a task mounts.
+    A task whose Task is unknown is taken to write."""
+    read_only = {
+        str(w.get("name")): bool(w.get("readOnly"))
+        for _, w in mappings(mapping(call.spec).get("workspaces"))
+    }
+    mounts: dict[tuple[str, str], tuple[int, bool]] = {}
+    for index, binding in mappings(call.body.get("workspaces")):
+        key = (
+            str(binding.get("workspace") or binding.get("name")),
+            str(binding.get("subPath", "")),
+        )
+        writes = not read_only.get(str(binding.get("name")), False)
+        previous = mounts.get(key)
+        mounts[key] = (index, writes or (previous is not None and previous[1]))
+    return mounts
+
+
+def _check_shared_workspaces(
+    calls: list[_Call], names: list[str], children: dict[str, list[str]], report: Report
+) -> None:
+    users: dict[tuple[str, str], list[_Call]] = {}
+    for call in calls:
+        for key in _writes(call):
+            users.setdefault(key, []).append(call)
+    if all(len(group) < 2 for group in users.values()):
+        return
+    order = topological_order(names, children)
+    masks = ancestor_masks(names, children, order)
+    bit = {name: 1 << position for position, name in enumerate(names)}
+    everything = (1 << len(names)) - 1
+    position = {name: i for i, name in enumerate(order)}
+
+    def waits_for(later: _Call, earlier: _Call) -> bool:
+        ancestors = everything if later.is_finally else masks.get(later.name, 0)
+        return not earlier.is_finally and bool(ancestors & bit.get(earlier.name, 0))
+
+    for (workspace, sub_path), group in sorted(users.items()):
+        if len(group) < 2:
+            continue
+        group.sort(key=lambda call: (call.is_finally, position.get(call.name, 0)))
+        last_writer: _Call | None = None
+        readers: list[_Call] = []
+        for call in group:
+            index, writes = _writes(call)[(workspace, sub_path)]
+            unordered = [
+                other
+                for other in ([last_writer] if last_writer else []) + (readers if writes else [])
+                if not waits_for(call, other)
+            ]
+            for other in unordered:
+                where = f" (subPath {sub_path!r})" if sub_path else ""
+                report(
+                    f"{call.path}.workspaces[{index}]",
+                    catalog.SHARED_WORKSPACE,
+                    f"tasks {other.name!r} and {call.name!r} both mount workspace "
+                    f"{workspace!r}{where}, at least one writes it, and nothing orders them: "
+                    f"they can run at the same time on one volume. Add {other.name!r} to "
+                    f"runAfter of {call.name!r}, or mount it readOnly where it is only read",
+                )
+            if writes:
+                last_writer, readers = call, []
+            else:
+                readers.append(call)
+
+
+def _check_results(
+    results: Any, path: str, tasks: set[str], calls: list[_Call], report: Report
+) -> None:
+    names = []
+    for index, result in mappings(results):
+        where = f"{path}[{index}]"
+        name = result.get("name")
+        if isinstance(name, str):
+            names.append((index, name))
+            if problem := pattern_problem(name, RESULT_NAME, "result name", RESULT_NAME_RULE):
+                report(f"{where}.name", catalog.RESULT_NAME, problem)
+        value = result.get("value")
+        found = [
+            reference
+            for _, text in strings(value, "")
+            for variable in variables(text)
+            if (reference := task_variable(variable)) is not None
+        ]
+        if value is None or value == "":
+            report(f"{where}.value", catalog.PIPELINE_RESULT, "a pipeline result needs a value")
+        elif not any(reference.result for reference in found):
+            report(
+                f"{where}.value",
+                catalog.PIPELINE_RESULT,
+                "a pipeline result's value must read a task result: $(tasks.<task>.results.<name>)",
+            )
+        for reference in found:
+            if reference.task and reference.task not in tasks:
+                report(
+                    f"{where}.value",
+                    catalog.PIPELINE_RESULT,
+                    f"reads task {reference.task!r}, which is not in this pipeline"
+                    + did_you_mean(reference.task, tasks),
+                )
+    for index, name in duplicates(names):
+        report(
+            f"{path}[{index}].name", catalog.RESULT_DUPLICATE, f"result {name!r} is declared twice"
+        )

@@ -1,0 +1,50 @@
+"""`$(tasks.…)` references inside a Pipeline: to a task's results, its status, the pipeline's."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import attrs
+
+from modelcar_dsl.rules.variables import Variable
+
+_TASK_VARIABLE = re.compile(
+    r"tasks\.(?P<task>[^.\[\]]+)\.(?:results\.(?P<result>[^.\[\]]+)"
+    r"(?:\.[^.\[\]]+|\[(?:\*|\d+)\])?|(?P<field>status|reason))"
+)
+_PIPELINE_STATE = ("tasks.status", "tasks.reason")
+
+
+@attrs.frozen
+class TaskVariable:
+    """A `$(tasks.<task>.results.<result>)`, `.status` or `.reason`; `task` is empty for the
+    whole pipeline's `$(tasks.status)`."""
+
+    task: str
+    result: str | None
+    is_state: bool
+
+
+def task_variable(variable: Variable) -> TaskVariable | None:
+    """The task reference `variable` makes, or None if it is not a `$(tasks…)` variable."""
+    if variable.expression in _PIPELINE_STATE:
+        return TaskVariable("", None, True)
+    match = _TASK_VARIABLE.fullmatch(variable.expression)
+    if match is None:
+        return None
+    return TaskVariable(
+        match.group("task"), match.group("result"), match.group("field") is not None
+    )
+
+
+def is_task_variable(variable: Variable) -> bool:
+    return variable.expression.startswith("tasks.") or variable.expression == "tasks"
+
+
+def result_sources(variables: Iterator[Variable]) -> Iterator[str]:
+    """The tasks whose results these variables read (data dependencies)."""
+    for variable in variables:
+        reference = task_variable(variable)
+        if reference is not None and reference.result is not None:
+            yield reference.task

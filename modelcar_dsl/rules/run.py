@@ -1,0 +1,196 @@
+"""Rules for a PipelineRun's spec, and modelcar-dsl's guarantees for every run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modelcar_dsl.durations import go_duration_seconds
+from modelcar_dsl.rules import catalog
+from modelcar_dsl.rules.calls import check_arguments, check_workspace_bindings
+from modelcar_dsl.rules.declarations import duplicates, param_declarations
+from modelcar_dsl.rules.document import Report, mapping, mappings
+from modelcar_dsl.rules.pipeline import TaskResolver, check_pipeline_spec
+
+VOLUME_SOURCES = (
+    "persistentVolumeClaim",
+    "volumeClaimTemplate",
+    "emptyDir",
+    "configMap",
+    "secret",
+    "projected",
+    "csi",
+)
+RUN_STATUSES = ("", "Cancelled", "CancelledRunFinally", "StoppedRunFinally", "PipelineRunPending")
+
+
+def check_run_spec(
+    spec: dict[str, Any],
+    api: str,
+    report: Report,
+    resolve_task: TaskResolver,
+    pipelines: dict[str, dict[str, Any]],
+) -> None:
+    has_ref, has_spec = "pipelineRef" in spec, "pipelineSpec" in spec
+    pipeline: dict[str, Any] | None = None
+    if has_ref == has_spec:
+        report(
+            "spec",
+            catalog.PIPELINE_REF,
+            "expected exactly one of pipelineRef and pipelineSpec, got "
+            + ("both" if has_ref else "neither"),
+        )
+    elif has_spec:
+        check_pipeline_spec(
+            mapping(spec["pipelineSpec"]), "spec.pipelineSpec", report, resolve_task
+        )
+    else:
+        ref = mapping(spec["pipelineRef"])
+        name = ref.get("name")
+        if not name and not ref.get("resolver"):
+            report(
+                "spec.pipelineRef.name",
+                catalog.MISSING_FIELD,
+                "pipelineRef needs a name or resolver",
+            )
+        elif name and not ref.get("resolver"):
+            pipeline = pipelines.get(str(name))
+            if pipeline is None:
+                report(
+                    "spec.pipelineRef.name",
+                    catalog.MISSING_REFERENCE,
+                    f"Pipeline {name!r} is not among the files validated; add its file, or "
+                    "ignore this rule when it is installed another way",
+                )
+    bindings = _check_workspaces(spec.get("workspaces"), report)
+    if pipeline is not None:
+        owner = f"Pipeline {mapping(spec['pipelineRef']).get('name')!r}"
+        check_arguments(
+            param_declarations(pipeline.get("params")),
+            spec.get("params"),
+            "spec.params",
+            owner,
+            report,
+            catalog.RUN_PARAM_DUPLICATE,
+        )
+        check_workspace_bindings(
+            pipeline.get("workspaces"), bindings, "spec.workspaces", owner, report
+        )
+    else:
+        names = [(i, p.get("name")) for i, p in mappings(spec.get("params"))]
+        for index, name in duplicates(names):
+            report(
+                f"spec.params[{index}].name",
+                catalog.RUN_PARAM_DUPLICATE,
+                f"param {name!r} is given twice",
+            )
+    _check_timeouts(spec, api, report)
+    status = spec.get("status", "")
+    if status not in RUN_STATUSES:
+        report(
+            "spec.status",
+            catalog.RUN_STATUS,
+            f"status {status!r} is not one of {', '.join(s for s in RUN_STATUSES if s)}",
+        )
+    _check_fs_group(spec, api, report)
+
+
+def _check_workspaces(workspaces: Any, report: Report) -> list[tuple[int, str]]:
+    bindings = []
+    for index, binding in mappings(workspaces):
+        where = f"spec.workspaces[{index}]"
+        name = binding.get("name")
+        if not isinstance(name, str) or not name:
+            report(f"{where}.name", catalog.MISSING_FIELD, "a workspace binding needs a name")
+            continue
+        bindings.append((index, name))
+        sources = [source for source in VOLUME_SOURCES if source in binding]
+        if len(sources) != 1:
+            report(
+                where,
+                catalog.RUN_WORKSPACE_SOURCE,
+                f"workspace {name!r} needs exactly one volume source ("
+                + ", ".join(VOLUME_SOURCES)
+                + "), got "
+                + (", ".join(sources) if sources else "none"),
+            )
+    for index, name in duplicates(bindings):
+        report(
+            f"spec.workspaces[{index}].name",
+            catalog.RUN_WORKSPACE_DUPLICATE,
+            f"workspace {name!r} is bound more than once",
+        )
+    return bindings
+
+
+def _check_timeouts(spec: dict[str, Any], api: str, report: Report) -> None:
+    timeouts = mapping(spec.get("timeouts"))
+    if api == "v1beta1" and "timeout" in spec and "timeouts" in spec:
+        report(
+            "spec.timeout",
+            catalog.TIMEOUTS,
+            "expected exactly one of timeout and timeouts, got both; keep timeouts",
+        )
+    if api == "v1beta1" and "timeout" in spec and "timeouts" not in spec:
+        timeouts = {"pipeline": spec["timeout"]}
+        prefix = "spec.timeout"
+    else:
+        prefix = "spec.timeouts"
+    seconds: dict[str, float] = {}
+    for field in ("pipeline", "tasks", "finally"):
+        if field not in timeouts:
+            continue
+        where = prefix if prefix == "spec.timeout" else f"{prefix}.{field}"
+        value = go_duration_seconds(str(timeouts[field]))
+        if value is None:
+            report(where, catalog.TIMEOUTS, f"{timeouts[field]!r} is not a duration like 1h30m")
+        elif value < 0:
+            report(where, catalog.TIMEOUTS, f"{timeouts[field]!r} is negative")
+        else:
+            seconds[field] = value
+    pipeline = seconds.get("pipeline")
+    if not pipeline:
+        if "pipeline" not in timeouts:
+            report(
+                "spec.timeouts.pipeline",
+                catalog.RUN_TIMEOUT,
+                "the run sets no pipeline timeout, so Tekton stops it after 60 minutes; a model "
+                "download or build takes longer. Set timeouts.pipeline (e.g. 4h)",
+            )
+        return
+    for field in ("tasks", "finally"):
+        if seconds.get(field, 0) > pipeline:
+            report(
+                f"{prefix}.{field}",
+                catalog.TIMEOUTS,
+                f"timeouts.{field} {timeouts[field]} is longer than timeouts.pipeline "
+                f"{timeouts['pipeline']}",
+            )
+    if (
+        "tasks" in seconds
+        and "finally" in seconds
+        and seconds["tasks"] + seconds["finally"] > pipeline
+    ):
+        report(
+            prefix,
+            catalog.TIMEOUTS,
+            f"timeouts.tasks ({timeouts['tasks']}) plus timeouts.finally ({timeouts['finally']}) "
+            f"exceed timeouts.pipeline ({timeouts['pipeline']})",
+        )
+
+
+def _check_fs_group(spec: dict[str, Any], api: str, report: Report) -> None:
+    if api == "v1":
+        path = "spec.taskRunTemplate.podTemplate.securityContext.fsGroup"
+        template = mapping(mapping(spec.get("taskRunTemplate")).get("podTemplate"))
+    else:
+        path = "spec.podTemplate.securityContext.fsGroup"
+        template = mapping(spec.get("podTemplate"))
+    if not isinstance(mapping(template.get("securityContext")).get("fsGroup"), int):
+        report(
+            path,
+            catalog.RUN_FS_GROUP,
+            f"the run sets no {path.removeprefix('spec.')}, so a task's pods may not read files "
+            "an earlier task wrote to a shared workspace; set it to the namespace's "
+            "openshift.io/sa.scc.supplemental-groups (e.g. 1000970000). In the DSL: fs_group= "
+            "on pipeline_run or fs_group in [tool.modelcar]",
+        )

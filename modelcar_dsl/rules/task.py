@@ -1,0 +1,199 @@
+"""Rules for a Task's spec, standalone or embedded in a pipeline task as `taskSpec`."""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Any
+
+from modelcar_dsl.names import ENV_NAME, dns_label_problem, pattern_problem
+from modelcar_dsl.rules import catalog
+from modelcar_dsl.rules.declarations import (
+    check_param_declarations,
+    check_result_declarations,
+    check_workspace_declarations,
+    duplicates,
+)
+from modelcar_dsl.rules.document import Report, mapping, mappings
+from modelcar_dsl.rules.variables import (
+    TEKTON_VARIABLE,
+    check_param_use,
+    check_result_use,
+    check_workspace_use,
+    strings,
+    variables,
+)
+
+ON_ERROR = ("continue", "stopAndFail")
+TERMINATION_MESSAGE_BYTES = 4096
+"""Tekton returns a step's results in its container's termination message, which Kubernetes
+caps at 4096 bytes: every result's name and JSON framing count against it."""
+RESULT_FRAMING_BYTES = len('{"key":"","value":"","type":1},')
+MIN_RESULT_VALUE_BYTES = 72
+"""Room for one `sha256:` digest, the smallest value worth passing as a result."""
+RESERVED_MOUNT = "/tekton/"
+
+
+def check_task_spec(
+    spec: dict[str, Any],
+    path: str,
+    report: Report,
+    inherited_params: dict[str, dict[str, Any]] | None = None,
+    inherited_workspaces: set[str] | None = None,
+) -> None:
+    """Check a Task spec at `path`. An embedded taskSpec also sees the pipeline's params and
+    workspaces (Tekton propagates them), passed as `inherited_*`."""
+    params = dict(inherited_params or {})
+    params.update(check_param_declarations(spec.get("params"), f"{path}.params", report))
+    results = check_result_declarations(spec.get("results"), f"{path}.results", report)
+    _check_result_budget(results, f"{path}.results", report)
+    workspaces = check_workspace_declarations(spec.get("workspaces"), f"{path}.workspaces", report)
+    _check_workspace_mounts(spec.get("workspaces"), f"{path}.workspaces", report)
+    steps = spec.get("steps")
+    if not isinstance(steps, list) or not steps:
+        report(
+            f"{path}.steps",
+            catalog.TASK_NO_STEPS,
+            "a Task needs at least one step" + ("" if steps is None else ", as a list"),
+        )
+    step_names = []
+    for index, step in mappings(steps):
+        if isinstance(step.get("name"), str):
+            step_names.append((index, step["name"]))
+        _check_container(step, f"{path}.steps[{index}]", report, is_step=True)
+    for index, name in duplicates(step_names):
+        report(
+            f"{path}.steps[{index}].name",
+            catalog.STEP_DUPLICATE,
+            f"step name {name!r} is used more than once; step names must be unique",
+        )
+    for index, sidecar in mappings(spec.get("sidecars")):
+        _check_container(sidecar, f"{path}.sidecars[{index}]", report, is_step=False)
+    if "stepTemplate" in spec:
+        _check_env(mapping(spec["stepTemplate"]), f"{path}.stepTemplate", report)
+    workspaces |= inherited_workspaces or set()
+    for field in ("steps", "stepTemplate", "sidecars", "volumes"):
+        for where, text in strings(spec.get(field), f"{path}.{field}"):
+            _check_variables(text, where, params, workspaces, results, report)
+
+
+def _check_workspace_mounts(workspaces: Any, path: str, report: Report) -> None:
+    """Mount paths (default /workspace/<name>) are unique and outside /tekton."""
+    seen: set[str] = set()
+    for index, workspace in mappings(workspaces):
+        mount = workspace.get("mountPath") or f"/workspace/{workspace.get('name', '')}"
+        clean = posixpath.normpath(str(mount))
+        if clean in seen:
+            report(
+                f"{path}[{index}].mountPath",
+                catalog.WORKSPACE_MOUNT_PATH,
+                f"workspace mount path {clean!r} must be unique",
+            )
+        seen.add(clean)
+        if f"{clean}/".startswith(RESERVED_MOUNT):
+            report(
+                f"{path}[{index}].mountPath",
+                catalog.WORKSPACE_MOUNT_PATH,
+                f"mount path {clean!r} is under /tekton, which Tekton reserves for itself",
+            )
+
+
+def _check_container(container: dict[str, Any], path: str, report: Report, is_step: bool) -> None:
+    name = container.get("name")
+    what = "step name" if is_step else "sidecar name"
+    if isinstance(name, str) and name and (problem := dns_label_problem(name, what)):
+        report(f"{path}.name", catalog.STEP_NAME, problem)
+    if not container.get("image") and not container.get("ref"):
+        report(
+            f"{path}.image",
+            catalog.STEP_IMAGE,
+            f"{'step' if is_step else 'sidecar'} {name or '(unnamed)'!r} has no image",
+        )
+    if container.get("script") and container.get("command"):
+        report(
+            f"{path}.script",
+            catalog.STEP_SCRIPT_COMMAND,
+            "script cannot be used with command: put the command in the script, or drop "
+            "the script and keep command and args",
+        )
+    on_error = container.get("onError")
+    if is_step and on_error is not None and on_error not in ON_ERROR:
+        report(
+            f"{path}.onError",
+            catalog.STEP_ON_ERROR,
+            f"onError {on_error!r} is not one of {', '.join(ON_ERROR)}",
+        )
+    mount_names = []
+    for index, mount in mappings(container.get("volumeMounts")):
+        mount_path = posixpath.normpath(str(mount.get("mountPath", "")))
+        if f"{mount_path}/".startswith(RESERVED_MOUNT):
+            report(
+                f"{path}.volumeMounts[{index}].mountPath",
+                catalog.VOLUME_MOUNT,
+                f"volumeMount path {mount_path!r} is under /tekton, which Tekton reserves",
+            )
+        mount_name = str(mount.get("name", ""))
+        if mount_name.startswith("tekton-internal-"):
+            report(
+                f"{path}.volumeMounts[{index}].name",
+                catalog.VOLUME_MOUNT,
+                f"volumeMount name {mount_name!r} uses the reserved prefix 'tekton-internal-'",
+            )
+        mount_names.append((index, mount_path))
+    for index, mount_path in duplicates(mount_names):
+        report(
+            f"{path}.volumeMounts[{index}].mountPath",
+            catalog.VOLUME_MOUNT,
+            f"volumeMount path {mount_path!r} is used more than once",
+        )
+    _check_env(container, path, report)
+    script = container.get("script")
+    if isinstance(script, str) and "$(" in script:
+        for match in TEKTON_VARIABLE.finditer(script):
+            report(
+                f"{path}.script",
+                catalog.SCRIPT_VARIABLE,
+                f"script contains {match.group(0)}; Tekton pastes the value into the script text "
+                "(script injection). Pass it in env and read the variable instead",
+            )
+
+
+def _check_env(container: dict[str, Any], path: str, report: Report) -> None:
+    for index, env in mappings(container.get("env")):
+        name = str(env.get("name", ""))
+        if problem := pattern_problem(name, ENV_NAME, "env var", "letters, digits, '_', '-', '.'"):
+            report(f"{path}.env[{index}].name", catalog.ENV_NAME, problem)
+
+
+def _check_variables(
+    text: str,
+    path: str,
+    params: dict[str, dict[str, Any]],
+    workspaces: set[str],
+    results: set[str],
+    report: Report,
+) -> None:
+    in_list = path.endswith("]") and (".args[" in path or ".command[" in path)
+    for variable in variables(text):
+        head = variable.expression.split(".", 1)[0].split("[", 1)[0]
+        if head == "params":
+            check_param_use(variable, params, path, report, catalog.TASK_VARIABLE, in_list)
+        elif head == "workspaces":
+            check_workspace_use(variable, workspaces, path, report, catalog.TASK_VARIABLE)
+        elif head == "results":
+            check_result_use(variable, results, path, report, catalog.TASK_VARIABLE)
+
+
+def _check_result_budget(names: set[str], path: str, report: Report) -> None:
+    """The results of one Task share one termination message: their names and framing must
+    leave room for the values."""
+    framing = sum(RESULT_FRAMING_BYTES + len(name) for name in names)
+    left = TERMINATION_MESSAGE_BYTES - framing
+    if names and left < MIN_RESULT_VALUE_BYTES * len(names):
+        report(
+            path,
+            catalog.RESULT_SIZE,
+            f"{len(names)} results leave {max(left, 0)} bytes for all their values: Tekton "
+            f"returns results in the step's termination message, at most "
+            f"{TERMINATION_MESSAGE_BYTES} bytes; pass fewer, smaller results and write "
+            "large data to a workspace",
+        )

@@ -1,0 +1,155 @@
+"""Tekton's `$(...)` variables: finding them in a document and checking what they name.
+
+Tekton writes a param as `$(params.name)`, `$(params["dotted.name"])`, an array's items as
+`$(params.name[*])` or `$(params.name[0])`, and an object's key as `$(params.name.key)`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+
+from modelcar_dsl.names import did_you_mean
+from modelcar_dsl.rules import catalog
+from modelcar_dsl.rules.declarations import param_type
+from modelcar_dsl.rules.document import Report
+
+VARIABLE = re.compile(r"\$\(([^()]*)\)")
+TEKTON_VARIABLE = re.compile(
+    r"\$\((?:inputs\.)?(?:params|workspaces|results|context|tasks|steps|step|credentials)"
+    r"[.\[][^)]*\)"
+)
+"""A Tekton variable, told apart from shell command substitution like `$(id -u)`."""
+_PARAM = re.compile(
+    r"""params(?:\.(?P<dotted>[^.\[\]"']+)|\[(?P<quote>["'])(?P<quoted>[^"']+)(?P=quote)\])"""
+    r"""(?:\.(?P<key>[^.\[\]]+))?(?:\[(?P<index>\*|\d+)\])?"""
+)
+_WORKSPACE = re.compile(r"workspaces\.(?P<name>[^.\[\]]+)\.(?P<field>[^.\[\]]+)")
+_RESULT = re.compile(r"results\.(?P<name>[^.\[\]]+)\.(?P<field>[^.\[\]]+)")
+WORKSPACE_FIELDS = ("path", "bound", "claim", "volume")
+
+
+@attrs.frozen
+class Variable:
+    """One `$(...)` occurrence: its text, the expression inside, and whether it is the whole
+    string (arrays and whole objects may only be used alone)."""
+
+    text: str
+    expression: str
+    isolated: bool
+
+
+def variables(value: str) -> Iterator[Variable]:
+    for match in VARIABLE.finditer(value):
+        yield Variable(match.group(0), match.group(1).strip(), match.group(0) == value.strip())
+
+
+def strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    """Every string in `value` holding a `$(`, with its field path (lists of items keep their
+    index; mapping keys join with '.')."""
+    pending = [(value, path)]
+    while pending:
+        current, where = pending.pop()
+        if isinstance(current, str):
+            if "$(" in current:
+                yield where, current
+        elif isinstance(current, dict):
+            pending.extend((item, f"{where}.{key}") for key, item in current.items())
+        elif isinstance(current, list):
+            pending.extend((item, f"{where}[{i}]") for i, item in enumerate(current))
+
+
+def check_param_use(
+    variable: Variable,
+    params: dict[str, dict[str, Any]],
+    path: str,
+    report: Report,
+    rule: catalog.Rule,
+    isolation_allowed: bool,
+) -> None:
+    """`$(params...)` must name a declared param, with the access its type allows."""
+    match = _PARAM.fullmatch(variable.expression)
+    if match is None:
+        report(path, rule, f"{variable.text} is not a valid param reference")
+        return
+    name = match.group("dotted") or match.group("quoted")
+    key, index = match.group("key"), match.group("index")
+    if name not in params and key and f"{name}.{key}" in params:
+        name, key = f"{name}.{key}", None
+    if name not in params:
+        report(
+            path,
+            rule,
+            f"{variable.text} names param {name!r}, which is not declared"
+            + did_you_mean(name, params),
+        )
+        return
+    kind = param_type(params[name])
+    whole = index == "*" or (kind in ("array", "object") and not key and index is None)
+    if kind == "string" and (key or index):
+        report(path, rule, f"{variable.text}: param {name!r} is a string; use $(params.{name})")
+    elif kind == "object" and key:
+        properties = params[name].get("properties") or {}
+        if isinstance(properties, dict) and properties and key not in properties:
+            report(
+                path,
+                rule,
+                f"{variable.text}: object param {name!r} has no key {key!r}"
+                + did_you_mean(key, properties),
+            )
+    elif kind == "array" and key:
+        report(path, rule, f"{variable.text}: param {name!r} is an array and has no keys")
+    elif kind in ("array", "object") and whole and index != "*":
+        report(
+            path,
+            catalog.ARRAY_ISOLATION,
+            f"{variable.text}: {kind} param {name!r} must be referenced as $(params.{name}[*])",
+        )
+    elif whole and not (variable.isolated and isolation_allowed):
+        report(
+            path,
+            catalog.ARRAY_ISOLATION,
+            f"{variable.text} is an {kind}, so it must stand alone"
+            + (" as a whole list item of args or command" if kind == "array" else "")
+            + "; it cannot be part of a longer string",
+        )
+
+
+def check_workspace_use(
+    variable: Variable, workspaces: set[str], path: str, report: Report, rule: catalog.Rule
+) -> None:
+    match = _WORKSPACE.fullmatch(variable.expression)
+    if match is None or match.group("field") not in WORKSPACE_FIELDS:
+        report(
+            path,
+            rule,
+            f"{variable.text} is not a workspace variable; use $(workspaces.<name>."
+            f"{'|'.join(WORKSPACE_FIELDS)})",
+        )
+    elif match.group("name") not in workspaces:
+        name = match.group("name")
+        report(
+            path,
+            rule,
+            f"{variable.text} names workspace {name!r}, which is not declared"
+            + did_you_mean(name, workspaces),
+        )
+
+
+def check_result_use(
+    variable: Variable, results: set[str], path: str, report: Report, rule: catalog.Rule
+) -> None:
+    match = _RESULT.fullmatch(variable.expression)
+    if match is None or match.group("field") != "path":
+        report(path, rule, f"{variable.text} is not a result variable; use $(results.<name>.path)")
+    elif match.group("name") not in results:
+        name = match.group("name")
+        report(
+            path,
+            rule,
+            f"{variable.text} names result {name!r}, which is not declared"
+            + did_you_mean(name, results),
+        )
