@@ -3,6 +3,7 @@
 from modelcar_dsl.pipeline import Pipeline, pipeline
 from modelcar_dsl.pipeline_builder import TaskCall, finally_tasks
 from modelcar_dsl.refs import PIPELINE_STATUS, ParamRef, ResultRef
+from modelcar_dsl.render import check
 from modelcar_dsl.run import pipeline_run
 from modelcar_dsl.specs import (
     ConfigMapEnv,
@@ -43,6 +44,7 @@ __all__ = [
     "TaskCall",
     "VolumeClaim",
     "Workspace",
+    "check",
     "command_step",
     "finally_tasks",
     "pipeline",

@@ -7,6 +7,7 @@ import pkgutil
 import sys
 import tomllib
 import traceback
+from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
 from typing import Any, cast
@@ -103,32 +104,48 @@ def read_settings(pyproject: Path) -> Settings:
 
 
 @attrs.frozen
-class Project:
-    """Everything the modules declare; `runs` pairs each run with its `module:variable`."""
+class Specs:
+    """Tasks, pipelines and runs to compile; `runs` pairs each run with its `module:variable`."""
 
-    settings: Settings
     tasks: tuple[TaskSpec, ...]
     pipelines: tuple[PipelineSpec, ...]
     runs: tuple[tuple[str, RunSpec], ...]
 
 
+@attrs.frozen
+class Project(Specs):
+    """Everything the configured modules declare, and the settings they were loaded with."""
+
+    settings: Settings | None = None
+
+
 def load_project(settings: Settings) -> Project:
     """Import the configured modules (packages with all their submodules) and collect specs."""
-    modules = _import_all(settings)
+    named = [
+        (module.__name__, attribute, value)
+        for module in _import_all(settings)
+        for attribute, value in sorted(vars(module).items())
+    ]
+    specs = collect_specs(named)
+    return Project(specs.tasks, specs.pipelines, specs.runs, settings)
+
+
+def collect_specs(named: Iterable[tuple[str, str, Any]]) -> Specs:
+    """The Tasks, Pipelines and runs among `(module, variable, value)`, with every task and
+    pipeline they use."""
     tasks: dict[int, TaskSpec] = {}
     pipelines: dict[int, PipelineSpec] = {}
     runs: dict[int, tuple[str, RunSpec]] = {}
-    for module in modules:
-        for attribute, value in sorted(vars(module).items()):
-            if isinstance(value, Task):
-                tasks[id(value.spec)] = value.spec
-            elif isinstance(value, Pipeline):
-                pipelines[id(value.spec)] = value.spec
-            else:
-                for run in _runs_in(value):
-                    # Name a run after the module that declared it, if it holds it too.
-                    if id(run) not in runs or run.location.module == module.__name__:
-                        runs[id(run)] = (f"{module.__name__}:{attribute}", run)
+    for module, attribute, value in named:
+        if isinstance(value, Task):
+            tasks[id(value.spec)] = value.spec
+        elif isinstance(value, Pipeline):
+            pipelines[id(value.spec)] = value.spec
+        else:
+            for run in _runs_in(value):
+                # Name a run after the module that declared it, if it holds it too.
+                if id(run) not in runs or run.location.module == module:
+                    runs[id(run)] = (f"{module}:{attribute}", run)
     for pipeline in pipelines.values():
         for call in pipeline.all_tasks:
             tasks.setdefault(id(call.task), call.task)
@@ -136,8 +153,7 @@ def load_project(settings: Settings) -> Project:
         pipelines.setdefault(id(run.pipeline), run.pipeline)
         for call in run.pipeline.all_tasks:
             tasks.setdefault(id(call.task), call.task)
-    return Project(
-        settings=settings,
+    return Specs(
         tasks=tuple(sorted(tasks.values(), key=lambda t: (t.name, t.source))),
         pipelines=tuple(sorted(pipelines.values(), key=lambda p: (p.name, p.source))),
         runs=tuple(sorted(runs.values(), key=lambda r: (r[1].name, r[0]))),

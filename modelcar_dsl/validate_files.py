@@ -12,6 +12,7 @@ import attrs
 
 from modelcar_dsl.errors import Problem
 from modelcar_dsl.rules import SourceDocument, catalog, validate_documents
+from modelcar_dsl.rules.document import Locate
 from modelcar_dsl.rules.validate import is_validated
 from modelcar_dsl.source import SourceLocation, display_path
 from modelcar_dsl.yaml_source import LoadedDocument, YamlSyntaxError, load_documents
@@ -80,7 +81,6 @@ def yaml_files(paths: Iterable[Path]) -> list[Path]:
 
 def _documents(file: Path, loaded: LoadedDocument) -> Iterable[SourceDocument]:
     """The documents of one loaded YAML document: itself, or the items of a `kind: List`."""
-    name = str(file)
     body = loaded.body
     if (
         isinstance(body, dict)
@@ -89,15 +89,19 @@ def _documents(file: Path, loaded: LoadedDocument) -> Iterable[SourceDocument]:
     ):
         for position, item in enumerate(body["items"]):
             if isinstance(item, dict):
-                prefix = f"items[{position}]"
-                yield SourceDocument(
-                    item,
-                    lambda path, prefix=prefix: SourceLocation(
-                        name, loaded.line_of(f"{prefix}.{path}" if path else prefix)
-                    ),
-                )
+                yield SourceDocument(item, _line_finder(file, loaded, f"items[{position}]"))
     elif isinstance(body, dict):
-        yield SourceDocument(body, lambda path: SourceLocation(name, loaded.line_of(path)))
+        yield SourceDocument(body, _line_finder(file, loaded, ""))
+
+
+def _line_finder(file: Path, loaded: LoadedDocument, prefix: str) -> Locate:
+    """Field path -> file and line, for a document at `prefix` inside the loaded one."""
+
+    def locate(path: str) -> SourceLocation:
+        inner = ".".join(part for part in (prefix, path) if part)
+        return SourceLocation(str(file), loaded.line_of(inner))
+
+    return locate
 
 
 def validate_files(paths: Sequence[Path], ignore: frozenset[str] = frozenset()) -> ValidationReport:

@@ -71,7 +71,7 @@ def flow(repo: str) -> None:
     build(model_dir="again")  # <- here
     push(image=repo, digest=built.results.digest)
 """,
-        "task name 'build' is used 2 times",
+        "pipeline task name 'build' is used more than once",
     ),
     "cycle through after": (
         """\
@@ -122,7 +122,7 @@ def test_run_without_fs_group_is_rejected(mini_project: Callable[..., MiniProjec
         'run = pipeline_run("flow-run"', 'run = pipeline_run("flow-run"  # <- here\n   '
     )
     project = mini_project(HEADER + code, fs_group=None)
-    _assert_rejected(project, "run has no fsGroup")
+    _assert_rejected(project, "the run sets no taskRunTemplate.podTemplate.securityContext.fsGroup")
 
 
 def test_script_with_param_variable_is_rejected(mini_project: Callable[..., MiniProject]) -> None:
@@ -151,7 +151,7 @@ def flow(repo: str) -> None:
         "no param 'model_dri'",
         "needs param 'model_dir'",
         "no result 'digset'",
-        "run has no fsGroup",
+        "the run sets no taskRunTemplate.podTemplate.securityContext.fsGroup",
     ):
         assert expected in result.stderr
     assert "4 problems found; nothing was written." in result.stderr

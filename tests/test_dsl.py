@@ -24,7 +24,7 @@ from modelcar_dsl.compiler import compile_pipeline, compile_run, compile_task
 from modelcar_dsl.durations import canonical_duration
 from modelcar_dsl.errors import CycleError, DefinitionError
 from modelcar_dsl.target import Target
-from modelcar_dsl.validation import validate_pipeline
+from modelcar_dsl.render import check
 
 IMAGE = "registry.example/tools:1"
 
@@ -198,7 +198,7 @@ def test_finally_tasks_and_when_expressions() -> None:
     assert document["spec"]["finally"][0]["params"] == [
         {"name": "value", "value": "$(tasks.writer.status)"}
     ]
-    assert list(validate_pipeline(flow.spec)) == []
+    assert list(check(flow)) == []
 
 
 def test_status_outside_finally_is_a_problem() -> None:
@@ -207,7 +207,7 @@ def test_status_outside_finally_is_a_problem() -> None:
         work = writer()
         reader(value=work.status)
 
-    problems = [str(p) for p in validate_pipeline(flow.spec)]
+    problems = [str(p) for p in check(flow)]
     assert any("can only be read by finally tasks" in p for p in problems)
 
 
@@ -219,8 +219,8 @@ def test_finally_writers_of_one_workspace_are_a_problem() -> None:
             writer.options(name="w1")()
             writer.options(name="w2")()
 
-    problems = [str(p) for p in validate_pipeline(flow.spec)]
-    assert any("all write workspace 'data'" in p for p in problems)
+    problems = [str(p) for p in check(flow)]
+    assert any("tasks 'w1' and 'w2' both mount workspace 'data'" in p for p in problems)
 
 
 @pipeline(workspaces=["data", "scratch"])
@@ -311,7 +311,7 @@ def test_pipeline_arrays_and_objects_pass_whole_to_tasks() -> None:
         {"name": "files", "value": ["$(params.files[*])"]},
         {"name": "settings", "value": "$(params.settings[*])"},
     ]
-    assert list(validate_pipeline(flow.spec)) == []
+    assert list(check(flow)) == []
 
 
 def test_a_string_variable_for_an_array_param_is_a_problem() -> None:
@@ -319,7 +319,7 @@ def test_a_string_variable_for_an_array_param_is_a_problem() -> None:
     def flow(name: str, settings: Endpoint) -> None:
         takes_collections(files=name, settings=settings)
 
-    problems = [str(p) for p in validate_pipeline(flow.spec)]
+    problems = [str(p) for p in check(flow)]
     assert any("expects an array, got the string variable $(params.name)" in p for p in problems)
 
 
@@ -351,8 +351,8 @@ def test_unknown_workspace_in_options_is_a_problem() -> None:
     def flow() -> None:
         writer.options(workspaces={"dta": "data"})()
 
-    problems = [str(p) for p in validate_pipeline(flow.spec)]
-    assert any("has no workspace 'dta'; did you mean 'data'?" in p for p in problems)
+    problems = [str(p) for p in check(flow)]
+    assert any("declares no workspace 'dta'; did you mean 'data'?" in p for p in problems)
 
 
 def test_regular_task_reading_a_finally_result_is_a_problem() -> None:
@@ -362,8 +362,8 @@ def test_regular_task_reading_a_finally_result_is_a_problem() -> None:
             late = writer.options(name="late")()
         reader(value=late.results.out)
 
-    problems = [str(p) for p in validate_pipeline(flow.spec)]
-    assert any("reads result 'out' of finally task 'late'" in p for p in problems)
+    problems = [str(p) for p in check(flow)]
+    assert any("reads a result of finally task 'late'" in p for p in problems)
 
 
 def test_when_takes_a_list() -> None:

@@ -141,3 +141,7 @@ RUN_TIMEOUT = _rule("run-timeout", "A run relies on Tekton's 60-minute default",
 SHARED_WORKSPACE = _rule(
     "shared-workspace", "Tasks that write one workspace can run at the same time", "modelcar"
 )
+
+# The Python DSL's own rules: what compiled YAML cannot show
+ARRAY_PARAMS = _rule("array-params", "A task declares more than one list[str] param", "dsl")
+SCRIPT_WHITESPACE = _rule("script-whitespace", "A script has tabs or trailing whitespace", "dsl")

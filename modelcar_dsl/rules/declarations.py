@@ -218,7 +218,7 @@ def check_result_declarations(results: Any, path: str, report: Report) -> set[st
 def check_workspace_declarations(workspaces: Any, path: str, report: Report) -> set[str]:
     """Unique workspace names; returns them."""
     names = [
-        (index, workspace.get("name"))
+        (index, str(workspace["name"]))
         for index, workspace in mappings(workspaces)
         if isinstance(workspace.get("name"), str)
     ]

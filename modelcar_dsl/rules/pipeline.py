@@ -295,14 +295,27 @@ def _check_order(calls: list[_Call], regular: set[str], report: Report) -> None:
     cycle = find_cycle(names, children)
     if cycle:
         report(
-            f"{by_name[cycle[0]].path}",
+            _cycle_path(cycle, by_name),
             catalog.CYCLE,
             "tasks form a cycle: "
             + " -> ".join([*cycle, cycle[0]])
             + "; remove one of the runAfter entries or result references that close it",
         )
         return
+    if len(by_name) < len(tasks):
+        return
     _check_shared_workspaces(calls, names, children, report)
+
+
+def _cycle_path(cycle: list[str], by_name: dict[str, _Call]) -> str:
+    """The runAfter entry that closes the cycle when there is one (the easiest edge to drop),
+    else the task that reads the result closing it."""
+    for parent, child in zip(cycle, [*cycle[1:], cycle[0]], strict=True):
+        call = by_name[child]
+        after = [str(name) for name in sequence(call.body.get("runAfter"))]
+        if parent in after:
+            return f"{call.path}.runAfter[{after.index(parent)}]"
+    return f"{by_name[cycle[0]].path}.params"
 
 
 def _parents(call: _Call, by_name: dict[str, _Call]) -> list[str]:
