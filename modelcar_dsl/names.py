@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 PARAM_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_.-]*")
+OBJECT_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_-]*")
 RESULT_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
 
@@ -24,6 +25,19 @@ def dns_label_problem(name: str, what: str) -> str | None:
         return (
             f"{what} {name!r} is not a DNS-1123 label: use lowercase letters, digits and '-', "
             "starting and ending with a letter or digit"
+        )
+    return None
+
+
+def dns_subdomain_problem(name: str, what: str) -> str | None:
+    """Why `name` is not a DNS-1123 subdomain of at most 63 characters (Tekton's rule for
+    resource names: Kubernetes' subdomain, cut to a label's length), or None."""
+    if len(name) > 63:
+        return f"{what} {name!r} is {len(name)} characters; Tekton allows at most 63"
+    if not all(DNS_LABEL.fullmatch(part) for part in name.split(".")):
+        return (
+            f"{what} {name!r} is not a DNS-1123 subdomain: use lowercase letters, digits, '-' "
+            "and '.', starting and ending with a letter or digit"
         )
     return None
 

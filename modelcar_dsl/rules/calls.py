@@ -8,7 +8,7 @@ from typing import Any
 
 from modelcar_dsl.names import did_you_mean
 from modelcar_dsl.rules import catalog
-from modelcar_dsl.rules.declarations import duplicates, param_type, value_type
+from modelcar_dsl.rules.declarations import param_type, value_type
 from modelcar_dsl.rules.document import Report, mapping, mappings
 from modelcar_dsl.rules.variables import variables
 
@@ -19,7 +19,6 @@ def check_arguments(
     path: str,
     owner: str,
     report: Report,
-    duplicate_rule: catalog.Rule | None = None,
 ) -> None:
     """The params passed at `path` against the params `owner` declares."""
     names = []
@@ -39,9 +38,6 @@ def check_arguments(
             )
             continue
         _check_value_type(declared[name], param.get("value"), f"{where}.value", owner, report)
-    if duplicate_rule is not None:
-        for index, name in duplicates(names):
-            report(f"{path}[{index}].name", duplicate_rule, f"param {name!r} is given twice")
     given_names = {name for _, name in names}
     missing = [
         name

@@ -57,7 +57,7 @@ STEP_IMAGE = _rule("step-image", "A step has no image", "tekton")
 STEP_SCRIPT_COMMAND = _rule("step-script-command", "A step has both script and command", "tekton")
 STEP_ON_ERROR = _rule("step-on-error", "A step's onError is not continue or stopAndFail", "tekton")
 WORKSPACE_MOUNT_PATH = _rule(
-    "workspace-mount-path", "Two workspaces share a mountPath, or one is under /tekton", "tekton"
+    "workspace-mount-path", "A workspace's mountPath is used twice", "tekton"
 )
 VOLUME_MOUNT = _rule("volume-mount", "A volumeMount is under /tekton or repeats a name", "tekton")
 ENV_NAME = _rule("env-name", "An environment variable name is not valid", "tekton")

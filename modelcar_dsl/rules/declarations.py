@@ -5,12 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from modelcar_dsl.names import PARAM_NAME, RESULT_NAME, dns_label_problem, pattern_problem
+from modelcar_dsl.names import (
+    OBJECT_NAME,
+    PARAM_NAME,
+    RESULT_NAME,
+    dns_subdomain_problem,
+    pattern_problem,
+)
 from modelcar_dsl.rules import catalog
 from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
 
 PARAM_TYPES = ("string", "array", "object")
 PARAM_NAME_RULE = "start with a letter or '_', then letters, digits, '_', '.' or '-'"
+OBJECT_NAME_RULE = "start with a letter or '_', then letters, digits, '_' or '-' (no '.')"
 RESULT_NAME_RULE = "letters, digits, '-', '_' and '.', starting and ending with a letter or digit"
 
 
@@ -23,19 +30,12 @@ def check_metadata(body: dict[str, Any], report: Report, generate_name: bool = F
         prefix = metadata.get("generateName")
         if not isinstance(prefix, str) or not prefix:
             report("metadata.name", catalog.MISSING_FIELD, "needs metadata.name or generateName")
-        elif problem := dns_label_problem(prefix.rstrip("-") or "-", "generateName"):
+        elif problem := dns_subdomain_problem(prefix.rstrip("-")[:58] or "-", "generateName"):
             report("metadata.generateName", catalog.METADATA_NAME, problem)
-        elif len(prefix) > 57:
-            report(
-                "metadata.generateName",
-                catalog.METADATA_NAME,
-                f"generateName {prefix!r} leaves no room for the 5-character suffix the API "
-                "server appends; keep it to 57 characters",
-            )
         return
     if not isinstance(name, str) or not name:
         report("metadata.name", catalog.MISSING_FIELD, "needs metadata.name")
-    elif problem := dns_label_problem(name, "name"):
+    elif problem := dns_subdomain_problem(name, "name"):
         report("metadata.name", catalog.METADATA_NAME, problem)
 
 
@@ -50,8 +50,11 @@ def duplicates(items: Iterable[tuple[int, Any]]) -> list[tuple[int, Any]]:
     return repeated
 
 
-def check_param_declarations(params: Any, path: str, report: Report) -> dict[str, dict[str, Any]]:
-    """Check `params` declarations; returns name -> declaration for the variable rules."""
+def check_param_declarations(
+    params: Any, path: str, report: Report, names_checked: bool = True
+) -> dict[str, dict[str, Any]]:
+    """Check `params` declarations; returns name -> declaration for the variable rules.
+    Tekton checks the name format of a Task's params, not of a Pipeline's (`names_checked`)."""
     if params is not None and not isinstance(params, list):
         report(path, catalog.FIELD_TYPE, "params must be a list")
     names = []
@@ -62,7 +65,11 @@ def check_param_declarations(params: Any, path: str, report: Report) -> dict[str
             report(f"{where}.name", catalog.MISSING_FIELD, "a param needs a name")
             continue
         names.append((index, name))
-        if problem := pattern_problem(name, PARAM_NAME, "param name", PARAM_NAME_RULE):
+        is_object = param_type(param) == "object"
+        pattern, rule = (
+            (OBJECT_NAME, OBJECT_NAME_RULE) if is_object else (PARAM_NAME, PARAM_NAME_RULE)
+        )
+        if names_checked and (problem := pattern_problem(name, pattern, "param name", rule)):
             report(f"{where}.name", catalog.PARAM_NAME, problem)
         _check_param_type(param, where, report)
     for index, name in duplicates(names):
@@ -152,7 +159,7 @@ def _check_object_properties(
         )
         return
     for key, spec in properties.items():
-        if problem := pattern_problem(str(key), PARAM_NAME, "object key", PARAM_NAME_RULE):
+        if problem := pattern_problem(str(key), OBJECT_NAME, "object key", OBJECT_NAME_RULE):
             report(f"{where}.properties.{key}", catalog.PARAM_NAME, problem)
         key_type = mapping(spec).get("type", "string")
         if key_type != "string":

@@ -20,7 +20,14 @@ from modelcar_dsl.rules.declarations import (
 from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
 from modelcar_dsl.rules.references import is_task_variable, task_variable
 from modelcar_dsl.rules.task import check_task_spec
-from modelcar_dsl.rules.variables import check_param_use, check_workspace_use, strings, variables
+from modelcar_dsl.rules.variables import (
+    PIPELINE_CONTEXT,
+    check_context_use,
+    check_param_use,
+    check_workspace_use,
+    strings,
+    variables,
+)
 
 WHEN_OPERATORS = ("in", "notin")
 ON_ERROR = ("continue", "stopAndFail")
@@ -47,7 +54,7 @@ class _Call:
 def check_pipeline_spec(
     spec: dict[str, Any], path: str, report: Report, resolve: TaskResolver
 ) -> None:
-    params = check_param_declarations(spec.get("params"), f"{path}.params", report)
+    params = check_param_declarations(spec.get("params"), f"{path}.params", report, False)
     workspaces = check_workspace_declarations(spec.get("workspaces"), f"{path}.workspaces", report)
     calls = [
         _Call(body, f"{path}.tasks[{index}]", False) for index, body in mappings(spec.get("tasks"))
@@ -139,6 +146,19 @@ def _check_call(
                 + did_you_mean(str(target), workspaces),
             )
         bindings.append((index, str(binding.get("name"))))
+    for index, name in duplicates(bindings):
+        report(
+            f"{path}.workspaces[{index}].name",
+            catalog.WORKSPACE_DUPLICATE,
+            f"task workspace {name!r} is bound more than once",
+        )
+    given = [(i, p.get("name")) for i, p in mappings(body.get("params"))]
+    for index, name in duplicates(given):
+        report(
+            f"{path}.params[{index}].name",
+            catalog.PARAM_DUPLICATE,
+            f"param {name!r} is given more than once; parameter names must be unique",
+        )
     if call.spec is not None and has_ref:
         owner = f"Task {mapping(body['taskRef']).get('name')!r}"
         declared = param_declarations(call.spec.get("params"))
@@ -211,6 +231,8 @@ def _check_variables(
             check_param_use(variable, params, path, report, catalog.PIPELINE_VARIABLE, isolated_ok)
         elif head == "workspaces":
             check_workspace_use(variable, workspaces, path, report, catalog.PIPELINE_VARIABLE)
+        elif head == "context":
+            check_context_use(variable, PIPELINE_CONTEXT, path, report, catalog.PIPELINE_VARIABLE)
         elif is_task_variable(variable):
             reference = task_variable(variable)
             if reference is None:

@@ -20,6 +20,8 @@ VOLUME_SOURCES = (
     "projected",
     "csi",
 )
+DEFAULT_PIPELINE_TIMEOUT = 3600.0
+"""Tekton's default-timeout-minutes (60), used when a run sets no timeouts.pipeline."""
 RUN_STATUSES = ("", "Cancelled", "CancelledRunFinally", "StoppedRunFinally", "PipelineRunPending")
 
 
@@ -70,19 +72,17 @@ def check_run_spec(
             "spec.params",
             owner,
             report,
-            catalog.RUN_PARAM_DUPLICATE,
         )
         check_workspace_bindings(
             pipeline.get("workspaces"), bindings, "spec.workspaces", owner, report
         )
-    else:
-        names = [(i, p.get("name")) for i, p in mappings(spec.get("params"))]
-        for index, name in duplicates(names):
-            report(
-                f"spec.params[{index}].name",
-                catalog.RUN_PARAM_DUPLICATE,
-                f"param {name!r} is given twice",
-            )
+    names = [(i, str(p.get("name")).lower()) for i, p in mappings(spec.get("params"))]
+    for index, name in duplicates(names):
+        report(
+            f"spec.params[{index}].name",
+            catalog.RUN_PARAM_DUPLICATE,
+            f"param {name!r} is given twice (Tekton compares run param names ignoring case)",
+        )
     _check_timeouts(spec, api, report)
     status = spec.get("status", "")
     if status not in RUN_STATUSES:
@@ -147,23 +147,29 @@ def _check_timeouts(spec: dict[str, Any], api: str, report: Report) -> None:
             report(where, catalog.TIMEOUTS, f"{timeouts[field]!r} is negative")
         else:
             seconds[field] = value
-    pipeline = seconds.get("pipeline")
-    if not pipeline:
-        if "pipeline" not in timeouts:
-            report(
-                "spec.timeouts.pipeline",
-                catalog.RUN_TIMEOUT,
-                "the run sets no pipeline timeout, so Tekton stops it after 60 minutes; a model "
-                "download or build takes longer. Set timeouts.pipeline (e.g. 4h)",
-            )
-        return
+    if "pipeline" not in timeouts:
+        report(
+            "spec.timeouts.pipeline",
+            catalog.RUN_TIMEOUT,
+            "the run sets no pipeline timeout, so Tekton stops it after 60 minutes; a model "
+            "download or build takes longer. Set timeouts.pipeline (e.g. 4h)",
+        )
+    pipeline = seconds.get("pipeline", DEFAULT_PIPELINE_TIMEOUT)
+    shown = timeouts.get("pipeline", "1h (Tekton's default)")
     for field in ("tasks", "finally"):
-        if seconds.get(field, 0) > pipeline:
+        if field not in seconds or pipeline == 0:
+            continue
+        if seconds[field] == 0:
             report(
                 f"{prefix}.{field}",
                 catalog.TIMEOUTS,
-                f"timeouts.{field} {timeouts[field]} is longer than timeouts.pipeline "
-                f"{timeouts['pipeline']}",
+                f"timeouts.{field} 0 (no timeout) cannot be longer than timeouts.pipeline {shown}",
+            )
+        elif seconds[field] > pipeline:
+            report(
+                f"{prefix}.{field}",
+                catalog.TIMEOUTS,
+                f"timeouts.{field} {timeouts[field]} is longer than timeouts.pipeline {shown}",
             )
     if (
         "tasks" in seconds
@@ -171,10 +177,11 @@ def _check_timeouts(spec: dict[str, Any], api: str, report: Report) -> None:
         and seconds["tasks"] + seconds["finally"] > pipeline
     ):
         report(
-            prefix,
+            f"{prefix}.tasks",
             catalog.TIMEOUTS,
             f"timeouts.tasks ({timeouts['tasks']}) plus timeouts.finally ({timeouts['finally']}) "
-            f"exceed timeouts.pipeline ({timeouts['pipeline']})",
+            f"exceed timeouts.pipeline ({shown}); Tekton checks this sum even when the pipeline "
+            "timeout is 0",
         )
 
 

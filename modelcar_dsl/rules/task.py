@@ -15,7 +15,9 @@ from modelcar_dsl.rules.declarations import (
 )
 from modelcar_dsl.rules.document import Report, mapping, mappings
 from modelcar_dsl.rules.variables import (
+    TASK_CONTEXT,
     TEKTON_VARIABLE,
+    check_context_use,
     check_param_use,
     check_result_use,
     check_workspace_use,
@@ -23,7 +25,7 @@ from modelcar_dsl.rules.variables import (
     variables,
 )
 
-ON_ERROR = ("continue", "stopAndFail")
+ON_ERROR = ("continue", "stopAndFail", "continueAndFail")
 TERMINATION_MESSAGE_BYTES = 4096
 """Tekton returns a step's results in its container's termination message, which Kubernetes
 caps at 4096 bytes: every result's name and JSON framing count against it."""
@@ -31,6 +33,7 @@ RESULT_FRAMING_BYTES = len('{"key":"","value":"","type":1},')
 MIN_RESULT_VALUE_BYTES = 72
 """Room for one `sha256:` digest, the smallest value worth passing as a result."""
 RESERVED_MOUNT = "/tekton/"
+HOME_MOUNT = "/tekton/home"
 
 
 def check_task_spec(
@@ -47,7 +50,7 @@ def check_task_spec(
     results = check_result_declarations(spec.get("results"), f"{path}.results", report)
     _check_result_budget(results, f"{path}.results", report)
     workspaces = check_workspace_declarations(spec.get("workspaces"), f"{path}.workspaces", report)
-    _check_workspace_mounts(spec.get("workspaces"), f"{path}.workspaces", report)
+    _check_workspace_mounts(spec, f"{path}.workspaces", report)
     steps = spec.get("steps")
     if not isinstance(steps, list) or not steps:
         report(
@@ -59,7 +62,8 @@ def check_task_spec(
     for index, step in mappings(steps):
         if isinstance(step.get("name"), str):
             step_names.append((index, step["name"]))
-        _check_container(step, f"{path}.steps[{index}]", report, is_step=True)
+        template_image = mapping(spec.get("stepTemplate")).get("image")
+        _check_container(step, f"{path}.steps[{index}]", report, True, template_image)
     for index, name in duplicates(step_names):
         report(
             f"{path}.steps[{index}].name",
@@ -76,10 +80,17 @@ def check_task_spec(
             _check_variables(text, where, params, workspaces, results, report)
 
 
-def _check_workspace_mounts(workspaces: Any, path: str, report: Report) -> None:
-    """Mount paths (default /workspace/<name>) are unique and outside /tekton."""
-    seen: set[str] = set()
-    for index, workspace in mappings(workspaces):
+def _check_workspace_mounts(spec: dict[str, Any], path: str, report: Report) -> None:
+    """Workspace mount paths (default /workspace/<name>) differ from each other and from the
+    steps' own volumeMounts."""
+    containers = [step for _, step in mappings(spec.get("steps"))]
+    containers.append(mapping(spec.get("stepTemplate")))
+    seen = {
+        posixpath.normpath(str(mount.get("mountPath")))
+        for container in containers
+        for _, mount in mappings(container.get("volumeMounts"))
+    }
+    for index, workspace in mappings(spec.get("workspaces")):
         mount = workspace.get("mountPath") or f"/workspace/{workspace.get('name', '')}"
         clean = posixpath.normpath(str(mount))
         if clean in seen:
@@ -89,20 +100,17 @@ def _check_workspace_mounts(workspaces: Any, path: str, report: Report) -> None:
                 f"workspace mount path {clean!r} must be unique",
             )
         seen.add(clean)
-        if f"{clean}/".startswith(RESERVED_MOUNT):
-            report(
-                f"{path}[{index}].mountPath",
-                catalog.WORKSPACE_MOUNT_PATH,
-                f"mount path {clean!r} is under /tekton, which Tekton reserves for itself",
-            )
 
 
-def _check_container(container: dict[str, Any], path: str, report: Report, is_step: bool) -> None:
+def _check_container(
+    container: dict[str, Any], path: str, report: Report, is_step: bool, template_image: Any = None
+) -> None:
+    """A step or sidecar; a step may take its image from the stepTemplate."""
     name = container.get("name")
     what = "step name" if is_step else "sidecar name"
     if isinstance(name, str) and name and (problem := dns_label_problem(name, what)):
         report(f"{path}.name", catalog.STEP_NAME, problem)
-    if not container.get("image") and not container.get("ref"):
+    if not container.get("image") and not container.get("ref") and not template_image:
         report(
             f"{path}.image",
             catalog.STEP_IMAGE,
@@ -116,7 +124,8 @@ def _check_container(container: dict[str, Any], path: str, report: Report, is_st
             "the script and keep command and args",
         )
     on_error = container.get("onError")
-    if is_step and on_error is not None and on_error not in ON_ERROR:
+    parametrized = str(on_error).startswith("$(params")
+    if is_step and on_error is not None and on_error not in ON_ERROR and not parametrized:
         report(
             f"{path}.onError",
             catalog.STEP_ON_ERROR,
@@ -125,7 +134,8 @@ def _check_container(container: dict[str, Any], path: str, report: Report, is_st
     mount_names = []
     for index, mount in mappings(container.get("volumeMounts")):
         mount_path = posixpath.normpath(str(mount.get("mountPath", "")))
-        if f"{mount_path}/".startswith(RESERVED_MOUNT):
+        reserved = mount_path.startswith(RESERVED_MOUNT) and not mount_path.startswith(HOME_MOUNT)
+        if reserved:
             report(
                 f"{path}.volumeMounts[{index}].mountPath",
                 catalog.VOLUME_MOUNT,
@@ -181,6 +191,8 @@ def _check_variables(
             check_workspace_use(variable, workspaces, path, report, catalog.TASK_VARIABLE)
         elif head == "results":
             check_result_use(variable, results, path, report, catalog.TASK_VARIABLE)
+        elif head == "context":
+            check_context_use(variable, TASK_CONTEXT, path, report, catalog.TASK_VARIABLE)
 
 
 def _check_result_budget(names: set[str], path: str, report: Report) -> None:

@@ -30,6 +30,20 @@ _PARAM = re.compile(
 _WORKSPACE = re.compile(r"workspaces\.(?P<name>[^.\[\]]+)\.(?P<field>[^.\[\]]+)")
 _RESULT = re.compile(r"results\.(?P<name>[^.\[\]]+)\.(?P<field>[^.\[\]]+)")
 WORKSPACE_FIELDS = ("path", "bound", "claim", "volume")
+TASK_CONTEXT = (
+    "context.taskRun.name",
+    "context.taskRun.namespace",
+    "context.taskRun.uid",
+    "context.task.name",
+    "context.task.retry-count",
+)
+PIPELINE_CONTEXT = (
+    "context.pipelineRun.name",
+    "context.pipelineRun.namespace",
+    "context.pipelineRun.uid",
+    "context.pipeline.name",
+    "context.pipelineTask.retries",
+)
 
 
 @attrs.frozen
@@ -115,6 +129,18 @@ def check_param_use(
             f"{variable.text} is an {kind}, so it must stand alone"
             + (" as a whole list item of args or command" if kind == "array" else "")
             + "; it cannot be part of a longer string",
+        )
+
+
+def check_context_use(
+    variable: Variable, known: tuple[str, ...], path: str, report: Report, rule: catalog.Rule
+) -> None:
+    if variable.expression not in known:
+        report(
+            path,
+            rule,
+            f"{variable.text} is not a context variable Tekton provides here; known: "
+            + ", ".join(f"$({name})" for name in known),
         )
 
 
