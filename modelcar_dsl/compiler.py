@@ -214,7 +214,10 @@ def compile_pipeline(pipeline: PipelineSpec, target: Target) -> dict[str, Any]:
         ]
     spec["tasks"] = [_pipeline_task(task, graph.run_after(task.name)) for task in pipeline.tasks]
     if pipeline.finally_tasks:
-        spec["finally"] = [_pipeline_task(task, []) for task in pipeline.finally_tasks]
+        spec["finally"] = [
+            _pipeline_task(task, [name for name, _ in task.after])
+            for task in pipeline.finally_tasks
+        ]
     return {
         "apiVersion": target.api_version,
         "kind": "Pipeline",

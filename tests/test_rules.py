@@ -1,0 +1,915 @@
+"""One case per rule: the smallest YAML document and the smallest DSL program that break it, each
+checked for the rule, the field path, the message and the line (the line marked `# <-`).
+
+YAML goes through `modelcar validate`'s loader and rules; DSL programs are imported from a file
+and compiled with `modelcar_dsl.check`, so the location is the user's line. Where the DSL cannot
+express a mistake, the case says why, and a test keeps every rule covered one way or the other.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from modelcar_dsl import Pipeline, RunSpec, Task, check
+from modelcar_dsl.errors import DefinitionError, Problem
+from modelcar_dsl.rules import catalog
+from modelcar_dsl.target import Target
+from modelcar_dsl.validate_files import validate_files
+
+MARK = "# <-"
+
+
+@attrs.frozen
+class Case:
+    """`yaml` and `dsl` each mark the line the problem must point to with `# <-`; `dsl_error`
+    says the DSL refuses the program when it is declared (DefinitionError), `no_dsl` why the
+    DSL cannot write the mistake at all."""
+
+    rule: catalog.Rule
+    path: str
+    message: str
+    yaml: str
+    dsl: str = ""
+    dsl_path: str = ""
+    dsl_message: str = ""
+    dsl_error: bool = False
+    no_dsl: str = ""
+
+
+TASK = """\
+apiVersion: tekton.dev/v1
+kind: Task
+metadata:
+  name: work
+spec:
+"""
+PIPELINE = """\
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: flow
+spec:
+"""
+RUN = """\
+apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata:
+  generateName: flow-run-
+spec:
+"""
+STEPS = """\
+  steps:
+    - name: main
+      image: busybox
+"""
+WORK_TASK = TASK + STEPS
+WORK_TASK_WITH_RESULT = (
+    TASK
+    + """\
+  params:
+    - name: tag
+      type: string
+      default: x
+  workspaces:
+    - name: data
+      optional: true
+  results:
+    - name: out
+      type: string
+"""
+    + STEPS
+)
+FLOW = PIPELINE + "  tasks:\n    - name: first\n      taskRef:\n        name: work\n"
+RUN_TEMPLATE = """\
+  taskRunTemplate:
+    podTemplate:
+      securityContext:
+        fsGroup: 1000970000
+"""
+RUN_TIMEOUTS = "  timeouts:\n    pipeline: 4h\n"
+
+HEADER = """\
+from typing import Literal
+
+from modelcar_dsl import (
+    ExistingClaim, Result, Workspace, command_step, finally_tasks, pipeline, pipeline_run,
+    script_step, task,
+)
+
+IMAGE = "registry.example/tools:1"
+
+
+@task(image=IMAGE, workspaces=[Workspace("data")], results=["out"])
+def produce(tag: str = "x") -> list:
+    \"\"\"Writes data.\"\"\"
+    return [command_step("main", ["true"])]
+
+
+@task(image=IMAGE, workspaces=[Workspace("data", read_only=True)])
+def consume(value: str) -> list:
+    \"\"\"Reads data.\"\"\"
+    return [command_step("main", ["true"])]
+
+"""
+
+
+def _pipeline_yaml(tasks: str, extra: str = "") -> str:
+    return WORK_TASK_WITH_RESULT + "---\n" + PIPELINE + extra + "  tasks:\n" + tasks
+
+
+CASES = [
+    Case(
+        catalog.YAML_SYNTAX,
+        "",
+        "mapping values are not allowed",
+        WORK_TASK + "    - name: other\n      image: a: b  # <-\n",
+        no_dsl="the DSL writes YAML through its own emitter",
+    ),
+    Case(
+        catalog.YAML_DUPLICATE_KEY,
+        "spec.steps[0].image",
+        "appears more than once in one mapping",
+        WORK_TASK + "      image: alpine  # <-\n",
+        no_dsl="the emitter writes each key once",
+    ),
+    Case(
+        catalog.API_VERSION,
+        "apiVersion",
+        "tekton.dev/v1alpha1 is not a Tekton API version",
+        WORK_TASK.replace("tekton.dev/v1", "tekton.dev/v1alpha1  # <-"),
+        no_dsl="the compiler emits only v1 or v1beta1",
+    ),
+    Case(
+        catalog.FIELD_TYPE,
+        "spec.params",
+        "params must be a list",
+        TASK + "  params: tag  # <-\n" + STEPS,
+        no_dsl="the compiler writes every field with its type",
+    ),
+    Case(
+        catalog.MISSING_FIELD,
+        "metadata.name",
+        "needs metadata.name",
+        WORK_TASK.replace("metadata:\n  name: work\n", "metadata:  # <-\n  labels: {}\n"),
+        no_dsl="the compiler always names what it writes",
+    ),
+    Case(
+        catalog.UNKNOWN_FIELD,
+        "spec.serviceAccountName",
+        "in v1 it is spec.taskRunTemplate.serviceAccountName",
+        WORK_TASK
+        + "---\n"
+        + FLOW
+        + "---\n"
+        + RUN
+        + "  pipelineRef:\n    name: flow\n"
+        + RUN_TEMPLATE
+        + RUN_TIMEOUTS
+        + "  serviceAccountName: pipeline  # <-\n",
+        no_dsl="the compiler writes the fields of the API version it targets",
+    ),
+    Case(
+        catalog.METADATA_NAME,
+        "metadata.name",
+        "is not a DNS-1123 subdomain",
+        WORK_TASK.replace("name: work", "name: Work_Task  # <-"),
+        dsl='@task(name="Work_Task", image=IMAGE)  # <-\ndef t() -> list:\n'
+        '    """T."""\n    return [command_step("main", ["true"])]\n',
+    ),
+    Case(
+        catalog.PARAM_NAME,
+        "spec.params[0].name",
+        "param name '9lives' is not valid",
+        TASK + "  params:\n    - name: 9lives  # <-\n" + STEPS,
+        dsl="@task(image=IMAGE)  # <-\ndef t(café: str) -> list:\n"
+        '    """T."""\n    return [command_step("main", ["true"])]\n',
+        dsl_path="spec.params[0].name",
+        dsl_message="param name 'café' is not valid",
+    ),
+    Case(
+        catalog.PARAM_DUPLICATE,
+        "spec.params[1].name",
+        "param 'tag' is declared more than once",
+        TASK + "  params:\n    - name: tag\n    - name: tag  # <-\n" + STEPS,
+        dsl="@task(image=IMAGE)  # <-\ndef t(tag: str, _tag: str) -> list:\n"
+        '    """T."""\n    return [command_step("main", ["true"])]\n',
+    ),
+    Case(
+        catalog.PARAM_TYPE,
+        "spec.params[0].type",
+        "type 'int' is not one of string, array, object",
+        TASK + "  params:\n    - name: count\n      type: int  # <-\n" + STEPS,
+        no_dsl="int annotations become string params",
+    ),
+    Case(
+        catalog.PARAM_DEFAULT,
+        "spec.params[0].default",
+        "param 'files' is a array but its default is string",
+        TASK
+        + "  params:\n    - name: files\n      type: array\n      default: one  # <-\n"
+        + STEPS,
+        dsl='@task(image=IMAGE)  # <-\ndef t(files: list[str] = "one") -> list:\n'
+        '    """T."""\n    return [command_step("main", ["true"])]\n',
+        dsl_error=True,
+    ),
+    Case(
+        catalog.OBJECT_PROPERTIES,
+        "spec.params[0].properties",
+        "object param 'endpoint' needs properties",
+        TASK + "  params:\n    - name: endpoint  # <-\n      type: object\n" + STEPS,
+        dsl="@task(image=IMAGE)  # <-\ndef t(endpoint: dict[str, str]) -> list:\n"
+        '    """T."""\n    return [command_step("main", ["true"])]\n',
+    ),
+    Case(
+        catalog.PARAM_ENUM,
+        "spec.params[0].default",
+        "default 'slow' is not in the enum",
+        TASK
+        + "  params:\n    - name: mode\n      enum: [fast, safe]\n      default: slow  # <-\n"
+        + STEPS,
+        no_dsl="Literal[...] params are checked in Python and emitted without enum",
+    ),
+    Case(
+        catalog.RESULT_NAME,
+        "spec.results[0].name",
+        "result name 'image digest' is not valid",
+        TASK + "  results:\n    - name: image digest  # <-\n" + STEPS,
+        dsl='@task(image=IMAGE, results=["image digest"])  # <-\ndef t() -> list:\n'
+        '    """T."""\n    return [command_step("main", ["true"])]\n',
+    ),
+    Case(
+        catalog.RESULT_DUPLICATE,
+        "spec.results[1].name",
+        "result 'digest' is declared more than once",
+        TASK + "  results:\n    - name: digest\n    - name: digest  # <-\n" + STEPS,
+        dsl='@task(image=IMAGE, results=["digest", "digest"])  # <-\ndef t() -> list:\n'
+        '    """T."""\n    return [command_step("main", ["true"])]\n',
+    ),
+    Case(
+        catalog.RESULT_TYPE,
+        "spec.results[0].type",
+        "type 'number' is not one of string, array, object",
+        TASK + "  results:\n    - name: count\n      type: number  # <-\n" + STEPS,
+        no_dsl="the DSL's results are strings",
+    ),
+    Case(
+        catalog.WORKSPACE_DUPLICATE,
+        "spec.workspaces[1].name",
+        "workspace 'data' is declared more than once",
+        TASK
+        + "  workspaces:\n    - name: data\n      mountPath: /a\n"
+        + "    - name: data  # <-\n      mountPath: /b\n"
+        + STEPS,
+        dsl='@task(image=IMAGE, workspaces=[Workspace("data"), Workspace("data")])  # <-\n'
+        'def t() -> list:\n    """T."""\n    return [command_step("main", ["true"])]\n',
+    ),
+    Case(
+        catalog.TASK_NO_STEPS,
+        "spec.steps",
+        "a Task needs at least one step",
+        TASK.replace("spec:", "spec:  # <-") + "  description: nothing to do\n",
+        dsl='@task(image=IMAGE)  # <-\ndef t() -> list:\n    """T."""\n    return []\n',
+    ),
+    Case(
+        catalog.STEP_NAME,
+        "spec.steps[0].name",
+        "step name 'Main_Step' is not a DNS-1123 label",
+        TASK + "  steps:\n    - name: Main_Step  # <-\n      image: busybox\n",
+        dsl='@task(image=IMAGE)\ndef t() -> list:\n    """T."""\n'
+        '    return [command_step("Main_Step", ["true"])]  # <-\n',
+    ),
+    Case(
+        catalog.STEP_DUPLICATE,
+        "spec.steps[1].name",
+        "step name 'main' is used more than once",
+        WORK_TASK + "    - name: main  # <-\n      image: busybox\n",
+        dsl='@task(image=IMAGE)\ndef t() -> list:\n    """T."""\n'
+        '    return [command_step("main", ["true"]),\n'
+        '            command_step("main", ["false"])]  # <-\n',
+    ),
+    Case(
+        catalog.STEP_IMAGE,
+        "spec.steps[0].image",
+        "step 'main' has no image",
+        TASK + "  steps:\n    - name: main  # <-\n      script: echo hi\n",
+        dsl='@task()\ndef t() -> list:\n    """T."""\n'
+        '    return [command_step("main", ["true"])]  # <-\n',
+    ),
+    Case(
+        catalog.STEP_SCRIPT_COMMAND,
+        "spec.steps[0].script",
+        "script cannot be used with command",
+        WORK_TASK + "      command: [sh]\n      script: echo hi  # <-\n",
+        no_dsl="script_step and command_step are separate functions",
+    ),
+    Case(
+        catalog.STEP_ON_ERROR,
+        "spec.steps[0].onError",
+        "onError 'ignore' is not one of continue, stopAndFail, continueAndFail",
+        WORK_TASK + "      onError: ignore  # <-\n",
+        no_dsl="the DSL has no onError",
+    ),
+    Case(
+        catalog.WORKSPACE_MOUNT_PATH,
+        "spec.workspaces[1].mountPath",
+        "workspace mount path '/data' must be unique",
+        TASK
+        + "  workspaces:\n    - name: a\n      mountPath: /data\n"
+        + "    - name: b\n      mountPath: /data/  # <-\n"
+        + STEPS,
+        dsl='@task(image=IMAGE, workspaces=[Workspace("a", mount_path="/data"),  # <-\n'
+        '                             Workspace("b", mount_path="/data")])\n'
+        'def t() -> list:\n    """T."""\n    return [command_step("main", ["true"])]\n',
+    ),
+    Case(
+        catalog.VOLUME_MOUNT,
+        "spec.steps[0].volumeMounts[0].mountPath",
+        "volumeMount path '/tekton/results' is under /tekton",
+        WORK_TASK
+        + "      volumeMounts:\n        - name: v\n          mountPath: /tekton/results  # <-\n",
+        no_dsl="the DSL mounts volumes only as workspaces",
+    ),
+    Case(
+        catalog.ENV_NAME,
+        "spec.steps[0].env[0].name",
+        "env var 'MODEL DIR' is not valid",
+        WORK_TASK + "      env:\n        - name: MODEL DIR  # <-\n          value: x\n",
+        dsl='@task(image=IMAGE)\ndef t() -> list:\n    """T."""\n'
+        '    return [command_step("main", ["true"], env={"MODEL DIR": "x"})]  # <-\n',
+    ),
+    Case(
+        catalog.TASK_VARIABLE,
+        "spec.steps[0].args[0]",
+        "$(params.tga) names param 'tga', which is not declared; did you mean 'tag'?",
+        TASK + "  params:\n    - name: tag\n" + STEPS + "      args: [$(params.tga)]  # <-\n",
+        dsl='@task(image=IMAGE)\ndef t(tag: str) -> list:\n    """T."""\n'
+        '    return [command_step("main", ["echo", "$(params.tga)"])]  # <-\n',
+        dsl_path="spec.steps[0].command[1]",
+    ),
+    Case(
+        catalog.ARRAY_ISOLATION,
+        "spec.steps[0].args[0]",
+        "$(params.files[*]) is an array, so it must stand alone",
+        TASK
+        + "  params:\n    - name: files\n      type: array\n"
+        + STEPS
+        + "      args:\n        - --files=$(params.files[*])  # <-\n",
+        dsl='@task(image=IMAGE)\ndef t(files: list[str]) -> list:\n    """T."""\n'
+        '    return [command_step("main", ["echo", "--files=$(params.files[*])"])]  # <-\n',
+        dsl_path="spec.steps[0].command[1]",
+    ),
+    Case(
+        catalog.SCRIPT_VARIABLE,
+        "spec.steps[0].script",
+        "script contains $(params.tag)",
+        TASK
+        + "  params:\n    - name: tag\n"
+        + "  steps:\n    - name: main\n      image: busybox\n"
+        + "      script: echo $(params.tag)  # <-\n",
+        dsl='@task(image=IMAGE)\ndef t(tag: str) -> list:\n    """T."""\n'
+        '    return [script_step("inject.sh")]  # <-\n',
+        dsl_message="inject.sh:2 contains $(params.tag)",
+    ),
+    Case(
+        catalog.PIPELINE_NO_TASKS,
+        "spec.tasks",
+        "a Pipeline needs at least one task",
+        PIPELINE.replace("spec:", "spec:  # <-") + "  description: nothing\n",
+        dsl='@pipeline()  # <-\ndef flow() -> None:\n    """Nothing."""\n',
+    ),
+    Case(
+        catalog.PIPELINE_TASK_NAME,
+        "spec.tasks[0].name",
+        "pipeline task name 'First_Task' is not a DNS-1123 label",
+        _pipeline_yaml("    - name: First_Task  # <-\n      taskRef:\n        name: work\n"),
+        dsl='@pipeline(workspaces=["data"])\ndef flow() -> None:\n'
+        '    produce.options(name="First_Task")()  # <-\n',
+    ),
+    Case(
+        catalog.PIPELINE_TASK_DUPLICATE,
+        "spec.finally[0].name",
+        "pipeline task name 'first' is used more than once",
+        _pipeline_yaml(
+            "    - name: first\n      taskRef:\n        name: work\n",
+            "",
+        )
+        + "  finally:\n    - name: first  # <-\n      taskRef:\n        name: work\n",
+        dsl='@pipeline(workspaces=["data"])\ndef flow() -> None:\n    produce()\n'
+        "    produce()  # <-\n",
+        dsl_path="spec.tasks[1].name",
+        dsl_message="pipeline task name 'produce' is used more than once",
+    ),
+    Case(
+        catalog.TASK_REF,
+        "spec.tasks[0]",
+        "expected exactly one of taskRef and taskSpec, got neither",
+        PIPELINE + "  tasks:\n    - name: first  # <-\n",
+        no_dsl="every task call refers to its Task",
+    ),
+    Case(
+        catalog.RUN_AFTER,
+        "spec.tasks[0].runAfter[0]",
+        "runAfter names 'frist', which is not a task of this pipeline",
+        FLOW.replace("name: work\n", "name: work\n      runAfter: [frist]  # <-\n")
+        + "---\n"
+        + WORK_TASK,
+        no_dsl="after() takes task calls, which exist",
+    ),
+    Case(
+        catalog.FINALLY_RUN_AFTER,
+        "spec.finally[0].runAfter",
+        "finally tasks cannot have runAfter",
+        FLOW
+        + "  finally:\n    - name: last\n      taskRef:\n        name: work\n"
+        + "      runAfter: [first]  # <-\n"
+        + "---\n"
+        + WORK_TASK,
+        dsl='@pipeline(workspaces=["data"])\ndef flow() -> None:\n    made = produce()\n'
+        "    with finally_tasks():\n"
+        '        produce.options(name="last")().after(made)  # <-\n',
+    ),
+    Case(
+        catalog.CYCLE,
+        "spec.tasks[1].runAfter[0]",
+        "tasks form a cycle: first -> second -> first",
+        FLOW.replace("name: work\n", "name: work\n      runAfter: [second]\n")
+        + "    - name: second\n      taskRef:\n        name: work\n      runAfter: [first]  # <-\n"
+        + "---\n"
+        + WORK_TASK,
+        dsl='@pipeline(workspaces=["data"])\ndef flow() -> None:\n    made = produce()\n'
+        "    used = consume(value=made.results.out)\n"
+        "    made.after(used)  # <-\n",
+        dsl_path="spec.tasks[0].runAfter[0]",
+        dsl_message="tasks form a cycle: produce -> consume -> produce",
+    ),
+    Case(
+        catalog.RESULT_REFERENCE,
+        "spec.tasks[1].params[0].value",
+        "task 'first' has no result 'digest'; known: out",
+        _pipeline_yaml(
+            "    - name: first\n      taskRef:\n        name: work\n"
+            "      params:\n        - name: tag\n          value: x\n"
+            "      workspaces:\n        - name: data\n"
+            "    - name: second\n      taskRef:\n        name: work\n"
+            "      params:\n        - name: tag\n"
+            "          value: $(tasks.first.results.digest)  # <-\n"
+            "      workspaces:\n        - name: data\n",
+            "  workspaces:\n    - name: data\n",
+        ),
+        dsl='@pipeline(workspaces=["data"])\ndef flow() -> None:\n    made = produce()\n'
+        "    consume(value=made.results.digest)  # <-\n",
+        dsl_path="spec.tasks[1].params[0].value",
+        dsl_message="task 'produce' has no result 'digest'; known: out",
+    ),
+    Case(
+        catalog.FINALLY_RESULT_REFERENCE,
+        "spec.finally[1].params[0].value",
+        "finally tasks run in parallel and cannot read each other's results",
+        _pipeline_yaml(
+            "    - name: first\n      taskRef:\n        name: work\n"
+            "      params:\n        - name: tag\n          value: x\n"
+            "      workspaces:\n        - name: data\n",
+            "  workspaces:\n    - name: data\n",
+        )
+        + "  finally:\n"
+        + "    - name: a\n      taskRef:\n        name: work\n"
+        + "    - name: b\n      taskRef:\n        name: work\n"
+        + "      params:\n        - name: tag\n"
+        + "          value: $(tasks.a.results.out)  # <-\n",
+        dsl='@pipeline(workspaces=["data"])\ndef flow() -> None:\n    produce()\n'
+        "    with finally_tasks():\n"
+        '        late = produce.options(name="late")()\n'
+        '        consume.options(name="last")(value=late.results.out)  # <-\n',
+        dsl_path="spec.finally[1].params[0].value",
+    ),
+    Case(
+        catalog.TASK_STATUS,
+        "spec.tasks[1].params[0].value",
+        "$(tasks.first.status) can only be read by finally tasks",
+        _pipeline_yaml(
+            "    - name: first\n      taskRef:\n        name: work\n"
+            "      params:\n        - name: tag\n          value: x\n"
+            "      workspaces:\n        - name: data\n"
+            "    - name: second\n      taskRef:\n        name: work\n      runAfter: [first]\n"
+            "      params:\n        - name: tag\n          value: $(tasks.first.status)  # <-\n"
+            "      workspaces:\n        - name: data\n",
+            "  workspaces:\n    - name: data\n",
+        ),
+        dsl='@pipeline(workspaces=["data"])\ndef flow() -> None:\n    made = produce()\n'
+        "    consume(value=made.status)  # <-\n",
+        dsl_path="spec.tasks[1].params[0].value",
+        dsl_message="$(tasks.produce.status) can only be read by finally tasks",
+    ),
+    Case(
+        catalog.PIPELINE_VARIABLE,
+        "spec.tasks[0].params[0].value",
+        "$(params.repo) names param 'repo', which is not declared",
+        _pipeline_yaml(
+            "    - name: first\n      taskRef:\n        name: work\n"
+            "      params:\n        - name: tag\n          value: $(params.repo)  # <-\n"
+            "      workspaces:\n        - name: data\n",
+            "  workspaces:\n    - name: data\n",
+        ),
+        dsl='@pipeline(workspaces=["data"])\ndef flow() -> None:\n'
+        '    produce(tag="$(params.repo)")  # <-\n',
+        dsl_path="spec.tasks[0].params[0].value",
+    ),
+    Case(
+        catalog.WHEN,
+        "spec.tasks[0].when[0].operator",
+        "operator 'equals' is not one of in, notin",
+        FLOW
+        + "      when:\n        - input: a\n          operator: equals  # <-\n"
+        + "          values: [a]\n---\n"
+        + WORK_TASK,
+        dsl='@pipeline(workspaces=["data"])\ndef flow() -> None:\n'
+        '    produce().when("a", "equals", ["a"])  # <-\n',
+        dsl_path="spec.tasks[0].when[0].operator",
+    ),
+    Case(
+        catalog.ON_ERROR_RETRIES,
+        "spec.tasks[0].onError",
+        "onError: continue cannot be combined with retries",
+        FLOW + "      retries: 2\n      onError: continue  # <-\n---\n" + WORK_TASK,
+        no_dsl="the DSL has no onError for pipeline tasks",
+    ),
+    Case(
+        catalog.RETRIES,
+        "spec.tasks[0].retries",
+        "retries -1 must be 0 or more",
+        FLOW + "      retries: -1  # <-\n---\n" + WORK_TASK,
+        dsl='@pipeline(workspaces=["data"])\ndef flow() -> None:\n'
+        "    produce.options(retries=-1)()  # <-\n",
+    ),
+    Case(
+        catalog.PIPELINE_RESULT,
+        "spec.results[0].value",
+        "reads task 'frist', which is not in this pipeline",
+        FLOW
+        + "  results:\n    - name: digest\n      value: $(tasks.frist.results.out)  # <-\n"
+        + "---\n"
+        + WORK_TASK,
+        no_dsl="the DSL has no pipeline results yet",
+    ),
+    Case(
+        catalog.PIPELINE_WORKSPACE,
+        "spec.tasks[0].workspaces[0]",
+        "binds pipeline workspace 'source', which the pipeline does not declare",
+        _pipeline_yaml(
+            "    - name: first\n      taskRef:\n        name: work\n"
+            "      params:\n        - name: tag\n          value: x\n"
+            "      workspaces:\n        - name: data  # <-\n          workspace: source\n",
+            "  workspaces:\n    - name: data\n",
+        ),
+        dsl='@pipeline(workspaces=["data"])\ndef flow() -> None:\n'
+        '    produce.options(workspaces={"data": "source"})()  # <-\n',
+    ),
+    Case(
+        catalog.TASK_TIMEOUT,
+        "spec.tasks[0].timeout",
+        "timeout '2 hours' is not a duration",
+        FLOW + "      timeout: 2 hours  # <-\n---\n" + WORK_TASK,
+        dsl='@pipeline(workspaces=["data"])\ndef flow() -> None:\n'
+        '    produce.options(timeout="2 hours")()  # <-\n',
+        dsl_error=True,
+    ),
+    Case(
+        catalog.PIPELINE_REF,
+        "spec",
+        "expected exactly one of pipelineRef and pipelineSpec, got neither",
+        RUN.replace("spec:", "spec:  # <-") + RUN_TEMPLATE + RUN_TIMEOUTS,
+        no_dsl="pipeline_run() takes the pipeline it runs",
+    ),
+    Case(
+        catalog.RUN_WORKSPACE_SOURCE,
+        "spec.workspaces[0]",
+        "workspace 'data' needs exactly one volume source",
+        FLOW.replace("  tasks:", "  workspaces:\n    - name: data\n  tasks:")
+        + "---\n"
+        + WORK_TASK
+        + "---\n"
+        + RUN
+        + "  pipelineRef:\n    name: flow\n"
+        + RUN_TEMPLATE
+        + RUN_TIMEOUTS
+        + "  workspaces:\n    - name: data  # <-\n      emptyDir: {}\n"
+        + "      persistentVolumeClaim:\n        claimName: data\n",
+        no_dsl="each workspace of pipeline_run() gets one volume source object",
+    ),
+    Case(
+        catalog.RUN_WORKSPACE_DUPLICATE,
+        "spec.workspaces[1].name",
+        "workspace 'data' is bound more than once",
+        FLOW.replace("  tasks:", "  workspaces:\n    - name: data\n  tasks:")
+        + "---\n"
+        + WORK_TASK
+        + "---\n"
+        + RUN
+        + "  pipelineRef:\n    name: flow\n"
+        + RUN_TEMPLATE
+        + RUN_TIMEOUTS
+        + "  workspaces:\n    - name: data\n      emptyDir: {}\n"
+        + "    - name: data  # <-\n      emptyDir: {}\n",
+        no_dsl="pipeline_run() takes workspaces as a mapping",
+    ),
+    Case(
+        catalog.RUN_PARAM_DUPLICATE,
+        "spec.params[1].name",
+        "param 'repo' is given twice",
+        FLOW.replace("  tasks:", "  params:\n    - name: repo\n  tasks:")
+        + "---\n"
+        + WORK_TASK
+        + "---\n"
+        + RUN
+        + "  pipelineRef:\n    name: flow\n"
+        + RUN_TEMPLATE
+        + RUN_TIMEOUTS
+        + "  params:\n    - name: repo\n      value: a\n    - name: repo  # <-\n      value: b\n",
+        no_dsl="pipeline_run() takes params as a mapping",
+    ),
+    Case(
+        catalog.TIMEOUTS,
+        "spec.timeouts.tasks",
+        "timeouts.tasks 5h is longer than timeouts.pipeline 4h",
+        FLOW
+        + "---\n"
+        + WORK_TASK
+        + "---\n"
+        + RUN
+        + "  pipelineRef:\n    name: flow\n"
+        + RUN_TEMPLATE
+        + RUN_TIMEOUTS
+        + "    tasks: 5h  # <-\n",
+        dsl='@pipeline(workspaces=["data"])\ndef flow() -> None:\n    produce()\n\n\n'
+        'run = pipeline_run("flow-run", flow, timeout="4h", tasks_timeout="5h",  # <-\n'
+        "                   fs_group=1000970000)\n",
+        dsl_message="timeouts.tasks 5h0m0s is longer than timeouts.pipeline 4h0m0s",
+    ),
+    Case(
+        catalog.RUN_STATUS,
+        "spec.status",
+        "status 'Stopped' is not one of Cancelled",
+        FLOW
+        + "---\n"
+        + WORK_TASK
+        + "---\n"
+        + RUN
+        + "  pipelineRef:\n    name: flow\n"
+        + RUN_TEMPLATE
+        + RUN_TIMEOUTS
+        + "  status: Stopped  # <-\n",
+        no_dsl="runs are declared, never cancelled, in the DSL",
+    ),
+    Case(
+        catalog.MISSING_REFERENCE,
+        "spec.tasks[0].taskRef.name",
+        "Task 'work' is not among the files validated",
+        FLOW.replace("name: work\n", "name: work  # <-\n"),
+        no_dsl="the compiler writes every Task a pipeline calls",
+    ),
+    Case(
+        catalog.PARAM_MISSING,
+        "spec.tasks[0].params",
+        "Task 'work' needs the param 'tag', which have no default",
+        TASK
+        + "  params:\n    - name: tag\n"
+        + STEPS
+        + "---\n"
+        + FLOW.replace("    - name: first\n", "    - name: first  # <-\n"),
+        dsl='@pipeline(workspaces=["data"])\ndef flow() -> None:\n    consume()  # <-\n',
+        dsl_message="task 'consume' needs param 'value' (str), which has no default",
+    ),
+    Case(
+        catalog.PARAM_UNKNOWN,
+        "spec.tasks[0].params[1]",
+        "Task 'work' declares no param 'tga', so the value would be ignored; did you mean 'tag'?",
+        _pipeline_yaml(
+            "    - name: first\n      taskRef:\n        name: work\n"
+            "      params:\n        - name: tag\n          value: a\n"
+            "        - name: tga  # <-\n          value: b\n"
+            "      workspaces:\n        - name: data\n",
+            "  workspaces:\n    - name: data\n",
+        ),
+        dsl='@pipeline(workspaces=["data"])\ndef flow() -> None:\n    produce(tga="b")  # <-\n',
+        dsl_path="spec.tasks[0].params",
+        dsl_message="task 'produce' has no param 'tga'; did you mean 'tag'?",
+    ),
+    Case(
+        catalog.PARAM_VALUE_TYPE,
+        "spec.tasks[0].params[0].value",
+        "param 'tag' of Task 'work' is a string, given an array",
+        _pipeline_yaml(
+            "    - name: first\n      taskRef:\n        name: work\n"
+            "      params:\n        - name: tag\n          value: [a, b]  # <-\n"
+            "      workspaces:\n        - name: data\n",
+            "  workspaces:\n    - name: data\n",
+        ),
+        dsl='@pipeline(workspaces=["data"])\ndef flow() -> None:\n    produce(tag=3)  # <-\n',
+        dsl_path="spec.tasks[0].params[tag]",
+        dsl_message="param 'tag' expects str, got int 3",
+    ),
+    Case(
+        catalog.WORKSPACE_UNBOUND,
+        "spec.tasks[0].workspaces",
+        "Task 'work' needs workspace 'data', which is not bound",
+        TASK
+        + "  workspaces:\n    - name: data\n"
+        + STEPS
+        + "---\n"
+        + FLOW.replace("    - name: first\n", "    - name: first  # <-\n"),
+        dsl="@pipeline()\ndef flow() -> None:\n    produce()  # <-\n",
+        dsl_message="Task 'produce' needs workspace 'data', which is not bound",
+    ),
+    Case(
+        catalog.WORKSPACE_UNKNOWN,
+        "spec.tasks[0].workspaces[1]",
+        "Task 'work' declares no workspace 'dta'",
+        _pipeline_yaml(
+            "    - name: first\n      taskRef:\n        name: work\n"
+            "      params:\n        - name: tag\n          value: x\n"
+            "      workspaces:\n        - name: data\n"
+            "        - name: dta  # <-\n          workspace: data\n",
+            "  workspaces:\n    - name: data\n",
+        ),
+        dsl='@pipeline(workspaces=["data"])\ndef flow() -> None:\n'
+        '    produce.options(workspaces={"dta": "data"})()  # <-\n',
+        dsl_message="Task 'produce' declares no workspace 'dta'; did you mean 'data'?",
+    ),
+    Case(
+        catalog.RESULT_SIZE,
+        "spec.results",
+        "60 results leave",
+        TASK
+        + "  results:  # <-\n"
+        + "".join(f"    - name: result-{i:02d}\n" for i in range(60))
+        + STEPS,
+        dsl="@task(image=IMAGE, results=[f'result-{i:02d}' for i in range(60)])  # <-\n"
+        'def t() -> list:\n    """T."""\n    return [command_step("main", ["true"])]\n',
+    ),
+    Case(
+        catalog.RUN_FS_GROUP,
+        "spec.taskRunTemplate.podTemplate.securityContext.fsGroup",
+        "the run sets no taskRunTemplate.podTemplate.securityContext.fsGroup",
+        FLOW
+        + "---\n"
+        + WORK_TASK
+        + "---\n"
+        + RUN.replace("spec:", "spec:  # <-")
+        + "  pipelineRef:\n    name: flow\n"
+        + RUN_TIMEOUTS,
+        dsl='@pipeline(workspaces=["data"])\ndef flow() -> None:\n    produce()\n\n\n'
+        'run = pipeline_run("flow-run", flow)  # <-\n',
+    ),
+    Case(
+        catalog.RUN_TIMEOUT,
+        "spec.timeouts.pipeline",
+        "the run sets no pipeline timeout",
+        FLOW
+        + "---\n"
+        + WORK_TASK
+        + "---\n"
+        + RUN.replace("spec:", "spec:  # <-")
+        + "  pipelineRef:\n    name: flow\n"
+        + RUN_TEMPLATE,
+        no_dsl="pipeline_run() always writes timeouts.pipeline (default 6h)",
+    ),
+    Case(
+        catalog.SHARED_WORKSPACE,
+        "spec.tasks[1].workspaces[0]",
+        "tasks 'first' and 'second' both mount workspace 'data'",
+        _pipeline_yaml(
+            "    - name: first\n      taskRef:\n        name: work\n"
+            "      params:\n        - name: tag\n          value: x\n"
+            "      workspaces:\n        - name: data\n"
+            "    - name: second\n      taskRef:\n        name: work\n"
+            "      params:\n        - name: tag\n          value: y\n"
+            "      workspaces:\n        - name: data  # <-\n",
+            "  workspaces:\n    - name: data\n",
+        ),
+        dsl='@pipeline(workspaces=["data"])\ndef flow() -> None:\n    produce()\n'
+        "    with finally_tasks():\n"
+        '        produce.options(name="a")()\n'
+        '        produce.options(name="b")()  # <-\n',
+        dsl_path="spec.finally[1].workspaces[0]",
+        dsl_message="tasks 'a' and 'b' both mount workspace 'data'",
+    ),
+    Case(
+        catalog.ARRAY_PARAMS,
+        "spec.params",
+        "a task may have one",
+        "",
+        dsl="@task(image=IMAGE)  # <-\ndef t(a: list[str], b: list[str]) -> list:\n"
+        '    """T."""\n    return [command_step("main", ["true"])]\n',
+    ),
+    Case(
+        catalog.SCRIPT_WHITESPACE,
+        "spec.steps[0].script",
+        "has a tab or trailing whitespace",
+        "",
+        dsl='@task(image=IMAGE)\ndef t() -> list:\n    """T."""\n'
+        '    return [script_step("tabs.sh")]  # <-\n',
+    ),
+]
+
+SCRIPTS = {
+    "inject.sh": "#!/usr/bin/env bash\necho $(params.tag)\n",
+    "tabs.sh": "#!/usr/bin/env bash\n\techo hi\n",
+}
+
+
+def _marked_line(text: str) -> int:
+    lines = [number for number, line in enumerate(text.splitlines(), 1) if MARK in line]
+    assert len(lines) == 1, f"mark exactly one line with {MARK!r}"
+    return lines[0]
+
+
+def _matching(problems: list[Problem], case: Case, path: str) -> list[Problem]:
+    return [p for p in problems if p.rule == case.rule.id and p.path == path]
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.yaml], ids=lambda c: c.rule.id)
+def test_yaml_breaking_the_rule_is_reported_at_its_line(case: Case, tmp_path: Path) -> None:
+    """Only this rule is broken, so only it is reported, at the marked line and path."""
+    file = tmp_path / "resources.yaml"
+    file.write_text(case.yaml)
+    problems = list(validate_files([file]).problems)
+    assert {p.rule for p in problems} == {case.rule.id}, "\n".join(map(str, problems))
+    found = _matching(problems, case, case.path)
+    assert found, "\n".join(map(str, problems))
+    assert case.message in found[0].message
+    assert found[0].location is not None
+    assert (found[0].location.file, found[0].location.line) == (
+        str(file),
+        _marked_line(case.yaml),
+    )
+
+
+def _load(code: str, directory: Path) -> list[Any]:
+    """Import `code` as a module from `directory`; its Tasks, Pipelines and runs."""
+    module_file = directory / "flows_under_test.py"
+    module_file.write_text(code)
+    for name, text in SCRIPTS.items():
+        (directory / name).write_text(text)
+    spec = importlib.util.spec_from_file_location(f"flows_{directory.name}", module_file)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    return [v for v in vars(module).values() if isinstance(v, Task | Pipeline | RunSpec)]
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.dsl], ids=lambda c: c.rule.id)
+def test_dsl_breaking_the_rule_is_reported_at_the_users_line(case: Case, tmp_path: Path) -> None:
+    """The same rule, written in Python, points at the line the user wrote."""
+    code = HEADER + textwrap.dedent(case.dsl)
+    line = _marked_line(code)
+    if case.dsl_error:
+        with pytest.raises(DefinitionError) as raised:
+            _load(code, tmp_path)
+        assert raised.value.location is not None
+        assert raised.value.location.line == line
+        return
+    problems = check(*_load(code, tmp_path), target=Target(fs_group=None))
+    found = _matching(problems, case, case.dsl_path or case.path)
+    assert found, "\n".join(map(str, problems))
+    assert (case.dsl_message or case.message) in found[0].message
+    assert found[0].location is not None
+    assert found[0].location.line == line, str(found[0])
+
+
+def test_every_rule_has_a_yaml_case_and_a_dsl_case_or_a_reason() -> None:
+    """A new rule without its cases fails here, so the table stays complete."""
+    covered = {case.rule.id for case in CASES}
+    assert covered == set(catalog.RULES)
+    for case in CASES:
+        yaml_needed = case.rule.origin != "dsl"
+        assert bool(case.yaml) == yaml_needed, case.rule.id
+        assert bool(case.dsl) != bool(case.no_dsl), case.rule.id
+
+
+def test_a_valid_tree_has_no_problems(tmp_path: Path) -> None:
+    """The base documents the cases break are themselves clean."""
+    file = tmp_path / "ok.yaml"
+    file.write_text(
+        WORK_TASK
+        + "---\n"
+        + FLOW
+        + "---\n"
+        + RUN
+        + "  pipelineRef:\n    name: flow\n"
+        + RUN_TEMPLATE
+        + RUN_TIMEOUTS
+    )
+    report = validate_files([file])
+    assert report.problems == ()
+    assert report.validated == 3
