@@ -30,6 +30,17 @@ def _tree_bytes(tree: Path) -> dict[str, bytes]:
     return {p.relative_to(tree).as_posix(): p.read_bytes() for p in sorted(tree.rglob("*.yaml"))}
 
 
+@pytest.mark.parametrize("api", ["v1", "v1beta1"])
+def test_compiled_tree_validates_clean(api: str, tmp_path: Path) -> None:
+    """`modelcar validate` on what `modelcar compile` wrote: the compiler's own output meets
+    every rule, in both API versions, read back from YAML with its cross-file checks."""
+    result = run_modelcar("compile", "--api", api, "--out", str(tmp_path), cwd=REPO)
+    assert result.exit_code == 0, result.stderr
+    validated = run_modelcar("validate", str(tmp_path), cwd=REPO)
+    assert validated.exit_code == 0, validated.stdout
+    assert "0 problems in 16 files (15 Tekton resources validated" in validated.stdout
+
+
 def test_compiled_tree_is_fresh() -> None:
     result = run_modelcar("compile", "--check", cwd=REPO)
     assert result.exit_code == 0, result.stdout + result.stderr

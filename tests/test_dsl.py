@@ -23,8 +23,8 @@ from modelcar_dsl import (
 from modelcar_dsl.compiler import compile_pipeline, compile_run, compile_task
 from modelcar_dsl.durations import canonical_duration
 from modelcar_dsl.errors import CycleError, DefinitionError
-from modelcar_dsl.target import Target
 from modelcar_dsl.render import check
+from modelcar_dsl.target import Target
 
 IMAGE = "registry.example/tools:1"
 
