@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.conftest import REPO, run_modelcar
 
 TASK_FILES = sorted((REPO / "compiled" / "01-tasks").glob("*.yaml"))
 
@@ -38,3 +38,13 @@ def test_readme_documents_the_task(path: Path) -> None:
     ]
     missing = [name for name in names if f"`{name}`" not in section]
     assert missing == [], f"README.md's section on {document['metadata']['name']} lacks {missing}"
+
+
+def test_readme_validate_example_is_real_output() -> None:
+    """The README's `modelcar validate` transcript is what the command prints on the example."""
+    readme = (REPO / "README.md").read_text()
+    command = "$ cd examples/hand-written-gitops && modelcar validate .\n"
+    shown = readme.split(command, 1)[1].split("```", 1)[0]
+    result = run_modelcar("validate", ".", cwd=REPO / "examples" / "hand-written-gitops")
+    assert result.exit_code == 1
+    assert result.stdout == shown

@@ -49,7 +49,8 @@ def check_arguments(
             path,
             catalog.PARAM_MISSING,
             f"{owner} needs the param{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(repr(name) for name in missing)}, which have no default",
+            f"{', '.join(repr(name) for name in missing)}, which "
+            f"{'have' if len(missing) > 1 else 'has'} no default",
         )
 
 
