@@ -677,7 +677,7 @@ CASES = [
     Case(
         catalog.PARAM_MISSING,
         "spec.tasks[0].params",
-        "Task 'work' needs the param 'tag', which have no default",
+        "Task 'work' needs the param 'tag', which has no default",
         TASK
         + "  params:\n    - name: tag\n"
         + STEPS

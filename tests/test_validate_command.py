@@ -65,7 +65,7 @@ def test_cross_file_problem_names_the_file_and_line(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
         "pipelines/flow.yaml:7: pipeline/flow spec.tasks[0].params: Task 'work' needs the "
-        "param 'tag', which have no default [param-missing]",
+        "param 'tag', which has no default [param-missing]",
         "1 problem in 2 files (2 Tekton resources validated, 0 other documents skipped)",
     ]
 
@@ -93,7 +93,7 @@ def test_json_report_for_tools(tmp_path: Path) -> None:
             "resource": "pipeline/flow",
             "path": "spec.tasks[0].params",
             "rule": "param-missing",
-            "message": "Task 'work' needs the param 'tag', which have no default",
+            "message": "Task 'work' needs the param 'tag', which has no default",
         }
     ]
 
