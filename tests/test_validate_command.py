@@ -174,3 +174,45 @@ spec:
     ) in result.stdout.splitlines()
     assert "[run-fs-group]" in result.stdout
     assert "run.yaml:14: pipelinerun/flow-run- spec.timeout: " in result.stdout
+
+
+def test_embedded_specs_and_cluster_tasks_are_checked_too(tmp_path: Path) -> None:
+    """A run with an inline pipelineSpec whose inline taskSpec misses an image, calling a
+    v1beta1 ClusterTask given among the files with a param it lacks."""
+    cluster_task = TASK.replace("tekton.dev/v1", "tekton.dev/v1beta1").replace(
+        "kind: Task", "kind: ClusterTask"
+    )
+    run = """\
+apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata:
+  generateName: inline-
+spec:
+  pipelineSpec:
+    params:
+      - name: tag
+    tasks:
+      - name: inline
+        taskSpec:
+          steps:
+            - name: main
+              script: echo "$TAG"
+      - name: shared
+        taskRef:
+          name: work
+          kind: ClusterTask
+  taskRunTemplate:
+    podTemplate:
+      securityContext:
+        fsGroup: 1000970000
+  timeouts:
+    pipeline: 1h
+"""
+    _tree(tmp_path, {"cluster-task.yaml": cluster_task, "run.yaml": run})
+    result = run_modelcar("validate", "--format", "json", ".", cwd=tmp_path)
+    found = {(p["file"], p["path"], p["rule"]) for p in json.loads(result.stdout)["problems"]}
+    assert found == {
+        ("run.yaml", "spec.pipelineSpec.tasks[0].taskSpec.steps[0].image", "step-image"),
+        ("run.yaml", "spec.pipelineSpec.tasks[1].params", "param-missing"),
+        ("run.yaml", "spec.params", "param-missing"),
+    }

@@ -98,7 +98,7 @@ def check_fields(
     spec: dict[str, Any], api: str, kind: str, report: Report, path: str = "spec"
 ) -> None:
     """Report spec fields (and pipeline task and step fields) that `api` does not know."""
-    known = KNOWN_FIELDS.get((api, kind))
+    known = KNOWN_FIELDS.get((api, "Task" if kind == "ClusterTask" else kind))
     if known is None:
         return
     for field in spec:

@@ -42,9 +42,8 @@ def check_run_spec(
             + ("both" if has_ref else "neither"),
         )
     elif has_spec:
-        check_pipeline_spec(
-            mapping(spec["pipelineSpec"]), "spec.pipelineSpec", report, resolve_task
-        )
+        pipeline = mapping(spec["pipelineSpec"])
+        check_pipeline_spec(pipeline, "spec.pipelineSpec", report, resolve_task)
     else:
         ref = mapping(spec["pipelineRef"])
         name = ref.get("name")
@@ -65,7 +64,8 @@ def check_run_spec(
                 )
     bindings = _check_workspaces(spec.get("workspaces"), report)
     if pipeline is not None:
-        owner = f"Pipeline {mapping(spec['pipelineRef']).get('name')!r}"
+        name = mapping(spec.get("pipelineRef")).get("name")
+        owner = f"Pipeline {name!r}" if name else "the pipelineSpec"
         check_arguments(
             param_declarations(pipeline.get("params")),
             spec.get("params"),

@@ -15,9 +15,10 @@ from modelcar_dsl.rules.pipeline import check_pipeline_spec
 from modelcar_dsl.rules.run import check_run_spec
 from modelcar_dsl.rules.task import check_task_spec
 
-VALIDATED_KINDS = ("Task", "Pipeline", "PipelineRun")
+VALIDATED_KINDS = ("Task", "ClusterTask", "Pipeline", "PipelineRun")
 API_VERSIONS = ("v1", "v1beta1")
 CLUSTER_KINDS = ("ClusterTask",)
+"""Cluster-scoped Tasks (v1beta1): checked against when among the files, never reported missing."""
 
 
 def is_validated(document: SourceDocument) -> bool:
@@ -31,8 +32,13 @@ class _Index:
     def __init__(self, documents: Sequence[SourceDocument]) -> None:
         self.tasks: dict[str, dict[str, Any]] = {}
         self.pipelines: dict[str, dict[str, Any]] = {}
+        self.cluster_tasks: dict[str, dict[str, Any]] = {}
         for document in documents:
-            table = {"Task": self.tasks, "Pipeline": self.pipelines}.get(document.kind)
+            table = {
+                "Task": self.tasks,
+                "ClusterTask": self.cluster_tasks,
+                "Pipeline": self.pipelines,
+            }.get(document.kind)
             if table is not None and is_validated(document):
                 table.setdefault(document.name, mapping(document.body.get("spec")))
 
@@ -41,10 +47,9 @@ class _Index:
     ) -> dict[str, Any] | None:
         if task_ref.get("resolver") or task_ref.get("apiVersion"):
             return None
-        kind = task_ref.get("kind", "Task")
-        if kind in CLUSTER_KINDS:
-            return None
         name = str(task_ref.get("name"))
+        if task_ref.get("kind", "Task") in CLUSTER_KINDS:
+            return self.cluster_tasks.get(name)
         spec = self.tasks.get(name)
         if spec is None:
             report(
@@ -82,7 +87,7 @@ def validate_documents(
             report("spec", catalog.MISSING_FIELD, f"a {document.kind} needs a spec mapping")
             continue
         check_fields(spec, api, document.kind, report)
-        if document.kind == "Task":
+        if document.kind in ("Task", "ClusterTask"):
             check_task_spec(spec, "spec", report)
         elif document.kind == "Pipeline":
             check_pipeline_spec(spec, "spec", report, index.resolve_task)
