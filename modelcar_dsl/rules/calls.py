@@ -9,7 +9,7 @@ from typing import Any
 from modelcar_dsl.names import did_you_mean
 from modelcar_dsl.rules import catalog
 from modelcar_dsl.rules.declarations import param_type, value_type
-from modelcar_dsl.rules.document import Report, mapping, mappings
+from modelcar_dsl.rules.document import Report, mapping, mappings, named
 from modelcar_dsl.rules.variables import variables
 
 
@@ -21,13 +21,8 @@ def check_arguments(
     report: Report,
 ) -> None:
     """The params passed at `path` against the params `owner` declares."""
-    names = []
-    for index, param in mappings(given):
-        name = param.get("name")
-        if not isinstance(name, str):
-            report(f"{path}[{index}].name", catalog.MISSING_FIELD, "a param needs a name")
-            continue
-        names.append((index, name))
+    names = named(given, path, report, "param")
+    for index, name, param in names:
         where = f"{path}[{index}]"
         if name not in declared:
             report(
@@ -38,7 +33,7 @@ def check_arguments(
             )
             continue
         _check_value_type(declared[name], param.get("value"), f"{where}.value", owner, report)
-    given_names = {name for _, name in names}
+    given_names = {name for _, name, _ in names}
     missing = [
         name
         for name, param in declared.items()

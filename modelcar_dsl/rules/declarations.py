@@ -13,7 +13,7 @@ from modelcar_dsl.names import (
     pattern_problem,
 )
 from modelcar_dsl.rules import catalog
-from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
+from modelcar_dsl.rules.document import Report, mapping, mappings, named, sequence
 
 PARAM_TYPES = ("string", "array", "object")
 PARAM_NAME_RULE = "start with a letter or '_', then letters, digits, '_', '.' or '-'"
@@ -57,14 +57,9 @@ def check_param_declarations(
     Tekton checks the name format of a Task's params, not of a Pipeline's (`names_checked`)."""
     if params is not None and not isinstance(params, list):
         report(path, catalog.FIELD_TYPE, "params must be a list")
-    names = []
-    for index, param in mappings(params):
+    names = named(params, path, report, "param")
+    for index, name, param in names:
         where = f"{path}[{index}]"
-        name = param.get("name")
-        if not isinstance(name, str) or not name:
-            report(f"{where}.name", catalog.MISSING_FIELD, "a param needs a name")
-            continue
-        names.append((index, name))
         is_object = param_type(param) == "object"
         pattern, rule = (
             (OBJECT_NAME, OBJECT_NAME_RULE) if is_object else (PARAM_NAME, PARAM_NAME_RULE)
@@ -72,7 +67,7 @@ def check_param_declarations(
         if names_checked and (problem := pattern_problem(name, pattern, "param name", rule)):
             report(f"{where}.name", catalog.PARAM_NAME, problem)
         _check_param_type(param, where, report)
-    for index, name in duplicates(names):
+    for index, name in duplicates((index, name) for index, name, _ in names):
         report(
             f"{path}[{index}].name",
             catalog.PARAM_DUPLICATE,
@@ -196,14 +191,9 @@ def _check_enum(param: dict[str, Any], kind: str, enum: Any, where: str, report:
 
 def check_result_declarations(results: Any, path: str, report: Report) -> set[str]:
     """Check a Task's `results`; returns the declared names."""
-    names = []
-    for index, result in mappings(results):
+    found = named(results, path, report, "result")
+    for index, name, result in found:
         where = f"{path}[{index}]"
-        name = result.get("name")
-        if not isinstance(name, str) or not name:
-            report(f"{where}.name", catalog.MISSING_FIELD, "a result needs a name")
-            continue
-        names.append((index, name))
         if problem := pattern_problem(name, RESULT_NAME, "result name", RESULT_NAME_RULE):
             report(f"{where}.name", catalog.RESULT_NAME, problem)
         kind = result.get("type", "string")
@@ -213,32 +203,25 @@ def check_result_declarations(results: Any, path: str, report: Report) -> set[st
                 catalog.RESULT_TYPE,
                 f"type {kind!r} is not one of {', '.join(PARAM_TYPES)}",
             )
-    for index, name in duplicates(names):
+    for index, name in duplicates((index, name) for index, name, _ in found):
         report(
             f"{path}[{index}].name",
             catalog.RESULT_DUPLICATE,
             f"result {name!r} is declared more than once",
         )
-    return {name for _, name in names}
+    return {name for _, name, _ in found}
 
 
 def check_workspace_declarations(workspaces: Any, path: str, report: Report) -> set[str]:
     """Unique workspace names; returns them."""
-    names = [
-        (index, str(workspace["name"]))
-        for index, workspace in mappings(workspaces)
-        if isinstance(workspace.get("name"), str)
-    ]
-    for index, workspace in mappings(workspaces):
-        if not workspace.get("name"):
-            report(f"{path}[{index}].name", catalog.MISSING_FIELD, "a workspace needs a name")
-    for index, name in duplicates(names):
+    found = named(workspaces, path, report, "workspace")
+    for index, name in duplicates((index, name) for index, name, _ in found):
         report(
             f"{path}[{index}].name",
             catalog.WORKSPACE_DUPLICATE,
             f"workspace {name!r} is declared more than once",
         )
-    return {name for _, name in names}
+    return {name for _, name, _ in found}
 
 
 def names_of(items: Any) -> list[str]:

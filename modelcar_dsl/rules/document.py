@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 
 from modelcar_dsl.errors import Problem
+from modelcar_dsl.rules import catalog
 from modelcar_dsl.rules.catalog import Rule
 from modelcar_dsl.source import SourceLocation
 
@@ -71,3 +72,18 @@ def sequence(value: Any) -> list[Any]:
 def mappings(value: Any) -> list[tuple[int, dict[str, Any]]]:
     """The (position, item) pairs of a list of mappings, skipping items of other types."""
     return [(i, item) for i, item in enumerate(sequence(value)) if isinstance(item, dict)]
+
+
+def named(
+    items: Any, path: str, report: Report, what: str
+) -> list[tuple[int, str, dict[str, Any]]]:
+    """The (position, name, item) of a list of named mappings (params, results, workspaces,
+    bindings); an item without a name is reported and left out."""
+    found = []
+    for index, item in mappings(items):
+        name = item.get("name")
+        if isinstance(name, str) and name:
+            found.append((index, name, item))
+        else:
+            report(f"{path}[{index}].name", catalog.MISSING_FIELD, f"a {what} needs a name")
+    return found

@@ -226,7 +226,7 @@ def _check_variables(
 ) -> None:
     isolated_ok = path.endswith("]") or path.endswith(".value")
     for variable in variables(text):
-        head = variable.expression.split(".", 1)[0].split("[", 1)[0]
+        head = variable.head
         if head == "params":
             check_param_use(variable, params, path, report, catalog.PIPELINE_VARIABLE, isolated_ok)
         elif head == "workspaces":

@@ -8,7 +8,7 @@ from modelcar_dsl.durations import go_duration_seconds
 from modelcar_dsl.rules import catalog
 from modelcar_dsl.rules.calls import check_arguments, check_workspace_bindings
 from modelcar_dsl.rules.declarations import duplicates, param_declarations
-from modelcar_dsl.rules.document import Report, mapping, mappings
+from modelcar_dsl.rules.document import Report, mapping, mappings, named
 from modelcar_dsl.rules.pipeline import TaskResolver, check_pipeline_spec
 
 VOLUME_SOURCES = (
@@ -95,14 +95,10 @@ def check_run_spec(
 
 
 def _check_workspaces(workspaces: Any, report: Report) -> list[tuple[int, str]]:
-    bindings = []
-    for index, binding in mappings(workspaces):
+    found = named(workspaces, "spec.workspaces", report, "workspace binding")
+    bindings = [(index, name) for index, name, _ in found]
+    for index, name, binding in found:
         where = f"spec.workspaces[{index}]"
-        name = binding.get("name")
-        if not isinstance(name, str) or not name:
-            report(f"{where}.name", catalog.MISSING_FIELD, "a workspace binding needs a name")
-            continue
-        bindings.append((index, name))
         sources = [source for source in VOLUME_SOURCES if source in binding]
         if len(sources) != 1:
             report(

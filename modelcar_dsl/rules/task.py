@@ -184,7 +184,7 @@ def _check_variables(
 ) -> None:
     in_list = path.endswith("]") and (".args[" in path or ".command[" in path)
     for variable in variables(text):
-        head = variable.expression.split(".", 1)[0].split("[", 1)[0]
+        head = variable.head
         if head == "params":
             check_param_use(variable, params, path, report, catalog.TASK_VARIABLE, in_list)
         elif head == "workspaces":

@@ -55,6 +55,11 @@ class Variable:
     expression: str
     isolated: bool
 
+    @property
+    def head(self) -> str:
+        """What the variable is about: `params`, `workspaces`, `results`, `context`, `tasks`."""
+        return self.expression.split(".", 1)[0].split("[", 1)[0]
+
 
 def variables(value: str) -> Iterator[Variable]:
     for match in VARIABLE.finditer(value):
