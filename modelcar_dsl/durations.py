@@ -40,11 +40,6 @@ def canonical_duration(value: Duration) -> str:
     return f"{secs}s"
 
 
-def duration_seconds(canonical: str) -> int:
-    """Seconds in a duration string (for comparing timeouts)."""
-    return int(sum(float(n) * _SECONDS[unit] for n, unit in _PART.findall(canonical)))
-
-
 _GO_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
 _GO_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
 

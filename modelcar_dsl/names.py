@@ -12,10 +12,6 @@ OBJECT_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_-]*")
 RESULT_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
 
-GENERATE_NAME_SUFFIX = 6
-"""The Kubernetes API server completes a generateName with 5 random characters; the prefix
-ends in '-', so a prefix may use at most 63 - 6 characters."""
-
 
 def dns_label_problem(name: str, what: str) -> str | None:
     """Why `name` is not a valid DNS-1123 label, or None."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import attrs
 
@@ -40,11 +39,3 @@ def task_variable(variable: Variable) -> TaskVariable | None:
 
 def is_task_variable(variable: Variable) -> bool:
     return variable.expression.startswith("tasks.") or variable.expression == "tasks"
-
-
-def result_sources(variables: Iterator[Variable]) -> Iterator[str]:
-    """The tasks whose results these variables read (data dependencies)."""
-    for variable in variables:
-        reference = task_variable(variable)
-        if reference is not None and reference.result is not None:
-            yield reference.task
