@@ -1,0 +1,73 @@
+"""docs/errors.md against the rule catalog: one section per rule, and every YAML example in a
+section still breaks that rule, so the page cannot drift from the code.
+
+A section's examples are the ```yaml blocks before its **Fix**; the snippets after it are
+fragments of the fixed files and are not validated.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from modelcar_dsl.rules.catalog import RULES
+from modelcar_dsl.validate_files import validate_files
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "errors.md"
+HEADING = re.compile(r"^## (.*)$", re.MULTILINE)
+YAML_BLOCK = re.compile(r"^```yaml\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+FIX = "**Fix**"
+
+
+def doc_sections() -> list[tuple[str, str]]:
+    """(heading, body) of every `## ` section of docs/errors.md, in order."""
+    text = DOC.read_text(encoding="utf-8")
+    headings = list(HEADING.finditer(text))
+    ends = [match.start() for match in headings[1:]] + [len(text)]
+    return [
+        (match.group(1).strip(), text[match.end() : end])
+        for match, end in zip(headings, ends, strict=True)
+    ]
+
+
+def yaml_examples(body: str) -> list[str]:
+    """The ```yaml blocks of a section that come before its **Fix**."""
+    return YAML_BLOCK.findall(body.split(FIX, 1)[0])
+
+
+SECTIONS = doc_sections()
+
+
+def test_every_rule_has_exactly_one_section() -> None:
+    """A problem's `[rule-id]` must lead the reader to one section: none missing, none twice,
+    none for a rule that does not exist."""
+    headings = [heading for heading, _ in SECTIONS]
+    assert sorted({heading for heading in headings if headings.count(heading) > 1}) == []
+    assert sorted(set(RULES) - set(headings)) == [], "rules without a section"
+    assert sorted(set(headings) - set(RULES)) == [], "sections for unknown rules"
+
+
+def test_sections_follow_the_catalog() -> None:
+    """The page lists the rules in the catalog's order, so a new rule has one obvious place."""
+    assert [heading for heading, _ in SECTIONS] == list(RULES)
+
+
+@pytest.mark.parametrize(("rule", "body"), SECTIONS, ids=[heading for heading, _ in SECTIONS])
+def test_yaml_examples_break_their_rule(rule: str, body: str, tmp_path: Path) -> None:
+    """Each YAML example, saved as a file and validated, reports the rule of its section; a
+    rule only the Python DSL can break has no YAML example to run."""
+    examples = yaml_examples(body)
+    known = RULES.get(rule)
+    if known is not None and known.origin == "dsl":
+        assert examples == [], f"{rule} is a Python DSL rule; no YAML can break it"
+        pytest.skip("Python DSL only: no YAML example")
+    assert examples, f"section {rule} has no ```yaml example before its {FIX}"
+    for number, example in enumerate(examples):
+        path = tmp_path / str(number) / "example.yaml"
+        path.parent.mkdir()
+        path.write_text(example, encoding="utf-8")
+        report = validate_files([path])
+        found = sorted({problem.rule for problem in report.problems})
+        assert rule in found, f"example {number} of {rule} reports {found}:\n{report.as_text()}"
