@@ -212,7 +212,15 @@ def compile_pipeline(pipeline: PipelineSpec, target: Target) -> dict[str, Any]:
             _present(name=w.name, description=w.description, optional=w.optional)
             for w in pipeline.workspaces
         ]
-    spec["tasks"] = [_pipeline_task(task, graph.run_after(task.name)) for task in pipeline.tasks]
+    regular = {task.name for task in pipeline.tasks}
+    spec["tasks"] = [
+        _pipeline_task(
+            task,
+            # .after() a finally task is kept, so validation reports it at the user's line.
+            graph.run_after(task.name) + [name for name, _ in task.after if name not in regular],
+        )
+        for task in pipeline.tasks
+    ]
     if pipeline.finally_tasks:
         spec["finally"] = [
             _pipeline_task(task, [name for name, _ in task.after])

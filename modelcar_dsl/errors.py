@@ -23,7 +23,7 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""
         subject = " ".join(part for part in (self.resource, self.path) if part)
-        return f"{where}{subject}: {self.message} [{self.rule}]"
+        return f"{where}{subject + ': ' if subject else ''}{self.message} [{self.rule}]"
 
 
 class ModelcarError(Exception):

@@ -65,6 +65,12 @@ def param_from_annotation(
     name = tekton_name(py_name)
     spec = _spec_for(name, py_name, annotation, description, location)
     if default is inspect.Parameter.empty:
+        if spec.type == "object" and not spec.properties:
+            raise DefinitionError(
+                f"param '{py_name}': a dict[str, str] param needs a default, whose keys become "
+                "the object's properties; or annotate it with a TypedDict of str fields",
+                location,
+            )
         return spec
     problem = check_value(spec, default)
     if problem:

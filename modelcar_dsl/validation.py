@@ -14,7 +14,7 @@ from modelcar_dsl.names import did_you_mean
 from modelcar_dsl.params import ParamSpec, check_value
 from modelcar_dsl.rules import catalog
 from modelcar_dsl.rules.variables import TEKTON_VARIABLE
-from modelcar_dsl.source import SourceLocation
+from modelcar_dsl.source import SourceLocation, display_path
 from modelcar_dsl.specs import PipelineSpec, RunSpec, Step, TaskSpec
 
 DSL_RULES = frozenset(
@@ -62,7 +62,7 @@ def validate_task(task: TaskSpec) -> Iterator[Problem]:
 
 
 def _script_problems(step: Step, path: str, report: _Reporter) -> Iterator[Problem]:
-    script_file = step.script_file or ""
+    script_file = display_path(step.script_file or "")
     for number, line in enumerate((step.script or "").splitlines(), start=1):
         if "\t" in line or line != line.rstrip():
             yield report(

@@ -18,6 +18,7 @@ from modelcar_dsl.validate_files import validate_files
 DOC = Path(__file__).resolve().parent.parent / "docs" / "errors.md"
 HEADING = re.compile(r"^## (.*)$", re.MULTILINE)
 YAML_BLOCK = re.compile(r"^```yaml\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+TEXT_BLOCK = re.compile(r"^```text\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 FIX = "**Fix**"
 
 
@@ -54,6 +55,12 @@ def test_sections_follow_the_catalog() -> None:
     assert [heading for heading, _ in SECTIONS] == list(RULES)
 
 
+def test_every_section_opens_with_its_rule_title() -> None:
+    """The catalog's title (also shown by tools reading the JSON) and the page say the same."""
+    for heading, body in SECTIONS:
+        assert body.lstrip().startswith(RULES[heading].title), heading
+
+
 @pytest.mark.parametrize(("rule", "body"), SECTIONS, ids=[heading for heading, _ in SECTIONS])
 def test_yaml_examples_break_their_rule(rule: str, body: str, tmp_path: Path) -> None:
     """Each YAML example, saved as a file and validated, reports the rule of its section; a
@@ -64,6 +71,7 @@ def test_yaml_examples_break_their_rule(rule: str, body: str, tmp_path: Path) ->
         assert examples == [], f"{rule} is a Python DSL rule; no YAML can break it"
         pytest.skip("Python DSL only: no YAML example")
     assert examples, f"section {rule} has no ```yaml example before its {FIX}"
+    printed: set[str] = set()
     for number, example in enumerate(examples):
         path = tmp_path / str(number) / "example.yaml"
         path.parent.mkdir()
@@ -71,3 +79,16 @@ def test_yaml_examples_break_their_rule(rule: str, body: str, tmp_path: Path) ->
         report = validate_files([path])
         found = sorted({problem.rule for problem in report.problems})
         assert rule in found, f"example {number} of {rule} reports {found}:\n{report.as_text()}"
+        printed |= {_as_printed(str(problem), path) for problem in report.problems}
+    shown = [
+        line
+        for block in TEXT_BLOCK.findall(body.split(FIX, 1)[0])
+        for line in block.splitlines()
+        if line.startswith("example.yaml:")
+    ]
+    assert sorted(set(shown) - printed) == [], "the page shows output the tool does not print"
+
+
+def _as_printed(line: str, path: Path) -> str:
+    """A problem as the page shows it: validated from the example's own directory."""
+    return line.replace(str(path), "example.yaml")

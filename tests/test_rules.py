@@ -149,7 +149,7 @@ CASES = [
     Case(
         catalog.FIELD_TYPE,
         "spec.params",
-        "params must be a list",
+        "'params' of a Task must be a list, got the str 'tag'",
         TASK + "  params: tag  # <-\n" + STEPS,
         no_dsl="the compiler writes every field with its type",
     ),
@@ -211,7 +211,7 @@ CASES = [
     Case(
         catalog.PARAM_DEFAULT,
         "spec.params[0].default",
-        "param 'files' is a array but its default is string",
+        "param 'files' is an array but its default is string",
         TASK
         + "  params:\n    - name: files\n      type: array\n      default: one  # <-\n"
         + STEPS,
@@ -226,6 +226,7 @@ CASES = [
         TASK + "  params:\n    - name: endpoint  # <-\n      type: object\n" + STEPS,
         dsl="@task(image=IMAGE)  # <-\ndef t(endpoint: dict[str, str]) -> list:\n"
         '    """T."""\n    return [command_step("main", ["true"])]\n',
+        dsl_error=True,
     ),
     Case(
         catalog.PARAM_ENUM,
@@ -420,7 +421,11 @@ CASES = [
         FLOW.replace("name: work\n", "name: work\n      runAfter: [frist]  # <-\n")
         + "---\n"
         + WORK_TASK,
-        no_dsl="after() takes task calls, which exist",
+        dsl='@pipeline(workspaces=["data"])\ndef flow() -> None:\n'
+        "    with finally_tasks():\n"
+        '        late = produce.options(name="late")()\n'
+        '    consume(value="x").after(late)  # <-\n',
+        dsl_message="runAfter names finally task 'late'; finally tasks run after all others",
     ),
     Case(
         catalog.FINALLY_RUN_AFTER,
@@ -632,7 +637,10 @@ CASES = [
         + RUN_TEMPLATE
         + RUN_TIMEOUTS
         + "  params:\n    - name: repo\n      value: a\n    - name: repo  # <-\n      value: b\n",
-        no_dsl="pipeline_run() takes params as a mapping",
+        dsl='@pipeline(workspaces=["data"])\ndef flow(repo: str, Repo: str) -> None:\n'
+        "    produce(tag=repo)\n\n\n"
+        'run = pipeline_run("flow-run", flow, params={"repo": "a", "Repo": "b"},  # <-\n'
+        "                   fs_group=1000970000)\n",
     ),
     Case(
         catalog.TIMEOUTS,

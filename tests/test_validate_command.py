@@ -169,7 +169,7 @@ spec:
     assert result.exit_code == 1
     assert (
         "run.yaml:11: pipelinerun/flow-run- spec.podTemplate: 'podTemplate' is not a field of a "
-        "tekton.dev/v1 PipelineRun spec, and Tekton drops it; in v1 it is "
+        "tekton.dev/v1 PipelineRun spec; Tekton refuses it; in v1 it is "
         "spec.taskRunTemplate.podTemplate [unknown-field]"
     ) in result.stdout.splitlines()
     assert "[run-fs-group]" in result.stdout
@@ -216,3 +216,38 @@ spec:
         ("run.yaml", "spec.pipelineSpec.tasks[1].params", "param-missing"),
         ("run.yaml", "spec.params", "param-missing"),
     }
+
+
+def test_a_mapping_where_a_list_belongs_is_reported_not_skipped(tmp_path: Path) -> None:
+    """Tekton's strict decoding refuses these; rules that only read lists must not pass them."""
+    pipeline = """\
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata: {name: gaps}
+spec:
+  workspaces: {name: source}
+  tasks:
+    - name: build
+      taskSpec: {steps: [{name: build, image: busybox, script: echo build}]}
+    - name: push
+      runAfter: build
+      when: {input: a, operator: in, values: [a]}
+      params: {message: hi}
+      taskSpec:
+        results: {name: x}
+        steps: [{name: push, image: busybox, script: echo push}]
+"""
+    _tree(tmp_path, {"gaps.yaml": pipeline})
+    result = run_modelcar("validate", "--format", "json", "gaps.yaml", cwd=tmp_path)
+    problems = json.loads(result.stdout)["problems"]
+    assert [(p["line"], p["path"], p["rule"]) for p in problems] == [
+        (5, "spec.workspaces", "field-type"),
+        (10, "spec.tasks[1].runAfter", "field-type"),
+        (11, "spec.tasks[1].when", "field-type"),
+        (12, "spec.tasks[1].params", "field-type"),
+        (14, "spec.tasks[1].taskSpec.results", "field-type"),
+    ]
+    assert (
+        problems[1]["message"]
+        == "'runAfter' of a pipeline task must be a list, got the str 'build'"
+    )

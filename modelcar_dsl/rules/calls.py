@@ -8,7 +8,7 @@ from typing import Any
 
 from modelcar_dsl.names import did_you_mean
 from modelcar_dsl.rules import catalog
-from modelcar_dsl.rules.declarations import param_type, value_type
+from modelcar_dsl.rules.declarations import article, param_type, value_type
 from modelcar_dsl.rules.document import Report, mapping, mappings, named
 from modelcar_dsl.rules.variables import variables
 
@@ -64,8 +64,8 @@ def _check_value_type(
         report(
             path,
             catalog.PARAM_VALUE_TYPE,
-            f"param {declaration['name']!r} of {owner} is {_article(expected)} {expected}, "
-            f"given {_article(actual)} {actual}",
+            f"param {declaration['name']!r} of {owner} is {article(expected)} {expected}, "
+            f"given {article(actual)} {actual}",
         )
     elif expected == "object":
         properties = mapping(declaration.get("properties"))
@@ -76,10 +76,6 @@ def _check_value_type(
                 catalog.PARAM_VALUE_TYPE,
                 f"object param {declaration['name']!r} of {owner} misses the keys {missing}",
             )
-
-
-def _article(kind: str) -> str:
-    return "an" if kind[0] in "aeiou" else "a"
 
 
 def check_workspace_bindings(

@@ -55,11 +55,15 @@ STEP_NAME = _rule("step-name", "A step name is not a DNS-1123 label", "tekton")
 STEP_DUPLICATE = _rule("step-duplicate", "Two steps have the same name", "tekton")
 STEP_IMAGE = _rule("step-image", "A step has no image", "tekton")
 STEP_SCRIPT_COMMAND = _rule("step-script-command", "A step has both script and command", "tekton")
-STEP_ON_ERROR = _rule("step-on-error", "A step's onError is not continue or stopAndFail", "tekton")
+STEP_ON_ERROR = _rule("step-on-error", "A step's onError is not a value Tekton knows", "tekton")
 WORKSPACE_MOUNT_PATH = _rule(
     "workspace-mount-path", "A workspace's mountPath is used twice", "tekton"
 )
-VOLUME_MOUNT = _rule("volume-mount", "A volumeMount is under /tekton or repeats a name", "tekton")
+VOLUME_MOUNT = _rule(
+    "volume-mount",
+    "A volumeMount is under /tekton, has a reserved name or repeats a path",
+    "tekton",
+)
 ENV_NAME = _rule("env-name", "An environment variable name is not valid", "tekton")
 TASK_VARIABLE = _rule(
     "task-variable", "A $(...) variable in a Task names nothing it declares", "tekton"

@@ -22,8 +22,8 @@ RESULT_NAME_RULE = "letters, digits, '-', '_' and '.', starting and ending with 
 
 
 def check_metadata(body: dict[str, Any], report: Report, generate_name: bool = False) -> None:
-    """`metadata.name` (or a run's `generateName`): a DNS-1123 label, which Tekton enforces by
-    refusing dots and more than 63 characters on top of Kubernetes' subdomain rule."""
+    """`metadata.name` (or a run's `generateName`): a DNS-1123 subdomain, which Tekton cuts to
+    63 characters, a label's length."""
     metadata = mapping(body.get("metadata"))
     name = metadata.get("name")
     if generate_name and not name:
@@ -55,8 +55,6 @@ def check_param_declarations(
 ) -> dict[str, dict[str, Any]]:
     """Check `params` declarations; returns name -> declaration for the variable rules.
     Tekton checks the name format of a Task's params, not of a Pipeline's (`names_checked`)."""
-    if params is not None and not isinstance(params, list):
-        report(path, catalog.FIELD_TYPE, "params must be a list")
     names = named(params, path, report, "param")
     for index, name, param in names:
         where = f"{path}[{index}]"
@@ -107,6 +105,11 @@ def value_type(value: Any) -> str | None:
     return "string" if _is_scalar(value) else None
 
 
+def article(kind: str) -> str:
+    """'a string', 'an array', 'an object'."""
+    return "an" if kind[:1] in ("a", "e", "i", "o", "u") else "a"
+
+
 def _is_scalar(value: Any) -> bool:
     return isinstance(value, str | int | float | bool)
 
@@ -126,7 +129,7 @@ def _check_param_type(param: dict[str, Any], where: str, report: Report) -> None
             report(
                 f"{where}.default",
                 catalog.PARAM_DEFAULT,
-                f"param {param['name']!r} is a {kind} but its default is "
+                f"param {param['name']!r} is {article(kind)} {kind} but its default is "
                 f"{default_type or 'nested'}: {param['default']!r}",
             )
     properties = param.get("properties")

@@ -120,7 +120,14 @@ def _check_call(
                 "finally tasks cannot have runAfter: they all start once the tasks end",
             )
             break
-        if after not in regular:
+        if after in finally_names:
+            report(
+                f"{path}.runAfter[{index}]",
+                catalog.RUN_AFTER,
+                f"runAfter names finally task {after!r}; finally tasks run after all others, "
+                "so no task can wait for them",
+            )
+        elif after not in regular:
             report(
                 f"{path}.runAfter[{index}]",
                 catalog.RUN_AFTER,

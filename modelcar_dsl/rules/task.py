@@ -56,7 +56,8 @@ def check_task_spec(
         report(
             f"{path}.steps",
             catalog.TASK_NO_STEPS,
-            "a Task needs at least one step" + ("" if steps is None else ", as a list"),
+            "a Task needs at least one step"
+            + ("" if steps is None or isinstance(steps, list) else "; steps must be a list"),
         )
     step_names = []
     for index, step in mappings(steps):
