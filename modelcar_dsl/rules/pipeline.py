@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+import attrs
+
 from modelcar_dsl.dag import ancestor_masks, find_cycle, topological_order
 from modelcar_dsl.durations import go_duration_seconds
 from modelcar_dsl.names import RESULT_NAME, did_you_mean, dns_label_problem, pattern_problem
@@ -22,6 +24,7 @@ from modelcar_dsl.rules.references import is_task_variable, task_variable
 from modelcar_dsl.rules.task import check_task_spec
 from modelcar_dsl.rules.variables import (
     PIPELINE_CONTEXT,
+    Variable,
     check_context_use,
     check_param_use,
     check_workspace_use,
@@ -40,15 +43,26 @@ class TaskResolver(Protocol):
         """The spec of the Task a taskRef names, or None (reported when it should be there)."""
 
 
+@attrs.define
 class _Call:
-    """One pipeline task with where it sits and what it resolved to."""
+    """One pipeline task: where it sits, the variables in its params, when and matrix (found
+    once, read by several rules), and the Task spec it resolved to."""
 
-    def __init__(self, body: dict[str, Any], path: str, is_finally: bool) -> None:
-        self.body = body
-        self.path = path
-        self.is_finally = is_finally
-        self.name = str(body.get("name", ""))
-        self.spec: dict[str, Any] | None = None
+    body: dict[str, Any]
+    path: str
+    is_finally: bool
+    spec: dict[str, Any] | None = None
+    name: str = attrs.field(init=False)
+    variables: list[tuple[str, Variable]] = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.name = str(self.body.get("name", ""))
+        self.variables = [
+            (where, variable)
+            for field in ("params", "when", "matrix")
+            for where, text in strings(self.body.get(field), f"{self.path}.{field}")
+            for variable in variables(text)
+        ]
 
 
 def check_pipeline_spec(
@@ -76,7 +90,7 @@ def check_pipeline_spec(
     for call in calls:
         _check_call(call, params, workspaces, regular, finally_names, report, resolve)
     _check_order(calls, regular, report)
-    _check_results(spec.get("results"), f"{path}.results", regular | finally_names, calls, report)
+    _check_results(spec.get("results"), f"{path}.results", regular | finally_names, report)
 
 
 def _check_call(
@@ -136,12 +150,8 @@ def _check_call(
             )
     _check_when(body.get("when"), f"{path}.when", report)
     _check_execution(body, path, report)
-    for where, text in [
-        *strings(body.get("params"), f"{path}.params"),
-        *strings(body.get("when"), f"{path}.when"),
-        *strings(body.get("matrix"), f"{path}.matrix"),
-    ]:
-        _check_variables(call, text, where, params, workspaces, regular, finally_names, report)
+    for where, variable in call.variables:
+        _check_variable(call, variable, where, params, workspaces, regular, finally_names, report)
     bindings = []
     for index, binding in mappings(body.get("workspaces")):
         target = binding.get("workspace") or binding.get("name")
@@ -221,9 +231,9 @@ def _check_execution(body: dict[str, Any], path: str, report: Report) -> None:
         )
 
 
-def _check_variables(
+def _check_variable(
     call: _Call,
-    text: str,
+    variable: Variable,
     path: str,
     params: dict[str, dict[str, Any]],
     workspaces: set[str],
@@ -232,55 +242,44 @@ def _check_variables(
     report: Report,
 ) -> None:
     isolated_ok = path.endswith("]") or path.endswith(".value")
-    for variable in variables(text):
-        head = variable.head
-        if head == "params":
-            check_param_use(variable, params, path, report, catalog.PIPELINE_VARIABLE, isolated_ok)
-        elif head == "workspaces":
-            check_workspace_use(variable, workspaces, path, report, catalog.PIPELINE_VARIABLE)
-        elif head == "context":
-            check_context_use(variable, PIPELINE_CONTEXT, path, report, catalog.PIPELINE_VARIABLE)
-        elif is_task_variable(variable):
-            reference = task_variable(variable)
-            if reference is None:
+    head = variable.head
+    if head == "params":
+        check_param_use(variable, params, path, report, catalog.PIPELINE_VARIABLE, isolated_ok)
+    elif head == "workspaces":
+        check_workspace_use(variable, workspaces, path, report, catalog.PIPELINE_VARIABLE)
+    elif head == "context":
+        check_context_use(variable, PIPELINE_CONTEXT, path, report, catalog.PIPELINE_VARIABLE)
+    elif is_task_variable(variable):
+        reference = task_variable(variable)
+        if reference is None:
+            report(
+                path,
+                catalog.PIPELINE_VARIABLE,
+                f"{variable.text} is not a task variable; use $(tasks.<task>.results.<name>) "
+                "or, in finally, $(tasks.<task>.status)",
+            )
+        elif reference.is_state:
+            if not call.is_finally:
+                report(
+                    path, catalog.TASK_STATUS, f"{variable.text} can only be read by finally tasks"
+                )
+            elif reference.task and reference.task not in regular:
                 report(
                     path,
-                    catalog.PIPELINE_VARIABLE,
-                    f"{variable.text} is not a task variable; use $(tasks.<task>.results.<name>) "
-                    "or, in finally, $(tasks.<task>.status)",
+                    catalog.RESULT_REFERENCE,
+                    f"{variable.text} names task {reference.task!r}, which is not a task of "
+                    "this pipeline" + did_you_mean(reference.task, regular),
                 )
-            elif reference.is_state:
-                if not call.is_finally:
-                    report(
-                        path,
-                        catalog.TASK_STATUS,
-                        f"{variable.text} can only be read by finally tasks",
-                    )
-                elif reference.task and reference.task not in regular:
-                    report(
-                        path,
-                        catalog.RESULT_REFERENCE,
-                        f"{variable.text} names task {reference.task!r}, which is not a task of "
-                        "this pipeline" + did_you_mean(reference.task, regular),
-                    )
-            else:
-                _check_result_reference(
-                    call,
-                    variable.text,
-                    reference.task,
-                    reference.result,
-                    path,
-                    regular,
-                    finally_names,
-                    report,
-                )
+        else:
+            _check_result_reference(
+                call, variable.text, reference.task, path, regular, finally_names, report
+            )
 
 
 def _check_result_reference(
     call: _Call,
     text: str,
     source: str,
-    result: str | None,
     path: str,
     regular: set[str],
     finally_names: set[str],
@@ -349,38 +348,29 @@ def _cycle_path(cycle: list[str], by_name: dict[str, _Call]) -> str:
 
 def _parents(call: _Call, by_name: dict[str, _Call]) -> list[str]:
     parents = [str(after) for after in sequence(call.body.get("runAfter"))]
-    for _, text in [
-        *strings(call.body.get("params"), ""),
-        *strings(call.body.get("when"), ""),
-        *strings(call.body.get("matrix"), ""),
-    ]:
-        for variable in variables(text):
-            reference = task_variable(variable)
-            if reference is not None and reference.result is not None:
-                parents.append(reference.task)
+    for _, variable in call.variables:
+        reference = task_variable(variable)
+        if reference is not None and reference.result is not None:
+            parents.append(reference.task)
     return list(dict.fromkeys(parent for parent in parents if parent in by_name))
 
 
 def _check_result_names(call: _Call, by_name: dict[str, _Call], report: Report) -> None:
-    for where, text in [
-        *strings(call.body.get("params"), f"{call.path}.params"),
-        *strings(call.body.get("when"), f"{call.path}.when"),
-    ]:
-        for variable in variables(text):
-            reference = task_variable(variable)
-            if reference is None or reference.result is None:
-                continue
-            source = by_name.get(reference.task)
-            if source is None or source.spec is None:
-                continue
-            declared = names_of(source.spec.get("results"))
-            if reference.result not in declared:
-                report(
-                    where,
-                    catalog.RESULT_REFERENCE,
-                    f"{variable.text}: task {reference.task!r} has no result "
-                    f"{reference.result!r}" + did_you_mean(reference.result, declared),
-                )
+    for where, variable in call.variables:
+        reference = task_variable(variable)
+        if reference is None or reference.result is None:
+            continue
+        source = by_name.get(reference.task)
+        if source is None or source.spec is None:
+            continue
+        declared = names_of(source.spec.get("results"))
+        if reference.result not in declared:
+            report(
+                where,
+                catalog.RESULT_REFERENCE,
+                f"{variable.text}: task {reference.task!r} has no result "
+                f"{reference.result!r}" + did_you_mean(reference.result, declared),
+            )
 
 
 def _writes(call: _Call) -> dict[tuple[str, str], tuple[int, bool]]:
@@ -450,9 +440,7 @@ def _check_shared_workspaces(
                 readers.append(call)
 
 
-def _check_results(
-    results: Any, path: str, tasks: set[str], calls: list[_Call], report: Report
-) -> None:
+def _check_results(results: Any, path: str, tasks: set[str], report: Report) -> None:
     names = []
     for index, result in mappings(results):
         where = f"{path}[{index}]"
