@@ -57,6 +57,11 @@ def go_duration_seconds(text: str) -> float | None:
     return -seconds if text.startswith("-") else seconds
 
 
+def is_duration(value: object) -> bool:
+    """Whether a YAML value is a duration Tekton accepts (a string Go can parse)."""
+    return isinstance(value, str) and go_duration_seconds(value) is not None
+
+
 def checked_duration(value: Duration | None, location: SourceLocation) -> str | None:
     """`canonical_duration` for DSL arguments: a bad value is the user's error, at their line."""
     if value is None:

@@ -49,6 +49,20 @@ def check_arguments(
         )
 
 
+def check_param_values(given: Any, path: str, report: Report) -> None:
+    """Every value a string, a list of strings or a mapping of strings: anything else (a list
+    of lists, a mapping of mappings) Tekton cannot decode."""
+    for index, param in mappings(given):
+        value = param.get("value")
+        if "value" in param and value_type(value) is None:
+            report(
+                f"{path}[{index}].value",
+                catalog.FIELD_TYPE,
+                f"the value of param {param.get('name')!r} must be a string, a list of strings "
+                "or a mapping of strings",
+            )
+
+
 def _check_value_type(
     declaration: dict[str, Any], value: Any, path: str, owner: str, report: Report
 ) -> None:

@@ -110,7 +110,7 @@ PIPELINE_WORKSPACE = _rule(
     "A pipeline task binds a workspace the pipeline does not declare",
     "tekton",
 )
-TASK_TIMEOUT = _rule("task-timeout", "A pipeline task's timeout is not a valid duration", "tekton")
+TASK_TIMEOUT = _rule("task-timeout", "A pipeline task's or step's timeout is no duration", "tekton")
 
 # PipelineRun
 PIPELINE_REF = _rule(

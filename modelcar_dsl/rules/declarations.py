@@ -16,6 +16,8 @@ from modelcar_dsl.rules import catalog
 from modelcar_dsl.rules.document import Report, mapping, mappings, named, sequence
 
 PARAM_TYPES = ("string", "array", "object")
+MAX_GENERATE_NAME = 58
+"""63 characters for a name, less the 5 random ones the API server appends to generateName."""
 PARAM_NAME_RULE = "start with a letter or '_', then letters, digits, '_', '.' or '-'"
 OBJECT_NAME_RULE = "start with a letter or '_', then letters, digits, '_' or '-' (no '.')"
 RESULT_NAME_RULE = "letters, digits, '-', '_' and '.', starting and ending with a letter or digit"
@@ -30,8 +32,16 @@ def check_metadata(body: dict[str, Any], report: Report, generate_name: bool = F
         prefix = metadata.get("generateName")
         if not isinstance(prefix, str) or not prefix:
             report("metadata.name", catalog.MISSING_FIELD, "needs metadata.name or generateName")
-        elif problem := dns_subdomain_problem(prefix.rstrip("-")[:58] or "-", "generateName"):
+        elif problem := dns_subdomain_problem(prefix.rstrip("-") or "-", "generateName"):
             report("metadata.generateName", catalog.METADATA_NAME, problem)
+        elif len(prefix) > MAX_GENERATE_NAME:
+            report(
+                "metadata.generateName",
+                catalog.METADATA_NAME,
+                f"generateName {prefix!r} is {len(prefix)} characters; the API server cuts it to "
+                f"{MAX_GENERATE_NAME} before adding 5 random ones, so keep it to "
+                f"{MAX_GENERATE_NAME}",
+            )
         return
     if not isinstance(name, str) or not name:
         report("metadata.name", catalog.MISSING_FIELD, "needs metadata.name")

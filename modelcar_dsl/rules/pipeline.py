@@ -7,10 +7,14 @@ from typing import Any, Protocol
 import attrs
 
 from modelcar_dsl.dag import ancestor_masks, find_cycle, topological_order
-from modelcar_dsl.durations import go_duration_seconds
+from modelcar_dsl.durations import is_duration
 from modelcar_dsl.names import RESULT_NAME, did_you_mean, dns_label_problem, pattern_problem
 from modelcar_dsl.rules import catalog
-from modelcar_dsl.rules.calls import check_arguments, check_workspace_bindings
+from modelcar_dsl.rules.calls import (
+    check_arguments,
+    check_param_values,
+    check_workspace_bindings,
+)
 from modelcar_dsl.rules.declarations import (
     RESULT_NAME_RULE,
     check_param_declarations,
@@ -169,6 +173,7 @@ def _check_call(
             catalog.WORKSPACE_DUPLICATE,
             f"task workspace {name!r} is bound more than once",
         )
+    check_param_values(body.get("params"), f"{path}.params", report)
     given = [(i, p.get("name")) for i, p in mappings(body.get("params"))]
     for index, name in duplicates(given):
         report(
@@ -221,9 +226,7 @@ def _check_execution(body: dict[str, Any], path: str, report: Report) -> None:
             "continue is not retried",
         )
     timeout = body.get("timeout")
-    if timeout is not None and (
-        not isinstance(timeout, str) or go_duration_seconds(timeout) is None
-    ):
+    if timeout is not None and not is_duration(timeout):
         report(
             f"{path}.timeout",
             catalog.TASK_TIMEOUT,
@@ -303,8 +306,6 @@ def _check_result_reference(
             f"{text} names task {source!r}, which is not in this pipeline"
             + did_you_mean(source, regular),
         )
-    elif source == call.name:
-        report(path, catalog.RESULT_REFERENCE, f"{text}: a task cannot read its own results")
 
 
 def _check_order(calls: list[_Call], regular: set[str], report: Report) -> None:
@@ -316,7 +317,7 @@ def _check_order(calls: list[_Call], regular: set[str], report: Report) -> None:
     children: dict[str, list[str]] = {name: [] for name in names}
     for call in tasks:
         for parent in _parents(call, by_name):
-            if parent in children and parent != call.name:
+            if parent in children:
                 children[parent].append(call.name)
     for call in calls:
         _check_result_names(call, by_name, report)

@@ -6,7 +6,11 @@ from typing import Any
 
 from modelcar_dsl.durations import go_duration_seconds
 from modelcar_dsl.rules import catalog
-from modelcar_dsl.rules.calls import check_arguments, check_workspace_bindings
+from modelcar_dsl.rules.calls import (
+    check_arguments,
+    check_param_values,
+    check_workspace_bindings,
+)
 from modelcar_dsl.rules.declarations import duplicates, param_declarations
 from modelcar_dsl.rules.document import Report, mapping, mappings, named
 from modelcar_dsl.rules.pipeline import TaskResolver, check_pipeline_spec
@@ -22,6 +26,7 @@ VOLUME_SOURCES = (
 )
 DEFAULT_PIPELINE_TIMEOUT = 3600.0
 """Tekton's default-timeout-minutes (60), used when a run sets no timeouts.pipeline."""
+MAX_GID = 2**31 - 1
 RUN_STATUSES = ("", "Cancelled", "CancelledRunFinally", "StoppedRunFinally", "PipelineRunPending")
 
 
@@ -76,6 +81,7 @@ def check_run_spec(
         check_workspace_bindings(
             pipeline.get("workspaces"), bindings, "spec.workspaces", owner, report
         )
+    check_param_values(spec.get("params"), "spec.params", report)
     names = [(i, str(p.get("name")).lower()) for i, p in mappings(spec.get("params"))]
     for index, name in duplicates(names):
         report(
@@ -188,7 +194,17 @@ def _check_fs_group(spec: dict[str, Any], api: str, report: Report) -> None:
     else:
         path = "spec.podTemplate.securityContext.fsGroup"
         template = mapping(spec.get("podTemplate"))
-    if not isinstance(mapping(template.get("securityContext")).get("fsGroup"), int):
+    fs_group = mapping(template.get("securityContext")).get("fsGroup")
+    if fs_group is not None and not (
+        isinstance(fs_group, int) and not isinstance(fs_group, bool) and 0 <= fs_group <= MAX_GID
+    ):
+        report(
+            path,
+            catalog.RUN_FS_GROUP,
+            f"fsGroup {fs_group!r} is not a group ID (0 to {MAX_GID}); Kubernetes would refuse "
+            "every pod of the run",
+        )
+    elif fs_group is None:
         report(
             path,
             catalog.RUN_FS_GROUP,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
+from modelcar_dsl.durations import is_duration
 from modelcar_dsl.names import ENV_NAME, dns_label_problem, pattern_problem
 from modelcar_dsl.rules import catalog
 from modelcar_dsl.rules.declarations import (
@@ -123,6 +124,13 @@ def _check_container(
             catalog.STEP_SCRIPT_COMMAND,
             "script cannot be used with command: put the command in the script, or drop "
             "the script and keep command and args",
+        )
+    timeout = container.get("timeout")
+    if is_step and timeout is not None and not is_duration(timeout):
+        report(
+            f"{path}.timeout",
+            catalog.TASK_TIMEOUT,
+            f"timeout {timeout!r} is not a duration like 1h30m, 90s or 0 (no timeout)",
         )
     on_error = container.get("onError")
     parametrized = str(on_error).startswith("$(params")
