@@ -921,3 +921,20 @@ def test_a_valid_tree_has_no_problems(tmp_path: Path) -> None:
     report = validate_files([file])
     assert report.problems == ()
     assert report.validated == 3
+
+
+def test_a_param_and_an_object_key_with_one_env_name_are_reported(tmp_path: Path) -> None:
+    """`a_b` and the key `b` of object `a` both become `$A_B`; one value would be lost."""
+    code = HEADER + textwrap.dedent(
+        """\
+        @task(image=IMAGE)  # <-
+        def t(a_b: str, a: dict[str, str] = {"b": "x"}) -> list:
+            \"\"\"T.\"\"\"
+            return [command_step("main", ["true"])]
+        """
+    )
+    problems = check(*_load(code, tmp_path))
+    assert [(p.rule, p.path, p.location.line if p.location else 0) for p in problems] == [
+        ("env-name", "spec.stepTemplate.env[1].name", _marked_line(code))
+    ]
+    assert "env var 'A_B' is set more than once" in problems[0].message

@@ -64,7 +64,7 @@ VOLUME_MOUNT = _rule(
     "A volumeMount is under /tekton, has a reserved name or repeats a path",
     "tekton",
 )
-ENV_NAME = _rule("env-name", "An environment variable name is not valid", "tekton")
+ENV_NAME = _rule("env-name", "An environment variable name is not valid or repeats", "tekton")
 TASK_VARIABLE = _rule(
     "task-variable", "A $(...) variable in a Task names nothing it declares", "tekton"
 )

@@ -177,10 +177,19 @@ def _check_container(
 
 
 def _check_env(container: dict[str, Any], path: str, report: Report) -> None:
+    names = []
     for index, env in mappings(container.get("env")):
         name = str(env.get("name", ""))
+        names.append((index, name))
         if problem := pattern_problem(name, ENV_NAME, "env var", "letters, digits, '_', '-', '.'"):
             report(f"{path}.env[{index}].name", catalog.ENV_NAME, problem)
+    for index, name in duplicates(names):
+        report(
+            f"{path}.env[{index}].name",
+            catalog.ENV_NAME,
+            f"env var {name!r} is set more than once; Kubernetes keeps one value silently"
+            " (in the DSL: a param and an object param's key that both become this name)",
+        )
 
 
 def _check_variables(
