@@ -1483,22 +1483,18 @@ def break_param_name(docs: Documents, data: st.DataObject) -> Broken | None:
     return Broken.at(document, f"spec.params[{index}].name")
 
 
-def break_param_declared_twice(docs: Documents, data: st.DataObject) -> Broken | None:
-    document = choose(data, [d for d in docs.tasks.values() if d["spec"].get("params")])
-    if document is None:
-        return None
-    param = copy.deepcopy(data.draw(st.sampled_from(document["spec"]["params"])))
-    index = _append(document["spec"], "params", param)
-    return Broken.at(document, f"spec.params[{index}].name")
+def break_declared_twice(field: str) -> Breaker:
+    """Declare one of a Task's params, results or workspaces a second time."""
 
+    def breaker(docs: Documents, data: st.DataObject) -> Broken | None:
+        document = choose(data, [d for d in docs.tasks.values() if d["spec"].get(field)])
+        if document is None:
+            return None
+        item = copy.deepcopy(data.draw(st.sampled_from(document["spec"][field])))
+        index = _append(document["spec"], field, item)
+        return Broken.at(document, f"spec.{field}[{index}].name")
 
-def break_result_declared_twice(docs: Documents, data: st.DataObject) -> Broken | None:
-    document = choose(data, [d for d in docs.tasks.values() if d["spec"].get("results")])
-    if document is None:
-        return None
-    result = copy.deepcopy(data.draw(st.sampled_from(document["spec"]["results"])))
-    index = _append(document["spec"], "results", result)
-    return Broken.at(document, f"spec.results[{index}].name")
+    return breaker
 
 
 def break_no_steps(docs: Documents, data: st.DataObject) -> Broken | None:
@@ -1789,15 +1785,6 @@ def break_volume_mount(docs: Documents, data: st.DataObject) -> Broken | None:
     return Broken.at(document, f"spec.steps[{index}].volumeMounts[{position}].mountPath")
 
 
-def break_task_workspace_twice(docs: Documents, data: st.DataObject) -> Broken | None:
-    document = choose(data, [d for d in docs.tasks.values() if d["spec"].get("workspaces")])
-    if document is None:
-        return None
-    workspace = copy.deepcopy(data.draw(st.sampled_from(document["spec"]["workspaces"])))
-    index = _append(document["spec"], "workspaces", workspace)
-    return Broken.at(document, f"spec.workspaces[{index}].name")
-
-
 def break_mount_path_twice(docs: Documents, data: st.DataObject) -> Broken | None:
     document = choose(data, [d for d in docs.tasks.values() if d["spec"].get("workspaces")])
     if document is None:
@@ -1998,13 +1985,13 @@ MUTATIONS = [
     Mutation(
         "param-declared-twice",
         catalog.PARAM_DUPLICATE,
-        break_param_declared_twice,
+        break_declared_twice("params"),
         PARAMS,
     ),
     Mutation(
         "result-declared-twice",
         catalog.RESULT_DUPLICATE,
-        break_result_declared_twice,
+        break_declared_twice("results"),
         RESULTS,
     ),
     Mutation("no-steps", catalog.TASK_NO_STEPS, break_no_steps),
@@ -2053,7 +2040,10 @@ MUTATIONS = [
     Mutation("bad-step-on-error", catalog.STEP_ON_ERROR, break_step_on_error),
     Mutation("volume-mount-under-tekton", catalog.VOLUME_MOUNT, break_volume_mount),
     Mutation(
-        "task-workspace-twice", catalog.WORKSPACE_DUPLICATE, break_task_workspace_twice, WRITER
+        "task-workspace-twice",
+        catalog.WORKSPACE_DUPLICATE,
+        break_declared_twice("workspaces"),
+        WRITER,
     ),
     Mutation("mount-path-twice", catalog.WORKSPACE_MOUNT_PATH, break_mount_path_twice, WRITER),
     Mutation(
