@@ -6,13 +6,17 @@ few small files. Nothing is pulled from a network.
 
 from __future__ import annotations
 
+import importlib.util
+import io
 import json
 import os
 import subprocess
+import tarfile
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import REPO
 from tests.oci_images import busybox_base, layer_members, require_tool
 from tests.task_runner import TaskRunResult, run_task
 
@@ -154,3 +158,29 @@ def test_a_missing_model_directory_is_named(tmp_path: Path, base: str) -> None:
     assert f"model directory {tmp_path / 'model'} does not exist; did download-model run?" in (
         run.output
     )
+
+
+def test_layer_tar_is_what_tarfile_writes(tmp_path: Path) -> None:
+    """The fast writer copies weights in large reads, yet its bytes equal tarfile's, so the
+    layer digest of a model does not depend on which of the two wrote it."""
+    spec = importlib.util.spec_from_file_location(
+        "add_model_layer", REPO / "tasks" / "add_model_layer.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    make_model(tmp_path)
+    entries = module.tree_entries(tmp_path / "model", "models")
+    fast = io.BytesIO()
+    writer = module.TarWriter(fast)
+    for name, path in entries:
+        writer.add(name, path)
+    writer.close()
+    reference = io.BytesIO()
+    with tarfile.open(fileobj=reference, mode="w|", format=tarfile.PAX_FORMAT) as archive:
+        for name, path in entries:
+            info = module.tar_info(name, path)
+            with open(path, "rb") if info.isfile() else io.BytesIO() as content:
+                archive.addfile(info, content if info.isfile() else None)
+    assert fast.getvalue() == reference.getvalue()
+    assert module.tar_size(entries) == len(fast.getvalue())

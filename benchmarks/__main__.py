@@ -1,0 +1,43 @@
+"""`python -m benchmarks`: run every benchmark and print one table of figures and ratios.
+
+python -m benchmarks                 the full run (synthetic 100..10,000 tasks, 2 GiB build)
+python -m benchmarks --quick         smaller sizes, for a smoke run
+python -m benchmarks --no-build      compile benchmarks only
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+from pathlib import Path
+
+from benchmarks.build_throughput import build_throughput
+from benchmarks.compile_speed import repo_compile, synthetic_compile
+from benchmarks.report import build_table, compile_table, synthetic_table
+
+GIB = 1 << 30
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="N up to 1,000 and a 256 MiB model")
+    parser.add_argument("--no-build", action="store_true", help="skip the build benchmark")
+    parser.add_argument("--repeats", type=int, default=3, help="best of this many runs")
+    parser.add_argument(
+        "--work", type=Path, help="scratch directory (default: a new one under /var/tmp)"
+    )
+    options = parser.parse_args()
+    sizes = (100, 1_000) if options.quick else (100, 1_000, 5_000, 10_000)
+    model_bytes = GIB // 4 if options.quick else 2 * GIB
+    work = Path(tempfile.mkdtemp(prefix="modelcar-bench-", dir=options.work or "/var/tmp"))
+    try:
+        print(compile_table(repo_compile(work, options.repeats)))
+        print(synthetic_table([synthetic_compile(work, n, options.repeats) for n in sizes]))
+        if not options.no_build:
+            print(build_table(build_throughput(work / "build", model_bytes)))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+main()

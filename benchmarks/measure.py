@@ -1,0 +1,80 @@
+"""Whole-process measurements: wall time and peak memory of a child process, and peak disk use
+while something runs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+import attrs
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Run:
+    """One process run: seconds of wall time and peak resident memory in MiB."""
+
+    seconds: float
+    peak_mib: float
+
+
+def run_process(argv: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None) -> Run:
+    """Run `argv` to completion; its own peak RSS (wait4), not that of other children."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    errors = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed ({process.returncode}):\n{errors.decode()}")
+    return Run(seconds, usage.ru_maxrss / 1024)
+
+
+def best_of(repeats: int, measure: Callable[[], Run]) -> Run:
+    """The fastest of `repeats` runs: the least disturbed by the rest of the machine."""
+    return min((measure() for _ in range(repeats)), key=lambda run: run.seconds)
+
+
+@contextmanager
+def peak_disk_use(path: Path, interval: float = 0.02) -> Iterator[list[int]]:
+    """Sample the used bytes of `path`'s file system while the block runs; yields a list whose
+    single item becomes the peak growth over the usage at the start."""
+    start = shutil.disk_usage(path).used
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], shutil.disk_usage(path).used - start)
+            done.wait(interval)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        yield peak
+    finally:
+        done.set()
+        sampler.join()
+        peak[0] = max(peak[0], shutil.disk_usage(path).used - start)
+
+
+def timed(action: Callable[[], T]) -> tuple[T, float]:
+    started = time.perf_counter()
+    value = action()
+    return value, time.perf_counter() - started

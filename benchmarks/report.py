@@ -1,0 +1,100 @@
+"""The benchmark tables, in Markdown so they paste into a closing note or a README."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from benchmarks.build_throughput import BuildThroughput
+from benchmarks.compile_speed import RepoCompile, SyntheticCompile
+
+MIB = 1 << 20
+
+
+def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = [f"### {title}", "", "| " + " | ".join(header) + " |"]
+    lines.append("|" + "|".join("---" for _ in header) + "|")
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _goal(ratio: float, limit: float) -> str:
+    return f"{ratio:.2f}x ({'met' if ratio <= limit else 'MISSED'}: <= {limit:g}x)"
+
+
+def compile_table(result: RepoCompile) -> str:
+    ratio = result.compile.seconds / result.floor.seconds
+    return _table(
+        "modelcar compile, this repo's pipelines (whole process, best run)",
+        ("process", "seconds", "peak MiB", "vs import yaml"),
+        [
+            (
+                "modelcar compile",
+                f"{result.compile.seconds:.3f}",
+                f"{result.compile.peak_mib:.0f}",
+                _goal(ratio, 4),
+            ),
+            (
+                "python -c 'import yaml'",
+                f"{result.floor.seconds:.3f}",
+                f"{result.floor.peak_mib:.0f}",
+                "1x",
+            ),
+        ],
+    )
+
+
+def synthetic_table(results: Sequence[SyntheticCompile]) -> str:
+    rows = []
+    for result in results:
+        ratio = result.compile.seconds / result.floor.seconds
+        goal = _goal(ratio, 3) if result.tasks in (1_000, 5_000) else f"{ratio:.2f}x"
+        rows.append(
+            (
+                f"{result.tasks:,}",
+                f"{result.compile.seconds:.3f}",
+                f"{result.compile.peak_mib:.0f}",
+                f"{result.output_bytes / 1024:.0f}",
+                f"{result.floor.seconds:.3f}",
+                goal,
+            )
+        )
+    table = _table(
+        "Synthetic pipeline, compile + validate (whole process, best run)",
+        ("tasks", "seconds", "peak MiB", "output KiB", "emit floor s", "vs floor"),
+        rows,
+    )
+    by_size = {result.tasks: result.compile.seconds for result in results}
+    if 1_000 in by_size and 10_000 in by_size:
+        growth = by_size[10_000] / by_size[1_000]
+        table += f"\nt(10,000) / t(1,000) = {growth:.1f} ({'met' if growth <= 12 else 'MISSED'}: <= 12; linear is about 10)\n"
+    return table
+
+
+def build_table(result: BuildThroughput) -> str:
+    size_mib = result.model_bytes / MIB
+    rows = [
+        (
+            "cat > copy && sync (floor)",
+            f"{result.floor_seconds:.1f}",
+            f"{size_mib / result.floor_seconds:.0f}",
+            "1x",
+            "1.00",
+        )
+    ]
+    for build in result.builds:
+        ratio = build.seconds / result.floor_seconds
+        disk = build.extra_disk_bytes / result.model_bytes
+        rows.append(
+            (
+                f"build-modelcar-image ({build.image_format})",
+                f"{build.seconds:.1f}",
+                f"{size_mib / build.seconds:.0f}",
+                _goal(ratio, 1.5),
+                f"{disk:.2f} ({'met' if disk <= 1.05 else 'MISSED'}: <= 1.05)",
+            )
+        )
+    return _table(
+        f"ModelCar build of a {size_mib:,.0f} MiB model",
+        ("process", "seconds", "MB/s", "vs one write", "extra disk x model"),
+        rows,
+    )
