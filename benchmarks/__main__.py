@@ -23,7 +23,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="N up to 1,000 and a 256 MiB model")
     parser.add_argument("--no-build", action="store_true", help="skip the build benchmark")
-    parser.add_argument("--repeats", type=int, default=3, help="best of this many runs")
+    parser.add_argument("--repeats", type=int, default=5, help="best of this many runs")
     parser.add_argument(
         "--work", type=Path, help="scratch directory (default: a new one under /var/tmp)"
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -27,23 +28,23 @@ class Run:
 
 
 def run_process(argv: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None) -> Run:
-    """Run `argv` to completion; its own peak RSS (wait4), not that of other children."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        argv,
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    assert process.stderr is not None
-    errors = process.stderr.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} failed ({process.returncode}):\n{errors.decode()}")
-    return Run(seconds, usage.ru_maxrss / 1024)
+    """Run `argv` to completion under GNU time, which reports the peak RSS of that process
+    alone (this process's own high-water mark would leak into a child's through fork)."""
+    with tempfile.NamedTemporaryFile("r") as usage:
+        started = time.perf_counter()
+        completed = subprocess.run(
+            ["/usr/bin/time", "-f", "%M", "-o", usage.name, *argv],
+            cwd=cwd,
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        seconds = time.perf_counter() - started
+        peak_kib = int(usage.read().split()[-1])
+    if completed.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed ({completed.returncode}):\n{completed.stderr}")
+    return Run(seconds, peak_kib / 1024)
 
 
 def best_of(repeats: int, measure: Callable[[], Run]) -> Run:

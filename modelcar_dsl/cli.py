@@ -6,7 +6,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from functools import wraps
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -43,7 +42,7 @@ def _reports_errors(command: F) -> F:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(version("modelcar-dsl"), prog_name="modelcar")
+@click.version_option(package_name="modelcar-dsl", prog_name="modelcar")
 def main() -> None:
     """Compile Python-defined ModelCar pipelines to Tekton YAML.
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-import attrs
-
 from modelcar_dsl.dag import ancestor_masks, find_cycle, topological_order
 from modelcar_dsl.durations import is_duration
 from modelcar_dsl.names import RESULT_NAME, did_you_mean, dns_label_problem, pattern_problem
@@ -47,24 +45,23 @@ class TaskResolver(Protocol):
         """The spec of the Task a taskRef names, or None (reported when it should be there)."""
 
 
-@attrs.define
 class _Call:
     """One pipeline task: where it sits, the variables in its params, when and matrix (found
-    once, read by several rules), and the Task spec it resolved to."""
+    once, read by several rules), and the Task spec it resolved to. A plain class: thousands
+    are made per pipeline, and attrs' class creation would cost more at import than it saves."""
 
-    body: dict[str, Any]
-    path: str
-    is_finally: bool
-    spec: dict[str, Any] | None = None
-    name: str = attrs.field(init=False)
-    variables: list[tuple[str, Variable]] = attrs.field(init=False)
+    __slots__ = ("body", "is_finally", "name", "path", "spec", "variables")
 
-    def __attrs_post_init__(self) -> None:
-        self.name = str(self.body.get("name", ""))
+    def __init__(self, body: dict[str, Any], path: str, is_finally: bool) -> None:
+        self.body = body
+        self.path = path
+        self.is_finally = is_finally
+        self.spec: dict[str, Any] | None = None
+        self.name = str(body.get("name", ""))
         self.variables = [
             (where, variable)
             for field in ("params", "when", "matrix")
-            for where, text in strings(self.body.get(field), f"{self.path}.{field}")
+            for where, text in strings(body.get(field), f"{path}.{field}")
             for variable in variables(text)
         ]
 
