@@ -36,25 +36,6 @@ class BuildError(Exception):
     """A problem the user fixes in the task's params or inputs; printed without a traceback."""
 
 
-class HashingWriter:
-    """A file wrapper that hashes and counts every byte written through it. The hash runs in a
-    second thread while the bytes go to disk (hashlib and file writes both release the GIL),
-    so hashing costs no extra time on a machine with two cores."""
-
-    def __init__(self, handle: IO[bytes], hasher: ThreadPoolExecutor) -> None:
-        self.handle = handle
-        self.hasher = hasher
-        self.sha256 = hashlib.sha256()
-        self.size = 0
-
-    def write(self, data: bytes | memoryview) -> int:
-        hashed = self.hasher.submit(self.sha256.update, data)
-        written = self.handle.write(data)
-        hashed.result()
-        self.size += len(data)
-        return written
-
-
 def tar_info(name: str, path: Path) -> tarfile.TarInfo:
     """A reproducible entry: owner 0:0, mtime 0, 0755 directories and 0644 files."""
     info = tarfile.TarInfo(name)
@@ -122,26 +103,90 @@ def header_of(info: tarfile.TarInfo) -> bytes:
     return info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
 
 
-def tar_size(entries: list[tuple[str, Path]]) -> int:
-    """The size TarWriter will write for `entries`, known before a byte is written."""
+Piece = bytes | tuple[Path, int]
+"""A run of the layer's bytes: a tar header or padding, or (file, size) for a file's contents."""
+
+
+def layer_pieces(model_dir: Path) -> list[Piece]:
+    """The /models layer as a PAX tar, byte for byte what tarfile writes, as pieces: the
+    weights are referred to, never loaded."""
+    pieces: list[Piece] = []
     size = 0
-    for name, path in entries:
+    for name, path in tree_entries(model_dir, "models"):
         info = tar_info(name, path)
-        size += len(header_of(info)) + info.size + -info.size % tarfile.BLOCKSIZE
+        pieces.append(header_of(info))
+        size += len(pieces[-1])
+        if info.isfile():
+            padding = -info.size % tarfile.BLOCKSIZE
+            pieces += [(path, info.size), bytes(padding)]
+            size += info.size + padding
     end = 2 * tarfile.BLOCKSIZE
-    return size + end + -(size + end) % tarfile.RECORDSIZE
+    pieces.append(bytes(end + -(size + end) % tarfile.RECORDSIZE))
+    return pieces
+
+
+def pieces_size(pieces: list[Piece]) -> int:
+    return sum(piece[1] if isinstance(piece, tuple) else len(piece) for piece in pieces)
+
+
+def write_all(fd: int, data: bytes | memoryview) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def copy_pieces(pieces: list[Piece], fd: int) -> None:
+    """Write the pieces at `fd`'s offset; file contents are copied by the kernel
+    (copy_file_range: no trip through this process, a reflink where the file system can)."""
+    for piece in pieces:
+        if isinstance(piece, bytes):
+            write_all(fd, piece)
+            continue
+        path, size = piece
+        with open(path, "rb", buffering=0) as content:
+            copied = _copy_range(content.fileno(), fd, size)
+        if copied != size:
+            raise BuildError(f"{path} changed size while it was being added ({copied} bytes)")
+
+
+def _copy_range(source: int, target: int, size: int) -> int:
+    copied = 0
+    try:
+        while copied < size and (count := os.copy_file_range(source, target, size - copied)):
+            copied += count
+    except OSError:
+        buffer = memoryview(bytearray(COPY_BUFFER))
+        while count := os.readv(source, [buffer]):
+            write_all(target, buffer[:count])
+            copied += count
+    return copied
+
+
+def hash_pieces(pieces: list[Piece]) -> str:
+    """sha256 of the pieces in order, reading the files again (from the page cache)."""
+    sha256 = hashlib.sha256()
+    buffer = memoryview(bytearray(COPY_BUFFER))
+    for piece in pieces:
+        if isinstance(piece, bytes):
+            sha256.update(piece)
+            continue
+        with open(piece[0], "rb", buffering=0) as content:
+            while count := content.readinto(buffer):
+                sha256.update(buffer[:count])
+    return sha256.hexdigest()
 
 
 def write_model_tar(target: IO[bytes], model_dir: Path) -> tuple[str, int]:
-    """Write the /models layer to `target` in one pass, hashed as it is written; return its
-    digest (its diff ID too: uncompressed) and size."""
+    """Write the /models layer at `target`'s position in one pass, hashed in a second thread
+    while the kernel copies the weights; return its digest (its diff ID too: uncompressed)
+    and size. `target` is left positioned after the layer."""
+    pieces = layer_pieces(model_dir)
+    target.flush()
     with ThreadPoolExecutor(max_workers=1) as hasher:
-        writer = HashingWriter(target, hasher)
-        layer = TarWriter(writer)  # type: ignore[arg-type]
-        for name, path in tree_entries(model_dir, "models"):
-            layer.add(name, path)
-        layer.close()
-    return f"sha256:{writer.sha256.hexdigest()}", writer.size
+        digest = hasher.submit(hash_pieces, pieces)
+        copy_pieces(pieces, target.fileno())
+        target.seek(os.lseek(target.fileno(), 0, os.SEEK_CUR))
+        return f"sha256:{digest.result()}", pieces_size(pieces)
 
 
 def write_layer(model_dir: Path, blobs: Path) -> tuple[str, int]:
@@ -166,7 +211,7 @@ class ArchiveLayer:
     def __call__(self, model_dir: Path, blobs: Path) -> tuple[str, int]:
         raw = self.archive.target
         info = tarfile.TarInfo(f"blobs/sha256/{'0' * 64}")
-        info.size = tar_size(tree_entries(model_dir, "models"))
+        info.size = pieces_size(layer_pieces(model_dir))
         info.mode, info.mtime = 0o644, 0
         offset = raw.tell()
         self.archive.write(header_of(info))

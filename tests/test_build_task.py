@@ -6,6 +6,7 @@ few small files. Nothing is pulled from a network.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import io
 import json
@@ -161,26 +162,31 @@ def test_a_missing_model_directory_is_named(tmp_path: Path, base: str) -> None:
 
 
 def test_layer_tar_is_what_tarfile_writes(tmp_path: Path) -> None:
-    """The fast writer copies weights in large reads, yet its bytes equal tarfile's, so the
-    layer digest of a model does not depend on which of the two wrote it."""
-    spec = importlib.util.spec_from_file_location(
-        "add_model_layer", REPO / "tasks" / "add_model_layer.py"
-    )
+    """The layer writer has the kernel copy the weights and hashes them in a second thread, yet
+    its bytes equal tarfile's and its digest is theirs, so a model's digest does not depend on
+    which of the two wrote it."""
+    script = REPO / "tasks" / "add_model_layer.py"
+    spec = importlib.util.spec_from_file_location("add_model_layer", script)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     make_model(tmp_path)
-    entries = module.tree_entries(tmp_path / "model", "models")
-    fast = io.BytesIO()
-    writer = module.TarWriter(fast)
-    for name, path in entries:
-        writer.add(name, path)
-    writer.close()
+    layer = tmp_path / "layer.tar"
+    with open(layer, "wb") as target:
+        target.write(b"x" * 3)
+        digest, size = module.write_model_tar(target, tmp_path / "model")
+        target.write(b"end")
+    written = layer.read_bytes()
+    assert written[:3] == b"xxx" and written[-3:] == b"end"
     reference = io.BytesIO()
     with tarfile.open(fileobj=reference, mode="w|", format=tarfile.PAX_FORMAT) as archive:
-        for name, path in entries:
+        for name, path in module.tree_entries(tmp_path / "model", "models"):
             info = module.tar_info(name, path)
-            with open(path, "rb") if info.isfile() else io.BytesIO() as content:
-                archive.addfile(info, content if info.isfile() else None)
-    assert fast.getvalue() == reference.getvalue()
-    assert module.tar_size(entries) == len(fast.getvalue())
+            if info.isfile():
+                with open(path, "rb") as content:
+                    archive.addfile(info, content)
+            else:
+                archive.addfile(info)
+    assert written[3:-3] == reference.getvalue()
+    assert size == len(reference.getvalue())
+    assert digest == "sha256:" + hashlib.sha256(reference.getvalue()).hexdigest()
