@@ -86,23 +86,31 @@ class PipelineGraph:
         return list(edges.values())
 
     def _serialization_edges(self) -> list[Edge]:
+        """For each user of a workspace, in declaration order, an edge from every earlier user
+        it is not yet ordered with (most recent first; two readers need none). The earlier users
+        are bit masks, so each user costs a few mask operations, not a scan of all before it."""
         mounts = self._workspace_mounts()
         if all(len(users) < 2 for users in mounts.values()):
             return []
         ancestors = ancestor_masks(self.tasks, self._children, self.order())
         added: list[Edge] = []
         for workspace, users in mounts.items():
-            for position, (name, read_only) in enumerate(users):
+            earlier = writers = 0
+            for name, read_only in users:
                 bit = 1 << self._index[name]
-                for earlier, earlier_read_only in reversed(users[:position]):
-                    earlier_bit = 1 << self._index[earlier]
-                    if read_only and earlier_read_only:
+                skipped = 0
+                while pending := (writers if read_only else earlier) & ~ancestors[name] & ~skipped:
+                    source = self.tasks[pending.bit_length() - 1]
+                    source_bit = 1 << self._index[source]
+                    if ancestors[source] & bit:
+                        skipped |= source_bit
                         continue
-                    if ancestors[name] & earlier_bit or ancestors[earlier] & bit:
-                        continue
-                    added.append(Edge(earlier, name, "serialization", workspace))
-                    self._children[earlier].append(name)
-                    self._propagate(ancestors, name, ancestors[earlier] | earlier_bit)
+                    added.append(Edge(source, name, "serialization", workspace))
+                    self._children[source].append(name)
+                    self._propagate(ancestors, name, ancestors[source] | source_bit)
+                earlier |= bit
+                if not read_only:
+                    writers |= bit
         return added
 
     def _workspace_mounts(self) -> dict[str, list[tuple[str, bool]]]:
