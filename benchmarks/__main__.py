@@ -33,7 +33,11 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="modelcar-bench-", dir=options.work or "/var/tmp"))
     try:
         print(compile_table(repo_compile(work, options.repeats)))
-        print(synthetic_table([synthetic_compile(work, n, options.repeats) for n in sizes]))
+        plain = [synthetic_compile(work, n, options.repeats) for n in sizes]
+        print(synthetic_table(plain, "Synthetic pipeline, compile + validate (whole process)"))
+        shared = [synthetic_compile(work, n, options.repeats, True) for n in sizes]
+        title = "The same, every task also writing one workspace (all serialized)"
+        print(synthetic_table(shared, title))
         if not options.no_build:
             print(build_table(build_throughput(work / "build", model_bytes)))
     finally:

@@ -18,16 +18,16 @@ REPO = Path(__file__).resolve().parent.parent
 MODELCAR = (sys.executable, "-m", "modelcar_dsl")
 
 SYNTHETIC_FLOWS = '''\
-from modelcar_dsl import pipeline, pipeline_run, script_step, task
+from modelcar_dsl import Workspace, pipeline, pipeline_run, script_step, task
 
 
-@task(image="registry.example/tools:1", results=["out"])
+@task(image="registry.example/tools:1", results=["out"], workspaces={task_workspaces})
 def step(msg: str, value: str) -> list:
     """One task of a synthetic pipeline, called N times."""
     return [script_step("step.sh")]
 
 
-@pipeline()
+@pipeline(workspaces={pipeline_workspaces})
 def synthetic(msg: str) -> None:
     """10 tasks a layer: task i after task i-10, and at even positions also after i-9."""
     calls = []
@@ -79,16 +79,25 @@ def repo_compile(work: Path, repeats: int) -> RepoCompile:
     return RepoCompile(compiled, floor)
 
 
-def write_synthetic_project(root: Path, count: int) -> None:
+def write_synthetic_project(root: Path, count: int, shared_workspace: bool) -> None:
+    """The synthetic pipeline; with `shared_workspace`, every task also writes one workspace,
+    so the compiler serializes all of them (the case that was quadratic)."""
     (root / "flows").mkdir(parents=True, exist_ok=True)
     (root / "pyproject.toml").write_text('[tool.modelcar]\nmodules = ["flows"]\n')
-    (root / "flows" / "__init__.py").write_text(SYNTHETIC_FLOWS.format(count=count))
+    flows = SYNTHETIC_FLOWS.format(
+        count=count,
+        task_workspaces='[Workspace("data")]' if shared_workspace else "[]",
+        pipeline_workspaces='["data"]' if shared_workspace else "[]",
+    )
+    (root / "flows" / "__init__.py").write_text(flows)
     (root / "flows" / "step.sh").write_text(STEP_SCRIPT)
 
 
-def synthetic_compile(work: Path, count: int, repeats: int) -> SyntheticCompile:
-    root = work / f"synthetic-{count}"
-    write_synthetic_project(root, count)
+def synthetic_compile(
+    work: Path, count: int, repeats: int, shared_workspace: bool = False
+) -> SyntheticCompile:
+    root = work / f"synthetic-{count}{'-shared' if shared_workspace else ''}"
+    write_synthetic_project(root, count, shared_workspace)
     out = root / "compiled"
     compiled = best_of(repeats, lambda: fresh_compile(root, out))
     files = sorted(out.rglob("*.yaml"))

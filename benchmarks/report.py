@@ -43,7 +43,7 @@ def compile_table(result: RepoCompile) -> str:
     )
 
 
-def synthetic_table(results: Sequence[SyntheticCompile]) -> str:
+def synthetic_table(results: Sequence[SyntheticCompile], title: str) -> str:
     rows = []
     for result in results:
         ratio = result.compile.seconds / result.floor.seconds
@@ -59,7 +59,7 @@ def synthetic_table(results: Sequence[SyntheticCompile]) -> str:
             )
         )
     table = _table(
-        "Synthetic pipeline, compile + validate (whole process, best run)",
+        title,
         ("tasks", "seconds", "peak MiB", "output KiB", "emit floor s", "vs floor"),
         rows,
     )
