@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import attrs
 
-from modelcar_dsl.dag import ancestor_masks, find_cycle, topological_order
+from modelcar_dsl.dag import find_cycle, topological_order
 from modelcar_dsl.errors import CycleError
 from modelcar_dsl.refs import RESULT_REFERENCE, STATUS_REFERENCE
 from modelcar_dsl.specs import PipelineSpec, PipelineTaskSpec
@@ -86,31 +86,40 @@ class PipelineGraph:
         return list(edges.values())
 
     def _serialization_edges(self) -> list[Edge]:
-        """For each user of a workspace, in declaration order, an edge from every earlier user
-        it is not yet ordered with (most recent first; two readers need none). The earlier users
-        are bit masks, so each user costs a few mask operations, not a scan of all before it."""
+        """Visit the tasks in order; give each user of a workspace an edge from every earlier
+        user it is not yet ordered with (most recent first; two readers need none). A task's
+        ancestors are a bit mask built from its parents when it is visited, so each task costs
+        a few mask operations, not a walk over what comes before or after it."""
         mounts = self._workspace_mounts()
-        if all(len(users) < 2 for users in mounts.values()):
+        duplicated = len(self._index) < len(self.tasks)
+        if duplicated or all(len(users) < 2 for users in mounts.values()):
             return []
-        ancestors = ancestor_masks(self.tasks, self._children, self.order())
-        added: list[Edge] = []
+        uses: dict[str, list[tuple[str, bool]]] = {}
         for workspace, users in mounts.items():
-            earlier = writers = 0
             for name, read_only in users:
-                bit = 1 << self._index[name]
-                skipped = 0
-                while pending := (writers if read_only else earlier) & ~ancestors[name] & ~skipped:
+                uses.setdefault(name, []).append((workspace, read_only))
+        parents: dict[str, list[str]] = {name: [] for name in self.tasks}
+        for parent, children in self._children.items():
+            for child in children:
+                parents[child].append(parent)
+        ancestors: dict[str, int] = {}
+        earlier: dict[str, int] = dict.fromkeys(mounts, 0)
+        writers: dict[str, int] = dict.fromkeys(mounts, 0)
+        added: list[Edge] = []
+        for name in self.order():
+            mask = 0
+            for parent in parents[name]:
+                mask |= ancestors[parent] | 1 << self._index[parent]
+            for workspace, read_only in uses.get(name, ()):
+                while pending := (writers if read_only else earlier)[workspace] & ~mask:
                     source = self.tasks[pending.bit_length() - 1]
-                    source_bit = 1 << self._index[source]
-                    if ancestors[source] & bit:
-                        skipped |= source_bit
-                        continue
                     added.append(Edge(source, name, "serialization", workspace))
                     self._children[source].append(name)
-                    self._propagate(ancestors, name, ancestors[source] | source_bit)
-                earlier |= bit
+                    mask |= ancestors[source] | 1 << self._index[source]
+                earlier[workspace] |= 1 << self._index[name]
                 if not read_only:
-                    writers |= bit
+                    writers[workspace] |= 1 << self._index[name]
+            ancestors[name] = mask
         return added
 
     def _workspace_mounts(self) -> dict[str, list[tuple[str, bool]]]:
@@ -125,19 +134,6 @@ class PipelineGraph:
             for pipeline_workspace, reads in only_reads.items():
                 mounts.setdefault(pipeline_workspace, []).append((task.name, reads))
         return mounts
-
-    def _propagate(self, masks: dict[str, int], start: str, bits: int) -> None:
-        """Add `bits` to the ancestors of `start` and of everything below it.
-
-        A task's mask always holds its parents' masks, so a task that has the bits already
-        has them below it too, and the walk stops there.
-        """
-        pending = [start]
-        while pending:
-            name = pending.pop()
-            if masks[name] | bits != masks[name]:
-                masks[name] |= bits
-                pending.extend(self._children[name])
 
     def order(self) -> list[str]:
         """A topological order of the tasks; ties go to the task declared first."""
