@@ -62,43 +62,6 @@ def tree_entries(root: Path, prefix: str) -> list[tuple[str, Path]]:
     return entries
 
 
-class TarWriter:
-    """Writes a PAX tar byte for byte as tarfile does, but copies file contents in large reads
-    straight to the target (tarfile's stream mode re-slices its buffer for every 10 KiB record,
-    which made a 1 GiB layer take 20 s)."""
-
-    def __init__(self, target: IO[bytes]) -> None:
-        self.target = target
-        self.written = 0
-        self.buffer = memoryview(bytearray(COPY_BUFFER))
-
-    def write(self, data: bytes | memoryview) -> None:
-        self.target.write(data)
-        self.written += len(data)
-
-    def add(self, name: str, path: Path) -> None:
-        info = tar_info(name, path)
-        self.write(header_of(info))
-        if info.isdir():
-            return
-        with open(path, "rb", buffering=0) as content:
-            copied = 0
-            while count := content.readinto(self.buffer):
-                self.write(self.buffer[:count])
-                copied += count
-        if copied != info.size:
-            raise BuildError(f"{path} changed size while it was being added ({copied} bytes)")
-        self.pad()
-
-    def pad(self) -> None:
-        self.write(bytes(-self.written % tarfile.BLOCKSIZE))
-
-    def close(self) -> None:
-        """The end-of-archive blocks, padded to a whole record as tarfile does."""
-        end = 2 * tarfile.BLOCKSIZE
-        self.write(bytes(end + -(self.written + end) % tarfile.RECORDSIZE))
-
-
 def header_of(info: tarfile.TarInfo) -> bytes:
     return info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
 
@@ -107,12 +70,13 @@ Piece = bytes | tuple[Path, int]
 """A run of the layer's bytes: a tar header or padding, or (file, size) for a file's contents."""
 
 
-def layer_pieces(model_dir: Path) -> list[Piece]:
-    """The /models layer as a PAX tar, byte for byte what tarfile writes, as pieces: the
-    weights are referred to, never loaded."""
+def tar_pieces(entries: list[tuple[str, Path]], offset: int = 0) -> list[Piece]:
+    """A PAX tar of `entries`, byte for byte what tarfile writes, as pieces (file contents are
+    referred to, never loaded); `offset` is where in an archive the entries start, for the
+    padding of its end to a whole record."""
     pieces: list[Piece] = []
-    size = 0
-    for name, path in tree_entries(model_dir, "models"):
+    size = offset
+    for name, path in entries:
         info = tar_info(name, path)
         pieces.append(header_of(info))
         size += len(pieces[-1])
@@ -123,6 +87,10 @@ def layer_pieces(model_dir: Path) -> list[Piece]:
     end = 2 * tarfile.BLOCKSIZE
     pieces.append(bytes(end + -(size + end) % tarfile.RECORDSIZE))
     return pieces
+
+
+def layer_pieces(model_dir: Path) -> list[Piece]:
+    return tar_pieces(tree_entries(model_dir, "models"))
 
 
 def pieces_size(pieces: list[Piece]) -> int:
@@ -205,23 +173,20 @@ class ArchiveLayer:
     disk holds them once: its entry goes first under a placeholder name, which is patched with
     the digest once the layer is written (the header keeps its length)."""
 
-    def __init__(self, archive: TarWriter) -> None:
+    def __init__(self, archive: IO[bytes]) -> None:
         self.archive = archive
 
     def __call__(self, model_dir: Path, blobs: Path) -> tuple[str, int]:
-        raw = self.archive.target
+        fd = self.archive.fileno()
         info = tarfile.TarInfo(f"blobs/sha256/{'0' * 64}")
         info.size = pieces_size(layer_pieces(model_dir))
         info.mode, info.mtime = 0o644, 0
-        offset = raw.tell()
-        self.archive.write(header_of(info))
-        digest, size = write_model_tar(raw, model_dir)
-        self.archive.written += size
-        self.archive.pad()
+        offset = self.archive.tell()
+        write_all(fd, header_of(info))
+        digest, size = write_model_tar(self.archive, model_dir)
+        write_all(fd, bytes(-size % tarfile.BLOCKSIZE))
         info.name = f"blobs/sha256/{digest.split(':', 1)[1]}"
-        raw.seek(offset)
-        raw.write(header_of(info))
-        raw.seek(0, os.SEEK_END)
+        os.pwrite(fd, header_of(info), offset)
         return digest, size
 
 
@@ -312,13 +277,10 @@ def build_layout(staging: Path, model_dir: Path, image: Path, base_image: str) -
 def build_archive(staging: Path, model_dir: Path, image: Path, base_image: str) -> None:
     """The layer goes straight into the archive, then the small files of the layout."""
     partial = image.with_name(image.name + ".tar.partial")
-    with open(partial, "wb") as raw:
-        archive = TarWriter(raw)
-        add_layer(staging, model_dir, base_image, ArchiveLayer(archive))
-        for name, path in tree_entries(staging, ".")[1:]:
-            archive.add(name.removeprefix("./"), path)
-        archive.close()
-        raw.flush()
+    with open(partial, "wb", buffering=0) as raw:
+        add_layer(staging, model_dir, base_image, ArchiveLayer(raw))
+        entries = [(name.removeprefix("./"), path) for name, path in tree_entries(staging, ".")]
+        copy_pieces(tar_pieces(entries[1:], offset=raw.tell()), raw.fileno())
         os.fsync(raw.fileno())
     replace_image(image)
     partial.rename(image)
