@@ -8,6 +8,7 @@ from benchmarks.build_throughput import BuildThroughput
 from benchmarks.compile_speed import RepoCompile, SyntheticCompile
 
 MIB = 1 << 20
+GOAL_MODEL_BYTES = 2 << 30
 
 
 def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -72,7 +73,10 @@ def synthetic_table(results: Sequence[SyntheticCompile], title: str) -> str:
 
 
 def build_table(result: BuildThroughput) -> str:
+    """The goals are set for a 2 GiB model; a smaller one (--quick) shows ratios only, since a
+    build's fixed cost (base image, validation, two interpreters) weighs more there."""
     size_mib = result.model_bytes / MIB
+    judged = result.model_bytes >= GOAL_MODEL_BYTES
     rows = [
         (
             "cat > copy && sync (floor)",
@@ -90,8 +94,10 @@ def build_table(result: BuildThroughput) -> str:
                 f"build-modelcar-image ({build.image_format})",
                 f"{build.seconds:.1f}",
                 f"{size_mib / build.seconds:.0f}",
-                _goal(ratio, 1.5),
-                f"{disk:.2f} ({'met' if disk <= 1.05 else 'MISSED'}: <= 1.05)",
+                _goal(ratio, 1.5) if judged else f"{ratio:.2f}x",
+                f"{disk:.2f} ({'met' if disk <= 1.05 else 'MISSED'}: <= 1.05)"
+                if judged
+                else f"{disk:.2f}",
             )
         )
     return _table(
