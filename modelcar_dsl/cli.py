@@ -171,6 +171,78 @@ def validate(
     sys.exit(1 if report.problems else 0)
 
 
+GRAPH_EXAMPLES = """
+\b
+Examples:
+  modelcar graph modelcar-build-deploy                   stages in order, for a terminal
+  modelcar graph modelcar-build-deploy --format mermaid  paste into a pull request
+  modelcar graph model-testing --format dot | dot -Tsvg > model-testing.svg
+  modelcar graph model-testing --format png --out docs/model-testing.png
+"""
+
+
+@main.command(epilog=GRAPH_EXAMPLES)
+@click.argument("pipeline_name", metavar="PIPELINE")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "mermaid", "dot", "png"]),
+    default="text",
+    show_default=True,
+    help="Stages as text, Mermaid, Graphviz DOT, or a PNG (needs modelcar-dsl[graph]).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE instead of standard output (png: default PIPELINE.png).",
+)
+@click.option(
+    "--project",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Project directory (default: the nearest with [tool.modelcar] in pyproject.toml).",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@_reports_errors
+def graph(
+    pipeline_name: str, output_format: str, out: Path | None, project: Path | None, debug: bool
+) -> None:
+    """Draw a pipeline's tasks and edges: data (which result), explicit (.after()),
+    serialization (which workspace), finally tasks and when-guards.
+
+    PIPELINE is the Tekton name of a pipeline of the project.
+    """
+    from modelcar_dsl import graph_formats
+    from modelcar_dsl.errors import ProjectError
+    from modelcar_dsl.graph import PipelineGraph
+    from modelcar_dsl.names import did_you_mean
+    from modelcar_dsl.project import find_pyproject, load_project, read_settings
+
+    settings = read_settings(find_pyproject((project or Path.cwd()).resolve()))
+    pipelines = {spec.name: spec for spec in load_project(settings).pipelines}
+    if pipeline_name not in pipelines:
+        raise ProjectError(
+            f"the project has no pipeline {pipeline_name!r}"
+            + did_you_mean(pipeline_name, pipelines)
+        )
+    drawn = PipelineGraph(pipelines[pipeline_name])
+    if output_format == "png":
+        target = out or Path(f"{pipeline_name}.png")
+        target.write_bytes(graph_formats.to_png(drawn))
+        click.echo(f"wrote {target}", err=True)
+        return
+    render = {
+        "text": graph_formats.to_text,
+        "mermaid": graph_formats.to_mermaid,
+        "dot": graph_formats.to_dot,
+    }[output_format]
+    text = render(drawn)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}", err=True)
+
+
 def _shown(path: Path) -> str:
     from modelcar_dsl.source import display_path
 

@@ -63,3 +63,7 @@ class ProjectError(ModelcarError):
 
 class OutputTreeError(ModelcarError):
     """The out tree holds something the compiler must not overwrite."""
+
+
+class MissingExtraError(ModelcarError):
+    """A command needs an optional extra (and its system tools) that are not installed."""
