@@ -243,6 +243,72 @@ def graph(
         click.echo(f"wrote {out}", err=True)
 
 
+DIFF_EXAMPLES = """
+\b
+Examples:
+  modelcar diff                          the fresh compile against compiled/ at HEAD
+  modelcar diff --against origin/main    what this branch changes, for its pull request
+  modelcar diff --against ../gitops/serving/pipelines --format md
+\b
+Exit 0: no changes; 1: changes; 2: bad input.
+"""
+
+
+@main.command(epilog=DIFF_EXAMPLES)
+@click.option(
+    "--against",
+    default="HEAD",
+    show_default=True,
+    help="A git ref of this repository (its committed out tree), or a directory.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "md"]),
+    default="text",
+    show_default=True,
+    help="Plain text, or Markdown for a pull request comment.",
+)
+@click.option(
+    "--api",
+    type=click.Choice(["v1", "v1beta1"]),
+    help="Tekton API version to compile (default: [tool.modelcar] api, else v1).",
+)
+@click.option(
+    "--project",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Project directory (default: the nearest with [tool.modelcar] in pyproject.toml).",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@_reports_errors
+def diff(
+    against: str, output_format: str, api: str | None, project: Path | None, debug: bool
+) -> None:
+    """Say what the current code changes in the compiled tree, by resource and by meaning:
+    resources and tasks added or removed, runAfter edges, params and defaults, images, scripts
+    (with a diff of the script alone), run settings such as fsGroup and timeouts."""
+    from modelcar_dsl.project import find_pyproject, load_project, read_settings
+    from modelcar_dsl.render import render_tree
+    from modelcar_dsl.tree_diff import (
+        as_markdown,
+        as_text,
+        diff_trees,
+        tree_from_directory,
+        tree_from_git,
+    )
+
+    settings = read_settings(find_pyproject((project or Path.cwd()).resolve()))
+    after = render_tree(load_project(settings), settings.target(api))  # type: ignore[arg-type]
+    directory = Path(against)
+    if directory.is_dir():
+        before = tree_from_directory(directory)
+    else:
+        before = tree_from_git(against, settings.out)
+    changes = diff_trees(before, after)
+    click.echo(as_markdown(changes) if output_format == "md" else as_text(changes), nl=False)
+    sys.exit(1 if changes else 0)
+
+
 def _shown(path: Path) -> str:
     from modelcar_dsl.source import display_path
 
