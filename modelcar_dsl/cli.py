@@ -309,6 +309,74 @@ def diff(
     sys.exit(1 if changes else 0)
 
 
+SUBMIT_EXAMPLES = """
+\b
+Examples:
+  modelcar submit mistral-24b-quantized-build --dry-run   print the PipelineRun, touch nothing
+  modelcar submit mistral-24b-quantized-build --wait      start it and follow it to the end
+  modelcar submit mistral-24b-test --context prod --namespace private-ai-demo
+\b
+Needs the cluster extra: pip install 'modelcar-dsl[cluster]'. Exit 0: created (with --wait:
+succeeded); 1: the run failed; 2: bad input, or the cluster refused.
+"""
+
+
+@main.command(epilog=SUBMIT_EXAMPLES)
+@click.argument("run_name", metavar="RUN")
+@click.option(
+    "--namespace", help="Namespace (default: [tool.modelcar] namespace, else the context's)."
+)
+@click.option("--context", help="kubeconfig context (default: the current one).")
+@click.option("--dry-run", is_flag=True, help="Print the PipelineRun instead of creating it.")
+@click.option("--wait", is_flag=True, help="Follow the run until it ends; exit with its outcome.")
+@click.option(
+    "--project",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Project directory (default: the nearest with [tool.modelcar] in pyproject.toml).",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@_reports_errors
+def submit(
+    run_name: str,
+    namespace: str | None,
+    context: str | None,
+    dry_run: bool,
+    wait: bool,
+    project: Path | None,
+    debug: bool,
+) -> None:
+    """Create a PipelineRun from a compiled run on the cluster of the current kubeconfig.
+
+    RUN is the run's name (its generateName without the dash). First checks that the Pipeline
+    and Tasks it needs are on the cluster and equal to the compiled ones.
+    """
+    import os
+
+    from modelcar_dsl.cluster import connect
+    from modelcar_dsl.project import find_pyproject, load_project, read_settings
+    from modelcar_dsl.render import render_tree
+    from modelcar_dsl.submit import Compiled, drift, follow
+    from modelcar_dsl.yaml_emitter import dump_body
+
+    settings = read_settings(find_pyproject((project or Path.cwd()).resolve()))
+    target = settings.target()
+    compiled = Compiled.of(render_tree(load_project(settings), target))
+    run = compiled.run(run_name)
+    if dry_run:
+        click.echo(dump_body(run), nl=False)
+        return
+    cluster = connect(target.api, context, namespace or settings.namespace)
+    for warning in drift(compiled, cluster, run):
+        click.echo(warning, err=True)
+    created = cluster.create(run)
+    name = created["metadata"]["name"]
+    click.echo(f"created PipelineRun {name} in {cluster.namespace}", err=True)
+    if wait:
+        poll = float(os.environ.get("MODELCAR_POLL_SECONDS", "5"))
+        succeeded = follow(cluster, name, lambda line: click.echo(line, err=True), poll)
+        sys.exit(0 if succeeded else 1)
+
+
 def _shown(path: Path) -> str:
     from modelcar_dsl.source import display_path
 

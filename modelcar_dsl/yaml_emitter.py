@@ -57,7 +57,12 @@ def is_generated(text: str) -> bool:
 
 def dump(document: dict[str, Any], source: str) -> str:
     """One document with its header, byte-identical for identical input."""
-    body = yaml.dump(
+    return header(source) + dump_body(document)
+
+
+def dump_body(document: dict[str, Any]) -> str:
+    """The document alone, as the files hold it (for printing, not for the out tree)."""
+    return yaml.dump(
         document,
         Dumper=_Dumper,
         sort_keys=False,
@@ -66,4 +71,3 @@ def dump(document: dict[str, Any], source: str) -> str:
         width=1_000_000,
         indent=2,
     )
-    return header(source) + body
