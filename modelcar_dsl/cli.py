@@ -7,11 +7,14 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
 from modelcar_dsl.errors import ModelcarError
+
+if TYPE_CHECKING:
+    from modelcar_dsl.project import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,6 +44,26 @@ def _reports_errors(command: F) -> F:
     return cast(F, wrapper)
 
 
+_project_option = click.option(
+    "--project",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Project directory (default: the nearest with [tool.modelcar] in pyproject.toml).",
+)
+_debug_option = click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+_api_option = click.option(
+    "--api",
+    type=click.Choice(["v1", "v1beta1"]),
+    help="Tekton API version to compile to (default: [tool.modelcar] api, else v1).",
+)
+
+
+def _settings(project: Path | None) -> Settings:
+    """The settings of `--project`, else of the nearest project at or above the directory."""
+    from modelcar_dsl.project import find_pyproject, read_settings
+
+    return read_settings(find_pyproject((project or Path.cwd()).resolve()))
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="modelcar-dsl", prog_name="modelcar")
 def main() -> None:
@@ -62,17 +85,9 @@ def main() -> None:
 @click.option(
     "--check", is_flag=True, help="Write nothing; exit 1 with a diff if the tree is stale."
 )
-@click.option(
-    "--api",
-    type=click.Choice(["v1", "v1beta1"]),
-    help="Tekton API version to emit (default: [tool.modelcar] api, else v1).",
-)
-@click.option(
-    "--project",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="Project directory (default: the nearest with [tool.modelcar] in pyproject.toml).",
-)
-@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@_api_option
+@_project_option
+@_debug_option
 @_reports_errors
 def compile(
     out: Path | None, check: bool, api: str | None, project: Path | None, debug: bool
@@ -83,10 +98,10 @@ def compile(
     03-runs/). Only files that modelcar generated are changed or removed.
     """
     from modelcar_dsl.output_tree import diff_tree, plan_changes, write_tree
-    from modelcar_dsl.project import find_pyproject, load_project, read_settings
+    from modelcar_dsl.project import load_project
     from modelcar_dsl.render import render_tree
 
-    settings = read_settings(find_pyproject((project or Path.cwd()).resolve()))
+    settings = _settings(project)
     out_dir = (out or settings.out).resolve()
     files = render_tree(load_project(settings), settings.target(api))  # type: ignore[arg-type]
     if check:
@@ -143,7 +158,7 @@ Rules and their fixes: docs/errors.md. Exit 0: no problems; 1: problems; 2: bad 
     metavar="RULE",
     help="Do not report this rule (repeatable), e.g. missing-reference.",
 )
-@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@_debug_option
 @_reports_errors
 def validate(
     paths: tuple[Path, ...], output_format: str, ignore: tuple[str, ...], debug: bool
@@ -196,12 +211,8 @@ Examples:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write to FILE instead of standard output (png: default PIPELINE.png).",
 )
-@click.option(
-    "--project",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="Project directory (default: the nearest with [tool.modelcar] in pyproject.toml).",
-)
-@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@_project_option
+@_debug_option
 @_reports_errors
 def graph(
     pipeline_name: str, output_format: str, out: Path | None, project: Path | None, debug: bool
@@ -215,9 +226,9 @@ def graph(
     from modelcar_dsl.errors import ProjectError
     from modelcar_dsl.graph import PipelineGraph
     from modelcar_dsl.names import did_you_mean
-    from modelcar_dsl.project import find_pyproject, load_project, read_settings
+    from modelcar_dsl.project import load_project
 
-    settings = read_settings(find_pyproject((project or Path.cwd()).resolve()))
+    settings = _settings(project)
     pipelines = {spec.name: spec for spec in load_project(settings).pipelines}
     if pipeline_name not in pipelines:
         raise ProjectError(
@@ -269,17 +280,9 @@ Exit 0: no changes; 1: changes; 2: bad input.
     show_default=True,
     help="Plain text, or Markdown for a pull request comment.",
 )
-@click.option(
-    "--api",
-    type=click.Choice(["v1", "v1beta1"]),
-    help="Tekton API version to compile (default: [tool.modelcar] api, else v1).",
-)
-@click.option(
-    "--project",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="Project directory (default: the nearest with [tool.modelcar] in pyproject.toml).",
-)
-@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@_api_option
+@_project_option
+@_debug_option
 @_reports_errors
 def diff(
     against: str, output_format: str, api: str | None, project: Path | None, debug: bool
@@ -287,7 +290,7 @@ def diff(
     """Say what the current code changes in the compiled tree, by resource and by meaning:
     resources and tasks added or removed, runAfter edges, params and defaults, images, scripts
     (with a diff of the script alone), run settings such as fsGroup and timeouts."""
-    from modelcar_dsl.project import find_pyproject, load_project, read_settings
+    from modelcar_dsl.project import load_project
     from modelcar_dsl.render import render_tree
     from modelcar_dsl.tree_diff import (
         as_markdown,
@@ -297,7 +300,7 @@ def diff(
         tree_from_git,
     )
 
-    settings = read_settings(find_pyproject((project or Path.cwd()).resolve()))
+    settings = _settings(project)
     after = render_tree(load_project(settings), settings.target(api))  # type: ignore[arg-type]
     directory = Path(against)
     if directory.is_dir():
@@ -329,12 +332,8 @@ succeeded); 1: the run failed; 2: bad input, or the cluster refused.
 @click.option("--context", help="kubeconfig context (default: the current one).")
 @click.option("--dry-run", is_flag=True, help="Print the PipelineRun instead of creating it.")
 @click.option("--wait", is_flag=True, help="Follow the run until it ends; exit with its outcome.")
-@click.option(
-    "--project",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="Project directory (default: the nearest with [tool.modelcar] in pyproject.toml).",
-)
-@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@_project_option
+@_debug_option
 @_reports_errors
 def submit(
     run_name: str,
@@ -353,12 +352,12 @@ def submit(
     import os
 
     from modelcar_dsl.cluster import connect
-    from modelcar_dsl.project import find_pyproject, load_project, read_settings
+    from modelcar_dsl.project import load_project
     from modelcar_dsl.render import render_tree
     from modelcar_dsl.submit import Compiled, drift, follow
     from modelcar_dsl.yaml_emitter import dump_body
 
-    settings = read_settings(find_pyproject((project or Path.cwd()).resolve()))
+    settings = _settings(project)
     target = settings.target()
     compiled = Compiled.of(render_tree(load_project(settings), target))
     run = compiled.run(run_name)
