@@ -144,11 +144,10 @@ def hash_pieces(pieces: list[Piece]) -> str:
     return sha256.hexdigest()
 
 
-def write_model_tar(target: IO[bytes], model_dir: Path) -> tuple[str, int]:
+def write_model_tar(target: IO[bytes], pieces: list[Piece]) -> tuple[str, int]:
     """Write the /models layer at `target`'s position in one pass, hashed in a second thread
     while the kernel copies the weights; return its digest (its diff ID too: uncompressed)
     and size. `target` is left positioned after the layer."""
-    pieces = layer_pieces(model_dir)
     target.flush()
     with ThreadPoolExecutor(max_workers=1) as hasher:
         digest = hasher.submit(hash_pieces, pieces)
@@ -161,7 +160,7 @@ def write_layer(model_dir: Path, blobs: Path) -> tuple[str, int]:
     """The layer as a blob of an OCI layout directory."""
     staging = blobs / ".layer.partial"
     with open(staging, "wb") as raw:
-        digest, size = write_model_tar(raw, model_dir)
+        digest, size = write_model_tar(raw, layer_pieces(model_dir))
         raw.flush()
         os.fsync(raw.fileno())
     os.replace(staging, blobs / digest.split(":", 1)[1])
@@ -179,11 +178,12 @@ class ArchiveLayer:
     def __call__(self, model_dir: Path, blobs: Path) -> tuple[str, int]:
         fd = self.archive.fileno()
         info = tarfile.TarInfo(f"blobs/sha256/{'0' * 64}")
-        info.size = pieces_size(layer_pieces(model_dir))
+        pieces = layer_pieces(model_dir)
+        info.size = pieces_size(pieces)
         info.mode, info.mtime = 0o644, 0
         offset = self.archive.tell()
         write_all(fd, header_of(info))
-        digest, size = write_model_tar(self.archive, model_dir)
+        digest, size = write_model_tar(self.archive, pieces)
         write_all(fd, bytes(-size % tarfile.BLOCKSIZE))
         info.name = f"blobs/sha256/{digest.split(':', 1)[1]}"
         os.pwrite(fd, header_of(info), offset)

@@ -174,7 +174,7 @@ def test_layer_tar_is_what_tarfile_writes(tmp_path: Path) -> None:
     layer = tmp_path / "layer.tar"
     with open(layer, "wb") as target:
         target.write(b"x" * 3)
-        digest, size = module.write_model_tar(target, tmp_path / "model")
+        digest, size = module.write_model_tar(target, module.layer_pieces(tmp_path / "model"))
         target.write(b"end")
     written = layer.read_bytes()
     assert written[:3] == b"xxx" and written[-3:] == b"end"
