@@ -393,10 +393,10 @@ def _writes(call: _Call) -> dict[tuple[str, str], tuple[int, bool]]:
 def _check_shared_workspaces(
     calls: list[_Call], names: list[str], children: dict[str, list[str]], report: Report
 ) -> None:
-    users: dict[tuple[str, str], list[_Call]] = {}
+    users: dict[tuple[str, str], list[tuple[_Call, int, bool]]] = {}
     for call in calls:
-        for key in _writes(call):
-            users.setdefault(key, []).append(call)
+        for key, (index, writes) in _writes(call).items():
+            users.setdefault(key, []).append((call, index, writes))
     if all(len(group) < 2 for group in users.values()):
         return
     order = topological_order(names, children)
@@ -412,11 +412,10 @@ def _check_shared_workspaces(
     for (workspace, sub_path), group in sorted(users.items()):
         if len(group) < 2:
             continue
-        group.sort(key=lambda call: (call.is_finally, position.get(call.name, 0)))
+        group.sort(key=lambda use: (use[0].is_finally, position.get(use[0].name, 0)))
         last_writer: _Call | None = None
         readers: list[_Call] = []
-        for call in group:
-            index, writes = _writes(call)[(workspace, sub_path)]
+        for call, index, writes in group:
             unordered = [
                 other
                 for other in ([last_writer] if last_writer else []) + (readers if writes else [])
