@@ -194,10 +194,13 @@ _PHRASED = ("runAfter", "script", "default")
 def _subject(path: str) -> str:
     """`spec.tasks[push-to-quay].runAfter` -> `push-to-quay`, `spec.steps[push].image` ->
     `step push image`: the field path, said the way a reviewer says it."""
+    segments = _SEGMENT.split(path)
+    if segments[-1] in _PHRASED:
+        segments.pop()
     words = []
-    for segment in _SEGMENT.split(path):
+    for segment in segments:
         field, _, name = segment.partition("[")
-        if field == "spec" or (field in _PHRASED and segment == _SEGMENT.split(path)[-1]):
+        if field == "spec":
             continue
         if name:
             words.append(_WORDS.get(field, f"{field} ") + name.rstrip("]"))
