@@ -353,13 +353,13 @@ def submit(
 
     from modelcar_dsl.cluster import connect
     from modelcar_dsl.project import load_project
-    from modelcar_dsl.render import render_tree
+    from modelcar_dsl.render import compile_validated
     from modelcar_dsl.submit import Compiled, drift, follow
     from modelcar_dsl.yaml_emitter import dump_body
 
     settings = _settings(project)
     target = settings.target()
-    compiled = Compiled.of(render_tree(load_project(settings), target))
+    compiled = Compiled.of(compile_validated(load_project(settings), target))
     run = compiled.run(run_name)
     if dry_run:
         click.echo(dump_body(run), nl=False)

@@ -91,12 +91,18 @@ def check(*objects: Any, target: Target | None = None) -> list[Problem]:
     return validate_project(specs, compile_project(specs, target or Target()))
 
 
-def render_tree(project: Specs, target: Target) -> dict[str, str]:
-    """Relative path -> file text for every generated file; raises ValidationError first."""
+def compile_validated(project: Specs, target: Target) -> list[CompiledResource]:
+    """Every resource compiled; raises ValidationError with every problem first."""
     compiled = compile_project(project, target)
     problems = validate_project(project, compiled)
     if problems:
         raise ValidationError(problems)
+    return compiled
+
+
+def render_tree(project: Specs, target: Target) -> dict[str, str]:
+    """Relative path -> file text for every generated file; raises ValidationError first."""
+    compiled = compile_validated(project, target)
     files = {resource.path: dump(resource.document.body, resource.source) for resource in compiled}
     resources = sorted(path for path in files if not path.startswith(f"{RUNS_DIR}/"))
     kustomization = {

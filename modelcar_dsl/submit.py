@@ -8,11 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
-import yaml
 
 from modelcar_dsl.cluster import Cluster
 from modelcar_dsl.errors import ProjectError
 from modelcar_dsl.names import did_you_mean
+from modelcar_dsl.render import CompiledResource
 
 Say = Callable[[str], None]
 
@@ -24,14 +24,15 @@ class Compiled:
     documents: dict[tuple[str, str], dict[str, Any]]
 
     @classmethod
-    def of(cls, files: dict[str, str]) -> Compiled:
-        documents = {}
-        for text in files.values():
-            document = yaml.safe_load(text)
-            metadata = document.get("metadata", {})
-            name = metadata.get("name") or metadata.get("generateName", "").rstrip("-")
-            documents[(document["kind"], name)] = document
-        return cls(documents)
+    def of(cls, resources: list[CompiledResource]) -> Compiled:
+        return cls(
+            {
+                (resource.document.kind, resource.document.name.removesuffix("-")): (
+                    resource.document.body
+                )
+                for resource in resources
+            }
+        )
 
     def run(self, name: str) -> dict[str, Any]:
         runs = [key for kind, key in self.documents if kind == "PipelineRun"]
