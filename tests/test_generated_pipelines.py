@@ -1131,6 +1131,16 @@ def choose(data: st.DataObject, items: Sequence[T]) -> T | None:
     return data.draw(st.sampled_from(items)) if items else None
 
 
+def choose_entry(docs: Documents, data: st.DataObject, field: str) -> tuple[Call, int] | None:
+    """One entry of some pipeline task's `field` list (params, workspaces): task and position."""
+    entries = [
+        (call, position)
+        for call in docs.calls()
+        for position in range(len(call.body.get(field, [])))
+    ]
+    return choose(data, entries)
+
+
 def _append(body: dict[str, Any], key: str, item: Any) -> int:
     """Append `item` to the list `body[key]` (created if missing); return its index."""
     items = body.setdefault(key, [])
@@ -1354,12 +1364,7 @@ def break_unknown_param(docs: Documents, data: st.DataObject) -> Broken | None:
 
 
 def break_param_value_type(docs: Documents, data: st.DataObject) -> Broken | None:
-    candidates = [
-        (call, position)
-        for call in docs.calls()
-        for position in range(len(call.body.get("params", [])))
-    ]
-    chosen = choose(data, candidates)
+    chosen = choose_entry(docs, data, "params")
     if chosen is None:
         return None
     call, position = chosen
@@ -1374,12 +1379,7 @@ NESTED_VALUES = ([["a"]], {"key": {"nested": "x"}}, [{"a": "b"}])
 
 def break_param_value_nesting(docs: Documents, data: st.DataObject) -> Broken | None:
     """A value Tekton cannot decode: neither a string, a list of strings nor a string mapping."""
-    candidates = [
-        (call, position)
-        for call in docs.calls()
-        for position in range(len(call.body.get("params", [])))
-    ]
-    chosen = choose(data, candidates)
+    chosen = choose_entry(docs, data, "params")
     if chosen is None:
         return None
     call, position = chosen
@@ -1399,12 +1399,7 @@ def break_param_given_twice(docs: Documents, data: st.DataObject) -> Broken | No
 
 
 def break_undeclared_pipeline_workspace(docs: Documents, data: st.DataObject) -> Broken | None:
-    candidates = [
-        (call, position)
-        for call in docs.calls()
-        for position in range(len(call.body.get("workspaces", [])))
-    ]
-    chosen = choose(data, candidates)
+    chosen = choose_entry(docs, data, "workspaces")
     if chosen is None:
         return None
     call, position = chosen
