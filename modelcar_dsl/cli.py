@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import click
 
 from modelcar_dsl.errors import ModelcarError
+from modelcar_dsl.graph_formats import FORMATS as GRAPH_FORMATS
 
 if TYPE_CHECKING:
     from modelcar_dsl.project import Settings
@@ -201,7 +202,7 @@ Examples:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "mermaid", "dot", "png"]),
+    type=click.Choice(GRAPH_FORMATS),
     default="text",
     show_default=True,
     help="Stages as text, Mermaid, Graphviz DOT, or a PNG (needs modelcar-dsl[graph]).",

@@ -12,7 +12,7 @@ from modelcar_dsl.errors import MissingExtraError
 from modelcar_dsl.graph import Edge, PipelineGraph, task_references
 from modelcar_dsl.specs import PipelineTaskSpec
 
-FORMATS = ("mermaid", "dot", "png", "text")
+FORMATS = ("text", "mermaid", "dot", "png")
 
 
 @attrs.frozen

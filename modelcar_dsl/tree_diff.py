@@ -15,8 +15,8 @@ import attrs
 import yaml
 
 from modelcar_dsl.errors import ProjectError
+from modelcar_dsl.yaml_source import FAST_LOADER
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MISSING = object()
 
 
@@ -76,7 +76,7 @@ def _resources(files: dict[str, str]) -> dict[str, tuple[str, dict[str, Any]]]:
     """`kind/name` -> (file, document) for the Tekton documents of a tree."""
     found = {}
     for path, text in sorted(files.items()):
-        for document in yaml.load_all(text, Loader=_Loader):
+        for document in yaml.load_all(text, Loader=FAST_LOADER):
             if isinstance(document, dict) and document.get("kind") != "Kustomization":
                 metadata = document.get("metadata") or {}
                 name = metadata.get("name") or metadata.get("generateName", "").rstrip("-")

@@ -8,7 +8,8 @@ from typing import Any
 import attrs
 import yaml
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's loader when PyYAML was built with it: the same documents, several times faster."""
 
 
 @attrs.frozen
@@ -40,7 +41,7 @@ class YamlSyntaxError(Exception):
 
 def load_documents(text: str) -> list[LoadedDocument]:
     """Every non-empty document of `text`, in order."""
-    loader = _Loader(text)
+    loader = FAST_LOADER(text)
     documents: list[LoadedDocument] = []
     try:
         while loader.check_node():
