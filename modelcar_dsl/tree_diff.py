@@ -37,8 +37,6 @@ class ResourceChanges:
 
 def tree_from_directory(directory: Path) -> dict[str, str]:
     """Relative path -> text of the YAML files below `directory`."""
-    if not directory.is_dir():
-        raise ProjectError(f"{directory} is not a directory")
     return {
         path.relative_to(directory).as_posix(): path.read_text(encoding="utf-8")
         for path in sorted(directory.rglob("*.yaml"))
