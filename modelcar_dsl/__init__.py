@@ -1,5 +1,6 @@
 """modelcar-dsl: ModelCar pipelines as typed Python, compiled to Tekton YAML."""
 
+from modelcar_dsl.param_checks import Between, InWorkspace, WorkspacePath
 from modelcar_dsl.pipeline import Pipeline, pipeline
 from modelcar_dsl.pipeline_builder import TaskCall, finally_tasks
 from modelcar_dsl.refs import PIPELINE_STATUS, ParamRef, ResultRef
@@ -25,10 +26,12 @@ from modelcar_dsl.task import Steps, Task, task
 
 __all__ = [
     "PIPELINE_STATUS",
+    "Between",
     "ConfigMapEnv",
     "ConfigMapVolume",
     "EmptyDir",
     "ExistingClaim",
+    "InWorkspace",
     "ParamRef",
     "Pipeline",
     "PipelineWorkspace",
@@ -44,6 +47,7 @@ __all__ = [
     "TaskCall",
     "VolumeClaim",
     "Workspace",
+    "WorkspacePath",
     "check",
     "command_step",
     "finally_tasks",

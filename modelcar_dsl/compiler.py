@@ -97,7 +97,7 @@ def _task_environment(task: TaskSpec) -> list[dict[str, Any]]:
     for result in task.results:
         env.append(
             {
-                "name": env_name(f"result_{result.name}_path"),
+                "name": result.env or env_name(f"result_{result.name}_path"),
                 "value": f"$(results.{result.name}.path)",
             }
         )

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import attrs
 
 from modelcar_dsl.errors import DefinitionError
+from modelcar_dsl.param_checks import Between, InWorkspace, ParamCheck
 from modelcar_dsl.refs import Ref
 from modelcar_dsl.source import SourceLocation
 
@@ -38,6 +39,7 @@ class ParamSpec:
     default: ParamValue | None = None
     choices: tuple[str, ...] = ()
     properties: tuple[str, ...] = ()
+    checks: tuple[ParamCheck, ...] = ()
 
     @property
     def required(self) -> bool:
@@ -59,11 +61,21 @@ def param_from_annotation(
 ) -> ParamSpec:
     """Build the ParamSpec for one function parameter, or explain which annotations work."""
     description = ""
+    checks: tuple[ParamCheck, ...] = ()
     if get_origin(annotation) is Annotated:
         annotation, *extras = get_args(annotation)
         description = " ".join(str(extra) for extra in extras if isinstance(extra, str))
+        checks = tuple(extra for extra in extras if isinstance(extra, InWorkspace | Between))
     name = tekton_name(py_name)
-    spec = _spec_for(name, py_name, annotation, description, location)
+    spec = attrs.evolve(_spec_for(name, py_name, annotation, description, location), checks=checks)
+    for check in checks:
+        wanted = "int" if isinstance(check, Between) else "str"
+        if spec.kind != wanted:
+            raise DefinitionError(
+                f"param '{py_name}': {type(check).__name__} applies to {wanted} params, "
+                f"not {spec.kind}",
+                location,
+            )
     if default is inspect.Parameter.empty:
         if spec.type == "object" and not spec.properties:
             raise DefinitionError(
@@ -72,7 +84,7 @@ def param_from_annotation(
                 location,
             )
         return spec
-    problem = check_value(spec, default)
+    problem = check_value(spec, default) or constraint_problem(spec, default)
     if problem:
         raise DefinitionError(f"default of param '{py_name}': {problem}", location)
     if spec.type == "object" and not spec.properties:
@@ -129,6 +141,15 @@ def check_value(spec: ParamSpec, value: Any) -> str | None:
     if isinstance(value, str) and _VARIABLE.search(value):
         return None
     return _check_scalar(spec, value)
+
+
+def constraint_problem(spec: ParamSpec, value: Any) -> str | None:
+    """Why a literal `value` of the right type breaks one of the param's checks, or None.
+
+    Values known only at run time (refs, strings holding `$(...)`) are left to the script."""
+    if isinstance(value, Ref) or (isinstance(value, str) and _VARIABLE.search(value)):
+        return None
+    return next((p for check in spec.checks if (p := check.problem(value))), None)
 
 
 def _check_ref(spec: ParamSpec, value: Ref) -> str | None:

@@ -54,10 +54,12 @@ class PipelineWorkspace:
 
 @attrs.frozen
 class Result:
-    """A string result a task writes to `$RESULT_<NAME>_PATH`."""
+    """A string result a task writes to `$RESULT_<NAME>_PATH`, or to the path in `env` where two
+    results would share that name (`image-digest` and Tekton Chains' `IMAGE_DIGEST`)."""
 
     name: str
     description: str = ""
+    env: str | None = None
 
 
 @attrs.frozen
@@ -100,6 +102,8 @@ class Step:
     image: str | None = None
     script: str | None = None
     script_file: str | None = None
+    script_origins: tuple[tuple[str, int], ...] = ()
+    """For each line of `script`, the file and line it came from (scripts inline libraries)."""
     command: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
     args: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
     env: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_as_pairs)

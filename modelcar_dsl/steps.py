@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from modelcar_dsl.durations import Duration, checked_duration
-from modelcar_dsl.errors import DefinitionError
 from modelcar_dsl.refs import Ref
+from modelcar_dsl.script_source import assemble_script
 from modelcar_dsl.source import caller_location
 from modelcar_dsl.specs import EnvSource, Resources, Step
 
@@ -26,30 +26,19 @@ def script_step(
     """A step that runs the script file at `path`, relative to the file that calls this.
 
     The script reads its inputs from environment variables; the compiler wires every task param,
-    workspace path and result path into the step's env.
+    workspace path and result path into the step's env. Library files the script sources (bash)
+    or imports (Python) from its own task library are inlined, so the Task is self-contained.
     """
     location = caller_location()
     script_path = (Path(location.file).parent / path).resolve()
-    try:
-        text = script_path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise DefinitionError(
-            f"cannot read script {path!r} ({error.strerror}); "
-            "the path is relative to the file that calls script_step",
-            location,
-        ) from None
-    if not text.startswith("#!"):
-        raise DefinitionError(
-            f"script {path!r} must start with a shebang line (#!/usr/bin/env bash, "
-            "#!/usr/bin/env python3) so the container knows how to run it",
-            location,
-        )
+    assembled = assemble_script(script_path, location)
     return Step(
         name=name or script_path.stem.replace("_", "-").lower(),
         location=location,
         image=image,
-        script=text,
+        script=assembled.text,
         script_file=str(script_path),
+        script_origins=assembled.origins,
         env={key: str(value) for key, value in (env or {}).items()},
         env_from=tuple(env_from),
         resources=resources,

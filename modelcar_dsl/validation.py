@@ -11,11 +11,13 @@ import attrs
 
 from modelcar_dsl.errors import Problem
 from modelcar_dsl.names import did_you_mean
-from modelcar_dsl.params import ParamSpec, check_value
+from modelcar_dsl.params import ParamSpec, check_value, constraint_problem
+from modelcar_dsl.refs import ParamRef
 from modelcar_dsl.rules import catalog
 from modelcar_dsl.rules.variables import TEKTON_VARIABLE
-from modelcar_dsl.source import SourceLocation, display_path
-from modelcar_dsl.specs import PipelineSpec, RunSpec, Step, TaskSpec
+from modelcar_dsl.script_source import line_origin
+from modelcar_dsl.source import SourceLocation
+from modelcar_dsl.specs import PipelineSpec, PipelineTaskSpec, RunSpec, Step, TaskSpec
 
 DSL_RULES = frozenset(
     {
@@ -62,13 +64,13 @@ def validate_task(task: TaskSpec) -> Iterator[Problem]:
 
 
 def _script_problems(step: Step, path: str, report: _Reporter) -> Iterator[Problem]:
-    script_file = display_path(step.script_file or "")
     for number, line in enumerate((step.script or "").splitlines(), start=1):
+        where = line_origin(step.script_origins, number)
         if "\t" in line or line != line.rstrip():
             yield report(
                 f"{path}.script",
                 catalog.SCRIPT_WHITESPACE,
-                f"{script_file}:{number} has a tab or trailing whitespace, which a YAML literal "
+                f"{where} has a tab or trailing whitespace, which a YAML literal "
                 "block cannot hold: the script would be one quoted line in the review. Indent "
                 "with spaces and strip line ends",
                 step.location,
@@ -77,7 +79,7 @@ def _script_problems(step: Step, path: str, report: _Reporter) -> Iterator[Probl
             yield report(
                 f"{path}.script",
                 catalog.SCRIPT_VARIABLE,
-                f"{script_file}:{number} contains {match.group(0)}; Tekton would paste the value "
+                f"{where} contains {match.group(0)}; Tekton would paste the value "
                 "into the script text (script injection). Read it from the environment instead: "
                 "every param, workspace path and result path is in the step's env "
                 "(e.g. $IMAGE_REF, $WORKSPACE_SOURCE_PATH, $RESULT_IMAGE_DIGEST_PATH)",
@@ -87,6 +89,10 @@ def _script_problems(step: Step, path: str, report: _Reporter) -> Iterator[Probl
 
 def validate_pipeline(pipeline: PipelineSpec) -> Iterator[Problem]:
     report = _Reporter(f"pipeline/{pipeline.name}", pipeline.location)
+    defaults = [
+        (param.py_name, param.default) for param in pipeline.params if param.default is not None
+    ]
+    yield from _flow_problems(pipeline, defaults, "spec.params", report, pipeline.location)
     calls = [(task, f"spec.tasks[{i}]") for i, task in enumerate(pipeline.tasks)]
     calls += [(task, f"spec.finally[{i}]") for i, task in enumerate(pipeline.finally_tasks)]
     for task, path in calls:
@@ -126,6 +132,13 @@ def _argument_problems(
                 f"param {py_name!r} {problem}",
                 location,
             )
+        elif problem := constraint_problem(param, value):
+            yield report(
+                f"{path}[{param.name}]",
+                catalog.PARAM_CONSTRAINT,
+                f"param {py_name!r} of {owner}: {problem}",
+                location,
+            )
     for param in by_name.values():
         if param.required and param.py_name not in given:
             yield report(
@@ -146,3 +159,35 @@ def validate_run(run: RunSpec) -> Iterator[Problem]:
         run.location,
         f"pipeline {run.pipeline.name!r}",
     )
+    yield from _flow_problems(run.pipeline, run.params, "spec.params", report, run.location)
+
+
+def _flow_problems(
+    pipeline: PipelineSpec,
+    values: Iterable[tuple[str, Any]],
+    path: str,
+    report: _Reporter,
+    location: SourceLocation,
+) -> Iterator[Problem]:
+    """Values of pipeline params against the checks of the task params they are passed to
+    whole: a run's `model_dir="../etc"` is refused where it is written, not in the pod."""
+    params = {param.py_name: param for param in pipeline.params}
+    receivers: dict[str, list[tuple[PipelineTaskSpec, ParamSpec]]] = {}
+    for call in pipeline.all_tasks:
+        task_params = {param.py_name: param for param in call.task.params}
+        for py_name, argument in call.arguments:
+            if isinstance(argument, ParamRef) and py_name in task_params:
+                receivers.setdefault(argument.name, []).append((call, task_params[py_name]))
+    for py_name, value in values:
+        param = params.get(py_name)
+        if param is None or check_value(param, value):
+            continue
+        for call, task_param in receivers.get(param.name, []):
+            if problem := constraint_problem(task_param, value):
+                yield report(
+                    f"{path}[{param.name}]",
+                    catalog.PARAM_CONSTRAINT,
+                    f"param {py_name!r} is passed to param {task_param.py_name!r} of task "
+                    f"{call.name!r}: {problem}",
+                    location,
+                )

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Add the model directory as a /models layer to the base image and move the image into place.
 
-Inputs (environment): WORKSPACE_SOURCE_PATH, MODEL_DIR, IMAGE_PATH, IMAGE_FORMAT (oci or
-oci-archive). build_modelcar_image.sh left the base in IMAGE_PATH.partial. The layer is an
-uncompressed tar (weights do not compress), hashed while it is written; entries are sorted, owned
-by 0:0 with mtime 0 and world-readable modes, so any UID reads them and the same model always
-gives the same digest.
+Inputs (environment): WORKSPACE_SOURCE_PATH, MODEL_DIR and IMAGE_PATH (inside the workspace,
+apart from each other), IMAGE_FORMAT (oci or oci-archive). build_modelcar_image.sh left the base
+in IMAGE_PATH.partial. The layer is an uncompressed tar (weights do not compress), hashed while
+it is written; entries are sorted, owned by 0:0 with mtime 0 and world-readable modes, so any UID
+reads them and the same model always gives the same digest. Only regular files and directories
+are packed; a symbolic link is packed as the file it names, which must be inside the workspace.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import sys
 import tarfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
+
+from tasks.lib.step_inputs import StepError, confined_path, text
 
 LAYER_TYPE = "application/vnd.oci.image.layer.v1.tar"
 MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json"
@@ -32,7 +36,7 @@ REQUIRED_TOOLS = ("sh", "ln", "sleep")
 TOOL_DIRS = ("bin", "usr/bin")
 
 
-class BuildError(Exception):
+class BuildError(StepError):
     """A problem the user fixes in the task's params or inputs; printed without a traceback."""
 
 
@@ -51,15 +55,32 @@ def tar_info(name: str, path: Path) -> tarfile.TarInfo:
     return info
 
 
-def tree_entries(root: Path, prefix: str) -> list[tuple[str, Path]]:
-    """Every directory and file under `root` (links followed), sorted, named under `prefix`."""
+def tree_entries(root: Path, prefix: str, boundary: Path | None = None) -> list[tuple[str, Path]]:
+    """Every directory and regular file under `root`, sorted, named under `prefix`. Links are
+    not walked into; a link to a regular file inside `boundary` (the workspace) stands for that
+    file, any other link or special file (a FIFO would block the build) is refused."""
     entries = [(prefix, root)]
-    for directory, dirs, files in os.walk(root, followlinks=True):
+    for directory, dirs, files in os.walk(root):
         dirs.sort()
         for name in sorted(dirs + files):
             path = Path(directory) / name
-            entries.append((f"{prefix}/{path.relative_to(root).as_posix()}", path))
+            entries.append(
+                (f"{prefix}/{path.relative_to(root).as_posix()}", _packed(path, boundary))
+            )
     return entries
+
+
+def _packed(path: Path, boundary: Path | None) -> Path:
+    """The file whose contents an entry carries: `path`, or the file a link names."""
+    target = path.resolve() if path.is_symlink() else path
+    if path.is_symlink() and (boundary is None or not target.is_relative_to(boundary)):
+        raise BuildError(f"{path} is a symbolic link to {target}, outside the workspace")
+    mode = target.lstat().st_mode if target.exists() else 0
+    if path.is_symlink() and not stat.S_ISREG(mode):
+        raise BuildError(f"{path} is a symbolic link to {target}, which is not a regular file")
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise BuildError(f"{path} is not a regular file or directory; it cannot be packed")
+    return target
 
 
 def header_of(info: tarfile.TarInfo) -> bytes:
@@ -90,7 +111,8 @@ def tar_pieces(entries: list[tuple[str, Path]], offset: int = 0) -> list[Piece]:
 
 
 def layer_pieces(model_dir: Path) -> list[Piece]:
-    return tar_pieces(tree_entries(model_dir, "models"))
+    workspace = Path(os.environ["WORKSPACE_SOURCE_PATH"]).resolve()
+    return tar_pieces(tree_entries(model_dir, "models", workspace))
 
 
 def pieces_size(pieces: list[Piece]) -> int:
@@ -287,22 +309,29 @@ def build_archive(staging: Path, model_dir: Path, image: Path, base_image: str) 
     shutil.rmtree(staging)
 
 
+def overlap(first: Path, second: Path) -> bool:
+    return first == second or first.is_relative_to(second) or second.is_relative_to(first)
+
+
 def main() -> int:
-    workspace = Path(os.environ["WORKSPACE_SOURCE_PATH"])
-    model_dir = workspace / os.environ["MODEL_DIR"]
-    image = workspace / os.environ["IMAGE_PATH"]
-    image_format = os.environ.get("IMAGE_FORMAT", "oci")
-    staging = image.with_name(image.name + ".partial")
     try:
-        if image_format not in ("oci", "oci-archive"):
-            raise BuildError(f"IMAGE_FORMAT must be oci or oci-archive, not {image_format!r}")
+        image_format = text("IMAGE_FORMAT", "oci|oci-archive", "oci or oci-archive", "oci")
+        model_dir = confined_path("MODEL_DIR", "model")
+        image = confined_path("IMAGE_PATH", "image")
+        staging = image.with_name(image.name + ".partial")
+        written = (image, staging, image.with_name(image.name + ".tar.partial"))
+        if any(overlap(path, model_dir) for path in written):
+            raise BuildError(
+                f"image-path and model-dir overlap ({image}, {model_dir}): the build would "
+                "replace the model; give them separate directories"
+            )
         if not model_dir.is_dir():
             raise BuildError(f"model directory {model_dir} does not exist; did download-model run?")
         build = build_layout if image_format == "oci" else build_archive
         build(staging, model_dir, image, os.environ.get("BASE_IMAGE", "the base image"))
-    except BuildError as error:
+    except StepError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return error.exit_code
     print(f"Wrote the image to {image} ({image_format})")
     return 0
 

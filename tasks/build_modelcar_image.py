@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from modelcar_dsl import Result, Steps, script_step, task
+from modelcar_dsl import Result, Steps, WorkspacePath, script_step, task
 from tasks.images import MODELCAR_BASE_IMAGE, PYTHON_IMAGE, SKOPEO_IMAGE
 from tasks.workspaces import CA_BUNDLE, REGISTRY_AUTH, SOURCE
 
@@ -17,24 +17,31 @@ from tasks.workspaces import CA_BUNDLE, REGISTRY_AUTH, SOURCE
     timeout="6h",
 )
 def build_modelcar_image(
-    model_dir: Annotated[str, "Directory in the workspace that holds the model."] = "model",
+    model_dir: Annotated[
+        WorkspacePath, "Directory in the workspace that holds the model."
+    ] = "model",
     base_image: Annotated[
         str, "Base image with sh, ln and sleep: a registry reference or an oci: layout."
     ] = MODELCAR_BASE_IMAGE,
-    image_path: Annotated[str, "Where to write the image, relative to the workspace."] = "image",
+    image_path: Annotated[
+        WorkspacePath, "Where to write the image, relative to the workspace."
+    ] = "image",
     image_format: Annotated[
         Literal["oci", "oci-archive"],
         "oci: a layout directory (one copy of the weights); oci-archive: a tarball, which "
         "skopeo unpacks again before every read.",
     ] = "oci",
 ) -> Steps:
-    """Put the model under /models in a ModelCar image, then sync and validate it.
+    """Put the model under /models in a ModelCar image, then sync and verify it.
 
     Files are owned by 0:0, world-readable, with fixed mtimes, so any UID can read them and the
-    same model always gives the same digest. The image replaces the previous one only when whole.
+    same model always gives the same digest. The image replaces the previous one only when whole;
+    after sync, every blob is read back and checked against its sha256 before the digest is
+    reported.
     """
     return [
         script_step("build_modelcar_image.sh", name="fetch-base"),
         script_step("add_model_layer.py", name="add-model-layer", image=PYTHON_IMAGE),
+        script_step("verify_image.py", name="verify", image=PYTHON_IMAGE),
         script_step("validate_image.sh", name="validate"),
     ]

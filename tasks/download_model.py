@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from modelcar_dsl import Result, SecretEnv, Steps, script_step, task
+from modelcar_dsl import Between, Result, SecretEnv, Steps, WorkspacePath, script_step, task
 from tasks.images import PYTHON_IMAGE
 from tasks.workspaces import CA_BUNDLE, SOURCE
 
@@ -35,14 +35,16 @@ def download_model(
     include: Annotated[
         list[str], "Glob patterns of files to fetch (e.g. *.safetensors); all files when empty."
     ] = [],  # noqa: B006 - a Tekton array default, never mutated
-    model_dir: Annotated[str, "Directory in the workspace to write the model to."] = "model",
+    model_dir: Annotated[
+        WorkspacePath, "Directory in the workspace to write the model to."
+    ] = "model",
     manifest: Annotated[
-        str, "File in the workspace listing every file with size and sha256."
+        WorkspacePath, "File in the workspace, outside model-dir, listing every file's sha256."
     ] = "model-manifest.json",
     hf_endpoint: Annotated[str, "Hugging Face endpoint or mirror."] = "https://huggingface.co",
     s3_endpoint: Annotated[str, "S3-compatible endpoint URL; empty for AWS S3."] = "",
     s3_region: Annotated[str, "S3 region used for request signing."] = "us-east-1",
-    parallel: Annotated[int, "Files downloaded at once."] = 4,
+    parallel: Annotated[int, Between(1, 32), "Files downloaded at once."] = 4,
 ) -> Steps:
     """Download model weights into the workspace and write a manifest of files and sha256s.
 

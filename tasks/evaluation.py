@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from modelcar_dsl import Result, SecretEnv, Steps, script_step
+from modelcar_dsl import Result, SecretEnv, Steps, WorkspacePath, script_step
 from tasks.images import PYTHON_IMAGE
 
 INFERENCE_TOKEN = SecretEnv("INFERENCE_TOKEN", secret="inference-token", key="token", optional=True)
@@ -15,7 +15,7 @@ EVALUATION_RESULTS = [
 Endpoint = Annotated[str, "Base URL of the served model (wait-for-inference-service's url)."]
 ModelId = Annotated[str, "Model id the endpoint serves (wait-for-inference-service's model-id)."]
 Tokenizer = Annotated[str, "Hugging Face repository of the tokenizer; the catalogue's."]
-ResultsDir = Annotated[str, "Directory in the workspace for reports and metrics."]
+ResultsDir = Annotated[WorkspacePath, "Directory in the workspace for reports and metrics."]
 
 
 def evaluation_steps(tool: str, version: str) -> Steps:

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Download model weights from Hugging Face or S3 into the workspace, resuming what is there.
 
-Inputs (environment): SOURCE (hf://org/repo[@revision] or s3://bucket/prefix), MODEL_DIR,
-MANIFEST, PARALLEL, WORKSPACE_SOURCE_PATH; include patterns as arguments (all files when none).
-Hugging Face: HF_TOKEN (optional), HF_ENDPOINT (a mirror; default https://huggingface.co). S3:
-S3_ENDPOINT (empty for AWS), S3_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
-AWS_SESSION_TOKEN. Trust: WORKSPACE_CA_BUNDLE_PATH/ca-bundle.crt. Results: RESULT_*_PATH.
+Inputs (environment): SOURCE (hf://org/repo[@revision] or s3://bucket/prefix), MODEL_DIR and
+MANIFEST (inside the workspace, the manifest outside the model directory), PARALLEL,
+WORKSPACE_SOURCE_PATH; include patterns as arguments (all files when none). Hugging Face:
+HF_TOKEN (optional), HF_ENDPOINT (a mirror; default https://huggingface.co). S3: S3_ENDPOINT
+(empty for AWS), S3_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN. Trust:
+the ca-bundle workspace and the service CA. RETRY_DELAY_SECONDS (first backoff; tests set 0).
+Results: RESULT_*_PATH. File names the source lists are hostile too: each must stay inside the
+model directory.
 
 Each file is written to a .part file, hashed while it is written, checked against the size (and
 the Hub's sha256) and then renamed into place; an interrupted run continues each .part with a
@@ -33,13 +36,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from tasks.lib.step_inputs import InputError, StepError, confined_path, count, inside, text
+from tasks.lib.trust import ssl_context
+
 CHUNK = 8 << 20
 ATTEMPTS = 4
 EMPTY_PAYLOAD = hashlib.sha256(b"").hexdigest()
 S3_NAMESPACE = "{http://s3.amazonaws.com/doc/2006-03-01/}"
+PARTS_DIR = ".download"
+HUB_SOURCE = r"hf://[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}(@[\w./-]{1,255})?"
+S3_SOURCE = r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\x00-\x1f\x7f]*)?"
+URL = r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[\w.~/-]*)?"
 
 
-class DownloadError(Exception):
+class DownloadError(StepError):
     """A failure explained for the user; printed without a traceback."""
 
 
@@ -53,18 +63,11 @@ class RemoteFile:
     sha256: str | None = None
 
 
-def ssl_context() -> ssl.SSLContext:
-    context = ssl.create_default_context()
-    bundle = os.environ.get("WORKSPACE_CA_BUNDLE_PATH", "")
-    if bundle and os.environ.get("WORKSPACE_CA_BUNDLE_BOUND", "true") == "true":
-        context.load_verify_locations(cafile=str(Path(bundle) / "ca-bundle.crt"))
-    return context
-
-
 class Source:
     """Where the files come from: lists them and opens byte ranges of them."""
 
     revision = ""
+    context: ssl.SSLContext
 
     def list_files(self) -> list[RemoteFile]:
         raise NotImplementedError
@@ -95,8 +98,11 @@ class HuggingFace(Source):
 
     def __init__(self, spec: str, context: ssl.SSLContext) -> None:
         self.repo, _, revision = spec.partition("@")
+        if ".." in self.repo.split("/"):
+            raise InputError(f"source {spec!r} names no Hub repository (org/name)")
         self.requested = revision or "main"
-        self.endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+        endpoint = text("HF_ENDPOINT", URL, "an http(s) URL", "https://huggingface.co")
+        self.endpoint = endpoint.rstrip("/")
         self.token = os.environ.get("HF_TOKEN", "").strip()
         self.context = context
 
@@ -119,20 +125,25 @@ class HuggingFace(Source):
                     f"no model {self.repo} at revision {self.requested} on {self.endpoint}"
                 ) from None
             raise
-        self.revision = info["sha"]
-        files = []
-        for sibling in info.get("siblings", []):
-            lfs = sibling.get("lfs") or {}
-            path = sibling["rfilename"]
-            files.append(
-                RemoteFile(
-                    path=path,
-                    size=int(lfs.get("size", sibling.get("size", -1))),
-                    url=f"{self.endpoint}/{self.repo}/resolve/{self.revision}/"
-                    + urllib.parse.quote(path),
-                    sha256=lfs.get("sha256"),
+        try:
+            self.revision = str(info["sha"])
+            files = []
+            for sibling in info.get("siblings", []):
+                lfs = sibling.get("lfs") or {}
+                path = str(sibling["rfilename"])
+                files.append(
+                    RemoteFile(
+                        path=path,
+                        size=int(lfs.get("size", sibling.get("size", -1))),
+                        url=f"{self.endpoint}/{self.repo}/resolve/"
+                        + urllib.parse.quote(self.revision, safe="")
+                        + "/"
+                        + urllib.parse.quote(path),
+                        sha256=lfs.get("sha256"),
+                    )
                 )
-            )
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise DownloadError(f"{url} answered an unexpected listing: {error!r}") from None
         return files
 
 
@@ -142,8 +153,8 @@ class S3(Source):
     def __init__(self, spec: str, context: ssl.SSLContext) -> None:
         self.bucket, _, prefix = spec.partition("/")
         self.prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
-        self.region = os.environ.get("S3_REGION") or "us-east-1"
-        endpoint = os.environ.get("S3_ENDPOINT", "").rstrip("/")
+        self.region = text("S3_REGION", "[a-z0-9-]{1,32}", "an S3 region", "us-east-1")
+        endpoint = text("S3_ENDPOINT", f"|{URL}", "empty or an http(s) URL", "").rstrip("/")
         self.endpoint = endpoint or f"https://s3.{self.region}.amazonaws.com"
         self.access_key = os.environ.get("AWS_ACCESS_KEY_ID", "")
         self.secret_key = os.environ.get("AWS_SECRET_ACCESS_KEY", "")
@@ -322,7 +333,7 @@ def fetch(source: Source, remote: RemoteFile, part: Path, context: ssl.SSLContex
         if attempt == ATTEMPTS:
             raise DownloadError(f"{remote.path}: {problem} after {ATTEMPTS} attempts")
         print(f"{remote.path}: {problem}; retrying (attempt {attempt + 1} of {ATTEMPTS})")
-        time.sleep(min(2**attempt, 30) * float(os.environ.get("RETRY_DELAY_SCALE", "1")))
+        time.sleep(min(count("RETRY_DELAY_SECONDS", 0, 60, 2) * 2 ** (attempt - 1), 60))
     raise AssertionError("unreachable")
 
 
@@ -330,7 +341,7 @@ def download(
     source: Source, remote: RemoteFile, target: Path, parts: Path, manifest: Manifest
 ) -> None:
     part = parts / (hashlib.sha256(remote.path.encode()).hexdigest() + ".part")
-    sha256 = fetch(source, remote, part, ssl_context())
+    sha256 = fetch(source, remote, part, source.context)
     if remote.sha256 and sha256 != remote.sha256:
         part.unlink()
         raise DownloadError(
@@ -348,25 +359,40 @@ def make_source(spec: str) -> Source:
     context = ssl_context()
     if spec.startswith("hf://"):
         return HuggingFace(spec.removeprefix("hf://"), context)
-    if spec.startswith("s3://"):
-        return S3(spec.removeprefix("s3://"), context)
-    raise DownloadError(f"SOURCE must be hf://org/repo[@revision] or s3://bucket/prefix: {spec!r}")
+    return S3(spec.removeprefix("s3://"), context)
 
 
 def remove_stale(model_dir: Path, wanted: set[str]) -> None:
-    """Delete files a previous run left that the source no longer has (or the patterns skip)."""
+    """Delete files a previous run left that the source no longer has (or the patterns skip).
+    Links are removed as links, never followed."""
     for path in sorted(model_dir.rglob("*"), reverse=True):
         relative = path.relative_to(model_dir).as_posix()
-        if path.is_file() and relative not in wanted:
-            path.unlink()
+        if path.is_symlink() or path.is_file():
+            if relative not in wanted:
+                path.unlink()
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()
 
 
+def workspace_paths() -> tuple[Path, Path, Path]:
+    """The model directory, the manifest and the directory of partial files, each checked to
+    stay apart: the stale-file cleanup would otherwise delete the others."""
+    model_dir = confined_path("MODEL_DIR", "model")
+    manifest = confined_path("MANIFEST", "model-manifest.json")
+    parts = inside(Path(os.environ["WORKSPACE_SOURCE_PATH"]), PARTS_DIR, "the partial files")
+    for path, name in ((manifest, "manifest"), (parts, PARTS_DIR)):
+        if path == model_dir or path.is_relative_to(model_dir) or model_dir.is_relative_to(path):
+            raise InputError(
+                f"model-dir {model_dir} and the {name} {path} overlap: give the model a "
+                "directory of its own"
+            )
+    return model_dir, manifest, parts
+
+
 def run(spec: str, patterns: list[str]) -> dict[str, str]:
-    workspace = Path(os.environ["WORKSPACE_SOURCE_PATH"])
-    model_dir = workspace / os.environ.get("MODEL_DIR", "model")
-    parts = workspace / ".download"
+    text("SOURCE", f"{HUB_SOURCE}|{S3_SOURCE}", "hf://org/repo[@revision] or s3://bucket/prefix")
+    workers = count("PARALLEL", 1, 32, 4)
+    model_dir, manifest_path, parts = workspace_paths()
     source = make_source(spec)
     files = [
         remote
@@ -375,26 +401,21 @@ def run(spec: str, patterns: list[str]) -> dict[str, str]:
     ]
     if not files:
         raise DownloadError(f"{spec} has no files matching {patterns or ['*']}")
-    unsafe = [f.path for f in files if f.path.startswith("/") or ".." in f.path.split("/")]
-    if unsafe:
-        raise DownloadError(f"refusing paths outside the model directory: {unsafe}")
-    manifest = Manifest(
-        workspace / os.environ.get("MANIFEST", "model-manifest.json"), spec, source.revision
-    )
     model_dir.mkdir(parents=True, exist_ok=True)
+    targets = {remote.path: inside(model_dir, remote.path, "file") for remote in files}
+    manifest = Manifest(manifest_path, spec, source.revision)
     parts.mkdir(exist_ok=True)
-    wanted = {remote.path for remote in files}
+    wanted = set(targets)
     manifest.keep_only(wanted)
     remove_stale(model_dir, wanted)
-    pending = [remote for remote in files if not manifest.done(remote, model_dir / remote.path)]
+    pending = [remote for remote in files if not manifest.done(remote, targets[remote.path])]
     print(
         f"{spec} ({source.revision or 'no revision'}): {len(files)} files, "
         f"{len(files) - len(pending)} already complete, {len(pending)} to download"
     )
-    workers = max(1, int(os.environ.get("PARALLEL") or 4))
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [
-            pool.submit(download, source, remote, model_dir / remote.path, parts, manifest)
+            pool.submit(download, source, remote, targets[remote.path], parts, manifest)
             for remote in pending
         ]
         for future in concurrent.futures.as_completed(futures):
@@ -413,10 +434,10 @@ def run(spec: str, patterns: list[str]) -> dict[str, str]:
 
 def main() -> int:
     try:
-        results = run(os.environ["SOURCE"], sys.argv[1:])
-    except DownloadError as error:
+        results = run(os.environ.get("SOURCE", ""), sys.argv[1:])
+    except StepError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return error.exit_code
     for name, value in results.items():
         Path(os.environ[f"RESULT_{name}_PATH"]).write_text(value)
     return 0

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Wait until the catalogue's InferenceService is Ready; report its URL and served model id.
 
-Inputs (environment): INFERENCE_SERVICE, NAMESPACE, WAIT_SECONDS, POLL_SECONDS,
-KUBERNETES_SERVICE_HOST/PORT (set in every pod), SERVICE_ACCOUNT_DIR (token, ca.crt and
-service-ca.crt; default the pod's), INFERENCE_TOKEN (optional; else the ServiceAccount token),
-WORKSPACE_CA_BUNDLE_PATH/_BOUND. Results: RESULT_URL_PATH, RESULT_MODEL_ID_PATH.
+Inputs (environment): INFERENCE_SERVICE and NAMESPACE (Kubernetes names), WAIT_SECONDS,
+POLL_SECONDS, KUBERNETES_SERVICE_HOST/PORT (set in every pod), SERVICE_ACCOUNT_DIR (token, ca.crt
+and service-ca.crt; default the pod's), INFERENCE_TOKEN (optional; else the ServiceAccount
+token), WORKSPACE_CA_BUNDLE_PATH/_BOUND. Results: RESULT_URL_PATH, RESULT_MODEL_ID_PATH.
 """
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-DEFAULT_SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+from tasks.lib.step_inputs import StepError, count, text
+from tasks.lib.trust import service_account_file, ssl_context
+
+KUBERNETES_NAME = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
+HOST = r"[A-Za-z0-9.:\[\]-]{1,255}"
 
 
-class NotReady(Exception):
+class NotReady(StepError):
     """A failure explained for the user; printed without a traceback."""
-
-
-def account_file(name: str) -> Path:
-    return Path(os.environ.get("SERVICE_ACCOUNT_DIR", DEFAULT_SERVICE_ACCOUNT_DIR)) / name
 
 
 def get_json(url: str, token: str | None, context: ssl.SSLContext) -> Any:
@@ -39,10 +39,10 @@ def get_json(url: str, token: str | None, context: ssl.SSLContext) -> Any:
 
 
 def read_inference_service(name: str, namespace: str) -> dict[str, Any]:
-    host = os.environ.get("KUBERNETES_SERVICE_HOST", "kubernetes.default.svc")
-    port = os.environ.get("KUBERNETES_SERVICE_PORT", "443")
-    context = ssl.create_default_context(cafile=str(account_file("ca.crt")))
-    token = account_file("token").read_text().strip()
+    host = text("KUBERNETES_SERVICE_HOST", HOST, "a host", "kubernetes.default.svc")
+    port = count("KUBERNETES_SERVICE_PORT", 1, 65535, 443)
+    context = ssl.create_default_context(cafile=str(service_account_file("ca.crt")))
+    token = read_token()
     url = (
         f"https://{host}:{port}/apis/serving.kserve.io/v1beta1/namespaces/{namespace}"
         f"/inferenceservices/{name}"
@@ -62,6 +62,10 @@ def read_inference_service(name: str, namespace: str) -> dict[str, Any]:
             ) from None
         raise
     return document
+
+
+def read_token() -> str:
+    return service_account_file("token").read_text().strip()
 
 
 def ready_url(service: dict[str, Any]) -> str | None:
@@ -88,23 +92,14 @@ def conditions_text(service: dict[str, Any]) -> str:
     return "; ".join(described) or "no conditions reported"
 
 
-def endpoint_context() -> ssl.SSLContext:
-    """System trust plus the ca-bundle workspace and the cluster's service CA."""
-    context = ssl.create_default_context()
-    bundle = os.environ.get("WORKSPACE_CA_BUNDLE_PATH", "")
-    if bundle and os.environ.get("WORKSPACE_CA_BUNDLE_BOUND", "true") == "true":
-        context.load_verify_locations(cafile=str(Path(bundle) / "ca-bundle.crt"))
-    if account_file("service-ca.crt").is_file():
-        context.load_verify_locations(cafile=str(account_file("service-ca.crt")))
-    return context
-
-
 def main() -> int:
-    name = os.environ["INFERENCE_SERVICE"]
-    namespace = os.environ.get("NAMESPACE") or account_file("namespace").read_text().strip()
-    deadline = time.monotonic() + float(os.environ.get("WAIT_SECONDS") or 1800)
-    poll = float(os.environ.get("POLL_SECONDS") or 10)
     try:
+        name = text("INFERENCE_SERVICE", KUBERNETES_NAME, "a Kubernetes name (DNS-1123 label)")
+        if not os.environ.get("NAMESPACE"):
+            os.environ["NAMESPACE"] = service_account_file("namespace").read_text().strip()
+        namespace = text("NAMESPACE", KUBERNETES_NAME, "a namespace name (DNS-1123 label)")
+        deadline = time.monotonic() + count("WAIT_SECONDS", 0, 86400, 1800)
+        poll = count("POLL_SECONDS", 0, 600, 10)
         while True:
             service = read_inference_service(name, namespace)
             url = ready_url(service)
@@ -114,9 +109,9 @@ def main() -> int:
                 raise NotReady(f"{name} did not become Ready: {conditions_text(service)}")
             print(f"waiting for {name}: {conditions_text(service)}")
             time.sleep(poll)
-        token = os.environ.get("INFERENCE_TOKEN") or account_file("token").read_text().strip()
+        token = os.environ.get("INFERENCE_TOKEN") or read_token()
         try:
-            models = get_json(f"{url}/v1/models", token, endpoint_context())
+            models = get_json(f"{url}/v1/models", token, ssl_context())
         except urllib.error.URLError as error:
             raise NotReady(
                 f"{name} is Ready but {url}/v1/models failed: {error}. If its certificate is "
@@ -125,9 +120,9 @@ def main() -> int:
         ids = [model["id"] for model in models.get("data", [])]
         if not ids:
             raise NotReady(f"{url}/v1/models lists no model")
-    except NotReady as error:
+    except StepError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return error.exit_code
     print(f"{name} is Ready at {url}, serving {', '.join(ids)}")
     Path(os.environ["RESULT_URL_PATH"]).write_text(url)
     Path(os.environ["RESULT_MODEL_ID_PATH"]).write_text(ids[0])

@@ -7,10 +7,10 @@ version by the catalogue's names and upserts one Metric artifact per number in R
 *.metrics.json files. Both are idempotent: a re-run finds what exists.
 
 Inputs (environment): ACTION, REGISTRY_URL, MODEL_NAME, VERSION_NAME; for register IMAGE_REF,
-INTERNAL_IMAGE_REF, MODEL_FORMAT, TASK_RUN_NAME, TASK_RUN_NAMESPACE; for publish
-WORKSPACE_SOURCE_PATH and RESULTS_DIR. Credentials: MODEL_REGISTRY_TOKEN, or else the pod's
-ServiceAccount token; trust: WORKSPACE_CA_BUNDLE_PATH/ca-bundle.crt and the service CA. Results
-are written to the RESULT_*_PATH files.
+INTERNAL_IMAGE_REF (host/repository@sha256:...), MODEL_FORMAT, TASK_RUN_NAME, TASK_RUN_NAMESPACE;
+for publish WORKSPACE_SOURCE_PATH and RESULTS_DIR (inside the workspace). Credentials:
+MODEL_REGISTRY_TOKEN, or else the pod's ServiceAccount token; trust: the ca-bundle workspace and
+the service CA. Results are written to the RESULT_*_PATH files.
 """
 
 from __future__ import annotations
@@ -26,11 +26,16 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from tasks.lib.step_inputs import StepError, confined_path, text
+from tasks.lib.trust import service_account_file, ssl_context
+
 API = "/api/model_registry/v1alpha3"
-DEFAULT_SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+URL = r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[\w.~/-]*)?"
+NAME = r"[^\x00-\x1f\x7f]{1,256}"
+IMAGE_REF = r"[a-z0-9][a-z0-9.-]*(:[0-9]{1,5})?(/[a-z0-9]+([._-]+[a-z0-9]+)*)+@sha256:[a-f0-9]{64}"
 
 
-class RegistryError(Exception):
+class RegistryError(StepError):
     """A failure explained for the user; printed without a traceback."""
 
 
@@ -38,32 +43,17 @@ class NotFound(Exception):
     """The registry answered 404."""
 
 
-def workspace_path(name: str) -> Path | None:
-    """The mount path of an optional workspace, or None when the run left it unbound."""
-    path = os.environ.get(f"WORKSPACE_{name}_PATH", "")
-    if not path or os.environ.get(f"WORKSPACE_{name}_BOUND", "true") != "true":
-        return None
-    return Path(path)
-
-
-def ssl_context() -> ssl.SSLContext:
-    """System trust plus the ca-bundle workspace and the cluster's service CA, never less."""
-    context = ssl.create_default_context()
-    bundle = workspace_path("CA_BUNDLE")
-    service_ca = Path(os.environ.get("SERVICE_ACCOUNT_DIR", DEFAULT_SERVICE_ACCOUNT_DIR))
-    for cafile in (bundle / "ca-bundle.crt" if bundle else None, service_ca / "service-ca.crt"):
-        if cafile is not None and cafile.is_file():
-            context.load_verify_locations(cafile=str(cafile))
-    return context
-
-
 def bearer_token() -> str | None:
     token = os.environ.get("MODEL_REGISTRY_TOKEN")
     if token:
         return token.strip()
-    account = Path(os.environ.get("SERVICE_ACCOUNT_DIR", DEFAULT_SERVICE_ACCOUNT_DIR))
-    token_file = account / "token"
+    token_file = service_account_file("token")
     return token_file.read_text().strip() if token_file.is_file() else None
+
+
+def quoted(identifier: Any) -> str:
+    """An id the registry returned, as one path segment of a later URL."""
+    return urllib.parse.quote(str(identifier), safe="")
 
 
 class Registry:
@@ -151,7 +141,7 @@ def find_version(registry: Registry, model_name: str, version_name: str) -> dict
         "/model_version", {"name": version_name, "parentResourceId": model["id"]}
     )
     if version is None:
-        versions = registry.list_all(f"/registered_models/{model['id']}/versions", {})
+        versions = registry.list_all(f"/registered_models/{quoted(model['id'])}/versions", {})
         names = ", ".join(sorted(repr(v["name"]) for v in versions)) or "none"
         raise RegistryError(
             f"RegisteredModel {model_name!r} has no version {version_name!r} (it has: {names}); "
@@ -165,8 +155,10 @@ def string_property(value: str) -> dict[str, str]:
 
 
 def register(registry: Registry) -> dict[str, str]:
-    model_name, version_name = os.environ["MODEL_NAME"], os.environ["VERSION_NAME"]
-    uri = "oci://" + os.environ["IMAGE_REF"]
+    model_name, version_name = names()
+    uri = "oci://" + text("IMAGE_REF", IMAGE_REF, "an image reference with its digest")
+    internal = text("INTERNAL_IMAGE_REF", f"|{IMAGE_REF}", "an image reference with a digest", "")
+    model_format = text("MODEL_FORMAT", r"[\w.-]{1,64}", "a model format name", "vLLM")
     model = registry.find_or_create(
         "/registered_model", {"name": model_name}, "/registered_models", {"name": model_name}
     )
@@ -177,7 +169,7 @@ def register(registry: Registry) -> dict[str, str]:
         {"name": version_name, "registeredModelId": model["id"], "author": "modelcar-dsl"},
     )
     existing = registry.list_all(
-        f"/model_versions/{version['id']}/artifacts", {"artifactType": "model-artifact"}
+        f"/model_versions/{quoted(version['id'])}/artifacts", {"artifactType": "model-artifact"}
     )
     artifact = next((a for a in existing if a.get("uri") == uri), None)
     if artifact is None and existing:
@@ -187,16 +179,16 @@ def register(registry: Registry) -> dict[str, str]:
         )
     if artifact is None:
         properties = {}
-        if os.environ.get("INTERNAL_IMAGE_REF"):
-            properties["internal_image"] = string_property(os.environ["INTERNAL_IMAGE_REF"])
+        if internal:
+            properties["internal_image"] = string_property(internal)
         artifact = registry.call(
             "POST",
-            f"/model_versions/{version['id']}/artifacts",
+            f"/model_versions/{quoted(version['id'])}/artifacts",
             body={
                 "artifactType": "model-artifact",
                 "name": version_name,
                 "uri": uri,
-                "modelFormatName": os.environ.get("MODEL_FORMAT") or "vLLM",
+                "modelFormatName": model_format,
                 "modelSourceKind": "tekton",
                 "modelSourceClass": "taskrun",
                 "modelSourceGroup": os.environ.get("TASK_RUN_NAMESPACE", ""),
@@ -227,11 +219,11 @@ def read_metrics(directory: Path) -> dict[str, float]:
 
 
 def publish(registry: Registry) -> dict[str, str]:
-    model_name, version_name = os.environ["MODEL_NAME"], os.environ["VERSION_NAME"]
+    model_name, version_name = names()
+    results_dir = confined_path("RESULTS_DIR", "results")
     version = find_version(registry, model_name, version_name)
-    results_dir = Path(os.environ["WORKSPACE_SOURCE_PATH"]) / os.environ["RESULTS_DIR"]
     metrics = read_metrics(results_dir)
-    artifacts_path = f"/model_versions/{version['id']}/artifacts"
+    artifacts_path = f"/model_versions/{quoted(version['id'])}/artifacts"
     existing = {
         artifact["name"]: artifact
         for artifact in registry.list_all(artifacts_path, {"artifactType": "metric"})
@@ -240,25 +232,30 @@ def publish(registry: Registry) -> dict[str, str]:
     for name, value in sorted(metrics.items()):
         body = {"artifactType": "metric", "value": value, "timestamp": now}
         if name in existing:
-            registry.call("PATCH", f"/artifacts/{existing[name]['id']}", body=body)
+            registry.call("PATCH", f"/artifacts/{quoted(existing[name]['id'])}", body=body)
         else:
             registry.call("POST", artifacts_path, body={**body, "name": name})
     print(f"Published {len(metrics)} metrics to {model_name}/{version_name}")
     return {"MODEL_VERSION_ID": version["id"], "METRIC_COUNT": str(len(metrics))}
 
 
+def names() -> tuple[str, str]:
+    """The catalogue's RegisteredModel and ModelVersion names."""
+    return (
+        text("MODEL_NAME", NAME, "a model name (1 to 256 characters, no control characters)"),
+        text("VERSION_NAME", NAME, "a version name (1 to 256 characters, no control characters)"),
+    )
+
+
 def main() -> int:
-    action = os.environ.get("ACTION", "")
     actions = {"register": register, "publish": publish}
-    if action not in actions:
-        print(f"error: ACTION must be register or publish, not {action!r}", file=sys.stderr)
-        return 2
-    registry = Registry(os.environ["REGISTRY_URL"], bearer_token(), ssl_context())
     try:
-        results = actions[action](registry)
-    except RegistryError as error:
+        action = text("ACTION", "register|publish", "register or publish", "")
+        url = text("REGISTRY_URL", URL, "an http(s) URL, like https://host:8443")
+        results = actions[action](Registry(url, bearer_token(), ssl_context()))
+    except StepError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return error.exit_code
     for name, value in results.items():
         Path(os.environ[f"RESULT_{name}_PATH"]).write_text(str(value))
     return 0

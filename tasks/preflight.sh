@@ -3,9 +3,12 @@
 # unreadable for this uid and groups (the missing-fsGroup symptom).
 # Inputs: WORKSPACE_SOURCE_PATH, IMAGE_PATH.
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/lib/inputs.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/inputs.sh"
+# shellcheck source=SCRIPTDIR/lib/oci.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/oci.sh"
 
-: "${IMAGE_PATH:?IMAGE_PATH is required}" "${WORKSPACE_SOURCE_PATH:?WORKSPACE_SOURCE_PATH is required}"
-image="$WORKSPACE_SOURCE_PATH/$IMAGE_PATH"
+image=$(confined_path IMAGE_PATH)
 echo "== id"
 id
 echo "== ls -la $WORKSPACE_SOURCE_PATH"
@@ -31,12 +34,6 @@ MESSAGE
   exit 1
 fi
 
-if [[ -d "$image" ]]; then
-  reference="oci:$image:modelcar"
-else
-  export TMPDIR="$WORKSPACE_SOURCE_PATH/.tmp"
-  mkdir -p "$TMPDIR"
-  reference="oci-archive:$image:modelcar"
-fi
-echo "== skopeo inspect $reference"
-skopeo inspect "$reference"
+image_reference "$image"
+echo "== skopeo inspect $IMAGE_REFERENCE"
+skopeo inspect "$IMAGE_REFERENCE"

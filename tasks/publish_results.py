@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from modelcar_dsl import Result, Steps, script_step, task
+from modelcar_dsl import Result, Steps, WorkspacePath, script_step, task
 from tasks.images import PYTHON_IMAGE
 from tasks.model_registry_access import REGISTRY_TOKEN, ModelName, RegistryUrl, VersionName
 from tasks.workspaces import CA_BUNDLE, SOURCE
@@ -24,7 +24,7 @@ def publish_results(
     model_name: ModelName,
     version_name: VersionName,
     results_dir: Annotated[
-        str, "Directory in the workspace holding the tests' *.metrics.json files."
+        WorkspacePath, "Directory in the workspace holding the tests' *.metrics.json files."
     ] = "results",
 ) -> Steps:
     """Find the version by the catalogue's names and upsert one Metric artifact per number.

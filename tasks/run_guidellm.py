@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from modelcar_dsl import Steps, task
+from modelcar_dsl import Between, Steps, task
 from tasks.evaluation import (
     EVALUATION_RESULTS,
     INFERENCE_TOKEN,
@@ -33,7 +33,7 @@ def run_guidellm(
         Literal["sweep", "synchronous", "throughput", "concurrent", "constant", "poisson"],
         "GuideLLM's rate type.",
     ] = "sweep",
-    max_seconds: Annotated[int, "Seconds each benchmark runs."] = 60,
+    max_seconds: Annotated[int, Between(1, 86400), "Seconds each benchmark runs."] = 60,
     data: Annotated[str, "Synthetic request shape."] = "prompt_tokens=512,output_tokens=256",
     results_dir: ResultsDir = "results",
 ) -> Steps:

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from modelcar_dsl import Steps, task
+from modelcar_dsl import Between, Steps, task
 from tasks.evaluation import (
     EVALUATION_RESULTS,
     INFERENCE_TOKEN,
@@ -30,9 +30,9 @@ def run_lm_eval(
     model_id: ModelId,
     tokenizer: Tokenizer,
     tasks: Annotated[list[str], "lm-eval task names."] = ["arc_easy", "hellaswag"],  # noqa: B006
-    limit: Annotated[int, "Examples per task; 0 runs them all."] = 0,
+    limit: Annotated[int, Between(0, 999_999_999), "Examples per task; 0 runs them all."] = 0,
     num_fewshot: Annotated[str, "Few-shot examples; empty keeps each task's default."] = "",
-    concurrency: Annotated[int, "Requests in flight."] = 4,
+    concurrency: Annotated[int, Between(1, 256), "Requests in flight."] = 4,
     results_dir: ResultsDir = "results",
 ) -> Steps:
     """Run lm-eval's local-completions model against the endpoint and keep its scores.

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Turn an lm-eval or GuideLLM report into a flat {name: number} file that publish-results reads.
 
-Inputs (environment): TOOL (lm-eval | guidellm), WORKSPACE_SOURCE_PATH, RESULTS_DIR,
-RESULT_METRIC_COUNT_PATH. Reads RESULTS_DIR/TOOL/ (lm-eval's results_*.json, GuideLLM's
+Inputs (environment): TOOL (lm-eval | guidellm), WORKSPACE_SOURCE_PATH, RESULTS_DIR (inside the
+workspace), RESULT_METRIC_COUNT_PATH. Reads RESULTS_DIR/TOOL/ (lm-eval's results_*.json, GuideLLM's
 benchmarks.json) and writes RESULTS_DIR/TOOL.metrics.json.
 """
 
@@ -13,6 +13,8 @@ import os
 import sys
 from pathlib import Path
 from typing import Any
+
+from tasks.lib.step_inputs import StepError, confined_path, text
 
 GUIDELLM_STATISTICS = ("mean", "median")
 GUIDELLM_PERCENTILES = ("p95", "p99")
@@ -53,12 +55,16 @@ def guidellm_metrics(report: Path) -> dict[str, float]:
 
 
 def main() -> int:
-    tool = os.environ["TOOL"]
-    results = Path(os.environ["WORKSPACE_SOURCE_PATH"]) / os.environ["RESULTS_DIR"]
     readers = {"lm-eval": lm_eval_metrics, "guidellm": guidellm_metrics}
     try:
+        tool = text("TOOL", "lm-eval|guidellm", "lm-eval or guidellm")
+        results = confined_path("RESULTS_DIR", "results")
+    except StepError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    try:
         metrics = readers[tool](results / tool)
-    except (ValueError, KeyError) as error:
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
         print(f"error: cannot read the {tool} report: {error}", file=sys.stderr)
         return 1
     (results / f"{tool}.metrics.json").write_text(json.dumps(metrics, indent=1, sort_keys=True))

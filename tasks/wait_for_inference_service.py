@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from modelcar_dsl import Result, Steps, script_step, task
+from modelcar_dsl import Between, Result, Steps, script_step, task
 from tasks.evaluation import INFERENCE_TOKEN
 from tasks.images import PYTHON_IMAGE
 from tasks.workspaces import CA_BUNDLE
@@ -20,7 +20,9 @@ from tasks.workspaces import CA_BUNDLE
 )
 def wait_for_inference_service(
     inference_service: Annotated[str, "InferenceService name, from the model catalogue."],
-    wait_seconds: Annotated[int, "How long to wait for it to become Ready."] = 1800,
+    wait_seconds: Annotated[
+        int, Between(0, 86400), "How long to wait for it to become Ready."
+    ] = 1800,
 ) -> Steps:
     """Wait until the InferenceService is Ready and its endpoint lists a model.
 

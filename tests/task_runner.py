@@ -22,7 +22,7 @@ import yaml
 
 from tests.conftest import REPO
 
-VARIABLE = re.compile(r"\$\((params|workspaces|results)\.([a-z0-9-]+)(?:\.([a-z]+)|\[\*\])?\)")
+VARIABLE = re.compile(r"\$\((params|workspaces|results)\.([A-Za-z0-9_-]+)(?:\.([a-z]+)|\[\*\])?\)")
 CONTEXT = {"$(context.taskRun.namespace)": "private-ai-demo"}
 BASE_ENV = ("PATH", "HOME", "LANG", "TMPDIR")
 
@@ -63,6 +63,9 @@ def run_task(
     """
     spec = compiled_task(name)["spec"]
     values = _param_values(spec, params)
+    for path in workspaces.values():
+        if path is not None:
+            path.mkdir(parents=True, exist_ok=True)  # a bound workspace is always a directory
     with tempfile.TemporaryDirectory(prefix=f"taskrun-{name}-") as scratch:
         results_dir = Path(scratch) / "results"
         results_dir.mkdir()
@@ -92,6 +95,7 @@ def run_task(
                 ]
             completed = subprocess.run(
                 command,
+                cwd=scratch,
                 env=step_env,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
@@ -154,7 +158,10 @@ class _Context:
             "$(context.taskRun.name)": f"{self.task_name}-run",
         }.items():
             text = text.replace(variable, value)
-        return VARIABLE.sub(replace, text)
+        substituted = VARIABLE.sub(replace, text)
+        if "$(" in text and "$(" in VARIABLE.sub("", text):
+            raise AssertionError(f"a variable this runner cannot substitute: {text}")
+        return substituted
 
     def env(
         self, entries: list[dict[str, Any]], secrets: Mapping[str, Mapping[str, str]]

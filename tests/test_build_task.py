@@ -11,6 +11,7 @@ import importlib.util
 import io
 import json
 import os
+import shutil
 import subprocess
 import tarfile
 from pathlib import Path
@@ -111,35 +112,112 @@ def test_archive_format_holds_the_same_image(tmp_path: Path, base: str) -> None:
     )
 
 
-def test_a_truncated_layer_fails_validation_with_its_message(tmp_path: Path, base: str) -> None:
+def flip_byte(path: Path, offset: int) -> None:
+    """Corrupt one byte in place: the file keeps its size, so only a digest check finds it."""
+    with open(path, "r+b") as file:
+        file.seek(offset)
+        value = file.read(1)
+        file.seek(offset)
+        file.write(bytes([value[0] ^ 0xFF]))
+
+
+def verify_again(workspace: Path, **params: str) -> TaskRunResult:
+    """The build's checks on an image already on the workspace, as a retried build runs them."""
+    return run_task(
+        "build-modelcar-image",
+        params,
+        {"source": workspace, "registry-auth": None, "ca-bundle": None},
+        steps=["verify", "validate"],
+    )
+
+
+@pytest.mark.parametrize("corruption", ["flipped byte", "truncated"])
+def test_a_corrupt_layer_fails_verification_with_its_message(
+    tmp_path: Path, base: str, corruption: str
+) -> None:
     make_model(tmp_path)
     assert build(tmp_path, base).exit_code == 0
     blobs = tmp_path / "image" / "blobs" / "sha256"
     largest = max(blobs.iterdir(), key=lambda blob: blob.stat().st_size)
-    os.truncate(largest, 1000)
-    run = run_task(
-        "build-modelcar-image",
-        {},
-        {"source": tmp_path, "registry-auth": None, "ca-bundle": None},
-        steps=["validate"],
-    )
-    assert run.exit_code == 1
-    assert f"blob sha256:{largest.name} is 1000 bytes on disk, its manifest says" in run.output
+    size = largest.stat().st_size
+    if corruption == "truncated":
+        os.truncate(largest, 1000)
+    else:
+        flip_byte(largest, size // 2)
+    run = verify_again(tmp_path)
+    assert (run.exit_code, run.failed_step) == (1, "verify"), run.output
+    if corruption == "truncated":
+        assert f"reads back as sha256:{hashlib.sha256(largest.read_bytes()).hexdigest()}" in (
+            run.output
+        )
+    else:
+        assert f"blob sha256:{largest.name} (index.json manifests[0] layers[1]) reads back" in (
+            run.output
+        )
+        assert largest.stat().st_size == size
     assert "Rebuild it; do not push it." in run.output
     assert run.results == {}
 
 
-def test_an_unreadable_image_fails_validation(tmp_path: Path, base: str) -> None:
+@pytest.mark.parametrize("blob", ["manifest", "config"])
+def test_a_corrupt_manifest_or_config_fails_verification(
+    tmp_path: Path, base: str, blob: str
+) -> None:
+    make_model(tmp_path)
+    assert build(tmp_path, base).exit_code == 0
+    image = tmp_path / "image"
+    manifest_digest = json.loads((image / "index.json").read_text())["manifests"][0]["digest"]
+    manifest = image / "blobs" / "sha256" / manifest_digest.removeprefix("sha256:")
+    target = manifest
+    if blob == "config":
+        config_digest = json.loads(manifest.read_text())["config"]["digest"]
+        target = image / "blobs" / "sha256" / config_digest.removeprefix("sha256:")
+    flip_byte(target, 1)
+    run = verify_again(tmp_path)
+    assert (run.exit_code, run.failed_step) == (1, "verify"), run.output
+    assert f"blob sha256:{target.name}" in run.output
+    assert "Rebuild it; do not push it." in run.output
+
+
+def test_a_corrupt_archive_fails_verification_without_unpacking_it(
+    tmp_path: Path, base: str
+) -> None:
+    """One byte of the weights flipped inside the tarball, its size unchanged: found in one pass
+    over the archive, and nothing is unpacked on the workspace."""
+    make_model(tmp_path)
+    params = {"image-format": "oci-archive", "image-path": "image.tar"}
+    assert build(tmp_path, base, **params).exit_code == 0
+    archive = tmp_path / "image.tar"
+    with tarfile.open(archive) as tar:
+        layer = max(tar.getmembers(), key=lambda member: member.size)
+    flip_byte(archive, layer.offset_data + layer.size // 2)
+    shutil.rmtree(tmp_path / ".tmp", ignore_errors=True)
+    run = verify_again(tmp_path, **params)
+    assert (run.exit_code, run.failed_step) == (1, "verify"), run.output
+    assert f"blob sha256:{layer.name.rsplit('/', 1)[1]}" in run.output
+    assert "Rebuild it; do not push it." in run.output
+    assert not (tmp_path / ".tmp").exists()
+
+
+def test_an_unreadable_image_fails_verification(tmp_path: Path, base: str) -> None:
     make_model(tmp_path)
     assert build(tmp_path, base).exit_code == 0
     (tmp_path / "image" / "index.json").write_text("{not json")
-    run = run_task(
-        "build-modelcar-image",
-        {},
-        {"source": tmp_path, "registry-auth": None, "ca-bundle": None},
-        steps=["validate"],
-    )
-    assert run.exit_code == 1
+    run = verify_again(tmp_path)
+    assert (run.exit_code, run.failed_step) == (1, "verify"), run.output
+    assert "is broken: index.json is not JSON" in run.output
+
+
+def test_an_image_skopeo_cannot_read_fails_validation(tmp_path: Path, base: str) -> None:
+    """Whole blobs that skopeo refuses to read (an index entry of an unknown media type) stop
+    the build too."""
+    make_model(tmp_path)
+    assert build(tmp_path, base).exit_code == 0
+    index = json.loads((tmp_path / "image" / "index.json").read_text())
+    index["manifests"][0]["mediaType"] = "text/plain"
+    (tmp_path / "image" / "index.json").write_text(json.dumps(index))
+    run = verify_again(tmp_path)
+    assert (run.exit_code, run.failed_step) == (1, "validate"), run.output
     assert "is broken: skopeo cannot read it" in run.output
 
 
@@ -161,7 +239,7 @@ def test_a_missing_model_directory_is_named(tmp_path: Path, base: str) -> None:
     )
 
 
-def test_layer_tar_is_what_tarfile_writes(tmp_path: Path) -> None:
+def test_layer_tar_is_what_tarfile_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The layer writer has the kernel copy the weights and hashes them in a second thread, yet
     its bytes equal tarfile's and its digest is theirs, so a model's digest does not depend on
     which of the two wrote it."""
@@ -171,6 +249,7 @@ def test_layer_tar_is_what_tarfile_writes(tmp_path: Path) -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     make_model(tmp_path)
+    monkeypatch.setenv("WORKSPACE_SOURCE_PATH", str(tmp_path))
     layer = tmp_path / "layer.tar"
     with open(layer, "wb") as target:
         target.write(b"x" * 3)

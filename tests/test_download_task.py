@@ -45,7 +45,7 @@ def download_s3(s3: S3Server, workspace: Path, source: str, **params: object) ->
                 "AWS_SECRET_ACCESS_KEY": s3.secret_key,
             }
         },
-        env={"RETRY_DELAY_SCALE": "0"},
+        env={"RETRY_DELAY_SECONDS": "0"},
     )
 
 
@@ -123,7 +123,7 @@ def download_hf(hub: HubStandIn, workspace: Path, token: str | None = None) -> T
         {"source": f"hf://{hub.repo}", "hf-endpoint": hub.base_url},
         {"source": workspace, "ca-bundle": None},
         secrets={"hf-token": {"token": token}} if token else {},
-        env={"RETRY_DELAY_SCALE": "0"},
+        env={"RETRY_DELAY_SECONDS": "0"},
     )
 
 

@@ -56,7 +56,8 @@ def register(
             "model-name": "Mistral-24B-Instruct",
             "version-name": "24b-w4a16-1gpu",
             "image-ref": image,
-            "internal-image-ref": "image-registry.openshift-image-registry.svc:5000/x/y@sha256:1",
+            "internal-image-ref": "image-registry.openshift-image-registry.svc:5000/x/y@sha256:"
+            + "b" * 64,
         },
         {"ca-bundle": ca_bundle},
         secrets=secrets,

@@ -7,7 +7,10 @@ service CA path, never from turning verification off.
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import tarfile
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,22 +31,32 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
-    """A workspace other users can traverse, holding a built image; and its digest."""
+def base(tmp_path_factory: pytest.TempPathFactory) -> str:
     require_tool("skopeo", "skopeo")
-    base = busybox_base(tmp_path_factory.mktemp("busybox"))
+    return busybox_base(tmp_path_factory.mktemp("busybox"))
+
+
+def build_into(workspace: Path, base: str, weights: bytes = b"\x01", **params: str) -> str:
+    """A built image of 300 kB of `weights` in `workspace` (which other users can traverse);
+    its digest. Tests that corrupt an image use weights of their own: a registry that already
+    holds a layer is not sent it again, and would never see the corruption."""
+    workspace.chmod(0o755)
+    (workspace / "model").mkdir()
+    (workspace / "model" / "weights.safetensors").write_bytes(weights * 300_000)
+    run = run_task(
+        "build-modelcar-image",
+        {"base-image": base, **params},
+        {"source": workspace, "registry-auth": None, "ca-bundle": None},
+    )
+    assert run.exit_code == 0, run.output
+    return run.results["image-digest"]
+
+
+@pytest.fixture(scope="module")
+def built(base: str) -> Iterator[tuple[Path, str]]:
+    """A workspace holding a built image, shared by the tests that do not change it."""
     with tempfile.TemporaryDirectory(prefix="modelcar-push-") as directory:
-        workspace = Path(directory)
-        workspace.chmod(0o755)
-        (workspace / "model").mkdir()
-        (workspace / "model" / "weights.safetensors").write_bytes(b"\x01" * 300_000)
-        run = run_task(
-            "build-modelcar-image",
-            {"base-image": base},
-            {"source": workspace, "registry-auth": None, "ca-bundle": None},
-        )
-        assert run.exit_code == 0, run.output
-        yield workspace, run.results["image-digest"]
+        yield Path(directory), build_into(Path(directory), base)
 
 
 def push(
@@ -55,6 +68,7 @@ def push(
     auth: Path | None,
     ca_bundle: Path | None,
     tag: str = "24b-w4a16-1gpu",
+    image_path: str = "image",
     **kwargs: object,
 ) -> TaskRunResult:
     return run_task(
@@ -64,6 +78,7 @@ def push(
             "repository": "private-ai-demo/mistral-24b-quantized",
             "tag": tag,
             "expected-digest": digest,
+            "image-path": image_path,
             "retries": "1",
         },
         {"source": workspace, "registry-auth": auth, "ca-bundle": ca_bundle},
@@ -88,6 +103,8 @@ def test_push_to_quay_copies_the_build_and_reports_its_digest(
     assert run.results == {
         "image-digest": digest,
         "image-ref": f"{registry.host}/private-ai-demo/mistral-24b-quantized@{digest}",
+        "IMAGE_URL": f"{registry.host}/private-ai-demo/mistral-24b-quantized:24b-w4a16-1gpu",
+        "IMAGE_DIGEST": digest,
     }
     assert registry.digest("private-ai-demo/mistral-24b-quantized", "24b-w4a16-1gpu") == digest
     assert "== id" in run.output and "== skopeo inspect" in run.output
@@ -203,3 +220,92 @@ def test_an_unreadable_image_makes_the_preflight_name_uid_groups_and_the_fix(
     assert "owned by 0:1000970000" in run.output
     assert "runs as uid 65534 with groups 65534" in run.output
     assert "taskRunTemplate.podTemplate.securityContext.fsGroup" in run.output
+
+
+def corrupt_model_layer(image: Path) -> None:
+    """One byte of the /models layer flipped, its size unchanged: what only a digest check
+    finds."""
+    blobs = image / "blobs" / "sha256"
+    index = json.loads((image / "index.json").read_text())
+    manifest = json.loads((blobs / index["manifests"][0]["digest"][7:]).read_text())
+    with open(blobs / manifest["layers"][-1]["digest"][7:], "r+b") as blob:
+        blob.seek(1000)
+        value = blob.read(1)
+        blob.seek(1000)
+        blob.write(bytes([value[0] ^ 0xFF]))
+
+
+def test_a_corrupt_image_is_refused_before_the_first_attempt(
+    registry: Registry, base: str, tmp_path: Path
+) -> None:
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    digest = build_into(workspace, base)
+    corrupt_model_layer(workspace / "image")
+    run = push(
+        "push-to-quay",
+        registry,
+        workspace,
+        digest,
+        auth=registry.write_authfile(tmp_path / "auth"),
+        ca_bundle=registry.write_ca_bundle(tmp_path / "ca"),
+        tag="corrupt",
+    )
+    assert (run.exit_code, run.failed_step) == (1, "verify"), run.output
+    assert "reads back as sha256:" in run.output
+    assert "Rebuild it; do not push it." in run.output
+    assert "Pushing" not in run.output
+    with pytest.raises(subprocess.CalledProcessError):
+        registry.digest("private-ai-demo/mistral-24b-quantized", "corrupt")
+
+
+def test_a_digest_mismatch_during_the_copy_is_not_retried(
+    registry: Registry, base: str, tmp_path: Path
+) -> None:
+    """An image corrupted after the verify step (the copy is the first to read it again) fails
+    at once: retrying a deterministic failure only delays the rebuild."""
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    digest = build_into(workspace, base, weights=b"\x02")
+    corrupt_model_layer(workspace / "image")
+    run = push(
+        "push-to-quay",
+        registry,
+        workspace,
+        digest,
+        auth=registry.write_authfile(tmp_path / "auth"),
+        ca_bundle=registry.write_ca_bundle(tmp_path / "ca"),
+        tag="corrupt-late",
+        steps=["push"],
+    )
+    assert (run.exit_code, run.failed_step) == (1, "push"), run.output
+    assert "Digest did not match" in run.output
+    assert "Rebuild it; do not push it." in run.output
+    assert "retrying" not in run.output
+
+
+def test_a_corrupt_archive_is_refused_before_the_first_attempt(
+    registry: Registry, base: str, tmp_path: Path
+) -> None:
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    params = {"image-format": "oci-archive", "image-path": "image.tar"}
+    digest = build_into(workspace, base, **params)
+    archive = workspace / "image.tar"
+    with tarfile.open(archive) as tar:
+        layer = max(tar.getmembers(), key=lambda member: member.size)
+    with open(archive, "r+b") as file:
+        file.seek(layer.offset_data + 10)
+        file.write(b"\x00" if file.read(1) != b"\x00" else b"\x01")
+    run = push(
+        "push-to-internal-registry",
+        registry,
+        workspace,
+        digest,
+        auth=registry.write_authfile(tmp_path / "auth"),
+        ca_bundle=registry.write_ca_bundle(tmp_path / "ca"),
+        tag="corrupt-archive",
+        image_path="image.tar",
+    )
+    assert (run.exit_code, run.failed_step) == (1, "verify"), run.output
+    assert "Rebuild it; do not push it." in run.output

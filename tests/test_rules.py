@@ -99,8 +99,8 @@ HEADER = """\
 from typing import Literal
 
 from modelcar_dsl import (
-    ExistingClaim, Result, Workspace, command_step, finally_tasks, pipeline, pipeline_run,
-    script_step, task,
+    ExistingClaim, Result, Workspace, WorkspacePath, command_step, finally_tasks, pipeline,
+    pipeline_run, script_step, task,
 )
 
 IMAGE = "registry.example/tools:1"
@@ -823,6 +823,17 @@ CASES = [
         "",
         dsl='@task(image=IMAGE)\ndef t() -> list:\n    """T."""\n'
         '    return [script_step("tabs.sh")]  # <-\n',
+    ),
+    Case(
+        catalog.PARAM_CONSTRAINT,
+        "spec.tasks[0].params[model-dir]",
+        "'../etc' must be a normalised path inside the workspace",
+        "",
+        dsl="@task(image=IMAGE, workspaces=[Workspace('data')])\n"
+        "def pack(model_dir: WorkspacePath = 'model') -> list:\n"
+        '    """T."""\n    return [command_step("main", ["true"])]\n\n\n'
+        "@pipeline(workspaces=['data'])\ndef flow() -> None:\n"
+        "    pack(model_dir='../etc')  # <-\n",
     ),
 ]
 

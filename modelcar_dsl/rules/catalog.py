@@ -149,3 +149,4 @@ SHARED_WORKSPACE = _rule(
 # The Python DSL's own rules: what compiled YAML cannot show
 ARRAY_PARAMS = _rule("array-params", "A task declares more than one list[str] param", "dsl")
 SCRIPT_WHITESPACE = _rule("script-whitespace", "A script has tabs or trailing whitespace", "dsl")
+PARAM_CONSTRAINT = _rule("param-constraint", "A param value breaks its param's constraint", "dsl")

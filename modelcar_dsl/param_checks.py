@@ -1,0 +1,54 @@
+"""Constraints a task param states in its annotation, checked on every value the compiler sees.
+
+Task scripts check the same at run time (a value may come from a result or a run); the compiler
+refuses a literal that breaks one at the user's line, long before a pod starts.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+import attrs
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_INTEGER = re.compile(r"-?[0-9]+")
+
+
+@attrs.frozen
+class InWorkspace:
+    """A path inside the task's workspace: relative, normalised, no `..`, not the root itself."""
+
+    def problem(self, value: Any) -> str | None:
+        text = str(value)
+        if not text or text.startswith("/") or text.endswith("/") or _CONTROL.search(text):
+            return f"{text!r} must be a relative path inside the workspace, like 'model'"
+        if any(part in ("", ".", "..") for part in text.split("/")):
+            return (
+                f"{text!r} must be a normalised path inside the workspace: "
+                "no empty, '.' or '..' parts"
+            )
+        return None
+
+
+@attrs.frozen
+class Between:
+    """A whole number from `low` to `high`: `retries: Annotated[int, Between(1, 20)]`."""
+
+    low: int
+    high: int
+
+    def problem(self, value: Any) -> str | None:
+        if (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and self.low <= value <= self.high
+        ):
+            return None
+        return f"{value!r} must be a whole number from {self.low} to {self.high}"
+
+
+ParamCheck = InWorkspace | Between
+
+WorkspacePath = Annotated[str, InWorkspace()]
+"""A str param that names a path inside the task's workspace."""

@@ -1,0 +1,92 @@
+"""Every input of a step is hostile until checked: paths stay inside their workspace, numbers are
+digits within bounds, other values match what they name. A bad value stops the step before it
+reads or removes anything, with exit code 2 and a message naming the param."""
+
+import os
+import re
+from pathlib import Path
+
+WHOLE_NUMBER = re.compile(r"0|[1-9][0-9]{0,8}")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class StepError(Exception):
+    """A failure explained for the user; the step prints it without a traceback and fails."""
+
+    exit_code = 1
+
+
+class InputError(StepError):
+    """A param value the step refuses before doing anything with it."""
+
+    exit_code = 2
+
+
+def param_of(variable: str) -> str:
+    """The param a variable carries: IMAGE_PATH -> image-path."""
+    return variable.lower().replace("_", "-")
+
+
+def text(variable: str, pattern: str, what: str, default: str | None = None) -> str:
+    """The variable's value, which must match `pattern` whole."""
+    value = os.environ.get(variable, default)
+    if value is None or not re.fullmatch(pattern, value):
+        raise InputError(f"{param_of(variable)} {value!r} is not {what}")
+    return value
+
+
+def count(variable: str, low: int, high: int, default: int | None = None) -> int:
+    """A whole number from `low` to `high`, written with digits only."""
+    value = os.environ.get(variable)
+    if value is None and default is not None:
+        return default
+    if value is None or not WHOLE_NUMBER.fullmatch(value) or not low <= int(value) <= high:
+        raise InputError(
+            f"{param_of(variable)} {value!r} must be a whole number from {low} to {high}"
+        )
+    return int(value)
+
+
+def inside(root: Path, relative: str, what: str) -> Path:
+    """`root/relative`, resolved: `relative` must be normalised, name something below `root`,
+    and stay inside it after symbolic links."""
+    if (
+        not relative
+        or relative.startswith("/")
+        or relative.endswith("/")
+        or CONTROL.search(relative)
+    ):
+        raise InputError(f"{what} {relative!r} must be a relative path inside {root}, like model")
+    if any(part in ("", ".", "..") for part in relative.split("/")):
+        raise InputError(
+            f"{what} {relative!r} must be a normalised path inside {root}: "
+            "no empty, '.' or '..' parts"
+        )
+    real_root = root.resolve(strict=True)
+    try:
+        resolved = (real_root / relative).resolve()
+    except (OSError, RuntimeError):
+        raise InputError(
+            f"{what} {relative!r} cannot be resolved (a symbolic link loop?)"
+        ) from None
+    if not resolved.is_relative_to(real_root) or resolved == real_root:
+        raise InputError(
+            f"{what} {relative!r} leads to {resolved}, outside {real_root}, through a symbolic link"
+        )
+    return resolved
+
+
+def confined_path(variable: str, default: str | None = None) -> Path:
+    """The path the variable names inside the source workspace (see `inside`)."""
+    root = Path(os.environ["WORKSPACE_SOURCE_PATH"])
+    if not root.is_dir():
+        raise InputError(f"the source workspace {str(root)!r} does not exist")
+    return inside(root, os.environ.get(variable, default) or "", param_of(variable))
+
+
+def workspace_path(name: str) -> Path | None:
+    """The mount path of an optional workspace (e.g. CA_BUNDLE), or None when it is unbound."""
+    path = os.environ.get(f"WORKSPACE_{name}_PATH", "")
+    if not path or os.environ.get(f"WORKSPACE_{name}_BOUND", "true") != "true":
+        return None
+    return Path(path)
