@@ -11,23 +11,27 @@ from typing import Annotated, Any
 
 import attrs
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_PORTABLE_PATH = re.compile(
+    r"[A-Za-z0-9._+@=,][A-Za-z0-9._+@=,-]*(/[A-Za-z0-9._+@=,][A-Za-z0-9._+@=,-]*)*"
+)
 _INTEGER = re.compile(r"-?[0-9]+")
 
 
 @attrs.frozen
 class InWorkspace:
-    """A path inside the task's workspace: relative, normalised, no `..`, not the root itself."""
+    """A path inside the task's workspace: relative, normalised, no `..`, not the root itself,
+    spelt with letters, digits and `. _ + @ = , -` (no part starting with `-`). The task's
+    scripts hold run-time values to the same rule."""
 
     def problem(self, value: Any) -> str | None:
         text = str(value)
-        if not text or text.startswith("/") or text.endswith("/") or _CONTROL.search(text):
-            return f"{text!r} must be a relative path inside the workspace, like 'model'"
-        if any(part in ("", ".", "..") for part in text.split("/")):
+        if not _PORTABLE_PATH.fullmatch(text):
             return (
-                f"{text!r} must be a normalised path inside the workspace: "
-                "no empty, '.' or '..' parts"
+                f"{text!r} must be a relative path inside the workspace, of letters, digits "
+                "and . _ + @ = , - (like 'model' or 'models/mistral-24b')"
             )
+        if any(part in (".", "..") for part in text.split("/")):
+            return f"{text!r} must be a normalised path inside the workspace: no '.' or '..' parts"
         return None
 
 

@@ -54,6 +54,38 @@ class DownloadError(StepError):
 
 
 @dataclass(frozen=True)
+class Inputs:
+    """Every input of the step, checked before anything is read, listed or removed."""
+
+    source: str
+    hf_endpoint: str
+    s3_endpoint: str
+    s3_region: str
+    parallel: int
+    retry_delay: int
+    model_dir: Path
+    manifest: Path
+    parts: Path
+
+
+def read_inputs() -> Inputs:
+    model_dir, manifest, parts = workspace_paths()
+    return Inputs(
+        source=text(
+            "SOURCE", f"{HUB_SOURCE}|{S3_SOURCE}", "hf://org/repo[@revision] or s3://bucket/prefix"
+        ),
+        hf_endpoint=text("HF_ENDPOINT", URL, "an http(s) URL", "https://huggingface.co"),
+        s3_endpoint=text("S3_ENDPOINT", f"|{URL}", "empty or an http(s) URL", ""),
+        s3_region=text("S3_REGION", "[a-z0-9-]{1,32}", "an S3 region", "us-east-1"),
+        parallel=count("PARALLEL", 1, 32, 4),
+        retry_delay=count("RETRY_DELAY_SECONDS", 0, 60, 2),
+        model_dir=model_dir,
+        manifest=manifest,
+        parts=parts,
+    )
+
+
+@dataclass(frozen=True)
 class RemoteFile:
     """One file to fetch: its path in the model directory, size, and known sha256 if any."""
 
@@ -68,6 +100,7 @@ class Source:
 
     revision = ""
     context: ssl.SSLContext
+    retry_delay = 2
 
     def list_files(self) -> list[RemoteFile]:
         raise NotImplementedError
@@ -96,13 +129,12 @@ class Source:
 class HuggingFace(Source):
     """A Hub repository at a revision, pinned to its commit so files cannot change mid-run."""
 
-    def __init__(self, spec: str, context: ssl.SSLContext) -> None:
+    def __init__(self, spec: str, inputs: Inputs, context: ssl.SSLContext) -> None:
         self.repo, _, revision = spec.partition("@")
         if ".." in self.repo.split("/"):
             raise InputError(f"source {spec!r} names no Hub repository (org/name)")
         self.requested = revision or "main"
-        endpoint = text("HF_ENDPOINT", URL, "an http(s) URL", "https://huggingface.co")
-        self.endpoint = endpoint.rstrip("/")
+        self.endpoint = inputs.hf_endpoint.rstrip("/")
         self.token = os.environ.get("HF_TOKEN", "").strip()
         self.context = context
 
@@ -150,11 +182,11 @@ class HuggingFace(Source):
 class S3(Source):
     """An S3 prefix on AWS or any S3-compatible endpoint, signed with AWS Signature V4."""
 
-    def __init__(self, spec: str, context: ssl.SSLContext) -> None:
+    def __init__(self, spec: str, inputs: Inputs, context: ssl.SSLContext) -> None:
         self.bucket, _, prefix = spec.partition("/")
         self.prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
-        self.region = text("S3_REGION", "[a-z0-9-]{1,32}", "an S3 region", "us-east-1")
-        endpoint = text("S3_ENDPOINT", f"|{URL}", "empty or an http(s) URL", "").rstrip("/")
+        self.region = inputs.s3_region
+        endpoint = inputs.s3_endpoint.rstrip("/")
         self.endpoint = endpoint or f"https://s3.{self.region}.amazonaws.com"
         self.access_key = os.environ.get("AWS_ACCESS_KEY_ID", "")
         self.secret_key = os.environ.get("AWS_SECRET_ACCESS_KEY", "")
@@ -333,7 +365,7 @@ def fetch(source: Source, remote: RemoteFile, part: Path, context: ssl.SSLContex
         if attempt == ATTEMPTS:
             raise DownloadError(f"{remote.path}: {problem} after {ATTEMPTS} attempts")
         print(f"{remote.path}: {problem}; retrying (attempt {attempt + 1} of {ATTEMPTS})")
-        time.sleep(min(count("RETRY_DELAY_SECONDS", 0, 60, 2) * 2 ** (attempt - 1), 60))
+        time.sleep(min(source.retry_delay * 2 ** (attempt - 1), 60))
     raise AssertionError("unreachable")
 
 
@@ -355,11 +387,15 @@ def download(
     print(f"{remote.path}: {remote.size} bytes, sha256 {sha256}")
 
 
-def make_source(spec: str) -> Source:
+def make_source(inputs: Inputs) -> Source:
     context = ssl_context()
-    if spec.startswith("hf://"):
-        return HuggingFace(spec.removeprefix("hf://"), context)
-    return S3(spec.removeprefix("s3://"), context)
+    source: Source
+    if inputs.source.startswith("hf://"):
+        source = HuggingFace(inputs.source.removeprefix("hf://"), inputs, context)
+    else:
+        source = S3(inputs.source.removeprefix("s3://"), inputs, context)
+    source.retry_delay = inputs.retry_delay
+    return source
 
 
 def remove_stale(model_dir: Path, wanted: set[str]) -> None:
@@ -389,11 +425,10 @@ def workspace_paths() -> tuple[Path, Path, Path]:
     return model_dir, manifest, parts
 
 
-def run(spec: str, patterns: list[str]) -> dict[str, str]:
-    text("SOURCE", f"{HUB_SOURCE}|{S3_SOURCE}", "hf://org/repo[@revision] or s3://bucket/prefix")
-    workers = count("PARALLEL", 1, 32, 4)
-    model_dir, manifest_path, parts = workspace_paths()
-    source = make_source(spec)
+def run(patterns: list[str]) -> dict[str, str]:
+    inputs = read_inputs()
+    spec, model_dir, parts = inputs.source, inputs.model_dir, inputs.parts
+    source = make_source(inputs)
     files = [
         remote
         for remote in source.list_files()
@@ -403,7 +438,7 @@ def run(spec: str, patterns: list[str]) -> dict[str, str]:
         raise DownloadError(f"{spec} has no files matching {patterns or ['*']}")
     model_dir.mkdir(parents=True, exist_ok=True)
     targets = {remote.path: inside(model_dir, remote.path, "file") for remote in files}
-    manifest = Manifest(manifest_path, spec, source.revision)
+    manifest = Manifest(inputs.manifest, spec, source.revision)
     parts.mkdir(exist_ok=True)
     wanted = set(targets)
     manifest.keep_only(wanted)
@@ -413,7 +448,7 @@ def run(spec: str, patterns: list[str]) -> dict[str, str]:
         f"{spec} ({source.revision or 'no revision'}): {len(files)} files, "
         f"{len(files) - len(pending)} already complete, {len(pending)} to download"
     )
-    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=inputs.parallel) as pool:
         futures = [
             pool.submit(download, source, remote, targets[remote.path], parts, manifest)
             for remote in pending
@@ -434,7 +469,7 @@ def run(spec: str, patterns: list[str]) -> dict[str, str]:
 
 def main() -> int:
     try:
-        results = run(os.environ.get("SOURCE", ""), sys.argv[1:])
+        results = run(sys.argv[1:])
     except StepError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code

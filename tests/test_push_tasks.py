@@ -36,7 +36,9 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> str:
     return busybox_base(tmp_path_factory.mktemp("busybox"))
 
 
-def build_into(workspace: Path, base: str, weights: bytes = b"\x01", **params: str) -> str:
+def build_into(
+    workspace: Path, base: str, weights: bytes = b"\x01", params: dict[str, str] | None = None
+) -> str:
     """A built image of 300 kB of `weights` in `workspace` (which other users can traverse);
     its digest. Tests that corrupt an image use weights of their own: a registry that already
     holds a layer is not sent it again, and would never see the corruption."""
@@ -45,7 +47,7 @@ def build_into(workspace: Path, base: str, weights: bytes = b"\x01", **params: s
     (workspace / "model" / "weights.safetensors").write_bytes(weights * 300_000)
     run = run_task(
         "build-modelcar-image",
-        {"base-image": base, **params},
+        {"base-image": base, **(params or {})},
         {"source": workspace, "registry-auth": None, "ca-bundle": None},
     )
     assert run.exit_code == 0, run.output
@@ -290,7 +292,7 @@ def test_a_corrupt_archive_is_refused_before_the_first_attempt(
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     params = {"image-format": "oci-archive", "image-path": "image.tar"}
-    digest = build_into(workspace, base, **params)
+    digest = build_into(workspace, base, params=params)
     archive = workspace / "image.tar"
     with tarfile.open(archive) as tar:
         layer = max(tar.getmembers(), key=lambda member: member.size)

@@ -1,75 +1,29 @@
 """The model-testing tasks, run from the compiled YAML with their real scripts.
 
 wait-for-inference-service talks to a Kubernetes API stand-in over TLS, since no cluster runs
-here: it answers GET on one InferenceService with the status fields KServe documents
-(`status.conditions`, `status.address.url`) and serves `/v1/models` as vLLM does. lm-eval and
-GuideLLM need model weights and data sets from the Hub, which tests may not fetch, so the
-evaluation tests put stand-in executables named `lm_eval` and `guidellm` first on PATH: they
-record the command line the script builds and write a report in each tool's documented format,
-which the real summarize step then reads.
+here (`tests/kserve_server.py`). lm-eval and GuideLLM need model weights and data sets from the
+Hub, which tests may not fetch, so the evaluation tests put stand-in executables named `lm_eval`
+and `guidellm` first on PATH (`tests/evaluation_tools.py`).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.wrappers import Request, Response
 
+from tests.evaluation_tools import GUIDELLM_REPORT, LM_EVAL_REPORT, stand_in
+from tests.kserve_server import SERVICE, kubernetes, service_account
 from tests.task_runner import TaskRunResult, run_task
-from tests.tls import LoopbackAuthority, free_port, make_authority
-from tests.wsgi_server import serving
-
-TOKEN = "pipeline-sa-token"
-SERVICE = "mistral-24b-quantized"
+from tests.tls import LoopbackAuthority, make_authority
 
 
 @pytest.fixture(scope="module")
 def authority(tmp_path_factory: pytest.TempPathFactory) -> LoopbackAuthority:
     return make_authority(tmp_path_factory.mktemp("tls"))
-
-
-@contextmanager
-def kubernetes(authority: LoopbackAuthority, ready_after: int) -> Iterator[dict[str, Any]]:
-    """The API server stand-in; `ready_after` reads report the service not Ready yet."""
-    port = free_port()
-    state: dict[str, Any] = {"reads": 0, "port": port}
-    path = f"/apis/serving.kserve.io/v1beta1/namespaces/private-ai-demo/inferenceservices/{SERVICE}"
-
-    @Request.application
-    def application(request: Request) -> Response:
-        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
-            return Response("unauthorized", status=401)
-        if request.path == "/served/v1/models":
-            return Response(json.dumps({"object": "list", "data": [{"id": SERVICE}]}))
-        if request.path != path:
-            return Response(json.dumps({"kind": "Status", "code": 404}), status=404)
-        state["reads"] += 1
-        ready = state["reads"] > ready_after
-        condition = {"type": "Ready", "status": "True" if ready else "False"}
-        if not ready:
-            condition |= {"reason": "RevisionMissing", "message": "loading weights"}
-        status = {
-            "conditions": [condition],
-            "address": {"url": f"https://localhost:{port}/served"},
-        }
-        return Response(json.dumps({"kind": "InferenceService", "status": status}))
-
-    with serving(application, port, authority):
-        yield state
-
-
-def service_account(directory: Path, authority: LoopbackAuthority) -> Path:
-    directory.mkdir()
-    (directory / "token").write_text(TOKEN)
-    (directory / "ca.crt").write_bytes(authority.ca_cert.read_bytes())
-    (directory / "service-ca.crt").write_bytes(authority.ca_cert.read_bytes())
-    return directory
 
 
 def wait(state: dict[str, Any], account: Path, service: str = SERVICE) -> TaskRunResult:
@@ -105,46 +59,6 @@ def test_wait_for_a_missing_service_says_to_deploy_it(
         run = wait(state, account, service="mistral-24b-typo")
     assert run.exit_code == 1
     assert "there is no InferenceService mistral-24b-typo in private-ai-demo" in run.output
-
-
-STAND_IN = """#!/usr/bin/env bash
-set -euo pipefail
-printf '%s\\n' "$@" > "$RECORD/args"
-printf '%s' "$OPENAI_API_KEY" > "$RECORD/token"
-cp "$SSL_CERT_FILE" "$RECORD/ca.pem"
-previous=""
-for argument in "$@"; do
-  if [[ "$previous" == --output_path || "$previous" == --output-path ]]; then out="$argument"; fi
-  previous="$argument"
-done
-"""
-
-
-def stand_in(bin_dir: Path, name: str, writes: str) -> None:
-    bin_dir.mkdir(exist_ok=True)
-    path = bin_dir / name
-    path.write_text(STAND_IN + writes)
-    path.chmod(0o755)
-
-
-LM_EVAL_REPORT = {
-    "results": {
-        "arc_easy": {"alias": "arc_easy", "acc,none": 0.81, "acc_stderr,none": 0.01},
-        "gsm8k": {"exact_match,strict-match": 0.52, "exact_match_stderr,strict-match": 0.02},
-    }
-}
-GUIDELLM_REPORT = {
-    "benchmarks": [
-        {
-            "metrics": {
-                "time_to_first_token_ms": {
-                    "successful": {"mean": 120.0, "median": 110.0, "percentiles": {"p95": 210.0}}
-                },
-                "requests_per_second": {"successful": {"mean": 3.5}},
-            }
-        }
-    ]
-}
 
 
 def evaluate(task: str, workspace: Path, bin_dir: Path, record: Path, ca: Path) -> TaskRunResult:

@@ -41,20 +41,22 @@ require_choice() {
 }
 
 # confined_path VARIABLE: the path the variable names inside the source workspace, resolved. It
-# must be relative and normalised (no empty, '.' or '..' parts), name something below the
-# workspace rather than the workspace itself, and stay inside it after symbolic links.
+# must be relative and normalised (no empty, '.' or '..' parts), spelt with letters, digits and
+# . _ + @ = , - (no part starting with '-'), name something below the workspace rather than the
+# workspace itself, and stay inside it after symbolic links.
 confined_path() {
   local value=${!1-} param root resolved part parts
+  local portable='[A-Za-z0-9._+@=,][A-Za-z0-9._+@=,-]*'
   param=$(param_of "$1")
   root=$(realpath -e -- "${WORKSPACE_SOURCE_PATH:?WORKSPACE_SOURCE_PATH is required}" 2>/dev/null) ||
     input_error "the source workspace ${WORKSPACE_SOURCE_PATH@Q} does not exist"
-  if [[ -z $value || $value == /* || $value == */ || $value =~ [[:cntrl:]] ]]; then
-    input_error "$param ${value@Q} must be a relative path inside the workspace, like model"
+  if [[ ! $value =~ ^$portable(/$portable)*$ ]]; then
+    input_error "$param ${value@Q} must be a relative path inside the workspace, of letters, digits and . _ + @ = , - (like model or models/mistral-24b)"
   fi
   IFS=/ read -r -a parts <<< "$value"
   for part in "${parts[@]}"; do
-    if [[ -z $part || $part == . || $part == .. ]]; then
-      input_error "$param ${value@Q} must be a normalised path inside the workspace: no empty, '.' or '..' parts"
+    if [[ $part == . || $part == .. ]]; then
+      input_error "$param ${value@Q} must be a normalised path inside the workspace: no '.' or '..' parts"
     fi
   done
   resolved=$(realpath -m -- "$root/$value") ||

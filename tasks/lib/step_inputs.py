@@ -7,6 +7,11 @@ import re
 from pathlib import Path
 
 WHOLE_NUMBER = re.compile(r"0|[1-9][0-9]{0,8}")
+PORTABLE_PATH = re.compile(
+    r"[A-Za-z0-9._+@=,][A-Za-z0-9._+@=,-]*(/[A-Za-z0-9._+@=,][A-Za-z0-9._+@=,-]*)*"
+)
+"""A path param's spelling: POSIX portable file name characters and a few more, no part
+starting with '-', so a value can be neither an option nor shell syntax anywhere it lands."""
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -77,11 +82,18 @@ def inside(root: Path, relative: str, what: str) -> Path:
 
 
 def confined_path(variable: str, default: str | None = None) -> Path:
-    """The path the variable names inside the source workspace (see `inside`)."""
+    """The path the variable names inside the source workspace: spelt with PORTABLE_PATH's
+    characters, and inside it as `inside` checks."""
     root = Path(os.environ["WORKSPACE_SOURCE_PATH"])
     if not root.is_dir():
         raise InputError(f"the source workspace {str(root)!r} does not exist")
-    return inside(root, os.environ.get(variable, default) or "", param_of(variable))
+    value = os.environ.get(variable, default) or ""
+    if not PORTABLE_PATH.fullmatch(value):
+        raise InputError(
+            f"{param_of(variable)} {value!r} must be a relative path inside the workspace, of "
+            "letters, digits and . _ + @ = , - (like model or models/mistral-24b)"
+        )
+    return inside(root, value, param_of(variable))
 
 
 def workspace_path(name: str) -> Path | None:

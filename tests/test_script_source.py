@@ -1,0 +1,175 @@
+"""Steps share code through library files: the script sources (bash) or imports (Python) them
+beside it, the compiler inlines them once, and every problem still names the file and line it
+was written on. The compiled scripts run on their own, and so do the files in the checkout."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import MiniProject
+
+CODE = """\
+from modelcar_dsl import pipeline, pipeline_run, script_step, task
+
+
+@task(image="registry.example/tools:1")
+def greet(who: str = "world") -> list:
+    \"\"\"Greets.\"\"\"
+    return [script_step("greet.sh"), script_step("greet.py", name="py")]  # <- here
+
+
+@pipeline()
+def flow() -> None:
+    greet()
+
+
+run = pipeline_run("flow-run", flow)
+"""
+
+GREET_SH = """\
+#!/usr/bin/env bash
+set -euo pipefail
+# shellcheck source=SCRIPTDIR/lib/words.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/words.sh"
+# shellcheck source=SCRIPTDIR/lib/shout.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/shout.sh"
+shout "$(greeting "${WHO:-world}")"
+"""
+WORDS_SH = """\
+# shellcheck shell=bash
+greeting() { printf 'hello %s' "$1"; }
+"""
+SHOUT_SH = """\
+# shellcheck shell=bash
+# shellcheck source=SCRIPTDIR/words.sh
+source "$(dirname "${BASH_SOURCE[0]}")/words.sh"
+shout() { printf '%s!\\n' "${1^^}"; }
+"""
+GREET_PY = """\
+#!/usr/bin/env python3
+\"\"\"Greets from Python.\"\"\"
+
+from __future__ import annotations
+
+import os
+
+from flows.lib.words import greeting
+
+if __name__ == "__main__":
+    print(greeting(os.environ.get("WHO", "world")))
+"""
+WORDS_PY = """\
+\"\"\"Words the steps share.\"\"\"
+
+import textwrap
+
+
+def greeting(who: str) -> str:
+    return textwrap.dedent(f"hello {who} from python")
+"""
+
+
+def _project(mini_project: Callable[..., MiniProject], **files: str) -> MiniProject:
+    project = mini_project(CODE)
+    flows = project.root / "flows"
+    (flows / "lib").mkdir()
+    (flows / "lib" / "__init__.py").write_text("")
+    contents = {
+        "greet.sh": GREET_SH,
+        "greet.py": GREET_PY,
+        "lib/words.sh": WORDS_SH,
+        "lib/shout.sh": SHOUT_SH,
+        "lib/words.py": WORDS_PY,
+        **files,
+    }
+    for name, text in contents.items():
+        (flows / name).write_text(text)
+    return project
+
+
+def _scripts(project: MiniProject) -> list[str]:
+    task = yaml.safe_load((project.out / "01-tasks" / "task-greet.yaml").read_text())
+    return [step["script"] for step in task["spec"]["steps"]]
+
+
+def test_libraries_are_inlined_once_and_the_result_runs_alone(
+    mini_project: Callable[..., MiniProject], tmp_path: Path
+) -> None:
+    project = _project(mini_project)
+    result = project.compile()
+    assert result.exit_code == 0, result.stderr
+    bash, python = _scripts(project)
+    assert "source " not in bash
+    assert bash.count("greeting() {") == 1, "words.sh is sourced twice but inlined once"
+    assert "# modelcar-dsl: inlined lib/shout.sh here" in bash
+    assert "from flows.lib" not in python
+    assert "# modelcar-dsl: inlined lib/words.py here" in python
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    for name, script, interpreter in (("s.sh", bash, "bash"), ("s.py", python, sys.executable)):
+        (alone / name).write_text(script)
+        completed = subprocess.run(
+            [interpreter, str(alone / name)],
+            capture_output=True,
+            text=True,
+            cwd=alone,
+            env={"WHO": "pod", "PATH": "/usr/bin:/bin"},
+            check=True,
+        )
+        assert completed.stdout in ("HELLO POD!\n", "hello pod from python\n")
+
+
+def test_the_script_in_the_checkout_runs_with_its_libraries(
+    mini_project: Callable[..., MiniProject],
+) -> None:
+    """The same file runs on a laptop: bash sources the library beside it."""
+    project = _project(mini_project)
+    completed = subprocess.run(
+        ["bash", str(project.root / "flows" / "greet.sh")],
+        capture_output=True,
+        text=True,
+        env={"WHO": "laptop", "PATH": "/usr/bin:/bin"},
+        check=True,
+    )
+    assert completed.stdout == "HELLO LAPTOP!\n"
+
+
+def test_a_problem_in_a_library_names_the_library_line(
+    mini_project: Callable[..., MiniProject],
+) -> None:
+    project = _project(
+        mini_project,
+        **{"lib/shout.sh": SHOUT_SH + 'echo "$(params.who)"\n'},
+    )
+    result = project.compile()
+    assert result.exit_code == 2
+    assert f"flows/main.py:{project.line_of('# <- here')}:" in result.stderr
+    assert "flows/lib/shout.sh:5 contains $(params.who)" in result.stderr
+
+
+def test_a_missing_library_is_named_with_the_script(
+    mini_project: Callable[..., MiniProject],
+) -> None:
+    project = _project(
+        mini_project, **{"greet.sh": GREET_SH.replace("lib/words.sh", "lib/missing.sh")}
+    )
+    result = project.compile()
+    assert result.exit_code == 2
+    assert "flows/greet.sh sources lib/missing.sh, which is not a file beside it" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_python_library_with_a_future_import_is_refused(
+    mini_project: Callable[..., MiniProject],
+) -> None:
+    project = _project(
+        mini_project, **{"lib/words.py": "from __future__ import annotations\n" + WORDS_PY}
+    )
+    result = project.compile()
+    assert result.exit_code == 2
+    assert "has a `from __future__` import, which cannot follow the other lines" in result.stderr
