@@ -17,7 +17,7 @@ from modelcar_dsl.params import ParamSpec, param_from_annotation, tekton_name
 from modelcar_dsl.pipeline_builder import PipelineBuilder, tracing
 from modelcar_dsl.refs import ParamRef
 from modelcar_dsl.source import SourceLocation, caller_location
-from modelcar_dsl.specs import PipelineSpec, PipelineWorkspace
+from modelcar_dsl.specs import PipelineSpec, PipelineWorkspace, VolumeSource
 
 
 class Pipeline(Declaration[PipelineSpec]):
@@ -43,6 +43,14 @@ def pipeline(
     declared = tuple(
         w if isinstance(w, PipelineWorkspace) else PipelineWorkspace(w) for w in workspaces
     )
+    for workspace in declared:
+        if workspace.default is not None and not isinstance(workspace.default, VolumeSource):
+            raise DefinitionError(
+                f"workspace {workspace.name!r} has default {workspace.default!r}; use "
+                "VolumeClaim(...), EmptyDir(), ExistingClaim(...), SecretVolume(...) or "
+                "ConfigMapVolume(...)",
+                location,
+            )
 
     def decorate(function: Callable[..., Any]) -> Pipeline:
         declared_params, placeholders = _params_of(function, location)

@@ -9,7 +9,7 @@ from modelcar_dsl.durations import Duration, checked_duration
 from modelcar_dsl.errors import DefinitionError
 from modelcar_dsl.pipeline import Pipeline, record_arguments
 from modelcar_dsl.source import caller_location
-from modelcar_dsl.specs import RunSpec, VolumeClaim, VolumeSource
+from modelcar_dsl.specs import RunSpec, VolumeSource
 
 
 def pipeline_run(
@@ -26,8 +26,9 @@ def pipeline_run(
 ) -> RunSpec:
     """Declare a run of `pipeline`; `name` is the prefix Tekton completes (`generateName`).
 
-    Workspaces not given here get a fresh PVC (`VolumeClaim()`), never a shared one. `fs_group`
-    defaults to the project's `fs_group` setting; a run with neither does not compile.
+    A workspace not given here gets the pipeline's default volume for it (`PipelineWorkspace(...,
+    default=VolumeClaim())`); one without a default must be bound here. `fs_group` defaults to
+    the project's `fs_group` setting; a run with neither does not compile.
     `timeout` is always written: Tekton's 60-minute default kills model downloads.
     """
     location = caller_location()
@@ -57,8 +58,8 @@ def pipeline_run(
                 location,
             )
     for declared in pipeline.spec.workspaces:
-        if declared.name not in bindings and not declared.optional:
-            bindings[declared.name] = VolumeClaim()
+        if declared.name not in bindings and declared.default is not None:
+            bindings[declared.name] = declared.default
     return RunSpec(
         name=name,
         pipeline=pipeline.spec,

@@ -45,11 +45,14 @@ class Workspace:
 
 @attrs.frozen
 class PipelineWorkspace:
-    """A workspace a pipeline declares and its runs bind to a volume."""
+    """A workspace a pipeline declares and its runs bind to a volume. A run that binds none
+    gets `default` (e.g. `VolumeClaim(size="60Gi")`, a fresh claim per run); without a default,
+    a run must bind it: an unbound workspace is an error, never a silent empty volume."""
 
     name: str
     description: str = ""
     optional: bool = False
+    default: VolumeSource | None = None
 
 
 @attrs.frozen

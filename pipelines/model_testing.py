@@ -6,7 +6,7 @@ another: lm-eval and GuideLLM never load the model at the same time, which would
 
 from typing import Annotated
 
-from modelcar_dsl import PipelineWorkspace, pipeline
+from modelcar_dsl import PipelineWorkspace, VolumeClaim, pipeline
 from pipelines.catalogue import ModelVersion
 from tasks.publish_results import publish_results
 from tasks.run_guidellm import run_guidellm
@@ -16,7 +16,9 @@ from tasks.wait_for_inference_service import wait_for_inference_service
 
 @pipeline(
     workspaces=[
-        PipelineWorkspace("results", "Fresh PVC for the reports and metrics."),
+        PipelineWorkspace(
+            "results", "Fresh PVC for the reports and metrics.", default=VolumeClaim(size="1Gi")
+        ),
         PipelineWorkspace("ca-bundle", "ConfigMap with the CAs to trust.", True),
     ]
 )

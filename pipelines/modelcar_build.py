@@ -17,6 +17,8 @@ from tasks.register_model import register_model
 
 @pipeline(
     workspaces=[
+        # No default: each run sizes the PVC for its model (weights and image, about twice
+        # the weights).
         PipelineWorkspace("source", "Fresh PVC for the weights and the image."),
         PipelineWorkspace("registry-auth", "dockerconfigjson Secret for both registries."),
         PipelineWorkspace("ca-bundle", "ConfigMap with the CAs to trust.", True),

@@ -46,10 +46,7 @@ def testing_run(model: ModelVersion) -> RunSpec:
             "lm_eval_tasks": ["arc_easy", "hellaswag"],
             "lm_eval_limit": 500,
         },
-        workspaces={
-            "results": VolumeClaim(size="1Gi"),
-            "ca-bundle": ConfigMapVolume("trusted-ca-bundle"),
-        },
+        workspaces={"ca-bundle": ConfigMapVolume("trusted-ca-bundle")},
         service_account="pipeline",
         timeout="6h",
     )

@@ -9,7 +9,11 @@ import pytest
 from tests.conftest import MiniProject
 
 HEADER = """\
-from modelcar_dsl import Result, Workspace, pipeline, pipeline_run, script_step, task
+from modelcar_dsl import (
+    PipelineWorkspace, Result, VolumeClaim, Workspace, pipeline, pipeline_run, script_step, task,
+)
+
+SOURCE = PipelineWorkspace("source", default=VolumeClaim())
 
 
 @task(image="registry.example/tools:1", workspaces=[Workspace("source")], results=["digest"])
@@ -26,7 +30,7 @@ def push(image: str, digest: str) -> list:
 """
 
 VALID_PIPELINE = """\
-@pipeline(workspaces=["source"])
+@pipeline(workspaces=[SOURCE])
 def flow(repo: str) -> None:
     built = build(model_dir="model")
     push(image=repo, digest=built.results.digest)
@@ -38,7 +42,7 @@ run = pipeline_run("flow-run", flow, params={"repo": "quay.io/x/y"})
 CASES = {
     "missing required param": (
         """\
-@pipeline(workspaces=["source"])
+@pipeline(workspaces=[SOURCE])
 def flow(repo: str) -> None:
     built = build()  # <- here
     push(image=repo, digest=built.results.digest)
@@ -47,7 +51,7 @@ def flow(repo: str) -> None:
     ),
     "unknown param": (
         """\
-@pipeline(workspaces=["source"])
+@pipeline(workspaces=[SOURCE])
 def flow(repo: str) -> None:
     built = build(model_dir="model", model_dri="x")  # <- here
     push(image=repo, digest=built.results.digest)
@@ -56,7 +60,7 @@ def flow(repo: str) -> None:
     ),
     "wrong type": (
         """\
-@pipeline(workspaces=["source"])
+@pipeline(workspaces=[SOURCE])
 def flow(repo: str) -> None:
     built = build(model_dir="model", retries="three")  # <- here
     push(image=repo, digest=built.results.digest)
@@ -65,7 +69,7 @@ def flow(repo: str) -> None:
     ),
     "duplicate task name": (
         """\
-@pipeline(workspaces=["source"])
+@pipeline(workspaces=[SOURCE])
 def flow(repo: str) -> None:
     built = build(model_dir="model")
     build(model_dir="again")  # <- here
@@ -75,7 +79,7 @@ def flow(repo: str) -> None:
     ),
     "cycle through after": (
         """\
-@pipeline(workspaces=["source"])
+@pipeline(workspaces=[SOURCE])
 def flow(repo: str) -> None:
     built = build(model_dir="model")
     pushed = push(image=repo, digest=built.results.digest)
@@ -85,7 +89,7 @@ def flow(repo: str) -> None:
     ),
     "unknown result": (
         """\
-@pipeline(workspaces=["source"])
+@pipeline(workspaces=[SOURCE])
 def flow(repo: str) -> None:
     built = build(model_dir="model")
     push(image=repo, digest=built.results.digset)  # <- here
@@ -140,7 +144,7 @@ def test_script_with_param_variable_is_rejected(mini_project: Callable[..., Mini
 
 def test_every_problem_is_reported_together(mini_project: Callable[..., MiniProject]) -> None:
     code = """\
-@pipeline(workspaces=["source"])
+@pipeline(workspaces=[SOURCE])
 def flow(repo: str) -> None:
     built = build(model_dri="model")
     push(image=repo, digest=built.results.digset)

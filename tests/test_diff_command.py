@@ -11,7 +11,11 @@ from pathlib import Path
 from tests.conftest import MiniProject, run_modelcar
 
 BEFORE = """\
-from modelcar_dsl import Workspace, pipeline, pipeline_run, script_step, task
+from modelcar_dsl import (
+    PipelineWorkspace, VolumeClaim, Workspace, pipeline, pipeline_run, script_step, task,
+)
+
+SOURCE = PipelineWorkspace("source", default=VolumeClaim())
 
 
 @task(image="registry.example/tools:1", workspaces=[Workspace("source", read_only=True)])
@@ -26,7 +30,7 @@ def push_quay(tag: str = "latest") -> list:
     return [script_step("hello.sh")]
 
 
-@pipeline(workspaces=["source"])
+@pipeline(workspaces=[SOURCE])
 def release() -> None:
     push_internal()
     push_quay()

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Any, Literal, TypedDict
 
 import pytest
 
 from modelcar_dsl import (
+    ConfigMapVolume,
     EmptyDir,
     ExistingClaim,
+    PipelineWorkspace,
     Result,
     SecretEnv,
+    SecretVolume,
     Steps,
+    VolumeClaim,
     Workspace,
     command_step,
     finally_tasks,
@@ -255,18 +260,103 @@ def test_run_shapes_for_v1_and_v1beta1() -> None:
     assert "taskRunTemplate" not in beta["spec"]
 
 
-def test_unbound_run_workspaces_get_a_fresh_claim() -> None:
-    run = pipeline_run("nightly", two_workspaces, params={"tag": "t"})
+@pipeline(workspaces=[PipelineWorkspace("data", default=VolumeClaim(size="60Gi")), "scratch"])
+def defaulted_workspace(tag: str) -> None:
+    writer(tag=tag)
+
+
+def test_a_workspace_the_run_leaves_unbound_gets_the_pipelines_default() -> None:
+    run = pipeline_run("nightly", defaulted_workspace, params={"tag": "t"})
     bindings = compile_run(run, Target(fs_group=5))["spec"]["workspaces"]
-    assert bindings[0] == {
-        "name": "data",
-        "volumeClaimTemplate": {
-            "spec": {
-                "accessModes": ["ReadWriteOnce"],
-                "resources": {"requests": {"storage": "10Gi"}},
-            }
-        },
-    }
+    assert bindings == [
+        {
+            "name": "data",
+            "volumeClaimTemplate": {
+                "spec": {
+                    "accessModes": ["ReadWriteOnce"],
+                    "resources": {"requests": {"storage": "60Gi"}},
+                }
+            },
+        }
+    ]
+
+
+def test_a_workspace_without_default_left_unbound_is_an_error_at_the_run() -> None:
+    """A forgotten `registry-auth` must not become an empty 10Gi claim that fails hours later."""
+    run = pipeline_run("nightly", two_workspaces, params={"tag": "t"})
+    line = sys._getframe().f_lineno - 1
+    problems = check(run, target=Target(fs_group=5))
+    assert [(p.rule, p.path, p.location.line if p.location else 0) for p in problems] == [
+        ("workspace-unbound", "spec.workspaces", line),
+        ("workspace-unbound", "spec.workspaces", line),
+    ]
+    assert problems[0].message.startswith(
+        "Pipeline 'two-workspaces' needs workspace 'data', which is not bound; Tekton would "
+        "refuse to start the run. Bind it to a volume (in the DSL: pipeline_run(workspaces="
+    )
+
+
+def test_a_default_that_is_not_a_volume_is_refused() -> None:
+    with pytest.raises(DefinitionError, match="has default 'big'; use VolumeClaim"):
+
+        @pipeline(workspaces=[PipelineWorkspace("data", default="big")])  # type: ignore[arg-type]
+        def flow() -> None:
+            writer(tag="t")
+
+
+@task(image=IMAGE, workspaces=[Workspace("source")])
+def push_image(tag: str) -> Steps:
+    """Writes the workspace, as a push unpacking an archive does."""
+    return [command_step("main", ["true"])]
+
+
+@pipeline(workspaces=["source", "quay-source"])
+def two_pushes() -> None:
+    push_image.options(name="push-internal")(tag="t")
+    push_image.options(name="push-quay", workspaces={"source": "quay-source"})(tag="t")
+
+
+@pytest.mark.parametrize(
+    ("volume", "shown"),
+    [
+        (ExistingClaim("models"), "PersistentVolumeClaim 'models'"),
+        (SecretVolume("registry-auth"), "Secret 'registry-auth'"),
+        (ConfigMapVolume("ca-bundle"), "ConfigMap 'ca-bundle'"),
+    ],
+)
+def test_two_workspaces_bound_to_one_volume_are_one_volume(volume: Any, shown: str) -> None:
+    """Each push has its own pipeline workspace, so the pipeline orders nothing; a run that
+    binds both to one volume would run them at the same time on it."""
+    run = pipeline_run("release", two_pushes, workspaces={"source": volume, "quay-source": volume})
+    line = sys._getframe().f_lineno - 1
+    problems = check(run, target=Target(fs_group=5))
+    assert [(p.rule, p.resource, p.path) for p in problems] == [
+        ("shared-workspace", "pipelinerun/release-", "spec.workspaces[0]")
+    ]
+    assert problems[0].location is not None and problems[0].location.line == line
+    assert problems[0].message.startswith(
+        f"the run binds workspaces 'source' and 'quay-source' to one volume ({shown}); tasks "
+        "'push-internal' (through 'source') and 'push-quay' (through 'quay-source') mount it"
+    )
+    apart = pipeline_run(
+        "release",
+        two_pushes,
+        workspaces={"source": ExistingClaim("models"), "quay-source": ExistingClaim("other")},
+    )
+    assert check(apart, target=Target(fs_group=5)) == []
+
+
+def test_aliased_workspaces_of_ordered_tasks_are_fine() -> None:
+    @pipeline(workspaces=["source", "quay-source"])
+    def ordered() -> None:
+        internal = push_image.options(name="push-internal")(tag="t")
+        push_image.options(name="push-quay", workspaces={"source": "quay-source"})(tag="t").after(
+            internal
+        )
+
+    shared = ExistingClaim("models")
+    run = pipeline_run("release", ordered, workspaces={"source": shared, "quay-source": shared})
+    assert check(run, target=Target(fs_group=5)) == []
 
 
 def test_v1beta1_steps_use_resources() -> None:

@@ -735,16 +735,18 @@ def draw_run(
         sources: list[VolumeSource] = [
             VolumeClaim(),
             VolumeClaim(size="60Gi", storage_class="gp3-csi", access_mode="ReadWriteMany"),
-            ExistingClaim("models"),
+            # A claim of its own: two workspaces on one claim are one volume (shared-workspace).
+            ExistingClaim(f"{name}-claim"),
             EmptyDir(),
         ]
         if name not in written:
             sources += [
                 SecretVolume("registry-auth"),
                 ConfigMapVolume("ca-bundle"),
-                ExistingClaim("models", read_only=True),
+                ExistingClaim(f"{name}-claim", read_only=True),
             ]
-        # Required workspaces left out get a fresh VolumeClaim(); optional ones stay unbound.
+        # Required workspaces left out get the pipeline's default, a fresh VolumeClaim();
+        # optional ones stay unbound.
         if maybe(draw) or (optional and maybe(draw)):
             volumes.append((name, pick(draw, sources)))
     pipeline_seconds = draw(st.integers(60, 48 * 3600))
@@ -949,7 +951,9 @@ def build(plan: PipelinePlan) -> Built:
     generated = pipeline(
         name=plan.name,
         workspaces=[
-            PipelineWorkspace(name, optional=True) if optional else name
+            PipelineWorkspace(name, optional=True)
+            if optional
+            else PipelineWorkspace(name, default=VolumeClaim())
             for name, optional in plan.workspaces
         ],
     )(function)

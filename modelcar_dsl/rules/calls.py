@@ -93,9 +93,15 @@ def _check_value_type(
 
 
 def check_workspace_bindings(
-    declared: Any, bound: list[tuple[int, str]], path: str, owner: str, report: Report
+    declared: Any,
+    bound: list[tuple[int, str]],
+    path: str,
+    owner: str,
+    report: Report,
+    hint: str = "",
 ) -> None:
-    """Every non-optional workspace of `owner` bound; nothing bound that it does not declare."""
+    """Every non-optional workspace of `owner` bound; nothing bound that it does not declare.
+    `hint` says how to bind one."""
     declarations = {str(w.get("name")): w for _, w in mappings(declared)}
     for index, name in bound:
         if name not in declarations:
@@ -110,5 +116,5 @@ def check_workspace_bindings(
             report(
                 path,
                 catalog.WORKSPACE_UNBOUND,
-                f"{owner} needs workspace {name!r}, which is not bound",
+                f"{owner} needs workspace {name!r}, which is not bound{hint}",
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 from modelcar_dsl.dag import ancestor_masks, find_cycle, topological_order
@@ -21,7 +22,7 @@ from modelcar_dsl.rules.declarations import (
     names_of,
     param_declarations,
 )
-from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
+from modelcar_dsl.rules.document import Report, SourceDocument, mapping, mappings, sequence
 from modelcar_dsl.rules.references import is_task_variable, task_variable
 from modelcar_dsl.rules.task import check_task_spec
 from modelcar_dsl.rules.variables import (
@@ -310,14 +311,9 @@ def _check_order(calls: list[_Call], regular: set[str], report: Report) -> None:
     ordered, so they never run at the same time on one volume."""
     tasks = [call for call in calls if not call.is_finally and call.name]
     by_name = {call.name: call for call in tasks}
-    names = list(by_name)
-    children: dict[str, list[str]] = {name: [] for name in names}
-    for call in tasks:
-        for parent in _parents(call, by_name):
-            if parent in children:
-                children[parent].append(call.name)
     for call in calls:
         _check_result_names(call, by_name, report)
+    names, children = _task_graph(tasks, by_name)
     cycle = find_cycle(names, children)
     if cycle:
         report(
@@ -330,7 +326,107 @@ def _check_order(calls: list[_Call], regular: set[str], report: Report) -> None:
         return
     if len(by_name) < len(tasks):
         return
-    _check_shared_workspaces(calls, names, children, report)
+    for use, other in unordered_writers(calls, names, children, lambda workspace: workspace):
+        where = f" (subPath {use.sub_path!r})" if use.sub_path else ""
+        report(
+            f"{use.call.path}.workspaces[{use.index}]",
+            catalog.SHARED_WORKSPACE,
+            f"tasks {other.call.name!r} and {use.call.name!r} both mount workspace "
+            f"{use.workspace!r}{where}, at least one writes it, and nothing orders them: "
+            f"they can run at the same time on one volume. Add {other.call.name!r} to "
+            f"runAfter of {use.call.name!r}, or mount it readOnly where it is only read",
+        )
+
+
+def _task_graph(
+    tasks: list[_Call], by_name: dict[str, _Call]
+) -> tuple[list[str], dict[str, list[str]]]:
+    """The regular tasks' names and, for each, the tasks that wait for it."""
+    names = list(by_name)
+    children: dict[str, list[str]] = {name: [] for name in names}
+    for call in tasks:
+        for parent in _parents(call, by_name):
+            if parent in children:
+                children[parent].append(call.name)
+    return names, children
+
+
+def pipeline_calls(spec: dict[str, Any], resolve: TaskResolver) -> list[_Call]:
+    """A Pipeline's tasks with the Task specs they resolve to, for checks made from a run; what
+    is wrong with them is the Pipeline's own rules' to report, so nothing is reported here."""
+    calls = [_Call(body, f"spec.tasks[{i}]", False) for i, body in mappings(spec.get("tasks"))]
+    calls += [_Call(body, f"spec.finally[{i}]", True) for i, body in mappings(spec.get("finally"))]
+    silent = Report(SourceDocument({}, lambda path: None), [])
+    for call in calls:
+        if "taskSpec" in call.body:
+            call.spec = mapping(call.body["taskSpec"])
+        elif mapping(call.body.get("taskRef")).get("name"):
+            call.spec = resolve(mapping(call.body["taskRef"]), call.path, silent)
+    return calls
+
+
+class WorkspaceUse:
+    """One task's mount of a pipeline workspace: which binding, which subPath, written or not."""
+
+    __slots__ = ("call", "index", "sub_path", "workspace", "writes")
+
+    def __init__(self, call: _Call, index: int, workspace: str, sub_path: str, writes: bool):
+        self.call = call
+        self.index = index
+        self.workspace = workspace
+        self.sub_path = sub_path
+        self.writes = writes
+
+
+def unordered_writers(
+    calls: list[_Call],
+    names: list[str] | None = None,
+    children: dict[str, list[str]] | None = None,
+    volume_of: Callable[[str], str] = lambda workspace: workspace,
+) -> Iterator[tuple[WorkspaceUse, WorkspaceUse]]:
+    """Pairs of mounts of one volume, at least one writing, that nothing orders: the later use
+    and the earlier one. `volume_of` says which volume a pipeline workspace is (a run may bind
+    two to one claim); the tasks' graph is built from `calls` unless given."""
+    if names is None or children is None:
+        tasks = [call for call in calls if not call.is_finally and call.name]
+        by_name = {call.name: call for call in tasks}
+        if len(by_name) < len(tasks):
+            return
+        names, children = _task_graph(tasks, by_name)
+        if find_cycle(names, children):
+            return
+    users: dict[tuple[str, str], list[WorkspaceUse]] = {}
+    for call in calls:
+        for (workspace, sub_path), (index, writes) in _writes(call).items():
+            use = WorkspaceUse(call, index, workspace, sub_path, writes)
+            users.setdefault((volume_of(workspace), sub_path), []).append(use)
+    if all(len(group) < 2 for group in users.values()):
+        return
+    order = topological_order(names, children)
+    masks = ancestor_masks(names, children, order)
+    bit = {name: 1 << position for position, name in enumerate(names)}
+    everything = (1 << len(names)) - 1
+    position = {name: i for i, name in enumerate(order)}
+
+    def waits_for(later: _Call, earlier: _Call) -> bool:
+        ancestors = everything if later.is_finally else masks.get(later.name, 0)
+        return not earlier.is_finally and bool(ancestors & bit.get(earlier.name, 0))
+
+    for _, group in sorted(users.items(), key=lambda item: item[0]):
+        if len(group) < 2:
+            continue
+        group.sort(key=lambda use: (use.call.is_finally, position.get(use.call.name, 0)))
+        last_writer: WorkspaceUse | None = None
+        readers: list[WorkspaceUse] = []
+        for use in group:
+            earlier = ([last_writer] if last_writer else []) + (readers if use.writes else [])
+            for other in earlier:
+                if not waits_for(use.call, other.call):
+                    yield use, other
+            if use.writes:
+                last_writer, readers = use, []
+            else:
+                readers.append(use)
 
 
 def _cycle_path(cycle: list[str], by_name: dict[str, _Call]) -> str:
@@ -388,53 +484,6 @@ def _writes(call: _Call) -> dict[tuple[str, str], tuple[int, bool]]:
         previous = mounts.get(key)
         mounts[key] = (index, writes or (previous is not None and previous[1]))
     return mounts
-
-
-def _check_shared_workspaces(
-    calls: list[_Call], names: list[str], children: dict[str, list[str]], report: Report
-) -> None:
-    users: dict[tuple[str, str], list[tuple[_Call, int, bool]]] = {}
-    for call in calls:
-        for key, (index, writes) in _writes(call).items():
-            users.setdefault(key, []).append((call, index, writes))
-    if all(len(group) < 2 for group in users.values()):
-        return
-    order = topological_order(names, children)
-    masks = ancestor_masks(names, children, order)
-    bit = {name: 1 << position for position, name in enumerate(names)}
-    everything = (1 << len(names)) - 1
-    position = {name: i for i, name in enumerate(order)}
-
-    def waits_for(later: _Call, earlier: _Call) -> bool:
-        ancestors = everything if later.is_finally else masks.get(later.name, 0)
-        return not earlier.is_finally and bool(ancestors & bit.get(earlier.name, 0))
-
-    for (workspace, sub_path), group in sorted(users.items()):
-        if len(group) < 2:
-            continue
-        group.sort(key=lambda use: (use[0].is_finally, position.get(use[0].name, 0)))
-        last_writer: _Call | None = None
-        readers: list[_Call] = []
-        for call, index, writes in group:
-            unordered = [
-                other
-                for other in ([last_writer] if last_writer else []) + (readers if writes else [])
-                if not waits_for(call, other)
-            ]
-            for other in unordered:
-                where = f" (subPath {sub_path!r})" if sub_path else ""
-                report(
-                    f"{call.path}.workspaces[{index}]",
-                    catalog.SHARED_WORKSPACE,
-                    f"tasks {other.name!r} and {call.name!r} both mount workspace "
-                    f"{workspace!r}{where}, at least one writes it, and nothing orders them: "
-                    f"they can run at the same time on one volume. Add {other.name!r} to "
-                    f"runAfter of {call.name!r}, or mount it readOnly where it is only read",
-                )
-            if writes:
-                last_writer, readers = call, []
-            else:
-                readers.append(call)
 
 
 def _check_results(results: Any, path: str, tasks: set[str], report: Report) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from modelcar_dsl.durations import go_duration_seconds
@@ -13,7 +14,12 @@ from modelcar_dsl.rules.calls import (
 )
 from modelcar_dsl.rules.declarations import duplicates, param_declarations
 from modelcar_dsl.rules.document import Report, mapping, mappings, named
-from modelcar_dsl.rules.pipeline import TaskResolver, check_pipeline_spec
+from modelcar_dsl.rules.pipeline import (
+    TaskResolver,
+    check_pipeline_spec,
+    pipeline_calls,
+    unordered_writers,
+)
 
 VOLUME_SOURCES = (
     "persistentVolumeClaim",
@@ -24,6 +30,14 @@ VOLUME_SOURCES = (
     "projected",
     "csi",
 )
+VOLUME_NAMES = {"persistentVolumeClaim": "claimName", "secret": "secretName", "configMap": "name"}
+"""The sources two bindings can share, by the field naming the volume; a volumeClaimTemplate or
+emptyDir is always a volume of its own."""
+VOLUME_KINDS = {
+    "persistentVolumeClaim": "PersistentVolumeClaim",
+    "secret": "Secret",
+    "configMap": "ConfigMap",
+}
 DEFAULT_PIPELINE_TIMEOUT = 3600.0
 """Tekton's default-timeout-minutes (60), used when a run sets no timeouts.pipeline."""
 MAX_GID = 2**31 - 1
@@ -79,8 +93,15 @@ def check_run_spec(
             report,
         )
         check_workspace_bindings(
-            pipeline.get("workspaces"), bindings, "spec.workspaces", owner, report
+            pipeline.get("workspaces"),
+            bindings,
+            "spec.workspaces",
+            owner,
+            report,
+            "; Tekton would refuse to start the run. Bind it to a volume (in the DSL: "
+            "pipeline_run(workspaces={...}), or default= on the pipeline's PipelineWorkspace)",
         )
+        _check_aliased_workspaces(spec.get("workspaces"), pipeline, resolve_task, report)
     check_param_values(spec.get("params"), "spec.params", report)
     names = [(i, str(p.get("name")).lower()) for i, p in mappings(spec.get("params"))]
     for index, name in duplicates(names):
@@ -122,6 +143,47 @@ def _check_workspaces(workspaces: Any, report: Report) -> list[tuple[int, str]]:
             f"workspace {name!r} is bound more than once",
         )
     return bindings
+
+
+def _check_aliased_workspaces(
+    workspaces: Any, pipeline: dict[str, Any], resolve_task: TaskResolver, report: Report
+) -> None:
+    """Two pipeline workspaces bound to one volume (claim, Secret or ConfigMap) are one volume:
+    tasks that write it through different workspaces must be ordered too. Writers of the same
+    workspace are the Pipeline's own problem, reported there."""
+    volumes: dict[str, tuple[str, str, str]] = {}
+    positions: dict[str, int] = {}
+    for index, binding in mappings(workspaces):
+        name = binding.get("name")
+        for source, field in VOLUME_NAMES.items():
+            volume = mapping(binding.get(source)).get(field)
+            if isinstance(name, str) and volume:
+                volumes[name] = (source, str(volume), str(binding.get("subPath", "")))
+                positions[name] = index
+    counts = Counter(volumes.values())
+    if all(count < 2 for count in counts.values()):
+        return
+
+    def volume_of(workspace: str) -> str:
+        volume = volumes.get(workspace)
+        return "/".join(volume) if volume and counts[volume] > 1 else f"workspace/{workspace}"
+
+    calls = pipeline_calls(pipeline, resolve_task)
+    for use, other in unordered_writers(calls, volume_of=volume_of):
+        if use.workspace == other.workspace:
+            continue
+        source, volume, _ = volumes[use.workspace]
+        report(
+            f"spec.workspaces[{positions[use.workspace]}]",
+            catalog.SHARED_WORKSPACE,
+            f"the run binds workspaces {other.workspace!r} and {use.workspace!r} to one volume "
+            f"({VOLUME_KINDS[source]} {volume!r}); tasks {other.call.name!r} (through "
+            f"{other.workspace!r}) and {use.call.name!r} (through {use.workspace!r}) mount it, "
+            "at least one writes it, and nothing in the pipeline orders them: they would run at "
+            "the same time on one volume. Bind the two workspaces to separate volumes, or order "
+            f"{use.call.name!r} after {other.call.name!r} in the pipeline (runAfter; in the DSL "
+            ".after())",
+        )
 
 
 def _check_timeouts(spec: dict[str, Any], api: str, report: Report) -> None:
