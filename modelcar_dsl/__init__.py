@@ -1,5 +1,6 @@
 """modelcar-dsl: ModelCar pipelines as typed Python, compiled to Tekton YAML."""
 
+from modelcar_dsl.catalogue import CatalogueName
 from modelcar_dsl.param_checks import Between, InWorkspace, WorkspacePath
 from modelcar_dsl.pipeline import Pipeline, pipeline
 from modelcar_dsl.pipeline_builder import TaskCall, finally_tasks
@@ -27,6 +28,7 @@ from modelcar_dsl.task import Steps, Task, task
 __all__ = [
     "PIPELINE_STATUS",
     "Between",
+    "CatalogueName",
     "ConfigMapEnv",
     "ConfigMapVolume",
     "EmptyDir",

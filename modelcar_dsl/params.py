@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import attrs
 
+from modelcar_dsl.catalogue import catalogue_type
 from modelcar_dsl.errors import DefinitionError
 from modelcar_dsl.param_checks import Between, InWorkspace, ParamCheck
 from modelcar_dsl.refs import Ref
@@ -40,6 +41,9 @@ class ParamSpec:
     choices: tuple[str, ...] = ()
     properties: tuple[str, ...] = ()
     checks: tuple[ParamCheck, ...] = ()
+    catalogue: str | None = None
+    """The CatalogueName subclass (`module.Class`) of the annotation: only a catalogue record's
+    field of that type may be passed."""
 
     @property
     def required(self) -> bool:
@@ -67,7 +71,11 @@ def param_from_annotation(
         description = " ".join(str(extra) for extra in extras if isinstance(extra, str))
         checks = tuple(extra for extra in extras if isinstance(extra, InWorkspace | Between))
     name = tekton_name(py_name)
-    spec = attrs.evolve(_spec_for(name, py_name, annotation, description, location), checks=checks)
+    spec = attrs.evolve(
+        _spec_for(name, py_name, annotation, description, location),
+        checks=checks,
+        catalogue=catalogue_type(annotation),
+    )
     for check in checks:
         wanted = "int" if isinstance(check, Between) else "str"
         if spec.kind != wanted:
@@ -76,6 +84,12 @@ def param_from_annotation(
                 f"not {spec.kind}",
                 location,
             )
+    if spec.catalogue and default is not inspect.Parameter.empty:
+        raise DefinitionError(
+            f"param '{py_name}' is a {annotation.__name__}, which only a catalogue record's "
+            "field may give; it cannot have a default",
+            location,
+        )
     if default is inspect.Parameter.empty:
         if spec.type == "object" and not spec.properties:
             raise DefinitionError(
@@ -96,6 +110,8 @@ def _spec_for(
     name: str, py_name: str, annotation: Any, description: str, location: SourceLocation
 ) -> ParamSpec:
     simple = {str: "str", int: "int", float: "float", bool: "bool"}
+    if catalogue_type(annotation):
+        return ParamSpec(name, py_name, "string", "str", description)
     if annotation in simple:
         return ParamSpec(name, py_name, "string", simple[annotation], description)  # type: ignore[arg-type]
     origin = get_origin(annotation)

@@ -96,6 +96,13 @@ def _params_of(
             params.append(record)
             continue
         spec = param_from_annotation(parameter.name, annotation, parameter.default, location)
+        if spec.catalogue:
+            raise DefinitionError(
+                f"{function.__name__}: param '{parameter.name}' is a "
+                f"{spec.catalogue.rsplit('.', 1)[-1]}, which only a catalogue record gives; take "
+                "the record instead (model: ModelVersion) and pass its field",
+                location,
+            )
         params.append(spec)
         placeholders[parameter.name] = ParamRef(spec.name, spec.type)
     return params, placeholders
@@ -128,7 +135,8 @@ class _RecordParams:
                 f"{self._prefix}_{name}", self._hints[name], default, self._location
             )
             self._used[name] = attrs.evolve(spec, py_name=f"{self._prefix}.{name}")
-        return ParamRef(self._used[name].name, self._used[name].type)
+        used = self._used[name]
+        return ParamRef(used.name, used.type, used.catalogue)
 
     def specs(self) -> list[ParamSpec]:
         """The fields read, in the record's field order."""

@@ -17,12 +17,14 @@ _ACTIVE: ContextVar[PipelineBuilder | None] = ContextVar("modelcar_pipeline_buil
 
 
 class Results:
-    """`call.results.image_digest` (or `call.results["image-digest"]`): a reference to a result."""
+    """`call.results.image_digest` (or `call.results["image-digest"]`): a reference to a result.
+
+    Typed `Any` for mypy: a result stands in for a param of any type, known only at run time."""
 
     def __init__(self, call: TaskCall) -> None:
         self._call = call
 
-    def __getattr__(self, name: str) -> ResultRef:
+    def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
         return ResultRef(task=self._call.name, result=tekton_name(name))
@@ -58,8 +60,9 @@ class TaskCall:
         self.results = Results(self)
 
     @property
-    def status(self) -> StatusRef:
-        """`$(tasks.<name>.status)`: Succeeded, Failed or None; for finally tasks."""
+    def status(self) -> Any:
+        """`$(tasks.<name>.status)`: Succeeded, Failed or None; for finally tasks. Typed `Any`
+        for mypy, like a result: it stands in for a string param."""
         return StatusRef(task=self.name)
 
     def after(self, *others: TaskCall) -> TaskCall:

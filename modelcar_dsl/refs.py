@@ -34,10 +34,12 @@ class Ref:
 
 @attrs.frozen
 class ParamRef(Ref):
-    """A pipeline or task param, seen from inside the function that declares it."""
+    """A pipeline or task param, seen from inside the function that declares it; `catalogue`
+    names the CatalogueName type of a catalogue record's field."""
 
     name: str
     type: str = "string"
+    catalogue: str | None = None
 
     @property
     def expression(self) -> str:  # type: ignore[override]

@@ -38,6 +38,13 @@ def pipeline_run(
         )
     arguments: list[tuple[str, Any]] = []
     for py_name, value in (params or {}).items():
+        if "." in py_name:
+            raise DefinitionError(
+                f"params of pipeline_run({name!r}) name params of the pipeline function; pass "
+                f"the whole catalogue record ({py_name.split('.')[0]!r}: <record>), not its field "
+                f"{py_name!r}",
+                location,
+            )
         arguments.extend(record_arguments(pipeline.spec.params, py_name, value))
     if timeout is None:
         raise DefinitionError(

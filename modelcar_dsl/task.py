@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Generic
 
 import attrs
 
@@ -19,12 +19,16 @@ from modelcar_dsl.source import SourceLocation, caller_location
 from modelcar_dsl.specs import EnvSource, Resources, Result, Step, TaskSpec, Workspace
 
 Steps = Sequence[Step]
+P = typing.ParamSpec("P")
 
 
-class Task(Declaration[TaskSpec]):
-    """A compiled-once Task; calling it inside a `@pipeline` function adds it to that pipeline."""
+class Task(Declaration[TaskSpec], Generic[P]):
+    """A compiled-once Task; calling it inside a `@pipeline` function adds it to that pipeline.
 
-    def __call__(self, *args: Any, **arguments: Any) -> TaskCall:
+    It keeps the function's signature, so editors complete its params and mypy checks the
+    arguments (a result, `call.results.x`, is accepted for any param)."""
+
+    def __call__(self, *args: P.args, **arguments: P.kwargs) -> TaskCall:
         return self.options()(*args, **arguments)
 
     def options(
@@ -34,7 +38,7 @@ class Task(Declaration[TaskSpec]):
         workspaces: Mapping[str, str] | None = None,
         timeout: Duration | None = None,
         retries: int | None = None,
-    ) -> Callable[..., TaskCall]:
+    ) -> Callable[P, TaskCall]:
         """Call this task under another name, with other workspace bindings, timeout or retries.
 
         `workspaces` maps the task's workspace names to the pipeline's; by default a task
@@ -43,7 +47,7 @@ class Task(Declaration[TaskSpec]):
         options_location = caller_location()
         checked_timeout = checked_duration(timeout, options_location)
 
-        def call(*args: Any, **arguments: Any) -> TaskCall:
+        def call(*args: P.args, **arguments: P.kwargs) -> TaskCall:
             location = caller_location()
             if args:
                 raise DefinitionError(
@@ -74,7 +78,7 @@ def task(
     resources: Resources | None = None,
     timeout: Duration | None = None,
     retries: int | None = None,
-) -> Callable[[Callable[..., Steps]], Task]:
+) -> Callable[[Callable[P, Steps]], Task[P]]:
     """Declare a Tekton Task; the function returns its steps and its docstring describes it.
 
     `image` is the default for steps that name none; `env` adds Secret and ConfigMap keys to every
@@ -84,10 +88,11 @@ def task(
     location = caller_location()
     checked_timeout = checked_duration(timeout, location)
 
-    def decorate(function: Callable[..., Steps]) -> Task:
+    def decorate(function: Callable[P, Steps]) -> Task[P]:
         params = _params_of(function, location)
         placeholders = {p.py_name: ParamRef(p.name, p.type) for p in params}
-        steps = tuple(function(**placeholders))
+        # The function runs once, with each param's placeholder for its value.
+        steps = tuple(typing.cast(Callable[..., Steps], function)(**placeholders))
         if not all(isinstance(step, Step) for step in steps):
             raise DefinitionError(
                 f"task function {function.__name__} must return a list of steps "

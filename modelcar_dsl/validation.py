@@ -12,7 +12,7 @@ import attrs
 from modelcar_dsl.errors import Problem
 from modelcar_dsl.names import did_you_mean
 from modelcar_dsl.params import ParamSpec, check_value, constraint_problem
-from modelcar_dsl.refs import ParamRef
+from modelcar_dsl.refs import ParamRef, Ref
 from modelcar_dsl.rules import catalog
 from modelcar_dsl.rules.variables import TEKTON_VARIABLE
 from modelcar_dsl.script_source import line_origin
@@ -96,6 +96,7 @@ def validate_pipeline(pipeline: PipelineSpec) -> Iterator[Problem]:
     calls = [(task, f"spec.tasks[{i}]") for i, task in enumerate(pipeline.tasks)]
     calls += [(task, f"spec.finally[{i}]") for i, task in enumerate(pipeline.finally_tasks)]
     for task, path in calls:
+        yield from _catalogue_problems(pipeline, task, f"{path}.params", report)
         yield from _argument_problems(
             task.task.params,
             task.arguments,
@@ -104,6 +105,43 @@ def validate_pipeline(pipeline: PipelineSpec) -> Iterator[Problem]:
             task.location,
             f"task {task.task.name!r}",
         )
+
+
+def _catalogue_problems(
+    pipeline: PipelineSpec, call: PipelineTaskSpec, path: str, report: _Reporter
+) -> Iterator[Problem]:
+    """A catalogue name param gets the same-typed field of a catalogue record param, nothing
+    else: the build and the tests then name one model version the same way."""
+    arguments = dict(call.arguments)
+    for param in call.task.params:
+        if param.catalogue is None or param.py_name not in arguments:
+            continue
+        value = arguments[param.py_name]
+        if isinstance(value, ParamRef) and value.catalogue == param.catalogue:
+            continue
+        kind = param.catalogue.rsplit(".", 1)[-1]
+        fields = [p.py_name for p in pipeline.params if p.catalogue == param.catalogue]
+        instead = (
+            f"pass {fields[0]}"
+            if fields
+            else (f"take a catalogue record param (model: ModelVersion) and pass its {kind} field")
+        )
+        yield report(
+            f"{path}[{param.name}]",
+            catalog.CATALOGUE_NAME,
+            f"param {param.py_name!r} of task {call.task.name!r} takes a {kind} from the model "
+            f"catalogue, not {_provenance(value)}; {instead}, so the build registers exactly "
+            "what the tests look up",
+            call.location,
+        )
+
+
+def _provenance(value: Any) -> str:
+    if isinstance(value, ParamRef):
+        return f"the pipeline param $(params.{value.name})"
+    if isinstance(value, Ref):
+        return f"the variable {value}"
+    return f"the literal {value!r}"
 
 
 def _argument_problems(

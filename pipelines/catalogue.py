@@ -1,20 +1,24 @@
 """The model catalogue: one record per model version, the only place names are written.
 
 Both pipelines and every run take registry names, versions and InferenceService names from
-here, so the build pipeline registers exactly what the testing pipeline looks up.
+here, so the build pipeline registers exactly what the testing pipeline looks up. The two
+Model Registry names are types of their own: register-model and publish-results accept them
+from a record's field only (a compile error and a mypy error otherwise).
 """
 
 from typing import Literal
 
 import attrs
 
+from tasks.model_registry_access import ModelVersionName, RegisteredModelName
+
 
 @attrs.frozen
 class ModelVersion:
     """One model version as the build registers it and the tests find it."""
 
-    registry_name: str
-    version: str
+    registry_name: RegisteredModelName = attrs.field(converter=RegisteredModelName)
+    version: ModelVersionName = attrs.field(converter=ModelVersionName)
     source: str
     tokenizer: str
     inference_service: str

@@ -407,7 +407,7 @@ def test_pipeline_arrays_and_objects_pass_whole_to_tasks() -> None:
 def test_a_string_variable_for_an_array_param_is_a_problem() -> None:
     @pipeline()
     def flow(name: str, settings: Endpoint) -> None:
-        takes_collections(files=name, settings=settings)
+        takes_collections(files=name, settings=settings)  # type: ignore[arg-type]
 
     problems = [str(p) for p in check(flow)]
     assert any("expects an array, got the string variable $(params.name)" in p for p in problems)

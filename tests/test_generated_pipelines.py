@@ -830,7 +830,7 @@ def _steps(plan: TemplatePlan, placeholders: Mapping[str, Any]) -> list[Step]:
     return steps
 
 
-def define_task(plan: TemplatePlan) -> Task:
+def define_task(plan: TemplatePlan) -> Task[...]:
     namespace: dict[str, Any] = {"Steps": Steps, "_steps": _steps, "_PLAN": plan}
     signature = _signature(plan.params, namespace)
     source = (
@@ -887,7 +887,7 @@ def _resolve(source: Source, placeholders: Mapping[str, Any], calls: Sequence[Ta
     raise AssertionError(f"unknown source {source!r}")
 
 
-def _trace(plan: PipelinePlan, tasks: Sequence[Task], placeholders: Mapping[str, Any]) -> None:
+def _trace(plan: PipelinePlan, tasks: Sequence[Task[...]], placeholders: Mapping[str, Any]) -> None:
     """The body of the generated pipeline function: calls the tasks the plan lists."""
     calls: list[TaskCall] = []
 

@@ -99,8 +99,8 @@ HEADER = """\
 from typing import Literal
 
 from modelcar_dsl import (
-    ExistingClaim, Result, Workspace, WorkspacePath, command_step, finally_tasks, pipeline,
-    pipeline_run, script_step, task,
+    CatalogueName, ExistingClaim, Result, Workspace, WorkspacePath, command_step, finally_tasks,
+    pipeline, pipeline_run, script_step, task,
 )
 
 IMAGE = "registry.example/tools:1"
@@ -823,6 +823,18 @@ CASES = [
         "",
         dsl='@task(image=IMAGE)\ndef t() -> list:\n    """T."""\n'
         '    return [script_step("tabs.sh")]  # <-\n',
+    ),
+    Case(
+        catalog.CATALOGUE_NAME,
+        "spec.tasks[0].params[name]",
+        "param 'name' of task 'register' takes a ModelName from the model catalogue, not the "
+        "pipeline param $(params.name)",
+        "",
+        dsl="class ModelName(CatalogueName):\n    pass\n\n\n"
+        "@task(image=IMAGE)\ndef register(name: ModelName) -> list:\n"
+        '    """T."""\n    return [command_step("main", ["true"])]\n\n\n'
+        "@pipeline()\ndef flow(name: str) -> None:\n"
+        "    register(name=name)  # <-\n",
     ),
     Case(
         catalog.PARAM_CONSTRAINT,

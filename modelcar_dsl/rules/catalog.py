@@ -149,4 +149,7 @@ SHARED_WORKSPACE = _rule(
 # The Python DSL's own rules: what compiled YAML cannot show
 ARRAY_PARAMS = _rule("array-params", "A task declares more than one list[str] param", "dsl")
 SCRIPT_WHITESPACE = _rule("script-whitespace", "A script has tabs or trailing whitespace", "dsl")
+CATALOGUE_NAME = _rule(
+    "catalogue-name", "A catalogue name is not taken from a catalogue record", "dsl"
+)
 PARAM_CONSTRAINT = _rule("param-constraint", "A param value breaks its param's constraint", "dsl")
