@@ -1,7 +1,7 @@
 """modelcar-dsl: ModelCar pipelines as typed Python, compiled to Tekton YAML."""
 
 from modelcar_dsl.catalogue import CatalogueName
-from modelcar_dsl.param_checks import Between, InWorkspace, WorkspacePath
+from modelcar_dsl.param_checks import Between, InWorkspace, VerifiesTls, WorkspacePath
 from modelcar_dsl.pipeline import Pipeline, pipeline
 from modelcar_dsl.pipeline_builder import TaskCall, finally_tasks
 from modelcar_dsl.refs import PIPELINE_STATUS, ParamRef, ResultRef
@@ -47,6 +47,7 @@ __all__ = [
     "Steps",
     "Task",
     "TaskCall",
+    "VerifiesTls",
     "VolumeClaim",
     "Workspace",
     "WorkspacePath",

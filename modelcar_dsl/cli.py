@@ -159,16 +159,22 @@ Rules and their fixes: docs/errors.md. Exit 0: no problems; 1: problems; 2: bad 
     metavar="RULE",
     help="Do not report this rule (repeatable), e.g. missing-reference.",
 )
+@_project_option
 @_debug_option
 @_reports_errors
 def validate(
-    paths: tuple[Path, ...], output_format: str, ignore: tuple[str, ...], debug: bool
+    paths: tuple[Path, ...],
+    output_format: str,
+    ignore: tuple[str, ...],
+    project: Path | None,
+    debug: bool,
 ) -> None:
     """Check Tekton YAML (Tasks, Pipelines, PipelineRuns) against Tekton's admission rules.
 
     Works offline on any YAML: a gitops tree, hand-written files, compiled output. Checks
     across the files given too: taskRefs and pipelineRefs, params, workspaces. Other
-    documents are skipped. PATH defaults to the current directory.
+    documents are skipped. PATH defaults to the current directory. The project's
+    [tool.modelcar] insecure_registries, when there is a project, is the TLS policy.
     """
     from modelcar_dsl.rules.catalog import RULES
     from modelcar_dsl.validate_files import validate_files, yaml_files
@@ -182,9 +188,23 @@ def validate(
     roots = list(paths) or [Path(".")]
     if not yaml_files(roots):
         raise click.UsageError(f"no .yaml or .yml files in {', '.join(map(str, roots))}")
-    report = validate_files(roots, frozenset(ignore))
+    report = validate_files(roots, frozenset(ignore), _insecure_registries(project))
     click.echo(report.as_json() if output_format == "json" else report.as_text(), nl=False)
     sys.exit(1 if report.problems else 0)
+
+
+def _insecure_registries(project: Path | None) -> frozenset[str]:
+    """The project's insecure_registries; none outside a project (validate needs none)."""
+    from modelcar_dsl.errors import ProjectError
+    from modelcar_dsl.project import find_pyproject, read_settings
+
+    try:
+        pyproject = find_pyproject((project or Path.cwd()).resolve())
+    except ProjectError:
+        if project is not None:
+            raise
+        return frozenset()
+    return read_settings(pyproject).insecure_registries
 
 
 GRAPH_EXAMPLES = """

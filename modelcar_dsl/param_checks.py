@@ -52,6 +52,15 @@ class Between:
         return f"{value!r} must be a whole number from {self.low} to {self.high}"
 
 
+@attrs.frozen
+class VerifiesTls:
+    """Marks a bool param that turns TLS verification on or off for the host in the param named
+    `host`: `tls_verify: Annotated[bool, VerifiesTls("registry_host")] = True`. The compiler lets
+    it be False only as a literal, for a host listed in `[tool.modelcar] insecure_registries`."""
+
+    host: str
+
+
 ParamCheck = InWorkspace | Between
 
 WorkspacePath = Annotated[str, InWorkspace()]

@@ -14,7 +14,7 @@ import attrs
 
 from modelcar_dsl.catalogue import catalogue_type
 from modelcar_dsl.errors import DefinitionError
-from modelcar_dsl.param_checks import Between, InWorkspace, ParamCheck
+from modelcar_dsl.param_checks import Between, InWorkspace, ParamCheck, VerifiesTls
 from modelcar_dsl.refs import Ref
 from modelcar_dsl.source import SourceLocation
 
@@ -44,6 +44,8 @@ class ParamSpec:
     catalogue: str | None = None
     """The CatalogueName subclass (`module.Class`) of the annotation: only a catalogue record's
     field of that type may be passed."""
+    tls_host: str | None = None
+    """For a TLS switch (`VerifiesTls`), the py_name of the param holding its host."""
 
     @property
     def required(self) -> bool:
@@ -66,16 +68,23 @@ def param_from_annotation(
     """Build the ParamSpec for one function parameter, or explain which annotations work."""
     description = ""
     checks: tuple[ParamCheck, ...] = ()
+    switches: list[str] = []
     if get_origin(annotation) is Annotated:
         annotation, *extras = get_args(annotation)
         description = " ".join(str(extra) for extra in extras if isinstance(extra, str))
         checks = tuple(extra for extra in extras if isinstance(extra, InWorkspace | Between))
+        switches = [extra.host for extra in extras if isinstance(extra, VerifiesTls)]
     name = tekton_name(py_name)
     spec = attrs.evolve(
         _spec_for(name, py_name, annotation, description, location),
         checks=checks,
         catalogue=catalogue_type(annotation),
+        tls_host=switches[0] if switches else None,
     )
+    if switches and spec.kind != "bool":
+        raise DefinitionError(
+            f"param '{py_name}': VerifiesTls marks a bool param, not {spec.kind}", location
+        )
     for check in checks:
         wanted = "int" if isinstance(check, Between) else "str"
         if spec.kind != wanted:

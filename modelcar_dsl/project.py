@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 import sys
 import tomllib
 import traceback
@@ -21,7 +22,16 @@ from modelcar_dsl.specs import PipelineSpec, RunSpec, TaskSpec
 from modelcar_dsl.target import API_VERSIONS, ApiVersion, Target
 from modelcar_dsl.task import Task
 
-_KNOWN_SETTINGS = {"modules", "out", "api", "namespace", "fs_group", "service_account"}
+_KNOWN_SETTINGS = {
+    "modules",
+    "out",
+    "api",
+    "namespace",
+    "fs_group",
+    "service_account",
+    "insecure_registries",
+}
+_HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?(:[0-9]{1,5})?")
 
 
 @attrs.frozen
@@ -35,6 +45,7 @@ class Settings:
     namespace: str | None = None
     fs_group: int | None = None
     service_account: str | None = None
+    insecure_registries: frozenset[str] = frozenset()
 
     def target(self, api: ApiVersion | None = None) -> Target:
         return Target(
@@ -42,6 +53,7 @@ class Settings:
             namespace=self.namespace,
             fs_group=self.fs_group,
             service_account=self.service_account,
+            insecure_registries=self.insecure_registries,
         )
 
 
@@ -91,6 +103,14 @@ def read_settings(pyproject: Path) -> Settings:
     for key in ("out", "namespace", "service_account"):
         if key in table and not isinstance(table[key], str):
             raise ProjectError(f"{where}: [tool.modelcar] {key} must be a string")
+    insecure = table.get("insecure_registries", [])
+    if not isinstance(insecure, list) or not all(
+        isinstance(host, str) and _HOST.fullmatch(host) for host in insecure
+    ):
+        raise ProjectError(
+            f"{where}: [tool.modelcar] insecure_registries must list hosts (host or host:port) "
+            'whose TLS certificate is not verified, e.g. ["registry.lab:5000"]'
+        )
     root = pyproject.parent.resolve()
     return Settings(
         root=root,
@@ -100,6 +120,7 @@ def read_settings(pyproject: Path) -> Settings:
         namespace=table.get("namespace"),
         fs_group=fs_group,
         service_account=table.get("service_account"),
+        insecure_registries=frozenset(insecure),
     )
 
 

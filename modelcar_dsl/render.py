@@ -54,17 +54,20 @@ def compile_project(project: Specs, target: Target) -> list[CompiledResource]:
     return compiled
 
 
-def validate_project(project: Specs, compiled: list[CompiledResource]) -> list[Problem]:
+def validate_project(
+    project: Specs, compiled: list[CompiledResource], target: Target
+) -> list[Problem]:
     """Every problem: the DSL's own checks on the specs, then Tekton's rules on the compiled
     documents (each reported at the user's line), then run files that would collide."""
     problems: list[Problem] = []
     for task in project.tasks:
         problems.extend(validate_task(task))
     for pipeline in project.pipelines:
-        problems.extend(validate_pipeline(pipeline))
+        problems.extend(validate_pipeline(pipeline, target))
     for _, run in project.runs:
         problems.extend(validate_run(run))
-    problems.extend(validate_documents([resource.document for resource in compiled], DSL_RULES))
+    documents = [resource.document for resource in compiled]
+    problems.extend(validate_documents(documents, DSL_RULES, target.insecure_registries))
     problems.extend(_run_collisions(project))
     return problems
 
@@ -88,13 +91,14 @@ def check(*objects: Any, target: Target | None = None) -> list[Problem]:
     the tasks and pipelines they use): for a pytest `assert check(my_pipeline) == []`."""
     named = [("", f"objects[{position}]", value) for position, value in enumerate(objects)]
     specs = collect_specs(named)
-    return validate_project(specs, compile_project(specs, target or Target()))
+    target = target or Target()
+    return validate_project(specs, compile_project(specs, target), target)
 
 
 def compile_validated(project: Specs, target: Target) -> list[CompiledResource]:
     """Every resource compiled; raises ValidationError with every problem first."""
     compiled = compile_project(project, target)
-    problems = validate_project(project, compiled)
+    problems = validate_project(project, compiled, target)
     if problems:
         raise ValidationError(problems)
     return compiled

@@ -12,12 +12,15 @@ API_VERSIONS: tuple[ApiVersion, ...] = ("v1", "v1beta1")
 
 @attrs.frozen
 class Target:
-    """`api` picks the document shape; `fs_group` and `service_account` are run defaults."""
+    """`api` picks the document shape; `fs_group` and `service_account` are run defaults;
+    `insecure_registries` is the project's TLS policy."""
 
     api: ApiVersion = "v1"
     namespace: str | None = None
     fs_group: int | None = None
     service_account: str | None = None
+    insecure_registries: frozenset[str] = frozenset()
+    """Hosts a task's TLS switch may turn verification off for (`[tool.modelcar]`)."""
 
     @property
     def api_version(self) -> str:

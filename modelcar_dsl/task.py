@@ -137,6 +137,14 @@ def _params_of(function: Callable[..., Any], location: SourceLocation) -> tuple[
                 parameter.name, hints[parameter.name], parameter.default, location
             )
         )
+    kinds = {param.py_name: param.kind for param in params}
+    for param in params:
+        if param.tls_host is not None and kinds.get(param.tls_host) != "str":
+            raise DefinitionError(
+                f"{function.__name__}: param '{param.py_name}' verifies TLS for the host in "
+                f"param '{param.tls_host}', which is not a str param of this task",
+                location,
+            )
     return tuple(params)
 
 

@@ -104,7 +104,13 @@ def _line_finder(file: Path, loaded: LoadedDocument, prefix: str) -> Locate:
     return locate
 
 
-def validate_files(paths: Sequence[Path], ignore: frozenset[str] = frozenset()) -> ValidationReport:
+def validate_files(
+    paths: Sequence[Path],
+    ignore: frozenset[str] = frozenset(),
+    insecure_registries: frozenset[str] = frozenset(),
+) -> ValidationReport:
+    """Every problem of the YAML files below `paths`; `insecure_registries` are the hosts a
+    TLS switch may turn verification off for (the project's setting)."""
     files = yaml_files(paths)
     documents: list[SourceDocument] = []
     problems: list[Problem] = []
@@ -149,7 +155,7 @@ def validate_files(paths: Sequence[Path], ignore: frozenset[str] = frozenset()) 
                                 SourceLocation(str(file), document.line_of(key)),
                             )
                         )
-    problems.extend(validate_documents(documents, ignore))
+    problems.extend(validate_documents(documents, ignore, insecure_registries))
     validated = sum(1 for document in documents if is_validated(document))
     return ValidationReport(
         tuple(sorted(problems, key=_position)),

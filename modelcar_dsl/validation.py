@@ -14,10 +14,18 @@ from modelcar_dsl.names import did_you_mean
 from modelcar_dsl.params import ParamSpec, check_value, constraint_problem
 from modelcar_dsl.refs import ParamRef, Ref
 from modelcar_dsl.rules import catalog
+from modelcar_dsl.rules.tls import (
+    BYPASS_FIX,
+    env_bypass,
+    is_tls_switch_off,
+    script_bypasses,
+    text_bypass,
+)
 from modelcar_dsl.rules.variables import TEKTON_VARIABLE
 from modelcar_dsl.script_source import line_origin
 from modelcar_dsl.source import SourceLocation
 from modelcar_dsl.specs import PipelineSpec, PipelineTaskSpec, RunSpec, Step, TaskSpec
+from modelcar_dsl.target import Target
 
 DSL_RULES = frozenset(
     {
@@ -25,6 +33,7 @@ DSL_RULES = frozenset(
         catalog.PARAM_UNKNOWN.id,
         catalog.PARAM_VALUE_TYPE.id,
         catalog.SCRIPT_VARIABLE.id,
+        catalog.TLS_BYPASS.id,
     }
 )
 """Rules these checks own for DSL input: they report them in Python's terms (`model_dir`, the
@@ -61,6 +70,7 @@ def validate_task(task: TaskSpec) -> Iterator[Problem]:
     for index, step in enumerate(task.steps):
         if step.script is not None:
             yield from _script_problems(step, f"spec.steps[{index}]", report)
+        yield from _tls_bypasses(step, f"spec.steps[{index}]", report)
 
 
 def _script_problems(step: Step, path: str, report: _Reporter) -> Iterator[Problem]:
@@ -87,7 +97,34 @@ def _script_problems(step: Step, path: str, report: _Reporter) -> Iterator[Probl
             )
 
 
-def validate_pipeline(pipeline: PipelineSpec) -> Iterator[Problem]:
+def _tls_bypasses(step: Step, path: str, report: _Reporter) -> Iterator[Problem]:
+    """The tls-bypass rule in Python's terms: a script's own file and line (libraries are
+    inlined), the step's command, args and env."""
+    for number, found in script_bypasses(step.script or ""):
+        where = line_origin(step.script_origins, number)
+        yield report(
+            f"{path}.script",
+            catalog.TLS_BYPASS,
+            f"{where} turns TLS verification off ({found}); {BYPASS_FIX}",
+            step.location,
+        )
+    for field, items in (("command", step.command), ("args", step.args)):
+        for index, item in enumerate(items):
+            if found_in_item := text_bypass(item):
+                yield report(
+                    f"{path}.{field}[{index}]",
+                    catalog.TLS_BYPASS,
+                    f"{field} turns TLS verification off ({found_in_item}); {BYPASS_FIX}",
+                    step.location,
+                )
+    for name, value in step.env:
+        if message := env_bypass(name, value):
+            yield report(
+                f"{path}.env[{name}]", catalog.TLS_BYPASS, f"{message}; {BYPASS_FIX}", step.location
+            )
+
+
+def validate_pipeline(pipeline: PipelineSpec, target: Target) -> Iterator[Problem]:
     report = _Reporter(f"pipeline/{pipeline.name}", pipeline.location)
     defaults = [
         (param.py_name, param.default) for param in pipeline.params if param.default is not None
@@ -97,6 +134,7 @@ def validate_pipeline(pipeline: PipelineSpec) -> Iterator[Problem]:
     calls += [(task, f"spec.finally[{i}]") for i, task in enumerate(pipeline.finally_tasks)]
     for task, path in calls:
         yield from _catalogue_problems(pipeline, task, f"{path}.params", report)
+        yield from _tls_problems(task, f"{path}.params", target, report)
         yield from _argument_problems(
             task.task.params,
             task.arguments,
@@ -132,6 +170,44 @@ def _catalogue_problems(
             f"param {param.py_name!r} of task {call.task.name!r} takes a {kind} from the model "
             f"catalogue, not {_provenance(value)}; {instead}, so the build registers exactly "
             "what the tests look up",
+            call.location,
+        )
+
+
+def _tls_problems(
+    call: PipelineTaskSpec, path: str, target: Target, report: _Reporter
+) -> Iterator[Problem]:
+    """A TLS switch (`VerifiesTls`) is a literal the compiler can see: on, or off for a host
+    the project lists as insecure. A switch named by Tekton's convention (`tls-verify`) that is
+    off is judged on the compiled document, by the rule `modelcar validate` applies too."""
+    arguments = dict(call.arguments)
+    params = {param.py_name: param for param in call.task.params}
+    for param in call.task.params:
+        if param.tls_host is None:
+            continue
+        value = arguments.get(param.py_name, param.default)
+        where = f"{path}[{param.name}]"
+        if isinstance(value, Ref) or (isinstance(value, str) and TEKTON_VARIABLE.search(value)):
+            yield report(
+                where,
+                catalog.TLS_VERIFY_OFF,
+                f"param {param.py_name!r} of task {call.task.name!r} is {value}, known only at "
+                "run time, so TLS verification could be off for any host; pass True, or False "
+                "for a host listed in [tool.modelcar] insecure_registries",
+                call.location,
+            )
+            continue
+        if value in (True, "true") or is_tls_switch_off(param.name, "false"):
+            continue
+        host = arguments.get(param.tls_host, params[param.tls_host].default)
+        if isinstance(host, str) and host in target.insecure_registries:
+            continue
+        yield report(
+            where,
+            catalog.TLS_VERIFY_OFF,
+            f"param {param.py_name!r} of task {call.task.name!r} turns TLS verification off for "
+            f"{param.tls_host} {host}, which [tool.modelcar] insecure_registries does not list; "
+            "trust its CA through the ca-bundle workspace, or list the host as insecure",
             call.location,
         )
 

@@ -10,7 +10,6 @@ REGISTRY_TOKEN = SecretEnv(
 """A bearer token for the registry; without it the tasks use the pod's ServiceAccount token."""
 
 
-
 class RegisteredModelName(CatalogueName):
     """A RegisteredModel's name in the Model Registry; only a catalogue record carries one."""
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from modelcar_dsl import Between, Result, Steps, WorkspacePath, script_step
+from modelcar_dsl import Between, Result, Steps, VerifiesTls, WorkspacePath, script_step
 from tasks.images import PYTHON_IMAGE
 from tasks.preflight import preflight
 
@@ -24,7 +24,10 @@ ImagePath = Annotated[
     WorkspacePath, "The image build-modelcar-image wrote, relative to the workspace."
 ]
 TlsVerify = Annotated[
-    bool, "Verify the registry's certificate. Trust a CA through ca-bundle instead of turning off."
+    bool,
+    VerifiesTls("registry_host"),
+    "Verify the registry's certificate. Trust a CA through ca-bundle instead of turning off; "
+    "false compiles only for a host in [tool.modelcar] insecure_registries.",
 ]
 Retries = Annotated[
     int, Between(1, 20), "Copy attempts before giving up, with doubling backoff from 5s."

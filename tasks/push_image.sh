@@ -43,7 +43,7 @@ fi
 trust_cert_dir "$private/certs"
 options+=(--dest-cert-dir "$private/certs" "--dest-tls-verify=$TLS_VERIFY")
 if [[ $TLS_VERIFY == false ]]; then
-  echo "WARNING: not verifying the TLS certificate of $REGISTRY_HOST (tls-verify=false)." >&2
+  echo "WARNING: not verifying the TLS certificate of $REGISTRY_HOST (tls-verify is false)." >&2
 fi
 
 attempt=1

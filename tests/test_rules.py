@@ -96,11 +96,11 @@ RUN_TEMPLATE = """\
 RUN_TIMEOUTS = "  timeouts:\n    pipeline: 4h\n"
 
 HEADER = """\
-from typing import Literal
+from typing import Annotated, Literal
 
 from modelcar_dsl import (
-    CatalogueName, ExistingClaim, Result, Workspace, WorkspacePath, command_step, finally_tasks,
-    pipeline, pipeline_run, script_step, task,
+    CatalogueName, ExistingClaim, Result, VerifiesTls, Workspace, WorkspacePath, command_step,
+    finally_tasks, pipeline, pipeline_run, script_step, task,
 )
 
 IMAGE = "registry.example/tools:1"
@@ -809,6 +809,38 @@ CASES = [
         dsl_message="tasks 'a' and 'b' both mount workspace 'data'",
     ),
     Case(
+        catalog.TLS_BYPASS,
+        "spec.steps[0].script",
+        "script line 2 turns TLS verification off (curl -k: 'curl -fsSk')",
+        TASK
+        + "  steps:\n    - name: main\n      image: busybox\n"
+        + "      script: |  # <-\n        #!/bin/sh\n        curl -fsSk https://x\n",
+        dsl='@task(image=IMAGE)\ndef t() -> list:\n    """T."""\n'
+        '    return [script_step("insecure.sh")]  # <-\n',
+        dsl_message="insecure.sh:2 turns TLS verification off (curl -k: 'curl -fsSk')",
+    ),
+    Case(
+        catalog.TLS_VERIFY_OFF,
+        "spec.tasks[0].params[1].value",
+        "pipeline task 'first' sets tls-verify='false', turning TLS verification off",
+        PIPELINE
+        + "  tasks:\n    - name: first\n      taskRef:\n        name: push\n"
+        + "      params:\n        - name: registry-host\n          value: registry.lab:5000\n"
+        + "        - name: tls-verify\n          value: 'false'  # <-\n"
+        + "---\n"
+        + TASK.replace("name: work", "name: push")
+        + "  params:\n    - name: registry-host\n      type: string\n"
+        + "    - name: tls-verify\n      type: string\n      default: 'true'\n"
+        + STEPS,
+        dsl="@task(image=IMAGE)\n"
+        "def push(registry_host: str, tls_verify: Annotated[bool, VerifiesTls('registry_host')]"
+        " = True) -> list:\n"
+        '    """T."""\n    return [command_step("main", ["true"])]\n\n\n'
+        "@pipeline()\ndef flow() -> None:\n"
+        "    push(registry_host='registry.lab:5000', tls_verify=False)  # <-\n",
+        dsl_message="pipeline task 'push' sets tls-verify='false', turning TLS verification off",
+    ),
+    Case(
         catalog.ARRAY_PARAMS,
         "spec.params",
         "a task may have one",
@@ -852,6 +884,7 @@ CASES = [
 SCRIPTS = {
     "inject.sh": "#!/usr/bin/env bash\necho $(params.tag)\n",
     "tabs.sh": "#!/usr/bin/env bash\n\techo hi\n",
+    "insecure.sh": "#!/usr/bin/env bash\ncurl -fsSk https://x\n",
 }
 
 

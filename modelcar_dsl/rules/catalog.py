@@ -145,6 +145,12 @@ RUN_TIMEOUT = _rule("run-timeout", "A run relies on Tekton's 60-minute default",
 SHARED_WORKSPACE = _rule(
     "shared-workspace", "Tasks that write one workspace can run at the same time", "modelcar"
 )
+TLS_BYPASS = _rule("tls-bypass", "A script, command or env turns TLS verification off", "modelcar")
+TLS_VERIFY_OFF = _rule(
+    "tls-verify-off",
+    "A param turns TLS verification off for a host the project does not list as insecure",
+    "modelcar",
+)
 
 # The Python DSL's own rules: what compiled YAML cannot show
 ARRAY_PARAMS = _rule("array-params", "A task declares more than one list[str] param", "dsl")

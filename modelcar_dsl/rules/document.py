@@ -50,6 +50,8 @@ class Report:
     document: SourceDocument
     problems: list[Problem]
     ignore: frozenset[str] = frozenset()
+    insecure_registries: frozenset[str] = frozenset()
+    """Hosts the project lets a TLS switch turn verification off for (`[tool.modelcar]`)."""
 
     def __call__(self, path: str, rule: Rule, message: str) -> None:
         if rule.id in self.ignore:

@@ -25,6 +25,7 @@ from modelcar_dsl.rules.declarations import (
 from modelcar_dsl.rules.document import Report, SourceDocument, mapping, mappings, sequence
 from modelcar_dsl.rules.references import is_task_variable, task_variable
 from modelcar_dsl.rules.task import check_task_spec
+from modelcar_dsl.rules.tls import check_tls_defaults, check_tls_params
 from modelcar_dsl.rules.variables import (
     PIPELINE_CONTEXT,
     Variable,
@@ -71,6 +72,7 @@ def check_pipeline_spec(
     spec: dict[str, Any], path: str, report: Report, resolve: TaskResolver
 ) -> None:
     params = check_param_declarations(spec.get("params"), f"{path}.params", report, False)
+    check_tls_defaults(spec.get("params"), f"{path}.params", report)
     workspaces = check_workspace_declarations(spec.get("workspaces"), f"{path}.workspaces", report)
     calls = [
         _Call(body, f"{path}.tasks[{index}]", False) for index, body in mappings(spec.get("tasks"))
@@ -179,6 +181,13 @@ def _check_call(
             catalog.PARAM_DUPLICATE,
             f"param {name!r} is given more than once; parameter names must be unique",
         )
+    check_tls_params(
+        body.get("params"),
+        f"{path}.params",
+        f"pipeline task {call.name!r}",
+        report,
+        mapping(call.spec).get("params"),
+    )
     if call.spec is not None and has_ref:
         owner = f"Task {mapping(body['taskRef']).get('name')!r}"
         declared = param_declarations(call.spec.get("params"))

@@ -20,6 +20,7 @@ from modelcar_dsl.rules.pipeline import (
     pipeline_calls,
     unordered_writers,
 )
+from modelcar_dsl.rules.tls import check_tls_params
 
 VOLUME_SOURCES = (
     "persistentVolumeClaim",
@@ -103,6 +104,9 @@ def check_run_spec(
         )
         _check_aliased_workspaces(spec.get("workspaces"), pipeline, resolve_task, report)
     check_param_values(spec.get("params"), "spec.params", report)
+    check_tls_params(
+        spec.get("params"), "spec.params", "the run", report, mapping(pipeline).get("params")
+    )
     names = [(i, str(p.get("name")).lower()) for i, p in mappings(spec.get("params"))]
     for index, name in duplicates(names):
         report(

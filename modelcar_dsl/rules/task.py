@@ -15,6 +15,7 @@ from modelcar_dsl.rules.declarations import (
     duplicates,
 )
 from modelcar_dsl.rules.document import Report, mapping, mappings
+from modelcar_dsl.rules.tls import check_container_tls, check_tls_defaults
 from modelcar_dsl.rules.variables import (
     TASK_CONTEXT,
     TEKTON_VARIABLE,
@@ -48,6 +49,8 @@ def check_task_spec(
     workspaces (Tekton propagates them), passed as `inherited_*`."""
     params = dict(inherited_params or {})
     params.update(check_param_declarations(spec.get("params"), f"{path}.params", report))
+    check_tls_defaults(spec.get("params"), f"{path}.params", report)
+    check_container_tls(mapping(spec.get("stepTemplate")), f"{path}.stepTemplate", report)
     results = check_result_declarations(spec.get("results"), f"{path}.results", report)
     _check_result_budget(results, f"{path}.results", report)
     workspaces = check_workspace_declarations(spec.get("workspaces"), f"{path}.workspaces", report)
@@ -165,6 +168,7 @@ def _check_container(
             f"volumeMount path {mount_path!r} is used more than once",
         )
     _check_env(container, path, report)
+    check_container_tls(container, path, report)
     script = container.get("script")
     if isinstance(script, str) and "$(" in script:
         for match in TEKTON_VARIABLE.finditer(script):

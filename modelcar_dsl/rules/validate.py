@@ -62,16 +62,19 @@ class _Index:
 
 
 def validate_documents(
-    documents: Sequence[SourceDocument], ignore: frozenset[str] = frozenset()
+    documents: Sequence[SourceDocument],
+    ignore: frozenset[str] = frozenset(),
+    insecure_registries: frozenset[str] = frozenset(),
 ) -> list[Problem]:
-    """Every problem in `documents`, in document order; rules in `ignore` are not reported."""
+    """Every problem in `documents`, in document order; rules in `ignore` are not reported.
+    `insecure_registries` are the hosts TLS switches may turn verification off for."""
     index = _Index(documents)
     problems: list[Problem] = []
     seen: dict[tuple[str, str], SourceDocument] = {}
     for document in documents:
         if not is_validated(document):
             continue
-        report = Report(document, problems, ignore)
+        report = Report(document, problems, ignore, insecure_registries)
         api = document.api_version.removeprefix("tekton.dev/")
         if api not in API_VERSIONS:
             report(
