@@ -74,7 +74,9 @@ def synthetic_table(results: Sequence[SyntheticCompile], title: str) -> str:
 
 def build_table(result: BuildThroughput) -> str:
     """The goals are set for a 2 GiB model; a smaller one (--quick) shows ratios only, since a
-    build's fixed cost (base image, validation, two interpreters) weighs more there."""
+    build's fixed cost (base image, verification, two interpreters) weighs more there. The
+    build verifies every blob after its sync, so its time goal is against a write plus one
+    sha256 read; the plain write is shown beside it."""
     size_mib = result.model_bytes / MIB
     judged = result.model_bytes >= GOAL_MODEL_BYTES
     rows = [
@@ -83,25 +85,43 @@ def build_table(result: BuildThroughput) -> str:
             f"{result.floor_seconds:.1f}",
             f"{size_mib / result.floor_seconds:.0f}",
             "1x",
+            f"{result.floor_seconds / result.verified_floor_seconds:.2f}x",
             "1.00",
-        )
+        ),
+        (
+            "the same, then openssl dgst -sha256 (floor)",
+            f"{result.verified_floor_seconds:.1f}",
+            f"{size_mib / result.verified_floor_seconds:.0f}",
+            f"{result.verified_floor_seconds / result.floor_seconds:.2f}x",
+            "1x",
+            "1.00",
+        ),
     ]
     for build in result.builds:
-        ratio = build.seconds / result.floor_seconds
+        ratio = build.seconds / result.verified_floor_seconds
         disk = build.extra_disk_bytes / result.model_bytes
+        goal = judged and build.image_format == "oci"
         rows.append(
             (
                 f"build-modelcar-image ({build.image_format})",
                 f"{build.seconds:.1f}",
                 f"{size_mib / build.seconds:.0f}",
-                _goal(ratio, 1.5) if judged else f"{ratio:.2f}x",
+                f"{build.seconds / result.floor_seconds:.2f}x",
+                _goal(ratio, 1.5) if goal else f"{ratio:.2f}x",
                 f"{disk:.2f} ({'met' if disk <= 1.05 else 'MISSED'}: <= 1.05)"
                 if judged
                 else f"{disk:.2f}",
             )
         )
     return _table(
-        f"ModelCar build of a {size_mib:,.0f} MiB model",
-        ("process", "seconds", "MB/s", "vs one write", "extra disk x model"),
+        f"ModelCar build of a {size_mib:,.0f} MiB model, verified",
+        (
+            "process",
+            "seconds",
+            "MB/s",
+            "vs one write",
+            "vs write + sha256",
+            "extra disk x model",
+        ),
         rows,
     )

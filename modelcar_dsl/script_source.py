@@ -69,7 +69,11 @@ def _append(
     included: set[Path],
 ) -> None:
     source_lines = text.splitlines()
+    continued = False
     for number, line in enumerate(source_lines, start=1):
+        if continued:
+            continued = ")" not in line
+            continue
         directive = not python and SHELLCHECK_SOURCE.match(line)
         if directive and _next_is_bash_source(source_lines, number):
             continue
@@ -78,6 +82,7 @@ def _append(
             lines.append(line)
             origins.append((str(path), number))
             continue
+        continued = python and line.rstrip().endswith("(")
         if library in included:
             continue
         included.add(library)

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
-from tasks.lib.step_inputs import StepError, confined_path, text
+from tasks.lib.step_inputs import StepError, confined_path, failed, text
 
 LAYER_TYPE = "application/vnd.oci.image.layer.v1.tar"
 MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json"
@@ -330,8 +330,7 @@ def main() -> int:
         build = build_layout if image_format == "oci" else build_archive
         build(staging, model_dir, image, os.environ.get("BASE_IMAGE", "the base image"))
     except StepError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_code
+        return failed(error)
     print(f"Wrote the image to {image} ({image_format})")
     return 0
 

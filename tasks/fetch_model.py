@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from tasks.lib.step_inputs import InputError, StepError, confined_path, count, inside, text
+from tasks.lib.step_inputs import InputError, StepError, confined_path, count, failed, inside, text
 from tasks.lib.trust import ssl_context
 
 CHUNK = 8 << 20
@@ -44,6 +44,8 @@ ATTEMPTS = 4
 EMPTY_PAYLOAD = hashlib.sha256(b"").hexdigest()
 S3_NAMESPACE = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 PARTS_DIR = ".download"
+MAX_PAGES = 10_000
+"""S3 lists 1,000 keys a page: a bound far above any model, below a server that never stops."""
 HUB_SOURCE = r"hf://[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}(@[\w./-]{1,255})?"
 S3_SOURCE = r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\x00-\x1f\x7f]*)?"
 URL = r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[\w.~/-]*)?"
@@ -251,7 +253,7 @@ class S3(Source):
     def list_files(self) -> list[RemoteFile]:
         files = []
         token = ""
-        while True:
+        for _ in range(MAX_PAGES):
             # The prefix is sent without its trailing slash and the keys filtered here, which
             # lists the same objects and keeps "/" out of the signed query for one-level prefixes.
             query = {"list-type": "2", "prefix": self.prefix.removesuffix("/")}
@@ -279,6 +281,7 @@ class S3(Source):
             token = root.findtext(f"{S3_NAMESPACE}NextContinuationToken") or ""
             if root.findtext(f"{S3_NAMESPACE}IsTruncated") != "true" or not token:
                 return files
+        raise DownloadError(f"s3://{self.bucket}/{self.prefix} lists more than {MAX_PAGES} pages")
 
 
 class Manifest:
@@ -321,6 +324,7 @@ class Manifest:
             "files": [self.files[path] for path in sorted(self.files)],
         }
         partial = self.path.with_name(self.path.name + ".partial")
+        partial.parent.mkdir(parents=True, exist_ok=True)
         partial.write_text(json.dumps(document, indent=1) + "\n")
         partial.replace(self.path)
 
@@ -471,8 +475,7 @@ def main() -> int:
     try:
         results = run(sys.argv[1:])
     except StepError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_code
+        return failed(error)
     for name, value in results.items():
         Path(os.environ[f"RESULT_{name}_PATH"]).write_text(value)
     return 0

@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from tasks.lib.step_inputs import StepError, count, text
+from tasks.lib.step_inputs import StepError, count, failed, text
 from tasks.lib.trust import service_account_file, ssl_context
 
 KUBERNETES_NAME = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
@@ -121,8 +121,7 @@ def main() -> int:
         if not ids:
             raise NotReady(f"{url}/v1/models lists no model")
     except StepError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_code
+        return failed(error)
     print(f"{name} is Ready at {url}, serving {', '.join(ids)}")
     Path(os.environ["RESULT_URL_PATH"]).write_text(url)
     Path(os.environ["RESULT_MODEL_ID_PATH"]).write_text(ids[0])

@@ -26,10 +26,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from tasks.lib.step_inputs import StepError, confined_path, text
+from tasks.lib.step_inputs import StepError, confined_path, failed, text
 from tasks.lib.trust import service_account_file, ssl_context
 
 API = "/api/model_registry/v1alpha3"
+MAX_PAGES = 1000
 URL = r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[\w.~/-]*)?"
 NAME = r"[^\x00-\x1f\x7f]{1,256}"
 IMAGE_REF = r"[a-z0-9][a-z0-9.-]*(:[0-9]{1,5})?(/[a-z0-9]+([._-]+[a-z0-9]+)*)+@sha256:[a-f0-9]{64}"
@@ -117,16 +118,18 @@ class Registry:
         return self.find(find, query) or dict(self.call("POST", create, body=body))
 
     def list_all(self, path: str, query: dict[str, str]) -> list[dict[str, Any]]:
-        """Every item of a paged list."""
+        """Every item of a paged list, at most MAX_PAGES pages: a server that never stops
+        paging fails the step instead of holding it until its timeout."""
         items: list[dict[str, Any]] = []
         token = ""
-        while True:
+        for _ in range(MAX_PAGES):
             paging = {"pageSize": "100", **({"nextPageToken": token} if token else {})}
             page = self.call("GET", path, query={**query, **paging})
             items.extend(page.get("items") or [])
             token = page.get("nextPageToken") or ""
             if not token or not page.get("items"):
                 return items
+        raise RegistryError(f"{self.base_url + API + path} lists more than {MAX_PAGES} pages")
 
 
 def find_version(registry: Registry, model_name: str, version_name: str) -> dict[str, Any]:
@@ -254,8 +257,7 @@ def main() -> int:
         url = text("REGISTRY_URL", URL, "an http(s) URL, like https://host:8443")
         results = actions[action](Registry(url, bearer_token(), ssl_context()))
     except StepError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_code
+        return failed(error)
     for name, value in results.items():
         Path(os.environ[f"RESULT_{name}_PATH"]).write_text(str(value))
     return 0

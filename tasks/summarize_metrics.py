@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tasks.lib.step_inputs import StepError, confined_path, text
+from tasks.lib.step_inputs import StepError, confined_path, failed, text
 
 GUIDELLM_STATISTICS = ("mean", "median")
 GUIDELLM_PERCENTILES = ("p95", "p99")
@@ -60,8 +60,7 @@ def main() -> int:
         tool = text("TOOL", "lm-eval|guidellm", "lm-eval or guidellm")
         results = confined_path("RESULTS_DIR", "results")
     except StepError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_code
+        return failed(error)
     try:
         metrics = readers[tool](results / tool)
     except (ValueError, KeyError, TypeError, AttributeError) as error:

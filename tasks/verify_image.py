@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from tasks.lib.step_inputs import StepError, confined_path, text
+from tasks.lib.step_inputs import StepError, confined_path, failed, text
 
 TAG = "modelcar"
 REF_NAME = "org.opencontainers.image.ref.name"
@@ -225,8 +225,7 @@ def main() -> int:
         )
         return error.exit_code
     except StepError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_code
+        return failed(error)
     print(f"{image} is whole: {digest}")
     return 0
 

@@ -186,3 +186,44 @@ def test_error_in_user_code_names_its_line(mini_project: Callable[..., MiniProje
     assert "Traceback" not in result.stderr
     debug = project.compile("--debug")
     assert "Traceback" in debug.stderr
+
+
+def test_a_run_that_leaves_a_workspace_without_default_unbound_is_rejected(
+    mini_project: Callable[..., MiniProject],
+) -> None:
+    code = """\
+@pipeline(workspaces=[SOURCE, "registry-auth"])
+def flow(repo: str) -> None:
+    built = build(model_dir="model")
+    push(image=repo, digest=built.results.digest)
+
+
+run = pipeline_run("flow-run", flow, params={"repo": "quay.io/x/y"})  # <- here
+"""
+    _assert_rejected(
+        mini_project(HEADER + code),
+        "Pipeline 'flow' needs workspace 'registry-auth', which is not bound",
+    )
+
+
+def test_a_run_binding_two_written_workspaces_to_one_claim_is_rejected(
+    mini_project: Callable[..., MiniProject],
+) -> None:
+    code = """\
+from modelcar_dsl import ExistingClaim
+
+
+@pipeline(workspaces=["source", "scratch"])
+def flow() -> None:
+    build.options(name="first")(model_dir="a")
+    build.options(name="second", workspaces={"source": "scratch"})(model_dir="b")
+
+
+claim = ExistingClaim("models")
+run = pipeline_run("flow-run", flow, workspaces={"source": claim, "scratch": claim})  # <- here
+"""
+    _assert_rejected(
+        mini_project(HEADER + code),
+        "the run binds workspaces 'source' and 'scratch' to one volume (PersistentVolumeClaim "
+        "'models'); tasks 'first' (through 'source') and 'second' (through 'scratch') mount it",
+    )

@@ -58,7 +58,9 @@ from __future__ import annotations
 
 import os
 
-from flows.lib.words import greeting
+from flows.lib.words import (
+    greeting,
+)
 
 if __name__ == "__main__":
     print(greeting(os.environ.get("WHO", "world")))

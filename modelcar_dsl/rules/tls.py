@@ -18,7 +18,7 @@ BYPASS_PATTERNS = (
     (re.compile(r"\bcurl\b[^\n]*?\s(-[A-Za-z]*k[A-Za-z]*|--insecure)(?![\w-])"), "curl -k"),
     (re.compile(r"--insecure(?![\w-])"), "--insecure"),
     (re.compile(r"--insecure-skip-tls-verify(?![\w-])(?!=false)"), "--insecure-skip-tls-verify"),
-    (re.compile(r"tls-?verify[= ]+[\"']?false", re.IGNORECASE), "--tls-verify=false"),
+    (re.compile(r"(?:--[\w-]*)?tls-?verify[= ]+[\"']?false", re.IGNORECASE), "--tls-verify=false"),
     (re.compile(r"--no-check-certificate\b"), "wget --no-check-certificate"),
     (re.compile(r"\bPYTHONHTTPSVERIFY\s*=\s*[\"']?0"), "PYTHONHTTPSVERIFY=0"),
     (re.compile(r"\bNODE_TLS_REJECT_UNAUTHORIZED\s*=\s*[\"']?0"), "NODE_TLS_REJECT_UNAUTHORIZED=0"),

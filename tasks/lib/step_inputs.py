@@ -4,6 +4,7 @@ reads or removes anything, with exit code 2 and a message naming the param."""
 
 import os
 import re
+import sys
 from pathlib import Path
 
 WHOLE_NUMBER = re.compile(r"0|[1-9][0-9]{0,8}")
@@ -25,6 +26,12 @@ class InputError(StepError):
     """A param value the step refuses before doing anything with it."""
 
     exit_code = 2
+
+
+def failed(error: StepError) -> int:
+    """Print a step's failure for the user, without a traceback; return its exit code."""
+    print(f"error: {error}", file=sys.stderr)
+    return error.exit_code
 
 
 def param_of(variable: str) -> str:
