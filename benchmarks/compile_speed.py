@@ -18,7 +18,9 @@ REPO = Path(__file__).resolve().parent.parent
 MODELCAR = (sys.executable, "-m", "modelcar_dsl")
 
 SYNTHETIC_FLOWS = '''\
-from modelcar_dsl import Workspace, pipeline, pipeline_run, script_step, task
+from modelcar_dsl import (
+    PipelineWorkspace, VolumeClaim, Workspace, pipeline, pipeline_run, script_step, task,
+)
 
 
 @task(image="registry.example/tools:1", results=["out"], workspaces={task_workspaces})
@@ -87,7 +89,9 @@ def write_synthetic_project(root: Path, count: int, shared_workspace: bool) -> N
     flows = SYNTHETIC_FLOWS.format(
         count=count,
         task_workspaces='[Workspace("data")]' if shared_workspace else "[]",
-        pipeline_workspaces='["data"]' if shared_workspace else "[]",
+        pipeline_workspaces='[PipelineWorkspace("data", default=VolumeClaim())]'
+        if shared_workspace
+        else "[]",
     )
     (root / "flows" / "__init__.py").write_text(flows)
     (root / "flows" / "step.sh").write_text(STEP_SCRIPT)

@@ -43,6 +43,9 @@ class Between:
     high: int
 
     def problem(self, value: Any) -> str | None:
+        """`value` is a Python int, or a default as Tekton holds it (a string of digits)."""
+        if isinstance(value, str) and _INTEGER.fullmatch(value):
+            value = int(value)
         if (
             isinstance(value, int)
             and not isinstance(value, bool)

@@ -105,6 +105,8 @@ def _next_is_bash_source(lines: list[str], number: int) -> bool:
 
 def _library_of(path: Path, line: str, python: bool, location: SourceLocation) -> Path | None:
     """The library file `line` sources or imports, if it is one of the script's own."""
+    if not line.startswith("from " if python else ("source ", ". ")):
+        return None
     if not python:
         match = BASH_SOURCE.match(line)
         if match is None:
@@ -120,15 +122,27 @@ def _library_of(path: Path, line: str, python: bool, location: SourceLocation) -
     match = PYTHON_FROM_IMPORT.match(line.strip()) if not line.startswith((" ", "\t")) else None
     if match is None or match["module"].split(".")[0] == "__future__":
         return None
-    try:
-        spec = importlib.util.find_spec(match["module"])
-    except (ImportError, ValueError):
-        return None
-    origin = Path(spec.origin).resolve() if spec and spec.origin else None
-    library_root = _library_root(path)
-    if origin is None or not origin.is_relative_to(library_root) or origin.suffix != ".py":
+    root = _library_root(path)
+    origin = _module_file(match["module"], root)
+    if origin is None or not origin.is_relative_to(root) or origin.suffix != ".py":
         return None
     return origin
+
+
+_MODULE_FILES: dict[tuple[str, Path], Path | None] = {}
+"""Found once per library: every step of a task library imports the same few modules."""
+
+
+def _module_file(module: str, library_root: Path) -> Path | None:
+    """Where `module` is, without running it (its parent packages are imported)."""
+    key = (module, library_root)
+    if key not in _MODULE_FILES:
+        try:
+            spec = importlib.util.find_spec(module)
+        except (ImportError, ValueError):
+            spec = None
+        _MODULE_FILES[key] = Path(spec.origin).resolve() if spec and spec.origin else None
+    return _MODULE_FILES[key]
 
 
 def _library_root(path: Path) -> Path:

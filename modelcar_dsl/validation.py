@@ -75,6 +75,8 @@ def validate_task(task: TaskSpec) -> Iterator[Problem]:
 
 def _script_problems(step: Step, path: str, report: _Reporter) -> Iterator[Problem]:
     for number, line in enumerate((step.script or "").splitlines(), start=1):
+        if "\t" not in line and line == line.rstrip() and "$(" not in line:
+            continue
         where = line_origin(step.script_origins, number)
         if "\t" in line or line != line.rstrip():
             yield report(
