@@ -131,7 +131,9 @@ def validate_pipeline(pipeline: PipelineSpec, target: Target) -> Iterator[Proble
     defaults = [
         (param.py_name, param.default) for param in pipeline.params if param.default is not None
     ]
-    yield from _flow_problems(pipeline, defaults, "spec.params", report, pipeline.location)
+    yield from _flow_problems(
+        pipeline, defaults, "spec.params", report, pipeline.location, rendered=True
+    )
     calls = [(task, f"spec.tasks[{i}]") for i, task in enumerate(pipeline.tasks)]
     calls += [(task, f"spec.finally[{i}]") for i, task in enumerate(pipeline.finally_tasks)]
     for task, path in calls:
@@ -284,9 +286,11 @@ def _flow_problems(
     path: str,
     report: _Reporter,
     location: SourceLocation,
+    rendered: bool = False,
 ) -> Iterator[Problem]:
     """Values of pipeline params against the checks of the task params they are passed to
-    whole: a run's `model_dir="../etc"` is refused where it is written, not in the pod."""
+    whole: a run's `model_dir="../etc"` is refused where it is written, not in the pod.
+    `rendered` values are defaults as Tekton holds them (strings), typed when declared."""
     params = {param.py_name: param for param in pipeline.params}
     receivers: dict[str, list[tuple[PipelineTaskSpec, ParamSpec]]] = {}
     for call in pipeline.all_tasks:
@@ -296,7 +300,7 @@ def _flow_problems(
                 receivers.setdefault(argument.name, []).append((call, task_params[py_name]))
     for py_name, value in values:
         param = params.get(py_name)
-        if param is None or check_value(param, value):
+        if param is None or (not rendered and check_value(param, value)):
             continue
         for call, task_param in receivers.get(param.name, []):
             if problem := constraint_problem(task_param, value):

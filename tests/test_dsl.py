@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal, TypedDict
 import pytest
 
 from modelcar_dsl import (
+    Between,
     ConfigMapVolume,
     EmptyDir,
     ExistingClaim,
@@ -477,3 +478,38 @@ def test_runs_reject_bad_volume_and_fs_group() -> None:
         pipeline_run("r", two_workspaces, workspaces={"data": "pvc"})  # type: ignore[dict-item]
     with pytest.raises(DefinitionError, match="fs_group must be a whole number"):
         pipeline_run("r", two_workspaces, fs_group="1000")  # type: ignore[arg-type]
+
+
+@task(image=IMAGE)
+def retrying(retries: Annotated[int, Between(1, 5)] = 3) -> Steps:
+    """Retries a bounded number of times."""
+    return [command_step("main", ["true"])]
+
+
+def test_values_reaching_a_bounded_param_through_a_pipeline_param_are_checked() -> None:
+    """A pipeline param's default (held as Tekton holds it, a string) and a run's value are
+    checked against the bounds of the task param they are passed to."""
+
+    @pipeline()
+    def fine(retries: int = 4) -> None:
+        retrying(retries=retries)
+
+    @pipeline()
+    def too_many(retries: int = 9) -> None:
+        retrying(retries=retries)
+
+    assert check(fine) == []
+    assert [(p.rule, p.path) for p in check(too_many)] == [
+        ("param-constraint", "spec.params[retries]")
+    ]
+    assert "to param 'retries' of task 'retrying': 9 must be a whole number from 1 to 5" in (
+        check(too_many)[0].message
+    )
+    run = pipeline_run("nightly", fine, params={"retries": 0})
+    problems = check(run, target=Target(fs_group=5))
+    assert [(p.rule, p.resource) for p in problems] == [
+        ("param-constraint", "pipelinerun/nightly-")
+    ]
+    assert "param 'retries' is passed to param 'retries' of task 'retrying': 0 must be" in (
+        problems[0].message
+    )
