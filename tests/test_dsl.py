@@ -507,9 +507,7 @@ def test_values_reaching_a_bounded_param_through_a_pipeline_param_are_checked() 
     )
     run = pipeline_run("nightly", fine, params={"retries": 0})
     problems = check(run, target=Target(fs_group=5))
-    assert [(p.rule, p.resource) for p in problems] == [
-        ("param-constraint", "pipelinerun/nightly-")
-    ]
+    assert [(p.rule, p.resource) for p in problems] == [("param-constraint", "pipelinerun/nightly")]
     assert "param 'retries' is passed to param 'retries' of task 'retrying': 0 must be" in (
         problems[0].message
     )
