@@ -171,8 +171,15 @@ def check_value(spec: ParamSpec, value: Any) -> str | None:
 def constraint_problem(spec: ParamSpec, value: Any) -> str | None:
     """Why a literal `value` of the right type breaks one of the param's checks, or None.
 
-    Values known only at run time (refs, strings holding `$(...)`) are left to the script."""
-    if isinstance(value, Ref) or (isinstance(value, str) and _VARIABLE.search(value)):
+    A string built around run-time values (`f"../{sub}"`) is checked for its shape, each
+    `$(...)` taken as a plain name; what the values themselves hold is the script's to check."""
+    if isinstance(value, Ref):
+        return None
+    if isinstance(value, str) and _VARIABLE.search(value):
+        shape = _VARIABLE.sub("x", value)
+        for check in spec.checks:
+            if isinstance(check, InWorkspace) and (problem := check.problem(shape)):
+                return f"{value!r}, whatever its variables hold: {problem}"
         return None
     return next((p for check in spec.checks if (p := check.problem(value))), None)
 

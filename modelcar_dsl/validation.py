@@ -4,6 +4,7 @@ checked on the compiled documents (`modelcar_dsl.rules`), once for the DSL and f
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -15,17 +16,20 @@ from modelcar_dsl.params import ParamSpec, check_value, constraint_problem
 from modelcar_dsl.refs import ParamRef, Ref
 from modelcar_dsl.rules import catalog
 from modelcar_dsl.rules.tls import (
-    BYPASS_FIX,
+    FIX,
+    command_bypass,
     env_bypass,
     is_tls_switch_off,
     script_bypasses,
-    text_bypass,
 )
 from modelcar_dsl.rules.variables import TEKTON_VARIABLE
 from modelcar_dsl.script_source import line_origin
 from modelcar_dsl.source import SourceLocation
 from modelcar_dsl.specs import PipelineSpec, PipelineTaskSpec, RunSpec, Step, TaskSpec
 from modelcar_dsl.target import Target
+
+WHOLE_PARAM = re.compile(r"\$\(params\.([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)?)\)")
+"""A value that is one pipeline param (or one key of an object param), nothing around it."""
 
 DSL_RULES = frozenset(
     {
@@ -107,22 +111,21 @@ def _tls_bypasses(step: Step, path: str, report: _Reporter) -> Iterator[Problem]
         yield report(
             f"{path}.script",
             catalog.TLS_BYPASS,
-            f"{where} turns TLS verification off ({found}); {BYPASS_FIX}",
+            f"{where} turns TLS verification off ({found}); {FIX}",
             step.location,
         )
-    for field, items in (("command", step.command), ("args", step.args)):
-        for index, item in enumerate(items):
-            if found_in_item := text_bypass(item):
-                yield report(
-                    f"{path}.{field}[{index}]",
-                    catalog.TLS_BYPASS,
-                    f"{field} turns TLS verification off ({found_in_item}); {BYPASS_FIX}",
-                    step.location,
-                )
+    if found_in_command := command_bypass(step.command, step.args):
+        field = "command" if step.command else "args"
+        yield report(
+            f"{path}.{field}",
+            catalog.TLS_BYPASS,
+            f"the {field} turns TLS verification off ({found_in_command}); {FIX}",
+            step.location,
+        )
     for name, value in step.env:
         if message := env_bypass(name, value):
             yield report(
-                f"{path}.env[{name}]", catalog.TLS_BYPASS, f"{message}; {BYPASS_FIX}", step.location
+                f"{path}.env[{name}]", catalog.TLS_BYPASS, f"{message}; {FIX}", step.location
             )
 
 
@@ -289,21 +292,29 @@ def _flow_problems(
     rendered: bool = False,
 ) -> Iterator[Problem]:
     """Values of pipeline params against the checks of the task params they are passed to
-    whole: a run's `model_dir="../etc"` is refused where it is written, not in the pod.
+    whole (or one key of an object param): a run's `model_dir="../etc"` is refused where it is
+    written, not in the pod.
     `rendered` values are defaults as Tekton holds them (strings), typed when declared."""
     params = {param.py_name: param for param in pipeline.params}
-    receivers: dict[str, list[tuple[PipelineTaskSpec, ParamSpec]]] = {}
+    receivers: dict[str, list[tuple[PipelineTaskSpec, ParamSpec, str | None]]] = {}
     for call in pipeline.all_tasks:
         task_params = {param.py_name: param for param in call.task.params}
         for py_name, argument in call.arguments:
-            if isinstance(argument, ParamRef) and py_name in task_params:
-                receivers.setdefault(argument.name, []).append((call, task_params[py_name]))
+            whole = (
+                WHOLE_PARAM.fullmatch(str(argument)) if isinstance(argument, str | Ref) else None
+            )
+            if whole and py_name in task_params:
+                name, _, key = whole.group(1).partition(".")
+                receivers.setdefault(name, []).append((call, task_params[py_name], key or None))
     for py_name, value in values:
         param = params.get(py_name)
         if param is None or (not rendered and check_value(param, value)):
             continue
-        for call, task_param in receivers.get(param.name, []):
-            if problem := constraint_problem(task_param, value):
+        for call, task_param, key in receivers.get(param.name, []):
+            received = value.get(key) if key is not None and isinstance(value, dict) else value
+            if key is not None and not isinstance(value, dict):
+                continue
+            if problem := constraint_problem(task_param, received):
                 yield report(
                     f"{path}[{param.name}]",
                     catalog.PARAM_CONSTRAINT,

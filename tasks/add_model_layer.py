@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
-from tasks.lib.step_inputs import StepError, confined_path, failed, text
+from tasks.lib.step_inputs import StepError, confined_path, failed, open_new, text
 
 LAYER_TYPE = "application/vnd.oci.image.layer.v1.tar"
 MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json"
@@ -299,7 +299,7 @@ def build_layout(staging: Path, model_dir: Path, image: Path, base_image: str) -
 def build_archive(staging: Path, model_dir: Path, image: Path, base_image: str) -> None:
     """The layer goes straight into the archive, then the small files of the layout."""
     partial = image.with_name(image.name + ".tar.partial")
-    with open(partial, "wb", buffering=0) as raw:
+    with open_new(partial, buffering=0) as raw:
         add_layer(staging, model_dir, base_image, ArchiveLayer(raw))
         entries = [(name.removeprefix("./"), path) for name, path in tree_entries(staging, ".")]
         copy_pieces(tar_pieces(entries[1:], offset=raw.tell()), raw.fileno())

@@ -25,8 +25,6 @@ for written in "$image" "$image.partial" "$image.tar.partial"; do
   fi
 done
 
-staging="$image.partial"
-rm -rf "$staging"
 options=()
 if workspace_bound REGISTRY_AUTH; then
   options+=(--src-authfile "$WORKSPACE_REGISTRY_AUTH_PATH/.dockerconfigjson")
@@ -35,6 +33,11 @@ certs=$(mktemp -d)
 trap 'rm -rf "$certs"' EXIT
 trust_cert_dir "$certs"
 options+=(--src-cert-dir "$certs")
+
+# Every input is checked; only now is anything removed. A link at the staging name is removed
+# as a link: rm never follows it.
+staging="$image.partial"
+rm -rf "$staging"
 
 case "$BASE_IMAGE" in
   oci:*) source_ref="$BASE_IMAGE" ;;

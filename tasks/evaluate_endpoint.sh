@@ -21,9 +21,6 @@ require_match MODEL_ID '[A-Za-z0-9][A-Za-z0-9_./:@-]{0,255}' "a model id (no ','
 require_match TOKENIZER '|[A-Za-z0-9][A-Za-z0-9_.-]{0,95}(/[A-Za-z0-9][A-Za-z0-9_.-]{0,95})?' \
   "a Hugging Face repository (org/name)"
 report_root=$(confined_path RESULTS_DIR)
-report="$report_root/$TOOL"
-rm -rf "$report"
-mkdir -p "$report"
 if [[ $TOOL == lm-eval ]]; then
   if (($# == 0)); then input_error "give lm-eval at least one task name"; fi
   for task in "$@"; do
@@ -45,6 +42,10 @@ else
     "a synthetic request shape, like prompt_tokens=512,output_tokens=256"
 fi
 
+# Every input is checked; only now is the previous report removed (a link there, as a link).
+report="$report_root/$TOOL"
+rm -rf "$report"
+mkdir -p "$report"
 private=$(mktemp -d)
 trap 'rm -rf "$private"' EXIT
 trust_ca_file "$private/ca.pem"

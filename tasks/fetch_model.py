@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime
+import errno
 import fnmatch
 import hashlib
 import hmac
 import json
 import os
 import ssl
+import stat
 import sys
 import threading
 import time
@@ -36,7 +38,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from tasks.lib.step_inputs import InputError, StepError, confined_path, count, failed, inside, text
+from tasks.lib.step_inputs import (
+    InputError,
+    StepError,
+    confined_path,
+    count,
+    failed,
+    inside,
+    open_new,
+    text,
+)
 from tasks.lib.trust import ssl_context
 
 CHUNK = 8 << 20
@@ -168,7 +179,7 @@ class HuggingFace(Source):
                 files.append(
                     RemoteFile(
                         path=path,
-                        size=int(lfs.get("size", sibling.get("size", -1))),
+                        size=int(lfs.get("size", sibling["size"])),
                         url=f"{self.endpoint}/{self.repo}/resolve/"
                         + urllib.parse.quote(self.revision, safe="")
                         + "/"
@@ -325,51 +336,75 @@ class Manifest:
         }
         partial = self.path.with_name(self.path.name + ".partial")
         partial.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_text(json.dumps(document, indent=1) + "\n")
+        with open_new(partial) as output:
+            output.write((json.dumps(document, indent=1) + "\n").encode())
         partial.replace(self.path)
 
 
+def open_part(part: Path) -> IO[bytes]:
+    """The partial file, to read and append. Anything but a regular file at its name (a link
+    planted to lead out of the workspace, a FIFO) is removed first; a link is never followed."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW
+    try:
+        descriptor = os.open(part, flags, 0o664)
+        if stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return os.fdopen(descriptor, "r+b")
+        os.close(descriptor)
+    except OSError as error:
+        if error.errno != errno.ELOOP:
+            raise
+    part.unlink()
+    return os.fdopen(os.open(part, flags | os.O_EXCL, 0o664), "r+b")
+
+
 def fetch(source: Source, remote: RemoteFile, part: Path, context: ssl.SSLContext) -> str:
-    """Fill `part` with the file, continuing what is there; return its sha256."""
-    for attempt in range(1, ATTEMPTS + 1):
-        digest = hashlib.sha256()
-        offset = part.stat().st_size if part.exists() else 0
-        if offset > remote.size:
-            part.unlink()
-            offset = 0
-        if offset:
-            with open(part, "rb") as existing:
-                while block := existing.read(CHUNK):
-                    digest.update(block)
-        if offset == remote.size:
-            return digest.hexdigest()
-        try:
-            with source.open(remote.url, offset, context) as response:
-                status = getattr(response, "status", 200)
-                mode = "ab" if offset and status == 206 else "wb"
-                if mode == "wb" and offset:
-                    digest = hashlib.sha256()
-                    print(f"{remote.path}: the server cannot resume; starting over")
-                elif offset:
-                    print(f"{remote.path}: resuming at byte {offset}")
-                with open(part, mode) as handle:
+    """Fill `part` with the file, continuing what is there; return its sha256. A server that
+    sends more than the listed size is stopped at that size, never written past it."""
+    with open_part(part) as handle:
+        os.fchmod(handle.fileno(), 0o664)
+        for attempt in range(1, ATTEMPTS + 1):
+            digest = hashlib.sha256()
+            offset = os.fstat(handle.fileno()).st_size
+            if offset > remote.size:
+                handle.truncate(0)
+                offset = 0
+            handle.seek(0)
+            while block := handle.read(CHUNK):
+                digest.update(block)
+            if offset == remote.size:
+                return digest.hexdigest()
+            try:
+                with source.open(remote.url, offset, context) as response:
+                    if offset and getattr(response, "status", 200) != 206:
+                        print(f"{remote.path}: the server cannot resume; starting over")
+                        digest, offset = hashlib.sha256(), 0
+                        handle.truncate(0)
+                    elif offset:
+                        print(f"{remote.path}: resuming at byte {offset}")
+                    handle.seek(offset)
                     while block := response.read(CHUNK):
+                        offset += len(block)
+                        if offset > remote.size:
+                            raise DownloadError(
+                                f"{remote.path}: the server sent more than the {remote.size} "
+                                "bytes it lists; not writing past them"
+                            )
                         digest.update(block)
                         handle.write(block)
-            size = part.stat().st_size
-            if size == remote.size:
-                return digest.hexdigest()
-            raise OSError(f"got {size} of {remote.size} bytes")
-        except urllib.error.HTTPError as error:
-            if error.code < 500:
-                raise DownloadError(f"{remote.path}: {error.code} {error.reason}") from None
-            problem = f"{error.code} {error.reason}"
-        except (OSError, urllib.error.URLError) as error:
-            problem = str(error)
-        if attempt == ATTEMPTS:
-            raise DownloadError(f"{remote.path}: {problem} after {ATTEMPTS} attempts")
-        print(f"{remote.path}: {problem}; retrying (attempt {attempt + 1} of {ATTEMPTS})")
-        time.sleep(min(source.retry_delay * 2 ** (attempt - 1), 60))
+                handle.flush()
+                if offset == remote.size:
+                    return digest.hexdigest()
+                raise OSError(f"got {offset} of {remote.size} bytes")
+            except urllib.error.HTTPError as error:
+                if error.code < 500:
+                    raise DownloadError(f"{remote.path}: {error.code} {error.reason}") from None
+                problem = f"{error.code} {error.reason}"
+            except (OSError, urllib.error.URLError) as error:
+                problem = str(error)
+            if attempt == ATTEMPTS:
+                raise DownloadError(f"{remote.path}: {problem} after {ATTEMPTS} attempts")
+            print(f"{remote.path}: {problem}; retrying (attempt {attempt + 1} of {ATTEMPTS})")
+            time.sleep(min(source.retry_delay * 2 ** (attempt - 1), 60))
     raise AssertionError("unreachable")
 
 
@@ -384,7 +419,6 @@ def download(
             f"{remote.path}: sha256 {sha256} does not match the Hub's {remote.sha256}; "
             "the partial file was removed, run again"
         )
-    part.chmod(0o664)
     target.parent.mkdir(parents=True, exist_ok=True)
     part.replace(target)
     manifest.record(remote.path, remote.size, sha256)

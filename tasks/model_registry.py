@@ -26,7 +26,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from tasks.lib.step_inputs import StepError, confined_path, failed, text
+from tasks.lib.step_inputs import StepError, confined_path, failed, regular_files, text
 from tasks.lib.trust import service_account_file, ssl_context
 
 API = "/api/model_registry/v1alpha3"
@@ -212,12 +212,15 @@ def register(registry: Registry) -> dict[str, str]:
 def read_metrics(directory: Path) -> dict[str, float]:
     """The numbers of every *.metrics.json file: a flat {name: number} object each."""
     metrics: dict[str, float] = {}
-    files = sorted(directory.glob("*.metrics.json"))
+    files = sorted(regular_files(directory.glob("*.metrics.json")))
     if not files:
         raise RegistryError(f"no *.metrics.json files in {directory}; did the test tasks run?")
     for path in files:
-        for name, value in json.loads(path.read_text()).items():
-            metrics[name] = float(value)
+        try:
+            for name, value in json.loads(path.read_text()).items():
+                metrics[str(name)] = float(value)
+        except (ValueError, TypeError, AttributeError) as error:
+            raise RegistryError(f"{path} is not a flat {{name: number}} object: {error}") from None
     return metrics
 
 

@@ -34,6 +34,7 @@ MESSAGE
   exit 1
 fi
 
+trap 'rm -rf "${SKOPEO_TMPDIR:-}"' EXIT
 image_reference "$image"
 echo "== skopeo inspect $IMAGE_REFERENCE"
-skopeo inspect "$IMAGE_REFERENCE"
+skopeo "${SKOPEO_OPTIONS[@]}" inspect "$IMAGE_REFERENCE"

@@ -28,7 +28,7 @@ image=$(confined_path IMAGE_PATH)
 
 destination="$REGISTRY_HOST/$REPOSITORY:$TAG"
 private=$(mktemp -d)
-trap 'rm -rf "$private"' EXIT
+trap 'rm -rf "$private" "${SKOPEO_TMPDIR:-}"' EXIT
 image_reference "$image"
 
 options=(--preserve-digests --digestfile "$private/digest")
@@ -49,7 +49,7 @@ fi
 attempt=1
 delay=$RETRY_DELAY_SECONDS
 echo "Pushing $IMAGE_REFERENCE to docker://$destination"
-until skopeo copy "${options[@]}" "$IMAGE_REFERENCE" "docker://$destination" 2> "$private/stderr"; do
+until skopeo "${SKOPEO_OPTIONS[@]}" copy "${options[@]}" "$IMAGE_REFERENCE" "docker://$destination" 2> "$private/stderr"; do
   cat "$private/stderr" >&2
   if grep -q 'Digest did not match' "$private/stderr"; then
     echo "The image at $image no longer matches its digests: Rebuild it; do not push it." >&2

@@ -14,7 +14,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tasks.lib.step_inputs import StepError, confined_path, failed, text
+from tasks.lib.step_inputs import (
+    StepError,
+    confined_path,
+    failed,
+    open_new,
+    regular_files,
+    text,
+)
 
 GUIDELLM_STATISTICS = ("mean", "median")
 GUIDELLM_PERCENTILES = ("p95", "p99")
@@ -22,7 +29,7 @@ GUIDELLM_PERCENTILES = ("p95", "p99")
 
 def lm_eval_metrics(report: Path) -> dict[str, float]:
     """Every numeric score of the newest results file, without standard errors."""
-    files = sorted(report.rglob("results_*.json"))
+    files = sorted(regular_files(report.rglob("results_*.json")))
     if not files:
         raise ValueError(f"lm-eval wrote no results_*.json under {report}")
     metrics: dict[str, float] = {}
@@ -39,7 +46,7 @@ def lm_eval_metrics(report: Path) -> dict[str, float]:
 def guidellm_metrics(report: Path) -> dict[str, float]:
     """Mean, median and tail percentiles of each successful-request metric, per benchmark."""
     path = report / "benchmarks.json"
-    if not path.is_file():
+    if not regular_files([path]):
         raise ValueError(f"GuideLLM wrote no {path}")
     metrics: dict[str, float] = {}
     for index, benchmark in enumerate(json.loads(path.read_text())["benchmarks"]):
@@ -66,7 +73,8 @@ def main() -> int:
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         print(f"error: cannot read the {tool} report: {error}", file=sys.stderr)
         return 1
-    (results / f"{tool}.metrics.json").write_text(json.dumps(metrics, indent=1, sort_keys=True))
+    with open_new(results / f"{tool}.metrics.json") as output:
+        output.write(json.dumps(metrics, indent=1, sort_keys=True).encode())
     for name, value in sorted(metrics.items()):
         print(f"{name} = {value}")
     Path(os.environ["RESULT_METRIC_COUNT_PATH"]).write_text(str(len(metrics)))

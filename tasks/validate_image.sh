@@ -9,8 +9,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/inputs.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/oci.sh"
 
 image=$(confined_path IMAGE_PATH)
+trap 'rm -rf "${SKOPEO_TMPDIR:-}"' EXIT
 image_reference "$image"
-if ! digest=$(skopeo inspect --format '{{.Digest}}' "$IMAGE_REFERENCE" 2>&1); then
+if ! digest=$(skopeo "${SKOPEO_OPTIONS[@]}" inspect --format '{{.Digest}}' "$IMAGE_REFERENCE" 2>&1); then
   echo "The image at $image is broken: skopeo cannot read it: $digest" >&2
   echo "Rebuild it; do not push it. A full disk or an interrupted build leaves images like this." >&2
   exit 1

@@ -31,6 +31,8 @@ DIGEST = re.compile(r"sha256:([a-f0-9]{64})")
 METADATA_LIMIT = 4 << 20
 """index.json, manifests and configs are small; a larger one is not read into memory."""
 CHUNK = 8 << 20
+MAX_DESCRIPTORS = 100_000
+"""More than any image has; an index that names more is refused, not walked for hours."""
 
 
 class BrokenImage(StepError):
@@ -130,9 +132,9 @@ def _list(document: dict[str, Any], key: str) -> list[Any]:
 def verify(
     index_json: bytes, blobs: Blobs, reader: Callable[[set[str]], None] | None = None
 ) -> str:
-    """Check every blob reachable from index.json; return the `modelcar` manifest's digest.
-
-    `reader(names)` reads more blobs into `blobs` (a layout reads each level as it is found)."""
+    """Check every blob reachable from index.json, each once; return the `modelcar` manifest's
+    digest. `reader(names)` reads more blobs into `blobs` (a layout reads each level as it is
+    found)."""
     index = _json(index_json, "index.json")
     tagged = [
         d
@@ -142,7 +144,8 @@ def verify(
     if len(tagged) != 1:
         raise BrokenImage(f"index.json names {len(tagged)} images tagged {TAG!r}, not one")
     level = list(descriptors(index, "index.json"))
-    checked = 0
+    verified: set[str] = set()
+    expanded: set[str] = set()
     while level:
         if reader is not None:
             reader({_hex(d, place) for d, place, _ in level} - set(blobs.read))
@@ -163,13 +166,16 @@ def verify(
                     f"blob {descriptor['digest']} ({place}) is {size} bytes, its descriptor "
                     f"says {descriptor.get('size')}"
                 )
-            checked += 1
-            if nested:
+            verified.add(name)
+            if nested and name not in expanded:
+                expanded.add(name)
                 if name not in blobs.small:
                     raise BrokenImage(f"{place} is larger than {METADATA_LIMIT} bytes")
                 following += descriptors(_json(blobs.small[name], place), place)
+                if len(following) > MAX_DESCRIPTORS:
+                    raise BrokenImage(f"{place} and its siblings list over {MAX_DESCRIPTORS} blobs")
         level = following
-    print(f"Verified {checked} blobs against their sha256 digests")
+    print(f"Verified {len(verified)} blobs against their sha256 digests")
     return str(tagged[0]["digest"])
 
 

@@ -33,6 +33,8 @@ class HubStandIn:
     token: str | None = None
     base_url: str = ""
     cut_after: int | None = None
+    listed_sizes: dict[str, int] = attrs.Factory(dict)
+    """Sizes the listing gives instead of the real ones: a server that sends more than it says."""
     requests: list[dict[str, Any]] = attrs.Factory(list)
 
     def bytes_served(self, path: str) -> int:
@@ -58,8 +60,11 @@ def _application(hub: HubStandIn) -> Any:
             siblings = [
                 {
                     "rfilename": name,
-                    "size": len(data),
-                    "lfs": {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)},
+                    "size": hub.listed_sizes.get(name, len(data)),
+                    "lfs": {
+                        "sha256": hashlib.sha256(data).hexdigest(),
+                        "size": hub.listed_sizes.get(name, len(data)),
+                    },
                 }
                 for name, data in sorted(hub.files.items())
             ]

@@ -19,6 +19,7 @@ from modelcar_dsl import (
     Steps,
     VolumeClaim,
     Workspace,
+    WorkspacePath,
     command_step,
     finally_tasks,
     pipeline,
@@ -511,3 +512,46 @@ def test_values_reaching_a_bounded_param_through_a_pipeline_param_are_checked() 
     assert "param 'retries' is passed to param 'retries' of task 'retrying': 0 must be" in (
         problems[0].message
     )
+
+
+@task(image=IMAGE, workspaces=[Workspace("data")])
+def pack(model_dir: WorkspacePath = "model") -> Steps:
+    """Packs a directory of the workspace."""
+    return [command_step("main", ["true"])]
+
+
+def test_a_path_built_around_a_run_time_value_is_checked_for_its_shape() -> None:
+    @pipeline(workspaces=["data"])
+    def outside(sub: str) -> None:
+        pack.options(name="up")(model_dir=f"../../{sub}")
+        pack.options(name="root")(model_dir=f"/etc/{sub}")
+        pack.options(name="inside")(model_dir=f"models/{sub}")
+
+    problems = check(outside)
+    assert [(p.rule, p.path) for p in problems] == [
+        ("param-constraint", "spec.tasks[0].params[model-dir]"),
+        ("param-constraint", "spec.tasks[1].params[model-dir]"),
+    ]
+    assert "'../../$(params.sub)', whatever its variables hold:" in problems[0].message
+
+
+@pytest.mark.parametrize("through", ["f-string", "object key"])
+def test_a_run_value_reaching_a_path_param_inside_a_string_or_an_object_is_checked(
+    through: str,
+) -> None:
+    if through == "f-string":
+
+        @pipeline(workspaces=["data"])
+        def flow(directory: str) -> None:
+            pack(model_dir=f"{directory}")
+
+        params: dict[str, Any] = {"directory": "../etc"}
+    else:
+
+        @pipeline(workspaces=["data"])
+        def flow(settings: dict[str, str] = {"dir": "model"}) -> None:  # noqa: B006
+            pack(model_dir=settings["dir"])
+
+        params = {"settings": {"dir": "../etc"}}
+    run = pipeline_run("nightly", flow, params=params, workspaces={"data": EmptyDir()})
+    assert [p.rule for p in check(run, target=Target(fs_group=5))] == ["param-constraint"]

@@ -471,3 +471,216 @@ def test_overlapping_image_and_model_paths_are_refused_before_anything_is_remove
         assert run.exit_code == 2, run.output
         assert "overlap" in run.output
         assert sorted((root / "ws").rglob("weights.safetensors")) == weights
+
+
+def _victim(root: Path) -> Path:
+    """A private file beside the workspace that a planted link points at."""
+    victim = root / "outside" / "secret.key"
+    victim.write_text("SECRET\n")
+    victim.chmod(0o600)
+    return victim
+
+
+def _untouched(victim: Path) -> bool:
+    return victim.read_text() == "SECRET\n" and victim.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_link_planted_at_the_archives_partial_name_is_replaced_not_followed(
+    parts: Parts, tmp_path: Path
+) -> None:
+    root = tmp_path / "root"
+    _sentinels(root)
+    victim = _victim(root)
+    inputs = _scenarios(parts)["build-modelcar-image"](root, tmp_path)
+    (root / "ws" / "image.tar.partial").symlink_to(victim)
+    run = run_task(
+        "build-modelcar-image",
+        {**inputs.params, "image-format": "oci-archive", "image-path": "image.tar"},
+        inputs.workspaces,
+    )
+    assert run.exit_code == 0, run.output
+    assert _untouched(victim)
+    assert (root / "ws" / "image.tar").is_file() and not (root / "ws" / "image.tar").is_symlink()
+    assert not list((root / "ws").glob(".skopeo-tmp.*")), "skopeo's unpacked copy is removed"
+
+
+def test_links_planted_at_the_downloads_working_files_are_not_followed(tmp_path: Path) -> None:
+    """The partial file of a download and the manifest's partial file have names anyone can
+    predict; a link there must not make the download write, or chmod, a file outside."""
+    root = tmp_path / "root"
+    _sentinels(root)
+    victim = _victim(root)
+    files = {"config.json": b'{"model_type": "mistral"}', "weights.bin": b"\x01" * 4096}
+    parts_dir = root / "ws" / ".download"
+    parts_dir.mkdir()
+    part = parts_dir / (hashlib.sha256(b"config.json").hexdigest() + ".part")
+    part.symlink_to(victim)
+    (root / "ws" / "model-manifest.json.partial").symlink_to(victim)
+    with running_hub(HubStandIn("org/model", files)) as hub:
+        run = run_task(
+            "download-model",
+            {"source": "hf://org/model", "hf-endpoint": hub.base_url},
+            {"source": root / "ws", "ca-bundle": None},
+            env={"RETRY_DELAY_SECONDS": "0"},
+        )
+    assert run.exit_code == 0, run.output
+    assert _untouched(victim)
+    config = root / "ws" / "model" / "config.json"
+    assert not config.is_symlink() and config.read_bytes() == files["config.json"]
+
+
+def test_a_server_sending_more_than_it_lists_is_stopped_at_the_listed_size(
+    tmp_path: Path,
+) -> None:
+    files = {"weights.bin": b"\x02" * (1 << 20)}
+    with running_hub(HubStandIn("org/model", files, listed_sizes={"weights.bin": 10})) as hub:
+        run = run_task(
+            "download-model",
+            {"source": "hf://org/model", "hf-endpoint": hub.base_url},
+            {"source": tmp_path, "ca-bundle": None},
+            env={"RETRY_DELAY_SECONDS": "0"},
+        )
+    assert run.exit_code == 1
+    assert "the server sent more than the 10 bytes it lists; not writing past them" in run.output
+    assert "retrying" not in run.output
+    assert all(part.stat().st_size <= 10 for part in (tmp_path / ".download").iterdir())
+
+
+def test_links_in_the_results_directory_are_neither_written_nor_read(
+    parts: Parts, tmp_path: Path
+) -> None:
+    """The evaluation writes <results-dir>/<tool>.metrics.json and publish-results reads
+    *.metrics.json: a link there leads to a file outside the workspace either way."""
+    root = tmp_path / "evaluate"
+    _sentinels(root)
+    victim = _victim(root)
+    (tmp_path / "tools").mkdir()
+    inputs = _scenarios(parts)["run-guidellm"](root, tmp_path / "tools")
+    (root / "ws" / "results").mkdir()
+    (root / "ws" / "results" / "guidellm.metrics.json").symlink_to(victim)
+    run = run_task(
+        "run-guidellm", inputs.params, inputs.workspaces, env=inputs.env, secrets=inputs.secrets
+    )
+    assert run.exit_code == 0, run.output
+    assert _untouched(victim)
+    root = tmp_path / "publish"
+    _sentinels(root)
+    leaked = root / "outside" / "quota.json"
+    leaked.write_text('{"budget_eur": 125000}')
+    inputs = _scenarios(parts)["publish-results"](root, tmp_path / "tools")
+    (root / "ws" / "results" / "lm-eval.metrics.json").unlink()
+    (root / "ws" / "results" / "lm-eval.metrics.json").symlink_to(leaked)
+    run = run_task(
+        "publish-results", inputs.params, inputs.workspaces, env=inputs.env, secrets=inputs.secrets
+    )
+    assert run.exit_code == 1
+    assert "no *.metrics.json files in" in run.output
+    assert not any("budget_eur" in str(request) for request in parts.model_registry.requests)
+
+
+@pytest.mark.parametrize(
+    ("task_name", "param", "value"),
+    [
+        ("run-lm-eval", "limit", "1e3"),
+        ("run-guidellm", "data", "prompt_tokens=512;rm"),
+        ("run-guidellm", "max-seconds", "0"),
+    ],
+)
+def test_a_refused_value_leaves_the_previous_report_in_place(
+    parts: Parts, tmp_path: Path, task_name: str, param: str, value: str
+) -> None:
+    root = tmp_path / "root"
+    _sentinels(root)
+    (tmp_path / "tools").mkdir()
+    inputs = _scenarios(parts)[task_name](root, tmp_path / "tools")
+    tool = "lm-eval" if task_name == "run-lm-eval" else "guidellm"
+    previous = root / "ws" / "results" / tool / "report.json"
+    previous.parent.mkdir(parents=True)
+    previous.write_text("{}")
+    run = run_task(
+        task_name,
+        {**inputs.params, param: value},
+        inputs.workspaces,
+        env=inputs.env,
+        secrets=inputs.secrets,
+    )
+    assert run.exit_code == 2, run.output
+    assert f"error: {param} " in run.output
+    assert previous.read_text() == "{}"
+
+
+FAKE_SKOPEO = """#!/usr/bin/env bash
+printf '%s\\n' "$*" >> "$RECORD/skopeo"
+if [[ " $* " == *" --tmpdir "* ]]; then
+  tmp=$(sed -E 's/.*--tmpdir ([^ ]+).*/\\1/' <<< "$*")
+  [[ -d $tmp ]] && ls -A "$tmp" > /dev/null
+fi
+"""
+
+
+def test_skopeo_unpacks_an_archive_into_a_fresh_directory_on_the_workspace(
+    parts: Parts, tmp_path: Path
+) -> None:
+    """skopeo does not read TMPDIR: the steps pass --tmpdir, a new directory on the workspace
+    (never the pod's disk, never a link planted there), removed when the step ends."""
+    workspace = tmp_path / "ws"
+    (workspace / "image.tar").parent.mkdir()
+    (workspace / "image.tar").write_bytes(b"an archive")
+    (workspace / ".tmp").symlink_to(tmp_path)
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "skopeo").write_text(FAKE_SKOPEO)
+    (tools / "skopeo").chmod(0o755)
+    run = run_task(
+        "push-to-quay",
+        {
+            "repository": "org/model",
+            "tag": "v1",
+            "expected-digest": parts.digest,
+            "image-path": "image.tar",
+        },
+        {"source": workspace, "registry-auth": tmp_path, "ca-bundle": None},
+        env={"PATH": f"{tools}:{os.environ['PATH']}", "RECORD": str(tmp_path)},
+        steps=["preflight"],
+    )
+    assert run.exit_code == 0, run.output
+    calls = (tmp_path / "skopeo").read_text().splitlines()
+    assert len(calls) == 1
+    assert calls[0].startswith(f"--tmpdir {workspace}/.skopeo-tmp.")
+    assert calls[0].endswith(f"inspect oci-archive:{workspace}/image.tar:modelcar")
+    assert not list(workspace.glob(".skopeo-tmp.*"))
+
+
+def test_a_nested_index_fanning_out_is_verified_once_per_blob(parts: Parts, tmp_path: Path) -> None:
+    """Three levels of an index listing the next one 2,000 times: each blob is read and checked
+    once, so a 419-byte index.json cannot make verification run for hours."""
+    workspace = tmp_path / "ws"
+    shutil.copytree(parts.built / "image", workspace / "image")
+    blobs = workspace / "image" / "blobs" / "sha256"
+    index = json.loads((workspace / "image" / "index.json").read_text())
+    child = index["manifests"][0]
+    for _ in range(3):
+        body = json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.oci.image.index.v1+json",
+                "manifests": [child] * 2000,
+            }
+        ).encode()
+        digest = hashlib.sha256(body).hexdigest()
+        (blobs / digest).write_bytes(body)
+        child = {
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "digest": f"sha256:{digest}",
+            "size": len(body),
+        }
+    index["manifests"].append(child)
+    (workspace / "image" / "index.json").write_text(json.dumps(index))
+    run = run_task(
+        "build-modelcar-image",
+        {},
+        {"source": workspace, "registry-auth": None, "ca-bundle": None},
+        steps=["verify"],
+    )
+    assert run.exit_code == 0, run.output
+    assert "Verified 7 blobs against their sha256 digests" in run.output

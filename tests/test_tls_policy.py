@@ -13,18 +13,22 @@ from typing import Annotated
 import pytest
 
 from modelcar_dsl import (
+    SecretVolume,
     Steps,
     VerifiesTls,
+    VolumeClaim,
     check,
     command_step,
     pipeline,
+    pipeline_run,
     script_step,
     task,
 )
 from modelcar_dsl.errors import DefinitionError
 from modelcar_dsl.target import Target
+from modelcar_dsl.validate_files import validate_files
 from tasks.push_to_quay import push_to_quay
-from tests.conftest import MiniProject, run_modelcar
+from tests.conftest import REPO, MiniProject, run_modelcar
 
 DIGEST = "sha256:" + "0" * 64
 LAB = "registry.lab:5000"
@@ -255,3 +259,162 @@ def test_insecure_registries_must_be_hosts(mini_project: Callable[..., MiniProje
     result = project.compile()
     assert result.exit_code == 2
     assert "insecure_registries must list hosts (host or host:port)" in result.stderr
+
+
+BYPASSES_FILE = REPO / "tests" / "fixtures" / "tls-bypasses.yaml"
+
+
+def test_every_spelling_of_switching_verification_off_is_reported() -> None:
+    """A line continued with a backslash, a script without a shebang, false spelt 0 or f, curl
+    split into command and args, Python's integer falses and os.environ, git reading
+    GIT_SSL_NO_VERIFY=false as set, a switch given 0 or fed by a pipeline param defaulting to
+    false, a run's pod template env; and nothing for a Task that keeps verification on."""
+    report = validate_files([BYPASSES_FILE])
+    found = sorted(
+        (problem.resource, problem.rule, problem.location.line if problem.location else 0)
+        for problem in report.problems
+    )
+    assert sorted({(resource, rule) for resource, rule, _ in found}) == [
+        ("pipeline/b7-params", "tls-verify-off"),
+        ("pipelinerun/p-", "tls-bypass"),
+        ("task/b1-continuation", "tls-bypass"),
+        ("task/b2-no-shebang", "tls-bypass"),
+        ("task/b3-skopeo-zero", "tls-bypass"),
+        ("task/b4-split-args", "tls-bypass"),
+        ("task/b5-python", "tls-bypass"),
+        ("task/b6-git-env", "tls-bypass"),
+        ("task/control", "tls-bypass"),
+    ]
+    python = [p.message for p in report.problems if p.resource == "task/b5-python"]
+    assert [message.split(" turns")[0] for message in python] == [
+        "script line 3",
+        "script line 5",
+        "script line 6",
+        "script line 8",
+    ]
+    assert len([p for p in report.problems if p.resource == "pipelinerun/p-"]) == 2
+
+
+def test_a_run_turning_off_a_switch_through_a_pipeline_param_is_reported(
+    tmp_path: Path,
+) -> None:
+    document = tmp_path / "run.yaml"
+    document.write_text(
+        BYPASSES_FILE.read_text().split("---\napiVersion: tekton.dev/v1\nkind: Pipeline\n")[0]
+        + textwrap.dedent(
+            """\
+            ---
+            apiVersion: tekton.dev/v1
+            kind: Pipeline
+            metadata:
+              name: push
+            spec:
+              params:
+                - name: verification
+              tasks:
+                - name: push
+                  taskRef:
+                    name: buildah-like
+                  params:
+                    - name: IMAGE
+                      value: quay.io/org/x
+                    - name: TLSVERIFY
+                      value: $(params.verification)
+            ---
+            apiVersion: tekton.dev/v1
+            kind: PipelineRun
+            metadata:
+              generateName: push-
+            spec:
+              pipelineRef:
+                name: push
+              params:
+                - name: verification
+                  value: "false"
+              taskRunTemplate:
+                podTemplate:
+                  securityContext:
+                    fsGroup: 1000970000
+              timeouts:
+                pipeline: 4h
+            """
+        )
+    )
+    problems = [p for p in validate_files([document]).problems if p.resource.startswith("pipe")]
+    assert [(p.resource, p.path, p.rule) for p in problems] == [
+        ("pipelinerun/push-", "spec.params[0].value", "tls-verify-off")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "internal"),
+    [
+        ({"registry_host": "evil.example.com", "tls_verify": False}, True),
+        (
+            {"repository": "registry.lab/model", "registry_host": "quay.io", "tls_verify": False},
+            False,
+        ),
+        ({"tag": "registry.lab", "tls_verify": False}, False),
+    ],
+    ids=["unlisted host given, listed default", "listed host in another param", "in the tag"],
+)
+def test_only_the_host_params_decide(arguments: dict[str, object], internal: bool) -> None:
+    """The host a switch is off for is the call's host param (given, else its default), never a
+    listed host that appears in some other param."""
+    from tasks.push_to_internal_registry import (
+        INTERNAL_REGISTRY_HOST,
+        push_to_internal_registry,
+    )
+
+    push = push_to_internal_registry if internal else push_to_quay
+    listed = frozenset({INTERNAL_REGISTRY_HOST, "registry.lab"})
+    given = {"repository": "org/model", "tag": "v1", "expected_digest": DIGEST, **arguments}
+
+    @pipeline(workspaces=["source", "registry-auth"])
+    def flow() -> None:
+        push(**given)  # type: ignore[arg-type]
+
+    assert [rule for rule, _ in _rules(flow, listed)] == ["tls-verify-off"]
+
+
+def test_a_host_known_only_at_run_time_does_not_allow_an_off_switch() -> None:
+    @pipeline(workspaces=["source", "registry-auth"])
+    def flow(host: str) -> None:
+        push_to_quay(
+            repository="org/model",
+            tag="v1",
+            expected_digest=DIGEST,
+            registry_host=host,
+            tls_verify=False,
+        )
+
+    assert [rule for rule, _ in _rules(flow, frozenset({LAB}))] == ["tls-verify-off"]
+
+
+def test_a_plain_http_url_for_a_host_not_listed_does_not_compile() -> None:
+    from pipelines.catalogue import MISTRAL_24B_QUANTIZED
+    from pipelines.modelcar_build import modelcar_build_deploy
+
+    def run(url: str) -> object:
+        return pipeline_run(
+            "build",
+            modelcar_build_deploy,
+            params={
+                "model": MISTRAL_24B_QUANTIZED,
+                "internal_repository": "ns/model",
+                "quay_repository": "org/model",
+                "registry_url": url,
+            },
+            workspaces={
+                "source": VolumeClaim(),
+                "registry-auth": SecretVolume("auth"),
+            },
+        )
+
+    assert _rules(run("http://model-registry.svc:8080")) == [
+        ("tls-verify-off", "spec.params[5].value")
+    ]
+    assert (
+        _rules(run("http://model-registry.svc:8080"), frozenset({"model-registry.svc:8080"})) == []
+    )
+    assert _rules(run("https://model-registry.svc:8443")) == []

@@ -25,7 +25,7 @@ from modelcar_dsl.rules.declarations import (
 from modelcar_dsl.rules.document import Report, SourceDocument, mapping, mappings, sequence
 from modelcar_dsl.rules.references import is_task_variable, task_variable
 from modelcar_dsl.rules.task import check_task_spec
-from modelcar_dsl.rules.tls import check_tls_defaults, check_tls_params
+from modelcar_dsl.rules.tls import check_tls_defaults, check_tls_params, switch_feeders
 from modelcar_dsl.rules.variables import (
     PIPELINE_CONTEXT,
     Variable,
@@ -72,7 +72,7 @@ def check_pipeline_spec(
     spec: dict[str, Any], path: str, report: Report, resolve: TaskResolver
 ) -> None:
     params = check_param_declarations(spec.get("params"), f"{path}.params", report, False)
-    check_tls_defaults(spec.get("params"), f"{path}.params", report)
+    check_tls_defaults(spec.get("params"), f"{path}.params", report, switch_feeders(spec))
     workspaces = check_workspace_declarations(spec.get("workspaces"), f"{path}.workspaces", report)
     calls = [
         _Call(body, f"{path}.tasks[{index}]", False) for index, body in mappings(spec.get("tasks"))

@@ -20,7 +20,7 @@ from modelcar_dsl.rules.pipeline import (
     pipeline_calls,
     unordered_writers,
 )
-from modelcar_dsl.rules.tls import check_tls_params
+from modelcar_dsl.rules.tls import check_pod_template_tls, check_tls_params, switch_feeders
 
 VOLUME_SOURCES = (
     "persistentVolumeClaim",
@@ -105,8 +105,14 @@ def check_run_spec(
         _check_aliased_workspaces(spec.get("workspaces"), pipeline, resolve_task, report)
     check_param_values(spec.get("params"), "spec.params", report)
     check_tls_params(
-        spec.get("params"), "spec.params", "the run", report, mapping(pipeline).get("params")
+        spec.get("params"),
+        "spec.params",
+        "the run",
+        report,
+        mapping(pipeline).get("params"),
+        switch_feeders(mapping(pipeline)),
     )
+    check_pod_template_tls(spec, api, report)
     names = [(i, str(p.get("name")).lower()) for i, p in mappings(spec.get("params"))]
     for index, name in duplicates(names):
         report(

@@ -1,20 +1,23 @@
 # shellcheck shell=bash
 # How skopeo reads the image build-modelcar-image wrote: an OCI layout directory (oci:), or an
-# archive (oci-archive:), which skopeo unpacks before reading; that copy goes to the workspace,
-# never to the pod's own disk. Needs inputs.sh.
+# archive (oci-archive:), which skopeo unpacks before reading. That copy goes to a fresh
+# directory on the workspace (skopeo's --tmpdir: it does not read TMPDIR), never to the pod's
+# own disk, and never through a link planted on the workspace. Needs inputs.sh.
 
-# image_reference IMAGE: sets IMAGE_REFERENCE to skopeo's reference of IMAGE (exports TMPDIR
-# for an archive). A variable, not output: TMPDIR must be set in the caller's shell.
-# shellcheck disable=SC2034 # IMAGE_REFERENCE is read by the scripts that source this file
+# image_reference IMAGE: sets IMAGE_REFERENCE to skopeo's reference of IMAGE, and SKOPEO_OPTIONS
+# to the global options reading it takes (for an archive, --tmpdir SKOPEO_TMPDIR, a directory
+# the caller removes). Variables, not output: the caller's shell keeps them.
+# shellcheck disable=SC2034 # the variables are read by the scripts that source this file
 image_reference() {
   if [[ $1 == *:* ]]; then
     input_error "image-path ${1@Q} has a ':', which skopeo would read as the start of a tag"
   fi
+  SKOPEO_OPTIONS=()
   if [[ -d $1 ]]; then
     IMAGE_REFERENCE="oci:$1:modelcar"
   else
-    export TMPDIR="$WORKSPACE_SOURCE_PATH/.tmp"
-    mkdir -p "$TMPDIR"
+    SKOPEO_TMPDIR=$(mktemp -d "$WORKSPACE_SOURCE_PATH/.skopeo-tmp.XXXXXX")
+    SKOPEO_OPTIONS=(--tmpdir "$SKOPEO_TMPDIR")
     IMAGE_REFERENCE="oci-archive:$1:modelcar"
   fi
 }

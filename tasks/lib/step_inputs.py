@@ -5,7 +5,9 @@ reads or removes anything, with exit code 2 and a message naming the param."""
 import os
 import re
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import IO
 
 WHOLE_NUMBER = re.compile(r"0|[1-9][0-9]{0,8}")
 PORTABLE_PATH = re.compile(
@@ -101,6 +103,20 @@ def confined_path(variable: str, default: str | None = None) -> Path:
             "letters, digits and . _ + @ = , - (like model or models/mistral-24b)"
         )
     return inside(root, value, param_of(variable))
+
+
+def open_new(path: Path, buffering: int = -1) -> IO[bytes]:
+    """A file created afresh at `path` for writing. Whatever is there, a file or a link planted
+    to lead out of the workspace, is removed first, and the open never follows a link."""
+    if path.is_symlink() or path.exists():
+        path.unlink()
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    return os.fdopen(descriptor, "wb", buffering=buffering)
+
+
+def regular_files(paths: Iterable[Path]) -> list[Path]:
+    """The regular files among `paths`, links left out: what a step reads from a workspace."""
+    return [path for path in paths if path.is_file() and not path.is_symlink()]
 
 
 def workspace_path(name: str) -> Path | None:
