@@ -94,3 +94,12 @@ def layer_members(image: str, layer_index: int = -1) -> dict[str, tarfile.TarInf
         blob = Path(scratch) / manifest["layers"][layer_index]["digest"].split(":", 1)[1]
         with tarfile.open(blob) as archive:
             return {member.name: member for member in archive.getmembers()}
+
+
+def flip_byte(path: Path, offset: int) -> None:
+    """Corrupt one byte in place: the file keeps its size, so only a digest check finds it."""
+    with open(path, "r+b") as file:
+        file.seek(offset)
+        value = file.read(1)
+        file.seek(offset)
+        file.write(bytes([value[0] ^ 0xFF]))

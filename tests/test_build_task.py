@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from tests.oci_images import busybox_base, layer_members, require_tool
+from tests.oci_images import busybox_base, flip_byte, layer_members, require_tool
 from tests.task_runner import TaskRunResult, run_task
 
 
@@ -110,15 +110,6 @@ def test_archive_format_holds_the_same_image(tmp_path: Path, base: str) -> None:
         skopeo_digest(f"oci-archive:{tmp_path / 'image.tar'}:modelcar")
         == (layout.results["image-digest"])
     )
-
-
-def flip_byte(path: Path, offset: int) -> None:
-    """Corrupt one byte in place: the file keeps its size, so only a digest check finds it."""
-    with open(path, "r+b") as file:
-        file.seek(offset)
-        value = file.read(1)
-        file.seek(offset)
-        file.write(bytes([value[0] ^ 0xFF]))
 
 
 def verify_again(workspace: Path, **params: str) -> TaskRunResult:

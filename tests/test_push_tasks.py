@@ -14,10 +14,11 @@ import tarfile
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.oci_images import busybox_base, require_tool
+from tests.oci_images import busybox_base, flip_byte, require_tool
 from tests.registry_server import SERVICE_ACCOUNT_TOKEN, Registry, running_registry
 from tests.task_runner import TaskRunResult, run_task
 
@@ -230,11 +231,22 @@ def corrupt_model_layer(image: Path) -> None:
     blobs = image / "blobs" / "sha256"
     index = json.loads((image / "index.json").read_text())
     manifest = json.loads((blobs / index["manifests"][0]["digest"][7:]).read_text())
-    with open(blobs / manifest["layers"][-1]["digest"][7:], "r+b") as blob:
-        blob.seek(1000)
-        value = blob.read(1)
-        blob.seek(1000)
-        blob.write(bytes([value[0] ^ 0xFF]))
+    flip_byte(blobs / manifest["layers"][-1]["digest"][7:], 1000)
+
+
+def trusted_push(
+    task: str, registry: Registry, workspace: Path, digest: str, tmp_path: Path, **kwargs: Any
+) -> TaskRunResult:
+    """A push that signs in and trusts the registry's CA: whatever fails, it is not those."""
+    return push(
+        task,
+        registry,
+        workspace,
+        digest,
+        auth=registry.write_authfile(tmp_path / "auth"),
+        ca_bundle=registry.write_ca_bundle(tmp_path / "ca"),
+        **kwargs,
+    )
 
 
 def test_a_corrupt_image_is_refused_before_the_first_attempt(
@@ -244,15 +256,7 @@ def test_a_corrupt_image_is_refused_before_the_first_attempt(
     workspace.mkdir()
     digest = build_into(workspace, base)
     corrupt_model_layer(workspace / "image")
-    run = push(
-        "push-to-quay",
-        registry,
-        workspace,
-        digest,
-        auth=registry.write_authfile(tmp_path / "auth"),
-        ca_bundle=registry.write_ca_bundle(tmp_path / "ca"),
-        tag="corrupt",
-    )
+    run = trusted_push("push-to-quay", registry, workspace, digest, tmp_path, tag="corrupt")
     assert (run.exit_code, run.failed_step) == (1, "verify"), run.output
     assert "reads back as sha256:" in run.output
     assert "Rebuild it; do not push it." in run.output
@@ -270,15 +274,8 @@ def test_a_digest_mismatch_during_the_copy_is_not_retried(
     workspace.mkdir()
     digest = build_into(workspace, base, weights=b"\x02")
     corrupt_model_layer(workspace / "image")
-    run = push(
-        "push-to-quay",
-        registry,
-        workspace,
-        digest,
-        auth=registry.write_authfile(tmp_path / "auth"),
-        ca_bundle=registry.write_ca_bundle(tmp_path / "ca"),
-        tag="corrupt-late",
-        steps=["push"],
+    run = trusted_push(
+        "push-to-quay", registry, workspace, digest, tmp_path, tag="corrupt-late", steps=["push"]
     )
     assert (run.exit_code, run.failed_step) == (1, "push"), run.output
     assert "Digest did not match" in run.output
@@ -296,16 +293,13 @@ def test_a_corrupt_archive_is_refused_before_the_first_attempt(
     archive = workspace / "image.tar"
     with tarfile.open(archive) as tar:
         layer = max(tar.getmembers(), key=lambda member: member.size)
-    with open(archive, "r+b") as file:
-        file.seek(layer.offset_data + 10)
-        file.write(b"\x00" if file.read(1) != b"\x00" else b"\x01")
-    run = push(
+    flip_byte(archive, layer.offset_data + 10)
+    run = trusted_push(
         "push-to-internal-registry",
         registry,
         workspace,
         digest,
-        auth=registry.write_authfile(tmp_path / "auth"),
-        ca_bundle=registry.write_ca_bundle(tmp_path / "ca"),
+        tmp_path,
         tag="corrupt-archive",
         image_path="image.tar",
     )
