@@ -1,14 +1,17 @@
 """A step script and the library files it uses, assembled into the one text a Task carries.
 
 A script names its shared code the way it runs on a laptop: bash sources a file beside it
-(`source "$(dirname "${BASH_SOURCE[0]}")/lib/oci.sh"`), Python imports a module of the same
-library (`from tasks.lib.step_inputs import confined_path`). The compiler puts that file's text in
-place of the line, once per script, so the compiled Task stays self-contained, and keeps for
-every line of the result the file and line it came from, so problems point at the real source.
+(`source "$(dirname "${BASH_SOURCE[0]}")/lib/oci.sh"`), Python imports names from a module of the
+same library (`from tasks.lib.step_inputs import confined_path`). The compiler puts that file's
+text in place of the line, once per script, so the compiled Task stays self-contained, and keeps
+for every line of the result the file and line it came from, so problems point at the real
+source. A use of the library in any other form, or a name defined twice, is refused: inlined,
+it would not mean what it means in the checkout.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import re
 from pathlib import Path
@@ -19,10 +22,19 @@ from modelcar_dsl.errors import DefinitionError
 from modelcar_dsl.source import SourceLocation, display_path
 
 BASH_SOURCE = re.compile(
-    r'^\s*(?:source|\.) "\$\(dirname "\$\{BASH_SOURCE\[0\]\}"\)/(?P<path>[A-Za-z0-9_./-]+)"\s*$'
+    r'^(?:source|\.) "\$\(dirname "\$\{BASH_SOURCE\[0\]\}"\)/(?P<path>[A-Za-z0-9_./-]+)"\s*$'
 )
+BASH_ANY_SOURCE = re.compile(r"^\s*(?:source|\.)\s")
+BASH_PROLOGUE = re.compile(r"^(?:#.*|\s*|set\s.*)$")
+"""Lines that may come before a library is sourced: comments, blank lines and `set` options."""
+BASH_FUNCTION = re.compile(r"^\s*(?:function\s+)?([A-Za-z_][\w-]*)\s*\(\)")
 SHELLCHECK_SOURCE = re.compile(r"^\s*# shellcheck source=")
-PYTHON_FROM_IMPORT = re.compile(r"^from (?P<module>[A-Za-z_][\w.]*) import [\w, ()]+$")
+PYTHON_FROM_IMPORT = re.compile(
+    r"^from (?P<module>[A-Za-z_][\w.]*) import (?P<names>\(?[\w, ]+\)?|\()\s*(?:#.*)?$"
+)
+PYTHON_ANY_IMPORT = re.compile(
+    r"^\s*(?:from\s+(?P<from>[\w.]+)\s+import|import\s+(?P<plain>[\w.]+))"
+)
 FUTURE_IMPORT = re.compile(r"^from __future__ import ")
 
 Origin = tuple[str, int]
@@ -43,6 +55,21 @@ def line_origin(origins: tuple[Origin, ...], line: int) -> str:
     return f"{display_path(file)}:{number}"
 
 
+@attrs.define
+class _Assembly:
+    """The lines assembled so far, where each came from, and what the files define."""
+
+    python: bool
+    location: SourceLocation
+    lines: list[str] = attrs.Factory(list)
+    origins: list[Origin] = attrs.Factory(list)
+    included: set[Path] = attrs.Factory(set)
+    defined: dict[str, Path] = attrs.Factory(dict)
+
+    def refuse(self, path: Path, number: int, message: str) -> DefinitionError:
+        return DefinitionError(f"{display_path(str(path))}:{number}: {message}", self.location)
+
+
 def assemble_script(path: Path, location: SourceLocation) -> AssembledScript:
     """The script at `path` with every library file it sources or imports inlined."""
     text = _read(path, location, path)
@@ -53,80 +80,133 @@ def assemble_script(path: Path, location: SourceLocation) -> AssembledScript:
             location,
         )
     python = text.splitlines()[0].rstrip().endswith(("python", "python3"))
-    lines: list[str] = []
-    origins: list[Origin] = []
-    _append(path, text, python, location, lines, origins, included={path})
-    return AssembledScript("".join(line + "\n" for line in lines), tuple(origins))
+    assembly = _Assembly(python, location, included={path})
+    _append(path, text, assembly)
+    return AssembledScript("".join(line + "\n" for line in assembly.lines), tuple(assembly.origins))
 
 
-def _append(
-    path: Path,
-    text: str,
-    python: bool,
-    location: SourceLocation,
-    lines: list[str],
-    origins: list[Origin],
-    included: set[Path],
-) -> None:
+def _append(path: Path, text: str, assembly: _Assembly) -> None:
     source_lines = text.splitlines()
+    _record_definitions(path, text, assembly)
     continued = False
+    in_prologue = True
     for number, line in enumerate(source_lines, start=1):
         if continued:
+            if " as " in line.split("#")[0]:
+                raise assembly.refuse(path, number, _PYTHON_FORM)
             continued = ")" not in line
             continue
-        directive = not python and SHELLCHECK_SOURCE.match(line)
-        if directive and _next_is_bash_source(source_lines, number):
-            continue
-        library = _library_of(path, line, python, location)
+        if not assembly.python and SHELLCHECK_SOURCE.match(line):
+            following = source_lines[number] if number < len(source_lines) else ""
+            if BASH_SOURCE.match(following):
+                continue
+        library = _library_of(path, number, line, in_prologue, assembly)
         if library is None:
-            lines.append(line)
-            origins.append((str(path), number))
+            if not BASH_PROLOGUE.match(line):
+                in_prologue = False
+            assembly.lines.append(line)
+            assembly.origins.append((str(path), number))
             continue
-        continued = python and line.rstrip().endswith("(")
-        if library in included:
+        continued = assembly.python and line.split("#")[0].rstrip().endswith("(")
+        if library in assembly.included:
             continue
-        included.add(library)
-        library_text = _read(library, location, path)
-        if python and any(FUTURE_IMPORT.match(row) for row in library_text.splitlines()):
-            raise DefinitionError(
-                f"{display_path(str(library))} has a `from __future__` import, which cannot "
-                f"follow the other lines of {path.name}; remove it (Python 3.11 needs none)",
-                location,
+        assembly.included.add(library)
+        library_text = _read(library, assembly.location, path)
+        if assembly.python and any(FUTURE_IMPORT.match(row) for row in library_text.splitlines()):
+            raise assembly.refuse(
+                library,
+                1,
+                f"a `from __future__` import cannot follow the other lines of {path.name}; "
+                "remove it (Python 3.11 needs none)",
             )
-        lines.append(f"# modelcar-dsl: inlined {_relative(library, path)} here")
-        origins.append((str(path), number))
-        _append(library, library_text, python, location, lines, origins, included)
+        assembly.lines.append(f"# modelcar-dsl: inlined {_relative(library, path)} here")
+        assembly.origins.append((str(path), number))
+        _append(library, library_text, assembly)
 
 
-def _next_is_bash_source(lines: list[str], number: int) -> bool:
-    """The shellcheck directive is dropped with the `source` line it annotates."""
-    return number < len(lines) and BASH_SOURCE.match(lines[number]) is not None
-
-
-def _library_of(path: Path, line: str, python: bool, location: SourceLocation) -> Path | None:
-    """The library file `line` sources or imports, if it is one of the script's own."""
-    if not line.startswith("from " if python else ("source ", ". ")):
-        return None
-    if not python:
-        match = BASH_SOURCE.match(line)
-        if match is None:
+def _library_of(
+    path: Path, number: int, line: str, in_prologue: bool, assembly: _Assembly
+) -> Path | None:
+    """The library file `line` sources or imports, if it is one of the script's own; a use of
+    the library in a form that inlining would change is refused."""
+    if not assembly.python:
+        if not BASH_ANY_SOURCE.match(line) or "dirname" not in line:
             return None
+        match = BASH_SOURCE.match(line)
+        if match is None or not in_prologue:
+            raise assembly.refuse(
+                path,
+                number,
+                "source libraries at the top of the script, before its first command, as "
+                'source "$(dirname "${BASH_SOURCE[0]}")/lib/NAME.sh": inlined anywhere else, '
+                "a library would not run as it does in the checkout",
+            )
         library = (path.parent / match["path"]).resolve()
         if not library.is_file():
-            raise DefinitionError(
-                f"{display_path(str(path))} sources {match['path']}, which is not a file beside "
-                "it; the path is relative to the script's directory",
-                location,
+            raise assembly.refuse(
+                path,
+                number,
+                f"sources {match['path']}, which is not a file beside it; the path is relative "
+                "to the script's directory",
             )
         return library
-    match = PYTHON_FROM_IMPORT.match(line.strip()) if not line.startswith((" ", "\t")) else None
-    if match is None or match["module"].split(".")[0] == "__future__":
+    imported = PYTHON_ANY_IMPORT.match(line)
+    if imported is None:
         return None
+    module = imported["from"] or imported["plain"]
     root = _library_root(path)
-    origin = _module_file(match["module"], root)
-    if origin is None or not origin.is_relative_to(root) or origin.suffix != ".py":
+    if module.split(".")[0] != root.name:
         return None
+    origin = _module_file(module, root)
+    if origin is None or not origin.is_relative_to(root):
+        return None
+    supported = PYTHON_FROM_IMPORT.match(line)
+    if supported is None or " as " in line.split("#")[0] or origin.name == "__init__.py":
+        raise assembly.refuse(path, number, _PYTHON_FORM)
     return origin
+
+
+_PYTHON_FORM = (
+    "import library names at the top of the script as `from MODULE import NAME, ...` (no "
+    "`as`, no module objects, not inside a function): the module is inlined, so only its own "
+    "names exist in the pod"
+)
+
+
+def _record_definitions(path: Path, text: str, assembly: _Assembly) -> None:
+    """Every top-level name a file defines; one defined in two files would be redefined by the
+    inlining, silently changing the other file's code."""
+    if assembly.python:
+        names = _python_definitions(text)
+    else:
+        names = {match[1] for line in text.splitlines() if (match := BASH_FUNCTION.match(line))}
+    for name in sorted(names):
+        other = assembly.defined.setdefault(name, path)
+        if other != path:
+            raise DefinitionError(
+                f"{display_path(str(path))} and {display_path(str(other))} both define "
+                f"{name!r}; inlined into one script, one would replace the other. Rename one",
+                assembly.location,
+            )
+
+
+def _python_definitions(text: str) -> set[str]:
+    names: set[str] = set()
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {target.id for target in targets if isinstance(target, ast.Name)}
+    return names
+
+
+def _library_root(path: Path) -> Path:
+    """The top of the task library a script belongs to: the outermost package around it."""
+    root = path.parent.resolve()
+    while (root.parent / "__init__.py").is_file():
+        root = root.parent
+    return root
 
 
 _MODULE_FILES: dict[tuple[str, Path], Path | None] = {}
@@ -143,14 +223,6 @@ def _module_file(module: str, library_root: Path) -> Path | None:
             spec = None
         _MODULE_FILES[key] = Path(spec.origin).resolve() if spec and spec.origin else None
     return _MODULE_FILES[key]
-
-
-def _library_root(path: Path) -> Path:
-    """The top of the task library a script belongs to: the outermost package around it."""
-    root = path.parent.resolve()
-    while (root.parent / "__init__.py").is_file():
-        root = root.parent
-    return root
 
 
 def _relative(library: Path, including: Path) -> str:

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.conftest import MiniProject
@@ -162,7 +163,9 @@ def test_a_missing_library_is_named_with_the_script(
     )
     result = project.compile()
     assert result.exit_code == 2
-    assert "flows/greet.sh sources lib/missing.sh, which is not a file beside it" in result.stderr
+    assert "flows/greet.sh:4: sources lib/missing.sh, which is not a file beside it" in (
+        result.stderr
+    )
     assert "Traceback" not in result.stderr
 
 
@@ -174,4 +177,73 @@ def test_a_python_library_with_a_future_import_is_refused(
     )
     result = project.compile()
     assert result.exit_code == 2
-    assert "has a `from __future__` import, which cannot follow the other lines" in result.stderr
+    assert "flows/lib/words.py:1: a `from __future__` import cannot follow" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line"),
+    [
+        ("greet.py", GREET_PY.replace("import (\n    greeting,\n)", "import greeting as hi"), 8),
+        ("greet.py", GREET_PY.replace("from flows.lib.words import", "from flows.lib import"), 8),
+        (
+            "greet.py",
+            GREET_PY + "\ndef later() -> None:\n    from flows.lib.words import greeting\n",
+            16,
+        ),
+        (
+            "greet.py",
+            GREET_PY.replace(
+                "from flows.lib.words import (",
+                "import flows.lib.words\nfrom flows.lib.words import (",
+            ),
+            8,
+        ),
+        ("greet.sh", GREET_SH.replace("set -euo pipefail\n", "set -euo pipefail\necho start\n"), 5),
+        ("greet.sh", GREET_SH.replace('"${BASH_SOURCE[0]}"', '"$0"', 1), 4),
+        (
+            "greet.sh",
+            GREET_SH + 'helper() {\n  source "$(dirname "${BASH_SOURCE[0]}")/lib/words.sh"\n}\n',
+            9,
+        ),
+    ],
+    ids=[
+        "python alias",
+        "python module object",
+        "python import in a function",
+        "python plain import",
+        "bash after a command",
+        "bash $0",
+        "bash in a function",
+    ],
+)
+def test_a_library_used_in_a_form_inlining_would_change_is_refused(
+    mini_project: Callable[..., MiniProject], name: str, text: str, line: int
+) -> None:
+    """Each works in the checkout; inlined, each would fail in the pod or run differently."""
+    project = _project(mini_project, **{name: text})
+    result = project.compile()
+    assert result.exit_code == 2, result.stderr
+    assert f"flows/{name}:{line}: " in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "clash"),
+    [
+        ("greet.py", GREET_PY + "\n\ndef greeting(who: str) -> str:\n    return who\n", "greeting"),
+        ("greet.py", GREET_PY.replace("import os\n", "import os\n\nLIMIT = 10\n"), None),
+        ("greet.sh", GREET_SH + "greeting() { :; }\n", "greeting"),
+    ],
+    ids=["python function", "python constant beside a library without it", "bash function"],
+)
+def test_a_name_defined_by_the_script_and_a_library_is_refused(
+    mini_project: Callable[..., MiniProject], name: str, text: str, clash: str | None
+) -> None:
+    """Inlined into one file, the later definition would silently replace the library's."""
+    project = _project(mini_project, **{name: text})
+    result = project.compile()
+    if clash is None:
+        assert result.exit_code == 0, result.stderr
+        return
+    assert result.exit_code == 2, result.stderr
+    assert f"both define {clash!r}; inlined into one script, one would replace" in result.stderr
