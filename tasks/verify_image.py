@@ -31,6 +31,11 @@ DIGEST = re.compile(r"sha256:([a-f0-9]{64})")
 METADATA_LIMIT = 4 << 20
 """index.json, manifests and configs are small; a larger one is not read into memory."""
 CHUNK = 8 << 20
+SMALL_BLOBS_LIMIT = 64 << 20
+"""Manifests and configs kept in memory, all of them: far above a real image's few."""
+ARCHIVE_MEMBER = re.compile(r"index\.json|oci-layout|blobs|blobs/sha256|blobs/sha256/[a-f0-9]{64}")
+"""The only names an oci-archive holds; anything else (another spelling of index.json, a
+link) is something skopeo may read differently from this check."""
 MAX_DESCRIPTORS = 100_000
 """More than any image has; an index that names more is refused, not walked for hours."""
 
@@ -58,6 +63,8 @@ class Blobs:
         self.read[name] = (sha256.hexdigest(), size)
         if size <= METADATA_LIMIT:
             self.small[name] = bytes(kept)
+            if sum(len(data) for data in self.small.values()) > SMALL_BLOBS_LIMIT:
+                raise BrokenImage(f"it holds more than {SMALL_BLOBS_LIMIT} bytes of small blobs")
 
     def add_files(self, directory: Path, names: set[str]) -> None:
         """The named blob files of a layout's blobs/sha256/ (a missing one stays missing)."""
@@ -82,10 +89,16 @@ def read_archive(image: Path) -> tuple[bytes, Blobs]:
     index: bytes | None = None
     try:
         with tarfile.open(image, mode="r:") as archive:
+            seen: set[str] = set()
             for member in archive:
-                name = member.name.removeprefix("./")
-                if not member.isfile():
+                name = member.name.removeprefix("./").rstrip("/")
+                if not ARCHIVE_MEMBER.fullmatch(name) or name in seen:
+                    raise BrokenImage(f"the archive holds an unexpected entry {member.name!r}")
+                seen.add(name)
+                if member.isdir():
                     continue
+                if not member.isfile():
+                    raise BrokenImage(f"the archive entry {member.name!r} is not a regular file")
                 stream = archive.extractfile(member)
                 if stream is None:
                     continue
@@ -187,10 +200,19 @@ def _hex(descriptor: dict[str, Any], place: str) -> str:
 
 
 def _json(data: bytes, where: str) -> Any:
+    """A JSON document read as strictly as the strictest reader: a key given twice, even in
+    another case (Go's decoder matches keys ignoring case), is refused."""
     try:
-        return json.loads(data)
+        return json.loads(data, object_pairs_hook=lambda pairs: _unique_keys(pairs, where))
     except (ValueError, UnicodeDecodeError) as error:
         raise BrokenImage(f"{where} is not JSON: {error}") from None
+
+
+def _unique_keys(pairs: list[tuple[str, Any]], where: str) -> dict[str, Any]:
+    folded = [key.lower() for key, _ in pairs]
+    if len(set(folded)) != len(folded):
+        raise BrokenImage(f"{where} gives a key twice (keys are compared ignoring case)")
+    return dict(pairs)
 
 
 def verify_image(image: Path) -> str:

@@ -260,3 +260,28 @@ def test_layer_tar_is_what_tarfile_writes(tmp_path: Path, monkeypatch: pytest.Mo
     assert written[3:-3] == reference.getvalue()
     assert size == len(reference.getvalue())
     assert digest == "sha256:" + hashlib.sha256(reference.getvalue()).hexdigest()
+
+
+@pytest.mark.parametrize("entry", ["./index.json again", "a hard link", "a stray file"])
+def test_an_archive_entry_another_reader_may_take_differently_is_refused(
+    tmp_path: Path, base: str, entry: str
+) -> None:
+    """An oci-archive holds index.json, oci-layout and blobs/sha256/<digest>, each once, as
+    regular files: a second index.json (which an unpacking reader keeps) or a link is a way to
+    show skopeo another image than the one verified."""
+    make_model(tmp_path)
+    params = {"image-format": "oci-archive", "image-path": "image.tar"}
+    assert build(tmp_path, base, **params).exit_code == 0
+    with tarfile.open(tmp_path / "image.tar", mode="a") as archive:
+        info = tarfile.TarInfo({"a stray file": "notes.txt"}.get(entry, "./index.json"))
+        if entry == "a hard link":
+            info.type, info.linkname, info.name = tarfile.LNKTYPE, "oci-layout", "index.json"
+            archive.addfile(info)
+        else:
+            info.size = 2
+            archive.addfile(info, io.BytesIO(b"{}"))
+    run = verify_again(tmp_path, **params)
+    assert (run.exit_code, run.failed_step) == (1, "verify"), run.output
+    assert "the archive holds an unexpected entry" in run.output or "is not a regular file" in (
+        run.output
+    )

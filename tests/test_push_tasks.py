@@ -189,7 +189,7 @@ def test_a_different_image_in_the_workspace_is_not_pushed(
         tag="wrong",
     )
     assert run.exit_code == 1
-    assert f"Not pushing: {workspace}/image holds {digest}" in run.output
+    assert f"Not pushing: skopeo reads {workspace}/image as {digest}" in run.output
     assert f"build-modelcar-image validated {other}" in run.output
     assert "is another run's PVC bound" in run.output
     assert run.results == {}
@@ -305,3 +305,33 @@ def test_a_corrupt_archive_is_refused_before_the_first_attempt(
     )
     assert (run.exit_code, run.failed_step) == (1, "verify"), run.output
     assert "Rebuild it; do not push it." in run.output
+
+
+def test_an_index_two_readers_read_differently_is_refused_before_any_push(
+    registry: Registry, base: str, tmp_path: Path
+) -> None:
+    """index.json with `manifests` (the build) and `Manifests` (another image): Python's reader
+    keeps the first, Go's (skopeo's) matches keys ignoring case and keeps the second. Both
+    checks refuse it, so the other image never reaches the registry under the tag."""
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    digest = build_into(workspace, base)
+    image = workspace / "image"
+    other = json.loads(Path(base.split(":")[1], "index.json").read_text())["manifests"][0]
+    for blob in Path(base.split(":")[1], "blobs", "sha256").iterdir():
+        (image / "blobs" / "sha256" / blob.name).write_bytes(blob.read_bytes())
+    index = json.loads((image / "index.json").read_text())
+    index["Manifests"] = [
+        {**other, "annotations": {"org.opencontainers.image.ref.name": "modelcar"}}
+    ]
+    (image / "index.json").write_text(json.dumps(index))
+    run = trusted_push("push-to-quay", registry, workspace, digest, tmp_path, tag="two-readers")
+    assert (run.exit_code, run.failed_step) == (1, "preflight"), run.output
+    assert f"Not pushing: skopeo reads {image} as {other['digest']}" in run.output
+    verify = trusted_push(
+        "push-to-quay", registry, workspace, digest, tmp_path, tag="two-readers", steps=["verify"]
+    )
+    assert verify.exit_code == 1
+    assert "index.json gives a key twice (keys are compared ignoring case)" in verify.output
+    with pytest.raises(subprocess.CalledProcessError):
+        registry.digest("private-ai-demo/mistral-24b-quantized", "two-readers")
