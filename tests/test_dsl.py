@@ -318,18 +318,11 @@ def two_pushes() -> None:
     push_image.options(name="push-quay", workspaces={"source": "quay-source"})(tag="t")
 
 
-@pytest.mark.parametrize(
-    ("volume", "shown"),
-    [
-        (ExistingClaim("models"), "PersistentVolumeClaim 'models'"),
-        (SecretVolume("registry-auth"), "Secret 'registry-auth'"),
-        (ConfigMapVolume("ca-bundle"), "ConfigMap 'ca-bundle'"),
-    ],
-)
-def test_two_workspaces_bound_to_one_volume_are_one_volume(volume: Any, shown: str) -> None:
+def test_two_workspaces_bound_to_one_claim_are_one_volume() -> None:
     """Each push has its own pipeline workspace, so the pipeline orders nothing; a run that
-    binds both to one volume would run them at the same time on it."""
-    run = pipeline_run("release", two_pushes, workspaces={"source": volume, "quay-source": volume})
+    binds both to one claim would run them at the same time on it."""
+    shared = ExistingClaim("models")
+    run = pipeline_run("release", two_pushes, workspaces={"source": shared, "quay-source": shared})
     line = sys._getframe().f_lineno - 1
     problems = check(run, target=Target(fs_group=5))
     assert [(p.rule, p.resource, p.path) for p in problems] == [
@@ -337,8 +330,9 @@ def test_two_workspaces_bound_to_one_volume_are_one_volume(volume: Any, shown: s
     ]
     assert problems[0].location is not None and problems[0].location.line == line
     assert problems[0].message.startswith(
-        f"the run binds workspaces 'source' and 'quay-source' to one volume ({shown}); tasks "
-        "'push-internal' (through 'source') and 'push-quay' (through 'quay-source') mount it"
+        "the run binds workspaces 'source' and 'quay-source' to one volume (PersistentVolumeClaim "
+        "'models'); tasks 'push-internal' (through 'source') and 'push-quay' (through "
+        "'quay-source') mount it"
     )
     apart = pipeline_run(
         "release",
@@ -346,6 +340,34 @@ def test_two_workspaces_bound_to_one_volume_are_one_volume(volume: Any, shown: s
         workspaces={"source": ExistingClaim("models"), "quay-source": ExistingClaim("other")},
     )
     assert check(apart, target=Target(fs_group=5)) == []
+
+
+@pytest.mark.parametrize(
+    "volume",
+    [ExistingClaim("models", read_only=True), SecretVolume("auth"), ConfigMapVolume("cas")],
+    ids=["read-only claim", "Secret", "ConfigMap"],
+)
+def test_one_volume_mounted_read_only_is_never_written(volume: Any) -> None:
+    """Kubernetes mounts Secrets, ConfigMaps and read-only claims read-only: no task writes
+    them, whatever its Task says."""
+    run = pipeline_run("release", two_pushes, workspaces={"source": volume, "quay-source": volume})
+    assert check(run, target=Target(fs_group=5)) == []
+
+
+@task(image=IMAGE, workspaces=[Workspace("source"), Workspace("cache")])
+def copy_between(tag: str) -> Steps:
+    """Mounts two workspaces."""
+    return [command_step("main", ["true"])]
+
+
+def test_one_task_mounting_one_volume_twice_is_not_a_race_with_itself() -> None:
+    @pipeline(workspaces=["source", "cache"])
+    def flow() -> None:
+        copy_between(tag="t")
+
+    shared = ExistingClaim("models")
+    run = pipeline_run("copy", flow, workspaces={"source": shared, "cache": shared})
+    assert check(run, target=Target(fs_group=5)) == []
 
 
 def test_aliased_workspaces_of_ordered_tasks_are_fine() -> None:

@@ -994,3 +994,81 @@ def test_a_param_and_an_object_key_with_one_env_name_are_reported(tmp_path: Path
         ("env-name", "spec.stepTemplate.env[1].name", _marked_line(code))
     ]
     assert "env var 'A_B' is set more than once" in problems[0].message
+
+
+ALIASED_RUN = """\
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: release
+spec:
+  workspaces:
+    - name: source
+    - name: quay-source
+  tasks:
+    - name: push-internal
+      workspaces:
+        - name: source
+          workspace: source
+      taskSpec:
+        workspaces:
+          - name: source
+        steps:
+          - name: push
+            image: busybox
+            script: ls
+    - name: push-quay
+      workspaces:
+        - name: source
+          workspace: quay-source
+      taskSpec:
+        workspaces:
+          - name: source
+        steps:
+          - name: push
+            image: busybox
+            script: ls
+---
+apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata:
+  generateName: release-
+spec:
+  pipelineRef:
+    name: release
+  workspaces:
+    - name: source
+      persistentVolumeClaim:
+        claimName: models
+      subPath: {first}
+    - name: quay-source
+      persistentVolumeClaim:
+        claimName: models
+      subPath: {second}
+  taskRunTemplate:
+    podTemplate:
+      securityContext:
+        fsGroup: 1000970000
+  timeouts:
+    pipeline: 4h
+"""
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "shared"),
+    [
+        ("''", "sub", True),
+        ("a", "a/", True),
+        ("a", "./a", True),
+        ("a", "a/b", True),
+        ("a", "b", False),
+        ("a", "ab", False),
+    ],
+)
+def test_bindings_of_one_claim_share_a_volume_when_one_subpath_holds_the_other(
+    tmp_path: Path, first: str, second: str, shared: bool
+) -> None:
+    file = tmp_path / "release.yaml"
+    file.write_text(ALIASED_RUN.format(first=first, second=second))
+    rules = [problem.rule for problem in validate_files([file]).problems]
+    assert rules == (["shared-workspace"] if shared else [])

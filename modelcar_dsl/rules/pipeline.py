@@ -335,7 +335,7 @@ def _check_order(calls: list[_Call], regular: set[str], report: Report) -> None:
         return
     if len(by_name) < len(tasks):
         return
-    for use, other in unordered_writers(calls, names, children, lambda workspace: workspace):
+    for use, other in unordered_writers(calls, names, children):
         where = f" (subPath {use.sub_path!r})" if use.sub_path else ""
         report(
             f"{use.call.path}.workspaces[{use.index}]",
@@ -392,10 +392,13 @@ def unordered_writers(
     names: list[str] | None = None,
     children: dict[str, list[str]] | None = None,
     volume_of: Callable[[str], str] = lambda workspace: workspace,
+    read_only: frozenset[str] = frozenset(),
 ) -> Iterator[tuple[WorkspaceUse, WorkspaceUse]]:
-    """Pairs of mounts of one volume, at least one writing, that nothing orders: the later use
-    and the earlier one. `volume_of` says which volume a pipeline workspace is (a run may bind
-    two to one claim); the tasks' graph is built from `calls` unless given."""
+    """Pairs of mounts of one volume by two tasks, at least one writing, that nothing orders:
+    the later use and the earlier one. `volume_of` says which volume a pipeline workspace is (a
+    run may bind two to one claim), `read_only` which workspaces no task can write (a run's
+    Secrets, ConfigMaps, read-only claims); the tasks' graph is built from `calls` unless
+    given."""
     if names is None or children is None:
         tasks = [call for call in calls if not call.is_finally and call.name]
         by_name = {call.name: call for call in tasks}
@@ -407,7 +410,9 @@ def unordered_writers(
     users: dict[tuple[str, str], list[WorkspaceUse]] = {}
     for call in calls:
         for (workspace, sub_path), (index, writes) in _writes(call).items():
-            use = WorkspaceUse(call, index, workspace, sub_path, writes)
+            use = WorkspaceUse(
+                call, index, workspace, sub_path, writes and workspace not in read_only
+            )
             users.setdefault((volume_of(workspace), sub_path), []).append(use)
     if all(len(group) < 2 for group in users.values()):
         return
@@ -430,7 +435,7 @@ def unordered_writers(
         for use in group:
             earlier = ([last_writer] if last_writer else []) + (readers if use.writes else [])
             for other in earlier:
-                if not waits_for(use.call, other.call):
+                if other.call is not use.call and not waits_for(use.call, other.call):
                     yield use, other
             if use.writes:
                 last_writer, readers = use, []

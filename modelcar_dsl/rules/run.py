@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import posixpath
 from typing import Any
 
 from modelcar_dsl.durations import go_duration_seconds
@@ -158,31 +158,37 @@ def _check_workspaces(workspaces: Any, report: Report) -> list[tuple[int, str]]:
 def _check_aliased_workspaces(
     workspaces: Any, pipeline: dict[str, Any], resolve_task: TaskResolver, report: Report
 ) -> None:
-    """Two pipeline workspaces bound to one volume (claim, Secret or ConfigMap) are one volume:
-    tasks that write it through different workspaces must be ordered too. Writers of the same
-    workspace are the Pipeline's own problem, reported there."""
-    volumes: dict[str, tuple[str, str, str]] = {}
+    """Two pipeline workspaces bound to one volume (one claim, Secret or ConfigMap, at
+    overlapping subPaths) are one volume: tasks that write it through different workspaces must
+    be ordered too. Writers of the same workspace are the Pipeline's own problem, reported
+    there; Secrets, ConfigMaps and read-only claims are mounted read-only, so never written."""
+    bindings: dict[str, tuple[str, str, str]] = {}
     positions: dict[str, int] = {}
+    read_only: set[str] = set()
     for index, binding in mappings(workspaces):
         name = binding.get("name")
         for source, field in VOLUME_NAMES.items():
             volume = mapping(binding.get(source)).get(field)
             if isinstance(name, str) and volume:
-                volumes[name] = (source, str(volume), str(binding.get("subPath", "")))
+                sub_path = posixpath.normpath("/" + str(binding.get("subPath", ""))).strip("/")
+                bindings[name] = (source, str(volume), sub_path)
                 positions[name] = index
-    counts = Counter(volumes.values())
-    if all(count < 2 for count in counts.values()):
+                if source != "persistentVolumeClaim" or mapping(binding.get(source)).get(
+                    "readOnly"
+                ):
+                    read_only.add(name)
+    groups = _shared_volumes(bindings)
+    if len(set(groups.values())) == len(groups):
         return
 
     def volume_of(workspace: str) -> str:
-        volume = volumes.get(workspace)
-        return "/".join(volume) if volume and counts[volume] > 1 else f"workspace/{workspace}"
+        return groups.get(workspace, f"workspace/{workspace}")
 
     calls = pipeline_calls(pipeline, resolve_task)
-    for use, other in unordered_writers(calls, volume_of=volume_of):
+    for use, other in unordered_writers(calls, volume_of=volume_of, read_only=frozenset(read_only)):
         if use.workspace == other.workspace:
             continue
-        source, volume, _ = volumes[use.workspace]
+        source, volume, _ = bindings[use.workspace]
         report(
             f"spec.workspaces[{positions[use.workspace]}]",
             catalog.SHARED_WORKSPACE,
@@ -194,6 +200,36 @@ def _check_aliased_workspaces(
             f"{use.call.name!r} after {other.call.name!r} in the pipeline (runAfter; in the DSL "
             ".after())",
         )
+
+
+def _nested(path: str, other: str) -> bool:
+    """One subPath holds the other (the volume's root, "", holds every one)."""
+    return (
+        not path
+        or not other
+        or f"{path}/".startswith(f"{other}/")
+        or (f"{other}/".startswith(f"{path}/"))
+    )
+
+
+def _shared_volumes(bindings: dict[str, tuple[str, str, str]]) -> dict[str, str]:
+    """Each bound workspace's volume: one name for workspaces whose bindings name the same
+    volume at subPaths where one holds the other (`models` and `models/a`, the root and any)."""
+    group = {workspace: workspace for workspace in bindings}
+
+    def root(workspace: str) -> str:
+        while group[workspace] != workspace:
+            workspace = group[workspace]
+        return workspace
+
+    names = sorted(bindings)
+    for position, first in enumerate(names):
+        for second in names[position + 1 :]:
+            source, volume, path = bindings[first]
+            other_source, other_volume, other_path = bindings[second]
+            if (source, volume) == (other_source, other_volume) and _nested(path, other_path):
+                group[root(second)] = root(first)
+    return {workspace: f"volume/{root(workspace)}" for workspace in bindings}
 
 
 def _check_timeouts(spec: dict[str, Any], api: str, report: Report) -> None:
