@@ -19,13 +19,15 @@ from modelcar_dsl.rules.tls import (
     FIX,
     command_bypass,
     env_bypass,
-    is_tls_switch_off,
+    is_tls_switch,
     script_bypasses,
+    sourced_env_bypass,
+    url_host,
 )
 from modelcar_dsl.rules.variables import TEKTON_VARIABLE
 from modelcar_dsl.script_source import line_origin
 from modelcar_dsl.source import SourceLocation
-from modelcar_dsl.specs import PipelineSpec, PipelineTaskSpec, RunSpec, Step, TaskSpec
+from modelcar_dsl.specs import EnvSource, PipelineSpec, PipelineTaskSpec, RunSpec, Step, TaskSpec
 from modelcar_dsl.target import Target
 
 WHOLE_PARAM = re.compile(r"\$\(params\.([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)?)\)")
@@ -75,6 +77,7 @@ def validate_task(task: TaskSpec) -> Iterator[Problem]:
         if step.script is not None:
             yield from _script_problems(step, f"spec.steps[{index}]", report)
         yield from _tls_bypasses(step, f"spec.steps[{index}]", report)
+    yield from _sourced_env_bypasses(task.env_from, "spec.stepTemplate", report, task.location)
 
 
 def _script_problems(step: Step, path: str, report: _Reporter) -> Iterator[Problem]:
@@ -126,6 +129,17 @@ def _tls_bypasses(step: Step, path: str, report: _Reporter) -> Iterator[Problem]
         if message := env_bypass(name, value):
             yield report(
                 f"{path}.env[{name}]", catalog.TLS_BYPASS, f"{message}; {FIX}", step.location
+            )
+    yield from _sourced_env_bypasses(step.env_from, path, report, step.location)
+
+
+def _sourced_env_bypasses(
+    sources: Iterable[EnvSource], path: str, report: _Reporter, location: SourceLocation
+) -> Iterator[Problem]:
+    for source in sources:
+        if message := sourced_env_bypass(source.name):
+            yield report(
+                f"{path}.env[{source.name}]", catalog.TLS_BYPASS, f"{message}; {FIX}", location
             )
 
 
@@ -184,13 +198,14 @@ def _catalogue_problems(
 def _tls_problems(
     call: PipelineTaskSpec, path: str, target: Target, report: _Reporter
 ) -> Iterator[Problem]:
-    """A TLS switch (`VerifiesTls`) is a literal the compiler can see: on, or off for a host
-    the project lists as insecure. A switch named by Tekton's convention (`tls-verify`) that is
-    off is judged on the compiled document, by the rule `modelcar validate` applies too."""
+    """A TLS switch whose name follows no convention, known only by its `VerifiesTls`
+    annotation: a literal the compiler can see, on, or off for the host of its host param when
+    the project lists it. A switch named by convention (`tls-verify`) is judged on the compiled
+    documents, through pipeline params and runs, by the rule `modelcar validate` applies too."""
     arguments = dict(call.arguments)
     params = {param.py_name: param for param in call.task.params}
     for param in call.task.params:
-        if param.tls_host is None:
+        if param.tls_host is None or is_tls_switch(param.name):
             continue
         value = arguments.get(param.py_name, param.default)
         where = f"{path}[{param.name}]"
@@ -204,10 +219,10 @@ def _tls_problems(
                 call.location,
             )
             continue
-        if value in (True, "true") or is_tls_switch_off(param.name, "false"):
+        if value in (True, "true"):
             continue
         host = arguments.get(param.tls_host, params[param.tls_host].default)
-        if isinstance(host, str) and host in target.insecure_registries:
+        if url_host(host) in target.insecure_registries:
             continue
         yield report(
             where,

@@ -11,8 +11,11 @@ from pathlib import Path
 from typing import Annotated
 
 import pytest
+import yaml
 
 from modelcar_dsl import (
+    ConfigMapEnv,
+    SecretEnv,
     SecretVolume,
     Steps,
     VerifiesTls,
@@ -24,7 +27,9 @@ from modelcar_dsl import (
     script_step,
     task,
 )
+from modelcar_dsl.compiler import compile_task
 from modelcar_dsl.errors import DefinitionError
+from modelcar_dsl.specs import VolumeSource
 from modelcar_dsl.target import Target
 from modelcar_dsl.validate_files import validate_files
 from tasks.push_to_quay import push_to_quay
@@ -61,16 +66,29 @@ def test_push_with_verification_off_compiles_only_for_a_listed_host() -> None:
     assert _rules(to_lab, frozenset({LAB})) == []
 
 
-def test_a_switch_known_only_at_run_time_is_refused() -> None:
+def test_a_switch_fed_by_a_pipeline_param_is_judged_where_its_value_is_known() -> None:
+    """A pipeline param passed to the switch: its default is judged on the pipeline, each run's
+    value on the run."""
+
     @pipeline(workspaces=["source", "registry-auth"])
-    def flow(verify: bool) -> None:
+    def flow(verify: bool = True) -> None:
         push_to_quay(repository="org/model", tag="v1", expected_digest=DIGEST, tls_verify=verify)
 
-    problems = check(flow, target=Target(fs_group=5, insecure_registries=frozenset({LAB})))
-    assert [(p.rule, p.path) for p in problems] == [
-        ("tls-verify-off", "spec.tasks[0].params[tls-verify]")
+    assert _rules(flow) == []
+    workspaces: dict[str, VolumeSource] = {
+        "source": VolumeClaim(),
+        "registry-auth": SecretVolume("auth"),
+    }
+    off = pipeline_run("push", flow, params={"verify": False}, workspaces=workspaces)
+    problems = check(off, target=Target(fs_group=5))
+    assert [(p.rule, p.resource, p.path) for p in problems] == [
+        ("tls-verify-off", "pipelinerun/push-", "spec.params[0].value")
     ]
-    assert "is $(params.verify), known only at run time" in problems[0].message
+    assert "the run's verify='false' reaches tls-verify of pipeline task 'push-to-quay'" in (
+        problems[0].message
+    )
+    on = pipeline_run("push", flow, params={"verify": True}, workspaces=workspaces)
+    assert _rules(on) == []
 
 
 @task(image="registry.example/tools:1")
@@ -418,3 +436,126 @@ def test_a_plain_http_url_for_a_host_not_listed_does_not_compile() -> None:
         _rules(run("http://model-registry.svc:8080"), frozenset({"model-registry.svc:8080"})) == []
     )
     assert _rules(run("https://model-registry.svc:8443")) == []
+
+
+FED_SWITCH = """\
+apiVersion: tekton.dev/v1
+kind: Task
+metadata:
+  name: push
+spec:
+  params:
+    - name: registry-host
+    - name: tls-verify
+      default: "true"
+  steps:
+    - name: push
+      image: quay.io/skopeo/stable
+      script: echo push
+---
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: release
+spec:
+  params:
+    - name: cache-host
+      default: registry.lab:5000
+    - name: settings
+      type: object
+      properties:
+        verify: {{type: string}}
+      default:
+        verify: "true"
+    - name: verification
+      default: "true"
+  tasks:
+    - name: push
+      taskRef:
+        name: push
+      params:
+        - name: registry-host
+          value: quay.io
+        - name: tls-verify
+          value: {switch}
+---
+apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata:
+  generateName: release-
+spec:
+  pipelineRef:
+    name: release
+  params:
+    - name: {given}
+      value: {value}
+  taskRunTemplate:
+    podTemplate:
+      securityContext:
+        fsGroup: 1000970000
+  timeouts:
+    pipeline: 4h
+"""
+
+
+@pytest.mark.parametrize(
+    ("switch", "given", "value"),
+    [
+        ("$(params.verification)", "verification", '"false"'),
+        ("\"$(params['verification'])\"", "verification", '"0"'),
+        ("$(params.settings.verify)", "settings", "{verify: 'false'}"),
+    ],
+    ids=["dot form", "bracket form", "object key"],
+)
+def test_a_switch_a_run_turns_off_is_judged_by_the_host_of_the_task_it_reaches(
+    tmp_path: Path, switch: str, given: str, value: str
+) -> None:
+    """The run lists a host elsewhere (the pipeline's cache-host defaults to a listed one); the
+    push the switch reaches goes to quay.io, which is not listed."""
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.modelcar]\nmodules = ["flows"]\ninsecure_registries = ["{LAB}"]\n'
+    )
+    (tmp_path / "release.yaml").write_text(
+        FED_SWITCH.format(switch=switch, given=given, value=value)
+    )
+    result = run_modelcar("validate", "release.yaml", cwd=tmp_path)
+    assert result.exit_code == 1, result.stdout
+    assert f"pipelinerun/release- spec.params[0].value: the run's {given}=" in result.stdout
+    assert "reaches tls-verify of pipeline task 'push', turning TLS verification off" in (
+        result.stdout
+    )
+
+
+def test_env_from_a_secret_or_configmap_that_can_only_switch_verification_off_is_refused(
+    tmp_path: Path,
+) -> None:
+    """A variable with no other use, set from a key the project does not see: compile and
+    validate agree; a CA bundle path from a ConfigMap is trust, not a bypass."""
+
+    @task(
+        image="busybox",
+        env=[
+            ConfigMapEnv("GIT_SSL_NO_VERIFY", config_map="git", key="skip"),
+            ConfigMapEnv("CURL_CA_BUNDLE", config_map="trust", key="path"),
+        ],
+    )
+    def clone() -> Steps:
+        return [
+            script_step(
+                "fixtures/hello.sh",
+                env_from=[SecretEnv("PYTHONHTTPSVERIFY", secret="python", key="verify")],
+            )
+        ]
+
+    assert _rules(clone) == [
+        ("tls-bypass", "spec.steps[0].env[PYTHONHTTPSVERIFY]"),
+        ("tls-bypass", "spec.stepTemplate.env[GIT_SSL_NO_VERIFY]"),
+    ]
+    document = tmp_path / "task.yaml"
+    document.write_text(yaml.safe_dump(compile_task(clone.spec, Target())))
+    assert sorted(
+        (problem.path, problem.rule) for problem in validate_files([document]).problems
+    ) == [
+        ("spec.stepTemplate.env[0]", "tls-bypass"),
+        ("spec.steps[0].env[0]", "tls-bypass"),
+    ]

@@ -25,7 +25,7 @@ from modelcar_dsl.rules.declarations import (
 from modelcar_dsl.rules.document import Report, SourceDocument, mapping, mappings, sequence
 from modelcar_dsl.rules.references import is_task_variable, task_variable
 from modelcar_dsl.rules.task import check_task_spec
-from modelcar_dsl.rules.tls import check_tls_defaults, check_tls_params, switch_feeders
+from modelcar_dsl.rules.tls import check_calls_tls
 from modelcar_dsl.rules.variables import (
     PIPELINE_CONTEXT,
     Variable,
@@ -47,7 +47,7 @@ class TaskResolver(Protocol):
         """The spec of the Task a taskRef names, or None (reported when it should be there)."""
 
 
-class _Call:
+class PipelineTaskCall:
     """One pipeline task: where it sits, the variables in its params, when and matrix (found
     once, read by several rules), and the Task spec it resolved to. A plain class: thousands
     are made per pipeline, and attrs' class creation would cost more at import than it saves."""
@@ -72,12 +72,12 @@ def check_pipeline_spec(
     spec: dict[str, Any], path: str, report: Report, resolve: TaskResolver
 ) -> None:
     params = check_param_declarations(spec.get("params"), f"{path}.params", report, False)
-    check_tls_defaults(spec.get("params"), f"{path}.params", report, switch_feeders(spec))
     workspaces = check_workspace_declarations(spec.get("workspaces"), f"{path}.workspaces", report)
     calls = [
-        _Call(body, f"{path}.tasks[{index}]", False) for index, body in mappings(spec.get("tasks"))
+        PipelineTaskCall(body, f"{path}.tasks[{index}]", False)
+        for index, body in mappings(spec.get("tasks"))
     ] + [
-        _Call(body, f"{path}.finally[{index}]", True)
+        PipelineTaskCall(body, f"{path}.finally[{index}]", True)
         for index, body in mappings(spec.get("finally"))
     ]
     if not sequence(spec.get("tasks")):
@@ -93,12 +93,14 @@ def check_pipeline_spec(
         )
     for call in calls:
         _check_call(call, params, workspaces, regular, finally_names, report, resolve)
+    defaults = {name: declaration.get("default") for name, declaration in params.items()}
+    check_calls_tls([(call.path, call.body, call.spec) for call in calls], defaults, report)
     _check_order(calls, regular, report)
     _check_results(spec.get("results"), f"{path}.results", regular | finally_names, report)
 
 
 def _check_call(
-    call: _Call,
+    call: PipelineTaskCall,
     params: dict[str, dict[str, Any]],
     workspaces: set[str],
     regular: set[str],
@@ -181,13 +183,6 @@ def _check_call(
             catalog.PARAM_DUPLICATE,
             f"param {name!r} is given more than once; parameter names must be unique",
         )
-    check_tls_params(
-        body.get("params"),
-        f"{path}.params",
-        f"pipeline task {call.name!r}",
-        report,
-        mapping(call.spec).get("params"),
-    )
     if call.spec is not None and has_ref:
         owner = f"Task {mapping(body['taskRef']).get('name')!r}"
         declared = param_declarations(call.spec.get("params"))
@@ -242,7 +237,7 @@ def _check_execution(body: dict[str, Any], path: str, report: Report) -> None:
 
 
 def _check_variable(
-    call: _Call,
+    call: PipelineTaskCall,
     variable: Variable,
     path: str,
     params: dict[str, dict[str, Any]],
@@ -287,7 +282,7 @@ def _check_variable(
 
 
 def _check_result_reference(
-    call: _Call,
+    call: PipelineTaskCall,
     text: str,
     source: str,
     path: str,
@@ -315,7 +310,7 @@ def _check_result_reference(
         )
 
 
-def _check_order(calls: list[_Call], regular: set[str], report: Report) -> None:
+def _check_order(calls: list[PipelineTaskCall], regular: set[str], report: Report) -> None:
     """No cycles among the tasks; known result names; and tasks that write one workspace
     ordered, so they never run at the same time on one volume."""
     tasks = [call for call in calls if not call.is_finally and call.name]
@@ -348,7 +343,7 @@ def _check_order(calls: list[_Call], regular: set[str], report: Report) -> None:
 
 
 def _task_graph(
-    tasks: list[_Call], by_name: dict[str, _Call]
+    tasks: list[PipelineTaskCall], by_name: dict[str, PipelineTaskCall]
 ) -> tuple[list[str], dict[str, list[str]]]:
     """The regular tasks' names and, for each, the tasks that wait for it."""
     names = list(by_name)
@@ -360,11 +355,16 @@ def _task_graph(
     return names, children
 
 
-def pipeline_calls(spec: dict[str, Any], resolve: TaskResolver) -> list[_Call]:
+def pipeline_calls(spec: dict[str, Any], resolve: TaskResolver) -> list[PipelineTaskCall]:
     """A Pipeline's tasks with the Task specs they resolve to, for checks made from a run; what
     is wrong with them is the Pipeline's own rules' to report, so nothing is reported here."""
-    calls = [_Call(body, f"spec.tasks[{i}]", False) for i, body in mappings(spec.get("tasks"))]
-    calls += [_Call(body, f"spec.finally[{i}]", True) for i, body in mappings(spec.get("finally"))]
+    calls = [
+        PipelineTaskCall(body, f"spec.tasks[{i}]", False) for i, body in mappings(spec.get("tasks"))
+    ]
+    calls += [
+        PipelineTaskCall(body, f"spec.finally[{i}]", True)
+        for i, body in mappings(spec.get("finally"))
+    ]
     silent = Report(SourceDocument({}, lambda path: None), [])
     for call in calls:
         if "taskSpec" in call.body:
@@ -379,7 +379,9 @@ class WorkspaceUse:
 
     __slots__ = ("call", "index", "sub_path", "workspace", "writes")
 
-    def __init__(self, call: _Call, index: int, workspace: str, sub_path: str, writes: bool):
+    def __init__(
+        self, call: PipelineTaskCall, index: int, workspace: str, sub_path: str, writes: bool
+    ):
         self.call = call
         self.index = index
         self.workspace = workspace
@@ -388,7 +390,7 @@ class WorkspaceUse:
 
 
 def unordered_writers(
-    calls: list[_Call],
+    calls: list[PipelineTaskCall],
     names: list[str] | None = None,
     children: dict[str, list[str]] | None = None,
     volume_of: Callable[[str], str] = lambda workspace: workspace,
@@ -422,7 +424,7 @@ def unordered_writers(
     everything = (1 << len(names)) - 1
     position = {name: i for i, name in enumerate(order)}
 
-    def waits_for(later: _Call, earlier: _Call) -> bool:
+    def waits_for(later: PipelineTaskCall, earlier: PipelineTaskCall) -> bool:
         ancestors = everything if later.is_finally else masks.get(later.name, 0)
         return not earlier.is_finally and bool(ancestors & bit.get(earlier.name, 0))
 
@@ -443,7 +445,7 @@ def unordered_writers(
                 readers.append(use)
 
 
-def _cycle_path(cycle: list[str], by_name: dict[str, _Call]) -> str:
+def _cycle_path(cycle: list[str], by_name: dict[str, PipelineTaskCall]) -> str:
     """The runAfter entry that closes the cycle when there is one (the easiest edge to drop),
     else the task that reads the result closing it."""
     for parent, child in zip(cycle, [*cycle[1:], cycle[0]], strict=True):
@@ -454,7 +456,7 @@ def _cycle_path(cycle: list[str], by_name: dict[str, _Call]) -> str:
     return f"{by_name[cycle[0]].path}.params"
 
 
-def _parents(call: _Call, by_name: dict[str, _Call]) -> list[str]:
+def _parents(call: PipelineTaskCall, by_name: dict[str, PipelineTaskCall]) -> list[str]:
     parents = [str(after) for after in sequence(call.body.get("runAfter"))]
     for _, variable in call.variables:
         reference = task_variable(variable)
@@ -463,7 +465,9 @@ def _parents(call: _Call, by_name: dict[str, _Call]) -> list[str]:
     return list(dict.fromkeys(parent for parent in parents if parent in by_name))
 
 
-def _check_result_names(call: _Call, by_name: dict[str, _Call], report: Report) -> None:
+def _check_result_names(
+    call: PipelineTaskCall, by_name: dict[str, PipelineTaskCall], report: Report
+) -> None:
     for where, variable in call.variables:
         reference = task_variable(variable)
         if reference is None or reference.result is None:
@@ -481,7 +485,7 @@ def _check_result_names(call: _Call, by_name: dict[str, _Call], report: Report) 
             )
 
 
-def _writes(call: _Call) -> dict[tuple[str, str], tuple[int, bool]]:
+def _writes(call: PipelineTaskCall) -> dict[tuple[str, str], tuple[int, bool]]:
     """(pipeline workspace, subPath) -> (binding index, writes?) for the workspaces a task mounts.
     A task whose Task is unknown is taken to write."""
     read_only = {

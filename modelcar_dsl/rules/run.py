@@ -15,12 +15,13 @@ from modelcar_dsl.rules.calls import (
 from modelcar_dsl.rules.declarations import duplicates, param_declarations
 from modelcar_dsl.rules.document import Report, mapping, mappings, named
 from modelcar_dsl.rules.pipeline import (
+    PipelineTaskCall,
     TaskResolver,
     check_pipeline_spec,
     pipeline_calls,
     unordered_writers,
 )
-from modelcar_dsl.rules.tls import check_pod_template_tls, check_tls_params, switch_feeders
+from modelcar_dsl.rules.tls import check_calls_tls, check_pod_template_tls
 
 VOLUME_SOURCES = (
     "persistentVolumeClaim",
@@ -102,16 +103,21 @@ def check_run_spec(
             "; Tekton would refuse to start the run. Bind it to a volume (in the DSL: "
             "pipeline_run(workspaces={...}), or default= on the pipeline's PipelineWorkspace)",
         )
-        _check_aliased_workspaces(spec.get("workspaces"), pipeline, resolve_task, report)
+        calls = pipeline_calls(pipeline, resolve_task)
+        _check_aliased_workspaces(spec.get("workspaces"), calls, report)
+        given = {str(p.get("name")): (i, p.get("value")) for i, p in mappings(spec.get("params"))}
+        values = {
+            name: declaration.get("default")
+            for name, declaration in param_declarations(pipeline.get("params")).items()
+        }
+        values.update({name: value for name, (_, value) in given.items()})
+        check_calls_tls(
+            [(call.path, call.body, call.spec) for call in calls],
+            values,
+            report,
+            {name: index for name, (index, _) in given.items()},
+        )
     check_param_values(spec.get("params"), "spec.params", report)
-    check_tls_params(
-        spec.get("params"),
-        "spec.params",
-        "the run",
-        report,
-        mapping(pipeline).get("params"),
-        switch_feeders(mapping(pipeline)),
-    )
     check_pod_template_tls(spec, api, report)
     names = [(i, str(p.get("name")).lower()) for i, p in mappings(spec.get("params"))]
     for index, name in duplicates(names):
@@ -156,7 +162,7 @@ def _check_workspaces(workspaces: Any, report: Report) -> list[tuple[int, str]]:
 
 
 def _check_aliased_workspaces(
-    workspaces: Any, pipeline: dict[str, Any], resolve_task: TaskResolver, report: Report
+    workspaces: Any, calls: list[PipelineTaskCall], report: Report
 ) -> None:
     """Two pipeline workspaces bound to one volume (one claim, Secret or ConfigMap, at
     overlapping subPaths) are one volume: tasks that write it through different workspaces must
@@ -184,7 +190,6 @@ def _check_aliased_workspaces(
     def volume_of(workspace: str) -> str:
         return groups.get(workspace, f"workspace/{workspace}")
 
-    calls = pipeline_calls(pipeline, resolve_task)
     for use, other in unordered_writers(calls, volume_of=volume_of, read_only=frozenset(read_only)):
         if use.workspace == other.workspace:
             continue

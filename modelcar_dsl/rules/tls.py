@@ -56,10 +56,15 @@ _SWITCH = re.compile(r"(src|dest|source|destination)?(tls|ssl)verify|verify(tls|
 _INSECURE = re.compile(r"insecure|insecureskiptlsverify|skiptlsverify")
 _OFF = ("false", "f", "0", "no", "off")
 _ON = ("true", "t", "1", "yes", "on")
-_HOST_PARAM = re.compile(r"(?:^|[-_.])(host|hostname|registry|server|address|url|endpoint)$")
-"""A param naming where a task connects: its name ends in one of these words."""
-_URL_PARAM = re.compile(r"(?:^|[-_.])(url|endpoint)$")
-_PARAM_VARIABLE = re.compile(r"\$\(params\.([A-Za-z0-9_.-]+)\)")
+_HOST_PARAM = re.compile(r"(host|hostname|registry|server|address|url|endpoint)$")
+"""A param naming where a task connects: its name, lower case without separators, ends in one
+of these words (`registry-host`, `registryHost`, `destImageURL`)."""
+_URL_PARAM = re.compile(r"(url|endpoint)$")
+_PARAM_REFERENCE = re.compile(
+    r"\$\(params(?:\.(?P<dotted>[\w-]+)|\[['\"](?P<bracketed>[\w.-]+)['\"]\])"
+    r"(?:\.(?P<key>[\w-]+)|\[['\"](?P<bracketed_key>[\w.-]+)['\"]\])?\)"
+)
+"""A whole pipeline param (or one key of an object param), in Tekton's dot or bracket form."""
 FIX = (
     "trust the server's CA instead: mount a CA bundle (a ConfigMap workspace) and use it. A "
     "registry that truly has no valid certificate goes in [tool.modelcar] insecure_registries "
@@ -111,6 +116,21 @@ def command_bypass(command: Any, args: Any) -> str | None:
     return text_bypass(" ".join(words)) if words else None
 
 
+SOURCED_BYPASS_ENV = ("GIT_SSL_NO_VERIFY", "PYTHONHTTPSVERIFY", "NODE_TLS_REJECT_UNAUTHORIZED")
+"""Variables with no use but switching verification off: set from a Secret or ConfigMap, the
+value decides out of the project's sight."""
+
+
+def sourced_env_bypass(name: str) -> str | None:
+    """What an env var set from a Secret or ConfigMap key (value unknown) may do, or None."""
+    if name in SOURCED_BYPASS_ENV:
+        return (
+            f"env {name} is set from a Secret or ConfigMap, where one value turns TLS "
+            "verification off for every tool that reads it"
+        )
+    return None
+
+
 def env_bypass(name: str, value: str) -> str | None:
     """What an env var does when it switches verification off, or None."""
     off = BYPASS_ENV.get(name)
@@ -140,107 +160,144 @@ def check_container_tls(container: dict[str, Any], path: str, report: Report) ->
             f"the {field} turns TLS verification off ({found_in_command}); {FIX}",
         )
     for index, env in mappings(container.get("env")):
-        name, value = str(env.get("name", "")), env.get("value", "")
-        if isinstance(value, str) and (message := env_bypass(name, value)):
+        name, value = str(env.get("name", "")), env.get("value")
+        message = (
+            env_bypass(name, value)
+            if isinstance(value, str)
+            else sourced_env_bypass(name)
+            if "valueFrom" in env
+            else None
+        )
+        if message:
             report(f"{path}.env[{index}]", catalog.TLS_BYPASS, f"{message}; {FIX}")
 
 
-def is_tls_switch_off(name: str, value: Any) -> bool:
-    """A param that, by Tekton catalog convention, switches verification: `tls-verify`,
-    `TLSVERIFY`, `srcTLSverify`, `sslVerify` set to off (false, 0, f, no), or `insecure` on."""
-    normalised = re.sub(r"[-_.]", "", name).lower()
-    text = str(value).strip().lower()
-    if _SWITCH.fullmatch(normalised):
-        return text in _OFF
-    return bool(_INSECURE.fullmatch(normalised)) and text in _ON
+def _normalised(name: str) -> str:
+    return re.sub(r"[-_.]", "", name).lower()
 
 
 def is_tls_switch(name: str) -> bool:
-    normalised = re.sub(r"[-_.]", "", name).lower()
-    return bool(_SWITCH.fullmatch(normalised) or _INSECURE.fullmatch(normalised))
+    """A param that by Tekton catalog convention switches verification: `tls-verify`,
+    `TLSVERIFY`, `srcTLSverify`, `sslVerify`, or `insecure`."""
+    return bool(_SWITCH.fullmatch(_normalised(name)) or _INSECURE.fullmatch(_normalised(name)))
 
 
-def _host(value: Any) -> str | None:
-    """The host a literal value names (`registry.lab:5000/org/x`, `https://host/...`)."""
+def is_tls_switch_off(name: str, value: Any) -> bool:
+    """Such a switch set to off: false, 0, f, no or off (for `insecure`: true, 1, t, yes, on)."""
+    text = str(value).strip().lower()
+    if _SWITCH.fullmatch(_normalised(name)):
+        return text in _OFF
+    return bool(_INSECURE.fullmatch(_normalised(name))) and text in _ON
+
+
+def url_host(value: Any) -> str | None:
+    """The host a literal value names (`registry.lab:5000/org/x`, `https://host/...`), or None
+    for anything else (a Tekton variable, a name)."""
     if not isinstance(value, str) or "$(" in value:
         return None
-    host = re.sub(r"^[a-z]+://", "", value).split("/")[0]
+    host = re.sub(r"^[a-z]+://", "", value.strip()).split("/")[0]
     return host if re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?", host) else None
 
 
-def _listed_hosts(given: dict[str, Any], declared: Any, insecure: frozenset[str]) -> bool:
-    """True when every host param of a call (given, else its default) is a literal host the
-    project lists as insecure, and there is at least one."""
-    effective = {
-        str(param.get("name")): param.get("default")
-        for _, param in mappings(declared)
-        if "default" in param
-    }
-    effective.update(given)
-    hosts = [value for name, value in effective.items() if _HOST_PARAM.search(name.lower())]
-    return bool(hosts) and all(_host(value) in insecure for value in hosts)
-
-
-def check_tls_params(
-    params: Any,
-    path: str,
-    owner: str,
-    report: Report,
-    declared: Any = None,
-    switches: frozenset[str] = frozenset(),
-) -> None:
-    """Params given by a pipeline task or a run. A switch set to off, or a URL param given a
-    plain `http://` URL, is allowed only when every host param of the same call (given, else
-    its default among `declared`) names a host the project lists as insecure. `switches` are
-    params of other names that feed a switch (a pipeline param passed to `tls-verify`)."""
-    given = {str(p.get("name", "")): p["value"] for _, p in mappings(params) if "value" in p}
-    allowed = _listed_hosts(given, declared, report.insecure_registries)
-    for index, param in mappings(params):
-        name, value = str(param.get("name", "")), param.get("value")
-        if "value" not in param:
-            continue
-        off = is_tls_switch_off(name, value) or (
-            name in switches and str(value).strip().lower() in _OFF
-        )
-        if off and not allowed:
-            report(
-                f"{path}[{index}].value",
-                catalog.TLS_VERIFY_OFF,
-                f"{owner} sets {name}={value!r}, turning TLS verification off, and its host "
-                "params name no host the project lists as insecure; trust the registry's CA "
-                "instead (a ca-bundle workspace), or list the host in [tool.modelcar] "
-                "insecure_registries",
-            )
-        elif _plain_http(name, value) and _host(value) not in report.insecure_registries:
-            report(
-                f"{path}[{index}].value",
-                catalog.TLS_VERIFY_OFF,
-                f"{owner} sets {name}={value!r}: a plain http:// URL, so credentials and data "
-                "cross the network without TLS; use https://, or list the host in "
-                "[tool.modelcar] insecure_registries",
-            )
+def _is_host_param(name: str) -> bool:
+    return bool(_HOST_PARAM.search(_normalised(name)))
 
 
 def _plain_http(name: str, value: Any) -> bool:
     return (
-        bool(_URL_PARAM.search(name.lower()))
+        bool(_URL_PARAM.search(_normalised(name)))
         and isinstance(value, str)
-        and value.lower().startswith("http://")
+        and value.strip().lower().startswith("http://")
     )
 
 
-def check_tls_defaults(
-    declarations: Any, path: str, report: Report, switches: frozenset[str] = frozenset()
+def _resolved(value: Any, values: dict[str, Any]) -> tuple[Any, str | None]:
+    """A param value with a whole `$(params.x)` (or `.key`, or the bracket forms) looked up in
+    the pipeline's `values`: (the literal, or None when unknown; the pipeline param it came
+    through, or None)."""
+    if not isinstance(value, str):
+        return value, None
+    match = _PARAM_REFERENCE.fullmatch(value.strip())
+    if match is None:
+        return (None if "$(" in value else value), None
+    name = match["dotted"] or match["bracketed"]
+    key = match["key"] or match["bracketed_key"]
+    found = values.get(name)
+    if key is not None:
+        found = found.get(key) if isinstance(found, dict) else None
+    return (found if isinstance(found, str) and "$(" not in found else None), name
+
+
+def check_calls_tls(
+    calls: list[tuple[str, dict[str, Any], dict[str, Any] | None]],
+    values: dict[str, Any],
+    report: Report,
+    run_params: dict[str, int] | None = None,
 ) -> None:
-    """A declared switch whose default is off turns verification off wherever it is not set;
+    """Each pipeline task `(path, body, its Task's spec)`, its params resolved through the
+    pipeline's `values` (its defaults; for a run, the run's values over them). A TLS switch
+    that is off, or a URL param given a plain http:// URL, is allowed only for hosts the project
+    lists as insecure: the switch when every host param of the same task (given, else its
+    default) is a listed host; the URL when its own host is. For a run (`run_params`: its params
+    by position), only what the run's own values decide is reported, at the run's param."""
+    insecure = report.insecure_registries
+    for path, body, spec in calls:
+        declared = {
+            str(param.get("name")): param.get("default")
+            for _, param in mappings(mapping(spec).get("params"))
+        }
+        given = {
+            str(param.get("name")): (index, param.get("value"))
+            for index, param in mappings(body.get("params"))
+            if "value" in param
+        }
+        effective = {
+            name: _resolved(given[name][1] if name in given else declared.get(name), values)
+            for name in declared.keys() | given.keys()
+        }
+        hosts = [value for name, (value, _) in effective.items() if _is_host_param(name)]
+        allowed = bool(hosts) and all(url_host(host) in insecure for host in hosts)
+        task = str(body.get("name", ""))
+        for name, (value, via) in sorted(effective.items()):
+            if value is None:
+                continue
+            if is_tls_switch(name) and is_tls_switch_off(name, value) and not allowed:
+                problem = (
+                    "turning TLS verification off, and its host params name no host the project "
+                    "lists as insecure; trust the registry's CA instead (a ca-bundle workspace), "
+                    "or list the host in [tool.modelcar] insecure_registries"
+                )
+            elif _plain_http(name, value) and url_host(value) not in insecure:
+                problem = (
+                    "a plain http:// URL, so credentials and data cross the network without "
+                    "TLS; use https://, or list the host in [tool.modelcar] insecure_registries"
+                )
+            else:
+                continue
+            if run_params is None and name in given:
+                shown = f"{given[name][1]!r}" + (f" ({value!r}, param {via!r})" if via else "")
+                report(
+                    f"{path}.params[{given[name][0]}].value",
+                    catalog.TLS_VERIFY_OFF,
+                    f"pipeline task {task!r} sets {name}={shown}, {problem}",
+                )
+            elif run_params is not None and via in run_params:
+                report(
+                    f"spec.params[{run_params[via]}].value",
+                    catalog.TLS_VERIFY_OFF,
+                    f"the run's {via}={value!r} reaches {name} of pipeline task {task!r}, "
+                    f"{problem}",
+                )
+
+
+def check_tls_defaults(declarations: Any, path: str, report: Report) -> None:
+    """A Task's switch whose default is off turns verification off wherever it is not set;
     likewise a URL param defaulting to plain http:// for a host the project does not list."""
     for index, param in mappings(declarations):
         name, default = str(param.get("name", "")), param.get("default")
         if "default" not in param:
             continue
-        if is_tls_switch_off(name, default) or (
-            name in switches and str(default).strip().lower() in _OFF
-        ):
+        if is_tls_switch_off(name, default):
             report(
                 f"{path}[{index}].default",
                 catalog.TLS_VERIFY_OFF,
@@ -248,24 +305,13 @@ def check_tls_defaults(
                 "wherever it is not set; default it to verifying, and trust the registry's CA "
                 "(a ca-bundle workspace)",
             )
-        elif _plain_http(name, default) and _host(default) not in report.insecure_registries:
+        elif _plain_http(name, default) and url_host(default) not in report.insecure_registries:
             report(
                 f"{path}[{index}].default",
                 catalog.TLS_VERIFY_OFF,
                 f"param {name!r} defaults to the plain http:// URL {default!r}; use https://, "
                 "or list the host in [tool.modelcar] insecure_registries",
             )
-
-
-def switch_feeders(pipeline: dict[str, Any]) -> frozenset[str]:
-    """Pipeline params passed whole to a TLS switch of one of its tasks."""
-    feeders = set()
-    for _, call in mappings(pipeline.get("tasks")) + mappings(pipeline.get("finally")):
-        for _, param in mappings(call.get("params")):
-            match = _PARAM_VARIABLE.fullmatch(str(param.get("value", "")).strip())
-            if match and is_tls_switch(str(param.get("name", ""))):
-                feeders.add(match.group(1))
-    return frozenset(feeders)
 
 
 def check_pod_template_tls(spec: dict[str, Any], api: str, report: Report) -> None:
