@@ -73,8 +73,9 @@ def _env_source(source: EnvSource) -> dict[str, Any]:
     return {"name": source.name, "valueFrom": {kind: ref}}
 
 
-def _task_environment(task: TaskSpec) -> list[dict[str, Any]]:
-    """Every param, workspace path and result path as env, so scripts never see `$(...)`."""
+def _task_environment(task: TaskSpec, target: Target) -> list[dict[str, Any]]:
+    """Every param, workspace path and result path as env, so scripts never see `$(...)`; and
+    the project's insecure hosts, the only ones a step may reach without verified TLS."""
     env: list[dict[str, Any]] = []
     for param in task.params:
         if param.type == "string":
@@ -102,6 +103,10 @@ def _task_environment(task: TaskSpec) -> list[dict[str, Any]]:
             }
         )
     env.extend(_env_source(source) for source in task.env_from)
+    if target.insecure_registries:
+        env.append(
+            {"name": "INSECURE_HOSTS", "value": ",".join(sorted(target.insecure_registries))}
+        )
     return env
 
 
@@ -157,7 +162,7 @@ def compile_task(task: TaskSpec, target: Target) -> dict[str, Any]:
         spec["results"] = [
             _present(name=r.name, type="string", description=r.description) for r in task.results
         ]
-    env = _task_environment(task)
+    env = _task_environment(task, target)
     if env:
         spec["stepTemplate"] = {"env": env}
     array_args = [f"$(params.{p.name}[*])" for p in task.params if p.type == "array"]

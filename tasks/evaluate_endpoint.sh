@@ -17,6 +17,7 @@ require_choice TOOL lm-eval guidellm
 require_match TOOL_VERSION '[0-9]+(\.[0-9]+){1,3}' "a release number"
 require_match ENDPOINT 'https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9_.~/-]*)?' \
   "an http(s) URL"
+require_secure_url ENDPOINT
 require_match MODEL_ID '[A-Za-z0-9][A-Za-z0-9_./:@-]{0,255}' "a model id (no ',' or '=')"
 require_match TOKENIZER '|[A-Za-z0-9][A-Za-z0-9_.-]{0,95}(/[A-Za-z0-9][A-Za-z0-9_.-]{0,95})?' \
   "a Hugging Face repository (org/name)"

@@ -48,7 +48,7 @@ from tasks.lib.step_inputs import (
     open_new,
     text,
 )
-from tasks.lib.trust import ssl_context
+from tasks.lib.trust import secure_url, ssl_context
 
 CHUNK = 8 << 20
 ATTEMPTS = 4
@@ -87,8 +87,12 @@ def read_inputs() -> Inputs:
         source=text(
             "SOURCE", f"{HUB_SOURCE}|{S3_SOURCE}", "hf://org/repo[@revision] or s3://bucket/prefix"
         ),
-        hf_endpoint=text("HF_ENDPOINT", URL, "an http(s) URL", "https://huggingface.co"),
-        s3_endpoint=text("S3_ENDPOINT", f"|{URL}", "empty or an http(s) URL", ""),
+        hf_endpoint=secure_url(
+            "HF_ENDPOINT", text("HF_ENDPOINT", URL, "an http(s) URL", "https://huggingface.co")
+        ),
+        s3_endpoint=secure_url(
+            "S3_ENDPOINT", text("S3_ENDPOINT", f"|{URL}", "empty or an http(s) URL", "")
+        ),
         s3_region=text("S3_REGION", "[a-z0-9-]{1,32}", "an S3 region", "us-east-1"),
         parallel=count("PARALLEL", 1, 32, 4),
         retry_delay=count("RETRY_DELAY_SECONDS", 0, 60, 2),

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.lib.step_inputs import StepError, count, failed, text
-from tasks.lib.trust import service_account_file, ssl_context
+from tasks.lib.trust import secure_url, service_account_file, ssl_context
 
 KUBERNETES_NAME = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
 HOST = r"[A-Za-z0-9.:\[\]-]{1,255}"
@@ -109,6 +109,7 @@ def main() -> int:
                 raise NotReady(f"{name} did not become Ready: {conditions_text(service)}")
             print(f"waiting for {name}: {conditions_text(service)}")
             time.sleep(poll)
+        secure_url("URL", url)
         token = os.environ.get("INFERENCE_TOKEN") or read_token()
         try:
             models = get_json(f"{url}/v1/models", token, ssl_context())

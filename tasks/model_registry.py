@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.lib.step_inputs import StepError, confined_path, failed, regular_files, text
-from tasks.lib.trust import service_account_file, ssl_context
+from tasks.lib.trust import secure_url, service_account_file, ssl_context
 
 API = "/api/model_registry/v1alpha3"
 MAX_PAGES = 1000
@@ -257,7 +257,7 @@ def main() -> int:
     actions = {"register": register, "publish": publish}
     try:
         action = text("ACTION", "register|publish", "register or publish", "")
-        url = text("REGISTRY_URL", URL, "an http(s) URL, like https://host:8443")
+        url = secure_url("REGISTRY_URL", text("REGISTRY_URL", URL, "an http(s) URL"))
         results = actions[action](Registry(url, bearer_token(), ssl_context()))
     except StepError as error:
         return failed(error)

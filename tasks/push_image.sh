@@ -21,6 +21,9 @@ require_match REPOSITORY '[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+
 require_match TAG '[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}' "a tag (letters, digits, '_', '.', '-')"
 require_match EXPECTED_DIGEST 'sha256:[a-f0-9]{64}' "a sha256:... digest"
 require_choice TLS_VERIFY true false
+if [[ $TLS_VERIFY == false ]] && ! insecure_host "$REGISTRY_HOST"; then
+  input_error "tls-verify is false for ${REGISTRY_HOST@Q}, which the project does not list as insecure ([tool.modelcar] insecure_registries); trust its CA through the ca-bundle workspace instead"
+fi
 require_count RETRIES 1 20
 RETRY_DELAY_SECONDS=${RETRY_DELAY_SECONDS:-5}
 require_count RETRY_DELAY_SECONDS 0 300

@@ -37,6 +37,11 @@ class HubStandIn:
     """Sizes the listing gives instead of the real ones: a server that sends more than it says."""
     requests: list[dict[str, Any]] = attrs.Factory(list)
 
+    @property
+    def host(self) -> str:
+        """host:port of the plain-http stand-in, for INSECURE_HOSTS."""
+        return self.base_url.removeprefix("http://")
+
     def bytes_served(self, path: str) -> int:
         return sum(r["served"] for r in self.requests if r["path"] == f"/cdn/{path}")
 

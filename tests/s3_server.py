@@ -34,6 +34,11 @@ class S3Server:
     access_key: str
     secret_key: str
 
+    @property
+    def host(self) -> str:
+        """host:port of the plain-http server, for INSECURE_HOSTS."""
+        return self.endpoint.removeprefix("http://")
+
     def client(self) -> Any:
         return boto3.client(
             "s3",

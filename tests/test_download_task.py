@@ -45,7 +45,7 @@ def download_s3(s3: S3Server, workspace: Path, source: str, **params: object) ->
                 "AWS_SECRET_ACCESS_KEY": s3.secret_key,
             }
         },
-        env={"RETRY_DELAY_SECONDS": "0"},
+        env={"RETRY_DELAY_SECONDS": "0", "INSECURE_HOSTS": s3.host},
     )
 
 
@@ -101,6 +101,7 @@ def test_s3_with_wrong_credentials_fails_with_the_servers_reason(
         secrets={
             "s3-credentials": {"AWS_ACCESS_KEY_ID": s3.access_key, "AWS_SECRET_ACCESS_KEY": "no"}
         },
+        env={"INSECURE_HOSTS": s3.host},
     )
     assert run.exit_code == 1
     assert "listing s3://models/mistral/ failed (403)" in run.output
@@ -123,7 +124,7 @@ def download_hf(hub: HubStandIn, workspace: Path, token: str | None = None) -> T
         {"source": f"hf://{hub.repo}", "hf-endpoint": hub.base_url},
         {"source": workspace, "ca-bundle": None},
         secrets={"hf-token": {"token": token}} if token else {},
-        env={"RETRY_DELAY_SECONDS": "0"},
+        env={"RETRY_DELAY_SECONDS": "0", "INSECURE_HOSTS": hub.host},
     )
 
 
@@ -184,3 +185,20 @@ def test_hf_corrupt_part_file_is_caught_by_the_hubs_sha256(tmp_path: Path) -> No
     assert run.exit_code == 1
     assert f"{name}: sha256" in run.output and "does not match the Hub's" in run.output
     assert not (tmp_path / "model" / name).exists()
+
+
+def test_a_plain_http_endpoint_the_project_does_not_list_is_refused_before_any_request(
+    tmp_path: Path,
+) -> None:
+    """The Hub token would cross the network in clear text: the step refuses the endpoint
+    unless [tool.modelcar] insecure_registries lists its host (INSECURE_HOSTS in the Task)."""
+    with running_hub(HubStandIn(REPO_ID, FILES, token="hf_secret")) as hub:
+        run = run_task(
+            "download-model",
+            {"source": f"hf://{hub.repo}", "hf-endpoint": hub.base_url},
+            {"source": tmp_path, "ca-bundle": None},
+            secrets={"hf-token": {"token": "hf_secret"}},
+        )
+        assert run.exit_code == 2
+        assert f"error: hf-endpoint '{hub.base_url}' is plain http://" in run.output
+        assert hub.requests == []

@@ -151,7 +151,7 @@ def _scenarios(parts: Parts) -> dict[str, Scenario]:
         return RunInputs(
             {"source": "hf://org/model", "hf-endpoint": parts.hub.base_url},
             {"source": root / "ws", "ca-bundle": None},
-            env={"RETRY_DELAY_SECONDS": "0"},
+            env={"RETRY_DELAY_SECONDS": "0", "INSECURE_HOSTS": parts.hub.host},
         )
 
     def build(root: Path, tools: Path) -> RunInputs:
@@ -436,7 +436,7 @@ def test_file_names_a_source_lists_stay_inside_the_model_directory(tmp_path: Pat
                 "download-model",
                 {"source": "hf://org/model", "hf-endpoint": hub.base_url},
                 {"source": root / "ws", "ca-bundle": None},
-                env={"RETRY_DELAY_SECONDS": "0"},
+                env={"RETRY_DELAY_SECONDS": "0", "INSECURE_HOSTS": hub.host},
             )
         assert run.exit_code == 2, run.output
         assert "error: file " in run.output
@@ -521,7 +521,7 @@ def test_links_planted_at_the_downloads_working_files_are_not_followed(tmp_path:
             "download-model",
             {"source": "hf://org/model", "hf-endpoint": hub.base_url},
             {"source": root / "ws", "ca-bundle": None},
-            env={"RETRY_DELAY_SECONDS": "0"},
+            env={"RETRY_DELAY_SECONDS": "0", "INSECURE_HOSTS": hub.host},
         )
     assert run.exit_code == 0, run.output
     assert _untouched(victim)
@@ -538,7 +538,7 @@ def test_a_server_sending_more_than_it_lists_is_stopped_at_the_listed_size(
             "download-model",
             {"source": "hf://org/model", "hf-endpoint": hub.base_url},
             {"source": tmp_path, "ca-bundle": None},
-            env={"RETRY_DELAY_SECONDS": "0"},
+            env={"RETRY_DELAY_SECONDS": "0", "INSECURE_HOSTS": hub.host},
         )
     assert run.exit_code == 1
     assert "the server sent more than the 10 bytes it lists; not writing past them" in run.output
@@ -611,6 +611,7 @@ def test_a_refused_value_leaves_the_previous_report_in_place(
 
 FAKE_SKOPEO = """#!/usr/bin/env bash
 printf '%s\\n' "$*" >> "$RECORD/skopeo"
+printf '{"Name": "image", "Digest": "%s"}\\n' "$FAKE_DIGEST"
 if [[ " $* " == *" --tmpdir "* ]]; then
   tmp=$(sed -E 's/.*--tmpdir ([^ ]+).*/\\1/' <<< "$*")
   [[ -d $tmp ]] && ls -A "$tmp" > /dev/null
@@ -640,7 +641,11 @@ def test_skopeo_unpacks_an_archive_into_a_fresh_directory_on_the_workspace(
             "image-path": "image.tar",
         },
         {"source": workspace, "registry-auth": tmp_path, "ca-bundle": None},
-        env={"PATH": f"{tools}:{os.environ['PATH']}", "RECORD": str(tmp_path)},
+        env={
+            "PATH": f"{tools}:{os.environ['PATH']}",
+            "RECORD": str(tmp_path),
+            "FAKE_DIGEST": parts.digest,
+        },
         steps=["preflight"],
     )
     assert run.exit_code == 0, run.output

@@ -191,3 +191,24 @@ def test_publish_to_a_version_the_build_never_registered_names_what_exists(
         "RegisteredModel 'Mistral-24B-Instruct' has no version 'quantized-w4a16-2501' "
         "(it has: '24b-w4a16-1gpu')"
     ) in run.output
+
+
+def test_a_plain_http_registry_url_is_refused_before_the_token_is_sent(
+    ca_bundle: Path, tmp_path: Path
+) -> None:
+    account = tmp_path / "sa"
+    account.mkdir()
+    (account / "token").write_text("service-account-token")
+    run = run_task(
+        "register-model",
+        {
+            "registry-url": "http://127.0.0.1:9",
+            "model-name": "Mistral-24B-Instruct",
+            "version-name": "24b-w4a16-1gpu",
+            "image-ref": IMAGE,
+        },
+        {"ca-bundle": ca_bundle},
+        env={"SERVICE_ACCOUNT_DIR": str(account)},
+    )
+    assert run.exit_code == 2
+    assert "error: registry-url 'http://127.0.0.1:9' is plain http://" in run.output

@@ -335,3 +335,36 @@ def test_an_index_two_readers_read_differently_is_refused_before_any_push(
     assert "index.json gives a key twice (keys are compared ignoring case)" in verify.output
     with pytest.raises(subprocess.CalledProcessError):
         registry.digest("private-ai-demo/mistral-24b-quantized", "two-readers")
+
+
+def test_tls_verify_false_reaches_only_a_host_the_project_lists(
+    registry: Registry, built: tuple[Path, str], tmp_path: Path
+) -> None:
+    """The compiler refuses the switch for any other host; the step refuses it too, so a Task
+    applied by hand or a value from a run cannot reach around the project's list."""
+    workspace, digest = built
+
+    def push_unverified(env: dict[str, str]) -> TaskRunResult:
+        return run_task(
+            "push-to-quay",
+            {
+                "registry-host": registry.host,
+                "repository": "org/unverified",
+                "tag": "v1",
+                "expected-digest": digest,
+                "tls-verify": "false",
+                "retries": "1",
+            },
+            {"source": workspace, "registry-auth": registry.write_authfile(tmp_path / "auth")},
+            env=env,
+        )
+
+    refused = push_unverified({})
+    assert (refused.exit_code, refused.failed_step) == (2, "push"), refused.output
+    assert f"tls-verify is false for '{registry.host}', which the project does not list" in (
+        refused.output
+    )
+    listed = push_unverified({"INSECURE_HOSTS": f"registry.lab:5000,{registry.host}"})
+    assert listed.exit_code == 0, listed.output
+    assert "WARNING: not verifying the TLS certificate" in listed.output
+    assert registry.digest("org/unverified", "v1") == digest

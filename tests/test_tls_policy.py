@@ -559,3 +559,12 @@ def test_env_from_a_secret_or_configmap_that_can_only_switch_verification_off_is
         ("spec.stepTemplate.env[0]", "tls-bypass"),
         ("spec.steps[0].env[0]", "tls-bypass"),
     ]
+
+
+def test_each_task_carries_the_projects_insecure_hosts_for_its_steps() -> None:
+    """The steps enforce the same list at run time; without a list, nothing is added."""
+    listed = compile_task(push_to_quay.spec, Target(insecure_registries=frozenset({LAB, "b:1"})))
+    env = listed["spec"]["stepTemplate"]["env"]
+    assert {"name": "INSECURE_HOSTS", "value": f"b:1,{LAB}"} in env
+    plain = compile_task(push_to_quay.spec, Target())["spec"]["stepTemplate"]["env"]
+    assert [entry for entry in plain if entry["name"] == "INSECURE_HOSTS"] == []

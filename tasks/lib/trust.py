@@ -1,11 +1,13 @@
 """The CAs a step trusts, on top of the system's: the ca-bundle workspace's ca-bundle.crt and the
-cluster's service CA. Verification is never switched off here."""
+cluster's service CA. Verification is never switched off here, and plain http:// is refused for
+any host the project does not list as insecure (INSECURE_HOSTS, from [tool.modelcar]
+insecure_registries, which the compiler writes into each Task)."""
 
 import os
 import ssl
 from pathlib import Path
 
-from tasks.lib.step_inputs import InputError, workspace_path
+from tasks.lib.step_inputs import InputError, param_of, workspace_path
 
 DEFAULT_SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 
@@ -28,3 +30,21 @@ def ssl_context() -> ssl.SSLContext:
     if service_account_file("service-ca.crt").is_file():
         context.load_verify_locations(cafile=str(service_account_file("service-ca.crt")))
     return context
+
+
+def insecure_hosts() -> set[str]:
+    """The hosts the project lets a step reach without verified TLS."""
+    return {host for host in os.environ.get("INSECURE_HOSTS", "").split(",") if host}
+
+
+def secure_url(variable: str, url: str) -> str:
+    """`url` when it is https://, or http:// to a host the project lists as insecure."""
+    if url.lower().startswith("http://"):
+        host = url[len("http://") :].split("/")[0]
+        if host not in insecure_hosts():
+            raise InputError(
+                f"{param_of(variable)} {url!r} is plain http://: credentials and data would "
+                "cross the network without TLS. Use https://, or list the host in "
+                "[tool.modelcar] insecure_registries"
+            )
+    return url

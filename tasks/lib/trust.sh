@@ -1,6 +1,9 @@
 # shellcheck shell=bash
 # The CAs a step trusts, on top of the system's: the ca-bundle workspace's ca-bundle.crt and the
-# cluster's service CA. Verification is never switched off here. Needs inputs.sh.
+# cluster's service CA. Verification is never switched off here, and reaching a host without
+# verified TLS (plain http://, or a tls-verify param set to false) is refused unless the project
+# lists it as insecure: INSECURE_HOSTS, from [tool.modelcar] insecure_registries, which the
+# compiler writes into each Task. Needs inputs.sh.
 
 SERVICE_ACCOUNT_DIR=${SERVICE_ACCOUNT_DIR:-/var/run/secrets/kubernetes.io/serviceaccount}
 
@@ -33,4 +36,21 @@ trust_ca_file() {
     "$SERVICE_ACCOUNT_DIR/service-ca.crt" "$bundle"; do
     if [[ -n $file && -r $file ]]; then cat "$file" >> "$1"; fi
   done
+}
+
+# insecure_host HOST: true when the project lists HOST as reachable without verified TLS.
+insecure_host() {
+  [[ ,${INSECURE_HOSTS:-}, == *",$1,"* ]]
+}
+
+# require_secure_url VARIABLE: the URL is https://, or http:// to a host the project lists.
+require_secure_url() {
+  local url=${!1-} host
+  if [[ ${url,,} == http://* ]]; then
+    host=${url#*://}
+    host=${host%%/*}
+    if ! insecure_host "$host"; then
+      input_error "$(param_of "$1") ${url@Q} is plain http://: credentials and data would cross the network without TLS. Use https://, or list the host in [tool.modelcar] insecure_registries"
+    fi
+  fi
 }
