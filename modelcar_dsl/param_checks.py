@@ -14,7 +14,8 @@ import attrs
 _PORTABLE_PATH = re.compile(
     r"[A-Za-z0-9._+@=,][A-Za-z0-9._+@=,-]*(/[A-Za-z0-9._+@=,][A-Za-z0-9._+@=,-]*)*"
 )
-_INTEGER = re.compile(r"-?[0-9]+")
+_INTEGER = re.compile(r"0|[1-9][0-9]*")
+"""A whole number as the task scripts read one: digits only, no sign, no leading zero."""
 
 
 @attrs.frozen

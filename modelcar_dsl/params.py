@@ -14,7 +14,7 @@ import attrs
 
 from modelcar_dsl.catalogue import catalogue_type
 from modelcar_dsl.errors import DefinitionError
-from modelcar_dsl.param_checks import Between, InWorkspace, ParamCheck, VerifiesTls
+from modelcar_dsl.param_checks import Between, ParamCheck, VerifiesTls
 from modelcar_dsl.refs import Ref
 from modelcar_dsl.source import SourceLocation
 
@@ -46,6 +46,8 @@ class ParamSpec:
     field of that type may be passed."""
     tls_host: str | None = None
     """For a TLS switch (`VerifiesTls`), the py_name of the param holding its host."""
+    record: str | None = None
+    """For a field of a catalogue-record param, the record's class (`module.Class`)."""
 
     @property
     def required(self) -> bool:
@@ -72,7 +74,7 @@ def param_from_annotation(
     if get_origin(annotation) is Annotated:
         annotation, *extras = get_args(annotation)
         description = " ".join(str(extra) for extra in extras if isinstance(extra, str))
-        checks = tuple(extra for extra in extras if isinstance(extra, InWorkspace | Between))
+        checks = tuple(extra for extra in extras if isinstance(extra, ParamCheck))
         switches = [extra.host for extra in extras if isinstance(extra, VerifiesTls)]
     name = tekton_name(py_name)
     spec = attrs.evolve(

@@ -134,7 +134,11 @@ class _RecordParams:
             spec = param_from_annotation(
                 f"{self._prefix}_{name}", self._hints[name], default, self._location
             )
-            self._used[name] = attrs.evolve(spec, py_name=f"{self._prefix}.{name}")
+            self._used[name] = attrs.evolve(
+                spec,
+                py_name=f"{self._prefix}.{name}",
+                record=f"{self._record.__module__}.{self._record.__qualname__}",
+            )
         used = self._used[name]
         return ParamRef(used.name, used.type, used.catalogue)
 
@@ -144,10 +148,21 @@ class _RecordParams:
 
 
 def record_arguments(
-    params: tuple[ParamSpec, ...], py_name: str, value: Any
+    params: tuple[ParamSpec, ...], py_name: str, value: Any, location: SourceLocation
 ) -> list[tuple[str, Any]]:
     """A catalogue record passed for a record param, as one argument per field the pipeline
-    reads; any other value, as itself."""
+    reads; any other value, as itself. A record param takes a record of its own class: any
+    other value there, even one with the same field names, is refused."""
+    records = {param.record for param in params if param.py_name.startswith(f"{py_name}.")}
+    if records:
+        kind = f"{type(value).__module__}.{type(value).__qualname__}"
+        if kind not in records:
+            expected = ", ".join(sorted(record.rsplit(".", 1)[-1] for record in records if record))
+            raise DefinitionError(
+                f"param {py_name!r} takes a {expected} from the catalogue, got "
+                f"{type(value).__name__} {value!r}"[:300],
+                location,
+            )
     if not attrs.has(type(value)):
         return [(py_name, value)]
     declared = {param.py_name for param in params}

@@ -45,7 +45,7 @@ def pipeline_run(
                 f"{py_name!r}",
                 location,
             )
-        arguments.extend(record_arguments(pipeline.spec.params, py_name, value))
+        arguments.extend(record_arguments(pipeline.spec.params, py_name, value, location))
     if timeout is None:
         raise DefinitionError(
             "every run needs a pipeline timeout (Tekton's 60-minute default kills model "

@@ -104,7 +104,6 @@ class Step:
     location: SourceLocation
     image: str | None = None
     script: str | None = None
-    script_file: str | None = None
     script_origins: tuple[tuple[str, int], ...] = ()
     """For each line of `script`, the file and line it came from (scripts inline libraries)."""
     command: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)

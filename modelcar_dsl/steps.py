@@ -37,7 +37,6 @@ def script_step(
         location=location,
         image=image,
         script=assembled.text,
-        script_file=str(script_path),
         script_origins=assembled.origins,
         env={key: str(value) for key, value in (env or {}).items()},
         env_from=tuple(env_from),

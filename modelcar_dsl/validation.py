@@ -4,7 +4,6 @@ checked on the compiled documents (`modelcar_dsl.rules`), once for the DSL and f
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -12,7 +11,7 @@ import attrs
 
 from modelcar_dsl.errors import Problem
 from modelcar_dsl.names import did_you_mean
-from modelcar_dsl.params import ParamSpec, check_value, constraint_problem
+from modelcar_dsl.params import ParamSpec, check_value, constraint_problem, render_value
 from modelcar_dsl.refs import ParamRef, Ref
 from modelcar_dsl.rules import catalog
 from modelcar_dsl.rules.tls import (
@@ -24,14 +23,11 @@ from modelcar_dsl.rules.tls import (
     sourced_env_bypass,
     url_host,
 )
-from modelcar_dsl.rules.variables import TEKTON_VARIABLE
+from modelcar_dsl.rules.variables import TEKTON_VARIABLE, VARIABLE, param_reference
 from modelcar_dsl.script_source import line_origin
 from modelcar_dsl.source import SourceLocation
 from modelcar_dsl.specs import EnvSource, PipelineSpec, PipelineTaskSpec, RunSpec, Step, TaskSpec
 from modelcar_dsl.target import Target
-
-WHOLE_PARAM = re.compile(r"\$\(params\.([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)?)\)")
-"""A value that is one pipeline param (or one key of an object param), nothing around it."""
 
 DSL_RULES = frozenset(
     {
@@ -306,34 +302,57 @@ def _flow_problems(
     location: SourceLocation,
     rendered: bool = False,
 ) -> Iterator[Problem]:
-    """Values of pipeline params against the checks of the task params they are passed to
-    whole (or one key of an object param): a run's `model_dir="../etc"` is refused where it is
-    written, not in the pod.
-    `rendered` values are defaults as Tekton holds them (strings), typed when declared."""
+    """Values of pipeline params put where the task calls use them (whole, inside a string,
+    or as one key of an object param) and held to the checks of the task params that get them:
+    a run's `model_dir="../etc"` is refused where it is written, not in the pod. `values` are a
+    run's (Python values, typed here first) or, `rendered`, the pipeline's defaults as Tekton
+    holds them (strings, typed when they were declared)."""
     params = {param.py_name: param for param in pipeline.params}
-    receivers: dict[str, list[tuple[PipelineTaskSpec, ParamSpec, str | None]]] = {}
-    for call in pipeline.all_tasks:
-        task_params = {param.py_name: param for param in call.task.params}
-        for py_name, argument in call.arguments:
-            whole = (
-                WHOLE_PARAM.fullmatch(str(argument)) if isinstance(argument, str | Ref) else None
-            )
-            if whole and py_name in task_params:
-                name, _, key = whole.group(1).partition(".")
-                receivers.setdefault(name, []).append((call, task_params[py_name], key or None))
+    given: dict[str, tuple[str, Any]] = {}
     for py_name, value in values:
         param = params.get(py_name)
-        if param is None or (not rendered and check_value(param, value)):
-            continue
-        for call, task_param, key in receivers.get(param.name, []):
-            received = value.get(key) if key is not None and isinstance(value, dict) else value
-            if key is not None and not isinstance(value, dict):
+        if param is not None and (rendered or not check_value(param, value)):
+            given[param.name] = (py_name, value)
+    for call in pipeline.all_tasks:
+        task_params = {param.py_name: param for param in call.task.params}
+        for argument_name, argument in call.arguments:
+            task_param = task_params.get(argument_name)
+            if task_param is None or not task_param.checks or not isinstance(argument, str | Ref):
                 continue
-            if problem := constraint_problem(task_param, received):
+            used = [name for name in _params_used(str(argument)) if name in given]
+            if not used:
+                continue
+            if problem := constraint_problem(task_param, _filled(str(argument), given)):
                 yield report(
-                    f"{path}[{param.name}]",
+                    f"{path}[{used[0]}]",
                     catalog.PARAM_CONSTRAINT,
-                    f"param {py_name!r} is passed to param {task_param.py_name!r} of task "
-                    f"{call.name!r}: {problem}",
+                    f"param {given[used[0]][0]!r} is passed to param {task_param.py_name!r} of "
+                    f"task {call.name!r}: {problem}",
                     location,
                 )
+
+
+def _params_used(text: str) -> list[str]:
+    return [
+        reference[0]
+        for match in VARIABLE.finditer(text)
+        if (reference := param_reference(match.group(0)))
+    ]
+
+
+def _filled(text: str, given: dict[str, tuple[str, Any]]) -> Any:
+    """`text` with the given values put in place of the variables naming them: the value itself
+    when the text is one such variable, else a string (unknown variables left as they are)."""
+
+    def value_of(variable: str) -> Any:
+        reference = param_reference(variable)
+        if reference is None or reference[0] not in given:
+            return variable
+        value = given[reference[0]][1]
+        if reference[1] is not None:
+            return value.get(reference[1], variable) if isinstance(value, dict) else variable
+        return value
+
+    if param_reference(text) is not None:
+        return value_of(text)
+    return VARIABLE.sub(lambda match: str(render_value(value_of(match.group(0)))), text)

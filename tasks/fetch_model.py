@@ -458,11 +458,12 @@ def workspace_paths() -> tuple[Path, Path, Path]:
     model_dir = confined_path("MODEL_DIR", "model")
     manifest = confined_path("MANIFEST", "model-manifest.json")
     parts = inside(Path(os.environ["WORKSPACE_SOURCE_PATH"]), PARTS_DIR, "the partial files")
-    for path, name in ((manifest, "manifest"), (parts, PARTS_DIR)):
-        if path == model_dir or path.is_relative_to(model_dir) or model_dir.is_relative_to(path):
+    pairs = ((model_dir, manifest), (model_dir, parts), (manifest, parts))
+    for path, other in pairs:
+        if path == other or path.is_relative_to(other) or other.is_relative_to(path):
             raise InputError(
-                f"model-dir {model_dir} and the {name} {path} overlap: give the model a "
-                "directory of its own"
+                f"{path} and {other} overlap (model-dir, manifest and the partial files in "
+                f"{PARTS_DIR}): the clean-up of one would remove the other; keep them apart"
             )
     return model_dir, manifest, parts
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import attrs
 import pytest
 from mypy import api as mypy_api
 
@@ -172,3 +173,30 @@ def test_both_pipelines_name_the_version_from_the_catalogue() -> None:
             arguments = dict(call.arguments)
             assert str(arguments["model_name"]) == "$(params.model-registry-name)"
             assert str(arguments["version_name"]) == "$(params.model-version)"
+
+
+@attrs.frozen
+class LookAlike:
+    """Fields named like a ModelVersion's, plain strings: not a catalogue record."""
+
+    registry_name: str
+    version: str
+
+
+@pytest.mark.parametrize(
+    "record",
+    [LookAlike("Totally-Unlisted", "v9"), "Mistral-24B-Instruct"],
+    ids=["another class with the same fields", "a string"],
+)
+def test_a_run_passes_a_catalogue_record_of_the_declared_class_only(record: object) -> None:
+    @pipeline()
+    def flow(model: ModelVersion) -> None:
+        register_model(
+            registry_url=URL,
+            model_name=model.registry_name,
+            version_name=model.version,
+            image_ref=f"quay.io/x/y@sha256:{'0' * 64}",
+        )
+
+    with pytest.raises(DefinitionError, match="param 'model' takes a ModelVersion from the"):
+        pipeline_run("flow-run", flow, params={"model": record})

@@ -577,3 +577,31 @@ def test_a_run_value_reaching_a_path_param_inside_a_string_or_an_object_is_check
         params = {"settings": {"dir": "../etc"}}
     run = pipeline_run("nightly", flow, params=params, workspaces={"data": EmptyDir()})
     assert [p.rule for p in check(run, target=Target(fs_group=5))] == ["param-constraint"]
+
+
+@task(image=IMAGE)
+def bounded(parallel: Annotated[int, Between(1, 32)] = 4) -> Steps:
+    """Runs a bounded number of workers."""
+    return [command_step("main", ["true"])]
+
+
+@pytest.mark.parametrize(
+    ("build", "params"),
+    [
+        (lambda sub: pack(model_dir=f"{sub}/model"), {"sub": ".."}),
+        (lambda sub: pack(model_dir="$(params['sub'])"), {"sub": "../../etc"}),
+        (lambda sub: bounded(parallel=f"{sub}0"), {"sub": "99"}),  # type: ignore[arg-type]
+    ],
+    ids=["inside an f-string", "bracket form", "a number built from a string"],
+)
+def test_a_run_value_is_checked_where_the_pipeline_puts_it(
+    build: Any, params: dict[str, Any]
+) -> None:
+    @pipeline(workspaces=["data"])
+    def flow(sub: str) -> None:
+        build(sub)
+
+    assert check(flow) == [], "the shape alone is fine"
+    run = pipeline_run("nightly", flow, params=params, workspaces={"data": EmptyDir()})
+    problems = check(run, target=Target(fs_group=5))
+    assert [(p.rule, p.path) for p in problems] == [("param-constraint", "spec.params[sub]")]

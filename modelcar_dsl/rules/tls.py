@@ -15,6 +15,7 @@ from typing import Any
 
 from modelcar_dsl.rules import catalog
 from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
+from modelcar_dsl.rules.variables import param_reference
 
 _FALSE = r"(?:false|f|0)\b"
 """How Go's ParseBool (skopeo, podman, buildah flags) and shells spell false."""
@@ -60,11 +61,6 @@ _HOST_PARAM = re.compile(r"(host|hostname|registry|server|address|url|endpoint)$
 """A param naming where a task connects: its name, lower case without separators, ends in one
 of these words (`registry-host`, `registryHost`, `destImageURL`)."""
 _URL_PARAM = re.compile(r"(url|endpoint)$")
-_PARAM_REFERENCE = re.compile(
-    r"\$\(params(?:\.(?P<dotted>[\w-]+)|\[['\"](?P<bracketed>[\w.-]+)['\"]\])"
-    r"(?:\.(?P<key>[\w-]+)|\[['\"](?P<bracketed_key>[\w.-]+)['\"]\])?\)"
-)
-"""A whole pipeline param (or one key of an object param), in Tekton's dot or bracket form."""
 FIX = (
     "trust the server's CA instead: mount a CA bundle (a ConfigMap workspace) and use it. A "
     "registry that truly has no valid certificate goes in [tool.modelcar] insecure_registries "
@@ -212,16 +208,15 @@ def _plain_http(name: str, value: Any) -> bool:
 
 
 def _resolved(value: Any, values: dict[str, Any]) -> tuple[Any, str | None]:
-    """A param value with a whole `$(params.x)` (or `.key`, or the bracket forms) looked up in
+    """A param value with a whole `$(params.x)` (or one key of an object param) looked up in
     the pipeline's `values`: (the literal, or None when unknown; the pipeline param it came
     through, or None)."""
     if not isinstance(value, str):
         return value, None
-    match = _PARAM_REFERENCE.fullmatch(value.strip())
-    if match is None:
+    reference = param_reference(value)
+    if reference is None:
         return (None if "$(" in value else value), None
-    name = match["dotted"] or match["bracketed"]
-    key = match["key"] or match["bracketed_key"]
+    name, key = reference
     found = values.get(name)
     if key is not None:
         found = found.get(key) if isinstance(found, dict) else None

@@ -46,6 +46,16 @@ PIPELINE_CONTEXT = (
 )
 
 
+def param_reference(text: str) -> tuple[str, str | None] | None:
+    """(param, key) when `text` is one `$(params...)` variable naming a param, or one key of an
+    object param, in the dot or bracket form; else None (an array item, anything else)."""
+    whole = VARIABLE.fullmatch(text.strip())
+    inner = _PARAM.fullmatch(whole.group(1)) if whole else None
+    if inner is None or inner["index"]:
+        return None
+    return inner["dotted"] or inner["quoted"], inner["key"]
+
+
 @attrs.frozen
 class Variable:
     """One `$(...)` occurrence: its text, the expression inside, and whether it is the whole

@@ -6,12 +6,10 @@
 
 # image_reference IMAGE: sets IMAGE_REFERENCE to skopeo's reference of IMAGE, and SKOPEO_OPTIONS
 # to the global options reading it takes (for an archive, --tmpdir SKOPEO_TMPDIR, a directory
-# the caller removes). Variables, not output: the caller's shell keeps them.
+# the caller removes). Variables, not output: the caller's shell keeps them. IMAGE comes from
+# confined_path, so it holds no ':' that skopeo would read as the start of a tag.
 # shellcheck disable=SC2034 # the variables are read by the scripts that source this file
 image_reference() {
-  if [[ $1 == *:* ]]; then
-    input_error "image-path ${1@Q} has a ':', which skopeo would read as the start of a tag"
-  fi
   SKOPEO_OPTIONS=()
   if [[ -d $1 ]]; then
     IMAGE_REFERENCE="oci:$1:modelcar"
