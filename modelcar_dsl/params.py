@@ -14,7 +14,7 @@ import attrs
 
 from modelcar_dsl.catalogue import catalogue_type
 from modelcar_dsl.errors import DefinitionError
-from modelcar_dsl.param_checks import Between, ParamCheck, VerifiesTls
+from modelcar_dsl.param_checks import Between, InWorkspace, ParamCheck, VerifiesTls
 from modelcar_dsl.refs import Ref
 from modelcar_dsl.source import SourceLocation
 
