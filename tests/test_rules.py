@@ -1072,3 +1072,149 @@ def test_bindings_of_one_claim_share_a_volume_when_one_subpath_holds_the_other(
     file.write_text(ALIASED_RUN.format(first=first, second=second))
     rules = [problem.rule for problem in validate_files([file]).problems]
     assert rules == (["shared-workspace"] if shared else [])
+
+
+WRITER_AND_READER = """\
+apiVersion: tekton.dev/v1
+kind: Task
+metadata:
+  name: writer
+spec:
+  workspaces:
+    - name: out
+  steps:
+    - name: write
+      image: busybox
+      script: date
+---
+apiVersion: tekton.dev/v1
+kind: Task
+metadata:
+  name: reader
+spec:
+  workspaces:
+    - name: in
+      readOnly: true
+  steps:
+    - name: read
+      image: busybox
+      script: ls
+---
+"""
+RUN_TAIL = """\
+  taskRunTemplate:
+    podTemplate:
+      securityContext:
+        fsGroup: 1000970000
+  timeouts:
+    pipeline: 1h
+"""
+
+
+def test_paths_apart_on_one_claim_do_not_race_though_a_third_binding_holds_both(
+    tmp_path: Path,
+) -> None:
+    """`models` and `results` are apart; the root binding that holds both is only read, after
+    both writers."""
+    file = tmp_path / "fanout.yaml"
+    file.write_text(
+        WRITER_AND_READER
+        + """\
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: fanout
+spec:
+  workspaces: [{name: models}, {name: results}, {name: everything}]
+  tasks:
+    - {name: write-models, taskRef: {name: writer}, workspaces: [{name: out, workspace: models}]}
+    - {name: write-results, taskRef: {name: writer}, workspaces: [{name: out, workspace: results}]}
+    - name: list-all
+      runAfter: [write-models, write-results]
+      taskRef: {name: reader}
+      workspaces: [{name: in, workspace: everything}]
+---
+apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata:
+  generateName: fanout-
+spec:
+  pipelineRef: {name: fanout}
+  workspaces:
+    - {name: models, persistentVolumeClaim: {claimName: data}, subPath: models}
+    - {name: results, persistentVolumeClaim: {claimName: data}, subPath: results}
+    - {name: everything, persistentVolumeClaim: {claimName: data}}
+"""
+        + RUN_TAIL
+    )
+    assert validate_files([file]).problems == ()
+
+
+@pytest.mark.parametrize(
+    ("binding", "run_sub_path", "raced"),
+    [("models", "models", True), ("models", "results", False), ("", "models", True)],
+)
+def test_a_task_subpath_and_a_run_subpath_are_one_path_on_the_claim(
+    tmp_path: Path, binding: str, run_sub_path: str, raced: bool
+) -> None:
+    """Task `a` writes `source` at subPath `models`; task `b` writes `models`, which the run
+    binds to the same claim at a subPath: they race when the two paths nest."""
+    file = tmp_path / "race.yaml"
+    sub_path = f", subPath: {binding}" if binding else ""
+    file.write_text(
+        WRITER_AND_READER
+        + f"""\
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: race
+spec:
+  workspaces: [{{name: source}}, {{name: models}}]
+  tasks:
+    - name: a
+      taskRef: {{name: writer}}
+      workspaces: [{{name: out, workspace: source{sub_path}}}]
+    - {{name: b, taskRef: {{name: writer}}, workspaces: [{{name: out, workspace: models}}]}}
+---
+apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata:
+  generateName: race-
+spec:
+  pipelineRef: {{name: race}}
+  workspaces:
+    - {{name: source, persistentVolumeClaim: {{claimName: data}}}}
+    - {{name: models, persistentVolumeClaim: {{claimName: data}}, subPath: {run_sub_path}}}
+"""
+        + RUN_TAIL
+    )
+    rules = [problem.rule for problem in validate_files([file]).problems]
+    assert rules == (["shared-workspace"] if raced else [])
+
+
+def test_a_workspace_mounted_whole_holds_the_same_workspace_at_a_subpath(tmp_path: Path) -> None:
+    file = tmp_path / "pipeline.yaml"
+    file.write_text(
+        WRITER_AND_READER
+        + """\
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: nested
+spec:
+  workspaces: [{name: source}]
+  tasks:
+    - {name: whole, taskRef: {name: writer}, workspaces: [{name: out, workspace: source}]}
+    - name: part
+      taskRef: {name: writer}
+      workspaces: [{name: out, workspace: source, subPath: models}]
+    - name: other-part
+      taskRef: {name: writer}
+      runAfter: [whole]
+      workspaces: [{name: out, workspace: source, subPath: results}]
+"""
+    )
+    problems = validate_files([file]).problems
+    assert [(problem.rule, problem.path) for problem in problems] == [
+        ("shared-workspace", "spec.tasks[1].workspaces[0]")
+    ]

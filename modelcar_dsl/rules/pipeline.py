@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
@@ -375,32 +376,54 @@ def pipeline_calls(spec: dict[str, Any], resolve: TaskResolver) -> list[Pipeline
 
 
 class WorkspaceUse:
-    """One task's mount of a pipeline workspace: which binding, which subPath, written or not."""
+    """One task's mount of a pipeline workspace: which binding, which subPath, written or not,
+    and the path on its volume that the mount reaches."""
 
-    __slots__ = ("call", "index", "sub_path", "workspace", "writes")
+    __slots__ = ("call", "index", "path", "sub_path", "workspace", "writes")
 
     def __init__(
-        self, call: PipelineTaskCall, index: int, workspace: str, sub_path: str, writes: bool
+        self,
+        call: PipelineTaskCall,
+        index: int,
+        workspace: str,
+        sub_path: str,
+        writes: bool,
+        path: str,
     ):
         self.call = call
         self.index = index
         self.workspace = workspace
         self.sub_path = sub_path
         self.writes = writes
+        self.path = path
+
+
+def _clean_path(*parts: str) -> str:
+    return posixpath.normpath("/" + "/".join(parts)).strip("/")
+
+
+def nested(path: str, other: str) -> bool:
+    """One path on a volume holds the other (the root, "", holds every one)."""
+    return (
+        not path
+        or not other
+        or f"{path}/".startswith(f"{other}/")
+        or (f"{other}/".startswith(f"{path}/"))
+    )
 
 
 def unordered_writers(
     calls: list[PipelineTaskCall],
     names: list[str] | None = None,
     children: dict[str, list[str]] | None = None,
-    volume_of: Callable[[str], str] = lambda workspace: workspace,
+    volume_of: Callable[[str], tuple[str, str]] = lambda workspace: (workspace, ""),
     read_only: frozenset[str] = frozenset(),
 ) -> Iterator[tuple[WorkspaceUse, WorkspaceUse]]:
-    """Pairs of mounts of one volume by two tasks, at least one writing, that nothing orders:
-    the later use and the earlier one. `volume_of` says which volume a pipeline workspace is (a
-    run may bind two to one claim), `read_only` which workspaces no task can write (a run's
-    Secrets, ConfigMaps, read-only claims); the tasks' graph is built from `calls` unless
-    given."""
+    """Pairs of mounts by two tasks of paths on one volume where one holds the other, at least
+    one writing, that nothing orders: the later use and the earlier one. `volume_of` says which
+    volume a pipeline workspace is and at which path on it (a run may bind two to one claim),
+    `read_only` which workspaces no task can write (a run's Secrets, ConfigMaps, read-only
+    claims); the tasks' graph is built from `calls` unless given."""
     if names is None or children is None:
         tasks = [call for call in calls if not call.is_finally and call.name]
         by_name = {call.name: call for call in tasks}
@@ -409,13 +432,14 @@ def unordered_writers(
         names, children = _task_graph(tasks, by_name)
         if find_cycle(names, children):
             return
-    users: dict[tuple[str, str], list[WorkspaceUse]] = {}
+    users: dict[str, list[WorkspaceUse]] = {}
     for call in calls:
         for (workspace, sub_path), (index, writes) in _writes(call).items():
-            use = WorkspaceUse(
-                call, index, workspace, sub_path, writes and workspace not in read_only
-            )
-            users.setdefault((volume_of(workspace), sub_path), []).append(use)
+            volume, base = volume_of(workspace)
+            writes = writes and workspace not in read_only
+            path = _clean_path(base, sub_path)
+            use = WorkspaceUse(call, index, workspace, sub_path, writes, path)
+            users.setdefault(volume, []).append(use)
     if all(len(group) < 2 for group in users.values()):
         return
     order = topological_order(names, children)
@@ -424,25 +448,49 @@ def unordered_writers(
     everything = (1 << len(names)) - 1
     position = {name: i for i, name in enumerate(order)}
 
-    def waits_for(later: PipelineTaskCall, earlier: PipelineTaskCall) -> bool:
-        ancestors = everything if later.is_finally else masks.get(later.name, 0)
-        return not earlier.is_finally and bool(ancestors & bit.get(earlier.name, 0))
+    def unordered(later: WorkspaceUse, earlier: WorkspaceUse) -> bool:
+        """Nothing makes `later` wait for `earlier` (finally tasks wait for every regular task
+        and for no finally task)."""
+        if later.call is earlier.call:
+            return False
+        ancestors = everything if later.call.is_finally else masks.get(later.call.name, 0)
+        waits = not earlier.call.is_finally and bool(ancestors & bit.get(earlier.call.name, 0))
+        return not waits
 
     for _, group in sorted(users.items(), key=lambda item: item[0]):
         if len(group) < 2:
             continue
         group.sort(key=lambda use: (use.call.is_finally, position.get(use.call.name, 0)))
-        last_writer: WorkspaceUse | None = None
-        readers: list[WorkspaceUse] = []
-        for use in group:
-            earlier = ([last_writer] if last_writer else []) + (readers if use.writes else [])
-            for other in earlier:
-                if other.call is not use.call and not waits_for(use.call, other.call):
+        if len({use.path for use in group}) == 1:
+            yield from _chained(group, unordered)
+            continue
+        # Paths that nest without being equal: each pair is judged (rare, and small).
+        for later_index, use in enumerate(group):
+            for other in group[:later_index]:
+                if (
+                    (use.writes or other.writes)
+                    and nested(use.path, other.path)
+                    and unordered(use, other)
+                ):
                     yield use, other
-            if use.writes:
-                last_writer, readers = use, []
-            else:
-                readers.append(use)
+
+
+def _chained(
+    group: list[WorkspaceUse], unordered: Callable[[WorkspaceUse, WorkspaceUse], bool]
+) -> Iterator[tuple[WorkspaceUse, WorkspaceUse]]:
+    """Mounts of one path in order: each must wait for the last writer and, if it writes, for
+    the readers since; a linear walk instead of every pair."""
+    last_writer: WorkspaceUse | None = None
+    readers: list[WorkspaceUse] = []
+    for use in group:
+        earlier = ([last_writer] if last_writer else []) + (readers if use.writes else [])
+        for other in earlier:
+            if unordered(use, other):
+                yield use, other
+        if use.writes:
+            last_writer, readers = use, []
+        else:
+            readers.append(use)
 
 
 def _cycle_path(cycle: list[str], by_name: dict[str, PipelineTaskCall]) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 from typing import Any
 
 from modelcar_dsl.durations import go_duration_seconds
@@ -168,32 +167,33 @@ def _check_aliased_workspaces(
     overlapping subPaths) are one volume: tasks that write it through different workspaces must
     be ordered too. Writers of the same workspace are the Pipeline's own problem, reported
     there; Secrets, ConfigMaps and read-only claims are mounted read-only, so never written."""
-    bindings: dict[str, tuple[str, str, str]] = {}
+    bindings: dict[str, tuple[str, str]] = {}
     positions: dict[str, int] = {}
     read_only: set[str] = set()
+    volumes: dict[str, int] = {}
     for index, binding in mappings(workspaces):
         name = binding.get("name")
         for source, field in VOLUME_NAMES.items():
             volume = mapping(binding.get(source)).get(field)
             if isinstance(name, str) and volume:
-                sub_path = posixpath.normpath("/" + str(binding.get("subPath", ""))).strip("/")
-                bindings[name] = (source, str(volume), sub_path)
+                key = f"{source}/{volume}"
+                bindings[name] = (key, str(binding.get("subPath", "")))
                 positions[name] = index
+                volumes[key] = volumes.get(key, 0) + 1
                 if source != "persistentVolumeClaim" or mapping(binding.get(source)).get(
                     "readOnly"
                 ):
                     read_only.add(name)
-    groups = _shared_volumes(bindings)
-    if len(set(groups.values())) == len(groups):
+    if all(count < 2 for count in volumes.values()):
         return
 
-    def volume_of(workspace: str) -> str:
-        return groups.get(workspace, f"workspace/{workspace}")
+    def volume_of(workspace: str) -> tuple[str, str]:
+        return bindings.get(workspace, (f"workspace/{workspace}", ""))
 
     for use, other in unordered_writers(calls, volume_of=volume_of, read_only=frozenset(read_only)):
         if use.workspace == other.workspace:
             continue
-        source, volume, _ = bindings[use.workspace]
+        source, volume = bindings[use.workspace][0].split("/", 1)
         report(
             f"spec.workspaces[{positions[use.workspace]}]",
             catalog.SHARED_WORKSPACE,
@@ -205,36 +205,6 @@ def _check_aliased_workspaces(
             f"{use.call.name!r} after {other.call.name!r} in the pipeline (runAfter; in the DSL "
             ".after())",
         )
-
-
-def _nested(path: str, other: str) -> bool:
-    """One subPath holds the other (the volume's root, "", holds every one)."""
-    return (
-        not path
-        or not other
-        or f"{path}/".startswith(f"{other}/")
-        or (f"{other}/".startswith(f"{path}/"))
-    )
-
-
-def _shared_volumes(bindings: dict[str, tuple[str, str, str]]) -> dict[str, str]:
-    """Each bound workspace's volume: one name for workspaces whose bindings name the same
-    volume at subPaths where one holds the other (`models` and `models/a`, the root and any)."""
-    group = {workspace: workspace for workspace in bindings}
-
-    def root(workspace: str) -> str:
-        while group[workspace] != workspace:
-            workspace = group[workspace]
-        return workspace
-
-    names = sorted(bindings)
-    for position, first in enumerate(names):
-        for second in names[position + 1 :]:
-            source, volume, path = bindings[first]
-            other_source, other_volume, other_path = bindings[second]
-            if (source, volume) == (other_source, other_volume) and _nested(path, other_path):
-                group[root(second)] = root(first)
-    return {workspace: f"volume/{root(workspace)}" for workspace in bindings}
 
 
 def _check_timeouts(spec: dict[str, Any], api: str, report: Report) -> None:
