@@ -36,6 +36,7 @@ PYTHON_ANY_IMPORT = re.compile(
     r"^\s*(?:from\s+(?P<from>[\w.]+)\s+import|import\s+(?P<plain>[\w.]+))"
 )
 FUTURE_IMPORT = re.compile(r"^from __future__ import ")
+PYTHON_SHEBANG = re.compile(r"[/ ]python[0-9.]*\s*$")
 
 Origin = tuple[str, int]
 """(file, 1-based line) a line of an assembled script came from."""
@@ -79,7 +80,7 @@ def assemble_script(path: Path, location: SourceLocation) -> AssembledScript:
             "#!/usr/bin/env python3) so the container knows how to run it",
             location,
         )
-    python = text.splitlines()[0].rstrip().endswith(("python", "python3"))
+    python = PYTHON_SHEBANG.search(text.splitlines()[0]) is not None
     assembly = _Assembly(python, location, included={path})
     _append(path, text, assembly)
     return AssembledScript("".join(line + "\n" for line in assembly.lines), tuple(assembly.origins))
@@ -94,7 +95,7 @@ def _append(path: Path, text: str, assembly: _Assembly) -> None:
         if continued:
             if " as " in line.split("#")[0]:
                 raise assembly.refuse(path, number, _PYTHON_FORM)
-            continued = ")" not in line
+            continued = ")" not in line.split("#")[0]
             continue
         if not assembly.python and SHELLCHECK_SOURCE.match(line):
             following = source_lines[number] if number < len(source_lines) else ""
@@ -107,7 +108,8 @@ def _append(path: Path, text: str, assembly: _Assembly) -> None:
             assembly.lines.append(line)
             assembly.origins.append((str(path), number))
             continue
-        continued = assembly.python and line.split("#")[0].rstrip().endswith("(")
+        code = line.split("#")[0]
+        continued = assembly.python and "(" in code and ")" not in code
         if library in assembly.included:
             continue
         assembly.included.add(library)
@@ -130,7 +132,7 @@ def _library_of(
     """The library file `line` sources or imports, if it is one of the script's own; a use of
     the library in a form that inlining would change is refused."""
     if not assembly.python:
-        if not BASH_ANY_SOURCE.match(line) or "dirname" not in line:
+        if not BASH_ANY_SOURCE.match(line) or not re.search(r"dirname|BASH_SOURCE|\$0", line):
             return None
         match = BASH_SOURCE.match(line)
         if match is None or not in_prologue:
@@ -177,7 +179,7 @@ def _record_definitions(path: Path, text: str, assembly: _Assembly) -> None:
     """Every top-level name a file defines; one defined in two files would be redefined by the
     inlining, silently changing the other file's code."""
     if assembly.python:
-        names = _python_definitions(text)
+        names = _python_definitions(path, text, assembly)
     else:
         names = {match[1] for line in text.splitlines() if (match := BASH_FUNCTION.match(line))}
     for name in sorted(names):
@@ -190,9 +192,15 @@ def _record_definitions(path: Path, text: str, assembly: _Assembly) -> None:
             )
 
 
-def _python_definitions(text: str) -> set[str]:
+def _python_definitions(path: Path, text: str, assembly: _Assembly) -> set[str]:
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError) as error:
+        raise assembly.refuse(
+            path, getattr(error, "lineno", None) or 1, f"Python cannot read it: {error}"
+        ) from None
     names: set[str] = set()
-    for node in ast.parse(text).body:
+    for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             names.add(node.name)
         elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):

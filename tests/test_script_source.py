@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from modelcar_dsl.errors import DefinitionError
+from modelcar_dsl.script_source import assemble_script
+from modelcar_dsl.source import SourceLocation
 from tests.conftest import MiniProject
 
 CODE = """\
@@ -247,3 +250,54 @@ def test_a_name_defined_by_the_script_and_a_library_is_refused(
         return
     assert result.exit_code == 2, result.stderr
     assert f"both define {clash!r}; inlined into one script, one would replace" in result.stderr
+
+
+def test_a_parenthesised_import_with_comments_and_a_versioned_shebang_is_inlined(
+    mini_project: Callable[..., MiniProject], tmp_path: Path
+) -> None:
+    script = GREET_PY.replace("#!/usr/bin/env python3", "#!/usr/bin/env python3.11").replace(
+        "import (\n    greeting,\n)", "import (greeting,  # the word (see lib)\n)"
+    )
+    project = _project(mini_project, **{"greet.py": script})
+    result = project.compile()
+    assert result.exit_code == 0, result.stderr
+    python = _scripts(project)[1]
+    assert "from flows.lib" not in python and ")\n" not in python.split("here\n", 1)[0]
+    (tmp_path / "s.py").write_text(python)
+    completed = subprocess.run(
+        [sys.executable, str(tmp_path / "s.py")],
+        capture_output=True,
+        text=True,
+        env={"WHO": "pod", "PATH": "/usr/bin:/bin"},
+        check=True,
+    )
+    assert completed.stdout == "hello pod from python\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        (
+            "greet.sh",
+            GREET_SH.replace('"$(dirname "${BASH_SOURCE[0]}")', '"${BASH_SOURCE[0]%/*}', 1),
+            "flows/greet.sh:4: source libraries at the top of the script",
+        ),
+    ],
+    ids=["bash source without dirname"],
+)
+def test_unreadable_or_unsupported_scripts_are_definition_errors(
+    mini_project: Callable[..., MiniProject], name: str, text: str, message: str
+) -> None:
+    project = _project(mini_project, **{name: text})
+    result = project.compile()
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_python_script_python_cannot_read_is_a_definition_error(tmp_path: Path) -> None:
+    """Not a traceback from deep inside the compiler: the script's file and line."""
+    script = tmp_path / "broken.py"
+    script.write_text("#!/usr/bin/env python3\nimport os\ndef broken(:\n")
+    with pytest.raises(DefinitionError, match=r"broken.py:3: Python cannot read it"):
+        assemble_script(script, SourceLocation(str(tmp_path / "tasks.py"), 7))
