@@ -11,7 +11,13 @@ import attrs
 
 from modelcar_dsl.errors import Problem
 from modelcar_dsl.names import did_you_mean
-from modelcar_dsl.params import ParamSpec, check_value, constraint_problem, render_value
+from modelcar_dsl.params import (
+    ParamSpec,
+    check_value,
+    constraint_problem,
+    env_name,
+    render_value,
+)
 from modelcar_dsl.refs import ParamRef, Ref
 from modelcar_dsl.rules import catalog
 from modelcar_dsl.rules.tls import (
@@ -74,6 +80,11 @@ def validate_task(task: TaskSpec) -> Iterator[Problem]:
             yield from _script_problems(step, f"spec.steps[{index}]", report)
         yield from _tls_bypasses(step, f"spec.steps[{index}]", report)
     yield from _sourced_env_bypasses(task.env_from, "spec.stepTemplate", report, task.location)
+    for param in task.params:
+        names = [f"{param.name}_{key}" for key in param.properties] or [param.name]
+        for name in names:
+            if message := sourced_env_bypass(env_name(name), f"param {param.py_name!r}"):
+                yield report("spec.params", catalog.TLS_BYPASS, f"{message}; {FIX}")
 
 
 def _script_problems(step: Step, path: str, report: _Reporter) -> Iterator[Problem]:

@@ -568,3 +568,46 @@ def test_each_task_carries_the_projects_insecure_hosts_for_its_steps() -> None:
     assert {"name": "INSECURE_HOSTS", "value": f"b:1,{LAB}"} in env
     plain = compile_task(push_to_quay.spec, Target())["spec"]["stepTemplate"]["env"]
     assert [entry for entry in plain if entry["name"] == "INSECURE_HOSTS"] == []
+
+
+def test_a_param_that_becomes_an_env_switch_is_refused_in_compile_and_validate(
+    tmp_path: Path,
+) -> None:
+    """Every param reaches the steps as an env var of its name: a param named
+    node_tls_reject_unauthorized is a switch whose value the run decides."""
+
+    @task(image="node")
+    def fetch_page(url: str, node_tls_reject_unauthorized: str = "1") -> Steps:
+        return [command_step("main", ["node", "fetch.js"])]
+
+    assert _rules(fetch_page) == [("tls-bypass", "spec.params")]
+    document = tmp_path / "task.yaml"
+    document.write_text(yaml.safe_dump(compile_task(fetch_page.spec, Target())))
+    assert [(p.rule, p.path) for p in validate_files([document]).problems] == [
+        ("tls-bypass", "spec.stepTemplate.env[1]")
+    ]
+
+
+def test_a_switch_set_from_a_task_result_is_refused() -> None:
+    """A result is known only when the run reaches it: it could turn verification off for any
+    host, so a switch takes a literal or a pipeline param (which each run is held to)."""
+
+    @task(image="busybox", results=["verify"])
+    def decide() -> Steps:
+        return [command_step("main", ["true"])]
+
+    @pipeline(workspaces=["source", "registry-auth"])
+    def flow() -> None:
+        decision = decide()
+        push_to_quay(
+            repository="org/model",
+            tag="v1",
+            expected_digest=DIGEST,
+            tls_verify=decision.results.verify,
+        )
+
+    problems = check(flow, target=Target(fs_group=5))
+    assert [(p.rule, p.path) for p in problems] == [
+        ("tls-verify-off", "spec.tasks[1].params[3].value")
+    ]
+    assert "known only when the run reaches it" in problems[0].message

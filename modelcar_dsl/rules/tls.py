@@ -117,18 +117,21 @@ SOURCED_BYPASS_ENV = ("GIT_SSL_NO_VERIFY", "PYTHONHTTPSVERIFY", "NODE_TLS_REJECT
 value decides out of the project's sight."""
 
 
-def sourced_env_bypass(name: str) -> str | None:
-    """What an env var set from a Secret or ConfigMap key (value unknown) may do, or None."""
+def sourced_env_bypass(name: str, source: str = "a Secret or ConfigMap") -> str | None:
+    """What an env var whose value comes from elsewhere (a Secret or ConfigMap key, a param) may
+    do, or None."""
     if name in SOURCED_BYPASS_ENV:
         return (
-            f"env {name} is set from a Secret or ConfigMap, where one value turns TLS "
-            "verification off for every tool that reads it"
+            f"env {name} is set from {source}, where one value turns TLS verification off for "
+            "every tool that reads it"
         )
     return None
 
 
 def env_bypass(name: str, value: str) -> str | None:
     """What an env var does when it switches verification off, or None."""
+    if "$(" in value:
+        return sourced_env_bypass(name, f"{value} (known only at run time)")
     off = BYPASS_ENV.get(name)
     if off is not None and off(value):
         return f"env {name}={value!r} turns TLS verification off for every tool that reads it"
@@ -254,6 +257,17 @@ def check_calls_tls(
         allowed = bool(hosts) and all(url_host(host) in insecure for host in hosts)
         task = str(body.get("name", ""))
         for name, (value, via) in sorted(effective.items()):
+            raw = given[name][1] if name in given else None
+            if value is None and run_params is None and is_tls_switch(name) and via is None:
+                if isinstance(raw, str) and "$(" in raw:
+                    report(
+                        f"{path}.params[{given[name][0]}].value",
+                        catalog.TLS_VERIFY_OFF,
+                        f"pipeline task {task!r} sets {name}={raw!r}, known only when the run "
+                        "reaches it, so TLS verification could be off for any host; pass a "
+                        "literal, or a pipeline param (held to the policy by each run)",
+                    )
+                continue
             if value is None:
                 continue
             if is_tls_switch(name) and is_tls_switch_off(name, value) and not allowed:
