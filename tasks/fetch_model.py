@@ -48,7 +48,7 @@ from tasks.lib.step_inputs import (
     open_new,
     text,
 )
-from tasks.lib.trust import secure_url, ssl_context
+from tasks.lib.trust import open_url, secure_url, ssl_context
 
 CHUNK = 8 << 20
 ATTEMPTS = 4
@@ -81,6 +81,12 @@ class Inputs:
     parts: Path
 
 
+def s3_endpoint() -> str:
+    """Empty (AWS), or an https:// URL (http:// to a host the project lists)."""
+    endpoint = text("S3_ENDPOINT", f"|{URL}", "empty or an http(s) URL", "")
+    return secure_url("S3_ENDPOINT", endpoint) if endpoint else endpoint
+
+
 def read_inputs() -> Inputs:
     model_dir, manifest, parts = workspace_paths()
     return Inputs(
@@ -90,9 +96,7 @@ def read_inputs() -> Inputs:
         hf_endpoint=secure_url(
             "HF_ENDPOINT", text("HF_ENDPOINT", URL, "an http(s) URL", "https://huggingface.co")
         ),
-        s3_endpoint=secure_url(
-            "S3_ENDPOINT", text("S3_ENDPOINT", f"|{URL}", "empty or an http(s) URL", "")
-        ),
+        s3_endpoint=s3_endpoint(),
         s3_region=text("S3_REGION", "[a-z0-9-]{1,32}", "an S3 region", "us-east-1"),
         parallel=count("PARALLEL", 1, 32, 4),
         retry_delay=count("RETRY_DELAY_SECONDS", 0, 60, 2),
@@ -131,14 +135,14 @@ class Source:
             request.add_unredirected_header(name, value)
         if offset:
             request.add_header("Range", f"bytes={offset}-")
-        response: IO[bytes] = urllib.request.urlopen(request, context=context, timeout=120)
+        response: IO[bytes] = open_url(request, context, 120)
         return response
 
     def get_json(self, url: str, context: ssl.SSLContext) -> bytes:
         request = urllib.request.Request(url)
         for name, value in self.headers("GET", url).items():
             request.add_unredirected_header(name, value)
-        with urllib.request.urlopen(request, context=context, timeout=120) as response:
+        with open_url(request, context, 120) as response:
             body: bytes = response.read()
             return body
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.lib.step_inputs import StepError, count, failed, text
-from tasks.lib.trust import secure_url, service_account_file, ssl_context
+from tasks.lib.trust import open_url, secure_url, service_account_file, ssl_context
 
 KUBERNETES_NAME = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
 HOST = r"[A-Za-z0-9.:\[\]-]{1,255}"
@@ -34,7 +34,7 @@ def get_json(url: str, token: str | None, context: ssl.SSLContext) -> Any:
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
     if token:
         request.add_unredirected_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(request, context=context, timeout=30) as response:
+    with open_url(request, context, 30) as response:
         return json.loads(response.read())
 
 

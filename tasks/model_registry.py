@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.lib.step_inputs import StepError, confined_path, failed, regular_files, text
-from tasks.lib.trust import secure_url, service_account_file, ssl_context
+from tasks.lib.trust import open_url, secure_url, service_account_file, ssl_context
 
 API = "/api/model_registry/v1alpha3"
 MAX_PAGES = 1000
@@ -79,14 +79,11 @@ class Registry:
         request.add_header("Accept", "application/json")
         if self.token:
             request.add_unredirected_header("Authorization", f"Bearer {self.token}")
-        data = None
         if body is not None:
-            data = json.dumps(body).encode()
+            request.data = json.dumps(body).encode()
             request.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(
-                request, data=data, context=self.context, timeout=60
-            ) as response:
+            with open_url(request, self.context, 60) as response:
                 return json.loads(response.read() or b"null")
         except urllib.error.HTTPError as error:
             if error.code == 404:

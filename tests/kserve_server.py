@@ -21,8 +21,11 @@ SERVICE = "mistral-24b-quantized"
 
 
 @contextmanager
-def kubernetes(authority: LoopbackAuthority, ready_after: int) -> Iterator[dict[str, Any]]:
-    """The API server stand-in; `ready_after` reads report the service not Ready yet."""
+def kubernetes(
+    authority: LoopbackAuthority, ready_after: int, served_url: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """The API server stand-in; `ready_after` reads report the service not Ready yet;
+    `served_url` replaces the URL the status reports (its own /served by default)."""
     port = free_port()
     state: dict[str, Any] = {"reads": 0, "port": port, "paths": []}
     path = f"/apis/serving.kserve.io/v1beta1/namespaces/private-ai-demo/inferenceservices/{SERVICE}"
@@ -43,7 +46,7 @@ def kubernetes(authority: LoopbackAuthority, ready_after: int) -> Iterator[dict[
             condition |= {"reason": "RevisionMissing", "message": "loading weights"}
         status = {
             "conditions": [condition],
-            "address": {"url": f"https://localhost:{port}/served"},
+            "address": {"url": served_url or f"https://localhost:{port}/served"},
         }
         return Response(json.dumps({"kind": "InferenceService", "status": status}))
 

@@ -12,10 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from werkzeug.wrappers import Request, Response
 
 from tests.model_registry_server import TOKEN, ModelRegistryStandIn, running_model_registry
 from tests.task_runner import TaskRunResult, run_task
-from tests.tls import LoopbackAuthority, make_authority
+from tests.tls import LoopbackAuthority, free_port, make_authority
+from tests.wsgi_server import serving
 
 IMAGE = "quay.io/private-ai-demo/mistral-24b-quantized@sha256:" + "a" * 64
 SECRETS = {"model-registry-token": {"token": TOKEN}}
@@ -212,3 +214,41 @@ def test_a_plain_http_registry_url_is_refused_before_the_token_is_sent(
     )
     assert run.exit_code == 2
     assert "error: registry-url 'http://127.0.0.1:9' is plain http://" in run.output
+
+
+def test_a_redirect_to_plain_http_is_not_followed(
+    authority: LoopbackAuthority, ca_bundle: Path
+) -> None:
+    """An https registry answering with a redirect to http:// would take the request (and the
+    body) off TLS: the step stops instead of following it."""
+    plain_port, tls_port = free_port(), free_port()
+    plain_requests: list[str] = []
+
+    @Request.application
+    def plain(request: Request) -> Response:
+        plain_requests.append(request.path)
+        return Response("{}", content_type="application/json")
+
+    @Request.application
+    def redirecting(request: Request) -> Response:
+        return Response(
+            status=302, headers={"Location": f"http://127.0.0.1:{plain_port}{request.path}"}
+        )
+
+    with serving(plain, plain_port), serving(redirecting, tls_port, authority):
+        run = run_task(
+            "register-model",
+            {
+                "registry-url": f"https://localhost:{tls_port}",
+                "model-name": "Mistral-24B-Instruct",
+                "version-name": "24b-w4a16-1gpu",
+                "image-ref": IMAGE,
+            },
+            {"ca-bundle": ca_bundle},
+            secrets=SECRETS,
+            env={"SERVICE_ACCOUNT_DIR": "/nonexistent"},
+        )
+    assert run.exit_code == 2, run.output
+    assert f"error: redirect 'http://127.0.0.1:{plain_port}/" in run.output
+    assert "is plain http://" in run.output
+    assert plain_requests == []

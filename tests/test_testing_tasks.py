@@ -157,3 +157,17 @@ def test_a_tool_that_writes_no_report_fails_the_summary(
     assert run.exit_code == 1
     assert run.failed_step == "summarize"
     assert "cannot read the guidellm report: GuideLLM wrote no" in run.output
+
+
+@pytest.mark.parametrize("served", [" http://127.0.0.1:9/served", "http://127.0.0.1:9/served"])
+def test_a_plain_http_service_url_gets_no_token(
+    authority: LoopbackAuthority, tmp_path: Path, served: str
+) -> None:
+    """The status URL is cluster data: plain http (urllib would strip the leading space) to a
+    host the project does not list is refused before the token is sent."""
+    account = service_account(tmp_path / "sa", authority)
+    with kubernetes(authority, ready_after=0, served_url=served) as state:
+        run = wait(state, account)
+    assert run.exit_code == 2, run.output
+    assert f"error: url {served!r} is" in run.output
+    assert all(not path.endswith("/v1/models") for path in state["paths"])

@@ -4,8 +4,11 @@ any host the project does not list as insecure (INSECURE_HOSTS, from [tool.model
 insecure_registries, which the compiler writes into each Task)."""
 
 import os
+import re
 import ssl
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 from tasks.lib.step_inputs import InputError, param_of, workspace_path
 
@@ -37,14 +40,39 @@ def insecure_hosts() -> set[str]:
     return {host for host in os.environ.get("INSECURE_HOSTS", "").split(",") if host}
 
 
+HTTP_URL_SHAPE = re.compile(
+    r"(https?)://([A-Za-z0-9.-]+(?::[0-9]{1,5})?)(?:[/?][^\s]*)?", re.IGNORECASE
+)
+
+
 def secure_url(variable: str, url: str) -> str:
-    """`url` when it is https://, or http:// to a host the project lists as insecure."""
-    if url.lower().startswith("http://"):
-        host = url[len("http://") :].split("/")[0]
-        if host not in insecure_hosts():
-            raise InputError(
-                f"{param_of(variable)} {url!r} is plain http://: credentials and data would "
-                "cross the network without TLS. Use https://, or list the host in "
-                "[tool.modelcar] insecure_registries"
-            )
+    """`url` when it is a plain https:// URL, or http:// to a host the project lists as
+    insecure; anything else (another scheme, spaces urllib would strip) is refused."""
+    match = HTTP_URL_SHAPE.fullmatch(url)
+    if match is None:
+        raise InputError(f"{param_of(variable)} {url!r} is not an http(s) URL")
+    if match.group(1).lower() == "http" and match.group(2) not in insecure_hosts():
+        raise InputError(
+            f"{param_of(variable)} {url!r} is plain http://: credentials and data would "
+            "cross the network without TLS. Use https://, or list the host in "
+            "[tool.modelcar] insecure_registries"
+        )
     return url
+
+
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect goes where the request itself could: https, or http to a listed host."""
+
+    def redirect_request(
+        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> urllib.request.Request | None:
+        secure_url("REDIRECT", newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def open_url(request: urllib.request.Request, context: ssl.SSLContext, timeout: float) -> Any:
+    """urlopen with this trust, following only redirects `secure_url` accepts."""
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPSHandler(context=context), _CheckedRedirects()
+    )
+    return opener.open(request, timeout=timeout)
