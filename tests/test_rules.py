@@ -996,7 +996,8 @@ def test_a_param_and_an_object_key_with_one_env_name_are_reported(tmp_path: Path
     assert "env var 'A_B' is set more than once" in problems[0].message
 
 
-ALIASED_RUN = """\
+ALIASED_RUN = (
+    """\
 apiVersion: tekton.dev/v1
 kind: Pipeline
 metadata:
@@ -1045,13 +1046,10 @@ spec:
       persistentVolumeClaim:
         claimName: models
       subPath: {second}
-  taskRunTemplate:
-    podTemplate:
-      securityContext:
-        fsGroup: 1000970000
-  timeouts:
-    pipeline: 4h
 """
+    + RUN_TEMPLATE
+    + RUN_TIMEOUTS
+)
 
 
 @pytest.mark.parametrize(
@@ -1101,14 +1099,7 @@ spec:
       script: ls
 ---
 """
-RUN_TAIL = """\
-  taskRunTemplate:
-    podTemplate:
-      securityContext:
-        fsGroup: 1000970000
-  timeouts:
-    pipeline: 1h
-"""
+RUN_TAIL = RUN_TEMPLATE + RUN_TIMEOUTS
 
 
 def test_paths_apart_on_one_claim_do_not_race_though_a_third_binding_holds_both(

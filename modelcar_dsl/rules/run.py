@@ -20,7 +20,7 @@ from modelcar_dsl.rules.pipeline import (
     pipeline_calls,
     unordered_writers,
 )
-from modelcar_dsl.rules.tls import check_calls_tls, check_pod_template_tls
+from modelcar_dsl.rules.tls import check_calls_tls, check_container_tls
 
 VOLUME_SOURCES = (
     "persistentVolumeClaim",
@@ -117,7 +117,14 @@ def check_run_spec(
             {name: index for name, (index, _) in given.items()},
         )
     check_param_values(spec.get("params"), "spec.params", report)
-    check_pod_template_tls(spec, api, report)
+    template_path, template = _pod_template(spec, api)
+    check_container_tls({"env": template.get("env")}, template_path, report)
+    for index, run_spec in mappings(spec.get("taskRunSpecs")):
+        check_container_tls(
+            {"env": mapping(run_spec.get("podTemplate")).get("env")},
+            f"spec.taskRunSpecs[{index}].podTemplate",
+            report,
+        )
     names = [(i, str(p.get("name")).lower()) for i, p in mappings(spec.get("params"))]
     for index, name in duplicates(names):
         report(
@@ -270,13 +277,17 @@ def _check_timeouts(spec: dict[str, Any], api: str, report: Report) -> None:
         )
 
 
-def _check_fs_group(spec: dict[str, Any], api: str, report: Report) -> None:
+def _pod_template(spec: dict[str, Any], api: str) -> tuple[str, dict[str, Any]]:
+    """Where a run's pod template is (v1: under taskRunTemplate), and the template."""
     if api == "v1":
-        path = "spec.taskRunTemplate.podTemplate.securityContext.fsGroup"
         template = mapping(mapping(spec.get("taskRunTemplate")).get("podTemplate"))
-    else:
-        path = "spec.podTemplate.securityContext.fsGroup"
-        template = mapping(spec.get("podTemplate"))
+        return "spec.taskRunTemplate.podTemplate", template
+    return "spec.podTemplate", mapping(spec.get("podTemplate"))
+
+
+def _check_fs_group(spec: dict[str, Any], api: str, report: Report) -> None:
+    template_path, template = _pod_template(spec, api)
+    path = f"{template_path}.securityContext.fsGroup"
     fs_group = mapping(template.get("securityContext")).get("fsGroup")
     if fs_group is not None and not (
         isinstance(fs_group, int) and not isinstance(fs_group, bool) and 0 <= fs_group <= MAX_GID

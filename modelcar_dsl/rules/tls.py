@@ -321,19 +321,3 @@ def check_tls_defaults(declarations: Any, path: str, report: Report) -> None:
                 f"param {name!r} defaults to the plain http:// URL {default!r}; use https://, "
                 "or list the host in [tool.modelcar] insecure_registries",
             )
-
-
-def check_pod_template_tls(spec: dict[str, Any], api: str, report: Report) -> None:
-    """A run's pod template env reaches every step of every task."""
-    if api == "v1":
-        path = "spec.taskRunTemplate.podTemplate"
-        template = mapping(mapping(spec.get("taskRunTemplate")).get("podTemplate"))
-    else:
-        path, template = "spec.podTemplate", mapping(spec.get("podTemplate"))
-    check_container_tls({"env": template.get("env")}, path, report)
-    for index, run_spec in mappings(spec.get("taskRunSpecs")):
-        check_container_tls(
-            {"env": mapping(run_spec.get("podTemplate")).get("env")},
-            f"spec.taskRunSpecs[{index}].podTemplate",
-            report,
-        )
