@@ -39,7 +39,7 @@ from tests.kserve_server import SERVICE, kubernetes, service_account
 from tests.model_registry_server import TOKEN, ModelRegistryStandIn, running_model_registry
 from tests.oci_images import busybox_base, require_tool
 from tests.registry_server import Registry, running_registry
-from tests.task_runner import ParamValue, compiled_task, run_task
+from tests.task_runner import ParamValue, TaskRunResult, compiled_task, run_task
 from tests.tls import LoopbackAuthority, make_authority
 
 HOSTILE = (
@@ -71,6 +71,16 @@ class RunInputs:
     workspaces: dict[str, Path | None]
     env: dict[str, str] = attrs.Factory(dict)
     secrets: dict[str, dict[str, str]] = attrs.Factory(dict)
+
+    def run(self, task_name: str, **params: ParamValue) -> TaskRunResult:
+        """Run `task_name` with these inputs, `params` (by Tekton name) replacing some."""
+        return run_task(
+            task_name,
+            {**self.params, **params},
+            self.workspaces,
+            env=self.env,
+            secrets=self.secrets,
+        )
 
 
 Scenario = Callable[[Path, Path], RunInputs]
@@ -325,13 +335,7 @@ def test_hostile_values_run_nothing_and_change_nothing_outside_the_workspace(
             inputs = scenario(root, tools)
             value = _retarget(value, root)
             before = _snapshot(root)
-            run = run_task(
-                task_name,
-                {**inputs.params, param_name: value},
-                inputs.workspaces,
-                env=inputs.env,
-                secrets=inputs.secrets,
-            )
+            run = inputs.run(task_name, **{param_name: value})
             where = f"{task_name} {param_name}={value!r}:\n{run.output}"
             assert not marker.exists(), f"a payload ran: {where}"
             assert _snapshot(root) == before, f"something outside the workspace changed: {where}"
@@ -383,13 +387,7 @@ def test_a_link_inside_the_workspace_is_not_followed_out_of_it(
         inputs = scenario(root, tmp_path / f"tools-{number}")
         (root / "ws" / "escape").symlink_to(root / "outside")
         before = _snapshot(root)
-        run = run_task(
-            task_name,
-            {**inputs.params, param_name: value},
-            inputs.workspaces,
-            env=inputs.env,
-            secrets=inputs.secrets,
-        )
+        run = inputs.run(task_name, **{param_name: value})
         assert run.exit_code == 2, run.output
         assert f"error: {param_name} '{value}' leads to {root / 'outside'}" in run.output
         assert _snapshot(root) == before
@@ -558,9 +556,7 @@ def test_links_in_the_results_directory_are_neither_written_nor_read(
     inputs = _scenarios(parts)["run-guidellm"](root, tmp_path / "tools")
     (root / "ws" / "results").mkdir()
     (root / "ws" / "results" / "guidellm.metrics.json").symlink_to(victim)
-    run = run_task(
-        "run-guidellm", inputs.params, inputs.workspaces, env=inputs.env, secrets=inputs.secrets
-    )
+    run = inputs.run("run-guidellm")
     assert run.exit_code == 0, run.output
     assert _untouched(victim)
     root = tmp_path / "publish"
@@ -570,9 +566,7 @@ def test_links_in_the_results_directory_are_neither_written_nor_read(
     inputs = _scenarios(parts)["publish-results"](root, tmp_path / "tools")
     (root / "ws" / "results" / "lm-eval.metrics.json").unlink()
     (root / "ws" / "results" / "lm-eval.metrics.json").symlink_to(leaked)
-    run = run_task(
-        "publish-results", inputs.params, inputs.workspaces, env=inputs.env, secrets=inputs.secrets
-    )
+    run = inputs.run("publish-results")
     assert run.exit_code == 1
     assert "no *.metrics.json files in" in run.output
     assert not any("budget_eur" in str(request) for request in parts.model_registry.requests)
@@ -597,13 +591,7 @@ def test_a_refused_value_leaves_the_previous_report_in_place(
     previous = root / "ws" / "results" / tool / "report.json"
     previous.parent.mkdir(parents=True)
     previous.write_text("{}")
-    run = run_task(
-        task_name,
-        {**inputs.params, param: value},
-        inputs.workspaces,
-        env=inputs.env,
-        secrets=inputs.secrets,
-    )
+    run = inputs.run(task_name, **{param: value})
     assert run.exit_code == 2, run.output
     assert f"error: {param} " in run.output
     assert previous.read_text() == "{}"
