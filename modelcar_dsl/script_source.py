@@ -12,6 +12,7 @@ it would not mean what it means in the checkout.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.util
 import re
 from pathlib import Path
@@ -194,21 +195,27 @@ def _record_definitions(path: Path, text: str, assembly: _Assembly) -> None:
 
 def _python_definitions(path: Path, text: str, assembly: _Assembly) -> set[str]:
     try:
-        tree = ast.parse(text)
+        return set(_top_level_names(text))
     except (SyntaxError, ValueError) as error:
         raise assembly.refuse(
             path, getattr(error, "lineno", None) or 1, f"Python cannot read it: {error}"
         ) from None
+
+
+@functools.lru_cache(maxsize=256)
+def _top_level_names(text: str) -> frozenset[str]:
+    """Names a module binds at its top level; each library is parsed once, not once per step."""
     names: set[str] = set()
-    for node in tree.body:
+    for node in ast.parse(text).body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             names.add(node.name)
         elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names |= {target.id for target in targets if isinstance(target, ast.Name)}
-    return names
+    return frozenset(names)
 
 
+@functools.lru_cache(maxsize=256)
 def _library_root(path: Path) -> Path:
     """The top of the task library a script belongs to: the outermost package around it."""
     root = path.parent.resolve()
