@@ -48,7 +48,7 @@ from tasks.lib.step_inputs import (
     open_new,
     text,
 )
-from tasks.lib.trust import open_url, secure_url, ssl_context
+from tasks.lib.trust import open_url, ssl_context, url_param
 
 CHUNK = 8 << 20
 ATTEMPTS = 4
@@ -59,7 +59,6 @@ MAX_PAGES = 10_000
 """S3 lists 1,000 keys a page: a bound far above any model, below a server that never stops."""
 HUB_SOURCE = r"hf://[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}(@[\w./-]{1,255})?"
 S3_SOURCE = r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\x00-\x1f\x7f]*)?"
-URL = r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[\w.~/-]*)?"
 
 
 class DownloadError(StepError):
@@ -83,8 +82,7 @@ class Inputs:
 
 def s3_endpoint() -> str:
     """Empty (AWS), or an https:// URL (http:// to a host the project lists)."""
-    endpoint = text("S3_ENDPOINT", f"|{URL}", "empty or an http(s) URL", "")
-    return secure_url("S3_ENDPOINT", endpoint) if endpoint else endpoint
+    return url_param("S3_ENDPOINT") if os.environ.get("S3_ENDPOINT") else ""
 
 
 def read_inputs() -> Inputs:
@@ -93,9 +91,7 @@ def read_inputs() -> Inputs:
         source=text(
             "SOURCE", f"{HUB_SOURCE}|{S3_SOURCE}", "hf://org/repo[@revision] or s3://bucket/prefix"
         ),
-        hf_endpoint=secure_url(
-            "HF_ENDPOINT", text("HF_ENDPOINT", URL, "an http(s) URL", "https://huggingface.co")
-        ),
+        hf_endpoint=url_param("HF_ENDPOINT", "https://huggingface.co"),
         s3_endpoint=s3_endpoint(),
         s3_region=text("S3_REGION", "[a-z0-9-]{1,32}", "an S3 region", "us-east-1"),
         parallel=count("PARALLEL", 1, 32, 4),

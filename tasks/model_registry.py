@@ -27,11 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from tasks.lib.step_inputs import StepError, confined_path, failed, regular_files, text
-from tasks.lib.trust import open_url, secure_url, service_account_file, ssl_context
+from tasks.lib.trust import open_url, service_account_file, ssl_context, url_param
 
 API = "/api/model_registry/v1alpha3"
 MAX_PAGES = 1000
-URL = r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[\w.~/-]*)?"
 NAME = r"[^\x00-\x1f\x7f]{1,256}"
 IMAGE_REF = r"[a-z0-9][a-z0-9.-]*(:[0-9]{1,5})?(/[a-z0-9]+([._-]+[a-z0-9]+)*)+@sha256:[a-f0-9]{64}"
 
@@ -254,7 +253,7 @@ def main() -> int:
     actions = {"register": register, "publish": publish}
     try:
         action = text("ACTION", "register|publish", "register or publish", "")
-        url = secure_url("REGISTRY_URL", text("REGISTRY_URL", URL, "an http(s) URL"))
+        url = url_param("REGISTRY_URL")
         results = actions[action](Registry(url, bearer_token(), ssl_context()))
     except StepError as error:
         return failed(error)

@@ -10,7 +10,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from tasks.lib.step_inputs import InputError, param_of, workspace_path
+from tasks.lib.step_inputs import InputError, param_of, text, workspace_path
 
 DEFAULT_SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 
@@ -58,6 +58,15 @@ def secure_url(variable: str, url: str) -> str:
             "[tool.modelcar] insecure_registries"
         )
     return url
+
+
+URL_PARAM = r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[\w.~/-]*)?"
+"""A URL param's spelling: scheme, host, optional port and a plain path; no query or userinfo."""
+
+
+def url_param(variable: str, default: str | None = None) -> str:
+    """The variable's URL, spelled as `URL_PARAM` and allowed by `secure_url`."""
+    return secure_url(variable, text(variable, URL_PARAM, "an http(s) URL", default))
 
 
 class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
