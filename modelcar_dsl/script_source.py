@@ -224,20 +224,15 @@ def _library_root(path: Path) -> Path:
     return root
 
 
-_MODULE_FILES: dict[tuple[str, Path], Path | None] = {}
-"""Found once per library: every step of a task library imports the same few modules."""
-
-
+@functools.lru_cache(maxsize=256)
 def _module_file(module: str, library_root: Path) -> Path | None:
-    """Where `module` is, without running it (its parent packages are imported)."""
-    key = (module, library_root)
-    if key not in _MODULE_FILES:
-        try:
-            spec = importlib.util.find_spec(module)
-        except (ImportError, ValueError):
-            spec = None
-        _MODULE_FILES[key] = Path(spec.origin).resolve() if spec and spec.origin else None
-    return _MODULE_FILES[key]
+    """Where `module` is, without running it (its parent packages are imported); found once
+    per library, as every step of a task library imports the same few modules."""
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        spec = None
+    return Path(spec.origin).resolve() if spec and spec.origin else None
 
 
 def _relative(library: Path, including: Path) -> str:

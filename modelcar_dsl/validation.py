@@ -89,10 +89,12 @@ def validate_task(task: TaskSpec) -> Iterator[Problem]:
 
 def _script_problems(step: Step, path: str, report: _Reporter) -> Iterator[Problem]:
     for number, line in enumerate((step.script or "").splitlines(), start=1):
-        if "\t" not in line and line == line.rstrip() and "$(" not in line:
+        spaced = "\t" in line or line != line.rstrip()
+        variables = list(TEKTON_VARIABLE.finditer(line)) if "$(" in line else []
+        if not spaced and not variables:
             continue
         where = line_origin(step.script_origins, number)
-        if "\t" in line or line != line.rstrip():
+        if spaced:
             yield report(
                 f"{path}.script",
                 catalog.SCRIPT_WHITESPACE,
@@ -101,7 +103,7 @@ def _script_problems(step: Step, path: str, report: _Reporter) -> Iterator[Probl
                 "with spaces and strip line ends",
                 step.location,
             )
-        for match in TEKTON_VARIABLE.finditer(line):
+        for match in variables:
             yield report(
                 f"{path}.script",
                 catalog.SCRIPT_VARIABLE,

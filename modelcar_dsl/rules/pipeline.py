@@ -74,13 +74,7 @@ def check_pipeline_spec(
 ) -> None:
     params = check_param_declarations(spec.get("params"), f"{path}.params", report, False)
     workspaces = check_workspace_declarations(spec.get("workspaces"), f"{path}.workspaces", report)
-    calls = [
-        PipelineTaskCall(body, f"{path}.tasks[{index}]", False)
-        for index, body in mappings(spec.get("tasks"))
-    ] + [
-        PipelineTaskCall(body, f"{path}.finally[{index}]", True)
-        for index, body in mappings(spec.get("finally"))
-    ]
+    calls = _calls(spec, path)
     if not sequence(spec.get("tasks")):
         report(f"{path}.tasks", catalog.PIPELINE_NO_TASKS, "a Pipeline needs at least one task")
     regular = {call.name for call in calls if not call.is_finally}
@@ -356,16 +350,21 @@ def _task_graph(
     return names, children
 
 
+def _calls(spec: dict[str, Any], path: str) -> list[PipelineTaskCall]:
+    """The tasks, then the finally tasks, of a Pipeline spec at `path`."""
+    return [
+        PipelineTaskCall(body, f"{path}.tasks[{index}]", False)
+        for index, body in mappings(spec.get("tasks"))
+    ] + [
+        PipelineTaskCall(body, f"{path}.finally[{index}]", True)
+        for index, body in mappings(spec.get("finally"))
+    ]
+
+
 def pipeline_calls(spec: dict[str, Any], resolve: TaskResolver) -> list[PipelineTaskCall]:
     """A Pipeline's tasks with the Task specs they resolve to, for checks made from a run; what
     is wrong with them is the Pipeline's own rules' to report, so nothing is reported here."""
-    calls = [
-        PipelineTaskCall(body, f"spec.tasks[{i}]", False) for i, body in mappings(spec.get("tasks"))
-    ]
-    calls += [
-        PipelineTaskCall(body, f"spec.finally[{i}]", True)
-        for i, body in mappings(spec.get("finally"))
-    ]
+    calls = _calls(spec, "spec")
     silent = Report(SourceDocument({}, lambda path: None), [])
     for call in calls:
         if "taskSpec" in call.body:

@@ -31,14 +31,13 @@ VOLUME_SOURCES = (
     "projected",
     "csi",
 )
-VOLUME_NAMES = {"persistentVolumeClaim": "claimName", "secret": "secretName", "configMap": "name"}
-"""The sources two bindings can share, by the field naming the volume; a volumeClaimTemplate or
-emptyDir is always a volume of its own."""
-VOLUME_KINDS = {
-    "persistentVolumeClaim": "PersistentVolumeClaim",
-    "secret": "Secret",
-    "configMap": "ConfigMap",
+SHARED_VOLUMES = {
+    "persistentVolumeClaim": ("claimName", "PersistentVolumeClaim"),
+    "secret": ("secretName", "Secret"),
+    "configMap": ("name", "ConfigMap"),
 }
+"""The sources two bindings can share: the field naming the volume, and its kind. A
+volumeClaimTemplate or emptyDir is always a volume of its own."""
 DEFAULT_PIPELINE_TIMEOUT = 3600.0
 """Tekton's default-timeout-minutes (60), used when a run sets no timeouts.pipeline."""
 MAX_GID = 2**31 - 1
@@ -180,7 +179,7 @@ def _check_aliased_workspaces(
     volumes: dict[str, int] = {}
     for index, binding in mappings(workspaces):
         name = binding.get("name")
-        for source, field in VOLUME_NAMES.items():
+        for source, (field, _) in SHARED_VOLUMES.items():
             volume = mapping(binding.get(source)).get(field)
             if isinstance(name, str) and volume:
                 key = f"{source}/{volume}"
@@ -205,7 +204,7 @@ def _check_aliased_workspaces(
             f"spec.workspaces[{positions[use.workspace]}]",
             catalog.SHARED_WORKSPACE,
             f"the run binds workspaces {other.workspace!r} and {use.workspace!r} to one volume "
-            f"({VOLUME_KINDS[source]} {volume!r}); tasks {other.call.name!r} (through "
+            f"({SHARED_VOLUMES[source][1]} {volume!r}); tasks {other.call.name!r} (through "
             f"{other.workspace!r}) and {use.call.name!r} (through {use.workspace!r}) mount it, "
             "at least one writes it, and nothing in the pipeline orders them: they would run at "
             "the same time on one volume. Bind the two workspaces to separate volumes, or order "
