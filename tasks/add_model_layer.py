@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
-from tasks.lib.step_inputs import StepError, confined_path, failed, open_new, text
+from tasks.lib.step_inputs import StepError, confined_path, failed, open_new, overlap, text
 
 LAYER_TYPE = "application/vnd.oci.image.layer.v1.tar"
 MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json"
@@ -307,10 +307,6 @@ def build_archive(staging: Path, model_dir: Path, image: Path, base_image: str) 
     replace_image(image)
     partial.rename(image)
     shutil.rmtree(staging)
-
-
-def overlap(first: Path, second: Path) -> bool:
-    return first == second or first.is_relative_to(second) or second.is_relative_to(first)
 
 
 def main() -> int:

@@ -46,6 +46,7 @@ from tasks.lib.step_inputs import (
     failed,
     inside,
     open_new,
+    overlap,
     text,
 )
 from tasks.lib.trust import open_url, ssl_context, url_param
@@ -460,7 +461,7 @@ def workspace_paths() -> tuple[Path, Path, Path]:
     parts = inside(Path(os.environ["WORKSPACE_SOURCE_PATH"]), PARTS_DIR, "the partial files")
     pairs = ((model_dir, manifest), (model_dir, parts), (manifest, parts))
     for path, other in pairs:
-        if path == other or path.is_relative_to(other) or other.is_relative_to(path):
+        if overlap(path, other):
             raise InputError(
                 f"{path} and {other} overlap (model-dir, manifest and the partial files in "
                 f"{PARTS_DIR}): the clean-up of one would remove the other; keep them apart"

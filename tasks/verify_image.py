@@ -50,6 +50,7 @@ class Blobs:
     def __init__(self) -> None:
         self.read: dict[str, tuple[str, int]] = {}
         self.small: dict[str, bytes] = {}
+        self.small_bytes = 0
 
     def add(self, name: str, stream: IO[bytes]) -> None:
         sha256 = hashlib.sha256()
@@ -63,7 +64,8 @@ class Blobs:
         self.read[name] = (sha256.hexdigest(), size)
         if size <= METADATA_LIMIT:
             self.small[name] = bytes(kept)
-            if sum(len(data) for data in self.small.values()) > SMALL_BLOBS_LIMIT:
+            self.small_bytes += size
+            if self.small_bytes > SMALL_BLOBS_LIMIT:
                 raise BrokenImage(f"it holds more than {SMALL_BLOBS_LIMIT} bytes of small blobs")
 
     def add_files(self, directory: Path, names: set[str]) -> None:

@@ -105,6 +105,11 @@ def confined_path(variable: str, default: str | None = None) -> Path:
     return inside(root, value, param_of(variable))
 
 
+def overlap(first: Path, second: Path) -> bool:
+    """One path holds the other (or they are the same): removing one would remove the other."""
+    return first.is_relative_to(second) or second.is_relative_to(first)
+
+
 def open_new(path: Path, buffering: int = -1) -> IO[bytes]:
     """A file created afresh at `path` for writing. Whatever is there, a file or a link planted
     to lead out of the workspace, is removed first, and the open never follows a link."""
