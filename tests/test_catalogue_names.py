@@ -27,6 +27,17 @@ from tests.conftest import REPO
 URL = "https://registry.example:8443"
 
 
+@pipeline()
+def registering(model: ModelVersion) -> None:
+    """The record's fields, passed as the tasks want them."""
+    register_model(
+        registry_url=URL,
+        model_name=model.registry_name,
+        version_name=model.version,
+        image_ref=f"quay.io/x/y@sha256:{'0' * 64}",
+    )
+
+
 def _problems(flow: object) -> list[tuple[str, str, str]]:
     return [(p.rule, p.path, p.message) for p in check(flow, target=Target(fs_group=5))]
 
@@ -63,17 +74,8 @@ def test_a_literal_a_str_param_or_a_result_is_refused_with_the_field_to_use() ->
 
 
 def test_the_records_fields_pass() -> None:
-    @pipeline()
-    def flow(model: ModelVersion) -> None:
-        register_model(
-            registry_url=URL,
-            model_name=model.registry_name,
-            version_name=model.version,
-            image_ref=f"quay.io/x/y@sha256:{'0' * 64}",
-        )
-
-    assert _problems(flow) == []
-    run = pipeline_run("flow-run", flow, params={"model": MISTRAL_24B_QUANTIZED})
+    assert _problems(registering) == []
+    run = pipeline_run("flow-run", registering, params={"model": MISTRAL_24B_QUANTIZED})
     assert _problems(run) == []
     assert dict(run.params)["model.version"] == "24b-w4a16-1gpu"
 
@@ -98,17 +100,8 @@ def test_a_task_param_of_a_catalogue_type_takes_no_default() -> None:
 
 
 def test_a_run_cannot_give_a_records_field_on_its_own() -> None:
-    @pipeline()
-    def flow(model: ModelVersion) -> None:
-        register_model(
-            registry_url=URL,
-            model_name=model.registry_name,
-            version_name=model.version,
-            image_ref=f"quay.io/x/y@sha256:{'0' * 64}",
-        )
-
     with pytest.raises(DefinitionError, match="pass the whole catalogue record"):
-        pipeline_run("flow-run", flow, params={"model.registry_name": "typo"})
+        pipeline_run("flow-run", registering, params={"model.registry_name": "typo"})
 
 
 PROGRAM = """\
@@ -189,14 +182,5 @@ class LookAlike:
     ids=["another class with the same fields", "a string"],
 )
 def test_a_run_passes_a_catalogue_record_of_the_declared_class_only(record: object) -> None:
-    @pipeline()
-    def flow(model: ModelVersion) -> None:
-        register_model(
-            registry_url=URL,
-            model_name=model.registry_name,
-            version_name=model.version,
-            image_ref=f"quay.io/x/y@sha256:{'0' * 64}",
-        )
-
     with pytest.raises(DefinitionError, match="param 'model' takes a ModelVersion from the"):
-        pipeline_run("flow-run", flow, params={"model": record})
+        pipeline_run("flow-run", registering, params={"model": record})
