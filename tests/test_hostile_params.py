@@ -56,6 +56,7 @@ HOSTILE = (
     "../outside",
     "model/../../outside/model",
     "{outside}",
+    "modèle-é",
 )
 IMAGE_REF = "quay.io/private-ai-demo/mistral-24b-quantized@sha256:" + "a" * 64
 TASKS: dict[str, TaskSpec] = {
@@ -338,6 +339,7 @@ def test_hostile_values_run_nothing_and_change_nothing_outside_the_workspace(
             run = inputs.run(task_name, **{param_name: value})
             where = f"{task_name} {param_name}={value!r}:\n{run.output}"
             assert not marker.exists(), f"a payload ran: {where}"
+            assert "Traceback" not in run.output, f"not explained: {where}"
             assert _snapshot(root) == before, f"something outside the workspace changed: {where}"
             if run.exit_code == 2:
                 assert f"error: {param_name} " in run.output, where
@@ -345,6 +347,27 @@ def test_hostile_values_run_nothing_and_change_nothing_outside_the_workspace(
                 assert run.exit_code == 2, f"not refused: {where}"
             if task_name == "wait-for-inference-service":
                 _assert_only_the_service_was_read(parts)
+
+
+@pytest.mark.parametrize(
+    ("task_name", "param_name", "value"),
+    [
+        ("download-model", "hf-endpoint", "https://127.0.0.1/modèle"),
+        ("download-model", "source", "hf://org/modèle"),
+        ("register-model", "registry-url", "https://127.0.0.1/modèle"),
+    ],
+)
+def test_a_letter_outside_ascii_is_refused_not_a_crash(
+    parts: Parts, tmp_path: Path, task_name: str, param_name: str, value: str
+) -> None:
+    """urllib cannot put such a letter in a request line: the step must say so, not crash."""
+    root = tmp_path / "root"
+    _sentinels(root)
+    inputs = _scenarios(parts)[task_name](root, tmp_path / "tools")
+    run = inputs.run(task_name, **{param_name: value})
+    assert run.exit_code == 2, run.output
+    assert f"error: {param_name} '{value}' is not" in run.output
+    assert "Traceback" not in run.output
 
 
 def _retarget(value: ParamValue, root: Path) -> ParamValue:

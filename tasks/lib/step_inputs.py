@@ -42,9 +42,10 @@ def param_of(variable: str) -> str:
 
 
 def text(variable: str, pattern: str, what: str, default: str | None = None) -> str:
-    """The variable's value, which must match `pattern` whole."""
+    """The variable's value, which must match `pattern` whole. `\\w` and `\\d` mean ASCII only:
+    a letter urllib cannot put in a request line must be refused here, not crash the step."""
     value = os.environ.get(variable, default)
-    if value is None or not re.fullmatch(pattern, value):
+    if value is None or not re.fullmatch(pattern, value, re.ASCII):
         raise InputError(f"{param_of(variable)} {value!r} is not {what}")
     return value
 
