@@ -136,12 +136,22 @@ class Source:
         return response
 
     def get_json(self, url: str, context: ssl.SSLContext) -> bytes:
+        """The listing at `url`. A server that cannot be reached fails the step with its reason;
+        an HTTP error status is the caller's to explain."""
         request = urllib.request.Request(url)
         for name, value in self.headers("GET", url).items():
             request.add_unredirected_header(name, value)
-        with open_url(request, context, 120) as response:
-            body: bytes = response.read()
-            return body
+        try:
+            with open_url(request, context, 120) as response:
+                body: bytes = response.read()
+                return body
+        except urllib.error.HTTPError:
+            raise
+        except (urllib.error.URLError, OSError) as error:
+            raise DownloadError(
+                f"cannot reach {url}: {getattr(error, 'reason', error)}. If its certificate is "
+                "not trusted, bind a ca-bundle workspace with the CA that signed it"
+            ) from None
 
 
 class HuggingFace(Source):
@@ -174,7 +184,9 @@ class HuggingFace(Source):
                 raise DownloadError(
                     f"no model {self.repo} at revision {self.requested} on {self.endpoint}"
                 ) from None
-            raise
+            raise DownloadError(f"listing {url} failed: {error.code} {error.reason}") from None
+        except ValueError as error:
+            raise DownloadError(f"{url} answered an unexpected listing: {error!r}") from None
         try:
             self.revision = str(info["sha"])
             files = []
@@ -283,6 +295,8 @@ class S3(Source):
                 raise DownloadError(
                     f"listing s3://{self.bucket}/{self.prefix} failed ({error.code}): {detail}"
                 ) from None
+            except ElementTree.ParseError as error:
+                raise DownloadError(f"{url} answered an unexpected listing: {error}") from None
             for item in root.iter(f"{S3_NAMESPACE}Contents"):
                 key = item.findtext(f"{S3_NAMESPACE}Key") or ""
                 if key.endswith("/") or not key.startswith(self.prefix):

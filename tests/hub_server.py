@@ -35,6 +35,8 @@ class HubStandIn:
     cut_after: int | None = None
     listed_sizes: dict[str, int] = attrs.Factory(dict)
     """Sizes the listing gives instead of the real ones: a server that sends more than it says."""
+    listing: tuple[int, bytes] | None = None
+    """(status, body) the listing answers instead of the repository's files: a broken Hub."""
     requests: list[dict[str, Any]] = attrs.Factory(list)
 
     @property
@@ -61,6 +63,8 @@ def _application(hub: HubStandIn) -> Any:
             return _serve(hub, request.path.removeprefix("/cdn/"), request, record)
         if not authorized:
             return Response("gated repo", status=401)
+        if request.path == f"/api/models/{hub.repo}/revision/main" and hub.listing:
+            return Response(hub.listing[1], status=hub.listing[0])
         if request.path == f"/api/models/{hub.repo}/revision/main":
             siblings = [
                 {

@@ -17,6 +17,7 @@ import pytest
 from tests.hub_server import COMMIT, HubStandIn, running_hub
 from tests.s3_server import S3Server, running_s3
 from tests.task_runner import TaskRunResult, run_task
+from tests.tls import free_port
 
 FILES = {
     "config.json": b'{"model_type": "mistral"}',
@@ -185,6 +186,42 @@ def test_hf_corrupt_part_file_is_caught_by_the_hubs_sha256(tmp_path: Path) -> No
     assert run.exit_code == 1
     assert f"{name}: sha256" in run.output and "does not match the Hub's" in run.output
     assert not (tmp_path / "model" / name).exists()
+
+
+@pytest.mark.parametrize(
+    ("listing", "message"),
+    [
+        ((500, b"upstream down"), "/revision/main?blobs=true failed: 500 INTERNAL SERVER ERROR"),
+        ((200, b"<html>a login page</html>"), "/revision/main?blobs=true answered an unexpected"),
+    ],
+    ids=["an error status", "not JSON"],
+)
+def test_a_broken_hub_listing_fails_with_what_it_answered(
+    tmp_path: Path, listing: tuple[int, bytes], message: str
+) -> None:
+    with running_hub(HubStandIn(REPO_ID, FILES, listing=listing)) as hub:
+        run = download_hf(hub, tmp_path)
+    assert run.exit_code == 1, run.output
+    assert message in run.output
+    assert "Traceback" not in run.output
+
+
+@pytest.mark.parametrize("source", [f"hf://{REPO_ID}", "s3://models/mistral"])
+def test_an_endpoint_nobody_answers_on_fails_with_the_reason(tmp_path: Path, source: str) -> None:
+    """A mistyped endpoint: the step names the URL and the reason, no traceback."""
+    host = f"127.0.0.1:{free_port()}"
+    endpoint = "hf-endpoint" if source.startswith("hf://") else "s3-endpoint"
+    run = run_task(
+        "download-model",
+        {"source": source, endpoint: f"http://{host}"},
+        {"source": tmp_path, "ca-bundle": None},
+        secrets={"s3-credentials": {"AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"}},
+        env={"RETRY_DELAY_SECONDS": "0", "INSECURE_HOSTS": host},
+    )
+    assert run.exit_code == 1, run.output
+    assert f"error: cannot reach http://{host}/" in run.output
+    assert "Connection refused" in run.output
+    assert "Traceback" not in run.output
 
 
 def test_a_plain_http_endpoint_the_project_does_not_list_is_refused_before_any_request(
