@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
-"""Add the model directory as a /models layer to the base image and move the image into place.
+"""Add the model directory as /models layers to every platform of the base image, label it with
+its provenance, attach its SBOM, and move the image into place.
 
 Inputs (environment): WORKSPACE_SOURCE_PATH, MODEL_DIR and IMAGE_PATH (inside the workspace,
-apart from each other), IMAGE_FORMAT (oci or oci-archive). build_modelcar_image.sh left the base
-in IMAGE_PATH.partial. The layer is an uncompressed tar (weights do not compress), hashed while
-it is written; entries are sorted, owned by 0:0 with mtime 0 and world-readable modes, so any UID
-reads them and the same model always gives the same digest. Only regular files and directories
+apart from each other), IMAGE_FORMAT (oci or oci-archive), BASE_IMAGE (for messages), the
+provenance (MODEL_SOURCE, MODEL_REVISION, MODEL_CREATED, MODEL_NAME, MODEL_VERSION), and the
+base's resolved reference in RESULT_BASE_IMAGE_REF_PATH; writes RESULT_PLATFORMS_PATH.
+build_modelcar_image.sh left the base in IMAGE_PATH.partial, tagged `base`.
+
+The layers (tasks/lib/tar_layers.py) are written once and shared by every platform's manifest.
+The image's index.json holds two tags: `modelcar` (the image) and `sbom` (an SPDX document whose
+`subject` is the image, pushed beside it as an OCI referrer). Only regular files and directories
 are packed; a symbolic link is packed as the file it names, which must be inside the workspace.
 """
 
@@ -14,25 +19,49 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
-import stat
 import sys
 import tarfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
+from tasks.lib.provenance import SBOM_TYPE, ModelFile, Provenance, read_provenance, spdx_sbom
 from tasks.lib.step_inputs import StepError, confined_path, failed, open_new, overlap, text
+from tasks.lib.tar_layers import (
+    Entry,
+    LayerHashes,
+    Piece,
+    PlannedLayer,
+    copy_pieces,
+    hash_pieces,
+    header_of,
+    pieces_size,
+    plan_layers,
+    tar_pieces,
+    tree_entries,
+    write_all,
+)
 
 LAYER_TYPE = "application/vnd.oci.image.layer.v1.tar"
 MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json"
+INDEX_TYPE = "application/vnd.oci.image.index.v1+json"
+EMPTY_TYPE = "application/vnd.oci.empty.v1+json"
 REF_NAME = "org.opencontainers.image.ref.name"
+TITLE = "org.opencontainers.image.title"
+MODEL_CARD_TYPE = ("io.opendatahub.modelcar.layer.type", "modelcard")
+MODEL_CARD_LAYER = "io.opendatahub.layers.modelcard"
+ATTESTATION = "vnd.docker.reference.type"
 BASE_TAG = "base"
 TAG = "modelcar"
-COPY_BUFFER = 8 << 20
-# KServe's modelcar container runs `sh -c 'ln -s /proc/$$/root/models ... && sleep infinity'`.
-REQUIRED_TOOLS = ("sh", "ln", "sleep")
+SBOM_TAG = "sbom"
+BASE_REFERENCE = r"(oci:/[\w./+:-]{1,4000}|[a-z0-9][\w.:/-]{0,254})@sha256:[a-f0-9]{64}"
+PLATFORM = r"all|[a-z0-9]{1,32}/[a-z0-9_]{1,32}(/[a-z0-9]{1,32})?"
+# KServe's modelcar container runs `sh -c 'ln -s /proc/$$/root/models ... && sleep infinity'`;
+# its storage initializer lists /models with `ls`.
+REQUIRED_TOOLS = ("sh", "ln", "sleep", "ls")
 TOOL_DIRS = ("bin", "usr/bin")
 
 
@@ -40,191 +69,121 @@ class BuildError(StepError):
     """A problem the user fixes in the task's params or inputs; printed without a traceback."""
 
 
-def tar_info(name: str, path: Path) -> tarfile.TarInfo:
-    """A reproducible entry: owner 0:0, mtime 0, 0755 directories and 0644 files."""
-    info = tarfile.TarInfo(name)
-    info.uid = info.gid = 0
-    info.uname = info.gname = ""
-    info.mtime = 0
-    if path.is_dir():
-        info.type = tarfile.DIRTYPE
-        info.mode = 0o755
-    else:
-        info.size = path.stat().st_size
-        info.mode = 0o644
-    return info
+class WrittenLayer(NamedTuple):
+    """A layer on disk: its descriptor, and the files it carries with their sha256."""
+
+    descriptor: dict[str, Any]
+    files: list[ModelFile]
+    comment: str
 
 
-def tree_entries(root: Path, prefix: str, boundary: Path | None = None) -> list[tuple[str, Path]]:
-    """Every directory and regular file under `root`, sorted, named under `prefix`. Links are
-    not walked into; a link to a regular file inside `boundary` (the workspace) stands for that
-    file, any other link or special file (a FIFO would block the build) is refused."""
-    entries = [(prefix, root)]
-    for directory, dirs, files in os.walk(root):
-        dirs.sort()
-        for name in sorted(dirs + files):
-            path = Path(directory) / name
-            entries.append(
-                (f"{prefix}/{path.relative_to(root).as_posix()}", _packed(path, boundary))
-            )
-    return entries
+LayerBlobWriter = Callable[[list[Piece], Path], tuple[str, int, LayerHashes]]
+"""Puts a layer's bytes somewhere (a blob of the layout, or an archive entry); returns its
+digest, size and hashes."""
 
 
-def _packed(path: Path, boundary: Path | None) -> Path:
-    """The file whose contents an entry carries: `path`, or the file a link names."""
-    target = path.resolve() if path.is_symlink() else path
-    if path.is_symlink() and (boundary is None or not target.is_relative_to(boundary)):
-        raise BuildError(f"{path} is a symbolic link to {target}, outside the workspace")
-    mode = target.lstat().st_mode if target.exists() else 0
-    if path.is_symlink() and not stat.S_ISREG(mode):
-        raise BuildError(f"{path} is a symbolic link to {target}, which is not a regular file")
-    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-        raise BuildError(f"{path} is not a regular file or directory; it cannot be packed")
-    return target
-
-
-def header_of(info: tarfile.TarInfo) -> bytes:
-    return info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
-
-
-Piece = bytes | tuple[Path, int]
-"""A run of the layer's bytes: a tar header or padding, or (file, size) for a file's contents."""
-
-
-def tar_pieces(entries: list[tuple[str, Path]], offset: int = 0) -> list[Piece]:
-    """A PAX tar of `entries`, byte for byte what tarfile writes, as pieces (file contents are
-    referred to, never loaded); `offset` is where in an archive the entries start, for the
-    padding of its end to a whole record."""
-    pieces: list[Piece] = []
-    size = offset
-    for name, path in entries:
-        info = tar_info(name, path)
-        pieces.append(header_of(info))
-        size += len(pieces[-1])
-        if info.isfile():
-            padding = -info.size % tarfile.BLOCKSIZE
-            pieces += [(path, info.size), bytes(padding)]
-            size += info.size + padding
-    end = 2 * tarfile.BLOCKSIZE
-    pieces.append(bytes(end + -(size + end) % tarfile.RECORDSIZE))
-    return pieces
-
-
-def layer_pieces(model_dir: Path) -> list[Piece]:
-    workspace = Path(os.environ["WORKSPACE_SOURCE_PATH"]).resolve()
-    return tar_pieces(tree_entries(model_dir, "models", workspace))
-
-
-def pieces_size(pieces: list[Piece]) -> int:
-    return sum(piece[1] if isinstance(piece, tuple) else len(piece) for piece in pieces)
-
-
-def write_all(fd: int, data: bytes | memoryview) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def copy_pieces(pieces: list[Piece], fd: int) -> None:
-    """Write the pieces at `fd`'s offset; file contents are copied by the kernel
-    (copy_file_range: no trip through this process, a reflink where the file system can)."""
-    for piece in pieces:
-        if isinstance(piece, bytes):
-            write_all(fd, piece)
-            continue
-        path, size = piece
-        with open(path, "rb", buffering=0) as content:
-            copied = _copy_range(content.fileno(), fd, size)
-        if copied != size:
-            raise BuildError(f"{path} changed size while it was being added ({copied} bytes)")
-
-
-def _copy_range(source: int, target: int, size: int) -> int:
-    copied = 0
-    try:
-        while copied < size and (count := os.copy_file_range(source, target, size - copied)):
-            copied += count
-    except OSError:
-        buffer = memoryview(bytearray(COPY_BUFFER))
-        while count := os.readv(source, [buffer]):
-            write_all(target, buffer[:count])
-            copied += count
-    return copied
-
-
-def hash_pieces(pieces: list[Piece]) -> str:
-    """sha256 of the pieces in order, reading the files again (from the page cache)."""
-    sha256 = hashlib.sha256()
-    buffer = memoryview(bytearray(COPY_BUFFER))
-    for piece in pieces:
-        if isinstance(piece, bytes):
-            sha256.update(piece)
-            continue
-        with open(piece[0], "rb", buffering=0) as content:
-            while count := content.readinto(buffer):
-                sha256.update(buffer[:count])
-    return sha256.hexdigest()
-
-
-def write_model_tar(target: IO[bytes], pieces: list[Piece]) -> tuple[str, int]:
-    """Write the /models layer at `target`'s position in one pass, hashed in a second thread
-    while the kernel copies the weights; return its digest (its diff ID too: uncompressed)
-    and size. `target` is left positioned after the layer."""
+def write_model_tar(target: IO[bytes], pieces: list[Piece]) -> tuple[str, int, LayerHashes]:
+    """Write a layer at `target`'s position in one pass, hashed in a second thread while the
+    kernel copies the weights; return its digest (its diff ID too: uncompressed), size and
+    hashes. `target` is left positioned after the layer."""
     target.flush()
     with ThreadPoolExecutor(max_workers=1) as hasher:
-        digest = hasher.submit(hash_pieces, pieces)
+        hashes = hasher.submit(hash_pieces, pieces)
         copy_pieces(pieces, target.fileno())
         target.seek(os.lseek(target.fileno(), 0, os.SEEK_CUR))
-        return f"sha256:{digest.result()}", pieces_size(pieces)
+        return f"sha256:{hashes.result().layer}", pieces_size(pieces), hashes.result()
 
 
-def write_layer(model_dir: Path, blobs: Path) -> tuple[str, int]:
-    """The layer as a blob of an OCI layout directory."""
+def write_layer_blob(pieces: list[Piece], blobs: Path) -> tuple[str, int, LayerHashes]:
+    """A layer as a blob of an OCI layout directory."""
     staging = blobs / ".layer.partial"
     with open(staging, "wb") as raw:
-        digest, size = write_model_tar(raw, layer_pieces(model_dir))
+        written = write_model_tar(raw, pieces)
         raw.flush()
         os.fsync(raw.fileno())
-    os.replace(staging, blobs / digest.split(":", 1)[1])
-    return digest, size
+    os.replace(staging, blobs / written[0].split(":", 1)[1])
+    return written
 
 
 class ArchiveLayer:
-    """The layer written straight into an oci-archive, so the weights are copied once and the
-    disk holds them once: its entry goes first under a placeholder name, which is patched with
-    the digest once the layer is written (the header keeps its length)."""
+    """Layers written straight into an oci-archive, so the weights are copied once and the disk
+    holds them once: each entry goes in under a placeholder name, which is patched with the
+    digest once the layer is written (the header keeps its length)."""
 
     def __init__(self, archive: IO[bytes]) -> None:
         self.archive = archive
 
-    def __call__(self, model_dir: Path, blobs: Path) -> tuple[str, int]:
+    def __call__(self, pieces: list[Piece], blobs: Path) -> tuple[str, int, LayerHashes]:
         fd = self.archive.fileno()
         info = tarfile.TarInfo(f"blobs/sha256/{'0' * 64}")
-        pieces = layer_pieces(model_dir)
         info.size = pieces_size(pieces)
         info.mode, info.mtime = 0o644, 0
         offset = self.archive.tell()
         write_all(fd, header_of(info))
-        digest, size = write_model_tar(self.archive, pieces)
-        write_all(fd, bytes(-size % tarfile.BLOCKSIZE))
-        info.name = f"blobs/sha256/{digest.split(':', 1)[1]}"
+        written = write_model_tar(self.archive, pieces)
+        write_all(fd, bytes(-info.size % tarfile.BLOCKSIZE))
+        info.name = f"blobs/sha256/{written[0].split(':', 1)[1]}"
         os.pwrite(fd, header_of(info), offset)
-        return digest, size
+        return written
 
 
-def write_blob(blobs: Path, document: dict[str, Any]) -> tuple[str, int]:
-    data = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+def write_layers(
+    planned: list[PlannedLayer], blobs: Path, writer: LayerBlobWriter
+) -> list[WrittenLayer]:
+    layers = []
+    for layer in planned:
+        digest, size, hashes = writer(tar_pieces(layer.entries), blobs)
+        annotations = {TITLE: layer.title} if layer.title else {}
+        if layer.model_card:
+            annotations[MODEL_CARD_TYPE[0]] = MODEL_CARD_TYPE[1]
+        descriptor = {"mediaType": LAYER_TYPE, "digest": digest, "size": size}
+        files = [entry for entry in layer.entries if not entry[1].is_dir()]
+        layers.append(
+            WrittenLayer(
+                {**descriptor, "annotations": annotations} if annotations else descriptor,
+                [
+                    ModelFile(name, path.stat().st_size, sha256)
+                    for (name, path), sha256 in zip(files, hashes.files, strict=True)
+                ],
+                f"/models/{layer.title}" if layer.title else "/models: directories, small files",
+            )
+        )
+        print(f"Added layer {digest} ({size} bytes, {len(files)} files) {layer.title}".rstrip())
+    return layers
+
+
+def write_blob(blobs: Path, data: bytes) -> dict[str, Any]:
+    """A blob of the layout; its digest and size."""
     digest = hashlib.sha256(data).hexdigest()
     (blobs / digest).write_bytes(data)
-    return f"sha256:{digest}", len(data)
+    return {"digest": f"sha256:{digest}", "size": len(data)}
+
+
+def write_json(blobs: Path, document: dict[str, Any]) -> dict[str, Any]:
+    return write_blob(blobs, json.dumps(document, sort_keys=True, separators=(",", ":")).encode())
 
 
 def read_blob(blobs: Path, digest: str) -> Any:
     return json.loads((blobs / digest.split(":", 1)[1]).read_bytes())
 
 
+def base_manifests(blobs: Path, base: dict[str, Any]) -> list[dict[str, Any]]:
+    """The image manifests of the base: itself, or every platform of its index (attestations
+    of the base are left out: they describe the base, not the model image)."""
+    if base.get("mediaType") != INDEX_TYPE:
+        return [base]
+    manifests = [
+        descriptor
+        for descriptor in read_blob(blobs, base["digest"]).get("manifests", [])
+        if descriptor.get("annotations", {}).get(ATTESTATION) is None
+    ]
+    if any(d.get("mediaType") != MANIFEST_TYPE for d in manifests) or not manifests:
+        raise BuildError("the base image's index holds no image manifests, or nested indexes")
+    return manifests
+
+
 def check_base_tools(blobs: Path, manifest: dict[str, Any], base_image: str) -> None:
-    """Fail before the long copy when the base lacks what KServe's modelcar container runs."""
+    """Fail before the long copy when the base lacks what KServe runs in a modelcar."""
     names: set[str] = set()
     for layer in manifest["layers"]:
         path = blobs / layer["digest"].split(":", 1)[1]
@@ -240,47 +199,146 @@ def check_base_tools(blobs: Path, manifest: dict[str, Any], base_image: str) -> 
     if missing:
         raise BuildError(
             f"base image {base_image} has no {', '.join(missing)} in /bin or /usr/bin; KServe's "
-            "modelcar container needs sh, ln and sleep. Use ubi-micro or busybox as base_image."
+            f"modelcar containers run {', '.join(REQUIRED_TOOLS)}. Use ubi-micro or busybox as "
+            "base_image."
         )
 
 
-LayerWriter = Callable[[Path, Path], tuple[str, int]]
+def platform_of(config: dict[str, Any]) -> str:
+    parts = (config.get("os", "unknown"), config.get("architecture", "unknown"))
+    return "/".join(parts + ((config["variant"],) if config.get("variant") else ()))
 
 
-def add_layer(
-    layout: Path, model_dir: Path, base_image: str, layer_writer: LayerWriter = write_layer
-) -> str:
-    """Append the /models layer to the base in `layout`, tag it `modelcar`; return its digest.
-    `layer_writer` puts the layer's bytes somewhere (a blob of `layout`, or an archive)."""
+def extend(
+    blobs: Path,
+    manifest: dict[str, Any],
+    layers: list[WrittenLayer],
+    provenance: Provenance,
+) -> tuple[dict[str, Any], str]:
+    """A platform's manifest with the model layers appended and the provenance as labels and
+    annotations; returns its descriptor and platform."""
+    config = read_blob(blobs, manifest["config"]["digest"])
+    config["rootfs"]["diff_ids"] += [layer.descriptor["digest"] for layer in layers]
+    if "history" in config:
+        config["history"] += [{"created_by": f"modelcar-dsl: {layer.comment}"} for layer in layers]
+    config["config"] = {**config.get("config", {}), "Labels": provenance.annotations()}
+    config.pop("created", None)
+    if provenance.created:
+        config["created"] = provenance.created
+    annotations = provenance.annotations()
+    for layer in layers:
+        if MODEL_CARD_TYPE[0] in layer.descriptor.get("annotations", {}):
+            annotations[MODEL_CARD_LAYER] = layer.descriptor["digest"]
+    extended = {
+        **manifest,
+        "mediaType": MANIFEST_TYPE,
+        "config": {**manifest["config"], **write_json(blobs, config)},
+        "layers": manifest["layers"] + [layer.descriptor for layer in layers],
+        "annotations": annotations,
+    }
+    platform = platform_of(config)
+    os_name, architecture, *variant = platform.split("/")
+    descriptor = {
+        "mediaType": MANIFEST_TYPE,
+        **write_json(blobs, extended),
+        "platform": {"os": os_name, "architecture": architecture}
+        | ({"variant": variant[0]} if variant else {}),
+    }
+    return descriptor, platform
+
+
+def sbom_manifest(blobs: Path, subject: dict[str, Any], sbom: bytes) -> dict[str, Any]:
+    """The SBOM as an OCI artifact whose subject is the image: registries with the referrers
+    API list it under the image; others keep it under the tag push_image.sh gives it."""
+    artifact = {
+        "schemaVersion": 2,
+        "mediaType": MANIFEST_TYPE,
+        "artifactType": SBOM_TYPE,
+        "config": {"mediaType": EMPTY_TYPE, **write_blob(blobs, b"{}")},
+        "layers": [
+            {
+                "mediaType": SBOM_TYPE,
+                **write_blob(blobs, sbom),
+                "annotations": {TITLE: "sbom.spdx.json"},
+            }
+        ],
+        "subject": {key: subject[key] for key in ("mediaType", "digest", "size")},
+    }
+    return {
+        "mediaType": MANIFEST_TYPE,
+        **write_json(blobs, artifact),
+        "annotations": {REF_NAME: SBOM_TAG},
+    }
+
+
+def remove_unreachable(layout: Path, index: dict[str, Any]) -> None:
+    """Delete the base's replaced manifests and configs: only what index.json reaches stays."""
+    blobs = layout / "blobs" / "sha256"
+    reached: set[str] = set()
+    pending = list(index["manifests"])
+    while pending:
+        descriptor = pending.pop()
+        name = descriptor["digest"].split(":", 1)[1]
+        if name in reached:
+            continue
+        reached.add(name)
+        if descriptor.get("mediaType") in (MANIFEST_TYPE, INDEX_TYPE) and (blobs / name).exists():
+            document = read_blob(blobs, descriptor["digest"])
+            pending += document.get("manifests", []) + document.get("layers", [])
+            pending += [document["config"]] if "config" in document else []
+    for blob in blobs.iterdir():
+        if blob.name not in reached:
+            blob.unlink()
+
+
+class Added(NamedTuple):
+    """What add_layers made: the image's digest and its platforms."""
+
+    digest: str
+    platforms: list[str]
+
+
+def add_layers(
+    layout: Path,
+    model_dir: Path,
+    base_image: str,
+    provenance: Provenance,
+    writer: LayerBlobWriter = write_layer_blob,
+) -> Added:
+    """Append the model's layers to every platform of the base in `layout`, tag the image
+    `modelcar` and its SBOM `sbom`."""
     blobs = layout / "blobs" / "sha256"
     index = json.loads((layout / "index.json").read_text())
     base = next(m for m in index["manifests"] if m.get("annotations", {}).get(REF_NAME) == BASE_TAG)
-    manifest = read_blob(blobs, base["digest"])
-    check_base_tools(blobs, manifest, base_image)
-    base_config = manifest["config"]["digest"]
-    config = read_blob(blobs, base_config)
-
-    layer_digest, layer_size = layer_writer(model_dir, blobs)
-    config["rootfs"]["diff_ids"].append(layer_digest)
-    config.setdefault("history", []).append({"created_by": "modelcar-dsl: model under /models"})
-    config.pop("created", None)
-    config_digest, config_size = write_blob(blobs, config)
-    manifest["config"] = {**manifest["config"], "digest": config_digest, "size": config_size}
-    manifest["layers"].append({"mediaType": LAYER_TYPE, "digest": layer_digest, "size": layer_size})
-    manifest_digest, manifest_size = write_blob(blobs, manifest)
-    for replaced in (base["digest"], base_config):
-        (blobs / replaced.split(":", 1)[1]).unlink()
-    index["manifests"] = [
-        {
-            "mediaType": manifest.get("mediaType", MANIFEST_TYPE),
-            "digest": manifest_digest,
-            "size": manifest_size,
-            "annotations": {REF_NAME: TAG},
+    manifests = base_manifests(blobs, base)
+    documents = [read_blob(blobs, descriptor["digest"]) for descriptor in manifests]
+    for document in documents:
+        check_base_tools(blobs, document, base_image)
+    workspace = Path(os.environ["WORKSPACE_SOURCE_PATH"]).resolve()
+    entries: list[Entry] = tree_entries(model_dir, "models", workspace)
+    layers = write_layers(plan_layers(entries), blobs, writer)
+    extended = [extend(blobs, document, layers, provenance) for document in documents]
+    if base.get("mediaType") == INDEX_TYPE:
+        image_index = {
+            "schemaVersion": 2,
+            "mediaType": INDEX_TYPE,
+            "manifests": [descriptor for descriptor, _ in extended],
+            "annotations": provenance.annotations(),
         }
+        image = {"mediaType": INDEX_TYPE, **write_json(blobs, image_index)}
+    else:
+        image = {key: value for key, value in extended[0][0].items() if key != "platform"}
+    platforms = [platform for _, platform in extended]
+    files = sorted((file for layer in layers for file in layer.files), key=lambda f: f.name)
+    sbom = spdx_sbom(provenance, image["digest"], platforms, files)
+    index["manifests"] = [
+        {**image, "annotations": {REF_NAME: TAG}},
+        sbom_manifest(blobs, image, sbom),
     ]
     (layout / "index.json").write_text(json.dumps(index, sort_keys=True))
-    print(f"Added /models layer {layer_digest} ({layer_size} bytes); image {manifest_digest}")
-    return manifest_digest
+    remove_unreachable(layout, index)
+    print(f"Image {image['digest']} for {', '.join(platforms)}; SBOM of {len(files)} files")
+    return Added(image["digest"], platforms)
 
 
 def replace_image(image: Path) -> None:
@@ -290,23 +348,34 @@ def replace_image(image: Path) -> None:
         image.unlink()
 
 
-def build_layout(staging: Path, model_dir: Path, image: Path, base_image: str) -> None:
-    add_layer(staging, model_dir, base_image)
+def build_layout(staging: Path, model_dir: Path, image: Path, base: str, p: Provenance) -> Added:
+    added = add_layers(staging, model_dir, base, p)
     replace_image(image)
     staging.rename(image)
+    return added
 
 
-def build_archive(staging: Path, model_dir: Path, image: Path, base_image: str) -> None:
-    """The layer goes straight into the archive, then the small files of the layout."""
+def build_archive(staging: Path, model_dir: Path, image: Path, base: str, p: Provenance) -> Added:
+    """The layers go straight into the archive, then the small files of the layout."""
     partial = image.with_name(image.name + ".tar.partial")
     with open_new(partial, buffering=0) as raw:
-        add_layer(staging, model_dir, base_image, ArchiveLayer(raw))
+        added = add_layers(staging, model_dir, base, p, ArchiveLayer(raw))
         entries = [(name.removeprefix("./"), path) for name, path in tree_entries(staging, ".")]
         copy_pieces(tar_pieces(entries[1:], offset=raw.tell()), raw.fileno())
         os.fsync(raw.fileno())
     replace_image(image)
     partial.rename(image)
     shutil.rmtree(staging)
+    return added
+
+
+def resolved_base() -> str:
+    """The base as fetch-base resolved it, name@sha256:digest (from its result file)."""
+    path = Path(os.environ["RESULT_BASE_IMAGE_REF_PATH"])
+    reference = path.read_text() if path.is_file() else ""
+    if not re.fullmatch(BASE_REFERENCE, reference, re.ASCII):
+        raise BuildError(f"fetch-base left no resolved base reference in {path}; rerun the build")
+    return reference
 
 
 def main() -> int:
@@ -314,6 +383,8 @@ def main() -> int:
         image_format = text("IMAGE_FORMAT", "oci|oci-archive", "oci or oci-archive", "oci")
         model_dir = confined_path("MODEL_DIR", "model")
         image = confined_path("IMAGE_PATH", "image")
+        wanted = text("PLATFORM", PLATFORM, "all or os/architecture[/variant]", "all")
+        provenance = read_provenance(resolved_base())
         staging = image.with_name(image.name + ".partial")
         written = (image, staging, image.with_name(image.name + ".tar.partial"))
         if any(overlap(path, model_dir) for path in written):
@@ -324,9 +395,15 @@ def main() -> int:
         if not model_dir.is_dir():
             raise BuildError(f"model directory {model_dir} does not exist; did download-model run?")
         build = build_layout if image_format == "oci" else build_archive
-        build(staging, model_dir, image, os.environ.get("BASE_IMAGE", "the base image"))
+        added = build(staging, model_dir, image, os.environ.get("BASE_IMAGE", "base"), provenance)
+        if wanted != "all" and added.platforms != [wanted]:
+            raise BuildError(
+                f"base image {os.environ.get('BASE_IMAGE')} is for {', '.join(added.platforms)}, "
+                f"not {wanted}: choose a base built for {wanted}, or platform 'all'"
+            )
     except StepError as error:
         return failed(error)
+    Path(os.environ["RESULT_PLATFORMS_PATH"]).write_text(",".join(added.platforms))
     print(f"Wrote the image to {image} ({image_format})")
     return 0
 

@@ -13,6 +13,8 @@ from tasks.workspaces import CA_BUNDLE, REGISTRY_AUTH, SOURCE
     results=[
         Result("image-digest", "Manifest digest of the built image (sha256:...)."),
         Result("image-path", "The image (OCI layout or archive), relative to the workspace."),
+        Result("platforms", "The image's platforms, comma-separated (linux/amd64,linux/arm64)."),
+        Result("BASE_IMAGE_REF", "The base image as built on: name@sha256:digest."),
     ],
     timeout="6h",
 )
@@ -31,13 +33,27 @@ def build_modelcar_image(
         "oci: a layout directory (one copy of the weights); oci-archive: a tarball, which "
         "skopeo unpacks again before every read.",
     ] = "oci",
+    platform: Annotated[
+        str,
+        "all: every platform of the base, the model layers shared by all; or one platform "
+        "(linux/amd64).",
+    ] = "all",
+    model_source: Annotated[str, "The model's source (hf://org/repo@commit), for labels."] = "",
+    model_revision: Annotated[str, "The commit download-model fetched, for labels."] = "",
+    model_created: Annotated[
+        str, "The commit's date (RFC 3339 UTC): the image's created time, so digests repeat."
+    ] = "",
+    model_name: Annotated[str, "The image's title: the catalogue's registered model name."] = "",
+    model_version: Annotated[str, "The image's version: the catalogue's version name."] = "",
 ) -> Steps:
-    """Put the model under /models in a ModelCar image, then sync and verify it.
+    """Put the model under /models in a ModelCar image with its provenance and SBOM, then sync
+    and verify it.
 
-    Files are owned by 0:0, world-readable, with fixed mtimes, so any UID can read them and the
-    same model always gives the same digest. The image replaces the previous one only when whole;
-    after sync, every blob is read back and checked against its sha256 before the digest is
-    reported.
+    One layer per large file (small files share one, the model card has its own), appended to
+    every platform of the base resolved to a digest. Files are owned by 0:0, world-readable, with
+    fixed mtimes, so any UID can read them and the same model always gives the same digest. The
+    image replaces the previous one only when whole; after sync, every blob is read back and
+    checked against its sha256 before the digest is reported.
     """
     return [
         script_step("build_modelcar_image.sh", name="fetch-base"),

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Fetch the base image into a fresh OCI layout beside the final image path; add_model_layer.py
+# Resolve the base image to a digest and fetch exactly that, with every platform it has (or the
+# one PLATFORM names), into a fresh OCI layout beside the final image path; add_model_layer.py
 # adds the weights and moves it into place, so an interrupted build never leaves a half image.
-# Inputs: BASE_IMAGE (registry reference or oci:DIR[:TAG]), IMAGE_PATH and MODEL_DIR (inside the
-# workspace, apart from each other), WORKSPACE_SOURCE_PATH, WORKSPACE_REGISTRY_AUTH_PATH/_BOUND
-# and WORKSPACE_CA_BUNDLE_PATH/_BOUND (optional).
+# Inputs: BASE_IMAGE (registry reference or oci:DIR[:TAG]), PLATFORM (all or os/arch[/variant]),
+# IMAGE_PATH and MODEL_DIR (inside the workspace, apart from each other), WORKSPACE_SOURCE_PATH,
+# WORKSPACE_REGISTRY_AUTH_PATH/_BOUND and WORKSPACE_CA_BUNDLE_PATH/_BOUND (optional).
+# Result: RESULT_BASE_IMAGE_REF_PATH, the base as name@sha256:digest.
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib/inputs.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/inputs.sh"
@@ -17,6 +19,8 @@ require_match BASE_IMAGE "$registry_reference|$layout_reference" \
 if [[ $BASE_IMAGE == oci:* && $BASE_IMAGE =~ /\.\.?(/|:|$) ]]; then
   input_error "base-image ${BASE_IMAGE@Q} must not have '.' or '..' parts"
 fi
+require_match PLATFORM 'all|[a-z0-9]{1,32}/[a-z0-9_]{1,32}(/[a-z0-9]{1,32})?' \
+  "all, or one platform as os/architecture[/variant] (linux/amd64, linux/arm64/v8)"
 image=$(confined_path IMAGE_PATH)
 model=$(confined_path MODEL_DIR)
 for written in "$image" "$image.partial" "$image.tar.partial"; do
@@ -25,23 +29,42 @@ for written in "$image" "$image.partial" "$image.tar.partial"; do
   fi
 done
 
-options=()
+private=$(mktemp -d)
+trap 'rm -rf "$private"' EXIT
+trust_cert_dir "$private/certs"
+inspect_options=(--cert-dir "$private/certs")
+copy_options=(--src-cert-dir "$private/certs")
 if workspace_bound REGISTRY_AUTH; then
-  options+=(--src-authfile "$WORKSPACE_REGISTRY_AUTH_PATH/.dockerconfigjson")
+  inspect_options+=(--authfile "$WORKSPACE_REGISTRY_AUTH_PATH/.dockerconfigjson")
+  copy_options+=(--src-authfile "$WORKSPACE_REGISTRY_AUTH_PATH/.dockerconfigjson")
 fi
-certs=$(mktemp -d)
-trap 'rm -rf "$certs"' EXIT
-trust_cert_dir "$certs"
-options+=(--src-cert-dir "$certs")
+platform_options=()
+if [[ $PLATFORM == all ]]; then
+  copy_options+=(--all)
+else
+  IFS=/ read -r os architecture variant <<< "$PLATFORM"
+  platform_options=(--override-os "$os" --override-arch "$architecture")
+  [[ -z $variant ]] || platform_options+=(--override-variant "$variant")
+fi
 
 # Every input is checked; only now is anything removed. A link at the staging name is removed
 # as a link: rm never follows it.
 staging="$image.partial"
 rm -rf "$staging"
 
+# The digest of what the reference names now; the copy then reads that digest, never a tag that
+# may move in between. (A layout is on this volume: it is read by its tag.)
 case "$BASE_IMAGE" in
-  oci:*) source_ref="$BASE_IMAGE" ;;
-  *) source_ref="docker://$BASE_IMAGE" ;;
+  oci:*) source_ref="$BASE_IMAGE" name="$BASE_IMAGE" ;;
+  *)
+    name=${BASE_IMAGE%@*}
+    if [[ ${name##*/} == *:* ]]; then name=${name%:*}; fi
+    source_ref="docker://$BASE_IMAGE"
+    ;;
 esac
-echo "Copying base image $source_ref"
-skopeo copy "${options[@]}" "$source_ref" "oci:$staging:base"
+skopeo inspect --raw "${inspect_options[@]}" "$source_ref" > "$private/manifest"
+digest="sha256:$(sha256sum < "$private/manifest" | cut -d' ' -f1)"
+if [[ $source_ref == docker://* ]]; then source_ref="docker://$name@$digest"; fi
+echo "Copying base image $BASE_IMAGE ($name@$digest, platform $PLATFORM)"
+skopeo "${platform_options[@]}" copy "${copy_options[@]}" "$source_ref" "oci:$staging:base"
+printf '%s' "$name@$digest" > "$RESULT_BASE_IMAGE_REF_PATH"

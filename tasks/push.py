@@ -15,6 +15,11 @@ PUSH_RESULTS = [
         "The pushed manifest digest, for Tekton Chains to sign.",
         env="RESULT_CHAINS_IMAGE_DIGEST_PATH",
     ),
+    Result(
+        "sbom-ref",
+        "The image's SPDX SBOM as pushed (host/repository@sha256:...), tagged "
+        "sha256-<image hex>.sbom, its subject the image.",
+    ),
 ]
 
 Repository = Annotated[str, "Repository on the registry, without host or tag (org/name)."]

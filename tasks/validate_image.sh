@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prove skopeo reads the image verify_image.py found whole, let the fsGroup read it, and report
 # its digest: the one every push must reproduce.
-# Inputs: WORKSPACE_SOURCE_PATH, IMAGE_PATH, RESULT_IMAGE_DIGEST_PATH, RESULT_IMAGE_PATH_PATH.
+# Inputs: WORKSPACE_SOURCE_PATH, IMAGE_PATH, RESULT_PLATFORMS_PATH (the platforms built, when
+# add_model_layer.py ran), RESULT_IMAGE_DIGEST_PATH, RESULT_IMAGE_PATH_PATH.
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib/inputs.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/inputs.sh"
@@ -11,7 +12,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/oci.sh"
 image=$(confined_path IMAGE_PATH)
 trap 'rm -rf "${SKOPEO_TMPDIR:-}"' EXIT
 image_reference "$image"
-if ! digest=$(skopeo "${SKOPEO_OPTIONS[@]}" inspect --format '{{.Digest}}' "$IMAGE_REFERENCE" 2>&1); then
+# An index's instances need not include this node's platform: inspect the first one built.
+platform_options=()
+if [[ -s ${RESULT_PLATFORMS_PATH:-} ]]; then
+  IFS=/ read -r os architecture variant < <(cut -d, -f1 "$RESULT_PLATFORMS_PATH")
+  platform_options=(--override-os "$os" --override-arch "$architecture")
+  [[ -z $variant ]] || platform_options+=(--override-variant "$variant")
+fi
+if ! digest=$(skopeo "${SKOPEO_OPTIONS[@]}" "${platform_options[@]}" inspect --format '{{.Digest}}' "$IMAGE_REFERENCE" 2>&1); then
   echo "The image at $image is broken: skopeo cannot read it: $digest" >&2
   echo "Rebuild it; do not push it. A full disk or an interrupted build leaves images like this." >&2
   exit 1

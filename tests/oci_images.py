@@ -31,29 +31,68 @@ def _blob(blobs: Path, data: bytes) -> dict[str, object]:
     return {"digest": f"sha256:{digest}", "size": len(data)}
 
 
-def busybox_base(directory: Path, tools: tuple[str, ...] = ("sh", "ln", "sleep")) -> str:
-    """An OCI layout holding Debian's busybox-static with `tools` linked to it; its reference."""
+def busybox_base(
+    directory: Path,
+    tools: tuple[str, ...] = ("sh", "ln", "sleep", "ls"),
+    platforms: tuple[str, ...] = ("linux/amd64",),
+) -> str:
+    """An OCI layout holding Debian's busybox-static with `tools` linked to it; its reference.
+    One platform gives an image manifest; more give an index of one manifest each (the same
+    busybox, labelled for each platform, with /etc/platform naming it)."""
     if not BUSYBOX.is_file():
         pytest.fail(
             "busybox is not installed; .ci/run installs it (apt-get install busybox-static)"
         )
+    blobs = directory / "blobs" / "sha256"
+    blobs.mkdir(parents=True)
+    manifests = [_platform_manifest(blobs, tools, platform) for platform in platforms]
+    top = manifests[0]
+    if len(platforms) > 1:
+        top = {
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            **_blob(
+                blobs,
+                json.dumps(
+                    {
+                        "schemaVersion": 2,
+                        "mediaType": "application/vnd.oci.image.index.v1+json",
+                        "manifests": manifests,
+                    }
+                ).encode(),
+            ),
+        }
+    top = {key: value for key, value in top.items() if key != "platform"}
+    index = {
+        "schemaVersion": 2,
+        "manifests": [{**top, "annotations": {"org.opencontainers.image.ref.name": "latest"}}],
+    }
+    (directory / "index.json").write_text(json.dumps(index))
+    (directory / "oci-layout").write_text(json.dumps({"imageLayoutVersion": "1.0.0"}))
+    return f"oci:{directory}:latest"
+
+
+def _platform_manifest(blobs: Path, tools: tuple[str, ...], platform: str) -> dict[str, object]:
+    """The manifest of one platform's busybox image, as an index names it."""
+    os_name, architecture = platform.split("/")[:2]
     layer = io.BytesIO()
     with tarfile.open(fileobj=layer, mode="w") as archive:
-        folder = tarfile.TarInfo("bin")
-        folder.type, folder.mode = tarfile.DIRTYPE, 0o755
-        archive.addfile(folder)
+        for folder_name in ("bin", "etc"):
+            folder = tarfile.TarInfo(folder_name)
+            folder.type, folder.mode = tarfile.DIRTYPE, 0o755
+            archive.addfile(folder)
         archive.add(BUSYBOX, arcname="bin/busybox")
         for tool in tools:
             link = tarfile.TarInfo(f"bin/{tool}")
             link.type, link.linkname = tarfile.SYMTYPE, "busybox"
             archive.addfile(link)
+        named = tarfile.TarInfo("etc/platform")
+        named.size = len(platform)
+        archive.addfile(named, io.BytesIO(platform.encode()))
     raw = layer.getvalue()
-    blobs = directory / "blobs" / "sha256"
-    blobs.mkdir(parents=True)
     config = {
-        "architecture": "amd64",
-        "os": "linux",
-        "config": {"Cmd": ["sh"]},
+        "architecture": architecture,
+        "os": os_name,
+        "config": {"Cmd": ["sh"], "Labels": {"name": "busybox", "vendor": "Debian"}},
         "rootfs": {"type": "layers", "diff_ids": [f"sha256:{hashlib.sha256(raw).hexdigest()}"]},
     }
     manifest = {
@@ -70,19 +109,11 @@ def busybox_base(directory: Path, tools: tuple[str, ...] = ("sh", "ln", "sleep")
             }
         ],
     }
-    index = {
-        "schemaVersion": 2,
-        "manifests": [
-            {
-                "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                **_blob(blobs, json.dumps(manifest).encode()),
-                "annotations": {"org.opencontainers.image.ref.name": "latest"},
-            }
-        ],
+    return {
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        **_blob(blobs, json.dumps(manifest).encode()),
+        "platform": {"os": os_name, "architecture": architecture},
     }
-    (directory / "index.json").write_text(json.dumps(index))
-    (directory / "oci-layout").write_text(json.dumps({"imageLayoutVersion": "1.0.0"}))
-    return f"oci:{directory}:latest"
 
 
 def layer_members(image: str, layer_index: int = -1) -> dict[str, tarfile.TarInfo]:

@@ -60,6 +60,21 @@ class Registry:
         )
         return completed.stdout.strip()
 
+    def manifest(self, repository: str, reference: str) -> bytes:
+        """The raw manifest (or index) the registry serves for repository:tag or @digest."""
+        separator = "@" if reference.startswith("sha256:") else ":"
+        completed = subprocess.run(
+            [
+                *("skopeo", "inspect", "--raw"),
+                *("--cert-dir", str(self.authority.trust_dir)),
+                *("--creds", f"{USER}:{PASSWORD}"),
+                f"docker://{self.host}/{repository}{separator}{reference}",
+            ],
+            capture_output=True,
+            check=True,
+        )
+        return completed.stdout
+
 
 @contextmanager
 def running_registry(directory: Path) -> Iterator[Registry]:

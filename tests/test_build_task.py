@@ -7,7 +7,6 @@ few small files. Nothing is pulled from a network.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import io
 import json
 import os
@@ -18,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tasks import add_model_layer
+from tasks.lib import tar_layers
 from tests.oci_images import busybox_base, flip_byte, layer_members, require_tool
 from tests.task_runner import TaskRunResult, run_task
 
@@ -66,6 +66,8 @@ def test_build_writes_an_image_skopeo_reads_with_the_model_under_models(
     assert run.results == {
         "image-digest": skopeo_digest(f"oci:{image}:modelcar"),
         "image-path": "image",
+        "platforms": "linux/amd64",
+        "BASE_IMAGE_REF": f"{base}@{skopeo_digest(base)}",
     }
     assert not (tmp_path / "image.partial").exists()
     members = layer_members(f"oci:{image}:modelcar")
@@ -213,7 +215,7 @@ def test_an_image_skopeo_cannot_read_fails_validation(tmp_path: Path, base: str)
 
 
 def test_a_base_without_sleep_is_refused_before_the_copy(tmp_path: Path) -> None:
-    base = busybox_base(tmp_path / "base", tools=("sh", "ln"))
+    base = busybox_base(tmp_path / "base", tools=("sh", "ln", "ls"))
     make_model(tmp_path / "ws")
     run = build(tmp_path / "ws", base)
     assert run.exit_code == 1
@@ -232,26 +234,23 @@ def test_a_missing_model_directory_is_named(tmp_path: Path, base: str) -> None:
 
 def test_layer_tar_is_what_tarfile_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The layer writer has the kernel copy the weights and hashes them in a second thread, yet
-    its bytes equal tarfile's and its digest is theirs, so a model's digest does not depend on
-    which of the two wrote it."""
-    script = REPO / "tasks" / "add_model_layer.py"
-    spec = importlib.util.spec_from_file_location("add_model_layer", script)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    its bytes equal tarfile's (GNU format) and its digest is theirs, so a model's digest does not
+    depend on which of the two wrote it; each file's sha256 comes out of the same pass."""
     make_model(tmp_path)
-    monkeypatch.setenv("WORKSPACE_SOURCE_PATH", str(tmp_path))
+    entries = tar_layers.tree_entries(tmp_path / "model", "models")
     layer = tmp_path / "layer.tar"
     with open(layer, "wb") as target:
         target.write(b"x" * 3)
-        digest, size = module.write_model_tar(target, module.layer_pieces(tmp_path / "model"))
+        digest, size, hashes = add_model_layer.write_model_tar(
+            target, tar_layers.tar_pieces(entries)
+        )
         target.write(b"end")
     written = layer.read_bytes()
     assert written[:3] == b"xxx" and written[-3:] == b"end"
     reference = io.BytesIO()
-    with tarfile.open(fileobj=reference, mode="w|", format=tarfile.PAX_FORMAT) as archive:
-        for name, path in module.tree_entries(tmp_path / "model", "models"):
-            info = module.tar_info(name, path)
+    with tarfile.open(fileobj=reference, mode="w|", format=tarfile.GNU_FORMAT) as archive:
+        for name, path in entries:
+            info = tar_layers.tar_info(name, path)
             if info.isfile():
                 with open(path, "rb") as content:
                     archive.addfile(info, content)
@@ -260,6 +259,8 @@ def test_layer_tar_is_what_tarfile_writes(tmp_path: Path, monkeypatch: pytest.Mo
     assert written[3:-3] == reference.getvalue()
     assert size == len(reference.getvalue())
     assert digest == "sha256:" + hashlib.sha256(reference.getvalue()).hexdigest()
+    files = [path for _, path in entries if path.is_file()]
+    assert hashes.files == [hashlib.sha256(path.read_bytes()).hexdigest() for path in files]
 
 
 @pytest.mark.parametrize("entry", ["./index.json again", "a hard link", "a stray file"])

@@ -7,6 +7,7 @@ service CA path, never from turning verification off.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -108,8 +109,16 @@ def test_push_to_quay_copies_the_build_and_reports_its_digest(
         "image-ref": f"{registry.host}/private-ai-demo/mistral-24b-quantized@{digest}",
         "IMAGE_URL": f"{registry.host}/private-ai-demo/mistral-24b-quantized:24b-w4a16-1gpu",
         "IMAGE_DIGEST": digest,
+        "sbom-ref": run.results["sbom-ref"],
     }
-    assert registry.digest("private-ai-demo/mistral-24b-quantized", "24b-w4a16-1gpu") == digest
+    repository = "private-ai-demo/mistral-24b-quantized"
+    assert registry.digest(repository, "24b-w4a16-1gpu") == digest
+    sbom_digest = run.results["sbom-ref"].removeprefix(f"{registry.host}/{repository}@")
+    raw = registry.manifest(repository, f"{digest.replace(':', '-')}.sbom")
+    assert f"sha256:{hashlib.sha256(raw).hexdigest()}" == sbom_digest
+    sbom = json.loads(raw)
+    assert sbom["artifactType"] == "application/spdx+json"
+    assert sbom["subject"]["digest"] == digest
     assert "== id" in run.output and "== skopeo inspect" in run.output
 
 

@@ -4,18 +4,19 @@
 # directory on the workspace (skopeo's --tmpdir: it does not read TMPDIR), never to the pod's
 # own disk, and never through a link planted on the workspace. Needs inputs.sh.
 
-# image_reference IMAGE: sets IMAGE_REFERENCE to skopeo's reference of IMAGE, and SKOPEO_OPTIONS
-# to the global options reading it takes (for an archive, --tmpdir SKOPEO_TMPDIR, a directory
-# the caller removes). Variables, not output: the caller's shell keeps them. IMAGE comes from
-# confined_path, so it holds no ':' that skopeo would read as the start of a tag.
+# image_reference IMAGE [TAG]: sets IMAGE_REFERENCE to skopeo's reference of IMAGE's TAG
+# (modelcar, or sbom), and SKOPEO_OPTIONS to the global options reading it takes (for an archive,
+# --tmpdir SKOPEO_TMPDIR, one directory the caller removes). Variables, not output: the caller's
+# shell keeps them. IMAGE comes from confined_path, so it holds no ':' that skopeo would read as
+# the start of a tag.
 # shellcheck disable=SC2034 # the variables are read by the scripts that source this file
 image_reference() {
   SKOPEO_OPTIONS=()
   if [[ -d $1 ]]; then
-    IMAGE_REFERENCE="oci:$1:modelcar"
+    IMAGE_REFERENCE="oci:$1:${2:-modelcar}"
   else
-    SKOPEO_TMPDIR=$(mktemp -d "$WORKSPACE_SOURCE_PATH/.skopeo-tmp.XXXXXX")
+    SKOPEO_TMPDIR=${SKOPEO_TMPDIR:-$(mktemp -d "$WORKSPACE_SOURCE_PATH/.skopeo-tmp.XXXXXX")}
     SKOPEO_OPTIONS=(--tmpdir "$SKOPEO_TMPDIR")
-    IMAGE_REFERENCE="oci-archive:$1:modelcar"
+    IMAGE_REFERENCE="oci-archive:$1:${2:-modelcar}"
   fi
 }
