@@ -1,6 +1,7 @@
 """`python -m benchmarks`: run every benchmark and print one table of figures and ratios.
 
-python -m benchmarks                 the full run (synthetic 100..10,000 tasks, 2 GiB build)
+python -m benchmarks                 the full run (synthetic 100..10,000 tasks, 2 GiB build
+                                     and push)
 python -m benchmarks --quick         smaller sizes, for a smoke run
 python -m benchmarks --no-build      compile benchmarks only
 """
@@ -14,7 +15,8 @@ from pathlib import Path
 
 from benchmarks.build_throughput import build_throughput
 from benchmarks.compile_speed import repo_compile, synthetic_compile
-from benchmarks.report import build_table, compile_table, synthetic_table
+from benchmarks.layer_push import layer_push
+from benchmarks.report import build_table, compile_table, push_table, synthetic_table
 
 GIB = 1 << 30
 
@@ -22,7 +24,7 @@ GIB = 1 << 30
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="N up to 1,000 and a 256 MiB model")
-    parser.add_argument("--no-build", action="store_true", help="skip the build benchmark")
+    parser.add_argument("--no-build", action="store_true", help="skip build and push")
     parser.add_argument("--repeats", type=int, default=5, help="best of this many runs")
     parser.add_argument(
         "--work", type=Path, help="scratch directory (default: a new one under /var/tmp)"
@@ -40,6 +42,7 @@ def main() -> None:
         print(synthetic_table(shared, title))
         if not options.no_build:
             print(build_table(build_throughput(work / "build", model_bytes)))
+            print(push_table(layer_push(work / "push", model_bytes)))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -31,8 +31,13 @@ def modelcar_build_deploy(
     registry_url: Annotated[str, "Model Registry REST base URL."],
 ) -> None:
     """Package a catalogue model version as a ModelCar image, push it and register it."""
-    download_model(source=model.source)
-    build = build_modelcar_image()
+    download = download_model(source=model.source)
+    build = build_modelcar_image(
+        model_source=model.source,
+        model_revision=download.results.revision,
+        model_name=model.registry_name,
+        model_version=model.version,
+    )
     internal = push_to_internal_registry(
         repository=internal_repository,
         tag=model.version,
@@ -51,4 +56,6 @@ def modelcar_build_deploy(
         version_name=model.version,
         image_ref=quay.results.image_ref,
         internal_image_ref=internal.results.image_ref,
+        model_revision=download.results.revision,
+        sbom_ref=quay.results.sbom_ref,
     )

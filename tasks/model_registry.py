@@ -7,7 +7,8 @@ version by the catalogue's names and upserts one Metric artifact per number in R
 *.metrics.json files. Both are idempotent: a re-run finds what exists.
 
 Inputs (environment): ACTION, REGISTRY_URL, MODEL_NAME, VERSION_NAME; for register IMAGE_REF,
-INTERNAL_IMAGE_REF (host/repository@sha256:...), MODEL_FORMAT, TASK_RUN_NAME, TASK_RUN_NAMESPACE;
+INTERNAL_IMAGE_REF and SBOM_REF (host/repository@sha256:...), MODEL_REVISION, MODEL_FORMAT,
+TASK_RUN_NAME, TASK_RUN_NAMESPACE;
 for publish WORKSPACE_SOURCE_PATH and RESULTS_DIR (inside the workspace). Credentials:
 MODEL_REGISTRY_TOKEN, or else the pod's ServiceAccount token; trust: the ca-bundle workspace and
 the service CA. Results are written to the RESULT_*_PATH files.
@@ -158,6 +159,10 @@ def register(registry: Registry) -> dict[str, str]:
     uri = "oci://" + text("IMAGE_REF", IMAGE_REF, "an image reference with its digest")
     internal = text("INTERNAL_IMAGE_REF", f"|{IMAGE_REF}", "an image reference with a digest", "")
     model_format = text("MODEL_FORMAT", r"[\w.-]{1,64}", "a model format name", "vLLM")
+    provenance = {
+        "revision": text("MODEL_REVISION", r"|[\w./-]{1,255}", "a commit or revision", ""),
+        "sbom": text("SBOM_REF", f"|{IMAGE_REF}", "an SBOM reference with its digest", ""),
+    }
     model = registry.find_or_create(
         "/registered_model", {"name": model_name}, "/registered_models", {"name": model_name}
     )
@@ -165,7 +170,14 @@ def register(registry: Registry) -> dict[str, str]:
         "/model_version",
         {"name": version_name, "parentResourceId": model["id"]},
         "/model_versions",
-        {"name": version_name, "registeredModelId": model["id"], "author": "modelcar-dsl"},
+        {
+            "name": version_name,
+            "registeredModelId": model["id"],
+            "author": "modelcar-dsl",
+            "customProperties": {
+                key: string_property(value) for key, value in provenance.items() if value
+            },
+        },
     )
     existing = registry.list_all(
         f"/model_versions/{quoted(version['id'])}/artifacts", {"artifactType": "model-artifact"}

@@ -29,10 +29,17 @@ def register_model(
         str, "The same image in the internal registry, kept as a custom property."
     ] = "",
     model_format: Annotated[str, "The serving runtime's model format name."] = "vLLM",
+    model_revision: Annotated[
+        str, "The model commit the image holds, kept on the version as `revision`."
+    ] = "",
+    sbom_ref: Annotated[
+        str, "The image's SBOM as pushed (host/repository@sha256:...), kept as `sbom`."
+    ] = "",
 ) -> Steps:
     """Find or create the RegisteredModel, ModelVersion and ModelArtifact (idempotent).
 
     A version names one image: registering a different digest under an existing version fails.
+    The version records the model's revision and the image's SBOM.
     """
     return [
         script_step(

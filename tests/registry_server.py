@@ -29,6 +29,7 @@ class Registry:
 
     host: str
     authority: LoopbackAuthority
+    log: Path
 
     def write_authfile(self, directory: Path) -> Path:
         """A dockerconfigjson Secret's content, mounted as a workspace directory."""
@@ -77,7 +78,9 @@ class Registry:
 
 
 @contextmanager
-def running_registry(directory: Path) -> Iterator[Registry]:
+def running_registry(directory: Path, log_level: str = "warn") -> Iterator[Registry]:
+    """A registry serving until the block ends; at log level "info" its log in
+    `directory`/registry.log names every request."""
     binary = require_tool("docker-registry", "docker-registry")
     htpasswd = require_tool("htpasswd", "apache2-utils")
     authority = make_authority(directory / "tls")
@@ -94,7 +97,7 @@ def running_registry(directory: Path) -> Iterator[Registry]:
         json.dumps(
             {
                 "version": 0.1,
-                "log": {"level": "warn"},
+                "log": {"level": log_level},
                 "storage": {"filesystem": {"rootdirectory": str(directory / "storage")}},
                 "http": {
                     "addr": f"127.0.0.1:{port}",
@@ -109,7 +112,7 @@ def running_registry(directory: Path) -> Iterator[Registry]:
     )
     log = (directory / "registry.log").open("w")
     process = subprocess.Popen([binary, "serve", str(config)], stdout=log, stderr=log)
-    registry = Registry(f"localhost:{port}", authority)
+    registry = Registry(f"localhost:{port}", authority, directory / "registry.log")
     try:
         _wait_until_serving(f"https://localhost:{port}/v2/", authority, process, directory)
         yield registry

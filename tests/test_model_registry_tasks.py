@@ -43,6 +43,10 @@ def ca_bundle(authority: LoopbackAuthority, tmp_path: Path) -> Path:
     return bundle
 
 
+REVISION = "0123456789abcdef0123456789abcdef01234567"
+SBOM = "quay.io/private-ai-demo/mistral-24b-quantized@sha256:" + "c" * 64
+
+
 def register(
     registry: ModelRegistryStandIn,
     ca_bundle: Path | None,
@@ -60,6 +64,8 @@ def register(
             "image-ref": image,
             "internal-image-ref": "image-registry.openshift-image-registry.svc:5000/x/y@sha256:"
             + "b" * 64,
+            "model-revision": REVISION,
+            "sbom-ref": SBOM,
         },
         {"ca-bundle": ca_bundle},
         secrets=secrets,
@@ -98,6 +104,9 @@ def test_register_creates_model_version_and_artifact(
     assert artifact["artifactType"] == "model-artifact"
     assert artifact["customProperties"]["internal_image"]["metadataType"] == "MetadataStringValue"
     assert registry.version_artifacts[version_id] == [artifact["id"]]
+    properties = registry.versions[version_id]["customProperties"]
+    assert properties["revision"] == {"metadataType": "MetadataStringValue", "string_value": REVISION}
+    assert properties["sbom"]["string_value"] == SBOM
 
 
 def test_register_again_finds_everything_and_writes_nothing(
