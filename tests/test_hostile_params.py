@@ -676,6 +676,7 @@ def test_a_nested_index_fanning_out_is_verified_once_per_blob(parts: Parts, tmp_
     workspace = tmp_path / "ws"
     shutil.copytree(parts.built / "image", workspace / "image")
     blobs = workspace / "image" / "blobs" / "sha256"
+    image_blobs = len(list(blobs.iterdir()))
     index = json.loads((workspace / "image" / "index.json").read_text())
     child = index["manifests"][0]
     for _ in range(3):
@@ -702,4 +703,4 @@ def test_a_nested_index_fanning_out_is_verified_once_per_blob(parts: Parts, tmp_
         steps=["verify"],
     )
     assert run.exit_code == 0, run.output
-    assert "Verified 7 blobs against their sha256 digests" in run.output
+    assert f"Verified {image_blobs + 3} blobs against their sha256 digests" in run.output

@@ -105,7 +105,8 @@ def test_register_creates_model_version_and_artifact(
     assert artifact["customProperties"]["internal_image"]["metadataType"] == "MetadataStringValue"
     assert registry.version_artifacts[version_id] == [artifact["id"]]
     properties = registry.versions[version_id]["customProperties"]
-    assert properties["revision"] == {"metadataType": "MetadataStringValue", "string_value": REVISION}
+    assert properties["revision"]["metadataType"] == "MetadataStringValue"
+    assert properties["revision"]["string_value"] == REVISION
     assert properties["sbom"]["string_value"] == SBOM
 
 

@@ -46,7 +46,8 @@ def test_edges_and_their_kinds() -> None:
         ("build-modelcar-image", "push-to-quay", "data", "image-digest"),
         ("push-to-quay", "register-model", "data", "image-ref"),
         ("push-to-internal-registry", "register-model", "data", "image-ref"),
-        ("download-model", "build-modelcar-image", "serialization", "source"),
+        ("download-model", "build-modelcar-image", "data", "revision"),
+        ("download-model", "register-model", "data", "revision"),
         ("push-to-internal-registry", "push-to-quay", "serialization", "source"),
     }
 
