@@ -31,7 +31,7 @@ def modelcar_build_deploy(
     registry_url: Annotated[str, "Model Registry REST base URL."],
 ) -> None:
     """Package a catalogue model version as a ModelCar image, push it and register it."""
-    download_model(source=model.source)
+    download_model(source=model.source, include=model.include)
     build = build_modelcar_image()
     internal = push_to_internal_registry(
         repository=internal_repository,
