@@ -4,6 +4,7 @@ from typing import Annotated
 
 from modelcar_dsl import Between, Result, SecretEnv, Steps, WorkspacePath, script_step, task
 from tasks.images import PYTHON_IMAGE
+from tasks.resources import STREAM_WEIGHTS
 from tasks.workspaces import CA_BUNDLE, SOURCE
 
 
@@ -59,4 +60,4 @@ def download_model(
     byte, a selection with both consolidated weights and shards, or one larger than the
     workspace's free space, is refused.
     """
-    return [script_step("fetch_model.py", name="download")]
+    return [script_step("fetch_model.py", name="download", resources=STREAM_WEIGHTS)]
