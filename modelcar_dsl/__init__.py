@@ -1,12 +1,13 @@
 """modelcar-dsl: ModelCar pipelines as typed Python, compiled to Tekton YAML."""
 
-from modelcar_dsl.catalogue import CatalogueName
+from modelcar_dsl.catalogue import CatalogueName, RecordCheck, where_defined
 from modelcar_dsl.param_checks import Between, InWorkspace, VerifiesTls, WorkspacePath
 from modelcar_dsl.pipeline import Pipeline, pipeline
 from modelcar_dsl.pipeline_builder import TaskCall, finally_tasks
 from modelcar_dsl.refs import PIPELINE_STATUS, ParamRef, ResultRef
 from modelcar_dsl.render import check
 from modelcar_dsl.run import pipeline_run
+from modelcar_dsl.source import SourceLocation
 from modelcar_dsl.specs import (
     ConfigMapEnv,
     ConfigMapVolume,
@@ -37,12 +38,14 @@ __all__ = [
     "ParamRef",
     "Pipeline",
     "PipelineWorkspace",
+    "RecordCheck",
     "Resources",
     "Result",
     "ResultRef",
     "RunSpec",
     "SecretEnv",
     "SecretVolume",
+    "SourceLocation",
     "Step",
     "Steps",
     "Task",
@@ -58,4 +61,5 @@ __all__ = [
     "pipeline_run",
     "script_step",
     "task",
+    "where_defined",
 ]

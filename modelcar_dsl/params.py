@@ -129,7 +129,10 @@ def _spec_for(
     if origin is Literal:
         choices = tuple(_render_scalar(choice) for choice in get_args(annotation))
         return ParamSpec(name, py_name, "string", "choice", description, choices=choices)
-    if origin is list and get_args(annotation) == (str,):
+    if (origin is list and get_args(annotation) == (str,)) or (
+        origin is tuple and get_args(annotation) == (str, Ellipsis)
+    ):
+        # A tuple for the fields of frozen catalogue records.
         return ParamSpec(name, py_name, "array", "array", description)
     if origin is dict and get_args(annotation) == (str, str):
         return ParamSpec(name, py_name, "object", "object", description)

@@ -14,7 +14,13 @@ from modelcar_dsl.project import Specs, collect_specs
 from modelcar_dsl.rules import SourceDocument, catalog, validate_documents
 from modelcar_dsl.source_map import pipeline_locations, run_locations, task_locations
 from modelcar_dsl.target import Target
-from modelcar_dsl.validation import DSL_RULES, validate_pipeline, validate_run, validate_task
+from modelcar_dsl.validation import (
+    DSL_RULES,
+    validate_pipeline,
+    validate_records,
+    validate_run,
+    validate_task,
+)
 from modelcar_dsl.yaml_emitter import dump
 
 TASKS_DIR = "01-tasks"
@@ -66,6 +72,7 @@ def validate_project(
         problems.extend(validate_pipeline(pipeline, target))
     for _, run in project.runs:
         problems.extend(validate_run(run))
+    problems.extend(validate_records(run for _, run in project.runs))
     documents = [resource.document for resource in compiled]
     problems.extend(validate_documents(documents, DSL_RULES, target.insecure_registries))
     problems.extend(_run_collisions(project))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
+
 from modelcar_dsl.durations import Duration, checked_duration
 from modelcar_dsl.errors import DefinitionError
 from modelcar_dsl.pipeline import Pipeline, record_arguments
@@ -37,6 +39,7 @@ def pipeline_run(
             f"pipeline_run({name!r}) takes a @pipeline function, got {pipeline!r}", location
         )
     arguments: list[tuple[str, Any]] = []
+    records: list[tuple[str, Any]] = []
     for py_name, value in (params or {}).items():
         if "." in py_name:
             raise DefinitionError(
@@ -46,6 +49,8 @@ def pipeline_run(
                 location,
             )
         arguments.extend(record_arguments(pipeline.spec.params, py_name, value, location))
+        if attrs.has(type(value)):
+            records.append((py_name, value))
     if timeout is None:
         raise DefinitionError(
             "every run needs a pipeline timeout (Tekton's 60-minute default kills model "
@@ -78,4 +83,5 @@ def pipeline_run(
         finally_timeout=checked_duration(finally_timeout, location),
         fs_group=fs_group,
         service_account=service_account,
+        records=tuple(records),
     )

@@ -36,12 +36,15 @@ def is_library_file(filename: str) -> bool:
     return os.path.abspath(filename).startswith(_PACKAGE_DIR)
 
 
-def caller_location() -> SourceLocation:
-    """The innermost stack frame outside this package: the user's line that called into the DSL."""
+def caller_location(*, skip_generated: bool = False) -> SourceLocation:
+    """The innermost stack frame outside this package: the user's line that called into the DSL.
+    `skip_generated` also passes over code without a file of its own, such as the `__init__`
+    attrs writes (`<attrs generated init ...>`), in which a record's field factory runs."""
     frame = sys._getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename
-        if not is_library_file(filename):
+        generated = skip_generated and filename.startswith("<")
+        if not is_library_file(filename) and not generated:
             return SourceLocation(
                 file=os.path.abspath(filename),
                 line=frame.f_lineno,

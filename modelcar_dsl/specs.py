@@ -228,3 +228,5 @@ class RunSpec:
     finally_timeout: str | None = None
     fs_group: int | None = None
     service_account: str | None = None
+    records: tuple[tuple[str, Any], ...] = ()
+    """The catalogue records passed (`("model", MISTRAL_24B_QUANTIZED)`), for their checks."""

@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from modelcar_dsl.catalogue import record_location, record_problems
 from modelcar_dsl.errors import Problem
 from modelcar_dsl.names import did_you_mean
 from modelcar_dsl.params import (
@@ -292,6 +293,25 @@ def _argument_problems(
                 f"{owner} needs param {param.py_name!r} ({param.kind}), which has no default",
                 location,
             )
+
+
+def validate_records(runs: Iterable[RunSpec]) -> Iterator[Problem]:
+    """The checks catalogue records' fields declare, once for each record the runs pass, at the
+    line that built the record (a record without a location field: the first run's line)."""
+    seen: set[int] = set()
+    for run in runs:
+        for _, record in run.records:
+            if id(record) in seen:
+                continue
+            seen.add(id(record))
+            for field, message in record_problems(record):
+                yield Problem(
+                    f"{type(record).__name__}.{field}",
+                    "",
+                    message,
+                    catalog.CATALOGUE_RECORD.id,
+                    record_location(record) or run.location,
+                )
 
 
 def validate_run(run: RunSpec) -> Iterator[Problem]:

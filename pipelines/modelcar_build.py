@@ -31,10 +31,11 @@ def modelcar_build_deploy(
     registry_url: Annotated[str, "Model Registry REST base URL."],
 ) -> None:
     """Package a catalogue model version as a ModelCar image, push it and register it."""
-    download = download_model(source=model.source)
+    download = download_model(source=model.source, include=model.include)
     build = build_modelcar_image(
         model_source=model.source,
         model_revision=download.results.revision,
+        model_created=download.results.revision_date,
         model_name=model.registry_name,
         model_version=model.version,
     )

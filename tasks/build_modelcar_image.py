@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from modelcar_dsl import Result, Steps, WorkspacePath, script_step, task
 from tasks.images import MODELCAR_BASE_IMAGE, PYTHON_IMAGE, SKOPEO_IMAGE
+from tasks.resources import HASH_BLOBS, SKOPEO, STREAM_WEIGHTS
 from tasks.workspaces import CA_BUNDLE, REGISTRY_AUTH, SOURCE
 
 
@@ -56,8 +57,13 @@ def build_modelcar_image(
     checked against its sha256 before the digest is reported.
     """
     return [
-        script_step("build_modelcar_image.sh", name="fetch-base"),
-        script_step("add_model_layer.py", name="add-model-layer", image=PYTHON_IMAGE),
-        script_step("verify_image.py", name="verify", image=PYTHON_IMAGE),
-        script_step("validate_image.sh", name="validate"),
+        script_step("build_modelcar_image.sh", name="fetch-base", resources=SKOPEO),
+        script_step(
+            "add_model_layer.py",
+            name="add-model-layer",
+            image=PYTHON_IMAGE,
+            resources=STREAM_WEIGHTS,
+        ),
+        script_step("verify_image.py", name="verify", image=PYTHON_IMAGE, resources=HASH_BLOBS),
+        script_step("validate_image.sh", name="validate", resources=SKOPEO),
     ]

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from modelcar_dsl import Between, Result, SecretEnv, Steps, WorkspacePath, script_step, task
 from tasks.images import PYTHON_IMAGE
+from tasks.resources import STREAM_WEIGHTS
 from tasks.workspaces import CA_BUNDLE, SOURCE
 
 
@@ -14,6 +15,11 @@ from tasks.workspaces import CA_BUNDLE, SOURCE
         Result("model-size-bytes", "Total bytes of the downloaded files."),
         Result("file-count", "Number of files downloaded."),
         Result("revision", "The Hugging Face commit downloaded (empty for S3)."),
+        Result(
+            "revision-date",
+            "When the downloaded revision was committed, RFC 3339 UTC (2025-01-30T12:34:56Z); "
+            "for S3, the newest LastModified of the files.",
+        ),
     ],
     env=[
         SecretEnv("HF_TOKEN", secret="hf-token", key="token", optional=True),
@@ -33,8 +39,9 @@ from tasks.workspaces import CA_BUNDLE, SOURCE
 def download_model(
     source: Annotated[str, "hf://org/repo[@revision] or s3://bucket/prefix"],
     include: Annotated[
-        list[str], "Glob patterns of files to fetch (e.g. *.safetensors); all files when empty."
-    ] = [],  # noqa: B006 - a Tekton array default, never mutated
+        tuple[str, ...],
+        "Glob patterns of files to fetch (e.g. model-*.safetensors); all files when empty.",
+    ] = (),
     model_dir: Annotated[
         WorkspacePath, "Directory in the workspace to write the model to."
     ] = "model",
@@ -49,6 +56,8 @@ def download_model(
     """Download model weights into the workspace and write a manifest of files and sha256s.
 
     Files are hashed while written and renamed into place when whole; a re-run continues
-    partial files with Range requests and skips the ones the manifest lists.
+    partial files with Range requests and skips the ones the manifest lists. Before the first
+    byte, a selection with both consolidated weights and shards, or one larger than the
+    workspace's free space, is refused.
     """
-    return [script_step("fetch_model.py", name="download")]
+    return [script_step("fetch_model.py", name="download", resources=STREAM_WEIGHTS)]

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from modelcar_dsl import Result, SecretEnv, Steps, WorkspacePath, script_step
 from tasks.images import PYTHON_IMAGE
+from tasks.resources import EVALUATION, LIGHT
 
 INFERENCE_TOKEN = SecretEnv("INFERENCE_TOKEN", secret="inference-token", key="token", optional=True)
 """A token for an endpoint behind KServe auth; without it the ServiceAccount token is sent."""
@@ -26,6 +27,7 @@ def evaluation_steps(tool: str, version: str) -> Steps:
             name="run",
             image=PYTHON_IMAGE,
             env={"TOOL": tool, "TOOL_VERSION": version},
+            resources=EVALUATION,
         ),
-        script_step("summarize_metrics.py", name="summarize", env={"TOOL": tool}),
+        script_step("summarize_metrics.py", name="summarize", env={"TOOL": tool}, resources=LIGHT),
     ]

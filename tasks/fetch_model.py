@@ -7,8 +7,13 @@ WORKSPACE_SOURCE_PATH; include patterns as arguments (all files when none). Hugg
 HF_TOKEN (optional), HF_ENDPOINT (a mirror; default https://huggingface.co). S3: S3_ENDPOINT
 (empty for AWS), S3_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN. Trust:
 the ca-bundle workspace and the service CA. RETRY_DELAY_SECONDS (first backoff; tests set 0).
+MODELCAR_TEST_FREE_BYTES (tests only): the free space to assume when it is less than the file
+system's, so a test can run out of room without filling a disk; it can never raise the figure.
 Results: RESULT_*_PATH. File names the source lists are hostile too: each must stay inside the
 model directory.
+
+Before any byte is fetched, the step refuses a selection that holds both consolidated weights
+and shards (the same weights twice), and one that cannot fit in the workspace's free space.
 
 Each file is written to a .part file, hashed while it is written, checked against the size (and
 the Hub's sha256) and then renamed into place; an interrupted run continues each .part with a
@@ -20,7 +25,6 @@ from __future__ import annotations
 import concurrent.futures
 import datetime
 import errno
-import fnmatch
 import hashlib
 import hmac
 import json
@@ -38,6 +42,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from tasks.lib.model_files import (
+    COMMIT,
+    CONSOLIDATED,
+    HUB_SOURCE,
+    S3_SOURCE,
+    SHARD,
+    selected,
+    shard_pattern,
+)
 from tasks.lib.step_inputs import (
     InputError,
     StepError,
@@ -58,8 +71,6 @@ S3_NAMESPACE = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 PARTS_DIR = ".download"
 MAX_PAGES = 10_000
 """S3 lists 1,000 keys a page: a bound far above any model, below a server that never stops."""
-HUB_SOURCE = r"hf://[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}(@[\w./-]{1,255})?"
-S3_SOURCE = r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\x00-\x1f\x7f]*)?"
 
 
 class DownloadError(StepError):
@@ -76,6 +87,7 @@ class Inputs:
     s3_region: str
     parallel: int
     retry_delay: int
+    free_bytes_for_tests: int | None
     model_dir: Path
     manifest: Path
     parts: Path
@@ -97,6 +109,11 @@ def read_inputs() -> Inputs:
         s3_region=text("S3_REGION", "[a-z0-9-]{1,32}", "an S3 region", "us-east-1"),
         parallel=count("PARALLEL", 1, 32, 4),
         retry_delay=count("RETRY_DELAY_SECONDS", 0, 60, 2),
+        free_bytes_for_tests=(
+            count("MODELCAR_TEST_FREE_BYTES", 0, 999_999_999)
+            if "MODELCAR_TEST_FREE_BYTES" in os.environ
+            else None
+        ),
         model_dir=model_dir,
         manifest=manifest,
         parts=parts,
@@ -105,12 +122,26 @@ def read_inputs() -> Inputs:
 
 @dataclass(frozen=True)
 class RemoteFile:
-    """One file to fetch: its path in the model directory, size, and known sha256 if any."""
+    """One file to fetch: its path in the model directory, size, known sha256 if any, and when
+    it last changed (S3's LastModified; the Hub dates the revision instead)."""
 
     path: str
     size: int
     url: str
     sha256: str | None = None
+    modified: str = ""
+
+
+def rfc3339(value: str, what: str) -> str:
+    """A date the source gives (2025-01-30T12:34:56.000Z) as RFC 3339 UTC to the second
+    (2025-01-30T12:34:56Z): the form a label takes, the same on every run."""
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise DownloadError(f"{what} is {value!r}, not a date with a time zone")
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Source:
@@ -121,6 +152,10 @@ class Source:
     retry_delay = 2
 
     def list_files(self) -> list[RemoteFile]:
+        raise NotImplementedError
+
+    def revision_date(self, files: list[RemoteFile]) -> str:
+        """When the files being downloaded last changed, in RFC 3339 UTC."""
         raise NotImplementedError
 
     def headers(self, method: str, url: str) -> dict[str, str]:
@@ -162,6 +197,7 @@ class HuggingFace(Source):
         if ".." in self.repo.split("/"):
             raise InputError(f"source {spec!r} names no Hub repository (org/name)")
         self.requested = revision or "main"
+        self.date = ""
         self.endpoint = inputs.hf_endpoint.rstrip("/")
         self.token = os.environ.get("HF_TOKEN", "").strip()
         self.context = context
@@ -189,6 +225,7 @@ class HuggingFace(Source):
             raise DownloadError(f"{url} answered an unexpected listing: {error!r}") from None
         try:
             self.revision = str(info["sha"])
+            self.date = str(info.get("lastModified", ""))
             files = []
             for sibling in info.get("siblings", []):
                 lfs = sibling.get("lfs") or {}
@@ -206,7 +243,16 @@ class HuggingFace(Source):
                 )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise DownloadError(f"{url} answered an unexpected listing: {error!r}") from None
+        if not self.date:
+            raise DownloadError(
+                f"{url} gives no lastModified for the revision, so the image could not carry "
+                "its commit date; use the Hub or a mirror that serves the Hub's API whole"
+            )
         return files
+
+    def revision_date(self, files: list[RemoteFile]) -> str:
+        """The revision's commit date, which the Hub gives as lastModified."""
+        return rfc3339(self.date, f"the lastModified of {self.repo}@{self.requested}")
 
 
 class S3(Source):
@@ -306,12 +352,17 @@ class S3(Source):
                         path=key[len(self.prefix) :],
                         size=int(item.findtext(f"{S3_NAMESPACE}Size") or 0),
                         url=self.object_url(key),
+                        modified=item.findtext(f"{S3_NAMESPACE}LastModified") or "",
                     )
                 )
             token = root.findtext(f"{S3_NAMESPACE}NextContinuationToken") or ""
             if root.findtext(f"{S3_NAMESPACE}IsTruncated") != "true" or not token:
                 return files
         raise DownloadError(f"s3://{self.bucket}/{self.prefix} lists more than {MAX_PAGES} pages")
+
+    def revision_date(self, files: list[RemoteFile]) -> str:
+        """S3 has no commits: the newest LastModified of the objects downloaded."""
+        return max(rfc3339(f.modified, f"the LastModified of {f.path}") for f in files)
 
 
 class Manifest:
@@ -427,10 +478,15 @@ def fetch(source: Source, remote: RemoteFile, part: Path, context: ssl.SSLContex
     raise AssertionError("unreachable")
 
 
+def part_of(remote: RemoteFile, parts: Path) -> Path:
+    """The partial file of `remote`, named by a hash: no listed name can lead anywhere else."""
+    return parts / (hashlib.sha256(remote.path.encode()).hexdigest() + ".part")
+
+
 def download(
     source: Source, remote: RemoteFile, target: Path, parts: Path, manifest: Manifest
 ) -> None:
-    part = parts / (hashlib.sha256(remote.path.encode()).hexdigest() + ".part")
+    part = part_of(remote, parts)
     sha256 = fetch(source, remote, part, source.context)
     if remote.sha256 and sha256 != remote.sha256:
         part.unlink()
@@ -483,17 +539,90 @@ def workspace_paths() -> tuple[Path, Path, Path]:
     return model_dir, manifest, parts
 
 
+def size_text(count: int) -> str:
+    return f"{count} bytes ({count / 2**30:.1f} GiB)"
+
+
+def names_text(paths: list[str]) -> str:
+    shown = paths if len(paths) <= 4 else [*paths[:2], "...", paths[-1]]
+    return ", ".join(shown) + (f" ({len(paths)} files)" if len(paths) > 1 else "")
+
+
+def refuse_both_weight_schemes(spec: str, patterns: list[str], files: list[RemoteFile]) -> None:
+    """A repository that ships consolidated weights beside its shards holds the same weights
+    twice; patterns that take both would download and pack both."""
+    consolidated = [remote for remote in files if CONSOLIDATED.fullmatch(remote.path)]
+    shards = sorted(remote.path for remote in files if SHARD.fullmatch(remote.path))
+    if not consolidated or not shards:
+        return
+    names = [remote.path for remote in consolidated]
+    raise DownloadError(
+        f"{spec} with include {patterns or ['*']} selects both consolidated weights "
+        f"({names_text(names)}) and shards ({names_text(shards)}): the same weights twice, "
+        f"{size_text(sum(remote.size for remote in consolidated))} more to download and pack. "
+        f"Include one naming scheme: {shard_pattern(shards[0])!r} for the shards (what vLLM "
+        f"loads with config.json), or {names[0]!r} alone; in the catalogue, the record's include"
+    )
+
+
+def free_bytes(inputs: Inputs) -> int:
+    """What the workspace's file system has free for this pod (or the tests' lower figure)."""
+    status = os.statvfs(inputs.parts.parent)
+    free = status.f_bavail * status.f_frsize
+    if inputs.free_bytes_for_tests is not None:
+        return min(free, inputs.free_bytes_for_tests)
+    return free
+
+
+def present_bytes(remote: RemoteFile, parts: Path) -> int:
+    """Bytes of `remote` a partial file already holds; the download continues from them."""
+    try:
+        status = os.lstat(part_of(remote, parts))
+    except FileNotFoundError:
+        return 0
+    if not stat.S_ISREG(status.st_mode) or status.st_size > remote.size:
+        return 0  # a planted link is replaced and an oversized part restarted: nothing kept
+    return status.st_size
+
+
+def refuse_what_cannot_fit(
+    spec: str, files: list[RemoteFile], pending: list[RemoteFile], inputs: Inputs
+) -> None:
+    """Fail before any byte is fetched when what is still missing exceeds the free space:
+    hours into a download is too late to find the PVC too small."""
+    total = sum(remote.size for remote in files)
+    needed = sum(remote.size - present_bytes(remote, inputs.parts) for remote in pending)
+    free = free_bytes(inputs)
+    if needed > free:
+        raise DownloadError(
+            f"{spec} needs {size_text(needed)} more in the workspace ({size_text(total)} "
+            f"selected, {size_text(total - needed)} already there), but it has "
+            f"{size_text(free)} free. Give the run a bigger PVC (VolumeClaim(size=...) of its "
+            f"source workspace): the build needs about twice the weights, "
+            f"{size_text(2 * total)} here"
+        )
+    if free - needed < total:
+        print(
+            f"warning: after the download {size_text(free - needed)} stay free; building the "
+            f"image may need about the weights again ({size_text(total)}) where the file "
+            "system cannot share the copy (reflink)"
+        )
+
+
 def run(patterns: list[str]) -> dict[str, str]:
     inputs = read_inputs()
     spec, model_dir, parts = inputs.source, inputs.model_dir, inputs.parts
     source = make_source(inputs)
-    files = [
-        remote
-        for remote in source.list_files()
-        if not patterns or any(fnmatch.fnmatch(remote.path, p) for p in patterns)
-    ]
+    files = [remote for remote in source.list_files() if selected(remote.path, patterns)]
     if not files:
         raise DownloadError(f"{spec} has no files matching {patterns or ['*']}")
+    refuse_both_weight_schemes(spec, patterns, files)
+    revision_date = source.revision_date(files)
+    if isinstance(source, HuggingFace) and not COMMIT.fullmatch(source.requested):
+        print(
+            f"note: {source.requested!r} moves; this run downloads commit {source.revision}. "
+            f"Pin it in the catalogue: hf://{source.repo}@{source.revision}"
+        )
     model_dir.mkdir(parents=True, exist_ok=True)
     targets = {remote.path: inside(model_dir, remote.path, "file") for remote in files}
     manifest = Manifest(inputs.manifest, spec, source.revision)
@@ -503,9 +632,10 @@ def run(patterns: list[str]) -> dict[str, str]:
     remove_stale(model_dir, wanted)
     pending = [remote for remote in files if not manifest.done(remote, targets[remote.path])]
     print(
-        f"{spec} ({source.revision or 'no revision'}): {len(files)} files, "
+        f"{spec} ({source.revision or 'no revision'}, {revision_date}): {len(files)} files, "
         f"{len(files) - len(pending)} already complete, {len(pending)} to download"
     )
+    refuse_what_cannot_fit(spec, files, pending, inputs)
     with concurrent.futures.ThreadPoolExecutor(max_workers=inputs.parallel) as pool:
         futures = [
             pool.submit(download, source, remote, targets[remote.path], parts, manifest)
@@ -522,6 +652,7 @@ def run(patterns: list[str]) -> dict[str, str]:
         "MODEL_SIZE_BYTES": str(total),
         "FILE_COUNT": str(len(files)),
         "REVISION": source.revision,
+        "REVISION_DATE": revision_date,
     }
 
 

@@ -5,6 +5,7 @@ from typing import Annotated
 from modelcar_dsl import Result, Steps, WorkspacePath, script_step, task
 from tasks.images import PYTHON_IMAGE
 from tasks.model_registry_access import REGISTRY_TOKEN, ModelName, RegistryUrl, VersionName
+from tasks.resources import LIGHT
 from tasks.workspaces import CA_BUNDLE, SOURCE
 
 
@@ -31,4 +32,6 @@ def publish_results(
 
     A version the build never registered fails with the names the registry does have.
     """
-    return [script_step("model_registry.py", name="publish", env={"ACTION": "publish"})]
+    return [
+        script_step("model_registry.py", name="publish", env={"ACTION": "publish"}, resources=LIGHT)
+    ]

@@ -5,6 +5,7 @@ from typing import Annotated
 from modelcar_dsl import Between, Result, Steps, VerifiesTls, WorkspacePath, script_step
 from tasks.images import PYTHON_IMAGE
 from tasks.preflight import preflight
+from tasks.resources import HASH_BLOBS, SKOPEO
 
 PUSH_RESULTS = [
     Result("image-ref", "The pushed reference with its digest (host/repository@sha256:...)."),
@@ -44,10 +45,11 @@ def push_steps(*, service_account_auth: bool) -> Steps:
     `service_account_auth` signs in with the pod's token."""
     return [
         preflight(),
-        script_step("verify_image.py", name="verify", image=PYTHON_IMAGE),
+        script_step("verify_image.py", name="verify", image=PYTHON_IMAGE, resources=HASH_BLOBS),
         script_step(
             "push_image.sh",
             name="push",
             env={"SERVICE_ACCOUNT_AUTH": "true" if service_account_auth else "false"},
+            resources=SKOPEO,
         ),
     ]

@@ -5,6 +5,7 @@ from typing import Annotated
 from modelcar_dsl import Result, Steps, script_step, task
 from tasks.images import PYTHON_IMAGE
 from tasks.model_registry_access import REGISTRY_TOKEN, ModelName, RegistryUrl, VersionName
+from tasks.resources import LIGHT
 from tasks.workspaces import CA_BUNDLE
 
 
@@ -50,5 +51,6 @@ def register_model(
                 "TASK_RUN_NAME": "$(context.taskRun.name)",
                 "TASK_RUN_NAMESPACE": "$(context.taskRun.namespace)",
             },
+            resources=LIGHT,
         )
     ]

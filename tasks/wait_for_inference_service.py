@@ -5,6 +5,7 @@ from typing import Annotated
 from modelcar_dsl import Between, Result, Steps, script_step, task
 from tasks.evaluation import INFERENCE_TOKEN
 from tasks.images import PYTHON_IMAGE
+from tasks.resources import LIGHT
 from tasks.workspaces import CA_BUNDLE
 
 
@@ -33,5 +34,6 @@ def wait_for_inference_service(
             "inference_service.py",
             name="wait",
             env={"NAMESPACE": "$(context.taskRun.namespace)"},
+            resources=LIGHT,
         )
     ]

@@ -1,10 +1,11 @@
 """A Hugging Face Hub stand-in on loopback, for download-model's hf:// path.
 
 No test may reach huggingface.co, so this serves the two Hub endpoints the download uses, as
-huggingface_hub calls them: `GET /api/models/{repo}/revision/{revision}?blobs=true` (commit sha
-and files with sizes and LFS sha256) and `GET /{repo}/resolve/{commit}/{path}` (with Range, and
-a redirect to a CDN path as the Hub does for LFS files). It records every request, and can cut
-a download short once, to test resuming.
+huggingface_hub calls them: `GET /api/models/{repo}/revision/{revision}?blobs=true` (commit sha,
+its date as `lastModified`, and files with sizes and LFS sha256), for `main` and for the commit
+itself, and `GET /{repo}/resolve/{commit}/{path}` (with Range, and a redirect to a CDN path as
+the Hub does for LFS files). It records every request, and can cut a download short once, to
+test resuming.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from tests.tls import free_port
 from tests.wsgi_server import serving
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
+COMMIT_DATE = "2025-01-30T12:34:56.000Z"
+"""lastModified as the Hub writes it: milliseconds and Z."""
 
 
 @attrs.define
@@ -37,6 +40,8 @@ class HubStandIn:
     """Sizes the listing gives instead of the real ones: a server that sends more than it says."""
     listing: tuple[int, bytes] | None = None
     """(status, body) the listing answers instead of the repository's files: a broken Hub."""
+    last_modified: str | None = COMMIT_DATE
+    """The revision's lastModified; None leaves it out, as a partial mirror might."""
     requests: list[dict[str, Any]] = attrs.Factory(list)
 
     @property
@@ -63,9 +68,10 @@ def _application(hub: HubStandIn) -> Any:
             return _serve(hub, request.path.removeprefix("/cdn/"), request, record)
         if not authorized:
             return Response("gated repo", status=401)
-        if request.path == f"/api/models/{hub.repo}/revision/main" and hub.listing:
+        revisions = {f"/api/models/{hub.repo}/revision/{name}" for name in ("main", COMMIT)}
+        if request.path in revisions and hub.listing:
             return Response(hub.listing[1], status=hub.listing[0])
-        if request.path == f"/api/models/{hub.repo}/revision/main":
+        if request.path in revisions:
             siblings = [
                 {
                     "rfilename": name,
@@ -77,7 +83,9 @@ def _application(hub: HubStandIn) -> Any:
                 }
                 for name, data in sorted(hub.files.items())
             ]
-            body = {"id": hub.repo, "sha": COMMIT, "siblings": siblings}
+            body: dict[str, Any] = {"id": hub.repo, "sha": COMMIT, "siblings": siblings}
+            if hub.last_modified is not None:
+                body["lastModified"] = hub.last_modified
             return Response(json.dumps(body), content_type="application/json")
         prefix = f"/{hub.repo}/resolve/{COMMIT}/"
         if request.path.startswith(prefix):

@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 import yaml
 
+from modelcar_dsl import Resources
 from modelcar_dsl.schema_check import schema_problems
+from tasks import resources as task_resources
 from tests.conftest import REPO, run_modelcar
 
 COMPILED = REPO / "compiled"
@@ -139,3 +141,36 @@ def test_tekton_lint_reports_no_errors() -> None:
     # tekton-lint 1.1.0 reads `$(params.x[*])`, Tekton's whole-array reference, as a param named
     # `x[*]`; every other warning counts.
     assert [p for p in warnings if not WHOLE_ARRAY_NAME.match(p["message"])] == []
+
+
+QUANTITY = re.compile(r"([0-9]+)(m|Ki|Mi|Gi)?")
+SCALE = {None: 1000, "m": 1, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30}
+"""Kubernetes quantities as whole numbers: CPU in millicores, memory in bytes (a bare CPU
+count is cores, times 1000; the memory values here always carry a binary suffix)."""
+
+
+def _quantity(value: str) -> int:
+    match = QUANTITY.fullmatch(value)
+    assert match, f"{value!r} is not a quantity this test reads"
+    return int(match[1]) * SCALE[match[2]]
+
+
+def test_every_step_requests_and_limits_cpu_and_memory() -> None:
+    """A step without requests is placed anywhere and one without limits can starve its node;
+    Kubernetes refuses a pod whose request exceeds its limit. Each step takes one of the sets
+    of tasks/resources.py, where each kind of work is sized once."""
+    declared = [
+        {"requests": dict(value.requests), "limits": dict(value.limits)}
+        for value in vars(task_resources).values()
+        if isinstance(value, Resources)
+    ]
+    for path in sorted((COMPILED / "01-tasks").glob("*.yaml")):
+        for step in yaml.safe_load(path.read_text())["spec"]["steps"]:
+            where = f"{path.name} step {step['name']}"
+            resources = step.get("computeResources", {})
+            assert resources in declared, where
+            for kind in ("requests", "limits"):
+                assert sorted(resources.get(kind, {})) == ["cpu", "memory"], where
+            for name in ("cpu", "memory"):
+                request = _quantity(resources["requests"][name])
+                assert 0 < request <= _quantity(resources["limits"][name]), where

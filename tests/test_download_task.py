@@ -7,8 +7,10 @@ reached from tests, so `tests/hub_server.py` serves the two Hub endpoints the sc
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,6 +59,13 @@ def model_files(workspace: Path) -> dict[str, bytes]:
     }
 
 
+def newest_s3_change(s3: S3Server) -> str:
+    """The newest LastModified moto gives the objects, in RFC 3339 UTC to the second."""
+    listing = s3.client().list_objects_v2(Bucket="models", Prefix="mistral")["Contents"]
+    newest = max(item["LastModified"] for item in listing)
+    return str(newest.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
 def test_s3_download_writes_the_files_a_manifest_and_results(s3: S3Server, tmp_path: Path) -> None:
     run = download_s3(s3, tmp_path, "s3://models/mistral")
     assert run.exit_code == 0, run.output
@@ -65,6 +74,7 @@ def test_s3_download_writes_the_files_a_manifest_and_results(s3: S3Server, tmp_p
         "file-count": "4",
         "model-size-bytes": str(sum(len(d) for d in FILES.values())),
         "revision": "",
+        "revision-date": newest_s3_change(s3),
     }
     manifest = json.loads((tmp_path / "model-manifest.json").read_text())
     assert manifest["files"] == [
@@ -119,13 +129,24 @@ def test_s3_without_credentials_names_the_secret(tmp_path: Path) -> None:
     )
 
 
-def download_hf(hub: HubStandIn, workspace: Path, token: str | None = None) -> TaskRunResult:
+def download_hf(
+    hub: HubStandIn,
+    workspace: Path,
+    token: str | None = None,
+    revision: str = "",
+    include: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+) -> TaskRunResult:
     return run_task(
         "download-model",
-        {"source": f"hf://{hub.repo}", "hf-endpoint": hub.base_url},
+        {
+            "source": f"hf://{hub.repo}{revision}",
+            "hf-endpoint": hub.base_url,
+            "include": list(include),
+        },
         {"source": workspace, "ca-bundle": None},
         secrets={"hf-token": {"token": token}} if token else {},
-        env={"RETRY_DELAY_SECONDS": "0", "INSECURE_HOSTS": hub.host},
+        env={"RETRY_DELAY_SECONDS": "0", "INSECURE_HOSTS": hub.host, **(env or {})},
     )
 
 
@@ -135,6 +156,7 @@ def test_hf_download_pins_the_commit_and_verifies_sha256(tmp_path: Path) -> None
         assert run.exit_code == 0, run.output
         assert model_files(tmp_path) == FILES
         assert run.results["revision"] == COMMIT
+        assert run.results["revision-date"] == "2025-01-30T12:34:56Z"
         cdn = [r for r in hub.requests if r["path"].startswith("/cdn/")]
         assert len(cdn) == 4
         assert all(r["authorization"] is None for r in cdn), "token sent to the CDN"
@@ -239,3 +261,147 @@ def test_a_plain_http_endpoint_the_project_does_not_list_is_refused_before_any_r
         assert run.exit_code == 2
         assert f"error: hf-endpoint '{hub.base_url}' is plain http://" in run.output
         assert hub.requests == []
+
+
+def test_hf_a_pinned_commit_is_listed_at_that_commit_without_a_note(tmp_path: Path) -> None:
+    with running_hub(HubStandIn(REPO_ID, FILES)) as hub:
+        run = download_hf(hub, tmp_path, revision=f"@{COMMIT}")
+        assert run.exit_code == 0, run.output
+        listings = [r["path"] for r in hub.requests if r["path"].startswith("/api/")]
+    assert listings == [f"/api/models/{REPO_ID}/revision/{COMMIT}"]
+    assert run.results["revision"] == COMMIT
+    assert "moves" not in run.output
+
+
+def test_hf_a_moving_revision_names_the_commit_to_pin(tmp_path: Path) -> None:
+    with running_hub(HubStandIn(REPO_ID, FILES)) as hub:
+        run = download_hf(hub, tmp_path, revision="@main")
+    assert run.exit_code == 0, run.output
+    assert (
+        f"note: 'main' moves; this run downloads commit {COMMIT}. Pin it in the catalogue: "
+        f"hf://{REPO_ID}@{COMMIT}" in run.output
+    )
+
+
+def test_hf_a_listing_without_the_revisions_date_fails_before_downloading(
+    tmp_path: Path,
+) -> None:
+    with running_hub(HubStandIn(REPO_ID, FILES, last_modified=None)) as hub:
+        run = download_hf(hub, tmp_path)
+        assert not [r for r in hub.requests if r["path"].startswith("/cdn/")]
+    assert run.exit_code == 1, run.output
+    assert "gives no lastModified for the revision" in run.output
+
+
+MISTRAL_LAYOUT = {
+    **FILES,
+    "consolidated.safetensors": b"\x01" * 70_000,
+    "params.json": b"{}",
+}
+"""A repository as Mistral ships one: the shards and the same weights consolidated."""
+
+
+def test_hf_patterns_that_select_consolidated_weights_and_shards_are_refused(
+    tmp_path: Path,
+) -> None:
+    with running_hub(HubStandIn(REPO_ID, MISTRAL_LAYOUT)) as hub:
+        run = download_hf(hub, tmp_path, include=("*.json", "*.safetensors"))
+        assert not [r for r in hub.requests if r["path"].startswith("/cdn/")]
+    assert run.exit_code == 1, run.output
+    assert (
+        f"hf://{REPO_ID} with include ['*.json', '*.safetensors'] selects both consolidated "
+        "weights (consolidated.safetensors) and shards (model-00001-of-00002.safetensors, "
+        "model-00002-of-00002.safetensors (2 files)): the same weights twice, 70000 bytes "
+        "(0.0 GiB) more to download and pack. Include one naming scheme: 'model-*.safetensors' "
+        "for the shards" in run.output
+    )
+    assert not (tmp_path / "model").exists()
+
+
+def test_hf_the_shards_pattern_leaves_the_consolidated_weights_out(tmp_path: Path) -> None:
+    with running_hub(HubStandIn(REPO_ID, MISTRAL_LAYOUT)) as hub:
+        run = download_hf(hub, tmp_path, include=("*.json", "model-*.safetensors"))
+    assert run.exit_code == 0, run.output
+    assert sorted(model_files(tmp_path)) == [
+        "config.json",
+        "model-00001-of-00002.safetensors",
+        "model-00002-of-00002.safetensors",
+        "params.json",
+        "tokenizer/tokenizer.json",
+    ]
+
+
+def test_hf_a_model_larger_than_the_free_space_fails_before_any_byte(tmp_path: Path) -> None:
+    """The listing claims a shard of 1 PiB: no test disk has that free, and nothing is fetched."""
+    huge = 2**50
+    name = "model-00001-of-00002.safetensors"
+    with running_hub(HubStandIn(REPO_ID, FILES, listed_sizes={name: huge})) as hub:
+        run = download_hf(hub, tmp_path)
+        assert not [r for r in hub.requests if r["path"].startswith("/cdn/")]
+    assert run.exit_code == 1, run.output
+    total = huge + sum(len(data) for path, data in FILES.items() if path != name)
+    found = re.search(
+        rf"needs {total} bytes \(\d+\.\d GiB\) more in the workspace \({total} bytes "
+        r"\(\d+\.\d GiB\) selected, 0 bytes \(0\.0 GiB\) already there\), but it has "
+        r"(\d+) bytes \(\d+\.\d GiB\) free\. Give the run a bigger PVC",
+        run.output,
+    )
+    assert found, run.output
+    assert 0 < int(found[1]) < total
+    assert f"the build needs about twice the weights, {2 * total} bytes" in run.output
+    assert not list((tmp_path / "model").iterdir())
+
+
+TOTAL = sum(len(data) for data in FILES.values())
+
+
+def test_s3_a_model_larger_than_the_free_space_fails_before_any_byte(
+    s3: S3Server, tmp_path: Path
+) -> None:
+    run = run_s3_with_free_space(s3, tmp_path, TOTAL - 1)
+    assert run.exit_code == 1, run.output
+    assert (
+        f"s3://models/mistral needs {TOTAL} bytes (0.0 GiB) more in the workspace ({TOTAL} "
+        f"bytes (0.0 GiB) selected, 0 bytes (0.0 GiB) already there), but it has {TOTAL - 1} "
+        "bytes (0.0 GiB) free" in run.output
+    )
+    assert model_files(tmp_path) == {}
+
+
+def test_s3_what_is_already_complete_or_partial_needs_no_room(s3: S3Server, tmp_path: Path) -> None:
+    name = "model-00001-of-00002.safetensors"
+    done = {path: data for path, data in FILES.items() if path != name}
+    assert run_s3_with_free_space(s3, tmp_path, TOTAL, include=list(done)).exit_code == 0
+    part = tmp_path / ".download" / (hashlib.sha256(name.encode()).hexdigest() + ".part")
+    part.parent.mkdir()
+    part.write_bytes(FILES[name][:1000])
+    missing = len(FILES[name]) - 1000
+    refused = run_s3_with_free_space(s3, tmp_path, missing - 1)
+    assert refused.exit_code == 1, refused.output
+    assert f"needs {missing} bytes (0.0 GiB) more" in refused.output
+    assert f"{TOTAL - missing} bytes (0.0 GiB) already there" in refused.output
+    accepted = run_s3_with_free_space(s3, tmp_path, missing)
+    assert accepted.exit_code == 0, accepted.output
+    assert model_files(tmp_path) == FILES
+
+
+def run_s3_with_free_space(
+    s3: S3Server, workspace: Path, free: int, include: list[str] | None = None
+) -> TaskRunResult:
+    """download-model told the file system has at most `free` bytes free (tests only)."""
+    return run_task(
+        "download-model",
+        {"source": "s3://models/mistral", "s3-endpoint": s3.endpoint, "include": include or []},
+        {"source": workspace, "ca-bundle": None},
+        secrets={
+            "s3-credentials": {
+                "AWS_ACCESS_KEY_ID": s3.access_key,
+                "AWS_SECRET_ACCESS_KEY": s3.secret_key,
+            }
+        },
+        env={
+            "RETRY_DELAY_SECONDS": "0",
+            "INSECURE_HOSTS": s3.host,
+            "MODELCAR_TEST_FREE_BYTES": str(free),
+        },
+    )

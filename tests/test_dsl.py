@@ -80,6 +80,17 @@ def test_annotations_become_typed_params() -> None:
     }
 
 
+def test_a_tuple_of_strings_is_an_array_like_a_list() -> None:
+    """Frozen catalogue records hold their lists as tuples (`include: tuple[str, ...]`)."""
+
+    @task(image=IMAGE)
+    def fetch(include: tuple[str, ...] = ("*.json",)) -> Steps:
+        return [command_step("main", ["true"])]
+
+    params = _params(compile_task(fetch.spec, Target()))
+    assert params["include"] == {"name": "include", "type": "array", "default": ["*.json"]}
+
+
 def test_params_workspaces_and_results_reach_scripts_only_through_env() -> None:
     document = compile_task(everything.spec, Target())
     env = {

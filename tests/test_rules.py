@@ -98,9 +98,11 @@ RUN_TIMEOUTS = "  timeouts:\n    pipeline: 4h\n"
 HEADER = """\
 from typing import Annotated, Literal
 
+import attrs
+
 from modelcar_dsl import (
-    CatalogueName, ExistingClaim, Result, VerifiesTls, Workspace, WorkspacePath, command_step,
-    finally_tasks, pipeline, pipeline_run, script_step, task,
+    CatalogueName, ExistingClaim, Result, SourceLocation, VerifiesTls, Workspace, WorkspacePath,
+    command_step, finally_tasks, pipeline, pipeline_run, script_step, task, where_defined,
 )
 
 IMAGE = "registry.example/tools:1"
@@ -867,6 +869,22 @@ CASES = [
         '    """T."""\n    return [command_step("main", ["true"])]\n\n\n'
         "@pipeline()\ndef flow(name: str) -> None:\n"
         "    register(name=name)  # <-\n",
+    ),
+    Case(
+        catalog.CATALOGUE_RECORD,
+        "",
+        "'' must name someone",
+        "",
+        dsl="class Named:\n"
+        "    def record_problem(self, value: str, record: object) -> str | None:\n"
+        "        return None if value else f'{value!r} must name someone'\n\n\n"
+        "@attrs.frozen\nclass Greeting:\n    who: Annotated[str, Named()]\n"
+        "    defined_at: SourceLocation = attrs.field(factory=where_defined, kw_only=True)\n\n\n"
+        "@pipeline(workspaces=['data'])\ndef flow(greeting: Greeting) -> None:\n"
+        "    produce(tag=greeting.who)\n\n\n"
+        "NOBODY = Greeting(who='')  # <-\n"
+        "run = pipeline_run('flow-run', flow, params={'greeting': NOBODY},\n"
+        "                   workspaces={'data': ExistingClaim('data')})\n",
     ),
     Case(
         catalog.PARAM_CONSTRAINT,

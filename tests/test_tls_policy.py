@@ -430,7 +430,7 @@ def test_a_plain_http_url_for_a_host_not_listed_does_not_compile() -> None:
         )
 
     assert _rules(run("http://model-registry.svc:8080")) == [
-        ("tls-verify-off", "spec.params[5].value")
+        ("tls-verify-off", "spec.params[6].value")
     ]
     assert (
         _rules(run("http://model-registry.svc:8080"), frozenset({"model-registry.svc:8080"})) == []

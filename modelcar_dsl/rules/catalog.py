@@ -158,4 +158,7 @@ SCRIPT_WHITESPACE = _rule("script-whitespace", "A script has tabs or trailing wh
 CATALOGUE_NAME = _rule(
     "catalogue-name", "A catalogue name is not taken from a catalogue record", "dsl"
 )
+CATALOGUE_RECORD = _rule(
+    "catalogue-record", "A catalogue record's field breaks a check the record declares", "dsl"
+)
 PARAM_CONSTRAINT = _rule("param-constraint", "A param value breaks its param's constraint", "dsl")
