@@ -3,15 +3,12 @@ built on, and an SPDX SBOM of every file under /models. Everything here comes fr
 never from the clock, so the same model and base always give the same digests."""
 
 import json
-import re
 from typing import Any, NamedTuple
 
+from tasks.lib.model_files import COMMIT, HUB_SOURCE, S3_SOURCE
 from tasks.lib.step_inputs import text
 
 OCI = "org.opencontainers.image"
-HUB_SOURCE = r"hf://[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}(@[\w./-]{1,255})?"
-S3_SOURCE = r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\x00-\x1f\x7f]*)?"
-COMMIT = re.compile(r"[0-9a-f]{40}")
 RFC3339_UTC = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z"
 SBOM_TYPE = "application/spdx+json"
 SBOM_CREATOR = "Tool: modelcar-dsl"
