@@ -102,9 +102,64 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="module")
 def two_platform_base(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return busybox_base(
-        tmp_path_factory.mktemp("busybox-multi"), platforms=("linux/amd64", "linux/arm64")
+    return with_attestation(
+        busybox_base(
+            tmp_path_factory.mktemp("busybox-multi"), platforms=("linux/amd64", "linux/arm64")
+        )
     )
+
+
+def with_attestation(reference: str) -> str:
+    """The two-platform base with a build attestation in its index, as BuildKit pushes them
+    (platform unknown/unknown): it describes the base, so the image must not carry it."""
+    layout = Path(reference.removeprefix("oci:").rsplit(":", 1)[0])
+    blobs = layout / "blobs" / "sha256"
+    index_json = json.loads((layout / "index.json").read_text())
+    top = index_json["manifests"][0]
+    index = json.loads(blob(layout, top["digest"]).read_bytes())
+    statement = b'{"_type": "https://in-toto.io/Statement/v0.1"}'
+    empty, statement_digest = (
+        hashlib.sha256(b"{}").hexdigest(),
+        hashlib.sha256(statement).hexdigest(),
+    )
+    (blobs / empty).write_bytes(b"{}")
+    (blobs / statement_digest).write_bytes(statement)
+    attestation = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "digest": f"sha256:{empty}",
+                "size": 2,
+            },
+            "layers": [
+                {
+                    "mediaType": "application/vnd.in-toto+json",
+                    "digest": f"sha256:{statement_digest}",
+                    "size": len(statement),
+                }
+            ],
+        }
+    ).encode()
+    (blobs / hashlib.sha256(attestation).hexdigest()).write_bytes(attestation)
+    index["manifests"].append(
+        {
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": f"sha256:{hashlib.sha256(attestation).hexdigest()}",
+            "size": len(attestation),
+            "platform": {"os": "unknown", "architecture": "unknown"},
+            "annotations": {
+                "vnd.docker.reference.type": "attestation-manifest",
+                "vnd.docker.reference.digest": index["manifests"][0]["digest"],
+            },
+        }
+    )
+    body = json.dumps(index).encode()
+    (blobs / hashlib.sha256(body).hexdigest()).write_bytes(body)
+    top.update(digest=f"sha256:{hashlib.sha256(body).hexdigest()}", size=len(body))
+    (layout / "index.json").write_text(json.dumps(index_json))
+    return reference
 
 
 @pytest.fixture(scope="module")

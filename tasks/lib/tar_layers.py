@@ -100,8 +100,9 @@ def plan_layers(entries: list[Entry]) -> list[PlannedLayer]:
     directories = [entry for entry in entries if entry[1].is_dir()]
     files = [entry for entry in entries if not entry[1].is_dir()]
     card = [entry for entry in files if entry[0] == f"{root}/{MODEL_CARD}"]
-    large = [e for e in files if e not in card and e[1].stat().st_size >= LARGE_FILE]
-    small = [e for e in files if e not in card and e not in large]
+    rest = [entry for entry in files if entry[0] != f"{root}/{MODEL_CARD}"]
+    large = [entry for entry in rest if entry[1].stat().st_size >= LARGE_FILE]
+    small = [entry for entry in rest if entry[1].stat().st_size < LARGE_FILE]
     per_layer = -(-len(large) // MAX_FILE_LAYERS)
     groups = [large[start : start + per_layer] for start in range(0, len(large), per_layer or 1)]
     layers = [PlannedLayer(sorted(directories + small), "", False)]
@@ -114,9 +115,10 @@ def plan_layers(entries: list[Entry]) -> list[PlannedLayer]:
 
 
 def _with_parents(files: list[Entry], directories: list[Entry]) -> list[Entry]:
-    names = {name for name, _ in files}
-    parents = [d for d in directories if any(name.startswith(f"{d[0]}/") for name in names)]
-    return sorted(parents + files)
+    above = {
+        name.rsplit("/", depth)[0] for name, _ in files for depth in range(1, name.count("/") + 1)
+    }
+    return sorted([d for d in directories if d[0] in above] + files)
 
 
 def tar_pieces(entries: list[Entry], offset: int = 0) -> list[Piece]:
