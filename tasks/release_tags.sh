@@ -27,12 +27,13 @@ trust_cert_dir "$private/certs"
 # HOST/REPOSITORY:TAG holds to RESULT_FILE, signing in as the push to HOST does; NAME names the
 # registry in messages.
 read_tag() {
-  local reference="$2/$3:$TAG" options=(--raw --cert-dir "$private/certs" "--tls-verify=$4")
+  local reference="$2/$3:$TAG" options=(--raw --cert-dir "$private/certs" "--tls-verify=$4") digest
   registry_authfile "$2" "$private/auth.json" "$5"
   if [[ -n $REGISTRY_AUTHFILE ]]; then options+=(--authfile "$REGISTRY_AUTHFILE"); fi
   if skopeo inspect "${options[@]}" "docker://$reference" > "$private/manifest" 2> "$private/stderr"; then
-    skopeo manifest-digest "$private/manifest" | tr -d '\n' > "$6"
-    echo "$1: $reference holds $(cat "$6")"
+    digest=$(skopeo manifest-digest "$private/manifest")
+    printf '%s' "$digest" > "$6"
+    echo "$1: $reference holds $digest"
   elif grep -Eq ': (manifest|name) unknown' "$private/stderr"; then
     printf 'absent' > "$6"
     echo "$1: $reference is absent"
