@@ -1,7 +1,9 @@
 """modelcar-build-deploy (pipeline A): weights -> validated ModelCar image -> registries.
 
 The download, the build and both pushes share the `source` workspace, so the compiler chains
-them in this order; register-model waits for the pushes' results. No `.after()` is written here.
+them in this order. check-release reads both registries and the Model Registry between the
+build and the pushes, which take the digest it cleared; register-model waits for the pushes'
+results. No `.after()` is written here.
 """
 
 from typing import Annotated
@@ -9,6 +11,7 @@ from typing import Annotated
 from modelcar_dsl import PipelineWorkspace, pipeline
 from pipelines.catalogue import ModelVersion
 from tasks.build_modelcar_image import build_modelcar_image
+from tasks.check_release import check_release
 from tasks.download_model import download_model
 from tasks.push_to_internal_registry import push_to_internal_registry
 from tasks.push_to_quay import push_to_quay
@@ -39,16 +42,26 @@ def modelcar_build_deploy(
         model_name=model.registry_name,
         model_version=model.version,
     )
+    # Before any push: a tag of a version the Model Registry records is never moved.
+    release = check_release(
+        expected_digest=build.results.image_digest,
+        tag=model.version,
+        internal_repository=internal_repository,
+        quay_repository=quay_repository,
+        registry_url=registry_url,
+        model_name=model.registry_name,
+        version_name=model.version,
+    )
     internal = push_to_internal_registry(
         repository=internal_repository,
         tag=model.version,
-        expected_digest=build.results.image_digest,
+        expected_digest=release.results.image_digest,
         image_path=build.results.image_path,
     )
     quay = push_to_quay(
         repository=quay_repository,
         tag=model.version,
-        expected_digest=build.results.image_digest,
+        expected_digest=release.results.image_digest,
         image_path=build.results.image_path,
     )
     register_model(

@@ -16,17 +16,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/inputs.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/trust.sh"
 # shellcheck source=SCRIPTDIR/lib/oci.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/oci.sh"
+# shellcheck source=SCRIPTDIR/lib/registry.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/registry.sh"
 
-require_match REGISTRY_HOST '[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?(:[0-9]{1,5})?' \
-  "a registry host, like quay.io or registry.example:5000"
-require_match REPOSITORY '[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*' \
-  "a repository path, like org/name (lowercase)"
-require_match TAG '[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}' "a tag (letters, digits, '_', '.', '-')"
+require_registry_tag REGISTRY_HOST REPOSITORY TAG TLS_VERIFY
 require_match EXPECTED_DIGEST 'sha256:[a-f0-9]{64}' "a sha256:... digest"
-require_choice TLS_VERIFY true false
-if [[ $TLS_VERIFY == false ]] && ! insecure_host "$REGISTRY_HOST"; then
-  input_error "tls-verify is false for ${REGISTRY_HOST@Q}, which the project does not list as insecure ([tool.modelcar] insecure_registries); trust its CA through the ca-bundle workspace instead"
-fi
 require_count RETRIES 1 20
 RETRY_DELAY_SECONDS=${RETRY_DELAY_SECONDS:-5}
 require_count RETRY_DELAY_SECONDS 0 300
@@ -38,19 +32,10 @@ trap 'rm -rf "$private" "${SKOPEO_TMPDIR:-}"' EXIT
 image_reference "$image"
 
 options=(--preserve-digests --digestfile "$private/digest")
-if workspace_bound REGISTRY_AUTH; then
-  options+=(--dest-authfile "$WORKSPACE_REGISTRY_AUTH_PATH/.dockerconfigjson")
-elif [[ "${SERVICE_ACCOUNT_AUTH:-false}" == "true" && -r "$SERVICE_ACCOUNT_DIR/token" ]]; then
-  echo "Signing in to $REGISTRY_HOST with this pod's ServiceAccount token"
-  auth=$(printf 'serviceaccount:%s' "$(cat "$SERVICE_ACCOUNT_DIR/token")" | base64 -w0)
-  printf '{"auths":{"%s":{"auth":"%s"}}}' "$REGISTRY_HOST" "$auth" > "$private/auth.json"
-  options+=(--dest-authfile "$private/auth.json")
-fi
+registry_authfile "$REGISTRY_HOST" "$private/auth.json" "${SERVICE_ACCOUNT_AUTH:-false}"
+if [[ -n $REGISTRY_AUTHFILE ]]; then options+=(--dest-authfile "$REGISTRY_AUTHFILE"); fi
 trust_cert_dir "$private/certs"
 options+=(--dest-cert-dir "$private/certs" "--dest-tls-verify=$TLS_VERIFY")
-if [[ $TLS_VERIFY == false ]]; then
-  echo "WARNING: not verifying the TLS certificate of $REGISTRY_HOST (tls-verify is false)." >&2
-fi
 
 # copy_with_retries SOURCE DESTINATION (host/repository:tag): skopeo copy, retried with doubling backoff; the digest
 # the registry holds ends up in $private/digest.

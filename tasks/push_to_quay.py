@@ -19,6 +19,7 @@ from tasks.push import (
 from tasks.workspaces import CA_BUNDLE, REGISTRY_AUTH, SOURCE
 
 QUAY_AUTH = attrs.evolve(REGISTRY_AUTH, optional=False)
+QUAY_HOST = "quay.io"
 
 
 @task(
@@ -32,7 +33,7 @@ def push_to_quay(
     tag: Tag,
     expected_digest: ExpectedDigest,
     image_path: ImagePath = "image",
-    registry_host: Annotated[str, "Quay's address: quay.io or a private Quay."] = "quay.io",
+    registry_host: Annotated[str, "Quay's address: quay.io or a private Quay."] = QUAY_HOST,
     tls_verify: TlsVerify = True,
     retries: Retries = 5,
 ) -> Steps:

@@ -203,6 +203,27 @@ def _scenarios(parts: Parts) -> dict[str, Scenario]:
             secrets={"model-registry-token": {"token": TOKEN}},
         )
 
+    def check_release(root: Path, tools: Path) -> RunInputs:
+        bundle = parts.registry.write_ca_bundle(root / "ca-bundle")
+        with (bundle / "ca-bundle.crt").open("ab") as certificates:
+            certificates.write(parts.authority.ca_cert.read_bytes())
+        return RunInputs(
+            {
+                "expected-digest": parts.digest,
+                "tag": "v1",
+                "internal-registry-host": parts.registry.host,
+                "internal-repository": "private-ai-demo/hostile",
+                "quay-host": parts.registry.host,
+                "quay-repository": "modelcar/hostile",
+                "registry-url": parts.model_registry.base_url,
+                "model-name": "Hostile-Model",
+                "version-name": "unreleased",
+            },
+            {"registry-auth": parts.registry.write_authfile(root / "auth"), "ca-bundle": bundle},
+            env={"SERVICE_ACCOUNT_DIR": str(tools / "none")},
+            secrets={"model-registry-token": {"token": TOKEN}},
+        )
+
     def publish(root: Path, tools: Path) -> RunInputs:
         results = root / "ws" / "results"
         results.mkdir(parents=True)
@@ -258,6 +279,7 @@ def _scenarios(parts: Parts) -> dict[str, Scenario]:
         "build-modelcar-image": build,
         "push-to-internal-registry": push,
         "push-to-quay": push,
+        "check-release": check_release,
         "register-model": register,
         "publish-results": publish,
         "wait-for-inference-service": wait,

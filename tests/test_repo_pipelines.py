@@ -23,6 +23,7 @@ from tests.conftest import REPO
 BUILD_CHAIN = [
     "download-model",
     "build-modelcar-image",
+    "check-release",
     "push-to-internal-registry",
     "push-to-quay",
     "register-model",
@@ -42,8 +43,11 @@ def test_every_build_task_waits_for_the_one_before_it() -> None:
 def test_edges_and_their_kinds() -> None:
     edges = {(e.source, e.target, e.kind, e.detail) for e in modelcar_build_deploy.graph.edges}
     assert edges == {
-        ("build-modelcar-image", "push-to-internal-registry", "data", "image-digest"),
-        ("build-modelcar-image", "push-to-quay", "data", "image-digest"),
+        ("build-modelcar-image", "check-release", "data", "image-digest"),
+        ("check-release", "push-to-internal-registry", "data", "image-digest"),
+        ("check-release", "push-to-quay", "data", "image-digest"),
+        ("build-modelcar-image", "push-to-internal-registry", "data", "image-path"),
+        ("build-modelcar-image", "push-to-quay", "data", "image-path"),
         ("push-to-quay", "register-model", "data", "image-ref"),
         ("push-to-internal-registry", "register-model", "data", "image-ref"),
         ("download-model", "build-modelcar-image", "data", "revision"),
@@ -56,17 +60,69 @@ def test_pushes_are_serialized_on_the_shared_workspace_without_after() -> None:
     graph = modelcar_build_deploy.graph
     assert graph.run_after("push-to-quay") == ["push-to-internal-registry"]
     assert not graph.edges_of("explicit")
-    assert graph.workspace_users("source") == BUILD_CHAIN[:-1]
+    assert graph.workspace_users("source") == [
+        "download-model",
+        "build-modelcar-image",
+        "push-to-internal-registry",
+        "push-to-quay",
+    ]
 
 
 def test_read_only_workspaces_do_not_serialize() -> None:
     graph = modelcar_build_deploy.graph
     assert graph.workspace_users("registry-auth") == [
         "build-modelcar-image",
+        "check-release",
         "push-to-internal-registry",
         "push-to-quay",
     ]
     assert all(edge.detail != "registry-auth" for edge in graph.edges)
+
+
+def test_the_pushes_write_only_what_check_release_read_and_cleared() -> None:
+    """A re-run after the upstream revision moved overwrote both tags before register-model saw
+    the conflict. Read from the YAML, defaults included: each push writes the host, repository
+    and tag check-release read, as it read them, with the digest it cleared; and the check looks
+    up the version register-model records."""
+    documents = [yaml.safe_load(path.read_text()) for path in (REPO / "compiled").rglob("*.yaml")]
+    defaults = {
+        document["metadata"]["name"]: {
+            p["name"]: p.get("default") for p in document["spec"]["params"]
+        }
+        for document in documents
+        if document["kind"] == "Task"
+    }
+    [pipeline] = [
+        document
+        for document in documents
+        if document["kind"] == "Pipeline"
+        and document["metadata"]["name"] == "modelcar-build-deploy"
+    ]
+
+    def given(task: str) -> dict[str, Any]:
+        [call] = [t for t in pipeline["spec"]["tasks"] if t["name"] == task]
+        return {
+            **defaults[call["taskRef"]["name"]],
+            **{p["name"]: p["value"] for p in call["params"]},
+        }
+
+    check = given("check-release")
+    for push, registry in [("push-to-internal-registry", "internal"), ("push-to-quay", "quay")]:
+        host = "internal-registry-host" if registry == "internal" else "quay-host"
+        assert [
+            given(push)[name] for name in ("registry-host", "repository", "tag", "tls-verify")
+        ] == [
+            check[host],
+            check[f"{registry}-repository"],
+            check["tag"],
+            check[f"{registry}-tls-verify"],
+        ]
+        assert given(push)["expected-digest"] == "$(tasks.check-release.results.image-digest)"
+    register = given("register-model")
+    assert [check[name] for name in ("registry-url", "model-name", "version-name")] == [
+        register[name] for name in ("registry-url", "model-name", "version-name")
+    ]
+    assert check["tag"] == check["version-name"]
 
 
 def test_testing_pipeline_measures_one_tool_at_a_time_then_publishes() -> None:

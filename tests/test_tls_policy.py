@@ -429,9 +429,12 @@ def test_a_plain_http_url_for_a_host_not_listed_does_not_compile() -> None:
             },
         )
 
-    assert _rules(run("http://model-registry.svc:8080")) == [
-        ("tls-verify-off", "spec.params[6].value")
-    ]
+    problems = check(run("http://model-registry.svc:8080"), target=Target(fs_group=5))
+    assert [(p.rule, p.path) for p in problems] == [("tls-verify-off", "spec.params[6].value")] * 2
+    reached = ["check-release", "register-model"]
+    assert all(
+        f"pipeline task '{task}'" in p.message for p, task in zip(problems, reached, strict=True)
+    )
     assert (
         _rules(run("http://model-registry.svc:8080"), frozenset({"model-registry.svc:8080"})) == []
     )
