@@ -14,7 +14,7 @@ from pathlib import Path
 import attrs
 
 from benchmarks.measure import timed
-from tasks.add_model_layer import add_layers
+from tasks.add_model_layer import Base, add_layers
 from tasks.lib import tar_layers
 from tasks.lib.provenance import Provenance
 from tests.oci_images import busybox_base
@@ -68,7 +68,9 @@ def build(work: Path, base: str, large_file: int) -> Path:
     os.environ["WORKSPACE_SOURCE_PATH"] = str(work)
     tar_layers.LARGE_FILE, default = large_file, tar_layers.LARGE_FILE
     try:
-        add_layers(image, work / "model", base, Provenance("", "", "", "", "", base, ""))
+        add_layers(
+            image, work / "model", Base(base, "all"), Provenance("", "", "", "", "", base, "")
+        )
     finally:
         tar_layers.LARGE_FILE = default
     return image

@@ -63,6 +63,10 @@ PLATFORM = r"all|[a-z0-9]{1,32}/[a-z0-9_]{1,32}(/[a-z0-9]{1,32})?"
 # its storage initializer lists /models with `ls`.
 REQUIRED_TOOLS = ("sh", "ln", "sleep", "ls")
 TOOL_DIRS = ("bin", "usr/bin")
+PLATFORM_PART = re.compile(r"[a-z0-9_]{1,32}")
+MAX_PLATFORMS = 32
+"""More platforms than any base has (ubi-micro has four); the result stays far below Tekton's
+4 KiB for results."""
 
 
 class BuildError(StepError):
@@ -133,11 +137,11 @@ def write_layers(
     layers = []
     for layer in planned:
         digest, size, hashes = writer(tar_pieces(layer.entries), blobs)
-        annotations = {TITLE: layer.title} if layer.title else {}
+        files = [entry for entry in layer.entries if not entry[1].is_dir()]
+        annotations = {TITLE: layer.title} if len(files) == 1 and layer.title else {}
         if layer.model_card:
             annotations[MODEL_CARD_TYPE[0]] = MODEL_CARD_TYPE[1]
         descriptor = {"mediaType": LAYER_TYPE, "digest": digest, "size": size}
-        files = [entry for entry in layer.entries if not entry[1].is_dir()]
         layers.append(
             WrittenLayer(
                 {**descriptor, "annotations": annotations} if annotations else descriptor,
@@ -164,7 +168,57 @@ def write_json(blobs: Path, document: dict[str, Any]) -> dict[str, Any]:
 
 
 def read_blob(blobs: Path, digest: str) -> Any:
-    return json.loads((blobs / digest.split(":", 1)[1]).read_bytes())
+    return json.loads(
+        (blobs / digest.split(":", 1)[1]).read_bytes(), parse_constant=_not_json_number
+    )
+
+
+def _not_json_number(name: str) -> None:
+    raise BuildError(f"the base image's JSON holds {name}, which is not a JSON number")
+
+
+class Base(NamedTuple):
+    """The base image as the user named it, and the platform asked for (or `all`)."""
+
+    name: str
+    platform: str
+
+
+def base_documents(
+    blobs: Path, index: dict[str, Any], base: Base
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The base's top descriptor and the manifest of each platform, each checked: the tools
+    KServe runs, the platform asked for, a bounded number of platforms. A base whose JSON is
+    not what OCI describes is refused with a message, not a traceback."""
+    try:
+        top = next(
+            m for m in index["manifests"] if (m.get("annotations") or {}).get(REF_NAME) == BASE_TAG
+        )
+        documents = [read_blob(blobs, d["digest"]) for d in base_manifests(blobs, top)]
+        platforms = [platform_of(read_blob(blobs, d["config"]["digest"])) for d in documents]
+        for document in documents:
+            check_base_tools(blobs, document, base.name)
+    except (
+        KeyError,
+        TypeError,
+        AttributeError,
+        ValueError,
+        RecursionError,
+        StopIteration,
+    ) as error:
+        raise BuildError(f"base image {base.name} is not an OCI image: {error!r}") from None
+    if len(platforms) > MAX_PLATFORMS or len(set(platforms)) != len(platforms):
+        raise BuildError(
+            f"base image {base.name} lists {len(platforms)} images for "
+            f"{len(set(platforms))} platforms; at most {MAX_PLATFORMS}, each once, are built"
+        )
+    chosen = base.platform
+    if chosen != "all" and not all(p == chosen or p.startswith(f"{chosen}/") for p in platforms):
+        raise BuildError(
+            f"base image {base.name} is for {', '.join(platforms)}, not {chosen}: choose a base "
+            f"built for {chosen}, or platform 'all'"
+        )
+    return top, documents
 
 
 def base_manifests(blobs: Path, base: dict[str, Any]) -> list[dict[str, Any]]:
@@ -175,7 +229,7 @@ def base_manifests(blobs: Path, base: dict[str, Any]) -> list[dict[str, Any]]:
     manifests = [
         descriptor
         for descriptor in read_blob(blobs, base["digest"]).get("manifests", [])
-        if descriptor.get("annotations", {}).get(ATTESTATION) is None
+        if (descriptor.get("annotations") or {}).get(ATTESTATION) is None
     ]
     if any(d.get("mediaType") != MANIFEST_TYPE for d in manifests) or not manifests:
         raise BuildError("the base image's index holds no image manifests, or nested indexes")
@@ -205,8 +259,12 @@ def check_base_tools(blobs: Path, manifest: dict[str, Any], base_image: str) -> 
 
 
 def platform_of(config: dict[str, Any]) -> str:
-    parts = (config.get("os", "unknown"), config.get("architecture", "unknown"))
-    return "/".join(parts + ((config["variant"],) if config.get("variant") else ()))
+    parts = [config.get("os"), config.get("architecture")]
+    parts += [config["variant"]] if config.get("variant") else []
+    named = [part for part in parts if isinstance(part, str) and PLATFORM_PART.fullmatch(part)]
+    if named != parts:
+        raise BuildError(f"the base image's config names no platform: {parts!r}")
+    return "/".join(named)
 
 
 def extend(
@@ -301,24 +359,25 @@ class Added(NamedTuple):
 def add_layers(
     layout: Path,
     model_dir: Path,
-    base_image: str,
+    base: Base,
     provenance: Provenance,
     writer: LayerBlobWriter = write_layer_blob,
 ) -> Added:
     """Append the model's layers to every platform of the base in `layout`, tag the image
-    `modelcar` and its SBOM `sbom`."""
+    `modelcar` and its SBOM `sbom`. Everything is checked before the first layer is written."""
     blobs = layout / "blobs" / "sha256"
     index = json.loads((layout / "index.json").read_text())
-    base = next(m for m in index["manifests"] if m.get("annotations", {}).get(REF_NAME) == BASE_TAG)
-    manifests = base_manifests(blobs, base)
-    documents = [read_blob(blobs, descriptor["digest"]) for descriptor in manifests]
-    for document in documents:
-        check_base_tools(blobs, document, base_image)
+    top, documents = base_documents(blobs, index, base)
     workspace = Path(os.environ["WORKSPACE_SOURCE_PATH"]).resolve()
     entries: list[Entry] = tree_entries(model_dir, "models", workspace)
+    if not any(path.is_file() for _, path in entries):
+        raise BuildError(f"model directory {model_dir} holds no files; did download-model run?")
     layers = write_layers(plan_layers(entries), blobs, writer)
-    extended = [extend(blobs, document, layers, provenance) for document in documents]
-    if base.get("mediaType") == INDEX_TYPE:
+    try:
+        extended = [extend(blobs, document, layers, provenance) for document in documents]
+    except (KeyError, TypeError, AttributeError) as error:
+        raise BuildError(f"the base image's config is not an OCI image config: {error!r}") from None
+    if top.get("mediaType") == INDEX_TYPE:
         image_index = {
             "schemaVersion": 2,
             "mediaType": INDEX_TYPE,
@@ -348,14 +407,14 @@ def replace_image(image: Path) -> None:
         image.unlink()
 
 
-def build_layout(staging: Path, model_dir: Path, image: Path, base: str, p: Provenance) -> Added:
+def build_layout(staging: Path, model_dir: Path, image: Path, base: Base, p: Provenance) -> Added:
     added = add_layers(staging, model_dir, base, p)
     replace_image(image)
     staging.rename(image)
     return added
 
 
-def build_archive(staging: Path, model_dir: Path, image: Path, base: str, p: Provenance) -> Added:
+def build_archive(staging: Path, model_dir: Path, image: Path, base: Base, p: Provenance) -> Added:
     """The layers go straight into the archive, then the small files of the layout."""
     partial = image.with_name(image.name + ".tar.partial")
     with open_new(partial, buffering=0) as raw:
@@ -395,12 +454,8 @@ def main() -> int:
         if not model_dir.is_dir():
             raise BuildError(f"model directory {model_dir} does not exist; did download-model run?")
         build = build_layout if image_format == "oci" else build_archive
-        added = build(staging, model_dir, image, os.environ.get("BASE_IMAGE", "base"), provenance)
-        if wanted != "all" and added.platforms != [wanted]:
-            raise BuildError(
-                f"base image {os.environ.get('BASE_IMAGE')} is for {', '.join(added.platforms)}, "
-                f"not {wanted}: choose a base built for {wanted}, or platform 'all'"
-            )
+        base = Base(os.environ.get("BASE_IMAGE", "base"), wanted)
+        added = build(staging, model_dir, image, base, provenance)
     except StepError as error:
         return failed(error)
     Path(os.environ["RESULT_PLATFORMS_PATH"]).write_text(",".join(added.platforms))

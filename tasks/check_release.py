@@ -8,6 +8,7 @@ from tasks.model_registry_access import REGISTRY_TOKEN, ModelName, RegistryUrl, 
 from tasks.push import ExpectedDigest, Tag
 from tasks.push_to_internal_registry import INTERNAL_REGISTRY_HOST
 from tasks.push_to_quay import QUAY_HOST
+from tasks.resources import LIGHT, SKOPEO
 from tasks.workspaces import CA_BUNDLE, REGISTRY_AUTH
 
 TLS_HELP = (
@@ -56,6 +57,6 @@ def check_release(
     moved only while the Model Registry records no image for the version (a failed earlier run).
     """
     return [
-        script_step("release_tags.sh", name="read-tags"),
-        script_step("release_check.py", name="check", image=PYTHON_IMAGE),
+        script_step("release_tags.sh", name="read-tags", resources=SKOPEO),
+        script_step("release_check.py", name="check", image=PYTHON_IMAGE, resources=LIGHT),
     ]

@@ -68,8 +68,12 @@ def register(registry: Registry) -> dict[str, str]:
     internal = text("INTERNAL_IMAGE_REF", f"|{IMAGE_REF}", "an image reference with a digest", "")
     model_format = text("MODEL_FORMAT", r"[\w.-]{1,64}", "a model format name", "vLLM")
     provenance = {
-        "revision": text("MODEL_REVISION", r"|[\w./-]{1,255}", "a commit or revision", ""),
-        "sbom": text("SBOM_REF", f"|{IMAGE_REF}", "an SBOM reference with its digest", ""),
+        key: string_property(value)
+        for key, value in (
+            ("revision", text("MODEL_REVISION", r"|[\w./-]{1,255}", "a commit or revision", "")),
+            ("sbom", text("SBOM_REF", f"|{IMAGE_REF}", "an SBOM reference with its digest", "")),
+        )
+        if value
     }
     model = registry.find_or_create(
         "/registered_model", {"name": model_name}, "/registered_models", {"name": model_name}
@@ -82,9 +86,7 @@ def register(registry: Registry) -> dict[str, str]:
             "name": version_name,
             "registeredModelId": model["id"],
             "author": "modelcar-dsl",
-            "customProperties": {
-                key: string_property(value) for key, value in provenance.items() if value
-            },
+            "customProperties": provenance,
         },
     )
     existing = model_artifacts(registry, version)
@@ -116,6 +118,14 @@ def register(registry: Registry) -> dict[str, str]:
         print(f"Registered {model_name}/{version_name} -> {uri}")
     else:
         print(f"{model_name}/{version_name} -> {uri} was registered already")
+    recorded = version.get("customProperties") or {}
+    if any(recorded.get(key) != value for key, value in provenance.items()):
+        registry.call(
+            "PATCH",
+            f"/model_versions/{quoted(version['id'])}",
+            body={"customProperties": {**recorded, **provenance}},
+        )
+        print(f"Recorded {', '.join(sorted(provenance))} on {model_name}/{version_name}")
     return {
         "REGISTERED_MODEL_ID": model["id"],
         "MODEL_VERSION_ID": version["id"],

@@ -2,7 +2,8 @@
 """Prove the image on the workspace is the one its descriptors name, byte for byte.
 
 After `sync`, every blob the image reaches (the manifests of index.json, each manifest's config
-and layers, nested indexes) is read again and its sha256 and size compared with its descriptor.
+and layers, nested indexes) is read again and its sha256 and size compared with its descriptor,
+and the SBOM tagged beside the image must name the image as its subject.
 An OCI layout is read blob by blob; an oci-archive in one pass, without unpacking it. Run by the
 build before it reports a digest, and by every push before its first attempt: a corrupt image is
 found here, never at the registry.
@@ -26,6 +27,7 @@ from typing import IO, Any
 from tasks.lib.step_inputs import StepError, confined_path, failed, text
 
 TAG = "modelcar"
+SBOM_TAG = "sbom"
 REF_NAME = "org.opencontainers.image.ref.name"
 DIGEST = re.compile(r"sha256:([a-f0-9]{64})")
 METADATA_LIMIT = 4 << 20
@@ -191,7 +193,24 @@ def verify(
                     raise BrokenImage(f"{place} and its siblings list over {MAX_DESCRIPTORS} blobs")
         level = following
     print(f"Verified {len(verified)} blobs against their sha256 digests")
-    return str(tagged[0]["digest"])
+    digest = str(tagged[0]["digest"])
+    check_sbom(index, blobs, digest)
+    return digest
+
+
+def check_sbom(index: Any, blobs: Blobs, image_digest: str) -> None:
+    """The image carries one SBOM, and it describes this image: its `subject` is the image."""
+    sboms = [
+        d
+        for d, _, _ in descriptors(index, "index.json")
+        if isinstance(d.get("annotations"), dict) and d["annotations"].get(REF_NAME) == SBOM_TAG
+    ]
+    if len(sboms) != 1:
+        raise BrokenImage(f"index.json names {len(sboms)} SBOMs tagged {SBOM_TAG!r}, not one")
+    artifact = _json(blobs.small[_hex(sboms[0], "the SBOM")], "the SBOM")
+    subject = artifact.get("subject") if isinstance(artifact, dict) else None
+    if not isinstance(subject, dict) or subject.get("digest") != image_digest:
+        raise BrokenImage(f"its SBOM describes another image than {image_digest}")
 
 
 def _hex(descriptor: dict[str, Any], place: str) -> str:

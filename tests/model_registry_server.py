@@ -139,6 +139,12 @@ def _handlers(store: ModelRegistryStandIn) -> dict[str, Handler]:
             store.page_size,
         )
 
+    def update_version(request: Request, version_id: str) -> Response:
+        if version_id not in store.versions:
+            return _error(404, "model version not found")
+        store.versions[version_id] = {**store.versions[version_id], **request.get_json()}
+        return _json(store.versions[version_id])
+
     def update_artifact(request: Request, artifact_id: str) -> Response:
         if artifact_id not in store.artifacts:
             return _error(404, "artifact not found")
@@ -152,6 +158,7 @@ def _handlers(store: ModelRegistryStandIn) -> dict[str, Handler]:
         "find_version": find_version,
         "create_version": create_version,
         "version_artifacts": version_artifacts,
+        "update_version": update_version,
         "update_artifact": update_artifact,
     }
 
@@ -168,6 +175,7 @@ ROUTES = Map(
             endpoint="version_artifacts",
             methods=["GET", "POST"],
         ),
+        Rule(f"{API}/model_versions/<version_id>", endpoint="update_version", methods=["PATCH"]),
         Rule(f"{API}/artifacts/<artifact_id>", endpoint="update_artifact", methods=["PATCH"]),
     ]
 )

@@ -73,7 +73,10 @@ def busybox_base(
 
 def _platform_manifest(blobs: Path, tools: tuple[str, ...], platform: str) -> dict[str, object]:
     """The manifest of one platform's busybox image, as an index names it."""
-    os_name, architecture = platform.split("/")[:2]
+    os_name, architecture, *variant = platform.split("/")
+    fields = {"os": os_name, "architecture": architecture} | (
+        {"variant": variant[0]} if variant else {}
+    )
     layer = io.BytesIO()
     with tarfile.open(fileobj=layer, mode="w") as archive:
         for folder_name in ("bin", "etc"):
@@ -90,8 +93,7 @@ def _platform_manifest(blobs: Path, tools: tuple[str, ...], platform: str) -> di
         archive.addfile(named, io.BytesIO(platform.encode()))
     raw = layer.getvalue()
     config = {
-        "architecture": architecture,
-        "os": os_name,
+        **fields,
         "config": {"Cmd": ["sh"], "Labels": {"name": "busybox", "vendor": "Debian"}},
         "rootfs": {"type": "layers", "diff_ids": [f"sha256:{hashlib.sha256(raw).hexdigest()}"]},
     }
@@ -112,7 +114,7 @@ def _platform_manifest(blobs: Path, tools: tuple[str, ...], platform: str) -> di
     return {
         "mediaType": "application/vnd.oci.image.manifest.v1+json",
         **_blob(blobs, json.dumps(manifest).encode()),
-        "platform": {"os": os_name, "architecture": architecture},
+        "platform": fields,
     }
 
 

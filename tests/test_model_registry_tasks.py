@@ -110,6 +110,23 @@ def test_register_creates_model_version_and_artifact(
     assert properties["sbom"]["string_value"] == SBOM
 
 
+def test_a_version_registered_without_provenance_gets_it_on_the_next_run(
+    registry: ModelRegistryStandIn, ca_bundle: Path
+) -> None:
+    """A version an earlier build registered (before revisions and SBOMs were recorded) gains
+    them when the same image is registered again; nothing else is written."""
+    first = register(registry, ca_bundle)
+    version_id = first.results["model-version-id"]
+    registry.versions[version_id].pop("customProperties")
+    again = register(registry, ca_bundle)
+    assert again.exit_code == 0, again.output
+    assert again.results == first.results
+    properties = registry.versions[version_id]["customProperties"]
+    assert properties["revision"]["string_value"] == REVISION
+    assert properties["sbom"]["string_value"] == SBOM
+    assert registry.violations == []
+
+
 def test_register_again_finds_everything_and_writes_nothing(
     registry: ModelRegistryStandIn, ca_bundle: Path
 ) -> None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import tarfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -442,3 +443,117 @@ def test_a_multi_platform_push_keeps_the_index_and_a_retry_sends_only_missing_la
     shard_layers = document(tmp_path / "image", pushed["manifests"][0]["digest"])["layers"][2:4]
     assert not uploaded(registry.log, shard_layers[0]["digest"], seeded), "a held layer was resent"
     assert uploaded(registry.log, shard_layers[1]["digest"], seeded)
+
+
+def rewrite_base(reference: str, change: Callable[[dict[str, Any]], None]) -> str:
+    """A copy of a one-platform base layout whose config `change` rewrote, digests made whole
+    again: a base a registry would serve, however odd its config."""
+    source = Path(reference.removeprefix("oci:").rsplit(":", 1)[0])
+    layout = source.with_name(f"{source.name}-rewritten-{len(list(source.parent.iterdir()))}")
+    shutil.copytree(source, layout)
+    index_json = json.loads((layout / "index.json").read_text())
+    top = index_json["manifests"][0]
+    manifest = document(layout, top["digest"])
+    config = document(layout, manifest["config"]["digest"])
+    change(config)
+    body = json.dumps(config).encode()
+    (layout / "blobs" / "sha256" / hashlib.sha256(body).hexdigest()).write_bytes(body)
+    manifest["config"].update(digest=f"sha256:{hashlib.sha256(body).hexdigest()}", size=len(body))
+    body = json.dumps(manifest).encode()
+    (layout / "blobs" / "sha256" / hashlib.sha256(body).hexdigest()).write_bytes(body)
+    top.update(digest=f"sha256:{hashlib.sha256(body).hexdigest()}", size=len(body))
+    (layout / "index.json").write_text(json.dumps(index_json))
+    return f"oci:{layout}:latest"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda config: config.update(rootfs="x"), id="rootfs a string"),
+        pytest.param(lambda config: config.update(config=None), id="config null"),
+        pytest.param(lambda config: config.update(os=5), id="os a number"),
+        pytest.param(lambda config: config.update(architecture="../amd64"), id="arch a path"),
+    ],
+)
+def test_a_base_whose_config_is_not_oci_is_named_not_a_traceback(
+    tmp_path: Path, base: str, change: Callable[[dict[str, Any]], None]
+) -> None:
+    make_model(tmp_path / "model")
+    run = build(tmp_path, rewrite_base(base, change))
+    assert (run.exit_code, run.failed_step) == (1, "add-model-layer"), run.output
+    assert "Traceback" not in run.output
+    assert "base image" in run.output
+    assert not (tmp_path / "image").exists()
+
+
+def test_a_failed_build_leaves_the_previous_image_and_a_variant_matches_its_platform(
+    tmp_path: Path, base: str
+) -> None:
+    """linux/arm64 takes a base's linux/arm64/v8, as skopeo does; a platform the base lacks
+    fails before the image that was there is replaced."""
+    variant_base = busybox_base(tmp_path / "base", platforms=("linux/amd64", "linux/arm64/v8"))
+    make_model(tmp_path / "ws" / "model")
+    arm = build(tmp_path / "ws", variant_base, platform="linux/arm64")
+    assert arm.exit_code == 0, arm.output
+    assert arm.results["platforms"] == "linux/arm64/v8"
+    index_before = (tmp_path / "ws" / "image" / "index.json").read_bytes()
+    from_index = build(tmp_path / "ws", variant_base, platform="linux/s390x")
+    assert (from_index.exit_code, from_index.failed_step) == (1, "fetch-base"), from_index.output
+    assert "no image found in image index for architecture s390x" in from_index.output
+    single = build(tmp_path / "ws", base, platform="linux/s390x")
+    assert (single.exit_code, single.failed_step) == (1, "add-model-layer"), single.output
+    assert "is for linux/amd64, not linux/s390x" in single.output
+    assert (tmp_path / "ws" / "image" / "index.json").read_bytes() == index_before
+
+
+def test_a_date_that_does_not_exist_is_refused_before_anything_is_built(
+    tmp_path: Path, base: str
+) -> None:
+    make_model(tmp_path / "model")
+    run = build(tmp_path, base, **{**PROVENANCE, "model-created": "2025-13-45T25:61:61Z"})
+    assert run.exit_code == 2, run.output
+    assert "model-created '2025-13-45T25:61:61Z' is not a time that exists" in run.output
+    assert not (tmp_path / "image").exists()
+
+
+def test_an_empty_model_directory_is_refused(tmp_path: Path, base: str) -> None:
+    (tmp_path / "model" / "empty").mkdir(parents=True)
+    run = build(tmp_path, base)
+    assert run.exit_code == 1
+    assert "holds no files; did download-model run?" in run.output
+
+
+def test_a_file_that_grows_while_packed_fails_the_build(tmp_path: Path) -> None:
+    """The layer's hash covers exactly the size its header declares; more bytes fail the build
+    instead of naming the blob with a digest its bytes do not have."""
+    (tmp_path / "weights.bin").write_bytes(b"\x01" * 1000)
+    pieces = tar_layers.tar_pieces(tar_layers.tree_entries(tmp_path, "models"))
+    with open(tmp_path / "weights.bin", "ab") as grown:
+        grown.write(b"\x02")
+    with pytest.raises(tar_layers.PackError, match="changed size while it was being added"):
+        tar_layers.hash_pieces(pieces)
+
+
+def test_a_file_name_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    (tmp_path / os.fsdecode(b"w\xff.bin")).write_bytes(b"\x01")
+    with pytest.raises(tar_layers.PackError, match="is not a UTF-8 file name"):
+        tar_layers.tree_entries(tmp_path, "models")
+
+
+def test_an_image_without_its_sbom_is_not_pushed(built: tuple[Path, TaskRunResult]) -> None:
+    """The SBOM goes with the image: verification (the build's last check and every push's
+    first) fails when it is missing or describes another image."""
+    workspace = built[0]
+    copy = workspace.with_name(workspace.name + "-no-sbom")
+    shutil.copytree(workspace / "image", copy / "image")
+    index = json.loads((copy / "image" / "index.json").read_text())
+    index["manifests"] = [m for m in index["manifests"] if "sbom" not in m["annotations"].values()]
+    (copy / "image" / "index.json").write_text(json.dumps(index))
+    run = run_task(
+        "build-modelcar-image",
+        {},
+        {"source": copy, "registry-auth": None, "ca-bundle": None},
+        steps=["verify"],
+    )
+    assert (run.exit_code, run.failed_step) == (1, "verify"), run.output
+    assert "names 0 SBOMs tagged 'sbom', not one" in run.output

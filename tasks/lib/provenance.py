@@ -2,11 +2,12 @@
 built on, and an SPDX SBOM of every file under /models. Everything here comes from the inputs,
 never from the clock, so the same model and base always give the same digests."""
 
+import datetime
 import json
 from typing import Any, NamedTuple
 
 from tasks.lib.model_files import COMMIT, HUB_SOURCE, S3_SOURCE
-from tasks.lib.step_inputs import text
+from tasks.lib.step_inputs import InputError, param_of, text
 
 OCI = "org.opencontainers.image"
 RFC3339_UTC = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z"
@@ -68,12 +69,23 @@ def read_provenance(base_reference: str) -> Provenance:
             "MODEL_SOURCE", f"|{HUB_SOURCE}|{S3_SOURCE}", "hf://org/repo[@ref] or s3://...", ""
         ),
         revision=text("MODEL_REVISION", r"|[\w./-]{1,255}", "a commit or revision", ""),
-        created=text("MODEL_CREATED", f"|{RFC3339_UTC}", "an RFC 3339 UTC time", ""),
+        created=moment("MODEL_CREATED"),
         title=text("MODEL_NAME", r"|[\w][\w .+-]{0,127}", "a model name", ""),
         version=text("MODEL_VERSION", r"|[\w][\w.+-]{0,127}", "a version name", ""),
         base_name=name,
         base_digest=digest,
     )
+
+
+def moment(variable: str) -> str:
+    """An RFC 3339 UTC time that is a real moment (no month 13), or empty."""
+    value = text(variable, f"|{RFC3339_UTC}", "an RFC 3339 UTC time (2025-01-30T12:34:56Z)", "")
+    try:
+        if value:
+            datetime.datetime.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{param_of(variable)} {value!r} is not a time that exists") from None
+    return value
 
 
 def spdx_sbom(

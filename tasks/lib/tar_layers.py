@@ -40,7 +40,8 @@ class PlannedLayer(NamedTuple):
 
     entries: list[Entry]
     title: str
-    """The one file it holds, relative to /models; empty for the small files' layer."""
+    """The file it holds, relative to /models (the first and last of files sharing a layer);
+    empty for the small files' layer."""
     model_card: bool
 
 
@@ -72,9 +73,15 @@ def tree_entries(root: Path, prefix: str, boundary: Path | None = None) -> list[
         dirs.sort()
         for name in sorted(dirs + files):
             path = Path(directory) / name
-            entries.append(
-                (f"{prefix}/{path.relative_to(root).as_posix()}", _packed(path, boundary))
-            )
+            entry = f"{prefix}/{path.relative_to(root).as_posix()}"
+            try:
+                entry.encode()
+            except UnicodeEncodeError:
+                raise PackError(
+                    f"{path!r} is not a UTF-8 file name: an image reader would name it "
+                    "otherwise; rename it"
+                ) from None
+            entries.append((entry, _packed(path, boundary)))
     return entries
 
 
@@ -107,7 +114,8 @@ def plan_layers(entries: list[Entry]) -> list[PlannedLayer]:
     groups = [large[start : start + per_layer] for start in range(0, len(large), per_layer or 1)]
     layers = [PlannedLayer(sorted(directories + small), "", False)]
     for group in groups:
-        title = group[0][0].removeprefix(f"{root}/") if len(group) == 1 else ""
+        names = [name.removeprefix(f"{root}/") for name, _ in group]
+        title = names[0] if len(names) == 1 else f"{names[0]} .. {names[-1]}"
         layers.append(PlannedLayer(_with_parents(group, directories), title, False))
     if card:
         layers.append(PlannedLayer(_with_parents(card, directories), MODEL_CARD, True))
@@ -186,7 +194,7 @@ class LayerHashes(NamedTuple):
 
 def hash_pieces(pieces: list[Piece]) -> LayerHashes:
     """sha256 of the pieces in order and of each file in them, reading each file once more
-    (from the page cache)."""
+    (from the page cache): exactly the size the headers declare, or the build fails."""
     layer = hashlib.sha256()
     files: list[str] = []
     buffer = memoryview(bytearray(COPY_BUFFER))
@@ -195,9 +203,13 @@ def hash_pieces(pieces: list[Piece]) -> LayerHashes:
             layer.update(piece)
             continue
         content = hashlib.sha256()
-        with open(piece[0], "rb", buffering=0) as stream:
-            while count := stream.readinto(buffer):
+        path, remaining = piece
+        with open(path, "rb", buffering=0) as stream:
+            while remaining and (count := stream.readinto(buffer[: min(remaining, COPY_BUFFER)])):
                 layer.update(buffer[:count])
                 content.update(buffer[:count])
+                remaining -= count
+            if remaining or stream.read(1):
+                raise PackError(f"{path} changed size while it was being added; rerun the build")
         files.append(content.hexdigest())
     return LayerHashes(layer.hexdigest(), files)
