@@ -6,11 +6,13 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import attrs
 import pytest
+
+from tests.registry_server import Registry, running_registry
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -100,3 +102,10 @@ def mini_project(tmp_path: Path) -> Callable[..., MiniProject]:
         return MiniProject(root)
 
     return make
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    """A real docker-registry on loopback for a test module; its log names every request."""
+    with running_registry(tmp_path_factory.mktemp("registry"), log_level="info") as running:
+        yield running

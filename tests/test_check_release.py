@@ -28,7 +28,6 @@ from tests.registry_server import (
     SERVICE_ACCOUNT_TOKEN,
     USER,
     Registry,
-    running_registry,
 )
 from tests.task_runner import TaskRunResult, run_task
 from tests.test_push_tasks import build_into
@@ -37,12 +36,6 @@ from tests.tls import LoopbackAuthority, free_port, make_authority
 MODEL = "Mistral-24B-Instruct"
 VERSION = "24b-w4a16-1gpu"
 SECRETS = {"model-registry-token": {"token": TOKEN}}
-
-
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
-    with running_registry(tmp_path_factory.mktemp("registry")) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import os
 import shutil
 import subprocess
 import tarfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +23,9 @@ import pytest
 from tasks.lib import tar_layers
 from tests.conftest import REPO
 from tests.oci_images import busybox_base, require_tool
-from tests.registry_server import PASSWORD, USER, Registry, running_registry
+from tests.registry_server import PASSWORD, USER, Registry
 from tests.task_runner import TaskRunResult, run_task
+from tests.test_build_task import build
 
 SHARD = tar_layers.LARGE_FILE
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -66,15 +67,6 @@ def make_model(model: Path) -> dict[str, bytes]:
         (model / name).parent.mkdir(parents=True, exist_ok=True)
         (model / name).write_bytes(data)
     return files
-
-
-def build(workspace: Path, base: str, **params: str) -> TaskRunResult:
-    require_tool("skopeo", "skopeo")
-    return run_task(
-        "build-modelcar-image",
-        {"base-image": base, **params},
-        {"source": workspace, "registry-auth": None, "ca-bundle": None},
-    )
 
 
 def blob(image: Path, digest: str) -> Path:
@@ -351,12 +343,6 @@ def test_the_sbom_lists_every_file_with_its_sha256_and_names_the_image(
     )
     assert packages["SPDXRef-Base"]["versionInfo"] == run.results["BASE_IMAGE_REF"].rsplit("@")[1]
     assert sbom["creationInfo"]["created"] == "2025-01-30T12:34:56Z"
-
-
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
-    with running_registry(tmp_path_factory.mktemp("registry"), log_level="info") as running:
-        yield running
 
 
 def uploaded(registry_log: Path, digest: str, since: int) -> bool:

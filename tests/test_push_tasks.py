@@ -20,16 +20,10 @@ from typing import Any
 import pytest
 
 from tests.oci_images import busybox_base, flip_byte, require_tool
-from tests.registry_server import SERVICE_ACCOUNT_TOKEN, Registry, running_registry
+from tests.registry_server import SERVICE_ACCOUNT_TOKEN, Registry
 from tests.task_runner import TaskRunResult, run_task
 
 NOBODY = (65534, 65534)
-
-
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
-    with running_registry(tmp_path_factory.mktemp("registry")) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")
