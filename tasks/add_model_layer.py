@@ -63,6 +63,7 @@ PLATFORM = r"all|[a-z0-9]{1,32}/[a-z0-9_]{1,32}(/[a-z0-9]{1,32})?"
 # its storage initializer lists /models with `ls`.
 REQUIRED_TOOLS = ("sh", "ln", "sleep", "ls")
 TOOL_DIRS = ("bin", "usr/bin")
+DIGEST = re.compile(r"sha256:[a-f0-9]{64}")
 PLATFORM_PART = re.compile(r"[a-z0-9_]{1,32}")
 MAX_PLATFORMS = 32
 """More platforms than any base has (ubi-micro has four); the result stays far below Tekton's
@@ -168,6 +169,8 @@ def write_json(blobs: Path, document: dict[str, Any]) -> dict[str, Any]:
 
 
 def read_blob(blobs: Path, digest: str) -> Any:
+    if not DIGEST.fullmatch(digest):
+        raise BuildError(f"the base image names a blob {digest!r}, which is no sha256 digest")
     return json.loads(
         (blobs / digest.split(":", 1)[1]).read_bytes(), parse_constant=_not_json_number
     )
@@ -240,6 +243,8 @@ def check_base_tools(blobs: Path, manifest: dict[str, Any], base_image: str) -> 
     """Fail before the long copy when the base lacks what KServe runs in a modelcar."""
     names: set[str] = set()
     for layer in manifest["layers"]:
+        if not DIGEST.fullmatch(layer["digest"]):
+            raise BuildError(f"the base image names a layer {layer['digest']!r}, no sha256 digest")
         path = blobs / layer["digest"].split(":", 1)[1]
         try:
             with tarfile.open(path, mode="r|*") as archive:
