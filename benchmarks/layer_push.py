@@ -4,6 +4,8 @@ the retry after a push that failed half-way, which sends only the layers the reg
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -68,9 +70,10 @@ def build(work: Path, base: str, large_file: int) -> Path:
     os.environ["WORKSPACE_SOURCE_PATH"] = str(work)
     tar_layers.LARGE_FILE, default = large_file, tar_layers.LARGE_FILE
     try:
-        add_layers(
-            image, work / "model", Base(base, "all"), Provenance("", "", "", "", "", base, "")
-        )
+        with contextlib.redirect_stdout(io.StringIO()):
+            add_layers(
+                image, work / "model", Base(base, "all"), Provenance("", "", "", "", "", base, "")
+            )
     finally:
         tar_layers.LARGE_FILE = default
     return image
