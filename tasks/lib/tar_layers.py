@@ -10,6 +10,7 @@ import hashlib
 import os
 import stat
 import tarfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
 
@@ -198,18 +199,26 @@ def hash_pieces(pieces: list[Piece]) -> LayerHashes:
     layer = hashlib.sha256()
     files: list[str] = []
     buffer = memoryview(bytearray(COPY_BUFFER))
-    for piece in pieces:
-        if isinstance(piece, bytes):
-            layer.update(piece)
-            continue
-        content = hashlib.sha256()
-        path, remaining = piece
-        with open(path, "rb", buffering=0) as stream:
-            while remaining and (count := stream.readinto(buffer[: min(remaining, COPY_BUFFER)])):
-                layer.update(buffer[:count])
-                content.update(buffer[:count])
-                remaining -= count
-            if remaining or stream.read(1):
-                raise PackError(f"{path} changed size while it was being added; rerun the build")
-        files.append(content.hexdigest())
+    with ThreadPoolExecutor(max_workers=1) as second:
+        for piece in pieces:
+            if isinstance(piece, bytes):
+                layer.update(piece)
+                continue
+            content = hashlib.sha256()
+            path, remaining = piece
+            with open(path, "rb", buffering=0) as stream:
+                while remaining and (
+                    count := stream.readinto(buffer[: min(remaining, COPY_BUFFER)])
+                ):
+                    # Both digests of one chunk at once (hashlib lets go of the GIL): the
+                    # chunk is read again only after both are done with it.
+                    both = second.submit(content.update, buffer[:count])
+                    layer.update(buffer[:count])
+                    both.result()
+                    remaining -= count
+                if remaining or stream.read(1):
+                    raise PackError(
+                        f"{path} changed size while it was being added; rerun the build"
+                    )
+            files.append(content.hexdigest())
     return LayerHashes(layer.hexdigest(), files)
