@@ -1,13 +1,15 @@
-"""The `modelcar` command: exit 0 when all is well, 1 when `--check` finds the tree stale, 2 for
-bad input (with the user's file and line, no traceback unless --debug)."""
+"""The `modelcar` command. Every command's outcome maps to one exit code, in `_Modelcar.invoke`:
+0 ok; 1 findings (a stale tree, problems, changes, a failed run); 2 the user's input or environment
+is wrong (one line naming the file or host, no traceback); 3 a bug in modelcar itself. `--debug`
+adds the traceback, never changes the code."""
 
 from __future__ import annotations
 
+import errno
 import sys
-from collections.abc import Callable
-from functools import wraps
+import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -17,7 +19,12 @@ from modelcar_dsl.graph_formats import FORMATS as GRAPH_FORMATS
 if TYPE_CHECKING:
     from modelcar_dsl.project import Settings
 
-F = TypeVar("F", bound=Callable[..., Any])
+EXIT_FINDINGS = 1
+EXIT_BAD_INPUT = 2
+EXIT_BUG = 3
+EXIT_INTERRUPTED = 130
+REPORT_BUGS_AT = "the project's issue tracker"
+_DEBUG = "modelcar.debug"
 
 COMPILE_EXAMPLES = """
 \b
@@ -28,21 +35,80 @@ Examples:
   modelcar compile --api v1beta1        for clusters older than OpenShift Pipelines 1.11
 """
 
+_OS_HINTS = {
+    errno.ENOTDIR: "a part of that path is a file, not a directory",
+    errno.EISDIR: "it is a directory, not a file",
+    errno.ENOENT: "it does not exist",
+    errno.EACCES: "check its permissions and those of the directories above it",
+    errno.EPERM: "check its permissions and those of the directories above it",
+    errno.EROFS: "the file system is read-only; choose a writable place",
+    errno.ENOSPC: "the disk is full",
+    errno.EXDEV: "it is on another file system than the out tree",
+    errno.ELOOP: "it is a loop of symbolic links",
+}
 
-def _reports_errors(command: F) -> F:
-    """Turn ModelcarError into a plain message and exit code 2; --debug keeps the traceback."""
 
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+class _Modelcar(click.Group):
+    """The one place where a command's outcome becomes an exit code: a command returns True
+    when it has findings; click exits 2 for usage errors; everything raised ends here."""
+
+    def invoke(self, ctx: click.Context) -> None:
         try:
-            return command(*args, **kwargs)
+            found = super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except OSError as error:
+            if error.errno == errno.EPIPE:
+                raise  # click's own handling of `modelcar ... | head`
+            _fail(ctx, EXIT_BAD_INPUT, f"error: {_os_error_line(error)}")
         except ModelcarError as error:
-            if kwargs.get("debug"):
-                raise
-            click.echo(f"error: {error}", err=True)
-            sys.exit(2)
+            _fail(ctx, EXIT_BAD_INPUT, f"error: {error}")
+        except UnicodeDecodeError as error:
+            _fail(
+                ctx,
+                EXIT_BAD_INPUT,
+                f"error: a file is not UTF-8 text ({error.reason} at byte {error.start}); save "
+                "it as UTF-8 (--debug shows which file was being read)",
+            )
+        except Exception as error:
+            _fail(
+                ctx,
+                EXIT_BUG,
+                f"modelcar hit a bug: {type(error).__name__}: {_one_line(str(error))}; rerun with "
+                f"--debug for the traceback and report it at {REPORT_BUGS_AT}",
+            )
+        if found:
+            sys.exit(EXIT_FINDINGS)
 
-    return cast(F, wrapper)
+
+def _fail(ctx: click.Context, code: int, line: str) -> NoReturn:
+    """Say what went wrong in one line (after the traceback, with --debug) and exit with `code`."""
+    if ctx.meta.get(_DEBUG):
+        traceback.print_exc()
+    click.echo(line, err=True)
+    sys.exit(code)
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def _os_error_line(error: OSError) -> str:
+    """`path: reason; what to do` for an OSError on one of the user's paths."""
+    paths = [str(name) for name in (error.filename, error.filename2) if name is not None]
+    where = " -> ".join(_shown(Path(path)) for path in paths)
+    reason = error.strerror or str(error)
+    hint = _OS_HINTS.get(error.errno or 0, "check that path")
+    return f"{where}: {reason}; {hint}" if where else f"{reason}; {hint}"
+
+
+def _remember_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta[_DEBUG] = True
 
 
 _project_option = click.option(
@@ -50,7 +116,14 @@ _project_option = click.option(
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     help="Project directory (default: the nearest with [tool.modelcar] in pyproject.toml).",
 )
-_debug_option = click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+_debug_option = click.option(
+    "--debug",
+    is_flag=True,
+    is_eager=True,
+    expose_value=False,
+    callback=_remember_debug,
+    help="Show the traceback of an error (the exit code stays the same).",
+)
 _api_option = click.option(
     "--api",
     type=click.Choice(["v1", "v1beta1"]),
@@ -65,8 +138,9 @@ def _settings(project: Path | None) -> Settings:
     return read_settings(find_pyproject((project or Path.cwd()).resolve()))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Modelcar, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="modelcar-dsl", prog_name="modelcar")
+@_debug_option
 def main() -> None:
     """Compile Python-defined ModelCar pipelines to Tekton YAML.
 
@@ -89,10 +163,7 @@ def main() -> None:
 @_api_option
 @_project_option
 @_debug_option
-@_reports_errors
-def compile(
-    out: Path | None, check: bool, api: str | None, project: Path | None, debug: bool
-) -> None:
+def compile(out: Path | None, check: bool, api: str | None, project: Path | None) -> bool:
     """Compile the project's tasks, pipelines and runs into a gitops tree.
 
     Writes 01-tasks/, 02-pipeline/, 03-runs/ and kustomization.yaml (which never lists
@@ -114,9 +185,9 @@ def compile(
                 f"{len(changes.removed)} to remove; run `modelcar compile`",
                 err=True,
             )
-            sys.exit(1)
+            return True
         click.echo(f"{_shown(out_dir)} is up to date ({len(files)} files)", err=True)
-        return
+        return False
     changes = write_tree(out_dir, files)
     for relative in changes.written:
         click.echo(f"wrote   {relative}", err=True)
@@ -127,6 +198,7 @@ def compile(
         f"{len(changes.unchanged)} unchanged",
         err=True,
     )
+    return False
 
 
 VALIDATE_EXAMPLES = """
@@ -161,14 +233,12 @@ Rules and their fixes: docs/errors.md. Exit 0: no problems; 1: problems; 2: bad 
 )
 @_project_option
 @_debug_option
-@_reports_errors
 def validate(
     paths: tuple[Path, ...],
     output_format: str,
     ignore: tuple[str, ...],
     project: Path | None,
-    debug: bool,
-) -> None:
+) -> bool:
     """Check Tekton YAML (Tasks, Pipelines, PipelineRuns) against Tekton's admission rules.
 
     Works offline on any YAML: a gitops tree, hand-written files, compiled output. Checks
@@ -190,7 +260,7 @@ def validate(
         raise click.UsageError(f"no .yaml or .yml files in {', '.join(map(str, roots))}")
     report = validate_files(roots, frozenset(ignore), _insecure_registries(project))
     click.echo(report.as_json() if output_format == "json" else report.as_text(), nl=False)
-    sys.exit(1 if report.problems else 0)
+    return bool(report.problems)
 
 
 def _insecure_registries(project: Path | None) -> frozenset[str]:
@@ -234,10 +304,7 @@ Examples:
 )
 @_project_option
 @_debug_option
-@_reports_errors
-def graph(
-    pipeline_name: str, output_format: str, out: Path | None, project: Path | None, debug: bool
-) -> None:
+def graph(pipeline_name: str, output_format: str, out: Path | None, project: Path | None) -> None:
     """Draw a pipeline's tasks and edges: data (which result), explicit (.after()),
     serialization (which workspace), finally tasks and when-guards.
 
@@ -304,10 +371,7 @@ Exit 0: no changes; 1: changes; 2: bad input.
 @_api_option
 @_project_option
 @_debug_option
-@_reports_errors
-def diff(
-    against: str, output_format: str, api: str | None, project: Path | None, debug: bool
-) -> None:
+def diff(against: str, output_format: str, api: str | None, project: Path | None) -> bool:
     """Say what the current code changes in the compiled tree, by resource and by meaning:
     resources and tasks added or removed, runAfter edges, params and defaults, images, scripts
     (with a diff of the script alone), run settings such as fsGroup and timeouts."""
@@ -330,7 +394,7 @@ def diff(
         before = tree_from_git(against, settings.out)
     changes = diff_trees(before, after)
     click.echo(as_markdown(changes) if output_format == "md" else as_text(changes), nl=False)
-    sys.exit(1 if changes else 0)
+    return bool(changes)
 
 
 SUBMIT_EXAMPLES = """
@@ -353,18 +417,25 @@ succeeded); 1: the run failed; 2: bad input, or the cluster refused.
 @click.option("--context", help="kubeconfig context (default: the current one).")
 @click.option("--dry-run", is_flag=True, help="Print the PipelineRun instead of creating it.")
 @click.option("--wait", is_flag=True, help="Follow the run until it ends; exit with its outcome.")
+@click.option(
+    "--request-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30,
+    show_default=True,
+    metavar="SECONDS",
+    help="Give up on the cluster when connecting, or an answer, takes longer.",
+)
 @_project_option
 @_debug_option
-@_reports_errors
 def submit(
     run_name: str,
     namespace: str | None,
     context: str | None,
     dry_run: bool,
     wait: bool,
+    request_timeout: float,
     project: Path | None,
-    debug: bool,
-) -> None:
+) -> bool:
     """Create a PipelineRun from a compiled run on the cluster of the current kubeconfig.
 
     RUN is the run's name (its generateName without the dash). First checks that the Pipeline
@@ -384,8 +455,8 @@ def submit(
     run = compiled.run(run_name)
     if dry_run:
         click.echo(dump_body(run), nl=False)
-        return
-    cluster = connect(target.api, context, namespace or settings.namespace)
+        return False
+    cluster = connect(target.api, context, namespace or settings.namespace, request_timeout)
     for warning in drift(compiled, cluster, run):
         click.echo(warning, err=True)
     created = cluster.create(run)
@@ -394,7 +465,8 @@ def submit(
     if wait:
         poll = float(os.environ.get("MODELCAR_POLL_SECONDS", "5"))
         succeeded = follow(cluster, name, lambda line: click.echo(line, err=True), poll)
-        sys.exit(0 if succeeded else 1)
+        return not succeeded
+    return False
 
 
 def _shown(path: Path) -> str:

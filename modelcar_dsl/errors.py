@@ -67,3 +67,7 @@ class OutputTreeError(ModelcarError):
 
 class MissingExtraError(ModelcarError):
     """A command needs an optional extra (and its system tools) that are not installed."""
+
+
+class ClusterError(ModelcarError):
+    """The cluster cannot be reached, refused a request, or lacks what a run needs."""

@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 
 from modelcar_dsl.cluster import Cluster
-from modelcar_dsl.errors import ProjectError
+from modelcar_dsl.errors import ClusterError, ProjectError
 from modelcar_dsl.names import did_you_mean
 from modelcar_dsl.render import CompiledResource
 
@@ -54,7 +54,7 @@ def drift(compiled: Compiled, cluster: Cluster, run: dict[str, Any]) -> list[str
         document = compiled.documents[(kind, name)]
         found = cluster.get(kind, name)
         if found is None:
-            raise ProjectError(
+            raise ClusterError(
                 f"the cluster has no {kind} {name!r} in namespace {cluster.namespace}; apply the "
                 "compiled tree first (ArgoCD sync, or oc apply -k on it)"
             )
@@ -73,7 +73,7 @@ def follow(cluster: Cluster, name: str, say: Say, poll_seconds: float) -> bool:
     while True:
         run = cluster.get("PipelineRun", name)
         if run is None:
-            raise ProjectError(f"PipelineRun {name} disappeared from the cluster")
+            raise ClusterError(f"PipelineRun {name} disappeared from the cluster")
         condition = next(
             (c for c in run.get("status", {}).get("conditions", []) if c["type"] == "Succeeded"),
             {"status": "Unknown", "reason": "Pending", "message": "waiting for the controller"},
