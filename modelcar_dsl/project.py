@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
 import pkgutil
 import re
 import sys
 import tomllib
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any, cast
@@ -61,7 +63,7 @@ def find_pyproject(start: Path) -> Path:
     """The nearest pyproject.toml at or above `start` that has a [tool.modelcar] table."""
     for directory in [start, *start.parents]:
         candidate = directory / "pyproject.toml"
-        if candidate.is_file() and "[tool.modelcar]" in candidate.read_text(encoding="utf-8"):
+        if candidate.is_file() and "[tool.modelcar]" in _read_pyproject(candidate):
             return candidate
     raise ProjectError(
         f"no pyproject.toml with a [tool.modelcar] table at or above {start}; "
@@ -69,10 +71,20 @@ def find_pyproject(start: Path) -> Path:
     )
 
 
+def _read_pyproject(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ProjectError(
+            f"{display_path(str(path))}: not UTF-8 text ({error.reason} at byte {error.start}); "
+            "TOML files are UTF-8, save it as such"
+        ) from None
+
+
 def read_settings(pyproject: Path) -> Settings:
     where = display_path(str(pyproject))
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        data = tomllib.loads(_read_pyproject(pyproject))
     except tomllib.TOMLDecodeError as error:
         raise ProjectError(f"{where}: {error}") from None
     table = data.get("tool", {}).get("modelcar")
@@ -197,15 +209,44 @@ def _import_all(settings: Settings) -> list[ModuleType]:
         sys.path.insert(0, root)
     _forget_foreign_modules(settings)
     imported: list[ModuleType] = []
-    for name in settings.modules:
-        module = _import(name, settings)
-        imported.append(module)
-        if hasattr(module, "__path__"):
-            for info in sorted(
-                pkgutil.walk_packages(module.__path__, prefix=f"{name}."), key=lambda i: i.name
-            ):
-                imported.append(_import(info.name, settings))
+    with _output_to_stderr():
+        for name in settings.modules:
+            imported.extend(_import_whole(name, settings))
     return imported
+
+
+def _import_whole(name: str, settings: Settings) -> list[ModuleType]:
+    """The module, and a package's submodules in name order, each imported by `_import`
+    (pkgutil.walk_packages would import subpackages itself, where exits go unnoticed)."""
+    module = _import(name, settings)
+    if not hasattr(module, "__path__"):
+        return [module]
+    found = [module]
+    submodules = pkgutil.iter_modules(module.__path__, prefix=f"{name}.")
+    for info in sorted(submodules, key=lambda info: info.name):
+        found.extend(_import_whole(info.name, settings))
+    return found
+
+
+@contextlib.contextmanager
+def _output_to_stderr() -> Iterator[None]:
+    """Send what user modules print while imported (print, or a tool they run) to stderr:
+    stdout carries the command's output (a diff, DOT, a PipelineRun) and nothing else."""
+    original = sys.stdout
+    original.flush()
+    saved: int | None = None
+    with contextlib.suppress(OSError):  # with stdout or stderr closed, Python's level only
+        saved = os.dup(1)
+        os.dup2(2, 1)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        original.flush()
+        sys.stderr.flush()
+        if saved is not None:
+            os.dup2(saved, 1)
+            os.close(saved)
 
 
 def _forget_foreign_modules(settings: Settings) -> None:
@@ -233,6 +274,12 @@ def _import(name: str, settings: Settings) -> ModuleType:
     except SyntaxError as error:
         where = f"{display_path(error.filename or '?')}:{error.lineno}: "
         raise ProjectError(f"{where}syntax error: {error.msg}") from None
+    except SystemExit as error:
+        raise ProjectError(
+            _user_frame(error, settings) + f"module {name} called sys.exit({error.code!r}) while "
+            "being imported, so nothing could be compiled; a module with pipelines must not exit "
+            '(put that call under `if __name__ == "__main__":`)'
+        ) from None
     except Exception as error:
         raise ProjectError(
             _user_frame(error, settings) + f"{type(error).__name__}: {error} (while importing "
