@@ -28,11 +28,13 @@ class Recorded:
 @attrs.define
 class KubernetesApi:
     """Resources by (plural, name); `progress` are the Succeeded conditions a run shows on
-    successive reads, the last one staying."""
+    successive reads, the last one staying; creating a resource of a `forbidden` plural is
+    refused as RBAC refuses it."""
 
     resources: dict[tuple[str, str], dict[str, Any]] = attrs.Factory(dict)
     progress: list[dict[str, str]] = attrs.Factory(list)
     requests: list[Recorded] = attrs.Factory(list)
+    forbidden: set[str] = attrs.Factory(set)
     reads: int = 0
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
@@ -43,6 +45,12 @@ class KubernetesApi:
         if match is None:
             return _status(404, "NotFound", request.path)(environ, start_response)
         key = (match["plural"], match["name"] or "")
+        if request.method == "POST" and match["plural"] in self.forbidden:
+            message = (
+                f'{match["plural"]}.tekton.dev is forbidden: User "tester" cannot create resource '
+                f'"{match["plural"]}" in API group "tekton.dev" in the namespace "{match["ns"]}"'
+            )
+            return _status(403, "Forbidden", message)(environ, start_response)
         if request.method == "POST" and match["plural"] == "pipelineruns":
             created = {**body, "metadata": {**body["metadata"]}}
             created["metadata"]["name"] = created["metadata"].pop("generateName") + "x7k2p"

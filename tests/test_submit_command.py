@@ -5,6 +5,11 @@ API server documents them, and the tests assert the requests it received (method
 from __future__ import annotations
 
 import copy
+import json
+import os
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,9 +19,9 @@ import yaml
 
 from modelcar_dsl.project import find_pyproject, load_project, read_settings
 from modelcar_dsl.render import render_tree
-from tests.conftest import REPO, run_modelcar
+from tests.conftest import REPO, CliResult, run_modelcar
 from tests.kubernetes_server import KubernetesApi, kubeconfig
-from tests.tls import free_port
+from tests.tls import free_port, make_authority
 from tests.wsgi_server import serving
 
 RUN = "mistral-24b-quantized-build"
@@ -127,3 +132,101 @@ def test_without_the_extra_the_message_names_it(tmp_path: Path) -> None:
     result = run_modelcar("submit", RUN, cwd=REPO, env={"PYTHONPATH": str(tmp_path)})
     assert result.exit_code == 2
     assert "pip install 'modelcar-dsl[cluster]'" in result.stderr
+
+
+def test_a_refused_run_says_why_and_what_to_do(
+    cluster: tuple[KubernetesApi, dict[str, str]],
+) -> None:
+    api, env = cluster
+    api.forbidden.add("pipelineruns")
+    result = run_modelcar("submit", RUN, cwd=REPO, env=env)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: the cluster refused the PipelineRun: 403 pipelineruns.tekton.dev is forbidden: "
+        'User "tester" cannot create resource "pipelineruns" in API group "tekton.dev" in the '
+        f'namespace "{NAMESPACE}"; ask for access to namespace {NAMESPACE}\n'
+    )
+
+
+def _kubeconfig_env(server: str, tmp_path: Path) -> dict[str, str]:
+    """KUBECONFIG for a kubeconfig whose cluster is at `server`."""
+    config = json.loads(kubeconfig(0, NAMESPACE))
+    config["clusters"][0]["cluster"]["server"] = server
+    (tmp_path / "kubeconfig").write_text(json.dumps(config))
+    return {"KUBECONFIG": str(tmp_path / "kubeconfig")}
+
+
+def _submit_to(server: str, tmp_path: Path, *args: str) -> CliResult:
+    return run_modelcar("submit", RUN, *args, cwd=REPO, env=_kubeconfig_env(server, tmp_path))
+
+
+def _assert_one_line(result: CliResult, expected: str) -> None:
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr == f"error: {expected}\n"
+
+
+def test_a_closed_port_is_named_with_what_to_check(tmp_path: Path) -> None:
+    server = f"http://127.0.0.1:{free_port()}"
+    _assert_one_line(
+        _submit_to(server, tmp_path),
+        f"cannot reach the cluster at {server}: connection refused; check the server URL in the "
+        "kubeconfig (oc whoami --show-server) and that the cluster is up",
+    )
+
+
+def test_an_untrusted_certificate_is_named_with_what_to_check(tmp_path: Path) -> None:
+    authority = make_authority(tmp_path / "tls")
+    port = free_port()
+    api = KubernetesApi(resources=copy.deepcopy(compiled_documents()))
+    with serving(api, port, authority):
+        result = _submit_to(f"https://127.0.0.1:{port}", tmp_path)
+    _assert_one_line(
+        result,
+        f"cannot reach the cluster at https://127.0.0.1:{port}: TLS failed (certificate verify "
+        "failed: unable to get local issuer certificate); check the certificate-authority of "
+        "this cluster in the kubeconfig (oc login --certificate-authority=...)",
+    )
+    assert api.requests == []
+
+
+def test_a_cluster_that_never_answers_is_given_up_on(tmp_path: Path) -> None:
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        server = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        result = _submit_to(server, tmp_path, "--request-timeout", "0.1")
+    _assert_one_line(
+        result,
+        f"cannot reach the cluster at {server}: no answer within 0.1 s; check your network or "
+        "VPN, or allow more time with --request-timeout",
+    )
+
+
+# The real CLI with a resolver that knows no names, so no lookup leaves the machine.
+NO_NAMES = """import socket
+import sys
+
+def unknown(host, *args, **kwargs):
+    raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+socket.getaddrinfo = unknown
+from modelcar_dsl.cli import main
+main(sys.argv[1:], prog_name="modelcar")
+"""
+
+
+def test_a_host_name_that_does_not_resolve_is_named(tmp_path: Path) -> None:
+    env = _kubeconfig_env("https://api.cluster.example:6443", tmp_path)
+    completed = subprocess.run(
+        [sys.executable, "-c", NO_NAMES, "submit", RUN],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        check=False,
+    )
+    _assert_one_line(
+        CliResult(completed.returncode, completed.stdout, completed.stderr),
+        "cannot reach the cluster at https://api.cluster.example:6443: its host name does not "
+        "resolve; check the server URL in the kubeconfig, and your DNS or VPN",
+    )
