@@ -389,10 +389,10 @@ def diff(against: str, output_format: str, api: str | None, project: Path | None
     after = render_tree(load_project(settings), settings.target(api))  # type: ignore[arg-type]
     directory = Path(against)
     if directory.is_dir():
-        before = tree_from_directory(directory)
+        before, origin = tree_from_directory(directory), f"{_shown(directory)}/"
     else:
-        before = tree_from_git(against, settings.out)
-    changes = diff_trees(before, after)
+        before, origin = tree_from_git(against, settings.out), f"{against}:{_shown(settings.out)}/"
+    changes = diff_trees(before, after, origin)
     click.echo(as_markdown(changes) if output_format == "md" else as_text(changes), nl=False)
     return bool(changes)
 

@@ -15,6 +15,7 @@ import attrs
 import yaml
 
 from modelcar_dsl.errors import ProjectError
+from modelcar_dsl.source import display_path
 from modelcar_dsl.yaml_source import FAST_LOADER
 
 MISSING = object()
@@ -38,8 +39,9 @@ class ResourceChanges:
 def tree_from_directory(directory: Path) -> dict[str, str]:
     """Relative path -> text of the YAML files below `directory`."""
     return {
-        path.relative_to(directory).as_posix(): path.read_text(encoding="utf-8")
+        path.relative_to(directory).as_posix(): _text(path.read_bytes(), display_path(str(path)))
         for path in sorted(directory.rglob("*.yaml"))
+        if path.is_file()
     }
 
 
@@ -63,28 +65,81 @@ def tree_from_git(ref: str, directory: Path) -> dict[str, str]:
 
 def _git(repository: Path, *args: str) -> str:
     completed = subprocess.run(
-        ["git", "-C", str(repository), *args], capture_output=True, text=True, check=False
+        ["git", "-C", str(repository), *args], capture_output=True, check=False
     )
     if completed.returncode != 0:
-        raise ProjectError(f"git {args[0]}: {completed.stderr.strip()}")
-    return completed.stdout
+        error = completed.stderr.decode("utf-8", "replace").strip()
+        raise ProjectError(f"git {args[0]}: {error}")
+    return _text(completed.stdout, f"git {' '.join(args)}")
 
 
-def _resources(files: dict[str, str]) -> dict[str, tuple[str, dict[str, Any]]]:
-    """`kind/name` -> (file, document) for the Tekton documents of a tree."""
+def _text(data: bytes, where: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ProjectError(
+            f"{where}: not UTF-8 text ({error.reason} at byte {error.start}); compiled trees "
+            "are UTF-8, so this is no tree to compare with"
+        ) from None
+
+
+def _resources(files: dict[str, str], origin: str) -> dict[str, tuple[str, dict[str, Any]]]:
+    """`kind/name` -> (file, document) for the Tekton documents of a tree; `origin` prefixes
+    the file names in errors."""
     found = {}
     for path, text in sorted(files.items()):
-        for document in yaml.load_all(text, Loader=FAST_LOADER):
+        for document in _documents(text, f"{origin}{path}"):
             if isinstance(document, dict) and document.get("kind") != "Kustomization":
-                metadata = document.get("metadata") or {}
-                name = metadata.get("name") or metadata.get("generateName", "").rstrip("-")
+                metadata = document.get("metadata")
+                metadata = metadata if isinstance(metadata, dict) else {}
+                name = metadata.get("name") or str(metadata.get("generateName", "")).rstrip("-")
                 found[f"{str(document.get('kind', '')).lower()}/{name}"] = (path, document)
     return found
 
 
-def diff_trees(before: dict[str, str], after: dict[str, str]) -> list[ResourceChanges]:
-    """Every resource that differs, in a stable order, with its changes in words."""
-    old, new = _resources(before), _resources(after)
+def _documents(text: str, where: str) -> Iterator[Any]:
+    """The documents of one file; bad YAML and aliases (which a compiled tree never holds, and
+    which could make a small file a huge or endless one to compare) name the file and line."""
+    loader = FAST_LOADER(text)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            _refuse_aliases(node, where)
+            yield loader.construct_document(node)
+    except yaml.MarkedYAMLError as error:
+        line = f":{error.problem_mark.line + 1}" if error.problem_mark else ""
+        raise ProjectError(f"{where}{line}: not valid YAML: {error.problem}") from None
+    except yaml.YAMLError as error:
+        raise ProjectError(f"{where}: not valid YAML: {error}") from None
+    finally:
+        loader.dispose()
+
+
+def _refuse_aliases(root: yaml.Node, where: str) -> None:
+    seen: set[int] = set()
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            raise ProjectError(
+                f"{where}:{node.start_mark.line + 1}: a YAML anchor that an alias repeats; "
+                "compiled trees have none, so compare with a compiled tree (or expand the alias)"
+            )
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            pending += [part for pair in node.value for part in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            pending += node.value
+
+
+def diff_trees(
+    before: dict[str, str], after: dict[str, str], origin: str = ""
+) -> list[ResourceChanges]:
+    """Every resource that differs, in a stable order, with its changes in words; `origin`
+    names where `before` came from (`compiled/`, `HEAD:compiled/`) in errors."""
+    old, new = _resources(before, origin), _resources(after, "")
     result = []
     for resource in sorted(old.keys() | new.keys()):
         if resource not in old:
@@ -104,7 +159,7 @@ def _named(value: Any) -> bool:
     return (
         isinstance(value, list)
         and bool(value)
-        and all(isinstance(item, dict) and "name" in item for item in value)
+        and all(isinstance(item, dict) and isinstance(item.get("name"), str) for item in value)
     )
 
 
@@ -142,8 +197,8 @@ def _describe(differences: Iterator[tuple[str, Any, Any]]) -> Iterator[Change]:
     for path, old, new in differences:
         subject = _subject(path)
         if path.endswith(".runAfter"):
-            before = set(old) if isinstance(old, list) else set()
-            after = set(new) if isinstance(new, list) else set()
+            before = {_shown(name) for name in old} if isinstance(old, list) else set()
+            after = {_shown(name) for name in new} if isinstance(new, list) else set()
             for name in sorted(after - before):
                 yield Change(f"{subject}: runAfter {name} added")
             for name in sorted(before - after):

@@ -8,6 +8,8 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import MiniProject, run_modelcar
 
 BEFORE = """\
@@ -134,3 +136,95 @@ def test_an_unknown_ref_is_bad_input(mini_project: Callable[..., MiniProject]) -
     result = run_modelcar("diff", "--against", "no-such-ref", cwd=project.root)
     assert result.exit_code == 2
     assert "--against 'no-such-ref' is not a directory, and git does not know it" in (result.stderr)
+
+
+def _laughs(levels: int = 9) -> bytes:
+    """A few hundred bytes whose aliases name 9**9 strings when expanded."""
+    lines = ["l0: &l0 [x, x, x, x, x, x, x, x, x]"]
+    for level in range(1, levels):
+        lines.append(f"l{level}: &l{level} [{', '.join([f'*l{level - 1}'] * 9)}]")
+    return "\n".join(lines).encode() + b"\n"
+
+
+HOSTILE = {
+    "not YAML": (b"kind: [\n", "01-tasks/task-push-quay.yaml:2: not valid YAML"),
+    "Latin-1": (b"kind: Task\n# caf\xe9\n", "01-tasks/task-push-quay.yaml: not UTF-8 text"),
+    "recursive alias": (b"kind: Task\nspec: &a [*a]\n", "task-push-quay.yaml:2: a YAML anchor"),
+    "billion laughs": (_laughs(), "task-push-quay.yaml:1: a YAML anchor that an alias repeats"),
+}
+
+SWAPPED = [
+    "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: [push-quay]\n",
+    "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {generateName: [1]}\n",
+    "kind: Task\nmetadata: {name: push-quay}\nspec: {steps: [{name: [1]}, {name: {a: 1}}]}\n",
+    "kind: Task\nmetadata: {name: push-quay}\nspec: {params: [{name: 3}], steps: 7}\n",
+    "kind: Pipeline\nmetadata: {name: release}\nspec: {tasks: [{name: push-quay, runAfter: "
+    "[[1], {a: 2}, null]}]}\n",
+    "- a list\n- of strings\n",
+    "---\n---\n",
+]
+
+
+def _against_a_changed_copy(
+    mini_project: Callable[..., MiniProject], tmp_path: Path, name: str, content: bytes
+) -> tuple[MiniProject, Path]:
+    project = _committed(mini_project)
+    other = tmp_path / "gitops"
+    shutil.copytree(project.out, other)
+    (other / name).write_bytes(content)
+    return project, other
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_a_hostile_file_to_compare_with_is_named(
+    mini_project: Callable[..., MiniProject], tmp_path: Path, case: str
+) -> None:
+    content, expected = HOSTILE[case]
+    project, other = _against_a_changed_copy(
+        mini_project, tmp_path, "01-tasks/task-push-quay.yaml", content
+    )
+    result = run_modelcar("diff", "--against", str(other), cwd=project.root)
+    assert result.exit_code == 2, result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith(f"error: {other}/")
+    assert expected in result.stderr
+
+
+@pytest.mark.parametrize("content", SWAPPED)
+def test_documents_of_any_shape_are_compared_not_crashed_on(
+    mini_project: Callable[..., MiniProject], tmp_path: Path, content: str
+) -> None:
+    for name in ("01-tasks/task-push-quay.yaml", "02-pipeline/pipeline-release.yaml"):
+        project, other = _against_a_changed_copy(
+            mini_project, tmp_path / name.replace("/", "-"), name, content.encode()
+        )
+        result = run_modelcar("diff", "--against", str(other), cwd=project.root)
+        assert result.exit_code == 1, result.stderr
+        assert result.stderr == ""
+        shutil.rmtree(project.root)
+
+
+def test_a_directory_named_like_a_yaml_file_is_not_read(
+    mini_project: Callable[..., MiniProject], tmp_path: Path
+) -> None:
+    project = _committed(mini_project)
+    other = tmp_path / "gitops"
+    shutil.copytree(project.out, other)
+    (other / "01-tasks" / "notes.yaml").mkdir()
+    result = run_modelcar("diff", "--against", str(other), cwd=project.root)
+    assert (result.exit_code, result.stderr) == (0, "")
+
+
+def test_a_committed_file_that_is_not_utf8_is_named(
+    mini_project: Callable[..., MiniProject],
+) -> None:
+    project = _committed(mini_project)
+    (project.out / "01-tasks" / "task-push-quay.yaml").write_bytes(b"kind: Task\n# caf\xe9\n")
+    _git(project.root, "commit", "-q", "-am", "latin-1")
+    result = run_modelcar("diff", cwd=project.root)
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr == (
+        "error: git show HEAD:compiled/01-tasks/task-push-quay.yaml: not UTF-8 text (invalid "
+        "continuation byte at byte 16); compiled trees are UTF-8, so this is no tree to compare "
+        "with\n"
+    )
