@@ -148,6 +148,10 @@ def main() -> None:
     Examples:
       modelcar compile
       modelcar compile --check
+    \b
+    Exit codes, every command: 0 ok; 1 findings (a stale tree, problems, changes, a failed
+    run); 2 bad input or environment (the message names the file or host); 3 a bug in modelcar
+    (rerun with --debug for the traceback).
     """
 
 
@@ -405,7 +409,7 @@ Examples:
   modelcar submit mistral-24b-test --context prod --namespace private-ai-demo
 \b
 Needs the cluster extra: pip install 'modelcar-dsl[cluster]'. Exit 0: created (with --wait:
-succeeded); 1: the run failed; 2: bad input, or the cluster refused.
+succeeded); 1: the run failed; 2: bad input, or the cluster cannot be reached or refused.
 """
 
 
