@@ -102,8 +102,9 @@ def _os_error_line(error: OSError) -> str:
     paths = [str(name) for name in (error.filename, error.filename2) if name is not None]
     where = " -> ".join(_shown(Path(path)) for path in paths)
     reason = error.strerror or str(error)
-    hint = _OS_HINTS.get(error.errno or 0, "check that path")
-    return f"{where}: {reason}; {hint}" if where else f"{reason}; {hint}"
+    if not where:
+        return reason
+    return f"{where}: {reason}; {_OS_HINTS.get(error.errno or 0, 'check that path')}"
 
 
 def _remember_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> None:

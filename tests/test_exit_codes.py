@@ -169,3 +169,9 @@ def test_the_readme_gives_the_codes_of_every_command() -> None:
     table = readme.split("### 12. Exit codes, for scripts and CI\n", 1)[1].split("\n\n- ", 1)[0]
     rows = [line.split(" | ")[0][2:] for line in table.splitlines() if line.startswith("| `")]
     assert sorted(rows) == sorted(f"`{name}`" for name in [*main.commands, "compile --check"])
+
+
+def test_an_os_error_without_a_path_is_its_reason() -> None:
+    from modelcar_dsl.cli import _os_error_line
+
+    assert _os_error_line(OSError(errno.EIO, "Input/output error")) == "Input/output error"
