@@ -6,6 +6,7 @@ module that imports the client; it is given plain dicts."""
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -81,38 +82,34 @@ class Cluster:
 
     def _unreachable(self, error: Exception) -> str:
         """One line: the server, what failed and what to check."""
-        from urllib3.exceptions import (
-            MaxRetryError,
-            NameResolutionError,
-            NewConnectionError,
-            SSLError,
-        )
+        from urllib3.exceptions import MaxRetryError, NewConnectionError, SSLError
         from urllib3.exceptions import TimeoutError as NoAnswer
 
         cause: Any = error.reason if isinstance(error, MaxRetryError) else error
         detail = " ".join(str(cause).split())
-        if isinstance(cause, NameResolutionError):
-            what = (
-                "its host name does not resolve; check the server URL in the kubeconfig, "
-                "and your DNS or VPN"
-            )
-        elif isinstance(cause, SSLError) or "SSLError" in detail:
+        if isinstance(cause, SSLError) or "SSLError" in detail:
             reason = detail.split("] ", 1)[-1].split(" (_ssl", 1)[0]
             what = (
                 f"TLS failed ({reason}); check the certificate-authority of this cluster in "
                 "the kubeconfig (oc login --certificate-authority=...)"
             )
         elif isinstance(cause, NewConnectionError):  # before timeouts: it is one of them
-            failure = cause.__cause__
-            failed = (
-                "connection refused"
-                if isinstance(failure, ConnectionRefusedError)
-                else f"cannot connect ({failure or detail})"
-            )
-            what = (
-                f"{failed}; check the server URL in the kubeconfig (oc whoami --show-server) and "
-                "that the cluster is up"
-            )
+            failure = cause.__cause__ or cause.__context__
+            if isinstance(failure, socket.gaierror):
+                what = (
+                    "its host name does not resolve; check the server URL in the kubeconfig, "
+                    "and your DNS or VPN"
+                )
+            else:
+                failed = (
+                    "connection refused"
+                    if isinstance(failure, ConnectionRefusedError)
+                    else f"cannot connect ({failure or detail})"
+                )
+                what = (
+                    f"{failed}; check the server URL in the kubeconfig (oc whoami --show-server) "
+                    "and that the cluster is up"
+                )
         elif isinstance(cause, NoAnswer):
             what = (
                 f"no answer within {self.timeout:g} s; check your network or VPN, or allow more "
