@@ -26,6 +26,9 @@ Examples:
   modelcar compile --out ../gitops/serving/pipelines
   modelcar compile --check              in CI or a pre-commit hook: exit 1 if stale
   modelcar compile --api v1beta1        for clusters older than OpenShift Pipelines 1.11
+\b
+Exit 0: written (--check: up to date); 1: --check found the tree stale; 2: bad input, or an
+out tree compile must not write (a link, a read-only or foreign file system; named).
 """
 
 
@@ -98,7 +101,7 @@ def compile(
     Writes 01-tasks/, 02-pipeline/, 03-runs/ and kustomization.yaml (which never lists
     03-runs/). Only files that modelcar generated are changed or removed.
     """
-    from modelcar_dsl.output_tree import diff_tree, plan_changes, write_tree
+    from modelcar_dsl.output_tree import check_tree, write_tree
     from modelcar_dsl.project import load_project
     from modelcar_dsl.render import render_tree
 
@@ -106,9 +109,9 @@ def compile(
     out_dir = (out or settings.out).resolve()
     files = render_tree(load_project(settings), settings.target(api))  # type: ignore[arg-type]
     if check:
-        changes = plan_changes(out_dir, files)
+        changes, unified_diff = check_tree(out_dir, files, _to_stderr)
         if changes.stale:
-            click.echo(diff_tree(out_dir, files, changes), nl=False)
+            click.echo(unified_diff, nl=False)
             click.echo(
                 f"{_shown(out_dir)} is stale: {len(changes.written)} to write, "
                 f"{len(changes.removed)} to remove; run `modelcar compile`",
@@ -117,7 +120,7 @@ def compile(
             sys.exit(1)
         click.echo(f"{_shown(out_dir)} is up to date ({len(files)} files)", err=True)
         return
-    changes = write_tree(out_dir, files)
+    changes = write_tree(out_dir, files, _to_stderr)
     for relative in changes.written:
         click.echo(f"wrote   {relative}", err=True)
     for relative in changes.removed:
@@ -325,7 +328,7 @@ def diff(
     after = render_tree(load_project(settings), settings.target(api))  # type: ignore[arg-type]
     directory = Path(against)
     if directory.is_dir():
-        before = tree_from_directory(directory)
+        before = tree_from_directory(directory, _to_stderr)
     else:
         before = tree_from_git(against, settings.out)
     changes = diff_trees(before, after)
@@ -395,6 +398,10 @@ def submit(
         poll = float(os.environ.get("MODELCAR_POLL_SECONDS", "5"))
         succeeded = follow(cluster, name, lambda line: click.echo(line, err=True), poll)
         sys.exit(0 if succeeded else 1)
+
+
+def _to_stderr(line: str) -> None:
+    click.echo(line, err=True)
 
 
 def _shown(path: Path) -> str:

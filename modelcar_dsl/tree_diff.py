@@ -15,6 +15,7 @@ import attrs
 import yaml
 
 from modelcar_dsl.errors import ProjectError
+from modelcar_dsl.output_tree import Notify, read_directory
 from modelcar_dsl.yaml_source import FAST_LOADER
 
 MISSING = object()
@@ -35,12 +36,10 @@ class ResourceChanges:
     changes: tuple[Change, ...]
 
 
-def tree_from_directory(directory: Path) -> dict[str, str]:
-    """Relative path -> text of the YAML files below `directory`."""
-    return {
-        path.relative_to(directory).as_posix(): path.read_text(encoding="utf-8")
-        for path in sorted(directory.rglob("*.yaml"))
-    }
+def tree_from_directory(directory: Path, notify: Notify) -> dict[str, str]:
+    """Relative path -> text of the YAML files below `directory`, read under the out tree's
+    lock once an interrupted compile there is finished (`notify` hears of both)."""
+    return read_directory(directory.resolve(), notify)
 
 
 def tree_from_git(ref: str, directory: Path) -> dict[str, str]:
@@ -74,7 +73,16 @@ def _resources(files: dict[str, str]) -> dict[str, tuple[str, dict[str, Any]]]:
     """`kind/name` -> (file, document) for the Tekton documents of a tree."""
     found = {}
     for path, text in sorted(files.items()):
-        for document in yaml.load_all(text, Loader=FAST_LOADER):
+        try:
+            documents = list(yaml.load_all(text, Loader=FAST_LOADER))
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            where = f"{path}:{mark.line + 1}" if mark else path
+            raise ProjectError(
+                f"{where}: not YAML ({getattr(error, 'problem', None) or error}); fix the file "
+                "or move it out of the tree"
+            ) from None
+        for document in documents:
             if isinstance(document, dict) and document.get("kind") != "Kustomization":
                 metadata = document.get("metadata") or {}
                 name = metadata.get("name") or metadata.get("generateName", "").rstrip("-")
