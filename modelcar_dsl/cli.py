@@ -87,7 +87,9 @@ def main() -> None:
     help="Directory to write (default: [tool.modelcar] out, else compiled/).",
 )
 @click.option(
-    "--check", is_flag=True, help="Write nothing; exit 1 with a diff if the tree is stale."
+    "--check",
+    is_flag=True,
+    help="Write nothing (but finish a killed compile); exit 1 with a diff if the tree is stale.",
 )
 @_api_option
 @_project_option

@@ -354,8 +354,8 @@ class _Tree:
             return data.decode("utf-8")
         except UnicodeDecodeError as error:
             raise OutputTreeError(
-                f"{self.shown(relative)} is not UTF-8 text (byte {error.start}); YAML files are "
-                "read as UTF-8: convert it (iconv -f latin1 -t utf-8) or move it away"
+                f"{self.shown(relative)} is not UTF-8 text (byte {error.start + 1}); YAML files "
+                "are read as UTF-8: convert it (iconv -f latin1 -t utf-8) or move it away"
             ) from None
 
     def plan(self, files: dict[str, str], existing: dict[str, bytes]) -> TreeChanges:
