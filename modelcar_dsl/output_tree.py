@@ -317,13 +317,22 @@ class _Tree:
             "readable (chmod u+r) or move it out of the tree"
         )
 
+    def _list(self, directory: str) -> list[str]:
+        """The names in one of the tree's directories (which must exist)."""
+        descriptor = self.directory(directory)
+        assert descriptor is not None
+        try:
+            return os.listdir(descriptor)
+        except OSError as error:
+            raise self._error(directory, error, "make it readable (chmod u+rx)") from None
+
     def generated_files(self) -> dict[str, bytes]:
         """The files an earlier compile wrote, by relative path."""
         candidates = [KUSTOMIZATION]
         for directory in GENERATED_DIRS:
             descriptor = self.directory(directory)
             if descriptor is not None:
-                names = sorted(n for n in os.listdir(descriptor) if n.endswith(".yaml"))
+                names = sorted(n for n in self._list(directory) if n.endswith(".yaml"))
                 candidates += [f"{directory}/{name}" for name in names]
         found = {}
         for relative in candidates:
@@ -493,16 +502,13 @@ class _Tree:
     def recover(self, notify: Notify) -> None:
         """Finish the compile a committed journal describes; drop staging directories without
         one (the compile that made them was stopped before it changed anything)."""
-        for name in sorted(os.listdir(self.fd)):
+        for name in sorted(self._list("")):
             if not name.startswith(STAGING_PREFIX):
                 continue
-            status = os.stat(name, dir_fd=self.fd, follow_symlinks=False)
+            status = self._status(name)
             journal = None
-            if stat.S_ISDIR(status.st_mode):
-                descriptor = self.directory(name)
-                assert descriptor is not None
-                if JOURNAL in os.listdir(descriptor):
-                    journal = self._read_journal(name)
+            if status and stat.S_ISDIR(status.st_mode) and JOURNAL in self._list(name):
+                journal = self._read_journal(name)
             if journal is None:
                 self._discard(name)
                 continue
