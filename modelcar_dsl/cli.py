@@ -33,6 +33,9 @@ Examples:
   modelcar compile --out ../gitops/serving/pipelines
   modelcar compile --check              in CI or a pre-commit hook: exit 1 if stale
   modelcar compile --api v1beta1        for clusters older than OpenShift Pipelines 1.11
+\b
+Exit 0: written (--check: up to date); 1: --check found the tree stale; 2: bad input, or an
+out tree compile must not write (a link, a read-only or foreign file system; named).
 """
 
 _OS_HINTS = {
@@ -163,7 +166,9 @@ def main() -> None:
     help="Directory to write (default: [tool.modelcar] out, else compiled/).",
 )
 @click.option(
-    "--check", is_flag=True, help="Write nothing; exit 1 with a diff if the tree is stale."
+    "--check",
+    is_flag=True,
+    help="Write nothing (but finish a killed compile); exit 1 with a diff if the tree is stale.",
 )
 @_api_option
 @_project_option
@@ -174,7 +179,7 @@ def compile(out: Path | None, check: bool, api: str | None, project: Path | None
     Writes 01-tasks/, 02-pipeline/, 03-runs/ and kustomization.yaml (which never lists
     03-runs/). Only files that modelcar generated are changed or removed.
     """
-    from modelcar_dsl.output_tree import diff_tree, plan_changes, write_tree
+    from modelcar_dsl.output_tree import check_tree, write_tree
     from modelcar_dsl.project import load_project
     from modelcar_dsl.render import render_tree
 
@@ -182,9 +187,9 @@ def compile(out: Path | None, check: bool, api: str | None, project: Path | None
     out_dir = (out or settings.out).resolve()
     files = render_tree(load_project(settings), settings.target(api))  # type: ignore[arg-type]
     if check:
-        changes = plan_changes(out_dir, files)
+        changes, unified_diff = check_tree(out_dir, files, _to_stderr)
         if changes.stale:
-            click.echo(diff_tree(out_dir, files, changes), nl=False)
+            click.echo(unified_diff, nl=False)
             click.echo(
                 f"{_shown(out_dir)} is stale: {len(changes.written)} to write, "
                 f"{len(changes.removed)} to remove; run `modelcar compile`",
@@ -193,7 +198,7 @@ def compile(out: Path | None, check: bool, api: str | None, project: Path | None
             return True
         click.echo(f"{_shown(out_dir)} is up to date ({len(files)} files)", err=True)
         return False
-    changes = write_tree(out_dir, files)
+    changes = write_tree(out_dir, files, _to_stderr)
     for relative in changes.written:
         click.echo(f"wrote   {relative}", err=True)
     for relative in changes.removed:
@@ -394,7 +399,7 @@ def diff(against: str, output_format: str, api: str | None, project: Path | None
     after = render_tree(load_project(settings), settings.target(api))  # type: ignore[arg-type]
     directory = Path(against)
     if directory.is_dir():
-        before, origin = tree_from_directory(directory), f"{_shown(directory)}/"
+        before, origin = tree_from_directory(directory, _to_stderr), f"{_shown(directory)}/"
     else:
         before, origin = tree_from_git(against, settings.out), f"{against}:{_shown(settings.out)}/"
     changes = diff_trees(before, after, origin)
@@ -472,6 +477,10 @@ def submit(
         succeeded = follow(cluster, name, lambda line: click.echo(line, err=True), poll)
         return not succeeded
     return False
+
+
+def _to_stderr(line: str) -> None:
+    click.echo(line, err=True)
 
 
 def _shown(path: Path) -> str:

@@ -15,7 +15,7 @@ import attrs
 import yaml
 
 from modelcar_dsl.errors import ProjectError
-from modelcar_dsl.source import display_path
+from modelcar_dsl.output_tree import Notify, read_directory
 from modelcar_dsl.yaml_source import FAST_LOADER
 
 MISSING = object()
@@ -36,13 +36,10 @@ class ResourceChanges:
     changes: tuple[Change, ...]
 
 
-def tree_from_directory(directory: Path) -> dict[str, str]:
-    """Relative path -> text of the YAML files below `directory`."""
-    return {
-        path.relative_to(directory).as_posix(): _text(path.read_bytes(), display_path(str(path)))
-        for path in sorted(directory.rglob("*.yaml"))
-        if path.is_file()
-    }
+def tree_from_directory(directory: Path, notify: Notify) -> dict[str, str]:
+    """Relative path -> text of the YAML files below `directory`, read under the out tree's
+    lock once an interrupted compile there is finished (`notify` hears of both)."""
+    return read_directory(directory.resolve(), notify)
 
 
 def tree_from_git(ref: str, directory: Path) -> dict[str, str]:

@@ -3,8 +3,10 @@ compile against the committed tree (a git ref) or against a directory, said by m
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -148,7 +150,7 @@ def _laughs(levels: int = 9) -> bytes:
 
 HOSTILE = {
     "not YAML": (b"kind: [\n", "01-tasks/task-push-quay.yaml:2: not valid YAML"),
-    "Latin-1": (b"kind: Task\n# caf\xe9\n", "01-tasks/task-push-quay.yaml: not UTF-8 text"),
+    "Latin-1": (b"kind: Task\n# caf\xe9\n", "01-tasks/task-push-quay.yaml is not UTF-8 text"),
     "recursive alias": (b"kind: Task\nspec: &a [*a]\n", "task-push-quay.yaml:2: a YAML anchor"),
     "billion laughs": (_laughs(), "task-push-quay.yaml:1: a YAML anchor that an alias repeats"),
 }
@@ -228,3 +230,47 @@ def test_a_committed_file_that_is_not_utf8_is_named(
         "continuation byte at byte 16); compiled trees are UTF-8, so this is no tree to compare "
         "with\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "message"),
+    [
+        (
+            "notes.yaml",
+            lambda path: path.write_bytes("# für das Team\nkind: Task\n".encode("latin-1")),
+            "01-tasks/notes.yaml is not UTF-8 text (byte 4)",
+        ),
+        (
+            "broken.yaml",
+            lambda path: path.write_text("kind: Task\nspec: [unclosed\n"),
+            "01-tasks/broken.yaml:3: not valid YAML",
+        ),
+        ("pipe.yaml", os.mkfifo, "01-tasks/pipe.yaml is not a regular file"),
+    ],
+)
+def test_a_file_in_the_directory_that_is_not_yaml_text_is_bad_input(
+    mini_project: Callable[..., MiniProject],
+    tmp_path: Path,
+    name: str,
+    make: Callable[[Path], object],
+    message: str,
+) -> None:
+    """Named with what to do, never a traceback; a FIFO is never opened, so never waited on."""
+    project = _committed(mini_project)
+    other = tmp_path / "gitops"
+    shutil.copytree(project.out, other)
+    make(other / "01-tasks" / name)
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", "modelcar_dsl", "diff", "--against", str(other)],
+            cwd=project.root,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,  # a hang guard only
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("diff hung on a FIFO")
+    assert completed.returncode == 2, completed.stderr
+    assert message in completed.stderr
+    assert "Traceback" not in completed.stderr

@@ -123,8 +123,8 @@ def test_a_path_below_a_regular_file_is_named(
     file.write_text("a file, not a directory\n")
     result = run_modelcar(*[arg.format(file=file) for arg in args], cwd=project.root)
     assert result.exit_code == 2, result.stderr
-    assert result.stderr.startswith("error: notes.txt/")
-    assert "a part of that path is a file, not a directory" in result.stderr
+    assert result.stderr.startswith("error: ") and "notes.txt" in result.stderr
+    assert "is a file, not a directory" in result.stderr
     assert len(result.stderr.splitlines()) == 1
 
 
