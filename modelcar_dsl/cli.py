@@ -159,6 +159,13 @@ Rules and their fixes: docs/errors.md. Exit 0: no problems; 1: problems; 2: bad 
     metavar="RULE",
     help="Do not report this rule (repeatable), e.g. missing-reference.",
 )
+@click.option(
+    "--max-file-mib",
+    type=click.IntRange(min=1),
+    default=16,
+    show_default=True,
+    help="Refuse (exit 2) a file bigger than this many MiB.",
+)
 @_project_option
 @_debug_option
 @_reports_errors
@@ -166,6 +173,7 @@ def validate(
     paths: tuple[Path, ...],
     output_format: str,
     ignore: tuple[str, ...],
+    max_file_mib: int,
     project: Path | None,
     debug: bool,
 ) -> None:
@@ -188,7 +196,9 @@ def validate(
     roots = list(paths) or [Path(".")]
     if not yaml_files(roots):
         raise click.UsageError(f"no .yaml or .yml files in {', '.join(map(str, roots))}")
-    report = validate_files(roots, frozenset(ignore), _insecure_registries(project))
+    report = validate_files(
+        roots, frozenset(ignore), _insecure_registries(project), max_file_mib * 2**20
+    )
     click.echo(report.as_json() if output_format == "json" else report.as_text(), nl=False)
     sys.exit(1 if report.problems else 0)
 
