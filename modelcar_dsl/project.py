@@ -68,7 +68,7 @@ def find_pyproject(start: Path) -> Path:
     """The nearest pyproject.toml at or above `start` that has a [tool.modelcar] table."""
     for directory in [start, *start.parents]:
         candidate = directory / "pyproject.toml"
-        if candidate.is_file() and "[tool.modelcar]" in _read(candidate):
+        if candidate.is_file() and b"[tool.modelcar]" in _read(candidate):
             return candidate
     raise ProjectError(
         f"no pyproject.toml with a [tool.modelcar] table at or above {start}; "
@@ -76,23 +76,25 @@ def find_pyproject(start: Path) -> Path:
     )
 
 
-def _read(pyproject: Path) -> str:
-    """The text of a pyproject.toml; ProjectError naming it when it cannot be read."""
-    where = display_path(str(pyproject))
+def _read(pyproject: Path) -> bytes:
+    """The bytes of a pyproject.toml; ProjectError naming it when it cannot be read."""
     try:
-        return pyproject.read_bytes().decode("utf-8")
+        return pyproject.read_bytes()
     except OSError as error:
         raise ProjectError(
-            f"{where}: cannot be read ({error.strerror or error}); check its permissions"
+            f"{display_path(str(pyproject))}: cannot be read ({error.strerror or error}); "
+            "check its permissions"
         ) from None
-    except UnicodeDecodeError as error:
-        raise ProjectError(f"{where}: not UTF-8 text ({error.reason}); TOML is UTF-8") from None
 
 
 def read_settings(pyproject: Path) -> Settings:
     where = display_path(str(pyproject))
     try:
-        data = tomllib.loads(_read(pyproject))
+        text = _read(pyproject).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ProjectError(f"{where}: not UTF-8 text ({error.reason}); TOML is UTF-8") from None
+    try:
+        data = tomllib.loads(text)
     except ValueError as error:  # TOMLDecodeError, or an integer Python will not convert
         raise ProjectError(f"{where}: not valid TOML: {error}") from None
     tool = data.get("tool")

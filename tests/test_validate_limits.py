@@ -297,3 +297,33 @@ def test_aliases_may_repeat_up_to_the_limit() -> None:
     with pytest.raises(YamlLimitError, match="repeat more than 100,000") as raised:
         load_documents(big + "c: [" + ", ".join(["*a"] * 2) + "]\n")
     assert raised.value.line == 3
+
+
+def test_a_kind_known_only_through_an_alias_or_merge_key_is_read() -> None:
+    """The first pass cannot tell these kinds, so the resources are read to find out."""
+    merged = "base: &base {apiVersion: tekton.dev/v1, kind: Task}\n<<: *base\nmetadata: {name: m}\n"
+    aliased = "- &task\n  " + TASK.replace("\n", "\n  ").rstrip() + "\n- *task\n"
+    loaded = load_documents(merged + "---\n" + aliased, is_validated_kind)
+    assert [resource.body.get("kind") for resource in loaded.resources] == ["Task"] * 3
+    assert loaded.resources[2].body is loaded.resources[1].body
+    assert loaded.skipped == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"[tool.modelcar]\nmodules = ['caf\xe9']\n", "not UTF-8 text"),
+        (b"[tool.modelcar]\nfs_group = " + b"1" * 5_000 + b"\n", "not valid TOML"),
+        (b"tool = 1\n# [tool.modelcar]\n", "add a [tool.modelcar] table"),
+    ],
+)
+def test_broken_project_settings_are_bad_input_for_validate(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    (tmp_path / "pyproject.toml").write_bytes(content)
+    (tmp_path / "task.yaml").write_text(TASK)
+    result = run_modelcar("validate", "task.yaml", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: pyproject.toml: ")
+    assert message in result.stderr
+    assert result.stderr.count("\n") == 1
