@@ -36,11 +36,11 @@ FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 """libyaml's loader when PyYAML was built with it: the same documents, several times faster."""
 
 MAX_DEPTH = 100
-"""Deepest nesting read. Tekton resources nest about 15 levels; libyaml's parser slows down
-with the square of the depth, so a 100 KB file of brackets would take seconds per file."""
+"""Deepest nesting read. Tekton resources nest fewer than 20 levels; libyaml's parser slows
+down with the square of the depth (80 KB of brackets took 2.5 s), Python recursion fails."""
 MAX_ALIAS_VALUES = 100_000
-"""Values that aliases and `<<` merge keys may repeat in one file, over those written out: as
-many as a 1 MB file could write out, so the rules never read more than a few such files' worth."""
+"""Values that aliases and `<<` merge keys may repeat in one file, over those written out: the
+rules read that many in half a second (benchmarks/validate_limits.py), a billion never."""
 MAX_NUMBER_CHARACTERS = 100
 """An integer longer than this is refused before Python converts it (64 bits fit in 20 digits;
 Python refuses to convert more than 4,300)."""
@@ -180,9 +180,11 @@ def _events(raw: bytes) -> Iterator[Any]:
         line = raw[: max(error.position, 0)].count(b"\n") + 1
         if "control character" not in error.reason:
             raise YamlSyntaxError(f"not UTF-8 text: {error.reason}", line) from None
+        code = error.character
+        escape = f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
         raise YamlSyntaxError(
-            f"character U+{error.character:04X}: {error.reason} in YAML; write it escaped in a "
-            'double-quoted string ("\\x01")',
+            f"character U+{code:04X}: {error.reason} in YAML; write it escaped in a "
+            f'double-quoted string ("{escape}")',
             line,
         ) from None
     except yaml.YAMLError as error:
