@@ -3,7 +3,7 @@
 python -m benchmarks                 the full run (synthetic 100..10,000 tasks, 2 GiB build
                                      and push)
 python -m benchmarks --quick         smaller sizes, for a smoke run
-python -m benchmarks --no-build      compile benchmarks only
+python -m benchmarks --no-build      compile and validate benchmarks only
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from benchmarks.build_throughput import build_throughput
 from benchmarks.compile_speed import repo_compile, synthetic_compile
 from benchmarks.layer_push import layer_push
 from benchmarks.report import build_table, compile_table, push_table, synthetic_table
+from benchmarks.validate_limits import validate_limits, validate_table
 
 GIB = 1 << 30
 
@@ -40,6 +41,7 @@ def main() -> None:
         shared = [synthetic_compile(work, n, options.repeats, True) for n in sizes]
         title = "The same, every task also writing one workspace (all serialized)"
         print(synthetic_table(shared, title))
+        print(validate_table(validate_limits(work, 1 if options.quick else 3)))
         if not options.no_build:
             print(build_table(build_throughput(work / "build", model_bytes)))
             print(push_table(layer_push(work / "push", model_bytes)))

@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -30,6 +30,17 @@ class Run:
 def run_process(argv: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None) -> Run:
     """Run `argv` to completion under GNU time, which reports the peak RSS of that process
     alone (this process's own high-water mark would leak into a child's through fork)."""
+    return run_command(argv, cwd, env)[0]
+
+
+def run_command(
+    argv: Sequence[str],
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    accept: Collection[int] = (0,),
+) -> tuple[Run, int]:
+    """`run_process` for a command whose exit codes in `accept` are outcomes, not failures:
+    the run and the exit code."""
     with tempfile.NamedTemporaryFile("r") as usage:
         started = time.perf_counter()
         completed = subprocess.run(
@@ -42,9 +53,9 @@ def run_process(argv: Sequence[str], cwd: Path, env: Mapping[str, str] | None = 
         )
         seconds = time.perf_counter() - started
         peak_kib = int(usage.read().split()[-1])
-    if completed.returncode != 0:
+    if completed.returncode not in accept:
         raise RuntimeError(f"{' '.join(argv)} failed ({completed.returncode}):\n{completed.stderr}")
-    return Run(seconds, peak_kib / 1024)
+    return Run(seconds, peak_kib / 1024), completed.returncode
 
 
 def best_of(repeats: int, measure: Callable[[], Run]) -> Run:

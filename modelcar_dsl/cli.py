@@ -241,12 +241,20 @@ Rules and their fixes: docs/errors.md. Exit 0: no problems; 1: problems; 2: bad 
     metavar="RULE",
     help="Do not report this rule (repeatable), e.g. missing-reference.",
 )
+@click.option(
+    "--max-file-mib",
+    type=click.IntRange(min=1),
+    default=16,
+    show_default=True,
+    help="Refuse (exit 2) a file bigger than this many MiB.",
+)
 @_project_option
 @_debug_option
 def validate(
     paths: tuple[Path, ...],
     output_format: str,
     ignore: tuple[str, ...],
+    max_file_mib: int,
     project: Path | None,
 ) -> bool:
     """Check Tekton YAML (Tasks, Pipelines, PipelineRuns) against Tekton's admission rules.
@@ -268,7 +276,9 @@ def validate(
     roots = list(paths) or [Path(".")]
     if not yaml_files(roots):
         raise click.UsageError(f"no .yaml or .yml files in {', '.join(map(str, roots))}")
-    report = validate_files(roots, frozenset(ignore), _insecure_registries(project))
+    report = validate_files(
+        roots, frozenset(ignore), _insecure_registries(project), max_file_mib * 2**20
+    )
     click.echo(report.as_json() if output_format == "json" else report.as_text(), nl=False)
     return bool(report.problems)
 

@@ -61,6 +61,10 @@ class ProjectError(ModelcarError):
     """The project settings or the modules they name cannot be loaded."""
 
 
+class InputFileError(ModelcarError):
+    """A file given to read cannot be read: missing, unreadable, not a regular file, too big."""
+
+
 class OutputTreeError(ModelcarError):
     """The out tree holds something the compiler must not overwrite."""
 

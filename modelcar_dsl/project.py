@@ -18,7 +18,9 @@ from typing import Any, cast
 import attrs
 
 from modelcar_dsl.errors import DefinitionError, ProjectError
+from modelcar_dsl.names import dns_label_problem, dns_subdomain_problem
 from modelcar_dsl.pipeline import Pipeline
+from modelcar_dsl.rules.run import MAX_GID
 from modelcar_dsl.source import display_path, is_library_file
 from modelcar_dsl.specs import PipelineSpec, RunSpec, TaskSpec
 from modelcar_dsl.target import API_VERSIONS, ApiVersion, Target
@@ -59,11 +61,16 @@ class Settings:
         )
 
 
+def _is_module_name(name: str) -> bool:
+    """A dotted module name Python can import (`pipelines`, `flows.build`)."""
+    return all(part.isidentifier() for part in name.split("."))
+
+
 def find_pyproject(start: Path) -> Path:
     """The nearest pyproject.toml at or above `start` that has a [tool.modelcar] table."""
     for directory in [start, *start.parents]:
         candidate = directory / "pyproject.toml"
-        if candidate.is_file() and "[tool.modelcar]" in _read_pyproject(candidate):
+        if candidate.is_file() and b"[tool.modelcar]" in _read(candidate):
             return candidate
     raise ProjectError(
         f"no pyproject.toml with a [tool.modelcar] table at or above {start}; "
@@ -71,23 +78,32 @@ def find_pyproject(start: Path) -> Path:
     )
 
 
-def _read_pyproject(path: Path) -> str:
+def _read(pyproject: Path) -> bytes:
+    """The bytes of a pyproject.toml; ProjectError naming it when it cannot be read."""
     try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
+        return pyproject.read_bytes()
+    except OSError as error:
         raise ProjectError(
-            f"{display_path(str(path))}: not UTF-8 text ({error.reason} at byte {error.start}); "
-            "TOML files are UTF-8, save it as such"
+            f"{display_path(str(pyproject))}: cannot be read ({error.strerror or error}); "
+            "check its permissions"
         ) from None
 
 
 def read_settings(pyproject: Path) -> Settings:
     where = display_path(str(pyproject))
     try:
-        data = tomllib.loads(_read_pyproject(pyproject))
-    except tomllib.TOMLDecodeError as error:
-        raise ProjectError(f"{where}: {error}") from None
-    table = data.get("tool", {}).get("modelcar")
+        text = _read(pyproject).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ProjectError(
+            f"{where}: not UTF-8 text ({error.reason} at byte {error.start}); "
+            "TOML files are UTF-8, save it as such"
+        ) from None
+    try:
+        data = tomllib.loads(text)
+    except ValueError as error:  # TOMLDecodeError, or an integer Python will not convert
+        raise ProjectError(f"{where}: not valid TOML: {error}") from None
+    tool = data.get("tool")
+    table = tool.get("modelcar") if isinstance(tool, dict) else None
     if not isinstance(table, dict):
         raise ProjectError(f"{where}: add a [tool.modelcar] table (see the README)")
     unknown = sorted(set(table) - _KNOWN_SETTINGS)
@@ -96,7 +112,11 @@ def read_settings(pyproject: Path) -> Settings:
             f"{where}: [tool.modelcar] has unknown keys {unknown}; known: {sorted(_KNOWN_SETTINGS)}"
         )
     modules = table.get("modules")
-    if not isinstance(modules, list) or not modules or not all(isinstance(m, str) for m in modules):
+    if (
+        not isinstance(modules, list)
+        or not modules
+        or not all(isinstance(m, str) and _is_module_name(m) for m in modules)
+    ):
         raise ProjectError(
             f"{where}: [tool.modelcar] modules must list the modules with pipelines and runs, "
             'e.g. modules = ["pipelines"]'
@@ -106,7 +126,7 @@ def read_settings(pyproject: Path) -> Settings:
         raise ProjectError(f"{where}: [tool.modelcar] api must be one of {list(API_VERSIONS)}")
     fs_group = table.get("fs_group")
     if fs_group is not None and (
-        isinstance(fs_group, bool) or not isinstance(fs_group, int) or fs_group < 0
+        isinstance(fs_group, bool) or not isinstance(fs_group, int) or not 0 <= fs_group <= MAX_GID
     ):
         raise ProjectError(
             f"{where}: [tool.modelcar] fs_group must be a whole number, the first GID of the "
@@ -115,6 +135,15 @@ def read_settings(pyproject: Path) -> Settings:
     for key in ("out", "namespace", "service_account"):
         if key in table and not isinstance(table[key], str):
             raise ProjectError(f"{where}: [tool.modelcar] {key} must be a string")
+    out = table.get("out", "compiled")
+    if not out or "\0" in out:
+        raise ProjectError(f'{where}: [tool.modelcar] out must name a directory, e.g. "compiled"')
+    for key, check in (
+        ("namespace", dns_label_problem),
+        ("service_account", dns_subdomain_problem),
+    ):
+        if key in table and (problem := check(table[key], key)):
+            raise ProjectError(f"{where}: [tool.modelcar] {problem}")
     insecure = table.get("insecure_registries", [])
     if not isinstance(insecure, list) or not all(
         isinstance(host, str) and _HOST.fullmatch(host) for host in insecure
@@ -127,7 +156,7 @@ def read_settings(pyproject: Path) -> Settings:
     return Settings(
         root=root,
         modules=tuple(modules),
-        out=root / table.get("out", "compiled"),
+        out=root / out,
         api=cast(ApiVersion, api),
         namespace=table.get("namespace"),
         fs_group=fs_group,

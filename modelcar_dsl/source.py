@@ -26,9 +26,10 @@ class SourceLocation:
 def display_path(file: str) -> str:
     """Show paths relative to the working directory when they are below it, as editors expect."""
     try:
-        return os.path.relpath(file) if not os.path.relpath(file).startswith("..") else file
+        relative = os.path.relpath(file)
     except ValueError:
         return file
+    return file if relative.startswith("..") else relative
 
 
 def is_library_file(filename: str) -> bool:

@@ -4,18 +4,25 @@ output, with cross-file checks among the files given, reported as `file:line`.""
 from __future__ import annotations
 
 import json
+import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from modelcar_dsl.errors import Problem
+from modelcar_dsl.errors import InputFileError, Problem
 from modelcar_dsl.rules import SourceDocument, catalog, validate_documents
 from modelcar_dsl.rules.document import Locate
-from modelcar_dsl.rules.validate import is_validated
+from modelcar_dsl.rules.validate import is_validated, is_validated_kind
 from modelcar_dsl.source import SourceLocation, display_path
-from modelcar_dsl.yaml_source import LoadedDocument, YamlSyntaxError, load_documents
+from modelcar_dsl.yaml_source import (
+    LoadedFile,
+    Resource,
+    YamlLimitError,
+    YamlSyntaxError,
+    load_documents,
+)
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -30,7 +37,7 @@ class ValidationReport:
     skipped: int
 
     def as_text(self) -> str:
-        lines = [str(problem) for problem in self.problems]
+        lines = [_printable(str(problem)) for problem in self.problems]
         count = len(self.problems)
         lines.append(
             f"{count} problem{'s' if count != 1 else ''} in {self.files} file"
@@ -50,6 +57,14 @@ class ValidationReport:
             },
         }
         return json.dumps(body, indent=2) + "\n"
+
+
+def _printable(line: str) -> str:
+    """`line` with unprintable characters escaped (`\\x1b`): a value from a file cannot break
+    the report into lines or send escape sequences to the terminal."""
+    if line.isprintable():
+        return line
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in line)
 
 
 def _problem_json(problem: Problem) -> dict[str, Any]:
@@ -79,89 +94,88 @@ def yaml_files(paths: Iterable[Path]) -> list[Path]:
     return list(found)
 
 
-def _documents(file: Path, loaded: LoadedDocument) -> Iterable[SourceDocument]:
-    """The documents of one loaded YAML document: itself, or the items of a `kind: List`."""
-    body = loaded.body
-    if (
-        isinstance(body, dict)
-        and body.get("kind") == "List"
-        and isinstance(body.get("items"), list)
-    ):
-        for position, item in enumerate(body["items"]):
-            if isinstance(item, dict):
-                yield SourceDocument(item, _line_finder(file, loaded, f"items[{position}]"))
-    elif isinstance(body, dict):
-        yield SourceDocument(body, _line_finder(file, loaded, ""))
+def read_input(file: Path, max_bytes: int) -> bytes:
+    """The bytes of a file to validate; InputFileError (exit 2) when it cannot be read, is
+    not a regular file (a FIFO would block) or is over `max_bytes`."""
+    shown = display_path(str(file))
+    try:
+        status = file.stat()
+        if not stat.S_ISREG(status.st_mode):
+            raise InputFileError(f"{shown}: not a regular file; name YAML files or directories")
+        if status.st_size <= max_bytes:
+            with file.open("rb") as stream:
+                data = stream.read(max_bytes + 1)
+            if len(data) <= max_bytes:
+                return data
+    except OSError as error:
+        raise InputFileError(
+            f"{shown}: cannot be read ({error.strerror or error}); check that it exists and "
+            "its permissions"
+        ) from None
+    raise InputFileError(
+        f"{shown}: {max(status.st_size, max_bytes + 1) / 2**20:.1f} MiB is over the "
+        f"{max_bytes / 2**20:g} MiB a file may have; pass --max-file-mib to read bigger files"
+    )
 
 
-def _line_finder(file: Path, loaded: LoadedDocument, prefix: str) -> Locate:
-    """Field path -> file and line, for a document at `prefix` inside the loaded one."""
+def _resources(file: Path, loaded: LoadedFile) -> Iterable[tuple[SourceDocument, Resource]]:
+    """The mappings among a file's resources, each with a way to find its fields' lines."""
+    for resource in loaded.resources:
+        if isinstance(resource.body, dict):
+            yield SourceDocument(resource.body, _line_finder(file, resource)), resource
 
-    def locate(path: str) -> SourceLocation:
-        inner = ".".join(part for part in (prefix, path) if part)
-        return SourceLocation(str(file), loaded.line_of(inner))
 
-    return locate
+def _line_finder(file: Path, resource: Resource) -> Locate:
+    """Field path -> file and line."""
+    return lambda path: SourceLocation(str(file), resource.line_of(path))
 
 
 def validate_files(
     paths: Sequence[Path],
     ignore: frozenset[str] = frozenset(),
     insecure_registries: frozenset[str] = frozenset(),
+    max_file_bytes: int = 16 * 2**20,
 ) -> ValidationReport:
     """Every problem of the YAML files below `paths`; `insecure_registries` are the hosts a
-    TLS switch may turn verification off for (the project's setting)."""
+    TLS switch may turn verification off for (the project's setting). A file that cannot be
+    read, or is over `max_file_bytes`, raises InputFileError."""
     files = yaml_files(paths)
     documents: list[SourceDocument] = []
     problems: list[Problem] = []
+    skipped = 0
     for file in files:
         try:
-            loaded = load_documents(file.read_text(encoding="utf-8"))
+            loaded = load_documents(read_input(file, max_file_bytes), is_validated_kind)
         except YamlSyntaxError as error:
-            if catalog.YAML_SYNTAX.id not in ignore:
+            rule = catalog.YAML_LIMIT if isinstance(error, YamlLimitError) else catalog.YAML_SYNTAX
+            if rule.id not in ignore:
+                problems.append(
+                    Problem("", "", str(error), rule.id, SourceLocation(str(file), error.line))
+                )
+            continue
+        skipped += loaded.skipped
+        for source, resource in _resources(file, loaded):
+            documents.append(source)
+            if not is_validated(source) or catalog.YAML_DUPLICATE_KEY.id in ignore:
+                continue
+            for key, line in resource.duplicate_keys:
                 problems.append(
                     Problem(
-                        "",
-                        "",
-                        str(error),
-                        catalog.YAML_SYNTAX.id,
-                        SourceLocation(str(file), error.line),
+                        source.resource,
+                        key,
+                        "this key appears more than once in one mapping; YAML keeps only "
+                        "the last, so the first is silently lost",
+                        catalog.YAML_DUPLICATE_KEY.id,
+                        SourceLocation(str(file), line),
                     )
                 )
-            continue
-        except UnicodeDecodeError as error:
-            problems.append(
-                Problem(
-                    "",
-                    "",
-                    f"not UTF-8 text: {error.reason}",
-                    catalog.YAML_SYNTAX.id,
-                    SourceLocation(str(file), 1),
-                )
-            )
-            continue
-        for document in loaded:
-            for source in _documents(file, document):
-                documents.append(source)
-                if is_validated(source) and catalog.YAML_DUPLICATE_KEY.id not in ignore:
-                    for key in document.duplicate_keys:
-                        problems.append(
-                            Problem(
-                                source.resource,
-                                key,
-                                "this key appears more than once in one mapping; YAML keeps only "
-                                "the last, so the first is silently lost",
-                                catalog.YAML_DUPLICATE_KEY.id,
-                                SourceLocation(str(file), document.line_of(key)),
-                            )
-                        )
     problems.extend(validate_documents(documents, ignore, insecure_registries))
     validated = sum(1 for document in documents if is_validated(document))
     return ValidationReport(
         tuple(sorted(problems, key=_position)),
         files=len(files),
         validated=validated,
-        skipped=len(documents) - validated,
+        skipped=skipped + len(documents) - validated,
     )
 
 

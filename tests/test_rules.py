@@ -135,6 +135,13 @@ CASES = [
         no_dsl="the DSL writes YAML through its own emitter",
     ),
     Case(
+        catalog.YAML_LIMIT,
+        "",
+        "(a recursive alias)",
+        WORK_TASK + "      args: &args [*args]  # <-\n",
+        no_dsl="the compiler writes no aliases",
+    ),
+    Case(
         catalog.YAML_DUPLICATE_KEY,
         "spec.steps[0].image",
         "appears more than once in one mapping",

@@ -30,6 +30,7 @@ def _rule(id: str, title: str, origin: Origin) -> Rule:
 
 # Files and documents
 YAML_SYNTAX = _rule("yaml-syntax", "The file is not valid YAML", "tekton")
+YAML_LIMIT = _rule("yaml-limit", "The file's YAML goes beyond what is read", "modelcar")
 YAML_DUPLICATE_KEY = _rule("yaml-duplicate-key", "A key appears twice in one mapping", "tekton")
 API_VERSION = _rule("api-version", "Unknown apiVersion for a Tekton kind", "tekton")
 FIELD_TYPE = _rule("field-type", "A field has the wrong type", "tekton")

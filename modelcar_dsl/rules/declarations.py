@@ -50,10 +50,13 @@ def check_metadata(body: dict[str, Any], report: Report, generate_name: bool = F
 
 
 def duplicates(items: Iterable[tuple[int, Any]]) -> list[tuple[int, Any]]:
-    """The (position, name) pairs whose name appeared at an earlier position."""
+    """The (position, name) pairs whose name appeared at an earlier position (a list or
+    mapping is no name: the rules that read names report it)."""
     seen: set[Any] = set()
     repeated = []
     for position, name in items:
+        if isinstance(name, list | dict):
+            continue
         if name in seen:
             repeated.append((position, name))
         seen.add(name)

@@ -179,16 +179,18 @@ def _check_types(body: dict[str, Any], kind: str, path: str, report: Report) -> 
             report(
                 f"{path}.{field}",
                 catalog.FIELD_TYPE,
-                f"{field!r} of a {kind} must be {wanted}, got {_shape(value)}",
+                f"{field!r} of a {kind} must be {wanted}, got {shape(value)}",
             )
 
 
-def _shape(value: Any) -> str:
+def shape(value: Any) -> str:
+    """A value as a message names it: a list, a mapping, or its type and value (shortened)."""
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return f"the {type(value).__name__} {value!r}"
+    text = repr(value)
+    return f"the {type(value).__name__} {text if len(text) <= 80 else text[:76] + '...'}"
 
 
 def _check_pipeline_task(task: dict[str, Any], api: str, path: str, report: Report) -> None:

@@ -23,7 +23,12 @@ CLUSTER_KINDS = ("ClusterTask",)
 
 def is_validated(document: SourceDocument) -> bool:
     """Tekton Tasks, Pipelines and PipelineRuns are validated; other documents are skipped."""
-    return document.api_version.startswith("tekton.dev/") and document.kind in VALIDATED_KINDS
+    return is_validated_kind(document.api_version, document.kind)
+
+
+def is_validated_kind(api_version: str, kind: str) -> bool:
+    """`is_validated` by apiVersion and kind alone, before a document is read."""
+    return api_version.startswith("tekton.dev/") and kind in VALIDATED_KINDS
 
 
 class _Index:
