@@ -430,16 +430,7 @@ class _Tree:
         try:
             for index, relative in enumerate(changes.written):
                 name = str(index)
-                file = os.open(
-                    name,
-                    os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                    0o666,
-                    dir_fd=descriptor,
-                )
-                with open(file, "wb") as handle:
-                    handle.write(files[relative].encode())
-                    handle.flush()
-                    os.fsync(handle.fileno())
+                _write_new(name, files[relative].encode(), 0o666, descriptor)
                 staged.append((name, relative))
             os.fsync(descriptor)
         except OSError as error:
@@ -481,16 +472,7 @@ class _Tree:
             "remove": list(changes.removed),
         }
         try:
-            file = os.open(
-                _JOURNAL_DRAFT,
-                os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                0o600,
-                dir_fd=descriptor,
-            )
-            with open(file, "wb") as handle:
-                handle.write(json.dumps(journal).encode())
-                handle.flush()
-                os.fsync(handle.fileno())
+            _write_new(_JOURNAL_DRAFT, json.dumps(journal).encode(), 0o600, descriptor)
             os.replace(_JOURNAL_DRAFT, JOURNAL, src_dir_fd=descriptor, dst_dir_fd=descriptor)
             os.fsync(descriptor)
         except OSError as error:
@@ -666,3 +648,18 @@ def _valid_journal(journal: Any) -> bool:
         and isinstance(remove, list)
         and all(_valid_relative(r) for r in remove)
     )
+
+
+def _write_new(name: str, data: bytes, mode: int, directory: int) -> None:
+    """A new file `name` in `directory` (never an existing one, never through a link), its
+    bytes on disk before this returns."""
+    file = os.open(
+        name,
+        os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+        mode,
+        dir_fd=directory,
+    )
+    with open(file, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
