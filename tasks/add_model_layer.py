@@ -187,20 +187,32 @@ class Base(NamedTuple):
     platform: str
 
 
-def base_documents(
+class BaseImage(NamedTuple):
+    """One platform of the base: its manifest, its config and the platform that names."""
+
+    manifest: dict[str, Any]
+    config: dict[str, Any]
+    platform: str
+
+
+def base_images(
     blobs: Path, index: dict[str, Any], base: Base
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The base's top descriptor and the manifest of each platform, each checked: the tools
-    KServe runs, the platform asked for, a bounded number of platforms. A base whose JSON is
-    not what OCI describes is refused with a message, not a traceback."""
+) -> tuple[dict[str, Any], list[BaseImage]]:
+    """The base's top descriptor and each platform's image, each checked: the tools KServe
+    runs, the config's shape, the platform asked for, a bounded number of platforms. A base
+    whose JSON is not what OCI describes is refused with a message, not a traceback, and
+    before the first layer is written."""
     try:
         top = next(
             m for m in index["manifests"] if (m.get("annotations") or {}).get(REF_NAME) == BASE_TAG
         )
-        documents = [read_blob(blobs, d["digest"]) for d in base_manifests(blobs, top)]
-        platforms = [platform_of(read_blob(blobs, d["config"]["digest"])) for d in documents]
-        for document in documents:
-            check_base_tools(blobs, document, base.name)
+        images = []
+        for descriptor in base_manifests(blobs, top):
+            manifest = read_blob(blobs, descriptor["digest"])
+            config = read_blob(blobs, manifest["config"]["digest"])
+            check_config(config)
+            images.append(BaseImage(manifest, config, platform_of(config)))
+            check_base_tools(blobs, manifest, base.name)
     except (
         KeyError,
         TypeError,
@@ -210,6 +222,7 @@ def base_documents(
         StopIteration,
     ) as error:
         raise BuildError(f"base image {base.name} is not an OCI image: {error!r}") from None
+    platforms = [image.platform for image in images]
     if len(platforms) > MAX_PLATFORMS or len(set(platforms)) != len(platforms):
         raise BuildError(
             f"base image {base.name} lists {len(platforms)} images for "
@@ -221,7 +234,19 @@ def base_documents(
             f"base image {base.name} is for {', '.join(platforms)}, not {chosen}: choose a base "
             f"built for {chosen}, or platform 'all'"
         )
-    return top, documents
+    return top, images
+
+
+def check_config(config: Any) -> None:
+    """The parts of an image config `extend` changes have the types OCI gives them."""
+    rootfs = config.get("rootfs") if isinstance(config, dict) else None
+    if not (
+        isinstance(rootfs, dict)
+        and isinstance(rootfs.get("diff_ids"), list)
+        and isinstance(config.get("config", {}), dict)
+        and isinstance(config.get("history", []), list)
+    ):
+        raise BuildError("the base image's config is not an OCI image config")
 
 
 def base_manifests(blobs: Path, base: dict[str, Any]) -> list[dict[str, Any]]:
@@ -273,17 +298,19 @@ def platform_of(config: dict[str, Any]) -> str:
 
 
 def extend(
-    blobs: Path,
-    manifest: dict[str, Any],
-    layers: list[WrittenLayer],
-    provenance: Provenance,
-) -> tuple[dict[str, Any], str]:
-    """A platform's manifest with the model layers appended and the provenance as labels and
-    annotations; returns its descriptor and platform."""
-    config = read_blob(blobs, manifest["config"]["digest"])
-    config["rootfs"]["diff_ids"] += [layer.descriptor["digest"] for layer in layers]
+    blobs: Path, base: BaseImage, layers: list[WrittenLayer], provenance: Provenance
+) -> dict[str, Any]:
+    """The descriptor of a platform's manifest with the model layers appended and the
+    provenance as labels and annotations."""
+    config = dict(base.config)
+    config["rootfs"] = {
+        **config["rootfs"],
+        "diff_ids": config["rootfs"]["diff_ids"] + [layer.descriptor["digest"] for layer in layers],
+    }
     if "history" in config:
-        config["history"] += [{"created_by": f"modelcar-dsl: {layer.comment}"} for layer in layers]
+        config["history"] = config["history"] + [
+            {"created_by": f"modelcar-dsl: {layer.comment}"} for layer in layers
+        ]
     config["config"] = {**config.get("config", {}), "Labels": provenance.annotations()}
     config.pop("created", None)
     if provenance.created:
@@ -293,21 +320,19 @@ def extend(
         if MODEL_CARD_TYPE[0] in layer.descriptor.get("annotations", {}):
             annotations[MODEL_CARD_LAYER] = layer.descriptor["digest"]
     extended = {
-        **manifest,
+        **base.manifest,
         "mediaType": MANIFEST_TYPE,
-        "config": {**manifest["config"], **write_json(blobs, config)},
-        "layers": manifest["layers"] + [layer.descriptor for layer in layers],
+        "config": {**base.manifest["config"], **write_json(blobs, config)},
+        "layers": base.manifest["layers"] + [layer.descriptor for layer in layers],
         "annotations": annotations,
     }
-    platform = platform_of(config)
-    os_name, architecture, *variant = platform.split("/")
-    descriptor = {
+    os_name, architecture, *variant = base.platform.split("/")
+    return {
         "mediaType": MANIFEST_TYPE,
         **write_json(blobs, extended),
         "platform": {"os": os_name, "architecture": architecture}
         | ({"variant": variant[0]} if variant else {}),
     }
-    return descriptor, platform
 
 
 def sbom_manifest(blobs: Path, subject: dict[str, Any], sbom: bytes) -> dict[str, Any]:
@@ -372,27 +397,24 @@ def add_layers(
     `modelcar` and its SBOM `sbom`. Everything is checked before the first layer is written."""
     blobs = layout / "blobs" / "sha256"
     index = json.loads((layout / "index.json").read_text())
-    top, documents = base_documents(blobs, index, base)
+    top, images = base_images(blobs, index, base)
     workspace = Path(os.environ["WORKSPACE_SOURCE_PATH"]).resolve()
     entries: list[Entry] = tree_entries(model_dir, "models", workspace)
     if not any(path.is_file() for _, path in entries):
         raise BuildError(f"model directory {model_dir} holds no files; did download-model run?")
     layers = write_layers(plan_layers(entries), blobs, writer)
-    try:
-        extended = [extend(blobs, document, layers, provenance) for document in documents]
-    except (KeyError, TypeError, AttributeError) as error:
-        raise BuildError(f"the base image's config is not an OCI image config: {error!r}") from None
+    extended = [extend(blobs, image, layers, provenance) for image in images]
     if top.get("mediaType") == INDEX_TYPE:
         image_index = {
             "schemaVersion": 2,
             "mediaType": INDEX_TYPE,
-            "manifests": [descriptor for descriptor, _ in extended],
+            "manifests": extended,
             "annotations": provenance.annotations(),
         }
         image = {"mediaType": INDEX_TYPE, **write_json(blobs, image_index)}
     else:
-        image = {key: value for key, value in extended[0][0].items() if key != "platform"}
-    platforms = [platform for _, platform in extended]
+        image = {key: value for key, value in extended[0].items() if key != "platform"}
+    platforms = [base_image.platform for base_image in images]
     files = sorted((file for layer in layers for file in layer.files), key=lambda f: f.name)
     sbom = spdx_sbom(provenance, image["digest"], platforms, files)
     index["manifests"] = [

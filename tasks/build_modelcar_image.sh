@@ -11,6 +11,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/inputs.sh"
 # shellcheck source=SCRIPTDIR/lib/trust.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/trust.sh"
+# shellcheck source=SCRIPTDIR/lib/oci.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/oci.sh"
 
 registry_reference='[a-z0-9][a-z0-9.-]*(:[0-9]{1,5})?(/[a-z0-9]+([._-]+[a-z0-9]+)*)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?'
 layout_reference='oci:/([A-Za-z0-9_.+-]+/)*[A-Za-z0-9_.+-]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?'
@@ -38,13 +40,11 @@ if workspace_bound REGISTRY_AUTH; then
   inspect_options+=(--authfile "$WORKSPACE_REGISTRY_AUTH_PATH/.dockerconfigjson")
   copy_options+=(--src-authfile "$WORKSPACE_REGISTRY_AUTH_PATH/.dockerconfigjson")
 fi
-platform_options=()
 if [[ $PLATFORM == all ]]; then
   copy_options+=(--all)
+  platform_options ""
 else
-  IFS=/ read -r os architecture variant <<< "$PLATFORM"
-  platform_options=(--override-os "$os" --override-arch "$architecture")
-  [[ -z $variant ]] || platform_options+=(--override-variant "$variant")
+  platform_options "$PLATFORM"
 fi
 
 # Every input is checked; only now is anything removed. A link at the staging name is removed
@@ -66,5 +66,5 @@ skopeo inspect --raw "${inspect_options[@]}" "$source_ref" > "$private/manifest"
 digest="sha256:$(sha256sum < "$private/manifest" | cut -d' ' -f1)"
 if [[ $source_ref == docker://* ]]; then source_ref="docker://$name@$digest"; fi
 echo "Copying base image $BASE_IMAGE ($name@$digest, platform $PLATFORM)"
-skopeo "${platform_options[@]}" copy "${copy_options[@]}" "$source_ref" "oci:$staging:base"
+skopeo "${PLATFORM_OPTIONS[@]}" copy "${copy_options[@]}" "$source_ref" "oci:$staging:base"
 printf '%s' "$name@$digest" > "$RESULT_BASE_IMAGE_REF_PATH"

@@ -13,13 +13,12 @@ image=$(confined_path IMAGE_PATH)
 trap 'rm -rf "${SKOPEO_TMPDIR:-}"' EXIT
 image_reference "$image"
 # An index's instances need not include this node's platform: inspect the first one built.
-platform_options=()
+first_platform=""
 if [[ -s ${RESULT_PLATFORMS_PATH:-} ]]; then
-  IFS=/ read -r os architecture variant < <(cut -d, -f1 "$RESULT_PLATFORMS_PATH")
-  platform_options=(--override-os "$os" --override-arch "$architecture")
-  [[ -z $variant ]] || platform_options+=(--override-variant "$variant")
+  first_platform=$(cut -d, -f1 "$RESULT_PLATFORMS_PATH")
 fi
-if ! digest=$(skopeo "${SKOPEO_OPTIONS[@]}" "${platform_options[@]}" inspect --format '{{.Digest}}' "$IMAGE_REFERENCE" 2>&1); then
+platform_options "$first_platform"
+if ! digest=$(skopeo "${SKOPEO_OPTIONS[@]}" "${PLATFORM_OPTIONS[@]}" inspect --format '{{.Digest}}' "$IMAGE_REFERENCE" 2>&1); then
   echo "The image at $image is broken: skopeo cannot read it: $digest" >&2
   echo "Rebuild it; do not push it. A full disk or an interrupted build leaves images like this." >&2
   exit 1

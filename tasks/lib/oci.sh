@@ -20,3 +20,14 @@ image_reference() {
     IMAGE_REFERENCE="oci-archive:$1:${2:-modelcar}"
   fi
 }
+
+# platform_options PLATFORM: sets PLATFORM_OPTIONS to skopeo's global options that choose
+# PLATFORM (os/architecture[/variant], checked by the caller) from an index; none when empty.
+platform_options() {
+  PLATFORM_OPTIONS=()
+  [[ -n $1 ]] || return 0
+  local os architecture variant
+  IFS=/ read -r os architecture variant <<< "$1"
+  PLATFORM_OPTIONS=(--override-os "$os" --override-arch "$architecture")
+  [[ -z $variant ]] || PLATFORM_OPTIONS+=(--override-variant "$variant")
+}
