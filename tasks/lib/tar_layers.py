@@ -109,8 +109,9 @@ def plan_layers(entries: list[Entry]) -> list[PlannedLayer]:
     files = [entry for entry in entries if not entry[1].is_dir()]
     card = [entry for entry in files if entry[0] == f"{root}/{MODEL_CARD}"]
     rest = [entry for entry in files if entry[0] != f"{root}/{MODEL_CARD}"]
-    large = [entry for entry in rest if entry[1].stat().st_size >= LARGE_FILE]
-    small = [entry for entry in rest if entry[1].stat().st_size < LARGE_FILE]
+    is_large = [entry[1].stat().st_size >= LARGE_FILE for entry in rest]
+    large = [entry for entry, big in zip(rest, is_large, strict=True) if big]
+    small = [entry for entry, big in zip(rest, is_large, strict=True) if not big]
     per_layer = -(-len(large) // MAX_FILE_LAYERS)
     groups = [large[start : start + per_layer] for start in range(0, len(large), per_layer or 1)]
     layers = [PlannedLayer(sorted(directories + small), "", False)]
