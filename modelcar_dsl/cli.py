@@ -18,6 +18,7 @@ from modelcar_dsl.graph_formats import FORMATS as GRAPH_FORMATS
 
 if TYPE_CHECKING:
     from modelcar_dsl.project import Settings
+    from modelcar_dsl.rules.gates import Gates
 
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
@@ -217,9 +218,14 @@ Examples:
   modelcar validate ../gitops               every Tekton YAML file below ../gitops
   modelcar validate 01-tasks 02-pipeline    Pipelines checked against the Tasks given
   modelcar validate --format json compiled  for editors and CI annotations
-  modelcar validate --ignore missing-reference pipeline.yaml
+  modelcar validate --api-fields alpha --tekton-version 1.14 gitops/
+  modelcar validate --feature-flag enable-param-enum=true pipeline.yaml
+  modelcar validate --strict --ignore run-timeout gitops/
 \b
-Rules and their fixes: docs/errors.md. Exit 0: no problems; 1: problems; 2: bad usage.
+Each finding is an error (Tekton rejects it when applied, or the run fails), a warning
+(modelcar's policy: fsGroup, timeouts, script injection, TLS, unordered writers) or a note
+(what could not be checked). Rules and their fixes: docs/errors.md.
+Exit 0: no errors (--strict: no warnings either); 1: errors; 2: bad usage.
 """
 
 
@@ -239,7 +245,32 @@ Rules and their fixes: docs/errors.md. Exit 0: no problems; 1: problems; 2: bad 
     "--ignore",
     multiple=True,
     metavar="RULE",
-    help="Do not report this rule (repeatable), e.g. missing-reference.",
+    help="Do not report this rule (repeatable), e.g. run-fs-group.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    default=None,
+    help="Policy warnings fail too (default: [tool.modelcar] strict, else off).",
+)
+@click.option(
+    "--api-fields",
+    type=click.Choice(["alpha", "beta", "stable"]),
+    help="The cluster's enable-api-fields (default: [tool.modelcar] api_fields, else beta).",
+)
+@click.option(
+    "--feature-flag",
+    "feature_flags",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A flag of the cluster's feature-flags ConfigMap (repeatable), e.g. "
+    "enable-param-enum=true.",
+)
+@click.option(
+    "--tekton-version",
+    metavar="X.Y",
+    help="The cluster's Tekton release, for what was added or removed by version (default: "
+    "[tool.modelcar] tekton_version, else the newest release modelcar knows).",
 )
 @click.option(
     "--max-file-mib",
@@ -254,15 +285,20 @@ def validate(
     paths: tuple[Path, ...],
     output_format: str,
     ignore: tuple[str, ...],
+    strict: bool | None,
+    api_fields: str | None,
+    feature_flags: tuple[str, ...],
+    tekton_version: str | None,
     max_file_mib: int,
     project: Path | None,
 ) -> bool:
-    """Check Tekton YAML (Tasks, Pipelines, PipelineRuns) against Tekton's admission rules.
+    """Check Tekton YAML (Tasks, Pipelines, runs, StepActions) as Tekton's webhook would.
 
     Works offline on any YAML: a gitops tree, hand-written files, compiled output. Checks
     across the files given too: taskRefs and pipelineRefs, params, workspaces. Other
-    documents are skipped. PATH defaults to the current directory. The project's
-    [tool.modelcar] insecure_registries, when there is a project, is the TLS policy.
+    documents are skipped. PATH defaults to the current directory. Inside a project,
+    [tool.modelcar] gives the cluster's Tekton (api_fields, feature_flags, tekton_version),
+    strict, and insecure_registries, the TLS policy; the options override them.
     """
     from modelcar_dsl.rules.catalog import RULES
     from modelcar_dsl.validate_files import validate_files, yaml_files
@@ -273,18 +309,24 @@ def validate(
             f"no rule {', '.join(unknown)}; rules: {', '.join(sorted(RULES))}",
             param_hint="--ignore",
         )
+    settings = _optional_settings(project)
+    gates = _gates(settings, api_fields, feature_flags, tekton_version)
     roots = list(paths) or [Path(".")]
     if not yaml_files(roots):
         raise click.UsageError(f"no .yaml or .yml files in {', '.join(map(str, roots))}")
     report = validate_files(
-        roots, frozenset(ignore), _insecure_registries(project), max_file_mib * 2**20
+        roots,
+        frozenset(ignore),
+        settings.insecure_registries if settings else frozenset(),
+        max_file_mib * 2**20,
+        gates,
     )
     click.echo(report.as_json() if output_format == "json" else report.as_text(), nl=False)
-    return bool(report.problems)
+    return report.failed(strict if strict is not None else bool(settings and settings.strict))
 
 
-def _insecure_registries(project: Path | None) -> frozenset[str]:
-    """The project's insecure_registries; none outside a project (validate needs none)."""
+def _optional_settings(project: Path | None) -> Settings | None:
+    """The project's settings; None outside a project (validate needs none)."""
     from modelcar_dsl.errors import ProjectError
     from modelcar_dsl.project import find_pyproject, read_settings
 
@@ -293,8 +335,34 @@ def _insecure_registries(project: Path | None) -> frozenset[str]:
     except ProjectError:
         if project is not None:
             raise
-        return frozenset()
-    return read_settings(pyproject).insecure_registries
+        return None
+    return read_settings(pyproject)
+
+
+def _gates(
+    settings: Settings | None,
+    api_fields: str | None,
+    feature_flags: tuple[str, ...],
+    tekton_version: str | None,
+) -> Gates:
+    """The cluster's Tekton: the options over the project's settings over Tekton's defaults."""
+    from modelcar_dsl.rules.gates import Gates, parse_api_fields, parse_flag, parse_version
+
+    gates = settings.gates if settings else Gates()
+    try:
+        flags = dict(gates.flags)
+        flags.update(parse_flag(text) for text in feature_flags)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--feature-flag") from None
+    try:
+        version = parse_version(tekton_version) if tekton_version else gates.tekton_version
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--tekton-version") from None
+    return Gates(
+        api_fields=parse_api_fields(api_fields) if api_fields else gates.api_fields,
+        flags=tuple(sorted(flags.items())),
+        tekton_version=version,
+    )
 
 
 GRAPH_EXAMPLES = """

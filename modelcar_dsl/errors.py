@@ -19,6 +19,10 @@ class Problem:
     message: str
     rule: str
     location: SourceLocation | None = None
+    origin: str = "tekton"
+    """Who refuses it (`tekton` admission, `run` time, `modelcar` policy, `dsl`, `info`)."""
+    severity: str = "error"
+    """`error`, `warning` (policy; an error under --strict and for compile) or `info`."""
 
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""

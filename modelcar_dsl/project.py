@@ -20,6 +20,13 @@ import attrs
 from modelcar_dsl.errors import DefinitionError, ProjectError
 from modelcar_dsl.names import dns_label_problem, dns_subdomain_problem
 from modelcar_dsl.pipeline import Pipeline
+from modelcar_dsl.rules.gates import (
+    NEWEST_VERSION,
+    Gates,
+    flag_value,
+    parse_api_fields,
+    parse_version,
+)
 from modelcar_dsl.rules.run import MAX_GID
 from modelcar_dsl.source import display_path, is_library_file
 from modelcar_dsl.specs import PipelineSpec, RunSpec, TaskSpec
@@ -34,6 +41,10 @@ _KNOWN_SETTINGS = {
     "fs_group",
     "service_account",
     "insecure_registries",
+    "api_fields",
+    "feature_flags",
+    "tekton_version",
+    "strict",
 }
 _HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?(:[0-9]{1,5})?")
 
@@ -50,6 +61,10 @@ class Settings:
     fs_group: int | None = None
     service_account: str | None = None
     insecure_registries: frozenset[str] = frozenset()
+    gates: Gates = attrs.field(factory=Gates)
+    """The cluster's Tekton, as `modelcar validate` judges YAML for it."""
+    strict: bool = False
+    """`modelcar validate` fails on policy warnings too."""
 
     def target(self, api: ApiVersion | None = None) -> Target:
         return Target(
@@ -153,6 +168,9 @@ def read_settings(pyproject: Path) -> Settings:
             'whose TLS certificate is not verified, e.g. ["registry.lab:5000"]'
         )
     root = pyproject.parent.resolve()
+    gates = _gates(table, where)
+    if not isinstance(table.get("strict", False), bool):
+        raise ProjectError(f"{where}: [tool.modelcar] strict must be true or false")
     return Settings(
         root=root,
         modules=tuple(modules),
@@ -162,7 +180,29 @@ def read_settings(pyproject: Path) -> Settings:
         fs_group=fs_group,
         service_account=table.get("service_account"),
         insecure_registries=frozenset(insecure),
+        gates=gates,
+        strict=table.get("strict", False),
     )
+
+
+def _gates(table: dict[str, Any], where: str) -> Gates:
+    """`api_fields`, `feature_flags` and `tekton_version` of `[tool.modelcar]`."""
+    flags = table.get("feature_flags", {})
+    if not isinstance(flags, dict) or not all(
+        isinstance(value, str | bool) for value in flags.values()
+    ):
+        raise ProjectError(
+            f"{where}: [tool.modelcar] feature_flags must be a table of Tekton feature flags, "
+            'e.g. feature_flags = { enable-param-enum = "true" }'
+        )
+    try:
+        return Gates(
+            api_fields=parse_api_fields(str(table.get("api_fields", "beta"))),
+            flags=tuple(sorted((name, flag_value(value)) for name, value in flags.items())),
+            tekton_version=parse_version(str(table.get("tekton_version", NEWEST_VERSION))),
+        )
+    except ValueError as error:
+        raise ProjectError(f"{where}: [tool.modelcar] {error}") from None
 
 
 @attrs.frozen

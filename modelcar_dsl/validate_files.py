@@ -14,6 +14,7 @@ import attrs
 from modelcar_dsl.errors import InputFileError, Problem
 from modelcar_dsl.rules import SourceDocument, catalog, validate_documents
 from modelcar_dsl.rules.document import Locate
+from modelcar_dsl.rules.gates import Gates
 from modelcar_dsl.rules.validate import is_validated, is_validated_kind
 from modelcar_dsl.source import SourceLocation, display_path
 from modelcar_dsl.yaml_source import (
@@ -36,13 +37,25 @@ class ValidationReport:
     validated: int
     skipped: int
 
+    def count(self, severity: str) -> int:
+        return sum(1 for problem in self.problems if problem.severity == severity)
+
+    def failed(self, strict: bool = False) -> bool:
+        """An error was found (or, `strict`, a policy warning too): exit 1."""
+        return any(
+            problem.severity == "error" or (strict and problem.severity == "warning")
+            for problem in self.problems
+        )
+
     def as_text(self) -> str:
-        lines = [_printable(str(problem)) for problem in self.problems]
-        count = len(self.problems)
+        lines = [_printable(_line(problem)) for problem in self.problems]
+        counts = [
+            _plural(self.count(severity), word)
+            for severity, word in (("error", "error"), ("warning", "warning"), ("info", "note"))
+        ]
         lines.append(
-            f"{count} problem{'s' if count != 1 else ''} in {self.files} file"
-            f"{'s' if self.files != 1 else ''} ({self.validated} Tekton resources validated, "
-            f"{self.skipped} other documents skipped)"
+            f"{', '.join(counts)} in {_plural(self.files, 'file')} ({self.validated} Tekton "
+            f"resources validated, {self.skipped} other documents skipped)"
         )
         return "\n".join(lines) + "\n"
 
@@ -51,12 +64,27 @@ class ValidationReport:
             "problems": [_problem_json(problem) for problem in self.problems],
             "summary": {
                 "problems": len(self.problems),
+                "errors": self.count("error"),
+                "warnings": self.count("warning"),
+                "notes": self.count("info"),
                 "files": self.files,
                 "validated": self.validated,
                 "skipped": self.skipped,
             },
         }
         return json.dumps(body, indent=2) + "\n"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def _line(problem: Problem) -> str:
+    """`file:line: <label>: resource path: message [rule]`, the label saying who refuses it."""
+    where = f"{problem.location}: " if problem.location else ""
+    subject = " ".join(part for part in (problem.resource, problem.path) if part)
+    label = catalog.LABELS.get(problem.origin, problem.severity)
+    return f"{where}{label}: {subject + ': ' if subject else ''}{problem.message} [{problem.rule}]"
 
 
 def _printable(line: str) -> str:
@@ -75,6 +103,8 @@ def _problem_json(problem: Problem) -> dict[str, Any]:
         "resource": problem.resource,
         "path": problem.path,
         "rule": problem.rule,
+        "severity": problem.severity,
+        "origin": problem.origin,
         "message": problem.message,
     }
 
@@ -135,6 +165,7 @@ def validate_files(
     ignore: frozenset[str] = frozenset(),
     insecure_registries: frozenset[str] = frozenset(),
     max_file_bytes: int = 16 * 2**20,
+    gates: Gates | None = None,
 ) -> ValidationReport:
     """Every problem of the YAML files below `paths`; `insecure_registries` are the hosts a
     TLS switch may turn verification off for (the project's setting). A file that cannot be
@@ -149,9 +180,8 @@ def validate_files(
         except YamlSyntaxError as error:
             rule = catalog.YAML_LIMIT if isinstance(error, YamlLimitError) else catalog.YAML_SYNTAX
             if rule.id not in ignore:
-                problems.append(
-                    Problem("", "", str(error), rule.id, SourceLocation(str(file), error.line))
-                )
+                location = SourceLocation(str(file), error.line)
+                problems.append(catalog.problem(rule, "", "", str(error), location))
             continue
         skipped += loaded.skipped
         for source, resource in _resources(file, loaded):
@@ -160,16 +190,16 @@ def validate_files(
                 continue
             for key, line in resource.duplicate_keys:
                 problems.append(
-                    Problem(
+                    catalog.problem(
+                        catalog.YAML_DUPLICATE_KEY,
                         source.resource,
                         key,
                         "this key appears more than once in one mapping; YAML keeps only "
                         "the last, so the first is silently lost",
-                        catalog.YAML_DUPLICATE_KEY.id,
                         SourceLocation(str(file), line),
                     )
                 )
-    problems.extend(validate_documents(documents, ignore, insecure_registries))
+    problems.extend(validate_documents(documents, ignore, insecure_registries, gates))
     validated = sum(1 for document in documents if is_validated(document))
     return ValidationReport(
         tuple(sorted(problems, key=_position)),

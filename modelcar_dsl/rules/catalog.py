@@ -7,9 +7,31 @@ from typing import Literal
 
 import attrs
 
-Origin = Literal["tekton", "run", "modelcar", "dsl"]
+from modelcar_dsl.errors import Problem
+from modelcar_dsl.source import SourceLocation
+
+Origin = Literal["tekton", "run", "modelcar", "dsl", "info"]
 """Who rejects it: Tekton's admission webhook; Tekton at run time (a compiler that writes both
-sides can check it earlier); modelcar-dsl's own guarantees; or the Python DSL itself."""
+sides can check it earlier); modelcar-dsl's own policy; the Python DSL itself; or nobody
+(`info`: what validation could not check)."""
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: dict[Origin, Severity] = {
+    "tekton": "error",
+    "run": "error",
+    "dsl": "error",
+    "modelcar": "warning",
+    "info": "info",
+}
+"""`modelcar validate` fails on errors; a policy warning fails it only with --strict. `compile`
+holds the DSL's output to every rule, warnings included."""
+LABELS: dict[str, str] = {
+    "tekton": "error",
+    "run": "run-time error",
+    "dsl": "error",
+    "modelcar": "warning",
+    "info": "note",
+}
+"""How a problem of each origin is introduced in `modelcar validate`'s text report."""
 
 
 @attrs.frozen
@@ -18,8 +40,26 @@ class Rule:
     title: str
     origin: Origin
 
+    @property
+    def severity(self) -> Severity:
+        return SEVERITIES[self.origin]
+
 
 RULES: dict[str, Rule] = {}
+
+
+def problem(
+    rule: Rule,
+    resource: str,
+    path: str,
+    message: str,
+    location: SourceLocation | None = None,
+    origin: Origin | None = None,
+) -> Problem:
+    """A problem breaking `rule`; `origin` overrides the rule's where one finding of a rule is
+    Tekton's verdict and another only fails at run time."""
+    found = origin or rule.origin
+    return Problem(resource, path, message, rule.id, location, found, SEVERITIES[found])
 
 
 def _rule(id: str, title: str, origin: Origin) -> Rule:
@@ -129,7 +169,7 @@ RUN_STATUS = _rule("run-status", "A run's spec.status is not a known value", "te
 
 # Across resources: Tekton finds these only when the run starts
 MISSING_REFERENCE = _rule(
-    "missing-reference", "A referenced Task or Pipeline is not among the files", "run"
+    "missing-reference", "A referenced Task or Pipeline is not among the files", "info"
 )
 PARAM_MISSING = _rule("param-missing", "A required param is not given", "run")
 PARAM_UNKNOWN = _rule("param-unknown", "A param is given that nothing declares", "run")

@@ -9,7 +9,8 @@ import attrs
 
 from modelcar_dsl.errors import Problem
 from modelcar_dsl.rules import catalog
-from modelcar_dsl.rules.catalog import Rule
+from modelcar_dsl.rules.catalog import Origin, Rule
+from modelcar_dsl.rules.gates import Gates
 from modelcar_dsl.source import SourceLocation
 
 Locate = Callable[[str], SourceLocation | None]
@@ -52,12 +53,16 @@ class Report:
     ignore: frozenset[str] = frozenset()
     insecure_registries: frozenset[str] = frozenset()
     """Hosts the project lets a TLS switch turn verification off for (`[tool.modelcar]`)."""
+    gates: Gates = attrs.field(factory=Gates)
+    """The target cluster's Tekton version and feature flags."""
 
-    def __call__(self, path: str, rule: Rule, message: str) -> None:
+    def __call__(self, path: str, rule: Rule, message: str, origin: Origin | None = None) -> None:
         if rule.id in self.ignore:
             return
         self.problems.append(
-            Problem(self.document.resource, path, message, rule.id, self.document.locate(path))
+            catalog.problem(
+                rule, self.document.resource, path, message, self.document.locate(path), origin
+            )
         )
 
 

@@ -140,6 +140,8 @@ def check_fields(
     """Report spec fields (and pipeline task and step fields) that `api` does not know or that
     have the wrong type."""
     kind = "Task" if kind == "ClusterTask" else kind
+    if kind not in FIELD_TYPES:
+        return
     _check_types(spec, kind, path, report)
     known = KNOWN_FIELDS.get((api, kind))
     if known is None:

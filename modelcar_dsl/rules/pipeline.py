@@ -43,10 +43,9 @@ ON_ERROR = ("continue", "stopAndFail")
 
 
 class TaskResolver(Protocol):
-    def __call__(
-        self, task_ref: dict[str, Any], path: str, report: Report
-    ) -> dict[str, Any] | None:
-        """The spec of the Task a taskRef names, or None (reported when it should be there)."""
+    def __call__(self, ref: dict[str, Any], path: str, report: Report) -> dict[str, Any] | None:
+        """The spec of the Task (Pipeline) a taskRef (pipelineRef) names, or None when it is
+        not among the files or behind a resolver."""
 
 
 class PipelineTaskCall:

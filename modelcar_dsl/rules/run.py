@@ -49,7 +49,7 @@ def check_run_spec(
     api: str,
     report: Report,
     resolve_task: TaskResolver,
-    pipelines: dict[str, dict[str, Any]],
+    resolve_pipeline: TaskResolver,
 ) -> None:
     has_ref, has_spec = "pipelineRef" in spec, "pipelineSpec" in spec
     pipeline: dict[str, Any] | None = None
@@ -65,22 +65,14 @@ def check_run_spec(
         check_pipeline_spec(pipeline, "spec.pipelineSpec", report, resolve_task)
     else:
         ref = mapping(spec["pipelineRef"])
-        name = ref.get("name")
-        if not name and not ref.get("resolver"):
+        if not ref.get("name") and not ref.get("resolver"):
             report(
                 "spec.pipelineRef.name",
                 catalog.MISSING_FIELD,
                 "pipelineRef needs a name or resolver",
             )
-        elif name and not ref.get("resolver"):
-            pipeline = pipelines.get(str(name))
-            if pipeline is None:
-                report(
-                    "spec.pipelineRef.name",
-                    catalog.MISSING_REFERENCE,
-                    f"Pipeline {name!r} is not among the files validated; add its file, or "
-                    "ignore this rule when it is installed another way",
-                )
+        else:
+            pipeline = resolve_pipeline(ref, "spec.pipelineRef", report)
     bindings = _check_workspaces(spec.get("workspaces"), report)
     if pipeline is not None:
         name = mapping(spec.get("pipelineRef")).get("name")

@@ -6,17 +6,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
+
 from modelcar_dsl.errors import Problem
 from modelcar_dsl.rules import catalog
 from modelcar_dsl.rules.declarations import check_metadata
 from modelcar_dsl.rules.document import Report, SourceDocument, mapping
 from modelcar_dsl.rules.fields import check_fields
+from modelcar_dsl.rules.gates import Gates
 from modelcar_dsl.rules.pipeline import check_pipeline_spec
 from modelcar_dsl.rules.run import check_run_spec
+from modelcar_dsl.rules.stepaction import check_step_action_spec
 from modelcar_dsl.rules.task import check_task_spec
+from modelcar_dsl.rules.taskrun import check_taskrun_spec
 
-VALIDATED_KINDS = ("Task", "ClusterTask", "Pipeline", "PipelineRun")
+VALIDATED_KINDS = ("Task", "ClusterTask", "Pipeline", "PipelineRun", "TaskRun", "StepAction")
 API_VERSIONS = ("v1", "v1beta1")
+KIND_VERSIONS = {"StepAction": ("v1beta1", "v1alpha1")}
+"""Kinds served at other API versions than Tekton's v1 and v1beta1."""
+RUN_KINDS = ("PipelineRun", "TaskRun")
+"""Kinds usually created with generateName, each creation a new resource."""
 CLUSTER_KINDS = ("ClusterTask",)
 """Cluster-scoped Tasks (v1beta1): checked against when among the files, never reported missing."""
 
@@ -35,6 +44,8 @@ class _Index:
     """The Tasks and Pipelines among the documents, by name, for the cross-resource checks."""
 
     def __init__(self, documents: Sequence[SourceDocument]) -> None:
+        self.unresolved: dict[tuple[str, str], Problem] = {}
+        """(kind, name) of references to resources not among the files -> where first made."""
         self.tasks: dict[str, dict[str, Any]] = {}
         self.pipelines: dict[str, dict[str, Any]] = {}
         self.cluster_tasks: dict[str, dict[str, Any]] = {}
@@ -47,49 +58,78 @@ class _Index:
             if table is not None and is_validated(document):
                 table.setdefault(document.name, mapping(document.body.get("spec")))
 
-    def resolve_task(
-        self, task_ref: dict[str, Any], path: str, report: Report
-    ) -> dict[str, Any] | None:
-        if task_ref.get("resolver") or task_ref.get("apiVersion"):
+    def resolve_task(self, ref: dict[str, Any], path: str, report: Report) -> dict[str, Any] | None:
+        if ref.get("resolver") or ref.get("apiVersion"):
             return None
-        name = str(task_ref.get("name"))
-        if task_ref.get("kind", "Task") in CLUSTER_KINDS:
+        name = str(ref.get("name"))
+        if ref.get("kind", "Task") in CLUSTER_KINDS:
             return self.cluster_tasks.get(name)
         spec = self.tasks.get(name)
         if spec is None:
-            report(
-                f"{path}.name",
-                catalog.MISSING_REFERENCE,
-                f"Task {name!r} is not among the files validated; add its file, or ignore this "
-                "rule when it is installed another way",
-            )
+            self.unresolved_reference("Task", name, f"{path}.name", report)
         return spec
+
+    def resolve_pipeline(
+        self, ref: dict[str, Any], path: str, report: Report
+    ) -> dict[str, Any] | None:
+        if ref.get("resolver"):
+            return None
+        name = str(ref.get("name"))
+        spec = self.pipelines.get(name)
+        if spec is None:
+            self.unresolved_reference("Pipeline", name, f"{path}.name", report)
+        return spec
+
+    def unresolved_reference(self, kind: str, name: str, path: str, report: Report) -> None:
+        """Remember the first reference to a resource not among the files: it may be on the
+        cluster, so it is no problem, but what it would have checked is said once."""
+        if (kind, name) not in self.unresolved:
+            where = report.document
+            self.unresolved[(kind, name)] = catalog.problem(
+                catalog.MISSING_REFERENCE, where.resource, path, "", where.locate(path)
+            )
+
+    def unresolved_note(self, ignore: frozenset[str]) -> list[Problem]:
+        """One note naming every resource referenced but not given, at the first reference."""
+        if not self.unresolved or catalog.MISSING_REFERENCE.id in ignore:
+            return []
+        names = ", ".join(f"{kind} {name!r}" for kind, name in self.unresolved)
+        first = next(iter(self.unresolved.values()))
+        message = (
+            f"not among the files given, so the params, workspaces and results passed to them "
+            f"were not checked: {names}. Add their files to check them"
+        )
+        return [attrs.evolve(first, message=message)]
 
 
 def validate_documents(
     documents: Sequence[SourceDocument],
     ignore: frozenset[str] = frozenset(),
     insecure_registries: frozenset[str] = frozenset(),
+    gates: Gates | None = None,
 ) -> list[Problem]:
     """Every problem in `documents`, in document order; rules in `ignore` are not reported.
-    `insecure_registries` are the hosts TLS switches may turn verification off for."""
+    `insecure_registries` are the hosts TLS switches may turn verification off for; `gates`
+    the target cluster's Tekton (default: the newest, at its default feature flags)."""
+    gates = gates or Gates()
     index = _Index(documents)
     problems: list[Problem] = []
     seen: dict[tuple[str, str], SourceDocument] = {}
     for document in documents:
         if not is_validated(document):
             continue
-        report = Report(document, problems, ignore, insecure_registries)
+        report = Report(document, problems, ignore, insecure_registries, gates)
         api = document.api_version.removeprefix("tekton.dev/")
-        if api not in API_VERSIONS:
+        versions = KIND_VERSIONS.get(document.kind, API_VERSIONS)
+        if api not in versions:
             report(
                 "apiVersion",
                 catalog.API_VERSION,
-                f"{document.api_version} is not a Tekton API version this tool knows; use "
-                "tekton.dev/v1 (or tekton.dev/v1beta1 for OpenShift Pipelines before 1.11)",
+                f"{document.api_version} has no {document.kind}; use "
+                + " or ".join(f"tekton.dev/{version}" for version in versions),
             )
             continue
-        check_metadata(document.body, report, generate_name=document.kind == "PipelineRun")
+        check_metadata(document.body, report, generate_name=document.kind in RUN_KINDS)
         spec = document.body.get("spec")
         if not isinstance(spec, dict):
             report("spec", catalog.MISSING_FIELD, f"a {document.kind} needs a spec mapping")
@@ -99,10 +139,14 @@ def validate_documents(
             check_task_spec(spec, "spec", report)
         elif document.kind == "Pipeline":
             check_pipeline_spec(spec, "spec", report, index.resolve_task)
+        elif document.kind == "TaskRun":
+            check_taskrun_spec(spec, report, index.resolve_task)
+        elif document.kind == "StepAction":
+            check_step_action_spec(spec, report)
         else:
-            check_run_spec(spec, api, report, index.resolve_task, index.pipelines)
+            check_run_spec(spec, api, report, index.resolve_task, index.resolve_pipeline)
         key = (document.kind, document.name)
-        if document.kind != "PipelineRun" and key in seen:
+        if document.kind not in RUN_KINDS and key in seen:
             first = seen[key].locate("metadata.name")
             report(
                 "metadata.name",
@@ -112,4 +156,4 @@ def validate_documents(
                 + "; the second would replace the first when applied",
             )
         seen.setdefault(key, document)
-    return problems
+    return problems + index.unresolved_note(ignore)
