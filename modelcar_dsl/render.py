@@ -74,7 +74,8 @@ def validate_project(
         problems.extend(validate_run(run))
     problems.extend(validate_records(run for _, run in project.runs))
     documents = [resource.document for resource in compiled]
-    problems.extend(validate_documents(documents, DSL_RULES, target.insecure_registries))
+    found = validate_documents(documents, DSL_RULES, target.insecure_registries)
+    problems.extend(problem for problem in found if problem.severity != "info")
     problems.extend(_run_collisions(project))
     return problems
 

@@ -19,8 +19,11 @@ def check_arguments(
     path: str,
     owner: str,
     report: Report,
+    supplied: frozenset[str] = frozenset(),
 ) -> None:
-    """The params passed at `path` against the params `owner` declares."""
+    """The params passed at `path` against the params `owner` declares; `supplied` are given
+    another way (a matrix). Tekton ignores a param nothing declares, so that is a warning:
+    usually a typo whose value never arrives."""
     names = named(given, path, report, "param")
     for index, name, param in names:
         where = f"{path}[{index}]"
@@ -28,12 +31,12 @@ def check_arguments(
             report(
                 where,
                 catalog.PARAM_UNKNOWN,
-                f"{owner} declares no param {name!r}, so the value would be ignored"
+                f"{owner} declares no param {name!r}, so Tekton ignores the value"
                 + did_you_mean(name, declared),
             )
             continue
         _check_value_type(declared[name], param.get("value"), f"{where}.value", owner, report)
-    given_names = {name for _, name, _ in names}
+    given_names = {name for _, name, _ in names} | supplied
     missing = [
         name
         for name, param in declared.items()
@@ -70,8 +73,8 @@ def _check_value_type(
     actual = value_type(value)
     if isinstance(value, str):
         found = list(variables(value))
-        if len(found) == 1 and found[0].isolated and found[0].expression.endswith("[*]"):
-            actual = None
+        if len(found) == 1 and found[0].isolated:
+            actual = None  # a whole param or result: its type is known only at run time
     if actual is None or expected not in ("string", "array", "object"):
         return
     if actual != expected:

@@ -172,7 +172,9 @@ MISSING_REFERENCE = _rule(
     "missing-reference", "A referenced Task or Pipeline is not among the files", "info"
 )
 PARAM_MISSING = _rule("param-missing", "A required param is not given", "run")
-PARAM_UNKNOWN = _rule("param-unknown", "A param is given that nothing declares", "run")
+PARAM_UNKNOWN = _rule(
+    "param-unknown", "A param is given that nothing declares, so Tekton ignores it", "modelcar"
+)
 PARAM_VALUE_TYPE = _rule(
     "param-value-type", "A param value's type does not match the declaration", "run"
 )

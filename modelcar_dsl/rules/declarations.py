@@ -96,6 +96,35 @@ def param_declarations(params: Any) -> dict[str, dict[str, Any]]:
     return declared
 
 
+def declarations_from_values(params: Any) -> dict[str, dict[str, Any]]:
+    """Declarations Tekton makes of params passed by value, which propagate into embedded
+    specs: each typed by its value, an object's keys its properties (createParamSpecFromParam)."""
+    declared: dict[str, dict[str, Any]] = {}
+    for _, param in mappings(params):
+        name, value = param.get("name"), param.get("value")
+        if isinstance(name, str):
+            declaration: dict[str, Any] = {"name": name, "type": value_type(value) or "string"}
+            if isinstance(value, dict):
+                declaration["properties"] = {str(key): {"type": "string"} for key in value}
+            declared[name] = declaration
+    return declared
+
+
+def merged(*scopes: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Declarations from several sources by name, later ones first, an object's properties
+    the union of all (Tekton's combineParamSpec)."""
+    result: dict[str, dict[str, Any]] = {}
+    for scope in scopes:
+        for name, declaration in scope.items():
+            earlier = result.get(name)
+            properties = {
+                **mapping(earlier.get("properties") if earlier else None),
+                **mapping(declaration.get("properties")),
+            }
+            result[name] = {**declaration, "properties": properties} if properties else declaration
+    return result
+
+
 def param_type(param: dict[str, Any]) -> str:
     """The declared type, with Tekton's defaulting: an absent type is a string unless the
     default or properties say array or object."""
@@ -186,7 +215,9 @@ def _check_object_properties(
             report(
                 f"{where}.default",
                 catalog.OBJECT_PROPERTIES,
-                f"default of object param {param['name']!r} lacks the keys {missing}",
+                f"default of object param {param['name']!r} lacks the keys {missing}; a run "
+                "that does not pass the param fails",
+                "run",
             )
 
 

@@ -19,24 +19,30 @@ from modelcar_dsl.rules.declarations import (
     RESULT_NAME_RULE,
     check_param_declarations,
     check_workspace_declarations,
+    declarations_from_values,
     duplicates,
+    merged,
     names_of,
     param_declarations,
 )
 from modelcar_dsl.rules.document import Report, SourceDocument, mapping, mappings, sequence
 from modelcar_dsl.rules.fields import shape
-from modelcar_dsl.rules.references import is_task_variable, task_variable
-from modelcar_dsl.rules.task import check_task_spec
-from modelcar_dsl.rules.tls import check_calls_tls
-from modelcar_dsl.rules.variables import (
-    PIPELINE_CONTEXT,
-    Variable,
-    check_context_use,
-    check_param_use,
-    check_workspace_use,
-    strings,
-    variables,
+from modelcar_dsl.rules.pipeline_variables import (
+    AGGREGATE_STATUS,
+    call_strings,
+    check_context,
+    check_param_names,
+    check_prefixes,
+    check_status,
+    expressions,
+    is_matrix_length,
+    looks_like_result,
 )
+from modelcar_dsl.rules.references import task_variable
+from modelcar_dsl.rules.task import check_task_spec
+from modelcar_dsl.rules.task_variables import ParamScope
+from modelcar_dsl.rules.tls import check_calls_tls
+from modelcar_dsl.rules.variables import strings, variables
 
 WHEN_OPERATORS = ("in", "notin")
 ON_ERROR = ("continue", "stopAndFail")
@@ -70,11 +76,18 @@ class PipelineTaskCall:
 
 
 def check_pipeline_spec(
-    spec: dict[str, Any], path: str, report: Report, resolve: TaskResolver
+    spec: dict[str, Any],
+    path: str,
+    report: Report,
+    resolve: TaskResolver,
+    run: RunContext | None = None,
 ) -> None:
+    """Check a Pipeline spec at `path`: a Pipeline of its own, or (`run`) one embedded in a
+    PipelineRun, whose params and workspaces propagate into it."""
     params = check_param_declarations(spec.get("params"), f"{path}.params", report, False)
     workspaces = check_workspace_declarations(spec.get("workspaces"), f"{path}.workspaces", report)
     calls = _calls(spec, path)
+    scope = _Scope(params, workspaces, run, calls)
     if not sequence(spec.get("tasks")):
         report(f"{path}.tasks", catalog.PIPELINE_NO_TASKS, "a Pipeline needs at least one task")
     regular = {call.name for call in calls if not call.is_finally}
@@ -87,23 +100,84 @@ def check_pipeline_spec(
             "namespace); give each its own name",
         )
     for call in calls:
-        _check_call(call, params, workspaces, regular, finally_names, report, resolve)
+        _check_call(call, scope, regular, finally_names, report, resolve)
+    for section in (False, True):
+        last = [call for call in calls if call.is_finally == section][-1:]
+        for call in last:
+            for where, text, how in call_strings(call.body, call.path):
+                if how != "when-value" and ".when[" not in where:
+                    check_context(text, where, report, at_admission=True)
     defaults = {name: declaration.get("default") for name, declaration in params.items()}
     check_calls_tls([(call.path, call.body, call.spec) for call in calls], defaults, report)
     _check_order(calls, regular, report)
-    _check_results(spec.get("results"), f"{path}.results", regular | finally_names, report)
+    _check_results(spec.get("results"), f"{path}.results", regular, finally_names, report)
+
+
+class RunContext:
+    """What a PipelineRun gives the pipelineSpec it embeds: its params, as Tekton types them
+    from their values, and the names of the workspaces it binds."""
+
+    __slots__ = ("params", "workspaces")
+
+    def __init__(self, params: dict[str, dict[str, Any]], workspaces: set[str]) -> None:
+        self.params = params
+        self.workspaces = workspaces
+
+
+class _Scope:
+    """The params and workspaces a pipeline task's strings and its taskSpec may name: at
+    admission, and (propagated) at run time."""
+
+    __slots__ = ("embedded", "params", "run_params", "workspaces")
+
+    def __init__(
+        self,
+        params: dict[str, dict[str, Any]],
+        workspaces: set[str],
+        run: RunContext | None,
+        calls: list[PipelineTaskCall],
+    ) -> None:
+        self.params = params
+        self.workspaces = workspaces | (run.workspaces if run else set())
+        self.embedded = run is not None
+        self.run_params: dict[str, dict[str, Any]] = {}
+        if run is not None:
+            # Tekton's validateInlineParameters: the run's params, the pipeline's, and the
+            # params every task passes or its taskSpec declares.
+            scopes = [run.params, params]
+            for call in calls:
+                if not call.is_finally:
+                    scopes.append(declarations_from_values(call.body.get("params")))
+                    task_spec = mapping(call.body.get("taskSpec"))
+                    scopes.append(param_declarations(task_spec.get("params")))
+            self.run_params = merged(*scopes)
+
+    def admitted(self, call: PipelineTaskCall) -> dict[str, dict[str, Any]] | None:
+        """The params Tekton's webhook lets this task's strings name (None: it checks none)."""
+        if not self.embedded:
+            return self.params
+        return None if call.is_finally else self.run_params
+
+    def task_scope(self, call: PipelineTaskCall, task_spec: dict[str, Any]) -> ParamScope:
+        given = frozenset(str(p.get("name")) for _, p in mappings(call.body.get("params")))
+        declared = param_declarations(task_spec.get("params"))
+        if not self.embedded:
+            return ParamScope(merged(self.params, declared), given)
+        if call.is_finally:
+            return ParamScope(None, given | frozenset(self.run_params))
+        return ParamScope(merged(self.run_params, declared), given)
 
 
 def _check_call(
     call: PipelineTaskCall,
-    params: dict[str, dict[str, Any]],
-    workspaces: set[str],
+    scope: _Scope,
     regular: set[str],
     finally_names: set[str],
     report: Report,
     resolve: TaskResolver,
 ) -> None:
     body, path = call.body, call.path
+    workspaces = scope.workspaces
     if not call.name:
         report(f"{path}.name", catalog.MISSING_FIELD, "a pipeline task needs a name")
     elif problem := dns_label_problem(call.name, "pipeline task name"):
@@ -118,7 +192,14 @@ def _check_call(
         )
     elif has_spec:
         call.spec = mapping(body["taskSpec"])
-        check_task_spec(call.spec, f"{path}.taskSpec", report, params, workspaces)
+        bound = {str(b.get("name")) for _, b in mappings(body.get("workspaces"))}
+        check_task_spec(
+            call.spec,
+            f"{path}.taskSpec",
+            report,
+            scope.task_scope(call, call.spec),
+            workspaces | bound,
+        )
     elif has_ref:
         task_ref = mapping(body["taskRef"])
         if not task_ref.get("name") and not task_ref.get("resolver"):
@@ -157,8 +238,16 @@ def _check_call(
             )
     _check_when(body.get("when"), f"{path}.when", report)
     _check_execution(body, path, report)
-    for where, variable in call.variables:
-        _check_variable(call, variable, where, params, workspaces, regular, finally_names, report)
+    admitted = scope.admitted(call)
+    texts = []
+    for where, text, how in call_strings(body, path):
+        texts.append((where, text))
+        check_prefixes(text, where, report)
+        if admitted is not None:
+            check_param_names(text, how, where, admitted, report)
+        for expression in expressions(text):
+            _check_task_reference(call, expression, where, regular, finally_names, report)
+    check_status(texts, call.is_finally, regular, report)
     bindings = []
     for index, binding in mappings(body.get("workspaces")):
         target = binding.get("workspace") or binding.get("name")
@@ -193,7 +282,13 @@ def _check_call(
     if call.spec is not None and has_ref:
         owner = f"Task {mapping(body['taskRef']).get('name')!r}"
         declared = param_declarations(call.spec.get("params"))
-        check_arguments(declared, body.get("params"), f"{path}.params", owner, report)
+        matrix = mapping(body.get("matrix"))
+        supplied = frozenset(
+            str(param.get("name"))
+            for source in [matrix, *(entry for _, entry in mappings(matrix.get("include")))]
+            for _, param in mappings(source.get("params"))
+        )
+        check_arguments(declared, body.get("params"), f"{path}.params", owner, report, supplied)
         check_workspace_bindings(
             call.spec.get("workspaces"), bindings, f"{path}.workspaces", owner, report
         )
@@ -243,65 +338,36 @@ def _check_execution(body: dict[str, Any], path: str, report: Report) -> None:
         )
 
 
-def _check_variable(
+def _check_task_reference(
     call: PipelineTaskCall,
-    variable: Variable,
-    path: str,
-    params: dict[str, dict[str, Any]],
-    workspaces: set[str],
-    regular: set[str],
-    finally_names: set[str],
-    report: Report,
-) -> None:
-    isolated_ok = path.endswith("]") or path.endswith(".value")
-    head = variable.head
-    if head == "params":
-        check_param_use(variable, params, path, report, catalog.PIPELINE_VARIABLE, isolated_ok)
-    elif head == "workspaces":
-        check_workspace_use(variable, workspaces, path, report, catalog.PIPELINE_VARIABLE)
-    elif head == "context":
-        check_context_use(variable, PIPELINE_CONTEXT, path, report, catalog.PIPELINE_VARIABLE)
-    elif is_task_variable(variable):
-        reference = task_variable(variable)
-        if reference is None:
-            report(
-                path,
-                catalog.PIPELINE_VARIABLE,
-                f"{variable.text} is not a task variable; use $(tasks.<task>.results.<name>) "
-                "or, in finally, $(tasks.<task>.status)",
-            )
-        elif reference.is_state:
-            if not call.is_finally:
-                report(
-                    path, catalog.TASK_STATUS, f"{variable.text} can only be read by finally tasks"
-                )
-            elif reference.task and reference.task not in regular:
-                report(
-                    path,
-                    catalog.RESULT_REFERENCE,
-                    f"{variable.text} names task {reference.task!r}, which is not a task of "
-                    "this pipeline" + did_you_mean(reference.task, regular),
-                )
-        else:
-            _check_result_reference(
-                call, variable.text, reference.task, path, regular, finally_names, report
-            )
-
-
-def _check_result_reference(
-    call: PipelineTaskCall,
-    text: str,
-    source: str,
+    expression: str,
     path: str,
     regular: set[str],
     finally_names: set[str],
     report: Report,
 ) -> None:
+    """A `$(tasks.X...)` expression: a result of a task that runs before this one (the graph
+    Tekton builds from result references needs it), or a variable Tekton fills at run time."""
+    if not expression.startswith("tasks.") or is_matrix_length(expression):
+        return
+    if expression == AGGREGATE_STATUS or expression.endswith((".status", ".reason")):
+        return
+    if not looks_like_result(expression):
+        report(
+            path,
+            catalog.PIPELINE_VARIABLE,
+            f"$({expression}) is not a task variable Tekton fills; use "
+            "$(tasks.<task>.results.<name>), $(tasks.<task>.matrix.length) or, in finally, "
+            "$(tasks.<task>.status)",
+            "run",
+        )
+        return
+    source = expression.split(".")[1]
     if source in finally_names:
         report(
             path,
             catalog.FINALLY_RESULT_REFERENCE,
-            f"{text} reads a result of finally task {source!r}; "
+            f"$({expression}) reads a result of finally task {source!r}; "
             + (
                 "finally tasks run in parallel and cannot read each other's results"
                 if call.is_finally
@@ -312,7 +378,7 @@ def _check_result_reference(
         report(
             path,
             catalog.RESULT_REFERENCE,
-            f"{text} names task {source!r}, which is not in this pipeline"
+            f"$({expression}) names task {source!r}, which is not in this pipeline"
             + did_you_mean(source, regular),
         )
 
@@ -563,7 +629,11 @@ def _writes(call: PipelineTaskCall) -> dict[tuple[str, str], tuple[int, bool]]:
     return mounts
 
 
-def _check_results(results: Any, path: str, tasks: set[str], report: Report) -> None:
+def _check_results(
+    results: Any, path: str, regular: set[str], finally_names: set[str], report: Report
+) -> None:
+    """Pipeline results read task results (`$(tasks.X.results.Y)`, or `$(finally.X...)` of a
+    finally task), as Tekton's validatePipelineResults requires."""
     names = []
     for index, result in mappings(results):
         where = f"{path}[{index}]"
@@ -573,29 +643,42 @@ def _check_results(results: Any, path: str, tasks: set[str], report: Report) -> 
             if problem := pattern_problem(name, RESULT_NAME, "result name", RESULT_NAME_RULE):
                 report(f"{where}.name", catalog.RESULT_NAME, problem)
         value = result.get("value")
-        found = [
-            reference
-            for _, text in strings(value, "")
-            for variable in variables(text)
-            if (reference := task_variable(variable)) is not None
-        ]
-        if value is None or value == "":
-            report(f"{where}.value", catalog.PIPELINE_RESULT, "a pipeline result needs a value")
-        elif not any(reference.result for reference in found):
+        found = [expression for _, text in strings(value, "") for expression in expressions(text)]
+        if not found or not any(looks_like_result(expression) for expression in found):
             report(
                 f"{where}.value",
                 catalog.PIPELINE_RESULT,
-                "a pipeline result's value must read a task result: $(tasks.<task>.results.<name>)",
+                "a pipeline result's value must read a task result: "
+                "$(tasks.<task>.results.<name>), or $(finally.<task>.results.<name>)",
             )
-        for reference in found:
-            if reference.task and reference.task not in tasks:
-                report(
-                    f"{where}.value",
-                    catalog.PIPELINE_RESULT,
-                    f"reads task {reference.task!r}, which is not in this pipeline"
-                    + did_you_mean(reference.task, tasks),
-                )
+        elif isinstance(value, str) and (
+            missing := _result_source_problem(value, regular, finally_names)
+        ):
+            report(f"{where}.value", catalog.PIPELINE_RESULT, missing)
     for index, name in duplicates(names):
         report(
             f"{path}[{index}].name", catalog.RESULT_DUPLICATE, f"result {name!r} is declared twice"
         )
+
+
+def _result_source_problem(value: str, regular: set[str], finally_names: set[str]) -> str | None:
+    """Tekton reads every `$`-separated piece of a string result value as a result reference
+    (taskContainsResult): text before the first reference, or a task not in the pipeline,
+    is refused."""
+    for piece in value.split("$"):
+        if not piece:
+            continue
+        expression = ("$" + piece).removeprefix("$(").removesuffix(")")
+        parts = expression.split(".")
+        if not looks_like_result(expression) or len(parts) not in (4, 5):
+            return (
+                f"{value!r} holds {piece!r}, which is not a result reference; a string result "
+                "value may only hold $(tasks.<task>.results.<name>) references"
+            )
+        tasks = regular if parts[0] == "tasks" else finally_names
+        if parts[1] not in tasks:
+            kind = "task" if parts[0] == "tasks" else "finally task"
+            return f"reads {kind} {parts[1]!r}, which is not in this pipeline" + did_you_mean(
+                parts[1], tasks
+            )
+    return None

@@ -11,10 +11,15 @@ from modelcar_dsl.rules.calls import (
     check_param_values,
     check_workspace_bindings,
 )
-from modelcar_dsl.rules.declarations import duplicates, param_declarations
+from modelcar_dsl.rules.declarations import (
+    declarations_from_values,
+    duplicates,
+    param_declarations,
+)
 from modelcar_dsl.rules.document import Report, mapping, mappings, named
 from modelcar_dsl.rules.pipeline import (
     PipelineTaskCall,
+    RunContext,
     TaskResolver,
     check_pipeline_spec,
     pipeline_calls,
@@ -62,7 +67,10 @@ def check_run_spec(
         )
     elif has_spec:
         pipeline = mapping(spec["pipelineSpec"])
-        check_pipeline_spec(pipeline, "spec.pipelineSpec", report, resolve_task)
+        given_params = declarations_from_values(spec.get("params"))
+        bound = {str(binding.get("name")) for _, binding in mappings(spec.get("workspaces"))}
+        run = RunContext(given_params, bound)
+        check_pipeline_spec(pipeline, "spec.pipelineSpec", report, resolve_task, run)
     else:
         ref = mapping(spec["pipelineRef"])
         if not ref.get("name") and not ref.get("resolver"):
@@ -77,13 +85,14 @@ def check_run_spec(
     if pipeline is not None:
         name = mapping(spec.get("pipelineRef")).get("name")
         owner = f"Pipeline {name!r}" if name else "the pipelineSpec"
-        check_arguments(
-            param_declarations(pipeline.get("params")),
-            spec.get("params"),
-            "spec.params",
-            owner,
-            report,
-        )
+        declared = param_declarations(pipeline.get("params"))
+        given: Any = spec.get("params")
+        if has_spec:
+            # What an embedded pipelineSpec does not declare propagates into its tasks.
+            given = [p for _, p in mappings(given) if p.get("name") in declared]
+            workspaces = {str(w.get("name")) for _, w in mappings(pipeline.get("workspaces"))}
+            bindings = [(index, name) for index, name in bindings if name in workspaces]
+        check_arguments(declared, given, "spec.params", owner, report)
         check_workspace_bindings(
             pipeline.get("workspaces"),
             bindings,

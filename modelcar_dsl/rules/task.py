@@ -15,17 +15,9 @@ from modelcar_dsl.rules.declarations import (
     duplicates,
 )
 from modelcar_dsl.rules.document import Report, mapping, mappings
+from modelcar_dsl.rules.task_variables import ParamScope, check_step_variables
 from modelcar_dsl.rules.tls import check_container_tls, check_tls_defaults
-from modelcar_dsl.rules.variables import (
-    TASK_CONTEXT,
-    TEKTON_VARIABLE,
-    check_context_use,
-    check_param_use,
-    check_result_use,
-    check_workspace_use,
-    strings,
-    variables,
-)
+from modelcar_dsl.rules.variables import INJECTED_VALUE
 
 ON_ERROR = ("continue", "stopAndFail", "continueAndFail")
 TERMINATION_MESSAGE_BYTES = 4096
@@ -42,13 +34,12 @@ def check_task_spec(
     spec: dict[str, Any],
     path: str,
     report: Report,
-    inherited_params: dict[str, dict[str, Any]] | None = None,
+    scope: ParamScope | None = None,
     inherited_workspaces: set[str] | None = None,
 ) -> None:
-    """Check a Task spec at `path`. An embedded taskSpec also sees the pipeline's params and
-    workspaces (Tekton propagates them), passed as `inherited_*`."""
-    params = dict(inherited_params or {})
-    params.update(check_param_declarations(spec.get("params"), f"{path}.params", report))
+    """Check a Task spec at `path`: a Task of its own unless `scope` says which params reach
+    an embedded one; `inherited_workspaces` are those the pipeline or run propagates."""
+    params = check_param_declarations(spec.get("params"), f"{path}.params", report)
     check_tls_defaults(spec.get("params"), f"{path}.params", report)
     check_container_tls(mapping(spec.get("stepTemplate")), f"{path}.stepTemplate", report)
     results = check_result_declarations(spec.get("results"), f"{path}.results", report)
@@ -80,9 +71,9 @@ def check_task_spec(
     if "stepTemplate" in spec:
         _check_env(mapping(spec["stepTemplate"]), f"{path}.stepTemplate", report)
     workspaces |= inherited_workspaces or set()
-    for field in ("steps", "stepTemplate", "sidecars", "volumes"):
-        for where, text in strings(spec.get(field), f"{path}.{field}"):
-            _check_variables(text, where, params, workspaces, results, report)
+    check_step_variables(
+        spec, path, report, params, scope or ParamScope(params), workspaces, results
+    )
 
 
 def _check_workspace_mounts(spec: dict[str, Any], path: str, report: Report) -> None:
@@ -171,7 +162,7 @@ def _check_container(
     check_container_tls(container, path, report)
     script = container.get("script")
     if isinstance(script, str) and "$(" in script:
-        for match in TEKTON_VARIABLE.finditer(script):
+        for match in INJECTED_VALUE.finditer(script):
             report(
                 f"{path}.script",
                 catalog.SCRIPT_VARIABLE,
@@ -186,35 +177,20 @@ def _check_env(container: dict[str, Any], path: str, report: Report) -> None:
         name = str(env.get("name", ""))
         names.append((index, name))
         if problem := pattern_problem(name, ENV_NAME, "env var", "letters, digits, '_', '-', '.'"):
-            report(f"{path}.env[{index}].name", catalog.ENV_NAME, problem)
+            report(
+                f"{path}.env[{index}].name",
+                catalog.ENV_NAME,
+                f"{problem}; Kubernetes refuses the pod",
+                "run",
+            )
     for index, name in duplicates(names):
         report(
             f"{path}.env[{index}].name",
             catalog.ENV_NAME,
             f"env var {name!r} is set more than once; Kubernetes keeps one value silently"
             " (in the DSL: a param and an object param's key that both become this name)",
+            "modelcar",
         )
-
-
-def _check_variables(
-    text: str,
-    path: str,
-    params: dict[str, dict[str, Any]],
-    workspaces: set[str],
-    results: set[str],
-    report: Report,
-) -> None:
-    in_list = path.endswith("]") and (".args[" in path or ".command[" in path)
-    for variable in variables(text):
-        head = variable.head
-        if head == "params":
-            check_param_use(variable, params, path, report, catalog.TASK_VARIABLE, in_list)
-        elif head == "workspaces":
-            check_workspace_use(variable, workspaces, path, report, catalog.TASK_VARIABLE)
-        elif head == "results":
-            check_result_use(variable, results, path, report, catalog.TASK_VARIABLE)
-        elif head == "context":
-            check_context_use(variable, TASK_CONTEXT, path, report, catalog.TASK_VARIABLE)
 
 
 def _check_result_budget(names: set[str], path: str, report: Report) -> None:

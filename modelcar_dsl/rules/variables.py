@@ -23,6 +23,13 @@ TEKTON_VARIABLE = re.compile(
     r"[.\[][^)]*\)"
 )
 """A Tekton variable, told apart from shell command substitution like `$(id -u)`."""
+INJECTED_VALUE = re.compile(
+    r"\$\((?:inputs\.)?(?:params[.\[][^)]*|tasks\.[^)]*\.results[.\[][^)]*"
+    r"|steps\.[^)]*\.results[.\[][^)]*)\)"
+)
+"""A variable whose value someone else chose (a param, a task's or step's result): pasted into a
+script, it is script injection. Paths Tekton controls (`$(results.x.path)`,
+`$(workspaces.x.path)`, context) are its documented idiom and are not."""
 _PARAM = re.compile(
     r"""params(?:\.(?P<dotted>[^.\[\]"']+)|\[(?P<quote>["'])(?P<quoted>[^"']+)(?P=quote)\])"""
     r"""(?:\.(?P<key>[^.\[\]]+))?(?:\[(?P<index>\*|\d+)\])?"""
@@ -148,7 +155,12 @@ def check_param_use(
 
 
 def check_context_use(
-    variable: Variable, known: tuple[str, ...], path: str, report: Report, rule: catalog.Rule
+    variable: Variable,
+    known: tuple[str, ...],
+    path: str,
+    report: Report,
+    rule: catalog.Rule,
+    origin: catalog.Origin | None = None,
 ) -> None:
     if variable.expression not in known:
         report(
@@ -156,11 +168,17 @@ def check_context_use(
             rule,
             f"{variable.text} is not a context variable Tekton provides here; known: "
             + ", ".join(f"$({name})" for name in known),
+            origin,
         )
 
 
 def check_workspace_use(
-    variable: Variable, workspaces: set[str], path: str, report: Report, rule: catalog.Rule
+    variable: Variable,
+    workspaces: set[str],
+    path: str,
+    report: Report,
+    rule: catalog.Rule,
+    origin: catalog.Origin | None = None,
 ) -> None:
     match = _WORKSPACE.fullmatch(variable.expression)
     if match is None or match.group("field") not in WORKSPACE_FIELDS:
@@ -169,23 +187,35 @@ def check_workspace_use(
             rule,
             f"{variable.text} is not a workspace variable; use $(workspaces.<name>."
             f"{'|'.join(WORKSPACE_FIELDS)})",
+            origin,
         )
     elif match.group("name") not in workspaces:
         name = match.group("name")
         report(
             path,
             rule,
-            f"{variable.text} names workspace {name!r}, which is not declared"
-            + did_you_mean(name, workspaces),
+            f"{variable.text} names workspace {name!r}, which is neither declared nor bound by "
+            "the pipeline or run" + did_you_mean(name, workspaces),
+            origin,
         )
 
 
 def check_result_use(
-    variable: Variable, results: set[str], path: str, report: Report, rule: catalog.Rule
+    variable: Variable,
+    results: set[str],
+    path: str,
+    report: Report,
+    rule: catalog.Rule,
+    origin: catalog.Origin | None = None,
 ) -> None:
     match = _RESULT.fullmatch(variable.expression)
     if match is None or match.group("field") != "path":
-        report(path, rule, f"{variable.text} is not a result variable; use $(results.<name>.path)")
+        report(
+            path,
+            rule,
+            f"{variable.text} is not a result variable; use $(results.<name>.path)",
+            origin,
+        )
     elif match.group("name") not in results:
         name = match.group("name")
         report(
@@ -193,4 +223,5 @@ def check_result_use(
             rule,
             f"{variable.text} names result {name!r}, which is not declared"
             + did_you_mean(name, results),
+            origin,
         )

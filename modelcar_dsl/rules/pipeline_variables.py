@@ -1,0 +1,213 @@
+"""`$(...)` variables in a pipeline task's params, `when` and `matrix`, judged as Tekton judges
+them (pkg/apis/pipeline/v1/pipeline_validation.go, param_types.go, when_validation.go,
+matrix_types.go): which prefixes exist, which params a Pipeline of its own may name and how
+arrays and objects are used, the context variables, execution status only in finally, and
+results only of tasks that run before. What Tekton leaves to run time is reported as such."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from modelcar_dsl.names import did_you_mean
+from modelcar_dsl.rules import catalog
+from modelcar_dsl.rules.declarations import param_type
+from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
+from modelcar_dsl.rules.task_variables import references
+
+EXPRESSION = re.compile(r"\$\([_a-zA-Z0-9.-]+(?:\.[_a-zA-Z0-9.-]+)*(?:\[(?:[0-9]+|\*)\])?\)")
+"""The simple `$(a.b.c)` form Tekton reads expressions in, for prefixes, status and results."""
+PREFIXES = ("params", "tasks", "finally", "context", "workspaces", "results")
+_INDEX = re.compile(r"\[[0-9]*\*?\]")
+_ISOLATED_WHOLE = re.compile(
+    r"""\$\(params(?:\.[_a-zA-Z0-9.-]+\[\*\]|\["[_a-zA-Z0-9.-]+\[\*\]"\]|\['[_a-zA-Z0-9.-]+\[\*\]'\])\)"""
+)
+CONTEXT = (
+    (r"context\.pipelineRun", ("name", "namespace", "uid")),
+    (r"context\.pipeline", ("name",)),
+    (r"context\.pipelineTask", ("retries",)),
+)
+AGGREGATE_STATUS = "tasks.status"
+
+
+def expressions(text: str) -> list[str]:
+    return [match.group(0)[2:-1] for match in EXPRESSION.finditer(text)]
+
+
+def looks_like_result(expression: str) -> bool:
+    parts = expression.split(".")
+    return len(parts) >= 4 and parts[0] in ("tasks", "finally") and parts[2] == "results"
+
+
+def is_matrix_length(expression: str) -> bool:
+    """`tasks.X.matrix.length` or `tasks.X.matrix.R.length`, the matrix context variables."""
+    parts = expression.split(".")
+    shape = len(parts) in (4, 5) and parts[2] == "matrix" and parts[-1] == "length"
+    return parts[0] == "tasks" and shape
+
+
+def call_strings(body: dict[str, Any], path: str) -> Iterator[tuple[str, str, str]]:
+    """(field path, text, how Tekton reads it: `string`, `item` of an array, `isolatable`
+    string param value, `when-value`) of the strings Tekton checks in a pipeline task."""
+    for index, param in mappings(body.get("params")):
+        yield from _param_strings(param.get("value"), f"{path}.params[{index}].value", True)
+    for index, when in mappings(body.get("when")):
+        where = f"{path}.when[{index}]"
+        if isinstance(when.get("input"), str):
+            yield f"{where}.input", when["input"], "string"
+        for position, value in enumerate(sequence(when.get("values"))):
+            if isinstance(value, str):
+                yield f"{where}.values[{position}]", value, "when-value"
+    matrix = mapping(body.get("matrix"))
+    for index, param in mappings(matrix.get("params")):
+        for position, item in enumerate(sequence(param.get("value"))):
+            if isinstance(item, str):
+                yield f"{path}.matrix.params[{index}].value[{position}]", item, "item"
+    for include, entry in mappings(matrix.get("include")):
+        for index, param in mappings(entry.get("params")):
+            value = param.get("value")
+            if isinstance(value, str):
+                where = f"{path}.matrix.include[{include}].params[{index}].value"
+                yield where, value, "string"
+
+
+def _param_strings(value: Any, path: str, isolatable: bool) -> Iterator[tuple[str, str, str]]:
+    if isinstance(value, str):
+        yield path, value, "isolatable" if isolatable else "string"
+    elif isinstance(value, list):
+        for position, item in enumerate(value):
+            if isinstance(item, str):
+                yield f"{path}[{position}]", item, "item"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, str):
+                yield f"{path}.{key}", item, "string"
+
+
+def check_param_names(
+    text: str,
+    how: str,
+    path: str,
+    params: dict[str, dict[str, Any]],
+    report: Report,
+) -> None:
+    """Tekton's param checks on one string of a pipeline task (validateStringVariable,
+    validateArrayVariable): known names, object keys, whole objects and arrays only where
+    they may stand."""
+    arrays = {name for name, param in params.items() if param_type(param) == "array"}
+    objects = {name: param for name, param in params.items() if param_type(param) == "object"}
+    if how == "when-value":
+        reference = text.removeprefix("$(params.").removesuffix("[*])")
+        how = "item" if reference in arrays else "string"
+    names, error = references(text, "params")
+    if error:
+        report(path, catalog.PIPELINE_VARIABLE, error)
+        return
+    for name in names:
+        trimmed = _INDEX.sub("", name)
+        if trimmed not in params:
+            report(
+                path,
+                catalog.PIPELINE_VARIABLE,
+                f"{text!r} names param {trimmed!r}, which the pipeline does not declare"
+                + did_you_mean(trimmed, params),
+            )
+            return
+    if how == "isolatable" and _ISOLATED_WHOLE.fullmatch(text):
+        return
+    for name, param in objects.items():
+        keys = mapping(param.get("properties"))
+        found, _ = references(text, rf"params\.{re.escape(name)}")
+        for key in found:
+            if key not in keys:
+                report(
+                    path,
+                    catalog.PIPELINE_VARIABLE,
+                    f"{text!r}: object param {name!r} has no key {key!r}" + did_you_mean(key, keys),
+                )
+                return
+    whole = [name.removesuffix("[*]") for name in names]
+    if any(name in objects for name in whole):
+        report(
+            path,
+            catalog.ARRAY_ISOLATION,
+            f"{text!r} uses a whole object param; pass it alone as $(params.name[*]), or "
+            "one key at a time ($(params.name.key))",
+        )
+    elif how == "item":
+        first = re.search(r"\$\(params[^)]*\)", text)
+        if any(name in arrays for name in whole) and first and first.group(0) != text:
+            report(
+                path,
+                catalog.ARRAY_ISOLATION,
+                f"{text!r} uses an array param inside a longer string; it must stand alone",
+            )
+    elif any(name in arrays for name in whole):
+        report(
+            path,
+            catalog.ARRAY_ISOLATION,
+            f"{text!r} uses a whole array param in a string; pass $(params.name[*]) alone, "
+            "as an array value, or one item ($(params.name[0]))",
+        )
+
+
+def check_prefixes(text: str, path: str, report: Report) -> None:
+    for expression in expressions(text):
+        prefix = expression.split(".", 1)[0]
+        if prefix not in PREFIXES:
+            report(
+                path,
+                catalog.PIPELINE_VARIABLE,
+                f"$({expression}) does not start with one of {', '.join(PREFIXES)}; if you "
+                "meant a shell variable, write ${VAR}",
+            )
+
+
+def check_context(text: str, path: str, report: Report, at_admission: bool) -> None:
+    """`$(context.pipelineRun.*)`, `$(context.pipeline.*)`, `$(context.pipelineTask.*)` must
+    exist. Tekton's webhook checks the param values of the last task of a list only; in the
+    others an unknown one stays unresolved at run time."""
+    for prefix, known in CONTEXT:
+        found, _ = references(text, prefix)
+        for name in found:
+            if name not in known:
+                shown = prefix.replace("\\", "")
+                report(
+                    path,
+                    catalog.PIPELINE_VARIABLE,
+                    f"$({shown}.{name}) is not a variable Tekton provides; known: "
+                    + ", ".join(f"$({shown}.{each})" for each in known),
+                    None if at_admission else "run",
+                )
+
+
+def check_status(
+    texts: list[tuple[str, str]], is_finally: bool, regular: set[str], report: Report
+) -> None:
+    """Execution status (`$(tasks.X.status)`, `.reason`, `$(tasks.status)`) only in finally, of
+    tasks the pipeline has; Tekton skips a string list that also reads a result."""
+    for path, text in texts:
+        found = expressions(text)
+        if any(looks_like_result(expression) for expression in found):
+            continue
+        for expression in found:
+            if not expression.startswith("tasks.") or not expression.endswith(
+                (".status", ".reason")
+            ):
+                continue
+            if not is_finally:
+                report(
+                    path,
+                    catalog.TASK_STATUS,
+                    f"$({expression}) can only be read by finally tasks",
+                )
+                break
+            task = expression.removeprefix("tasks.").rsplit(".", 1)[0]
+            if expression != AGGREGATE_STATUS and task not in regular:
+                report(
+                    path,
+                    catalog.RESULT_REFERENCE,
+                    f"$({expression}) names task {task!r}, which is not a task of this pipeline"
+                    + did_you_mean(task, regular),
+                )

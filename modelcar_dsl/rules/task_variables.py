@@ -1,0 +1,267 @@
+"""`$(...)` variables in a Task's steps, judged as Tekton judges them.
+
+Tekton's webhook reads variables only in some step fields (name, image, workingDir, script,
+onError, command, args, env values, volumeMounts), and checks param names only where it knows
+them all: a Task on its own, a taskSpec in a Pipeline, a taskSpec in a PipelineRun's
+pipelineSpec. Elsewhere params and workspaces propagate from the pipeline or run (TEP-0107,
+TEP-0111), so a name that reaches no step is a run-time problem, not an admission one.
+Decided by pkg/apis/pipeline/v1/task_validation.go and pkg/substitution/substitution.go.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+
+from modelcar_dsl.names import did_you_mean
+from modelcar_dsl.rules import catalog
+from modelcar_dsl.rules.declarations import param_type
+from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
+from modelcar_dsl.rules.variables import (
+    TASK_CONTEXT,
+    check_context_use,
+    check_result_use,
+    check_workspace_use,
+    strings,
+    variables,
+)
+
+_INDEX = re.compile(r"\[[0-9]*\*?\]")
+"""Array indexing (`[0]`, `[*]`), which Tekton trims before it looks a name up."""
+TASK_RUN_CONTEXT = ("name", "namespace", "uid")
+TASK_CONTEXT_NAMES = ("name", "retry-count")
+
+
+@functools.lru_cache(maxsize=256)
+def _reference(prefix: str) -> re.Pattern[str]:
+    """Tekton's reference pattern for `prefix`: `$(prefix.x)`, `$(prefix["x"])`, `$(prefix['x'])`,
+    each optionally ending in `[*]`; the name is matched lazily up to the first `)`."""
+    name = r".*?(?:\[\*\])?"
+    return re.compile(
+        rf"""\$\({prefix}(?:\.(?P<dot>{name})|\["(?P<double>{name})"\]|\['(?P<single>{name})'\])\)"""
+    )
+
+
+def references(text: str, prefix: str) -> tuple[list[str], str | None]:
+    """The names `text` refers to under `prefix` as Tekton extracts them (the part before a
+    second dot), and Tekton's error when a dotted reference has more than two parts."""
+    found: list[str] = []
+    for match in _reference(prefix).finditer(text):
+        dotted = match.group("dot")
+        if dotted and "." in dotted:
+            parts = dotted.split(".")
+            if len(parts) > 2:
+                return found, (
+                    f"{match.group(0)} has more than two dot-separated parts after '"
+                    f"{prefix.replace(chr(92), '')}'; use the bracket form "
+                    f'$({prefix.replace(chr(92), "")}["a.b"]) for a name with dots'
+                )
+            found.append(parts[0])
+        else:
+            found.append(dotted or match.group("double") or match.group("single") or "")
+    return found, None
+
+
+def _whole_references(text: str, prefix: str) -> list[str]:
+    """Every name referred to in full, dots kept (`obj`, `obj.key`, `arr[*]`)."""
+    return [
+        match.group("dot") or match.group("double") or match.group("single") or ""
+        for match in _reference(prefix).finditer(text)
+    ]
+
+
+@attrs.frozen
+class ParamScope:
+    """The params a Task's steps may name: `admitted`, those Tekton's webhook knows (None: it
+    checks no names here), and `propagated`, names that reach the steps at run time from the
+    pipeline, its tasks or the run."""
+
+    admitted: dict[str, dict[str, Any]] | None
+    propagated: frozenset[str] = frozenset()
+
+
+def step_fields(step: dict[str, Any], path: str) -> Iterator[tuple[str, str, bool]]:
+    """(field path, text, is a list item of command or args) of the step fields Tekton reads
+    variables in."""
+    for field in ("name", "image", "workingDir", "script", "onError"):
+        value = step.get(field)
+        if isinstance(value, str) and "$(" in value:
+            yield f"{path}.{field}", value, False
+    for field in ("command", "args"):
+        for index, item in enumerate(sequence(step.get(field))):
+            if isinstance(item, str) and "$(" in item:
+                yield f"{path}.{field}[{index}]", item, True
+    for index, env in mappings(step.get("env")):
+        value = env.get("value")
+        if isinstance(value, str) and "$(" in value:
+            yield f"{path}.env[{index}].value", value, False
+    for index, mount in mappings(step.get("volumeMounts")):
+        for field in ("name", "mountPath", "subPath"):
+            value = mount.get(field)
+            if isinstance(value, str) and "$(" in value:
+                yield f"{path}.volumeMounts[{index}].{field}", value, False
+
+
+def check_step_variables(
+    spec: dict[str, Any],
+    path: str,
+    report: Report,
+    declared: dict[str, dict[str, Any]],
+    scope: ParamScope,
+    workspaces: set[str],
+    results: set[str],
+) -> None:
+    """Every variable in the Task spec at `path`: Tekton's admission checks in the step fields
+    it reads, and what would go unresolved at run time everywhere else."""
+    known = scope.admitted if scope.admitted is not None else declared
+    arrays = {name for name, param in known.items() if param_type(param) == "array"}
+    objects = {name: param for name, param in known.items() if param_type(param) == "object"}
+    read: set[str] = set()
+    for index, step in mappings(spec.get("steps")):
+        for where, text, is_list_item in step_fields(step, f"{path}.steps[{index}]"):
+            for message in _admission_problems(
+                text, is_list_item, where.endswith(".script"), scope, arrays, objects, results
+            ):
+                report(where, catalog.TASK_VARIABLE, message)
+            read.add(where)
+    available = set(declared) | scope.propagated | set(scope.admitted or {})
+    for field in ("steps", "stepTemplate", "sidecars", "volumes"):
+        for where, text in strings(spec.get(field), f"{path}.{field}"):
+            skip = set()
+            if where in read:
+                skip.add("context")
+                if scope.admitted is not None:
+                    skip.add("params")
+                if where.endswith(".script"):
+                    skip.add("results")
+            _check_at_run_time(text, where, available, workspaces, results, report, skip)
+
+
+def _admission_problems(
+    text: str,
+    is_list_item: bool,
+    is_script: bool,
+    scope: ParamScope,
+    arrays: set[str],
+    objects: dict[str, dict[str, Any]],
+    results: set[str],
+) -> Iterator[str]:
+    names, error = references(text, "params")
+    if error:
+        yield error
+        return
+    if scope.admitted is not None:
+        for name in names:
+            trimmed = _INDEX.sub("", name)
+            if trimmed not in scope.admitted:
+                yield (
+                    f"{text!r} names param {trimmed!r}, which is not declared"
+                    + did_you_mean(trimmed, scope.admitted)
+                )
+                break
+        yield from _object_problems(text, objects)
+    whole = [name.removesuffix("[*]") for name in names]
+    if is_list_item:
+        first = _reference("params").search(text)
+        if any(name in arrays for name in whole) and first and first.group(0) != text:
+            yield (
+                f"{text!r} uses an array param inside a longer string; an array must stand "
+                "alone as a whole list item of command or args"
+            )
+    elif any(name in arrays for name in whole):
+        yield (
+            f"{text!r} uses a whole array param where a string belongs; use one item "
+            "($(params.name[0])), or pass it as a whole item of command or args"
+        )
+    yield from _context_problems(text)
+    if is_script:
+        found, error = references(text, "results")
+        if error:
+            yield error
+        for name in found:
+            if name not in results:
+                yield (
+                    f"the script names result {name!r}, which is not declared"
+                    + did_you_mean(name, results)
+                )
+                break
+
+
+def _object_problems(text: str, objects: dict[str, dict[str, Any]]) -> Iterator[str]:
+    """Keys of object params must be declared properties; a whole object cannot be used in a
+    step (Tekton's validateObjectUsage)."""
+    for name, param in objects.items():
+        keys = mapping(param.get("properties"))
+        found, error = references(text, rf"params\.{re.escape(name)}")
+        if error:
+            yield error
+        for key in found:
+            if key not in keys:
+                yield (
+                    f"{text!r}: object param {name!r} has no key {key!r}" + did_you_mean(key, keys)
+                )
+                break
+    for whole in _whole_references(text, "params"):
+        if whole.removesuffix("[*]") in objects:
+            yield (
+                f"{text!r} uses the whole object param {whole.removesuffix('[*]')!r} in a step; "
+                "use one key at a time ($(params.name.key))"
+            )
+            break
+
+
+def _context_problems(text: str) -> Iterator[str]:
+    for prefix, known in (
+        (r"context\.taskRun", TASK_RUN_CONTEXT),
+        (r"context\.task", TASK_CONTEXT_NAMES),
+    ):
+        found, _ = references(text, prefix)
+        for name in found:
+            if name not in known:
+                shown = prefix.replace("\\", "")
+                yield (
+                    f"$({shown}.{name}) is not a variable Tekton provides; known: "
+                    + ", ".join(f"$({shown}.{each})" for each in known)
+                )
+
+
+def _check_at_run_time(
+    text: str,
+    path: str,
+    params: set[str],
+    workspaces: set[str],
+    results: set[str],
+    report: Report,
+    skip: set[str],
+) -> None:
+    """Variables Tekton accepts at admission that no param, workspace, result or context
+    variable fills: they stay in the step as written. `skip` names the heads admission has
+    judged at `path` already."""
+    for variable in variables(text):
+        head = variable.head
+        if head in skip:
+            continue
+        if head == "params":
+            names, _ = references(variable.text, "params")
+            name = _INDEX.sub("", names[0]) if names else ""
+            if names and name not in params:
+                report(
+                    path,
+                    catalog.TASK_VARIABLE,
+                    f"{variable.text} names param {name!r}, which neither the Task declares nor "
+                    "the pipeline or run passes, so it stays unresolved"
+                    + did_you_mean(name, params),
+                    origin="run",
+                )
+        elif head == "workspaces":
+            check_workspace_use(variable, workspaces, path, report, catalog.TASK_VARIABLE, "run")
+        elif head == "results":
+            check_result_use(variable, results, path, report, catalog.TASK_VARIABLE, "run")
+        elif head == "context" and not variable.expression.startswith(
+            ("context.taskRun.", "context.task.")
+        ):
+            check_context_use(variable, TASK_CONTEXT, path, report, catalog.TASK_VARIABLE, "run")
