@@ -67,7 +67,7 @@ class YamlSyntaxError(Exception):
 
 class YamlLimitError(YamlSyntaxError):
     """Valid YAML that goes beyond what is read: too deep, aliases that repeat too much or
-    contain themselves, numbers no Kubernetes field holds, keys that are not plain values."""
+    contain themselves, numbers no Kubernetes field holds."""
 
 
 @attrs.frozen
@@ -452,8 +452,9 @@ class _Builder:
         frame = _Frame(mapping, is_key, self._value_line(event, parent), event.anchor)
         builds = parent is not None and parent.data is not None
         if builds and is_key:
-            raise YamlLimitError(
-                "a mapping key is a list or mapping; Kubernetes keys are plain strings",
+            raise YamlSyntaxError(
+                "a mapping key is a list or mapping (a template's {{...}} left in?); Kubernetes "
+                "cannot convert it to JSON, whose keys are plain strings",
                 frame.line,
             )
         if not is_key and self._starts(parent):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
@@ -190,6 +191,8 @@ def _check_call(
             "expected exactly one of taskRef and taskSpec, got "
             + ("both" if has_ref else "neither"),
         )
+    elif _is_custom_task(body, path, report):
+        pass
     elif has_spec:
         call.spec = mapping(body["taskSpec"])
         bound = {str(b.get("name")) for _, b in mappings(body.get("workspaces"))}
@@ -292,6 +295,50 @@ def _check_call(
         check_workspace_bindings(
             call.spec.get("workspaces"), bindings, f"{path}.workspaces", owner, report
         )
+
+
+TASK_KINDS = ("", "Task")
+"""The kinds a taskRef or taskSpec may name without being a custom task (Tekton's taskKinds)."""
+_API_VERSION = re.compile(r"[^/]+/[^/]+")
+
+
+def _is_custom_task(body: dict[str, Any], path: str, report: Report) -> bool:
+    """A taskRef or taskSpec with another kind, or with an apiVersion, runs a custom task (a
+    CustomRun), which needs both (Tekton's validateCustomTask); a taskSpec with steps cannot
+    name them. ClusterTask is the version rules' to judge."""
+    for field in ("taskRef", "taskSpec"):
+        target = mapping(body.get(field))
+        kind, api_version = target.get("kind", ""), target.get("apiVersion", "")
+        if field == "taskSpec" and target.get("steps"):
+            for name in ("apiVersion", "kind"):
+                if target.get(name):
+                    report(
+                        f"{path}.taskSpec.{name}",
+                        catalog.TASK_REF,
+                        f"taskSpec.{name} cannot be set when the taskSpec has steps",
+                    )
+            return False
+        if kind == "ClusterTask" or (kind in TASK_KINDS and not api_version):
+            continue
+        if not kind:
+            report(
+                f"{path}.{field}.kind", catalog.TASK_REF, f"a custom task's {field} needs a kind"
+            )
+        if not api_version:
+            report(
+                f"{path}.{field}.apiVersion",
+                catalog.TASK_REF,
+                f"a custom task's {field} needs an apiVersion (group/version) besides kind "
+                f"{kind!r}",
+            )
+        elif not _API_VERSION.fullmatch(str(api_version)):
+            report(
+                f"{path}.{field}.apiVersion",
+                catalog.TASK_REF,
+                f"apiVersion {api_version!r} is not of the form group/version",
+            )
+        return True
+    return False
 
 
 def _check_when(whens: Any, path: str, report: Report) -> None:
