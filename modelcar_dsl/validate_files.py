@@ -83,7 +83,7 @@ def _line(problem: Problem) -> str:
     """`file:line: <label>: resource path: message [rule]`, the label saying who refuses it."""
     where = f"{problem.location}: " if problem.location else ""
     subject = " ".join(part for part in (problem.resource, problem.path) if part)
-    label = catalog.LABELS.get(problem.origin, problem.severity)
+    label = catalog.label(problem.severity, problem.origin)
     return f"{where}{label}: {subject + ': ' if subject else ''}{problem.message} [{problem.rule}]"
 
 

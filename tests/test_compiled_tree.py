@@ -40,7 +40,10 @@ def test_compiled_tree_validates_clean(api: str, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     validated = run_modelcar("validate", str(tmp_path), cwd=REPO)
     assert validated.exit_code == 0, validated.stdout
-    assert "0 problems in 17 files (16 Tekton resources validated" in validated.stdout
+    assert (
+        "0 errors, 0 warnings, 0 notes in 17 files (16 Tekton resources validated"
+        in validated.stdout
+    )
 
 
 def test_compiled_tree_is_fresh() -> None:

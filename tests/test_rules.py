@@ -151,7 +151,7 @@ CASES = [
     Case(
         catalog.API_VERSION,
         "apiVersion",
-        "tekton.dev/v1alpha1 is not a Tekton API version",
+        "tekton.dev/v1alpha1 has no Task; use tekton.dev/v1 or tekton.dev/v1beta1",
         WORK_TASK.replace("tekton.dev/v1", "tekton.dev/v1alpha1  # <-"),
         no_dsl="the compiler emits only v1 or v1beta1",
     ),
@@ -687,7 +687,7 @@ CASES = [
     Case(
         catalog.MISSING_REFERENCE,
         "spec.tasks[0].taskRef.name",
-        "Task 'work' is not among the files validated",
+        "were not checked: Task 'work'",
         FLOW.replace("name: work\n", "name: work  # <-\n"),
         no_dsl="the compiler writes every Task a pipeline calls",
     ),
@@ -706,7 +706,7 @@ CASES = [
     Case(
         catalog.PARAM_UNKNOWN,
         "spec.tasks[0].params[1]",
-        "Task 'work' declares no param 'tga', so the value would be ignored; did you mean 'tag'?",
+        "Task 'work' declares no param 'tga', so Tekton ignores the value; did you mean 'tag'?",
         _pipeline_yaml(
             "    - name: first\n      taskRef:\n        name: work\n"
             "      params:\n        - name: tag\n          value: a\n"

@@ -54,7 +54,8 @@ def test_a_clean_tree_exits_0_and_says_what_it_read(tmp_path: Path) -> None:
     result = run_modelcar("validate", ".", cwd=tmp_path)
     assert result.exit_code == 0, result.stdout
     assert result.stdout == (
-        "0 problems in 3 files (2 Tekton resources validated, 1 other documents skipped)\n"
+        "0 errors, 0 warnings, 0 notes in 3 files (2 Tekton resources validated, 1 other "
+        "documents skipped)\n"
     )
 
 
@@ -64,9 +65,10 @@ def test_cross_file_problem_names_the_file_and_line(tmp_path: Path) -> None:
     result = run_modelcar("validate", "tasks", "pipelines", cwd=tmp_path)
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
-        "pipelines/flow.yaml:7: pipeline/flow spec.tasks[0].params: Task 'work' needs the "
-        "param 'tag', which has no default [param-missing]",
-        "1 problem in 2 files (2 Tekton resources validated, 0 other documents skipped)",
+        "pipelines/flow.yaml:7: run-time error: pipeline/flow spec.tasks[0].params: Task 'work' "
+        "needs the param 'tag', which has no default [param-missing]",
+        "1 error, 0 warnings, 0 notes in 2 files (2 Tekton resources validated, 0 other "
+        "documents skipped)",
     ]
 
 
@@ -77,7 +79,7 @@ def test_every_problem_of_every_file_is_reported_together(tmp_path: Path) -> Non
     assert result.exit_code == 1
     rules = [line.rsplit("[", 1)[-1].rstrip("]") for line in result.stdout.splitlines()[:-1]]
     assert sorted(rules) == ["param-missing", "run-after", "step-image", "step-name"]
-    assert result.stdout.splitlines()[-1].startswith("4 problems in 2 files")
+    assert result.stdout.splitlines()[-1].startswith("4 errors, 0 warnings, 0 notes in 2 files")
 
 
 def test_json_report_for_tools(tmp_path: Path) -> None:
@@ -85,7 +87,15 @@ def test_json_report_for_tools(tmp_path: Path) -> None:
     result = run_modelcar("validate", "--format", "json", "all.yaml", cwd=tmp_path)
     assert result.exit_code == 1
     report = json.loads(result.stdout)
-    assert report["summary"] == {"problems": 1, "files": 1, "validated": 2, "skipped": 0}
+    assert report["summary"] == {
+        "problems": 1,
+        "errors": 1,
+        "warnings": 0,
+        "notes": 0,
+        "files": 1,
+        "validated": 2,
+        "skipped": 0,
+    }
     assert report["problems"] == [
         {
             "file": "all.yaml",
@@ -93,17 +103,32 @@ def test_json_report_for_tools(tmp_path: Path) -> None:
             "resource": "pipeline/flow",
             "path": "spec.tasks[0].params",
             "rule": "param-missing",
+            "severity": "error",
+            "origin": "run",
             "message": "Task 'work' needs the param 'tag', which has no default",
         }
     ]
 
 
-def test_ignore_drops_one_rule(tmp_path: Path) -> None:
-    """A pipeline whose Tasks come from elsewhere (a cluster, a bundle) can skip that rule."""
-    _tree(tmp_path, {"flow.yaml": PIPELINE})
-    assert run_modelcar("validate", "flow.yaml", cwd=tmp_path).exit_code == 1
+def test_a_task_not_among_the_files_is_one_note_and_ignore_drops_it(tmp_path: Path) -> None:
+    """A pipeline whose Tasks come from elsewhere (a cluster, a resolver) is no problem: one
+    note says what was not checked, and `--ignore missing-reference` drops even that."""
+    _tree(
+        tmp_path,
+        {"flow.yaml": PIPELINE + "    - name: second\n      taskRef:\n        name: work\n"},
+    )
+    noted = run_modelcar("validate", "flow.yaml", cwd=tmp_path)
+    assert noted.exit_code == 0, noted.stdout
+    assert noted.stdout.splitlines() == [
+        "flow.yaml:9: note: pipeline/flow spec.tasks[0].taskRef.name: not among the files given, "
+        "so the params, workspaces and results passed to them were not checked: Task 'work'. "
+        "Add their files to check them [missing-reference]",
+        "0 errors, 0 warnings, 1 note in 1 file (1 Tekton resources validated, 0 other "
+        "documents skipped)",
+    ]
     result = run_modelcar("validate", "--ignore", "missing-reference", "flow.yaml", cwd=tmp_path)
     assert result.exit_code == 0, result.stdout
+    assert "[missing-reference]" not in result.stdout
 
 
 def test_an_unknown_rule_or_an_empty_directory_is_a_usage_error(tmp_path: Path) -> None:
@@ -128,15 +153,15 @@ def test_list_documents_and_hidden_directories(tmp_path: Path) -> None:
     _tree(tmp_path, {".git/broken.yaml": "a: [\n"})
     result = run_modelcar("validate", ".", cwd=tmp_path)
     assert result.exit_code == 1
-    assert result.stdout.startswith("list.yaml:20: pipeline/flow spec.tasks[0].params:")
-    assert "1 problem in 1 file (2 Tekton resources validated" in result.stdout
+    assert result.stdout.startswith("list.yaml:20: run-time error: pipeline/flow spec.tasks[0]")
+    assert "1 error, 0 warnings, 0 notes in 1 file (2 Tekton resources validated" in result.stdout
 
 
 def test_syntax_error_is_a_problem_at_its_line(tmp_path: Path) -> None:
     _tree(tmp_path, {"bad.yaml": TASK + "  results: [\n"})
     result = run_modelcar("validate", "bad.yaml", cwd=tmp_path)
     assert result.exit_code == 1
-    assert result.stdout.startswith("bad.yaml:12: ")
+    assert result.stdout.startswith("bad.yaml:12: error: ")
     assert result.stdout.splitlines()[0].endswith("[yaml-syntax]")
 
 
@@ -168,12 +193,13 @@ spec:
     result = run_modelcar("validate", ".", cwd=tmp_path)
     assert result.exit_code == 1
     assert (
-        "run.yaml:11: pipelinerun/flow-run- spec.podTemplate: 'podTemplate' is not a field of a "
+        "run.yaml:11: error: pipelinerun/flow-run- spec.podTemplate: 'podTemplate' is not a "
+        "field of a "
         "tekton.dev/v1 PipelineRun spec; Tekton refuses it; in v1 it is "
         "spec.taskRunTemplate.podTemplate [unknown-field]"
     ) in result.stdout.splitlines()
     assert "[run-fs-group]" in result.stdout
-    assert "run.yaml:14: pipelinerun/flow-run- spec.timeout: " in result.stdout
+    assert "run.yaml:14: error: pipelinerun/flow-run- spec.timeout: " in result.stdout
 
 
 def test_embedded_specs_and_cluster_tasks_are_checked_too(tmp_path: Path) -> None:

@@ -54,7 +54,8 @@ def _only_finding(result: CliResult) -> str:
 def test_a_raw_control_character_is_a_syntax_finding_at_its_line(tmp_path: Path) -> None:
     text = TASK.replace("image: busybox", "image: busy\x01box")
     assert _only_finding(_validate(tmp_path, text)) == (
-        "input.yaml:8: character U+0001: control characters are not allowed in YAML; write it "
+        "input.yaml:8: error: character U+0001: control characters are not allowed in YAML; "
+        "write it "
         'escaped in a double-quoted string ("\\x01") [yaml-syntax]'
     )
 
@@ -65,7 +66,7 @@ def test_escaped_control_characters_reach_the_report_escaped(tmp_path: Path) -> 
     text = TASK.replace("name: work", 'name: "w\\e[2J\\nx"')
     result = _validate(tmp_path, text)
     line = _only_finding(result)
-    assert line.startswith("input.yaml:4: task/w\\x1b[2J\\nx metadata.name: ")
+    assert line.startswith("input.yaml:4: error: task/w\\x1b[2J\\nx metadata.name: ")
     assert result.stdout.count("\n") == 2
     assert all(line.isprintable() for line in result.stdout.splitlines())
 
@@ -73,8 +74,8 @@ def test_escaped_control_characters_reach_the_report_escaped(tmp_path: Path) -> 
 def test_an_integer_past_pythons_conversion_limit_is_a_limit_finding(tmp_path: Path) -> None:
     text = TASK + "      args: [" + "7" * 5_000 + "]\n"
     assert _only_finding(_validate(tmp_path, text)) == (
-        "input.yaml:9: a number of 5,000 characters; no Kubernetes field holds a number beyond "
-        "64 bits: quote it if it is text [yaml-limit]"
+        "input.yaml:9: error: a number of 5,000 characters; no Kubernetes field holds a number "
+        "beyond 64 bits: quote it if it is text [yaml-limit]"
     )
     quoted = TASK + '      args: ["' + "7" * 5_000 + '"]\n'
     assert _validate(tmp_path, quoted).exit_code == 0
@@ -83,7 +84,7 @@ def test_an_integer_past_pythons_conversion_limit_is_a_limit_finding(tmp_path: P
 def test_a_file_that_is_not_utf8_is_a_finding_at_its_line(tmp_path: Path) -> None:
     text = TASK.replace("busybox", "caf\xe9").encode("latin-1")
     assert _only_finding(_validate(tmp_path, text)) == (
-        "input.yaml:8: not UTF-8 text: incomplete UTF-8 octet sequence [yaml-syntax]"
+        "input.yaml:8: error: not UTF-8 text: incomplete UTF-8 octet sequence [yaml-syntax]"
     )
 
 
@@ -176,12 +177,12 @@ def test_billion_laughs_in_a_task_is_refused_and_elsewhere_skipped(tmp_path: Pat
     assert line.endswith(
         'values in this file (a "billion laughs"); write the values out, or alias less [yaml-limit]'
     )
-    assert line.startswith("input.yaml:15: aliases repeat more than 100,000 values")
+    assert line.startswith("input.yaml:15: error: aliases repeat more than 100,000 values")
 
 
 def test_a_recursive_alias_is_a_clear_error(tmp_path: Path) -> None:
     assert _only_finding(_validate(tmp_path, "a: &a [*a]\n")) == (
-        "input.yaml:1: alias *a is inside the node its anchor &a names (a recursive alias), "
+        "input.yaml:1: error: alias *a is inside the node its anchor &a names (a recursive alias), "
         "which never ends; write the value out [yaml-limit]"
     )
 
@@ -190,8 +191,8 @@ def test_deep_nesting_is_refused_before_the_parser_slows_down(tmp_path: Path) ->
     """libyaml takes the square of the depth: 200,000 brackets would take minutes."""
     text = TASK + "      args: " + "[" * 200_000 + "]" * 200_000 + "\n"
     assert _only_finding(_validate(tmp_path, text)) == (
-        "input.yaml:9: nested more than 100 levels deep; no Tekton resource needs that many, so "
-        "the file is not read [yaml-limit]"
+        "input.yaml:9: error: nested more than 100 levels deep; no Tekton resource needs that "
+        "many, so the file is not read [yaml-limit]"
     )
 
 
@@ -201,9 +202,12 @@ def test_a_document_that_is_a_list_of_tasks_is_validated(tmp_path: Path) -> None
         for name in ("one", "Two")
     )
     result = _validate(tmp_path, items)
-    assert _only_finding(result).startswith("input.yaml:12: task/Two metadata.name: name 'Two'")
+    assert _only_finding(result).startswith(
+        "input.yaml:12: error: task/Two metadata.name: name 'Two'"
+    )
     assert result.stdout.splitlines()[-1] == (
-        "1 problem in 1 file (2 Tekton resources validated, 0 other documents skipped)"
+        "1 error, 0 warnings, 0 notes in 1 file (2 Tekton resources validated, 0 other "
+        "documents skipped)"
     )
 
 

@@ -24,14 +24,13 @@ SEVERITIES: dict[Origin, Severity] = {
 }
 """`modelcar validate` fails on errors; a policy warning fails it only with --strict. `compile`
 holds the DSL's output to every rule, warnings included."""
-LABELS: dict[str, str] = {
-    "tekton": "error",
-    "run": "run-time error",
-    "dsl": "error",
-    "modelcar": "warning",
-    "info": "note",
-}
-"""How a problem of each origin is introduced in `modelcar validate`'s text report."""
+
+
+def label(severity: str, origin: str) -> str:
+    """How `modelcar validate`'s text report introduces a problem: who refuses it."""
+    if severity == "error":
+        return "run-time error" if origin == "run" else "error"
+    return "note" if severity == "info" else severity
 
 
 @attrs.frozen
@@ -39,10 +38,12 @@ class Rule:
     id: str
     title: str
     origin: Origin
+    always_error: bool = False
+    """An error whatever its origin: modelcar's own limits stop validation itself."""
 
     @property
     def severity(self) -> Severity:
-        return SEVERITIES[self.origin]
+        return "error" if self.always_error else SEVERITIES[self.origin]
 
 
 RULES: dict[str, Rule] = {}
@@ -58,19 +59,19 @@ def problem(
 ) -> Problem:
     """A problem breaking `rule`; `origin` overrides the rule's where one finding of a rule is
     Tekton's verdict and another only fails at run time."""
-    found = origin or rule.origin
-    return Problem(resource, path, message, rule.id, location, found, SEVERITIES[found])
+    severity = SEVERITIES[origin] if origin else rule.severity
+    return Problem(resource, path, message, rule.id, location, origin or rule.origin, severity)
 
 
-def _rule(id: str, title: str, origin: Origin) -> Rule:
-    rule = Rule(id, title, origin)
+def _rule(id: str, title: str, origin: Origin, always_error: bool = False) -> Rule:
+    rule = Rule(id, title, origin, always_error)
     RULES[id] = rule
     return rule
 
 
 # Files and documents
 YAML_SYNTAX = _rule("yaml-syntax", "The file is not valid YAML", "tekton")
-YAML_LIMIT = _rule("yaml-limit", "The file's YAML goes beyond what is read", "modelcar")
+YAML_LIMIT = _rule("yaml-limit", "The file's YAML goes beyond what is read", "modelcar", True)
 YAML_DUPLICATE_KEY = _rule("yaml-duplicate-key", "A key appears twice in one mapping", "tekton")
 API_VERSION = _rule("api-version", "Unknown apiVersion for a Tekton kind", "tekton")
 FIELD_TYPE = _rule("field-type", "A field has the wrong type", "tekton")

@@ -14,7 +14,7 @@ from modelcar_dsl.names import did_you_mean
 from modelcar_dsl.rules import catalog
 from modelcar_dsl.rules.declarations import param_type
 from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
-from modelcar_dsl.rules.task_variables import references
+from modelcar_dsl.rules.task_variables import located_references, references
 
 EXPRESSION = re.compile(r"\$\([_a-zA-Z0-9.-]+(?:\.[_a-zA-Z0-9.-]+)*(?:\[(?:[0-9]+|\*)\])?\)")
 """The simple `$(a.b.c)` form Tekton reads expressions in, for prefixes, status and results."""
@@ -100,17 +100,18 @@ def check_param_names(
     if how == "when-value":
         reference = text.removeprefix("$(params.").removesuffix("[*])")
         how = "item" if reference in arrays else "string"
-    names, error = references(text, "params")
+    found, error = located_references(text, "params")
     if error:
         report(path, catalog.PIPELINE_VARIABLE, error)
         return
-    for name in names:
+    names = [name for _, name in found]
+    for variable, name in found:
         trimmed = _INDEX.sub("", name)
         if trimmed not in params:
             report(
                 path,
                 catalog.PIPELINE_VARIABLE,
-                f"{text!r} names param {trimmed!r}, which the pipeline does not declare"
+                f"{variable} names param {trimmed!r}, which is not declared"
                 + did_you_mean(trimmed, params),
             )
             return
@@ -118,13 +119,14 @@ def check_param_names(
         return
     for name, param in objects.items():
         keys = mapping(param.get("properties"))
-        found, _ = references(text, rf"params\.{re.escape(name)}")
-        for key in found:
+        keyed, _ = located_references(text, rf"params\.{re.escape(name)}")
+        for variable, key in keyed:
             if key not in keys:
                 report(
                     path,
                     catalog.PIPELINE_VARIABLE,
-                    f"{text!r}: object param {name!r} has no key {key!r}" + did_you_mean(key, keys),
+                    f"{variable}: object param {name!r} has no key {key!r}"
+                    + did_you_mean(key, keys),
                 )
                 return
     whole = [name.removesuffix("[*]") for name in names]

@@ -49,7 +49,13 @@ def _reference(prefix: str) -> re.Pattern[str]:
 def references(text: str, prefix: str) -> tuple[list[str], str | None]:
     """The names `text` refers to under `prefix` as Tekton extracts them (the part before a
     second dot), and Tekton's error when a dotted reference has more than two parts."""
-    found: list[str] = []
+    found, error = located_references(text, prefix)
+    return [name for _, name in found], error
+
+
+def located_references(text: str, prefix: str) -> tuple[list[tuple[str, str]], str | None]:
+    """`references`, each with the variable's own text (`$(params.x)`)."""
+    found: list[tuple[str, str]] = []
     for match in _reference(prefix).finditer(text):
         dotted = match.group("dot")
         if dotted and "." in dotted:
@@ -60,9 +66,10 @@ def references(text: str, prefix: str) -> tuple[list[str], str | None]:
                     f"{prefix.replace(chr(92), '')}'; use the bracket form "
                     f'$({prefix.replace(chr(92), "")}["a.b"]) for a name with dots'
                 )
-            found.append(parts[0])
+            found.append((match.group(0), parts[0]))
         else:
-            found.append(dotted or match.group("double") or match.group("single") or "")
+            name = dotted or match.group("double") or match.group("single") or ""
+            found.append((match.group(0), name))
     return found, None
 
 
@@ -123,10 +130,10 @@ def check_step_variables(
     read: set[str] = set()
     for index, step in mappings(spec.get("steps")):
         for where, text, is_list_item in step_fields(step, f"{path}.steps[{index}]"):
-            for message in _admission_problems(
+            for rule, message in _admission_problems(
                 text, is_list_item, where.endswith(".script"), scope, arrays, objects, results
             ):
-                report(where, catalog.TASK_VARIABLE, message)
+                report(where, rule, message)
             read.add(where)
     available = set(declared) | scope.propagated | set(scope.admitted or {})
     for field in ("steps", "stepTemplate", "sidecars", "volumes"):
@@ -149,67 +156,89 @@ def _admission_problems(
     arrays: set[str],
     objects: dict[str, dict[str, Any]],
     results: set[str],
-) -> Iterator[str]:
-    names, error = references(text, "params")
+) -> Iterator[tuple[catalog.Rule, str]]:
+    found, error = located_references(text, "params")
     if error:
-        yield error
+        yield catalog.TASK_VARIABLE, error
         return
     if scope.admitted is not None:
-        for name in names:
+        for variable, name in found:
             trimmed = _INDEX.sub("", name)
             if trimmed not in scope.admitted:
                 yield (
-                    f"{text!r} names param {trimmed!r}, which is not declared"
-                    + did_you_mean(trimmed, scope.admitted)
+                    catalog.TASK_VARIABLE,
+                    (
+                        f"{variable} names param {trimmed!r}, which is not declared"
+                        + did_you_mean(trimmed, scope.admitted)
+                    ),
                 )
                 break
         yield from _object_problems(text, objects)
-    whole = [name.removesuffix("[*]") for name in names]
+    whole = [(variable, name.removesuffix("[*]")) for variable, name in found]
+    arrays_used = [variable for variable, name in whole if name in arrays]
     if is_list_item:
-        first = _reference("params").search(text)
-        if any(name in arrays for name in whole) and first and first.group(0) != text:
+        if arrays_used and found[0][0] != text:
             yield (
-                f"{text!r} uses an array param inside a longer string; an array must stand "
-                "alone as a whole list item of command or args"
+                catalog.ARRAY_ISOLATION,
+                (
+                    f"{arrays_used[0]} is an array, so it must stand alone as a whole list item of "
+                    "args or command; it cannot be part of a longer string"
+                ),
             )
-    elif any(name in arrays for name in whole):
+    elif arrays_used:
         yield (
-            f"{text!r} uses a whole array param where a string belongs; use one item "
-            "($(params.name[0])), or pass it as a whole item of command or args"
+            catalog.ARRAY_ISOLATION,
+            (
+                f"{arrays_used[0]} is a whole array where a string belongs; use one item "
+                "($(params.name[0])), or pass it alone as an item of command or args"
+            ),
         )
-    yield from _context_problems(text)
+    for message in _context_problems(text):
+        yield catalog.TASK_VARIABLE, message
     if is_script:
-        found, error = references(text, "results")
+        named, error = located_references(text, "results")
         if error:
-            yield error
-        for name in found:
+            yield catalog.TASK_VARIABLE, error
+        for variable, name in named:
             if name not in results:
                 yield (
-                    f"the script names result {name!r}, which is not declared"
-                    + did_you_mean(name, results)
+                    catalog.TASK_VARIABLE,
+                    (
+                        f"{variable} names result {name!r}, which is not declared"
+                        + did_you_mean(name, results)
+                    ),
                 )
                 break
 
 
-def _object_problems(text: str, objects: dict[str, dict[str, Any]]) -> Iterator[str]:
+def _object_problems(
+    text: str, objects: dict[str, dict[str, Any]]
+) -> Iterator[tuple[catalog.Rule, str]]:
     """Keys of object params must be declared properties; a whole object cannot be used in a
     step (Tekton's validateObjectUsage)."""
     for name, param in objects.items():
         keys = mapping(param.get("properties"))
-        found, error = references(text, rf"params\.{re.escape(name)}")
+        found, error = located_references(text, rf"params\.{re.escape(name)}")
         if error:
-            yield error
-        for key in found:
+            yield catalog.TASK_VARIABLE, error
+        for variable, key in found:
             if key not in keys:
                 yield (
-                    f"{text!r}: object param {name!r} has no key {key!r}" + did_you_mean(key, keys)
+                    catalog.TASK_VARIABLE,
+                    (
+                        f"{variable}: object param {name!r} has no key {key!r}"
+                        + did_you_mean(key, keys)
+                    ),
                 )
                 break
     for whole in _whole_references(text, "params"):
         if whole.removesuffix("[*]") in objects:
             yield (
-                f"{text!r} uses the whole object param {whole.removesuffix('[*]')!r} in a step; "
-                "use one key at a time ($(params.name.key))"
+                catalog.ARRAY_ISOLATION,
+                (
+                    f"$(params.{whole}) is a whole object, which a step cannot use; use one key at "
+                    "a time ($(params.name.key))"
+                ),
             )
             break
 
