@@ -217,7 +217,7 @@ def _check_object_properties(
                 catalog.OBJECT_PROPERTIES,
                 f"default of object param {param['name']!r} lacks the keys {missing}; a run "
                 "that does not pass the param fails",
-                "run",
+                "modelcar",
             )
 
 

@@ -103,11 +103,12 @@ def check_pipeline_spec(
     for call in calls:
         _check_call(call, scope, regular, finally_names, report, resolve)
     for section in (False, True):
-        last = [call for call in calls if call.is_finally == section][-1:]
-        for call in last:
-            for where, text, how in call_strings(call.body, call.path):
-                if how != "when-value" and ".when[" not in where:
-                    check_context(text, where, report, at_admission=True)
+        listed = [call for call in calls if call.is_finally == section]
+        for call in listed:
+            for where, text, _ in call_strings(call.body, call.path):
+                # Tekton's webhook reads the param values of a list's last task only.
+                admitted = call is listed[-1] and ".when[" not in where
+                check_context(text, where, report, at_admission=admitted)
     defaults = {name: declaration.get("default") for name, declaration in params.items()}
     check_calls_tls([(call.path, call.body, call.spec) for call in calls], defaults, report)
     _check_order(calls, regular, report)

@@ -140,7 +140,6 @@ def check_step_variables(
         for where, text in strings(spec.get(field), f"{path}.{field}"):
             skip = set()
             if where in read:
-                skip.add("context")
                 if scope.admitted is not None:
                     skip.add("params")
                 if where.endswith(".script"):
@@ -286,7 +285,8 @@ def _check_at_run_time(
                     + did_you_mean(name, params),
                     origin="run",
                 )
-        elif head == "workspaces":
+        elif head == "workspaces" and ".when[" not in path:
+            # In a step's `when`, an unknown workspace's `.bound` is simply not "true".
             check_workspace_use(variable, workspaces, path, report, catalog.TASK_VARIABLE, "run")
         elif head == "results":
             check_result_use(variable, results, path, report, catalog.TASK_VARIABLE, "run")
