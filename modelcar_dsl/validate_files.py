@@ -48,7 +48,7 @@ class ValidationReport:
         )
 
     def as_text(self) -> str:
-        lines = [_printable(_line(problem)) for problem in self.problems]
+        lines = [_printable(report_line(problem)) for problem in self.problems]
         counts = [
             _plural(self.count(severity), word)
             for severity, word in (("error", "error"), ("warning", "warning"), ("info", "note"))
@@ -79,7 +79,7 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'s' if count != 1 else ''}"
 
 
-def _line(problem: Problem) -> str:
+def report_line(problem: Problem) -> str:
     """`file:line: <label>: resource path: message [rule]`, the label saying who refuses it."""
     where = f"{problem.location}: " if problem.location else ""
     subject = " ".join(part for part in (problem.resource, problem.path) if part)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from modelcar_dsl.rules.catalog import RULES
-from modelcar_dsl.validate_files import validate_files
+from modelcar_dsl.validate_files import report_line, validate_files
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "errors.md"
 HEADING = re.compile(r"^## (.*)$", re.MULTILINE)
@@ -79,7 +79,7 @@ def test_yaml_examples_break_their_rule(rule: str, body: str, tmp_path: Path) ->
         report = validate_files([path])
         found = sorted({problem.rule for problem in report.problems})
         assert rule in found, f"example {number} of {rule} reports {found}:\n{report.as_text()}"
-        printed |= {_as_printed(str(problem), path) for problem in report.problems}
+        printed |= {_as_printed(report_line(problem), path) for problem in report.problems}
     shown = [
         line
         for block in TEXT_BLOCK.findall(body.split(FIX, 1)[0])
