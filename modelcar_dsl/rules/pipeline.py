@@ -24,7 +24,6 @@ from modelcar_dsl.rules.declarations import (
     param_declarations,
 )
 from modelcar_dsl.rules.document import Report, SourceDocument, mapping, mappings, sequence
-from modelcar_dsl.rules.fields import shape
 from modelcar_dsl.rules.references import is_task_variable, task_variable
 from modelcar_dsl.rules.task import check_task_spec
 from modelcar_dsl.rules.tls import check_calls_tls
@@ -136,12 +135,8 @@ def _check_call(
             )
             break
         if not isinstance(after, str):
-            report(
-                f"{path}.runAfter[{index}]",
-                catalog.FIELD_TYPE,
-                f"runAfter lists task names, got {shape(after)}",
-            )
-        elif after in finally_names:
+            continue
+        if after in finally_names:
             report(
                 f"{path}.runAfter[{index}]",
                 catalog.RUN_AFTER,
@@ -162,13 +157,13 @@ def _check_call(
     bindings = []
     for index, binding in mappings(body.get("workspaces")):
         target = binding.get("workspace") or binding.get("name")
-        if not isinstance(target, str):
+        if target is None:
             report(
                 f"{path}.workspaces[{index}]",
-                catalog.FIELD_TYPE,
-                f"a workspace binding names a pipeline workspace, got {shape(target)}",
+                catalog.MISSING_FIELD,
+                "a workspace binding names a pipeline workspace: give it a name",
             )
-        elif target not in workspaces:
+        elif isinstance(target, str) and target not in workspaces:
             report(
                 f"{path}.workspaces[{index}]",
                 catalog.PIPELINE_WORKSPACE,
