@@ -261,8 +261,8 @@ def _spell_as_tekton(value: dict[str, Any], struct: Struct) -> None:
 
 
 def _unknown_field(field: str, struct: Struct, api: str, path: str, report: Report) -> None:
-    """The API server prunes a resource's own metadata to ObjectMeta's fields (matched
-    exactly) before Tekton sees it: a stray field there is lost, not refused."""
+    """Tekton's webhook (knative's json.Decode) skips unknown fields in a resource's own
+    metadata, the API server's to check, which keeps only ObjectMeta's: lost, not refused."""
     if path == f"metadata.{field}":
         report(
             path,

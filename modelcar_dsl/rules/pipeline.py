@@ -213,7 +213,7 @@ def _check_when(whens: Any, path: str, report: Report) -> None:
 
 def _check_execution(body: dict[str, Any], path: str, report: Report) -> None:
     retries = body.get("retries")
-    if retries is not None and (not isinstance(retries, int) or retries < 0):
+    if isinstance(retries, int | float) and not isinstance(retries, bool) and retries < 0:
         report(f"{path}.retries", catalog.RETRIES, f"retries {retries!r} must be 0 or more")
     on_error = body.get("onError")
     if on_error is not None and on_error not in ON_ERROR:
