@@ -158,7 +158,7 @@ CASES = [
     Case(
         catalog.FIELD_TYPE,
         "spec.params",
-        "'params' of a Task must be a list, got the str 'tag'",
+        "'params' of a tekton.dev/v1 TaskSpec must be a list, got the str 'tag'",
         TASK + "  params: tag  # <-\n" + STEPS,
         no_dsl="the compiler writes every field with its type",
     ),

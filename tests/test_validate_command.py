@@ -195,7 +195,7 @@ spec:
     assert (
         "run.yaml:11: error: pipelinerun/flow-run- spec.podTemplate: 'podTemplate' is not a "
         "field of a "
-        "tekton.dev/v1 PipelineRun spec; Tekton refuses it; in v1 it is "
+        "tekton.dev/v1 PipelineRunSpec; Tekton refuses it; in v1 it is "
         "spec.taskRunTemplate.podTemplate [unknown-field]"
     ) in result.stdout.splitlines()
     assert "[run-fs-group]" in result.stdout
@@ -275,5 +275,6 @@ spec:
     ]
     assert (
         problems[1]["message"]
-        == "'runAfter' of a pipeline task must be a list, got the str 'build'"
+        == "'runAfter' of a tekton.dev/v1 PipelineTask must be a list, got the str 'build'; "
+        "Tekton cannot decode it"
     )

@@ -113,7 +113,7 @@ spec:
     found = {(p["line"], p["path"], p["rule"]) for p in json.loads(result.stdout)["problems"]}
     assert {
         (19, "spec.tasks[1].runAfter[0]", "field-type"),
-        (22, "spec.tasks[1].workspaces[0]", "field-type"),
+        (23, "spec.tasks[1].workspaces[0].workspace", "field-type"),
         (25, "spec.tasks[1].params[0].name", "missing-field"),
     } <= found
 

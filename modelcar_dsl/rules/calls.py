@@ -54,7 +54,8 @@ def check_arguments(
 
 def check_param_values(given: Any, path: str, report: Report) -> None:
     """Every value a string, a list of strings or a mapping of strings: anything else (a list
-    of lists, a mapping of mappings) Tekton cannot decode."""
+    of lists, a mapping of mappings) Tekton's ParamValue decoder keeps as its JSON text, so the
+    task runs with that text for a value."""
     for index, param in mappings(given):
         value = param.get("value")
         if "value" in param and value_type(value) is None:
@@ -62,7 +63,8 @@ def check_param_values(given: Any, path: str, report: Report) -> None:
                 f"{path}[{index}].value",
                 catalog.FIELD_TYPE,
                 f"the value of param {param.get('name')!r} must be a string, a list of strings "
-                "or a mapping of strings",
+                "or a mapping of strings; Tekton would pass on its JSON text",
+                origin="run",
             )
 
 

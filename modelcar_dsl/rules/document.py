@@ -94,3 +94,13 @@ def named(
         else:
             report(f"{path}[{index}].name", catalog.MISSING_FIELD, f"a {what} needs a name")
     return found
+
+
+def shape(value: Any) -> str:
+    """A value as a message names it: a list, a mapping, or its type and value (shortened)."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = repr(value)
+    return f"the {type(value).__name__} {text if len(text) <= 80 else text[:76] + '...'}"

@@ -27,7 +27,6 @@ from modelcar_dsl.rules.declarations import (
     param_declarations,
 )
 from modelcar_dsl.rules.document import Report, SourceDocument, mapping, mappings, sequence
-from modelcar_dsl.rules.fields import shape
 from modelcar_dsl.rules.pipeline_variables import (
     AGGREGATE_STATUS,
     call_strings,
@@ -221,12 +220,8 @@ def _check_call(
             )
             break
         if not isinstance(after, str):
-            report(
-                f"{path}.runAfter[{index}]",
-                catalog.FIELD_TYPE,
-                f"runAfter lists task names, got {shape(after)}",
-            )
-        elif after in finally_names:
+            continue
+        if after in finally_names:
             report(
                 f"{path}.runAfter[{index}]",
                 catalog.RUN_AFTER,
@@ -255,13 +250,13 @@ def _check_call(
     bindings = []
     for index, binding in mappings(body.get("workspaces")):
         target = binding.get("workspace") or binding.get("name")
-        if not isinstance(target, str):
+        if target is None:
             report(
                 f"{path}.workspaces[{index}]",
-                catalog.FIELD_TYPE,
-                f"a workspace binding names a pipeline workspace, got {shape(target)}",
+                catalog.MISSING_FIELD,
+                "a workspace binding names a pipeline workspace: give it a name",
             )
-        elif target not in workspaces:
+        elif isinstance(target, str) and target not in workspaces:
             report(
                 f"{path}.workspaces[{index}]",
                 catalog.PIPELINE_WORKSPACE,
@@ -361,7 +356,7 @@ def _check_when(whens: Any, path: str, report: Report) -> None:
 
 def _check_execution(body: dict[str, Any], path: str, report: Report) -> None:
     retries = body.get("retries")
-    if retries is not None and (not isinstance(retries, int) or retries < 0):
+    if isinstance(retries, int | float) and not isinstance(retries, bool) and retries < 0:
         report(f"{path}.retries", catalog.RETRIES, f"retries {retries!r} must be 0 or more")
     on_error = body.get("onError")
     if on_error is not None and on_error not in ON_ERROR:

@@ -10,9 +10,9 @@ import attrs
 
 from modelcar_dsl.errors import Problem
 from modelcar_dsl.rules import catalog
+from modelcar_dsl.rules.api_fields import check_api_fields
 from modelcar_dsl.rules.declarations import check_metadata
 from modelcar_dsl.rules.document import Report, SourceDocument, mapping
-from modelcar_dsl.rules.fields import check_fields
 from modelcar_dsl.rules.gates import Gates
 from modelcar_dsl.rules.pipeline import check_pipeline_spec
 from modelcar_dsl.rules.run import check_run_spec
@@ -129,12 +129,13 @@ def validate_documents(
                 + " or ".join(f"tekton.dev/{version}" for version in versions),
             )
             continue
+        check_api_fields(document.body, api, document.kind, report)
         check_metadata(document.body, report, generate_name=document.kind in RUN_KINDS)
         spec = document.body.get("spec")
         if not isinstance(spec, dict):
-            report("spec", catalog.MISSING_FIELD, f"a {document.kind} needs a spec mapping")
+            if spec is None:
+                report("spec", catalog.MISSING_FIELD, f"a {document.kind} needs a spec mapping")
             continue
-        check_fields(spec, api, document.kind, report)
         if document.kind in ("Task", "ClusterTask"):
             check_task_spec(spec, "spec", report)
         elif document.kind == "Pipeline":
