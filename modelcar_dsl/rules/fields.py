@@ -197,7 +197,7 @@ def shape(value: Any) -> str:
 
 def _check_pipeline_task(task: dict[str, Any], api: str, path: str, report: Report) -> None:
     _check_types(task, "pipeline task", path, report)
-    known = _PIPELINE_TASK_V1 | ({"resources"} if api == "v1beta1" else set())
+    known = _PIPELINE_TASK_V1 | ({"resources", "conditions"} if api == "v1beta1" else set())
     for field in task:
         if field not in known:
             report(
