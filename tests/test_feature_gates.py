@@ -542,6 +542,15 @@ def test_cli_takes_the_cluster_gates_and_release(tmp_path: Path) -> None:
     ) == (0, set())
 
 
+def test_cli_tekton_version_0_46_already_refuses_pipeline_resources(tmp_path: Path) -> None:
+    """0.46 is the first release without PipelineResources (commit
+    81876e6bc928b8b444fa020eead5d2a3cd080900), so `--tekton-version 0.46` still reports them
+    while alpha and the enum flag clear the rest."""
+    options = ("--api-fields", "alpha", "--feature-flag", "enable-param-enum=true")
+    assert _cli(tmp_path, *options, "--tekton-version", "0.46") == (1, {"tekton-version"})
+    assert _cli(tmp_path, *options, "--tekton-version", "v0.45.2") == (0, set())
+
+
 def test_cli_refuses_an_unknown_flag_with_exit_2(tmp_path: Path) -> None:
     """A misspelt flag is a usage error naming the flags Tekton knows."""
     code, (stderr,) = _cli(tmp_path, "--feature-flag", "enable-param-enums=true")
