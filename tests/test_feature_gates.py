@@ -14,7 +14,7 @@ import attrs
 import pytest
 
 from modelcar_dsl.errors import Problem
-from modelcar_dsl.rules.gates import FEATURE_FLAGS, Gates, check_flag
+from modelcar_dsl.rules.gates import FEATURE_FLAGS, ApiFields, Gates, Version, check_flag
 from modelcar_dsl.validate_files import validate_files
 from tests.conftest import run_modelcar
 
@@ -458,15 +458,86 @@ def test_v1_and_step_actions_are_served_from_their_release(tmp_path: Path) -> No
 
 def test_enable_api_fields_defaults_to_stable_before_0_49(tmp_path: Path) -> None:
     """Tekton's default enable-api-fields became beta in 0.49 (commit
-    6b243df4b556651e59876f45bb37641e4d081793); before, a beta feature needed the flag set:
+    6b243df4b556651e59876f45bb37641e4d081793); before, a beta feature (a resolver, beta since
+    0.41) needed the flag set:
     https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/config/feature_flags.go"""
-    matrix = CASE["matrix-is-beta"]
+    matrix = CASE["a-resolver-in-a-pipeline-task-is-beta"]
     assert Gates(tekton_version=(0, 48)).enable_api_fields == "stable"
     assert Gates(tekton_version=(0, 49)).enable_api_fields == "beta"
     assert _rules(tmp_path, matrix.yaml, Gates(tekton_version=(0, 48))) == [
         (matrix.path, "feature-gate")
     ]
     assert _rules(tmp_path, matrix.yaml, Gates(api_fields="beta", tekton_version=(0, 48))) == []
+
+
+def _release(version: Version, api_fields: ApiFields | None = None) -> Gates:
+    return Gates(api_fields=api_fields, tekton_version=version)
+
+
+def test_matrix_was_alpha_until_0_53(tmp_path: Path) -> None:
+    """Matrix was behind enable-api-fields: alpha in 0.52 and beta from 0.53:
+    https://github.com/tektoncd/pipeline/blob/v0.52.0/pkg/apis/pipeline/v1/pipeline_validation.go
+    https://github.com/tektoncd/pipeline/blob/v0.53.0/pkg/apis/pipeline/v1/pipeline_validation.go"""
+    matrix = CASE["matrix-is-beta"]
+    assert _rules(tmp_path, matrix.yaml, _release((0, 52))) == [(matrix.path, "feature-gate")]
+    assert _rules(tmp_path, matrix.yaml, _release((0, 52), "alpha")) == []
+    assert _rules(tmp_path, matrix.yaml, _release((0, 53))) == []
+
+
+def test_pipeline_task_on_error_arrived_in_0_53_as_alpha(tmp_path: Path) -> None:
+    """onError on a pipeline task arrived in 0.53 behind alpha and became beta in 0.62:
+    https://github.com/tektoncd/pipeline/blob/v0.55.0/pkg/apis/pipeline/v1/pipeline_validation.go
+    https://github.com/tektoncd/pipeline/blob/v0.62.0/pkg/apis/pipeline/v1/pipeline_validation.go"""
+    on_error = CASE["on-error-on-a-pipeline-task-is-beta"]
+    assert _rules(tmp_path, on_error.yaml, _release((0, 52))) == [(on_error.path, "tekton-version")]
+    assert _rules(tmp_path, on_error.yaml, _release((0, 55))) == [(on_error.path, "feature-gate")]
+    assert _rules(tmp_path, on_error.yaml, _release((0, 62))) == []
+
+
+def test_object_params_and_typed_results_were_gated_until_0_56(tmp_path: Path) -> None:
+    """Object params and array and object results were beta until 0.56 (object params and
+    results alpha before 0.46, array results before 0.45); a 0.48 cluster, at its default
+    stable, refuses them:
+    https://github.com/tektoncd/pipeline/blob/v0.48.0/pkg/apis/pipeline/v1/task_validation.go
+    https://github.com/tektoncd/pipeline/blob/v0.48.0/pkg/apis/pipeline/v1/result_validation.go"""
+    task = _task(
+        "params:\n  - name: image\n    type: object\n    properties:\n      url: {}\n"
+        "results:\n  - name: tags\n    type: array\n  - name: ref\n    type: object\n"
+        "    properties:\n      url: {}\n" + STEP
+    )
+    assert _rules(tmp_path, task, DEFAULT) == []
+    gated = [
+        ("spec.params[0].type", "feature-gate"),
+        ("spec.results[0].type", "feature-gate"),
+        ("spec.results[1].type", "feature-gate"),
+    ]
+    assert _rules(tmp_path, task, _release((0, 48))) == gated
+    assert _rules(tmp_path, task, _release((0, 48), "beta")) == []
+    assert _rules(tmp_path, task, _release((0, 45), "beta")) == [gated[0], gated[2]]
+    assert _rules(tmp_path, task, _release((0, 56), "stable")) == []
+
+
+def test_step_actions_needed_enable_step_actions_before_1_0(tmp_path: Path) -> None:
+    """From 0.53 to 0.70 a step's ref, results and when needed enable-step-actions=true (default
+    false); from 1.0 the flag is a no-op:
+    https://github.com/tektoncd/pipeline/blob/v0.65.0/pkg/apis/pipeline/v1/task_validation.go
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/config/feature_flags.go"""
+    task = _task("steps:\n  - name: main\n    ref:\n      name: git-clone\n")
+    assert _rules(tmp_path, task, DEFAULT) == []
+    assert _rules(tmp_path, task, _release((0, 65))) == [("spec.steps[0].ref", "feature-gate")]
+    on = Gates(flags=(("enable-step-actions", "true"),), tekton_version=(0, 65))
+    assert _rules(tmp_path, task, on) == []
+    assert _rules(tmp_path, task, _release((0, 52))) == [("spec.steps[0].ref", "tekton-version")]
+
+
+def test_a_per_feature_flag_feature_is_missing_before_its_flag(tmp_path: Path) -> None:
+    """enable-param-enum arrived in 0.54; before it Tekton had no `enum` field:
+    https://github.com/tektoncd/pipeline/blob/v0.54.0/pkg/apis/config/feature_flags.go"""
+    enum = CASE["param-enum-needs-enable-param-enum-even-at-alpha"]
+    on = Gates(flags=(("enable-param-enum", "true"),), tekton_version=(0, 53))
+    (problem,) = _validate(tmp_path, enum.yaml, on)
+    assert (problem.rule, problem.path) == ("tekton-version", enum.path)
+    assert problem.message.startswith("param enum arrived in Tekton 0.54 (the cluster runs 0.53)")
 
 
 # The flags themselves: names and values as Tekton's ConfigMap parser reads them.
@@ -506,54 +577,56 @@ def test_a_flag_tekton_would_not_parse_is_refused(name: str, value: str, complai
 # The command line and [tool.modelcar].
 
 ENUM_TASK = CASE["param-enum-needs-enable-param-enum-even-at-alpha"].yaml
-NESTED_PIPELINE = CASE["pipeline-ref-in-a-pipeline-task-is-alpha"].yaml
+NESTED_PIPELINE = CASE["pipeline-ref-in-a-pipeline-task-is-alpha"].yaml.replace(
+    "name: work", "name: flow", 1
+)
+OLD_TASK = RESOURCES_TASK.replace("name: work", "name: old", 1)
+ALL = "---\n".join((ENUM_TASK, NESTED_PIPELINE, OLD_TASK))
+ENUM = ("feature-gate", "task/work spec.params[0].enum")
+NESTED = ("feature-gate", "pipeline/flow spec.tasks[0].pipelineRef")
+RESOURCES = ("tekton-version", "task/old spec.resources")
+ALPHA_AND_ENUM = ("--api-fields", "alpha", "--feature-flag", "enable-param-enum=true")
 
 
-def _cli(tmp_path: Path, *args: str) -> tuple[int, set[str]]:
-    (tmp_path / "resources.yaml").write_text(
-        ENUM_TASK
-        + "---\n"
-        + NESTED_PIPELINE.replace("name: work", "name: flow", 1)
-        + "---\n"
-        + RESOURCES_TASK.replace("name: work", "name: old", 1)
-    )
+def _cli(tmp_path: Path, content: str, *args: str) -> tuple[int, set[tuple[str, str]]]:
+    """The exit code and the (rule, resource and path) of each gate or release finding; on
+    bad usage, the error output."""
+    (tmp_path / "resources.yaml").write_text(content)
     result = run_modelcar("validate", "--format", "json", *args, "resources.yaml", cwd=tmp_path)
     if result.exit_code == 2:
-        return 2, {result.stderr}
+        return 2, {("usage", result.stderr)}
     problems = json.loads(result.stdout)["problems"]
     return result.exit_code, {
-        p["rule"] for p in problems if p["rule"] in ("feature-gate", "tekton-version")
+        (p["rule"], f"{p['resource']} {p['path']}")
+        for p in problems
+        if p["rule"] in ("feature-gate", "tekton-version")
     }
 
 
-def test_cli_takes_the_cluster_gates_and_release(tmp_path: Path) -> None:
-    """`--api-fields`, `--feature-flag` and `--tekton-version` give the cluster's verdict: the
-    enum (enable-param-enum), the nested pipeline (alpha) and the PipelineResources (before 0.46)
-    are each accepted once the option says the cluster allows them."""
-    assert _cli(tmp_path) == (1, {"feature-gate", "tekton-version"})
-    assert _cli(
-        tmp_path,
-        "--api-fields",
-        "alpha",
-        "--feature-flag",
-        "enable-param-enum=true",
-        "--tekton-version",
-        "0.45",
-    ) == (0, set())
+def test_cli_takes_the_cluster_gates(tmp_path: Path) -> None:
+    """`--api-fields` and `--feature-flag` give the cluster's verdict: the enum
+    (enable-param-enum) and the nested pipeline (alpha) are accepted once the options say the
+    cluster allows them; the PipelineResources stay refused by Tekton 1.15."""
+    assert _cli(tmp_path, ALL) == (1, {ENUM, NESTED, RESOURCES})
+    assert _cli(tmp_path, ALL, "--api-fields", "alpha") == (1, {ENUM, RESOURCES})
+    assert _cli(tmp_path, ALL, *ALPHA_AND_ENUM) == (1, {RESOURCES})
 
 
 def test_cli_tekton_version_0_46_already_refuses_pipeline_resources(tmp_path: Path) -> None:
     """0.46 is the first release without PipelineResources (commit
-    81876e6bc928b8b444fa020eead5d2a3cd080900), so `--tekton-version 0.46` still reports them
-    while alpha and the enum flag clear the rest."""
-    options = ("--api-fields", "alpha", "--feature-flag", "enable-param-enum=true")
-    assert _cli(tmp_path, *options, "--tekton-version", "0.46") == (1, {"tekton-version"})
-    assert _cli(tmp_path, *options, "--tekton-version", "v0.45.2") == (0, set())
+    81876e6bc928b8b444fa020eead5d2a3cd080900); a cluster on 0.45 accepts them, and lacks the
+    enum (0.54) and pipelines in pipelines (0.52)."""
+    assert _cli(tmp_path, OLD_TASK, "--tekton-version", "0.46") == (1, {RESOURCES})
+    assert _cli(tmp_path, OLD_TASK, "--tekton-version", "v0.45.2") == (0, set())
+    code, found = _cli(tmp_path, ALL, *ALPHA_AND_ENUM, "--tekton-version", "0.45")
+    assert code == 1
+    assert {rule for rule, _ in found} == {"tekton-version"}
+    assert {where for _, where in found} == {ENUM[1], NESTED[1]}
 
 
 def test_cli_refuses_an_unknown_flag_with_exit_2(tmp_path: Path) -> None:
     """A misspelt flag is a usage error naming the flags Tekton knows."""
-    code, (stderr,) = _cli(tmp_path, "--feature-flag", "enable-param-enums=true")
+    code, ((_, stderr),) = _cli(tmp_path, ALL, "--feature-flag", "enable-param-enums=true")
     assert code == 2
     assert "Tekton has no feature flag 'enable-param-enums'" in stderr
     assert "enable-param-enum," in stderr
@@ -562,15 +635,16 @@ def test_cli_refuses_an_unknown_flag_with_exit_2(tmp_path: Path) -> None:
 def test_pyproject_gives_the_cluster_gates_and_release(tmp_path: Path) -> None:
     """[tool.modelcar] api_fields, feature_flags and tekton_version do what the options do."""
     settings = (
-        '[project]\nname = "p"\nversion = "0"\n[tool.modelcar]\nmodules = ["flows"]\n'
-        'api_fields = "alpha"\ntekton_version = "0.45"\n'
+        '[tool.modelcar]\nmodules = ["flows"]\napi_fields = "alpha"\n'
         "feature_flags = { enable-param-enum = true }\n"
     )
     (tmp_path / "pyproject.toml").write_text(settings)
-    assert _cli(tmp_path)[1] == set()
+    assert _cli(tmp_path, ALL) == (1, {RESOURCES})
+    (tmp_path / "pyproject.toml").write_text(settings + 'tekton_version = "0.45"\n')
+    assert _cli(tmp_path, OLD_TASK) == (0, set())
     (tmp_path / "pyproject.toml").write_text(
         settings.replace("enable-param-enum = true", "enable-param-enums = true")
     )
-    code, (stderr,) = _cli(tmp_path)
+    code, ((_, stderr),) = _cli(tmp_path, ALL)
     assert code == 2
     assert "enable-param-enums" in stderr

@@ -6,42 +6,90 @@ follows every gate in Tekton v1.15's pkg/apis/pipeline validation."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
 from modelcar_dsl.rules import catalog
 from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
-from modelcar_dsl.rules.gates import FEATURE_FLAGS, ApiFields
+from modelcar_dsl.rules.gates import FEATURE_FLAGS, STEP_ACTIONS_STABLE, Version, shown
+
+Level = Literal["absent", "alpha", "beta", "stable"]
+"""A feature in one release: not there yet, behind `enable-api-fields` at alpha or beta (or, for
+a per-feature flag, behind that flag), or accepted everywhere."""
 
 
 @attrs.frozen
 class Feature:
-    """A gated feature: what it is, and the flag that turns it on (`enable-api-fields`, at
-    `stability`, or a per-feature flag)."""
+    """A gated feature: what it is, the flag that turns it on (`enable-api-fields`, or a
+    per-feature flag) and its level from each release on, oldest first: the level in force
+    for a release is that of the last entry at or before it."""
 
     what: str
+    levels: tuple[tuple[Version, Level], ...]
     flag: str = "enable-api-fields"
-    stability: ApiFields = "alpha"
+
+    def level(self, version: Version) -> Level:
+        current: Level = "absent"
+        for since, level in self.levels:
+            if version >= since:
+                current = level
+        return current
+
+    def since(self, version: Version) -> Version:
+        """The first release after `version` where the feature exists."""
+        return next(since for since, level in self.levels if since > version and level != "absent")
 
 
-PIPELINES_IN_PIPELINES = Feature("a pipeline in a pipeline task (pipelines in pipelines)")
-STDOUT_CONFIG = Feature("stdoutConfig (step output streams)")
-STDERR_CONFIG = Feature("stderrConfig (step output streams)")
-WINDOWS_SCRIPT = Feature("a Windows script (#!win)")
-DEBUG = Feature("debug (TaskRun breakpoints)")
-RESOLVER = Feature("a remote resolver", stability="beta")
-RESOLVER_PARAMS = Feature("resolver params", stability="beta")
-PIPELINE_TASK_ON_ERROR = Feature("onError on a pipeline task", stability="beta")
-MATRIX = Feature("matrix", stability="beta")
-STEP_WORKSPACES = Feature("workspaces on a step", stability="beta")
-SIDECAR_WORKSPACES = Feature("workspaces on a sidecar", stability="beta")
-RUN_OVERRIDE = Feature("step and sidecar overrides and computeResources", stability="beta")
-PARAM_ENUM = Feature("param enum", "enable-param-enum")
-CEL_WHEN = Feature("CEL in when", "enable-cel-in-whenexpression")
-ARTIFACTS = Feature("artifacts ($(steps.x.outputs...), $(step.artifacts.path))", "enable-artifacts")
-CONCISE_RESOLVER = Feature(
-    "a resolver URL as a ref's name (concise resolver syntax)", "enable-concise-resolver-syntax"
+def _api(what: str, *levels: tuple[Version, Level]) -> Feature:
+    return Feature(what, levels)
+
+
+def _flag(what: str, flag: str, added: Version) -> Feature:
+    return Feature(what, ((added, "alpha"),), flag)
+
+
+# Levels: where the gate in Tekton's validation changed between two releases (git tags of
+# tektoncd/pipeline); Tekton 1.15's are the last of each.
+PIPELINES_IN_PIPELINES = _api(
+    "a pipeline in a pipeline task (pipelines in pipelines)", ((0, 52), "alpha")
+)
+STDOUT_CONFIG = _api("stdoutConfig (step output streams)", ((0, 38), "alpha"))
+STDERR_CONFIG = _api("stderrConfig (step output streams)", ((0, 38), "alpha"))
+WINDOWS_SCRIPT = _api("a Windows script (#!win)", ((0, 0), "alpha"))
+DEBUG = _api("debug (TaskRun breakpoints)", ((0, 0), "alpha"))
+RESOLVER = _api("a remote resolver", ((0, 38), "alpha"), ((0, 41), "beta"))
+RESOLVER_PARAMS = _api("resolver params", ((0, 38), "alpha"), ((0, 41), "beta"))
+PIPELINE_TASK_ON_ERROR = _api("onError on a pipeline task", ((0, 53), "alpha"), ((0, 62), "beta"))
+MATRIX = _api("matrix", ((0, 35), "alpha"), ((0, 53), "beta"))
+STEP_WORKSPACES = _api("workspaces on a step", ((0, 0), "alpha"), ((0, 50), "beta"))
+SIDECAR_WORKSPACES = _api("workspaces on a sidecar", ((0, 0), "alpha"), ((0, 50), "beta"))
+RUN_COMPUTE_RESOURCES = _api(
+    "computeResources on a run's task", ((0, 38), "alpha"), ((0, 53), "beta")
+)
+RUN_OVERRIDES = _api(
+    "step and sidecar overrides on a run's task", ((0, 0), "alpha"), ((0, 62), "beta")
+)
+OBJECT_PARAMS = _api("an object param", ((0, 36), "alpha"), ((0, 46), "beta"), ((0, 56), "stable"))
+ARRAY_RESULTS = _api("an array result", ((0, 36), "alpha"), ((0, 45), "beta"), ((0, 56), "stable"))
+OBJECT_RESULTS = _api(
+    "an object result", ((0, 36), "alpha"), ((0, 46), "beta"), ((0, 56), "stable")
+)
+TYPED_RESULTS = {"array": ARRAY_RESULTS, "object": OBJECT_RESULTS}
+PARAM_ENUM = _flag("param enum", "enable-param-enum", (0, 54))
+CEL_WHEN = _flag("CEL in when", "enable-cel-in-whenexpression", (0, 53))
+ARTIFACTS = _flag(
+    "artifacts ($(steps.x.outputs...), $(step.artifacts.path))", "enable-artifacts", (0, 58)
+)
+CONCISE_RESOLVER = _flag(
+    "a resolver URL as a ref's name (concise resolver syntax)",
+    "enable-concise-resolver-syntax",
+    (0, 60),
+)
+STEP_ACTIONS = Feature(
+    "StepActions (a step's ref, results or when; a result's value)",
+    (((0, 53), "alpha"), (STEP_ACTIONS_STABLE, "stable")),
+    "enable-step-actions",
 )
 
 _SCHEME = re.compile(r"[\w-]+:/")
@@ -50,8 +98,8 @@ _ARTIFACT_STEP = re.compile(r"\$\(steps\.[^.]+\.(?:inputs|outputs)\.[^.)]+\)")
 _ARTIFACT_TASK = re.compile(r"\$\(tasks\.[^.]+\.(?:inputs|outputs)\.[^.)]+\)")
 _ARTIFACT_PATHS = ("$(step.artifacts.path)", "$(artifacts.path)")
 _RUN_OVERRIDES = {
-    "v1": ("stepSpecs", "sidecarSpecs", "computeResources"),
-    "v1beta1": ("stepOverrides", "sidecarOverrides", "computeResources"),
+    "v1": ("stepSpecs", "sidecarSpecs"),
+    "v1beta1": ("stepOverrides", "sidecarOverrides"),
 }
 
 
@@ -70,14 +118,13 @@ def check_feature_gates(kind: str, api: str, spec: dict[str, Any], report: Repor
         gates.script(spec, "spec")
 
 
-def gate_message(feature: Feature, report: Report) -> str:
+def gate_message(feature: Feature, level: Level, report: Report) -> str:
     """What is used, the flag that turns it on, and how to tell validate the cluster has it."""
     if feature.flag == "enable-api-fields":
-        setting = "alpha" if feature.stability == "alpha" else "beta or alpha"
+        setting = "alpha" if level == "alpha" else "beta or alpha"
         return (
             f"{feature.what} needs enable-api-fields: {setting}; the cluster's is "
-            f"{report.gates.enable_api_fields}; pass --api-fields {feature.stability} if your "
-            f"cluster sets it"
+            f"{report.gates.enable_api_fields}; pass --api-fields {level} if your cluster sets it"
         )
     stability = FEATURE_FLAGS[feature.flag].stability
     return (
@@ -94,15 +141,23 @@ class _Gates:
         self.api = api
         self.inline_disabled = set(str(report.gates.flag("disable-inline-spec") or "").split(","))
 
-    def off(self, feature: Feature) -> bool:
-        gates = self.report.gates
-        if feature.flag == "enable-api-fields":
-            return not gates.allows(feature.stability)
-        return not gates.enabled(feature.flag)
-
     def check(self, feature: Feature, path: str) -> None:
-        if self.off(feature):
-            self.report(path, catalog.FEATURE_GATE, gate_message(feature, self.report))
+        """Report `feature` at `path` when the cluster's release lacks it or its gate is off."""
+        gates = self.report.gates
+        level = feature.level(gates.tekton_version)
+        if level == "absent":
+            self.report(
+                path,
+                catalog.TEKTON_VERSION,
+                f"{feature.what} arrived in Tekton {shown(feature.since(gates.tekton_version))} "
+                f"(the cluster runs {gates.shown_version}); Tekton refuses the field",
+            )
+        elif level != "stable" and (
+            not gates.allows(level)
+            if feature.flag == "enable-api-fields"
+            else not gates.enabled(feature.flag)
+        ):
+            self.report(path, catalog.FEATURE_GATE, gate_message(feature, level, self.report))
 
     def inline(self, body: dict[str, Any], field: str, where: str, path: str) -> None:
         """`disable-inline-spec` lists where embedded specs are refused."""
@@ -118,6 +173,14 @@ class _Gates:
         for index, param in mappings(params):
             if sequence(param.get("enum")):
                 self.check(PARAM_ENUM, f"{path}[{index}].enum")
+            if param.get("type") == "object":
+                self.check(OBJECT_PARAMS, f"{path}[{index}].type")
+
+    def results(self, results: Any, path: str) -> None:
+        for index, result in mappings(results):
+            feature = TYPED_RESULTS.get(str(result.get("type")))
+            if feature is not None:
+                self.check(feature, f"{path}[{index}].type")
 
     def whens(self, whens: Any, path: str) -> None:
         for index, when in mappings(whens):
@@ -137,6 +200,10 @@ class _Gates:
 
     def task(self, spec: dict[str, Any], path: str) -> None:
         self.params(spec.get("params"), f"{path}.params")
+        self.results(spec.get("results"), f"{path}.results")
+        for index, result in mappings(spec.get("results")):
+            if result.get("value") is not None:
+                self.check(STEP_ACTIONS, f"{path}.results[{index}].value")
         for index, step in mappings(spec.get("steps")):
             where = f"{path}.steps[{index}]"
             self.script(step, where)
@@ -147,7 +214,11 @@ class _Gates:
             if sequence(step.get("workspaces")):
                 self.check(STEP_WORKSPACES, f"{where}.workspaces")
             if "ref" in step:
+                self.check(STEP_ACTIONS, f"{where}.ref")
                 self.ref(step["ref"], f"{where}.ref")
+            for field in ("results", "when"):
+                if sequence(step.get(field)):
+                    self.check(STEP_ACTIONS, f"{where}.{field}")
             self.whens(step.get("when"), f"{where}.when")
             if _uses_artifacts(step):
                 self.check(ARTIFACTS, where)
@@ -162,6 +233,7 @@ class _Gates:
 
     def pipeline(self, spec: dict[str, Any], path: str) -> None:
         self.params(spec.get("params"), f"{path}.params")
+        self.results(spec.get("results"), f"{path}.results")
         for section in ("tasks", "finally"):
             for index, task in mappings(spec.get(section)):
                 self.pipeline_task(task, f"{path}.{section}[{index}]")
@@ -208,9 +280,12 @@ class _Gates:
         self.overrides(spec, "spec")
 
     def overrides(self, spec: dict[str, Any], path: str) -> None:
+        """A run's (or a run's pipeline task's) step and sidecar overrides and resources."""
         for field in _RUN_OVERRIDES.get(self.api, ()):
             if spec.get(field) is not None:
-                self.check(RUN_OVERRIDE, f"{path}.{field}")
+                self.check(RUN_OVERRIDES, f"{path}.{field}")
+        if spec.get("computeResources") is not None:
+            self.check(RUN_COMPUTE_RESOURCES, f"{path}.computeResources")
 
 
 def _uses_artifacts(step: dict[str, Any]) -> bool:

@@ -47,6 +47,8 @@ def parse_api_fields(text: str) -> ApiFields:
     return text
 
 
+STEP_ACTIONS_STABLE: Version = (1, 0)
+"""From 1.0 enable-step-actions is a no-op (on); from 0.53 to 0.70 it defaulted to false."""
 BETA_BY_DEFAULT: Version = (0, 49)
 """The release whose `enable-api-fields` defaults to beta; older ones default to stable."""
 
@@ -97,12 +99,13 @@ FEATURE_FLAGS: dict[str, FeatureFlag] = {
     "enable-kubernetes-sidecar": FeatureFlag("false"),
     "enable-wait-exponential-backoff": FeatureFlag("false"),
     "enable-termination-message-compression": FeatureFlag("false", stability="alpha"),
-    "enable-step-actions": FeatureFlag("true"),
+    "enable-step-actions": FeatureFlag("false", stability="beta"),
     "enable-tekton-oci-bundles": FeatureFlag("false", stability="alpha"),
 }
 """Tekton v1.15's feature flags (pkg/apis/config/feature_flags.go), `enable-api-fields` aside:
-`enable-step-actions` is a no-op since StepActions are stable; `enable-tekton-oci-bundles`
-only matters to releases before 0.61, which had the `bundle` field."""
+`enable-step-actions` is a no-op from 1.0, when StepActions became stable (its default is
+that of 0.53 to 0.70); `enable-tekton-oci-bundles` only matters to releases before 0.61, which
+had the `bundle` field."""
 
 
 def check_flag(name: str, value: str) -> None:
@@ -157,6 +160,8 @@ class Gates:
     def enabled(self, name: str) -> bool:
         """Boolean feature flag `name` is on, as set or by Tekton's default. Per-feature flags
         are independent of `enable-api-fields`: alpha does not turn on enable-param-enum."""
+        if name == "enable-step-actions" and not self.before(STEP_ACTIONS_STABLE):
+            return True
         value = self.flag(name)
         return (value if value is not None else FEATURE_FLAGS[name].default) in _TRUE
 
@@ -170,4 +175,9 @@ class Gates:
 
     @property
     def shown_version(self) -> str:
-        return f"{self.tekton_version[0]}.{self.tekton_version[1]}"
+        return shown(self.tekton_version)
+
+
+def shown(version: Version) -> str:
+    """(0, 46) -> "0.46"."""
+    return f"{version[0]}.{version[1]}"

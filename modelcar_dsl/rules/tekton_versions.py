@@ -9,7 +9,7 @@ from typing import Any
 
 from modelcar_dsl.rules import catalog
 from modelcar_dsl.rules.document import Report, mapping, mappings
-from modelcar_dsl.rules.gates import Version
+from modelcar_dsl.rules.gates import Version, shown
 
 CONDITIONS_REMOVED: Version = (0, 37)
 """Conditions (kind and `conditions` on pipeline tasks) removed: commit 9d60d0adf."""
@@ -39,10 +39,6 @@ REMOVED_KINDS = {
     "Condition": CONDITIONS_REMOVED,
     "ClusterTask": CLUSTER_TASK_REMOVED,
 }
-
-
-def shown(version: Version) -> str:
-    return f"{version[0]}.{version[1]}"
 
 
 def check_kind_release(kind: str, api: str, report: Report) -> bool:
