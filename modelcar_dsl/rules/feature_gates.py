@@ -1,7 +1,8 @@
 """Features Tekton's webhook accepts only when the cluster's feature flags turn them on: fields
 of alpha or beta stability under `enable-api-fields`, and the per-feature flags (param enum,
 artifacts, CEL in `when`, ...), which `enable-api-fields: alpha` does not turn on. The list
-follows every gate in Tekton v1.15's pkg/apis/pipeline validation."""
+follows every gate in Tekton v1.15's pkg/apis/pipeline validation; each feature is judged at
+its level in the cluster's release, from the history of those gates."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class Feature:
     flag: str = "enable-api-fields"
 
     def level(self, version: Version) -> Level:
+        """The feature's level in release `version`."""
         current: Level = "absent"
         for since, level in self.levels:
             if version >= since:
@@ -97,7 +99,7 @@ _SCHEME = re.compile(r"[\w-]+:/")
 _ARTIFACT_STEP = re.compile(r"\$\(steps\.[^.]+\.(?:inputs|outputs)\.[^.)]+\)")
 _ARTIFACT_TASK = re.compile(r"\$\(tasks\.[^.]+\.(?:inputs|outputs)\.[^.)]+\)")
 _ARTIFACT_PATHS = ("$(step.artifacts.path)", "$(artifacts.path)")
-_RUN_OVERRIDES = {
+_OVERRIDE_FIELDS = {
     "v1": ("stepSpecs", "sidecarSpecs"),
     "v1beta1": ("stepOverrides", "sidecarOverrides"),
 }
@@ -105,17 +107,17 @@ _RUN_OVERRIDES = {
 
 def check_feature_gates(kind: str, api: str, spec: dict[str, Any], report: Report) -> None:
     """Report each feature in a document's `spec` that the cluster's gates leave off."""
-    gates = _Gates(report, api)
+    walk = _Walk(report, api)
     if kind in ("Task", "ClusterTask"):
-        gates.task(spec, "spec")
+        walk.task(spec, "spec")
     elif kind == "Pipeline":
-        gates.pipeline(spec, "spec")
+        walk.pipeline(spec, "spec")
     elif kind == "PipelineRun":
-        gates.pipeline_run(spec)
+        walk.pipeline_run(spec)
     elif kind == "TaskRun":
-        gates.task_run(spec)
+        walk.task_run(spec)
     elif kind == "StepAction":
-        gates.script(spec, "spec")
+        walk.script(spec, "spec")
 
 
 def gate_message(feature: Feature, level: Level, report: Report) -> str:
@@ -133,7 +135,7 @@ def gate_message(feature: Feature, level: Level, report: Report) -> str:
     )
 
 
-class _Gates:
+class _Walk:
     """One document's walk: every place a gated feature can be, at any depth of embedding."""
 
     def __init__(self, report: Report, api: str) -> None:
@@ -281,7 +283,7 @@ class _Gates:
 
     def overrides(self, spec: dict[str, Any], path: str) -> None:
         """A run's (or a run's pipeline task's) step and sidecar overrides and resources."""
-        for field in _RUN_OVERRIDES.get(self.api, ()):
+        for field in _OVERRIDE_FIELDS.get(self.api, ()):
             if spec.get(field) is not None:
                 self.check(RUN_OVERRIDES, f"{path}.{field}")
         if spec.get("computeResources") is not None:
