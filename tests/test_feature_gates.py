@@ -449,6 +449,8 @@ def test_v1_and_step_actions_are_served_from_their_release(tmp_path: Path) -> No
     assert _rules(tmp_path, action, Gates(tekton_version=(0, 59))) == [
         ("apiVersion", "tekton-version")
     ]
+    (problem,) = _validate(tmp_path, action, Gates(tekton_version=(0, 55)))
+    assert problem.message.endswith("the cluster runs 0.55; use tekton.dev/v1alpha1")
     alpha_action = action.replace("v1beta1", "v1alpha1")
     assert _rules(tmp_path, alpha_action, Gates(tekton_version=(0, 59))) == []
     assert _rules(tmp_path, alpha_action, Gates(tekton_version=(0, 52))) == [

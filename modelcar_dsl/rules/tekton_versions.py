@@ -33,7 +33,7 @@ _USE_INSTEAD = {
     "ClusterTask": "use a Task in the namespace, or the cluster resolver",
 }
 UNCHECKED_KINDS = ("PipelineResource", "Condition")
-"""Kinds whose spec validation does not read: only their release is judged."""
+"""Kinds the spec rules do not read: only their release is judged."""
 REMOVED_KINDS = {
     "PipelineResource": RESOURCES_REMOVED,
     "Condition": CONDITIONS_REMOVED,
@@ -55,15 +55,16 @@ def check_kind_release(kind: str, api: str, report: Report) -> bool:
         )
         return False
     if kind == "StepAction":
-        added = STEP_ACTION_SERVED.get(api)
+        added, older = STEP_ACTION_SERVED.get(api), "v1alpha1"
+        older_served = api != older and not gates.before(STEP_ACTION_SERVED[older])
     else:
-        added = V1_SERVED if api == "v1" else None
+        added, older, older_served = (V1_SERVED if api == "v1" else None), "v1beta1", True
     if added is not None and gates.before(added):
         report(
             "apiVersion",
             catalog.TEKTON_VERSION,
             f"Tekton serves tekton.dev/{api} {kind} from {shown(added)}; the cluster runs "
-            f"{gates.shown_version}" + ("; use tekton.dev/v1beta1" if kind != "StepAction" else ""),
+            f"{gates.shown_version}" + (f"; use tekton.dev/{older}" if older_served else ""),
         )
         return False
     return kind not in UNCHECKED_KINDS
@@ -75,6 +76,8 @@ def check_release(kind: str, api: str, spec: dict[str, Any], report: Report) -> 
 
 
 class _Release:
+    """One document's walk for fields its release removed."""
+
     def __init__(self, report: Report, api: str) -> None:
         self.report = report
         self.api = api
