@@ -137,6 +137,8 @@ def validate_documents(
             continue
         report = Report(document, problems, ignore, insecure_registries, gates)
         api = document.api_version.removeprefix("tekton.dev/")
+        if not check_kind_release(document.kind, api, report):
+            continue
         versions = KIND_VERSIONS.get(document.kind, API_VERSIONS)
         if api not in versions:
             report(
@@ -145,8 +147,6 @@ def validate_documents(
                 f"{document.api_version} has no {document.kind}; use "
                 + " or ".join(f"tekton.dev/{version}" for version in versions),
             )
-            continue
-        if not check_kind_release(document.kind, api, report):
             continue
         check_metadata(document.body, report, generate_name=document.kind in RUN_KINDS)
         spec = document.body.get("spec")
