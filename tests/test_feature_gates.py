@@ -373,6 +373,8 @@ def test_cluster_tasks_are_refused_from_tekton_1_0(tmp_path: Path) -> None:
         ("spec.tasks[0].taskRef.kind", "tekton-version")
     ]
     assert _rules(tmp_path, cluster_task, DEFAULT) == [("kind", "tekton-version")]
+    v1_cluster_task = cluster_task.replace("tekton.dev/v1beta1", "tekton.dev/v1")
+    assert _rules(tmp_path, v1_cluster_task, DEFAULT) == [("kind", "tekton-version")]
     older = Gates(tekton_version=(0, 70))
     assert _rules(tmp_path, CLUSTER_TASK_PIPELINE + "---\n" + cluster_task, older) == []
 
