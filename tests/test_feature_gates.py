@@ -316,6 +316,25 @@ def test_a_gate_message_names_the_flag_and_the_option_to_set_it(tmp_path: Path) 
     )
 
 
+def test_a_pipeline_task_pipeline_ref_is_validated_as_a_ref(tmp_path: Path) -> None:
+    """A pipeline task's pipelineRef goes through validateRef like a taskRef, so its resolver is
+    beta on top of pipelines in pipelines being alpha; a custom task's taskRef (apiVersion set)
+    is validated as a custom task, without the resolver URL check:
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/pipeline_validation.go"""
+    nested = _task("tasks:\n  - name: a\n    pipelineRef:\n      resolver: git\n", "Pipeline")
+    assert _rules(tmp_path, nested, STABLE) == [
+        ("spec.tasks[0].pipelineRef", "feature-gate"),
+        ("spec.tasks[0].pipelineRef.resolver", "feature-gate"),
+    ]
+    assert _rules(tmp_path, nested, DEFAULT) == [("spec.tasks[0].pipelineRef", "feature-gate")]
+    custom = _task(
+        "tasks:\n  - name: a\n    taskRef:\n      apiVersion: example.dev/v1\n      kind: Wait\n"
+        "      name: x://y\n",
+        "Pipeline",
+    )
+    assert _rules(tmp_path, custom, DEFAULT) == []
+
+
 def test_a_param_ref_on_error_is_not_gated(tmp_path: Path) -> None:
     """Tekton skips the gate for an onError given as `$(params.x)`, resolved at run time:
     https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/pipeline_validation.go"""

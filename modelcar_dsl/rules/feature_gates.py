@@ -190,14 +190,15 @@ class _Walk:
                 self.check(CEL_WHEN, f"{path}[{index}].cel")
 
     def ref(self, ref: Any, path: str) -> None:
-        """Tekton's validateRef, for taskRef, pipelineRef and a step's ref."""
+        """Tekton's validateRef, for taskRef, pipelineRef and a step's ref; a custom task's
+        taskRef (with apiVersion) is validated as a custom task, without the URL check."""
         ref = mapping(ref)
         name = ref.get("name")
         if "params" in ref and ref["params"] is not None:
             self.check(RESOLVER_PARAMS, f"{path}.params")
         if ref.get("resolver"):
             self.check(RESOLVER, f"{path}.resolver")
-        if isinstance(name, str) and _SCHEME.search(name):
+        if isinstance(name, str) and _SCHEME.search(name) and not ref.get("apiVersion"):
             self.check(CONCISE_RESOLVER, f"{path}.name")
 
     def task(self, spec: dict[str, Any], path: str) -> None:
@@ -255,8 +256,9 @@ class _Walk:
         self.whens(task.get("when"), f"{path}.when")
         if any(_ARTIFACT_TASK.search(text) for text in _param_texts(task.get("params"))):
             self.check(ARTIFACTS, f"{path}.params")
-        if "taskRef" in task:
-            self.ref(task["taskRef"], f"{path}.taskRef")
+        for field in ("taskRef", "pipelineRef"):
+            if field in task:
+                self.ref(task[field], f"{path}.{field}")
         if isinstance(task.get("taskSpec"), dict):
             self.task(task["taskSpec"], f"{path}.taskSpec")
         if isinstance(task.get("pipelineSpec"), dict):
