@@ -256,7 +256,8 @@ Exit 0: no errors (--strict: no warnings either); 1: errors; 2: bad usage.
 @click.option(
     "--api-fields",
     type=click.Choice(["alpha", "beta", "stable"]),
-    help="The cluster's enable-api-fields (default: [tool.modelcar] api_fields, else beta).",
+    help="The cluster's enable-api-fields (default: [tool.modelcar] api_fields, else the "
+    "release's default: beta from Tekton 0.49, stable before).",
 )
 @click.option(
     "--feature-flag",
@@ -358,11 +359,14 @@ def _gates(
         version = parse_version(tekton_version) if tekton_version else gates.tekton_version
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--tekton-version") from None
-    return Gates(
-        api_fields=parse_api_fields(api_fields) if api_fields else gates.api_fields,
-        flags=tuple(sorted(flags.items())),
-        tekton_version=version,
-    )
+    try:
+        return Gates(
+            api_fields=parse_api_fields(api_fields) if api_fields else gates.api_fields,
+            flags=tuple(sorted(flags.items())),
+            tekton_version=version,
+        )
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--feature-flag") from None
 
 
 GRAPH_EXAMPLES = """

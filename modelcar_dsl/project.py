@@ -197,7 +197,9 @@ def _gates(table: dict[str, Any], where: str) -> Gates:
         )
     try:
         return Gates(
-            api_fields=parse_api_fields(str(table.get("api_fields", "beta"))),
+            api_fields=parse_api_fields(str(table["api_fields"]))
+            if "api_fields" in table
+            else None,
             flags=tuple(sorted((name, flag_value(value)) for name, value in flags.items())),
             tekton_version=parse_version(str(table.get("tekton_version", NEWEST_VERSION))),
         )

@@ -1707,7 +1707,7 @@ def break_param_enum(docs: Documents, data: st.DataObject) -> Broken | None:
         return None
     document, index = found
     param = document["spec"]["params"][index]
-    param["enum"] = ["a"] if param["type"] != "string" else []
+    param["enum"] = ["a"] if param["type"] != "string" else ["a", "a"]
     return Broken.at(document, f"spec.params[{index}].enum")
 
 

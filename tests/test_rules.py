@@ -20,6 +20,7 @@ import pytest
 from modelcar_dsl import Pipeline, RunSpec, Task, check
 from modelcar_dsl.errors import DefinitionError, Problem
 from modelcar_dsl.rules import catalog
+from modelcar_dsl.rules.gates import Gates
 from modelcar_dsl.target import Target
 from modelcar_dsl.validate_files import validate_files
 
@@ -41,6 +42,8 @@ class Case:
     dsl_message: str = ""
     dsl_error: bool = False
     no_dsl: str = ""
+    gates: Gates = attrs.field(factory=Gates)
+    """The cluster the YAML is validated for."""
 
 
 TASK = """\
@@ -185,6 +188,21 @@ CASES = [
         no_dsl="the compiler writes the fields of the API version it targets",
     ),
     Case(
+        catalog.FEATURE_GATE,
+        "spec.params[0].enum",
+        "param enum needs the feature flag enable-param-enum=true (alpha)",
+        TASK + "  params:\n    - name: mode\n      enum: [fast, safe]  # <-\n" + STEPS,
+        no_dsl="the compiler emits no feature behind a flag",
+    ),
+    Case(
+        catalog.TEKTON_VERSION,
+        "spec.tasks[0].taskRef.kind",
+        "ClusterTask was removed in Tekton 1.0",
+        PIPELINE + "  tasks:\n    - name: a\n      taskRef:\n        name: work\n"
+        "        kind: ClusterTask  # <-\n",
+        no_dsl="the compiler references Tasks only",
+    ),
+    Case(
         catalog.METADATA_NAME,
         "metadata.name",
         "is not a DNS-1123 subdomain",
@@ -245,6 +263,7 @@ CASES = [
         + "  params:\n    - name: mode\n      enum: [fast, safe]\n      default: slow  # <-\n"
         + STEPS,
         no_dsl="Literal[...] params are checked in Python and emitted without enum",
+        gates=Gates(flags=(("enable-param-enum", "true"),)),
     ),
     Case(
         catalog.RESULT_NAME,
@@ -928,7 +947,7 @@ def test_yaml_breaking_the_rule_is_reported_at_its_line(case: Case, tmp_path: Pa
     """Only this rule is broken, so only it is reported, at the marked line and path."""
     file = tmp_path / "resources.yaml"
     file.write_text(case.yaml)
-    problems = list(validate_files([file]).problems)
+    problems = list(validate_files([file], gates=case.gates).problems)
     assert {p.rule for p in problems} == {case.rule.id}, "\n".join(map(str, problems))
     found = _matching(problems, case, case.path)
     assert found, "\n".join(map(str, problems))

@@ -78,6 +78,12 @@ FIELD_TYPE = _rule("field-type", "A field has the wrong type", "tekton")
 MISSING_FIELD = _rule("missing-field", "A required field is missing", "tekton")
 UNKNOWN_FIELD = _rule("unknown-field", "A field Tekton does not know", "tekton")
 METADATA_NAME = _rule("metadata-name", "A resource name is not a DNS-1123 subdomain", "tekton")
+FEATURE_GATE = _rule(
+    "feature-gate", "A feature the cluster's feature flags do not turn on", "tekton"
+)
+TEKTON_VERSION = _rule(
+    "tekton-version", "A kind or field the cluster's Tekton release does not have", "tekton"
+)
 
 # Declarations shared by Task and Pipeline
 PARAM_NAME = _rule("param-name", "A param name breaks Tekton's pattern", "tekton")

@@ -224,8 +224,8 @@ def _check_object_properties(
 def _check_enum(param: dict[str, Any], kind: str, enum: Any, where: str, report: Report) -> None:
     if kind != "string":
         report(f"{where}.enum", catalog.PARAM_ENUM, "only string params can have an enum")
-    elif not isinstance(enum, list) or not enum:
-        report(f"{where}.enum", catalog.PARAM_ENUM, "enum must be a non-empty list of strings")
+    elif not isinstance(enum, list):
+        report(f"{where}.enum", catalog.PARAM_ENUM, "enum must be a list of strings")
     elif duplicates(enumerate(enum)):
         report(f"{where}.enum", catalog.PARAM_ENUM, "enum values must be unique")
     elif "default" in param and param["default"] not in enum:

@@ -13,6 +13,8 @@ _TASK_VARIABLE = re.compile(
     r"(?:\.[^.\[\]]+|\[(?:\*|\d+)\])?|(?P<field>status|reason))"
 )
 _PIPELINE_STATE = ("tasks.status", "tasks.reason")
+_ARTIFACT = re.compile(r"tasks\.[^.]+\.(?:inputs|outputs)\.[^.)]+")
+"""`$(tasks.<task>.outputs.<artifact>)`: an artifact, which the feature-gate rule judges."""
 
 
 @attrs.frozen
@@ -38,4 +40,8 @@ def task_variable(variable: Variable) -> TaskVariable | None:
 
 
 def is_task_variable(variable: Variable) -> bool:
-    return variable.expression.startswith("tasks.") or variable.expression == "tasks"
+    """A `$(tasks…)` variable other than an artifact reference."""
+    expression = variable.expression
+    return (expression.startswith("tasks.") or expression == "tasks") and not _ARTIFACT.fullmatch(
+        expression
+    )

@@ -13,21 +13,38 @@ from modelcar_dsl.rules import catalog
 from modelcar_dsl.rules.api_fields import check_api_fields
 from modelcar_dsl.rules.declarations import check_metadata
 from modelcar_dsl.rules.document import Report, SourceDocument, mapping
+from modelcar_dsl.rules.feature_gates import check_feature_gates
 from modelcar_dsl.rules.gates import Gates
 from modelcar_dsl.rules.pipeline import check_pipeline_spec
 from modelcar_dsl.rules.run import check_run_spec
 from modelcar_dsl.rules.stepaction import check_step_action_spec
 from modelcar_dsl.rules.task import check_task_spec
 from modelcar_dsl.rules.taskrun import check_taskrun_spec
+from modelcar_dsl.rules.tekton_versions import check_kind_release, check_release
 
-VALIDATED_KINDS = ("Task", "ClusterTask", "Pipeline", "PipelineRun", "TaskRun", "StepAction")
+VALIDATED_KINDS = (
+    "Task",
+    "ClusterTask",
+    "Pipeline",
+    "PipelineRun",
+    "TaskRun",
+    "StepAction",
+    "PipelineResource",
+    "Condition",
+)
 API_VERSIONS = ("v1", "v1beta1")
-KIND_VERSIONS = {"StepAction": ("v1beta1", "v1alpha1")}
+KIND_VERSIONS = {
+    "StepAction": ("v1beta1", "v1alpha1"),
+    "ClusterTask": ("v1beta1",),
+    "PipelineResource": ("v1alpha1",),
+    "Condition": ("v1alpha1",),
+}
 """Kinds served at other API versions than Tekton's v1 and v1beta1."""
 RUN_KINDS = ("PipelineRun", "TaskRun")
 """Kinds usually created with generateName, each creation a new resource."""
 CLUSTER_KINDS = ("ClusterTask",)
-"""Cluster-scoped Tasks (v1beta1): checked against when among the files, never reported missing."""
+"""Cluster-scoped Tasks (v1beta1, removed in Tekton 1.0): checked against when among the
+files, never reported missing; `tekton_versions` judges them by the cluster's release."""
 
 
 def is_validated(document: SourceDocument) -> bool:
@@ -120,6 +137,8 @@ def validate_documents(
             continue
         report = Report(document, problems, ignore, insecure_registries, gates)
         api = document.api_version.removeprefix("tekton.dev/")
+        if not check_kind_release(document.kind, api, report):
+            continue
         versions = KIND_VERSIONS.get(document.kind, API_VERSIONS)
         if api not in versions:
             report(
@@ -136,6 +155,8 @@ def validate_documents(
             if spec is None:
                 report("spec", catalog.MISSING_FIELD, f"a {document.kind} needs a spec mapping")
             continue
+        check_feature_gates(document.kind, api, spec, report)
+        check_release(document.kind, api, spec, report)
         if document.kind in ("Task", "ClusterTask"):
             check_task_spec(spec, "spec", report)
         elif document.kind == "Pipeline":
