@@ -14,6 +14,7 @@ from modelcar_dsl.names import (
 )
 from modelcar_dsl.rules import catalog
 from modelcar_dsl.rules.document import Report, mapping, mappings, named, sequence
+from modelcar_dsl.rules.fields import shape
 
 PARAM_TYPES = ("string", "array", "object")
 MAX_GENERATE_NAME = 58
@@ -25,8 +26,16 @@ RESULT_NAME_RULE = "letters, digits, '-', '_' and '.', starting and ending with 
 
 def check_metadata(body: dict[str, Any], report: Report, generate_name: bool = False) -> None:
     """`metadata.name` (or a run's `generateName`): a DNS-1123 subdomain, which Tekton cuts to
-    63 characters, a label's length."""
-    metadata = mapping(body.get("metadata"))
+    63 characters, a label's length. Anything but a mapping Tekton cannot decode."""
+    metadata = body.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        report(
+            "metadata",
+            catalog.FIELD_TYPE,
+            f"metadata must be a mapping (name, labels, annotations), got {shape(metadata)}",
+        )
+        return
+    metadata = mapping(metadata)
     name = metadata.get("name")
     if generate_name and not name:
         prefix = metadata.get("generateName")

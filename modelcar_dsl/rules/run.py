@@ -6,13 +6,14 @@ from typing import Any
 
 from modelcar_dsl.durations import go_duration_seconds
 from modelcar_dsl.rules import catalog
+from modelcar_dsl.rules.bindings import check_run_params, check_run_workspaces
 from modelcar_dsl.rules.calls import (
     check_arguments,
     check_param_values,
     check_workspace_bindings,
 )
-from modelcar_dsl.rules.declarations import duplicates, param_declarations
-from modelcar_dsl.rules.document import Report, mapping, mappings, named
+from modelcar_dsl.rules.declarations import param_declarations
+from modelcar_dsl.rules.document import Report, mapping, mappings
 from modelcar_dsl.rules.pipeline import (
     PipelineTaskCall,
     TaskResolver,
@@ -22,15 +23,6 @@ from modelcar_dsl.rules.pipeline import (
 )
 from modelcar_dsl.rules.tls import check_calls_tls, check_container_tls
 
-VOLUME_SOURCES = (
-    "persistentVolumeClaim",
-    "volumeClaimTemplate",
-    "emptyDir",
-    "configMap",
-    "secret",
-    "projected",
-    "csi",
-)
 SHARED_VOLUMES = {
     "persistentVolumeClaim": ("claimName", "PersistentVolumeClaim"),
     "secret": ("secretName", "Secret"),
@@ -73,7 +65,7 @@ def check_run_spec(
             )
         else:
             pipeline = resolve_pipeline(ref, "spec.pipelineRef", report)
-    bindings = _check_workspaces(spec.get("workspaces"), report)
+    bindings = check_run_workspaces(spec.get("workspaces"), "spec.workspaces", report, False)
     if pipeline is not None:
         name = mapping(spec.get("pipelineRef")).get("name")
         owner = f"Pipeline {name!r}" if name else "the pipelineSpec"
@@ -116,13 +108,7 @@ def check_run_spec(
             f"spec.taskRunSpecs[{index}].podTemplate",
             report,
         )
-    names = [(i, str(p.get("name")).lower()) for i, p in mappings(spec.get("params"))]
-    for index, name in duplicates(names):
-        report(
-            f"spec.params[{index}].name",
-            catalog.RUN_PARAM_DUPLICATE,
-            f"param {name!r} is given twice (Tekton compares run param names ignoring case)",
-        )
+    check_run_params(spec.get("params"), "spec.params", report)
     _check_timeouts(spec, api, report)
     status = spec.get("status", "")
     if status not in RUN_STATUSES:
@@ -132,30 +118,6 @@ def check_run_spec(
             f"status {status!r} is not one of {', '.join(s for s in RUN_STATUSES if s)}",
         )
     _check_fs_group(spec, api, report)
-
-
-def _check_workspaces(workspaces: Any, report: Report) -> list[tuple[int, str]]:
-    found = named(workspaces, "spec.workspaces", report, "workspace binding")
-    bindings = [(index, name) for index, name, _ in found]
-    for index, name, binding in found:
-        where = f"spec.workspaces[{index}]"
-        sources = [source for source in VOLUME_SOURCES if source in binding]
-        if len(sources) != 1:
-            report(
-                where,
-                catalog.RUN_WORKSPACE_SOURCE,
-                f"workspace {name!r} needs exactly one volume source ("
-                + ", ".join(VOLUME_SOURCES)
-                + "), got "
-                + (", ".join(sources) if sources else "none"),
-            )
-    for index, name in duplicates(bindings):
-        report(
-            f"spec.workspaces[{index}].name",
-            catalog.RUN_WORKSPACE_DUPLICATE,
-            f"workspace {name!r} is bound more than once",
-        )
-    return bindings
 
 
 def _check_aliased_workspaces(
