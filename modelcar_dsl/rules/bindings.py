@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from modelcar_dsl.rules import catalog
-from modelcar_dsl.rules.declarations import duplicates
+from modelcar_dsl.rules.declarations import duplicates, value_type
 from modelcar_dsl.rules.document import Report, mapping, mappings, named, sequence
 
 VOLUME_SOURCES = (
@@ -78,3 +78,18 @@ def check_run_params(params: Any, path: str, report: Report) -> None:
             catalog.RUN_PARAM_DUPLICATE,
             f"param {name!r} is given twice (Tekton compares run param names ignoring case)",
         )
+
+
+def given_param_declarations(params: Any) -> dict[str, dict[str, Any]]:
+    """The params a run gives, as declarations for its embedded spec: Tekton propagates them
+    (TEP-0107), typed by their value, an object's keys its properties."""
+    declared: dict[str, dict[str, Any]] = {}
+    for _, param in mappings(params):
+        name, value = param.get("name"), param.get("value")
+        if not isinstance(name, str):
+            continue
+        declaration = {"name": name, "type": value_type(value) or "string", "default": value}
+        if isinstance(value, dict):
+            declaration["properties"] = {key: {"type": "string"} for key in value}
+        declared.setdefault(name, declaration)
+    return declared

@@ -188,15 +188,6 @@ def _check_object_properties(
                 catalog.OBJECT_PROPERTIES,
                 f"object key {key!r} has type {key_type!r}; object properties must be strings",
             )
-    default = param.get("default")
-    if isinstance(default, dict):
-        missing = sorted(set(properties) - set(default))
-        if missing:
-            report(
-                f"{where}.default",
-                catalog.OBJECT_PROPERTIES,
-                f"default of object param {param['name']!r} lacks the keys {missing}",
-            )
 
 
 def _check_enum(param: dict[str, Any], kind: str, enum: Any, where: str, report: Report) -> None:
