@@ -26,6 +26,7 @@ from modelcar_dsl.rules.declarations import (
 from modelcar_dsl.rules.document import Report, SourceDocument, mapping, mappings, sequence
 from modelcar_dsl.rules.fields import shape
 from modelcar_dsl.rules.references import is_task_variable, task_variable
+from modelcar_dsl.rules.resource_ref import check_ref
 from modelcar_dsl.rules.task import check_task_spec
 from modelcar_dsl.rules.tls import check_calls_tls
 from modelcar_dsl.rules.variables import (
@@ -121,11 +122,7 @@ def _check_call(
         check_task_spec(call.spec, f"{path}.taskSpec", report, params, workspaces)
     elif has_ref:
         task_ref = mapping(body["taskRef"])
-        if not task_ref.get("name") and not task_ref.get("resolver"):
-            report(
-                f"{path}.taskRef.name", catalog.MISSING_FIELD, "taskRef needs a name or resolver"
-            )
-        else:
+        if check_ref(task_ref, f"{path}.taskRef", report, "taskRef"):
             call.spec = resolve(task_ref, f"{path}.taskRef", report)
     for index, after in enumerate(sequence(body.get("runAfter"))):
         if call.is_finally:

@@ -21,6 +21,7 @@ from modelcar_dsl.rules.pipeline import (
     pipeline_calls,
     unordered_writers,
 )
+from modelcar_dsl.rules.resource_ref import check_ref
 from modelcar_dsl.rules.tls import check_calls_tls, check_container_tls
 
 SHARED_VOLUMES = {
@@ -57,13 +58,7 @@ def check_run_spec(
         check_pipeline_spec(pipeline, "spec.pipelineSpec", report, resolve_task)
     else:
         ref = mapping(spec["pipelineRef"])
-        if not ref.get("name") and not ref.get("resolver"):
-            report(
-                "spec.pipelineRef.name",
-                catalog.MISSING_FIELD,
-                "pipelineRef needs a name or resolver",
-            )
-        else:
+        if check_ref(ref, "spec.pipelineRef", report, "pipelineRef"):
             pipeline = resolve_pipeline(ref, "spec.pipelineRef", report)
     bindings = check_run_workspaces(spec.get("workspaces"), "spec.workspaces", report, False)
     if pipeline is not None:

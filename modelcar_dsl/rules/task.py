@@ -15,7 +15,7 @@ from modelcar_dsl.rules.declarations import (
     duplicates,
 )
 from modelcar_dsl.rules.document import Report, mapping, mappings
-from modelcar_dsl.rules.refs import check_ref
+from modelcar_dsl.rules.resource_ref import check_ref
 from modelcar_dsl.rules.tls import check_container_tls, check_tls_defaults
 from modelcar_dsl.rules.variables import (
     TASK_CONTEXT,

@@ -17,7 +17,7 @@ from modelcar_dsl.rules.declarations import duplicates, param_declarations
 from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
 from modelcar_dsl.rules.fields import shape
 from modelcar_dsl.rules.pipeline import TaskResolver
-from modelcar_dsl.rules.refs import check_ref
+from modelcar_dsl.rules.resource_ref import check_ref
 from modelcar_dsl.rules.task import check_task_spec
 
 TASKRUN_STATUSES = ("TaskRunCancelled", "TaskRunPending")
