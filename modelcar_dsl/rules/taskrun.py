@@ -38,8 +38,11 @@ def check_taskrun_spec(
     bindings = check_run_workspaces(spec.get("workspaces"), "spec.workspaces", report, True)
     task, owner, declared_workspaces = _task(spec, report, resolve_task, bindings)
     if task is not None:
+        declared = param_declarations(task.get("params"))
+        if "taskSpec" in spec:
+            declared = given_param_declarations(params) | declared
         check_arguments(
-            param_declarations(task.get("params")),
+            declared,
             params,
             "spec.params",
             owner,
@@ -70,8 +73,8 @@ def _task(
     bindings: list[tuple[int, str]],
 ) -> tuple[dict[str, Any] | None, str, list[Any]]:
     """The Task the run runs when known (embedded, or among the files), how to name it, and
-    the workspaces it declares (an embedded taskSpec also has the ones the run binds:
-    Tekton propagates them, TEP-0111)."""
+    the workspaces it declares. An embedded taskSpec also has the params the run gives and the
+    workspaces it binds: Tekton propagates them (TEP-0107, TEP-0111)."""
     has_ref, has_spec = "taskRef" in spec, "taskSpec" in spec
     if has_ref == has_spec:
         report(
