@@ -656,3 +656,15 @@ def test_tektons_taskrun_examples_with_step_actions_give_no_error(tmp_path: Path
         "        - {name: obj, value: '$(params.obj[*])'}\n"
     )
     assert findings(tmp_path, action, run) == set()
+
+
+def test_a_taskruns_pod_template_env_is_held_to_the_tls_policy(tmp_path: Path) -> None:
+    """A pod template's env reaches every container of the TaskRun's pod, so a TLS switch there
+    is the same warning as in a PipelineRun's template:
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/pod/template.go"""
+    run = taskrun(
+        "taskRef: {name: build}\nparams: [{name: revision, value: main}]\n"
+        "workspaces: [{name: source, emptyDir: {}}]\n"
+        "podTemplate:\n  env: [{name: GIT_SSL_NO_VERIFY, value: 'true'}]\n"
+    )
+    assert findings(tmp_path, TASK, run) == {("tls-bypass", "spec.podTemplate.env[0]", "modelcar")}

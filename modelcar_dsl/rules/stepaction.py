@@ -132,13 +132,7 @@ def _check_default_references(
             )
         if not unknown:
             needs[name] = refs
-    progress = True
-    while needs and progress:
-        ready = [name for name, wanted in needs.items() if wanted <= resolved]
-        progress = bool(ready)
-        for name in ready:
-            resolved.add(name)
-            del needs[name]
+    _resolve(needs, resolved)
     for index, param in mappings(params):
         if param.get("name") in needs:
             report(
@@ -147,6 +141,23 @@ def _check_default_references(
                 f"the default of param {param['name']!r} depends on itself through other "
                 "params' defaults",
             )
+
+
+def _resolve(needs: dict[str, set[str]], resolved: set[str]) -> None:
+    """Remove from `needs` every param whose referenced params all resolve, in linear time
+    (Kahn's algorithm); what stays depends on a cycle or on a param that never resolves."""
+    waiting = {name: len(wanted) for name, wanted in needs.items()}
+    dependents: dict[str, list[str]] = {}
+    for name, wanted in needs.items():
+        for other in wanted:
+            dependents.setdefault(other, []).append(name)
+    ready = list(resolved)
+    while ready:
+        for dependent in dependents.get(ready.pop(), ()):
+            waiting[dependent] -= 1
+            if waiting[dependent] == 0:
+                del needs[dependent]
+                ready.append(dependent)
 
 
 def check_step_action_calls(

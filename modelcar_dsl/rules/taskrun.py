@@ -19,6 +19,7 @@ from modelcar_dsl.rules.fields import shape
 from modelcar_dsl.rules.pipeline import TaskResolver
 from modelcar_dsl.rules.resource_ref import check_ref
 from modelcar_dsl.rules.task import check_task_spec
+from modelcar_dsl.rules.tls import check_container_tls
 
 TASKRUN_STATUSES = ("TaskRunCancelled", "TaskRunPending")
 ON_FAILURE_BREAKPOINT = "enabled"
@@ -58,6 +59,8 @@ def check_taskrun_spec(
             report,
             "; Tekton would fail the TaskRun. Bind it to a volume",
         )
+    template = mapping(spec.get("podTemplate"))
+    check_container_tls({"env": template.get("env")}, "spec.podTemplate", report)
     _check_status(spec, report)
     _check_timeout(spec, report)
     if api == "v1":
