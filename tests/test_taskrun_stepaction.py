@@ -182,6 +182,7 @@ def test_taskrun_workspace_names_are_unique_ignoring_case_unlike_a_pipelineruns(
     ("binding", "path"),
     [
         ("{name: w}", "spec.workspaces[0]"),
+        ("{name: w, emptyDir: null}", "spec.workspaces[0]"),
         ("{name: w, emptyDir: {}, secret: {secretName: s}}", "spec.workspaces[0]"),
         (
             "{name: w, persistentVolumeClaim: {}}",
@@ -196,8 +197,8 @@ def test_taskrun_workspace_names_are_unique_ignoring_case_unlike_a_pipelineruns(
 def test_a_workspace_binding_is_one_volume_source_naming_its_volume(
     tmp_path: Path, binding: str, path: str
 ) -> None:
-    """WorkspaceBinding.Validate: exactly one source, and a claim, Secret, ConfigMap, projected
-    sources or CSI driver named:
+    """WorkspaceBinding.Validate: exactly one source (a null one is none), and a claim, Secret,
+    ConfigMap, projected sources or CSI driver named:
     https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/workspace_validation.go"""
     body = f"taskRef: {{name: b}}\nworkspaces:\n  - {binding}\n"
     assert problems(tmp_path, taskrun(body)) == {("run-workspace-source", path)}

@@ -38,7 +38,7 @@ def check_run_workspaces(
     bindings = [(index, name) for index, name, _ in found]
     for index, name, binding in found:
         where = f"{path}[{index}]"
-        sources = [source for source in VOLUME_SOURCES if source in binding]
+        sources = [source for source in VOLUME_SOURCES if binding.get(source) is not None]
         if len(sources) != 1:
             report(
                 where,
