@@ -73,6 +73,24 @@ STEPS = """\
       image: busybox
 """
 WORK_TASK = TASK + STEPS
+TASK_RUN = """\
+apiVersion: tekton.dev/v1
+kind: TaskRun
+metadata:
+  generateName: work-run-
+spec:
+"""
+STEP_ACTION = """\
+apiVersion: tekton.dev/v1beta1
+kind: StepAction
+metadata:
+  name: clone
+spec:
+  params:
+    - name: url
+      default: https://example.com/repo.git
+  image: busybox
+"""
 WORK_TASK_WITH_RESULT = (
     TASK
     + """\
@@ -922,6 +940,55 @@ CASES = [
         '    """T."""\n    return [command_step("main", ["true"])]\n\n\n'
         "@pipeline(workspaces=['data'])\ndef flow() -> None:\n"
         "    pack(model_dir='../etc')  # <-\n",
+    ),
+    Case(
+        catalog.REF,
+        "spec.taskRef.name",
+        "taskRef has both a name and resolver params",
+        TASK_RUN
+        + "  taskRef:\n    name: work  # <-\n    resolver: hub\n"
+        + "    params:\n      - name: name\n        value: work\n",
+        no_dsl="the DSL refers to the Tasks it compiles by name",
+    ),
+    Case(
+        catalog.STEP_REF,
+        "spec.steps[0].image",
+        "image cannot be used with ref",
+        TASK + "  steps:\n    - name: main\n      ref:\n        name: clone\n"
+        "      image: busybox  # <-\n" + "---\n" + STEP_ACTION,
+        no_dsl="the DSL does not write StepAction refs",
+    ),
+    Case(
+        catalog.STEPACTION_SCRIPT_PARAM,
+        "spec.script",
+        "a StepAction's script cannot use $(params...)",
+        STEP_ACTION.replace(
+            "  image: busybox\n", "  image: busybox\n  script: echo $(params.url)  # <-\n"
+        ),
+        no_dsl="the DSL does not write StepActions",
+    ),
+    Case(
+        catalog.TASKRUN_CONTAINER_SPECS,
+        "spec.stepSpecs[1].name",
+        "stepSpecs names step 'main' more than once",
+        TASK_RUN
+        + "  taskRef:\n    name: work\n"
+        + "  stepSpecs:\n    - name: main\n    - name: Main  # <-\n"
+        + "---\n"
+        + WORK_TASK,
+        no_dsl="the DSL does not write TaskRuns",
+    ),
+    Case(
+        catalog.TASKRUN_DEBUG,
+        "spec.debug.breakpoints.onFailure",
+        "onFailure 'true' is not allowed",
+        TASK_RUN
+        + "  taskRef:\n    name: work\n"
+        + "  debug:\n    breakpoints:\n      onFailure: 'true'  # <-\n"
+        + "---\n"
+        + WORK_TASK,
+        no_dsl="the DSL does not write TaskRuns",
+        gates=Gates(api_fields="alpha"),
     ),
 ]
 

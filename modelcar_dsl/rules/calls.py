@@ -8,6 +8,7 @@ from typing import Any
 
 from modelcar_dsl.names import did_you_mean
 from modelcar_dsl.rules import catalog
+from modelcar_dsl.rules.catalog import Origin
 from modelcar_dsl.rules.declarations import article, param_type, value_type
 from modelcar_dsl.rules.document import Report, mapping, mappings, named
 from modelcar_dsl.rules.variables import variables
@@ -20,10 +21,14 @@ def check_arguments(
     owner: str,
     report: Report,
     supplied: frozenset[str] = frozenset(),
+    extra: Origin | None = None,
+    extra_effect: str = "so Tekton ignores the value",
+    types_checked: bool = True,
 ) -> None:
     """The params passed at `path` against the params `owner` declares; `supplied` are given
-    another way (a matrix). Tekton ignores a param nothing declares, so that is a warning:
-    usually a typo whose value never arrives."""
+    another way (a matrix). A param it does not declare is reported as `extra_effect` says, at
+    origin `extra` (by default the rule's: a warning, as Tekton ignores it, though it is usually
+    a typo whose value never arrives); value types only where Tekton checks them."""
     names = named(given, path, report, "param")
     for index, name, param in names:
         where = f"{path}[{index}]"
@@ -31,17 +36,22 @@ def check_arguments(
             report(
                 where,
                 catalog.PARAM_UNKNOWN,
-                f"{owner} declares no param {name!r}, so Tekton ignores the value"
+                f"{owner} declares no param {name!r}, {extra_effect}"
                 + did_you_mean(name, declared),
+                extra,
             )
             continue
-        _check_value_type(declared[name], param.get("value"), f"{where}.value", owner, report)
+        if types_checked:
+            _check_value_type(declared[name], param.get("value"), f"{where}.value", owner, report)
     given_names = {name for _, name, _ in names} | supplied
     missing = [
         name
         for name, param in declared.items()
         if "default" not in param and name not in given_names
     ]
+    for name, declaration in declared.items():
+        if types_checked and name not in given_names and param_type(declaration) == "object":
+            _check_object_keys(declaration, None, path, owner, report)
     if missing:
         report(
             path,
@@ -87,14 +97,24 @@ def _check_value_type(
             f"given {article(actual)} {actual}",
         )
     elif expected == "object":
-        properties = mapping(declaration.get("properties"))
-        missing = sorted(set(properties) - set(value)) if isinstance(value, dict) else []
-        if missing:
-            report(
-                path,
-                catalog.PARAM_VALUE_TYPE,
-                f"object param {declaration['name']!r} of {owner} misses the keys {missing}",
-            )
+        _check_object_keys(declaration, value, path, owner, report)
+
+
+def _check_object_keys(
+    declaration: dict[str, Any], value: Any, path: str, owner: str, report: Report
+) -> None:
+    """Every declared key of an object param comes from the value given or the default:
+    Tekton fails the run otherwise, and only then (a default may leave keys to the run)."""
+    properties = mapping(declaration.get("properties"))
+    provided = set(mapping(value)) | set(mapping(declaration.get("default")))
+    missing = sorted(set(properties) - provided)
+    if missing:
+        report(
+            path,
+            catalog.PARAM_VALUE_TYPE,
+            f"object param {declaration['name']!r} of {owner} misses the keys {missing}, "
+            "which neither the value given nor the default has",
+        )
 
 
 def check_workspace_bindings(

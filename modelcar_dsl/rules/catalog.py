@@ -114,10 +114,20 @@ VOLUME_MOUNT = _rule(
 )
 ENV_NAME = _rule("env-name", "An environment variable name is not valid or repeats", "tekton")
 TASK_VARIABLE = _rule(
-    "task-variable", "A $(...) variable in a Task names nothing it declares", "tekton"
+    "task-variable",
+    "A $(...) variable in a Task or StepAction names nothing it declares",
+    "tekton",
 )
 ARRAY_ISOLATION = _rule(
     "array-isolation", "An array or object param is used inside a longer string", "tekton"
+)
+STEP_REF = _rule(
+    "step-ref",
+    "A step with a StepAction ref sets what the StepAction provides, or one without passes params",
+    "tekton",
+)
+STEPACTION_SCRIPT_PARAM = _rule(
+    "stepaction-script-param", "A StepAction's script uses $(params...)", "tekton"
 )
 SCRIPT_VARIABLE = _rule(
     "script-variable", "A script contains $(...), which Tekton pastes into its text", "modelcar"
@@ -130,6 +140,9 @@ PIPELINE_TASK_NAME = _rule(
 )
 PIPELINE_TASK_DUPLICATE = _rule(
     "pipeline-task-duplicate", "Two pipeline tasks (finally included) share a name", "tekton"
+)
+REF = _rule(
+    "ref", "A taskRef, pipelineRef or step ref mixes a name with a resolver's params", "tekton"
 )
 TASK_REF = _rule("task-ref", "A pipeline task needs exactly one of taskRef and taskSpec", "tekton")
 RUN_AFTER = _rule("run-after", "runAfter names a task that is not in the pipeline", "tekton")
@@ -171,6 +184,12 @@ RUN_WORKSPACE_DUPLICATE = _rule(
     "run-workspace-duplicate", "A run binds a workspace twice", "tekton"
 )
 RUN_PARAM_DUPLICATE = _rule("run-param-duplicate", "A run passes a param twice", "tekton")
+TASKRUN_CONTAINER_SPECS = _rule(
+    "taskrun-container-specs",
+    "A TaskRun's step or sidecar overrides repeat a name or set resources twice",
+    "tekton",
+)
+TASKRUN_DEBUG = _rule("taskrun-debug", "A TaskRun's debug breakpoints are malformed", "tekton")
 TIMEOUTS = _rule("timeouts", "Run timeouts are invalid or inconsistent", "tekton")
 RUN_STATUS = _rule("run-status", "A run's spec.status is not a known value", "tekton")
 

@@ -13,7 +13,7 @@ from modelcar_dsl.names import (
     pattern_problem,
 )
 from modelcar_dsl.rules import catalog
-from modelcar_dsl.rules.document import Report, mapping, mappings, named, sequence
+from modelcar_dsl.rules.document import Report, mapping, mappings, named, sequence, shape
 
 PARAM_TYPES = ("string", "array", "object")
 MAX_GENERATE_NAME = 58
@@ -25,8 +25,16 @@ RESULT_NAME_RULE = "letters, digits, '-', '_' and '.', starting and ending with 
 
 def check_metadata(body: dict[str, Any], report: Report, generate_name: bool = False) -> None:
     """`metadata.name` (or a run's `generateName`): a DNS-1123 subdomain, which Tekton cuts to
-    63 characters, a label's length."""
-    metadata = mapping(body.get("metadata"))
+    63 characters, a label's length. Anything but a mapping Tekton cannot decode."""
+    metadata = body.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        report(
+            "metadata",
+            catalog.FIELD_TYPE,
+            f"metadata must be a mapping (name, labels, annotations), got {shape(metadata)}",
+        )
+        return
+    metadata = mapping(metadata)
     name = metadata.get("name")
     if generate_name and not name:
         prefix = metadata.get("generateName")
@@ -103,7 +111,11 @@ def declarations_from_values(params: Any) -> dict[str, dict[str, Any]]:
     for _, param in mappings(params):
         name, value = param.get("name"), param.get("value")
         if isinstance(name, str):
-            declaration: dict[str, Any] = {"name": name, "type": value_type(value) or "string"}
+            declaration: dict[str, Any] = {
+                "name": name,
+                "type": value_type(value) or "string",
+                "default": value,
+            }
             if isinstance(value, dict):
                 declaration["properties"] = {str(key): {"type": "string"} for key in value}
             declared[name] = declaration
@@ -207,17 +219,6 @@ def _check_object_properties(
                 f"{where}.properties.{key}.type",
                 catalog.OBJECT_PROPERTIES,
                 f"object key {key!r} has type {key_type!r}; object properties must be strings",
-            )
-    default = param.get("default")
-    if isinstance(default, dict):
-        missing = sorted(set(properties) - set(default))
-        if missing:
-            report(
-                f"{where}.default",
-                catalog.OBJECT_PROPERTIES,
-                f"default of object param {param['name']!r} lacks the keys {missing}; a run "
-                "that does not pass the param fails",
-                "modelcar",
             )
 
 

@@ -39,6 +39,7 @@ from modelcar_dsl.rules.pipeline_variables import (
     looks_like_result,
 )
 from modelcar_dsl.rules.references import task_variable
+from modelcar_dsl.rules.resource_ref import check_ref
 from modelcar_dsl.rules.task import check_task_spec
 from modelcar_dsl.rules.task_variables import ParamScope
 from modelcar_dsl.rules.tls import check_calls_tls
@@ -205,11 +206,7 @@ def _check_call(
         )
     elif has_ref:
         task_ref = mapping(body["taskRef"])
-        if not task_ref.get("name") and not task_ref.get("resolver"):
-            report(
-                f"{path}.taskRef.name", catalog.MISSING_FIELD, "taskRef needs a name or resolver"
-            )
-        else:
+        if check_ref(task_ref, f"{path}.taskRef", report, "taskRef"):
             call.spec = resolve(task_ref, f"{path}.taskRef", report)
     for index, after in enumerate(sequence(body.get("runAfter"))):
         if call.is_finally:

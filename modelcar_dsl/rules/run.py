@@ -6,6 +6,7 @@ from typing import Any
 
 from modelcar_dsl.durations import go_duration_seconds
 from modelcar_dsl.rules import catalog
+from modelcar_dsl.rules.bindings import check_run_params, check_run_workspaces
 from modelcar_dsl.rules.calls import (
     check_arguments,
     check_param_values,
@@ -13,10 +14,9 @@ from modelcar_dsl.rules.calls import (
 )
 from modelcar_dsl.rules.declarations import (
     declarations_from_values,
-    duplicates,
     param_declarations,
 )
-from modelcar_dsl.rules.document import Report, mapping, mappings, named
+from modelcar_dsl.rules.document import Report, mapping, mappings
 from modelcar_dsl.rules.pipeline import (
     PipelineTaskCall,
     RunContext,
@@ -25,17 +25,9 @@ from modelcar_dsl.rules.pipeline import (
     pipeline_calls,
     unordered_writers,
 )
+from modelcar_dsl.rules.resource_ref import check_ref
 from modelcar_dsl.rules.tls import check_calls_tls, check_container_tls
 
-VOLUME_SOURCES = (
-    "persistentVolumeClaim",
-    "volumeClaimTemplate",
-    "emptyDir",
-    "configMap",
-    "secret",
-    "projected",
-    "csi",
-)
 SHARED_VOLUMES = {
     "persistentVolumeClaim": ("claimName", "PersistentVolumeClaim"),
     "secret": ("secretName", "Secret"),
@@ -73,15 +65,9 @@ def check_run_spec(
         check_pipeline_spec(pipeline, "spec.pipelineSpec", report, resolve_task, run)
     else:
         ref = mapping(spec["pipelineRef"])
-        if not ref.get("name") and not ref.get("resolver"):
-            report(
-                "spec.pipelineRef.name",
-                catalog.MISSING_FIELD,
-                "pipelineRef needs a name or resolver",
-            )
-        else:
+        if check_ref(ref, "spec.pipelineRef", report, "pipelineRef"):
             pipeline = resolve_pipeline(ref, "spec.pipelineRef", report)
-    bindings = _check_workspaces(spec.get("workspaces"), report)
+    bindings = check_run_workspaces(spec.get("workspaces"), "spec.workspaces", report, False)
     if pipeline is not None:
         name = mapping(spec.get("pipelineRef")).get("name")
         owner = f"Pipeline {name!r}" if name else "the pipelineSpec"
@@ -125,13 +111,7 @@ def check_run_spec(
             f"spec.taskRunSpecs[{index}].podTemplate",
             report,
         )
-    names = [(i, str(p.get("name")).lower()) for i, p in mappings(spec.get("params"))]
-    for index, name in duplicates(names):
-        report(
-            f"spec.params[{index}].name",
-            catalog.RUN_PARAM_DUPLICATE,
-            f"param {name!r} is given twice (Tekton compares run param names ignoring case)",
-        )
+    check_run_params(spec.get("params"), "spec.params", report)
     _check_timeouts(spec, api, report)
     status = spec.get("status", "")
     if status not in RUN_STATUSES:
@@ -141,30 +121,6 @@ def check_run_spec(
             f"status {status!r} is not one of {', '.join(s for s in RUN_STATUSES if s)}",
         )
     _check_fs_group(spec, api, report)
-
-
-def _check_workspaces(workspaces: Any, report: Report) -> list[tuple[int, str]]:
-    found = named(workspaces, "spec.workspaces", report, "workspace binding")
-    bindings = [(index, name) for index, name, _ in found]
-    for index, name, binding in found:
-        where = f"spec.workspaces[{index}]"
-        sources = [source for source in VOLUME_SOURCES if source in binding]
-        if len(sources) != 1:
-            report(
-                where,
-                catalog.RUN_WORKSPACE_SOURCE,
-                f"workspace {name!r} needs exactly one volume source ("
-                + ", ".join(VOLUME_SOURCES)
-                + "), got "
-                + (", ".join(sources) if sources else "none"),
-            )
-    for index, name in duplicates(bindings):
-        report(
-            f"spec.workspaces[{index}].name",
-            catalog.RUN_WORKSPACE_DUPLICATE,
-            f"workspace {name!r} is bound more than once",
-        )
-    return bindings
 
 
 def _check_aliased_workspaces(

@@ -1,13 +1,186 @@
-"""Rules for a StepAction: one reusable step, with its own params and results."""
+"""Rules for a StepAction, one reusable step with its own params and results, as Tekton's
+webhook checks it (stepaction_validation.go); and for the steps that call one among the files."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from modelcar_dsl.rules import catalog
-from modelcar_dsl.rules.document import Report
+from modelcar_dsl.rules.calls import check_arguments
+from modelcar_dsl.rules.declarations import (
+    check_param_declarations,
+    check_result_declarations,
+    param_declarations,
+)
+from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
+from modelcar_dsl.rules.variables import (
+    VARIABLE,
+    Variable,
+    check_param_use,
+    check_result_use,
+    param_reference,
+    variables,
+)
+
+StepActionResolver = Callable[[dict[str, Any], str, Report], dict[str, Any] | None]
+"""Finds the StepAction a step's `ref` names among the files; None when it is not there."""
 
 
-def check_step_action_spec(spec: dict[str, Any], report: Report) -> None:
+def check_step_action_spec(spec: dict[str, Any], api: str, report: Report) -> None:
     if not spec.get("image"):
         report("spec.image", catalog.STEP_IMAGE, "a StepAction needs an image")
+    script = spec.get("script")
+    if script and spec.get("command"):
+        report(
+            "spec.script",
+            catalog.STEP_SCRIPT_COMMAND,
+            "script cannot be used with command: put the command in the script, or drop "
+            "the script and keep command and args",
+        )
+    if isinstance(script, str) and any(v.head == "params" for v in variables(script)):
+        report(
+            "spec.script",
+            catalog.STEPACTION_SCRIPT_PARAM,
+            "a StepAction's script cannot use $(params...): Tekton refuses it, as the value "
+            "would be pasted into the script. Pass the param in env and read the variable",
+        )
+    params = check_param_declarations(spec.get("params"), "spec.params", report)
+    for where, text, isolation_allowed in _param_fields(spec):
+        for variable in variables(text):
+            if variable.head == "params":
+                check_param_use(
+                    variable, params, where, report, catalog.TASK_VARIABLE, isolation_allowed
+                )
+    results = check_result_declarations(spec.get("results"), "spec.results", report)
+    if isinstance(script, str):
+        _check_result_variables(script, results, report)
+    _check_volume_mounts(spec.get("volumeMounts"), params, report)
+    if api == "v1alpha1":
+        _check_default_references(spec.get("params"), params, report)
+
+
+def _param_fields(spec: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    """(path, text, whether an array may stand alone there) of every field Tekton checks the
+    `$(params...)` of: image, command, args, env values and volumeMount names (the script has
+    its own rule)."""
+    found: list[tuple[str, str, bool]] = []
+    if isinstance(spec.get("image"), str):
+        found.append(("spec.image", spec["image"], False))
+    for field in ("command", "args"):
+        for index, item in enumerate(sequence(spec.get(field))):
+            if isinstance(item, str):
+                found.append((f"spec.{field}[{index}]", item, True))
+    for index, env in mappings(spec.get("env")):
+        if isinstance(env.get("value"), str):
+            found.append((f"spec.env[{index}].value", env["value"], False))
+    for index, mount in mappings(spec.get("volumeMounts")):
+        if isinstance(mount.get("name"), str):
+            found.append((f"spec.volumeMounts[{index}].name", mount["name"], False))
+    return found
+
+
+def _check_result_variables(script: str, results: set[str], report: Report) -> None:
+    """`$(results.x.path)` and `$(step.results.x.path)` in the script name declared results."""
+    for variable in variables(script):
+        expression = variable.expression.removeprefix("step.")
+        if expression.split(".", 1)[0] == "results":
+            check_result_use(
+                Variable(variable.text, expression, variable.isolated),
+                results,
+                "spec.script",
+                report,
+                catalog.TASK_VARIABLE,
+            )
+
+
+def _check_volume_mounts(mounts: Any, params: dict[str, dict[str, Any]], report: Report) -> None:
+    """A StepAction mounts the volumes its caller names: each mount's name is one param."""
+    for index, mount in mappings(mounts):
+        name = mount.get("name")
+        reference = param_reference(name) if isinstance(name, str) else None
+        if reference is None or VARIABLE.fullmatch(str(name)) is None:
+            report(
+                f"spec.volumeMounts[{index}].name",
+                catalog.VOLUME_MOUNT,
+                f"volumeMount name {name!r} must be a single param reference like "
+                "$(params.volume-name): the step that uses the StepAction names the volume",
+            )
+
+
+def _check_default_references(
+    params: Any, declared: dict[str, dict[str, Any]], report: Report
+) -> None:
+    """v1alpha1: a default may name other params; they must exist and not form a cycle."""
+    needs: dict[str, set[str]] = {}
+    resolved: set[str] = set()
+    for index, param in mappings(params):
+        name, default = param.get("name"), param.get("default")
+        if not isinstance(name, str):
+            continue
+        texts = variables(default) if isinstance(default, str) else iter(())
+        refs = {v.expression.removeprefix("params.") for v in texts if v.head == "params"}
+        if not refs:
+            resolved.add(name)
+            continue
+        unknown = sorted(ref for ref in refs if ref not in declared)
+        for other in unknown:
+            report(
+                f"spec.params[{index}].default",
+                catalog.PARAM_DEFAULT,
+                f"the default of param {name!r} names param {other!r}, which is not declared",
+            )
+        if not unknown:
+            needs[name] = refs
+    _resolve(needs, resolved)
+    for index, param in mappings(params):
+        if param.get("name") in needs:
+            report(
+                f"spec.params[{index}].default",
+                catalog.PARAM_DEFAULT,
+                f"the default of param {param['name']!r} depends on itself through other "
+                "params' defaults",
+            )
+
+
+def _resolve(needs: dict[str, set[str]], resolved: set[str]) -> None:
+    """Remove from `needs` every param whose referenced params all resolve, in linear time
+    (Kahn's algorithm); what stays depends on a cycle or on a param that never resolves."""
+    waiting = {name: len(wanted) for name, wanted in needs.items()}
+    dependents: dict[str, list[str]] = {}
+    for name, wanted in needs.items():
+        for other in wanted:
+            dependents.setdefault(other, []).append(name)
+    ready = list(resolved)
+    while ready:
+        for dependent in dependents.get(ready.pop(), ()):
+            waiting[dependent] -= 1
+            if waiting[dependent] == 0:
+                del needs[dependent]
+                ready.append(dependent)
+
+
+def check_step_action_calls(
+    task: dict[str, Any], path: str, report: Report, resolve: StepActionResolver
+) -> None:
+    """Steps of a Task spec that call a StepAction among the files: the params they pass
+    against its declarations. Tekton fails the TaskRun on a missing or an extra one."""
+    for index, step in mappings(task.get("steps")):
+        ref = mapping(step.get("ref"))
+        if not isinstance(ref.get("name"), str) or ref.get("resolver") or "params" in ref:
+            continue
+        where = f"{path}.steps[{index}]"
+        action = resolve(ref, f"{where}.ref", report)
+        if action is None:
+            continue
+        check_arguments(
+            param_declarations(action.get("params")),
+            step.get("params"),
+            f"{where}.params",
+            f"StepAction {ref['name']!r}",
+            report,
+            extra="run",
+            extra_effect="and Tekton fails the TaskRun when a step passes a param its "
+            "StepAction does not declare",
+            types_checked=False,
+        )

@@ -15,6 +15,7 @@ from modelcar_dsl.rules.declarations import (
     duplicates,
 )
 from modelcar_dsl.rules.document import Report, mapping, mappings
+from modelcar_dsl.rules.resource_ref import check_ref
 from modelcar_dsl.rules.task_variables import ParamScope, check_step_variables
 from modelcar_dsl.rules.tls import check_container_tls, check_tls_defaults
 from modelcar_dsl.rules.variables import INJECTED_VALUE
@@ -28,6 +29,20 @@ MIN_RESULT_VALUE_BYTES = 72
 """Room for one `sha256:` digest, the smallest value worth passing as a result."""
 RESERVED_MOUNT = "/tekton/"
 HOME_MOUNT = "/tekton/home"
+STEP_ACTION_PROVIDES = (
+    "image",
+    "command",
+    "args",
+    "script",
+    "workingDir",
+    "env",
+    "volumeMounts",
+    "results",
+)
+"""A step's fields that a StepAction `ref` replaces, so the webhook refuses them beside it."""
+STEP_ACTION_INPUTS = ("ref", "params")
+"""A step's fields passed to its StepAction: Tekton substitutes `$(...)` in them when the
+TaskRun runs and does not check them at admission."""
 
 
 def check_task_spec(
@@ -106,13 +121,22 @@ def _check_container(
     what = "step name" if is_step else "sidecar name"
     if isinstance(name, str) and name and (problem := dns_label_problem(name, what)):
         report(f"{path}.name", catalog.STEP_NAME, problem)
-    if not container.get("image") and not container.get("ref") and not template_image:
+    has_ref = is_step and "ref" in container
+    if has_ref:
+        _check_step_ref(container, path, report)
+    elif is_step and container.get("params"):
+        report(
+            f"{path}.params",
+            catalog.STEP_REF,
+            "params are passed to a StepAction: a step without a ref cannot have them",
+        )
+    if not container.get("image") and not has_ref and not template_image:
         report(
             f"{path}.image",
             catalog.STEP_IMAGE,
             f"{'step' if is_step else 'sidecar'} {name or '(unnamed)'!r} has no image",
         )
-    if container.get("script") and container.get("command"):
+    if not has_ref and container.get("script") and container.get("command"):
         report(
             f"{path}.script",
             catalog.STEP_SCRIPT_COMMAND,
@@ -168,6 +192,20 @@ def _check_container(
                 catalog.SCRIPT_VARIABLE,
                 f"script contains {match.group(0)}; Tekton pastes the value into the script text "
                 "(script injection). Pass it in env and read the variable instead",
+            )
+
+
+def _check_step_ref(step: dict[str, Any], path: str, report: Report) -> None:
+    """A step that runs a StepAction takes its container from it: only the StepAction sets
+    what it runs and where."""
+    check_ref(step.get("ref"), f"{path}.ref", report, "step ref")
+    for field in STEP_ACTION_PROVIDES:
+        if step.get(field):
+            report(
+                f"{path}.{field}",
+                catalog.STEP_REF,
+                f"{field} cannot be used with ref: the StepAction provides it; set it in "
+                "the StepAction, or pass a param it declares",
             )
 
 

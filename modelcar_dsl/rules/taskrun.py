@@ -1,22 +1,82 @@
-"""Rules for a TaskRun's spec: what it runs (a Task by reference, or embedded) and with what."""
+"""Rules for a TaskRun's spec, as Tekton's webhook checks it (taskrun_validation.go), and, when
+the Task is among the files, what the run passes against what the Task declares."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from modelcar_dsl.durations import go_duration_seconds
 from modelcar_dsl.rules import catalog
+from modelcar_dsl.rules.bindings import check_run_params, check_run_workspaces
+from modelcar_dsl.rules.calls import check_arguments, check_param_values, check_workspace_bindings
 from modelcar_dsl.rules.declarations import (
     declarations_from_values,
+    duplicates,
     merged,
     param_declarations,
 )
-from modelcar_dsl.rules.document import Report, mapping, mappings
+from modelcar_dsl.rules.document import Report, mapping, mappings, sequence, shape
 from modelcar_dsl.rules.pipeline import TaskResolver
+from modelcar_dsl.rules.resource_ref import check_ref
 from modelcar_dsl.rules.task import check_task_spec
 from modelcar_dsl.rules.task_variables import ParamScope
+from modelcar_dsl.rules.tls import check_container_tls
+
+TASKRUN_STATUSES = ("TaskRunCancelled", "TaskRunPending")
+ON_FAILURE_BREAKPOINT = "enabled"
+CONTAINER_SPECS = {
+    "v1": (("stepSpecs", "computeResources"), ("sidecarSpecs", "computeResources")),
+    "v1beta1": (("stepOverrides", "resources"), ("sidecarOverrides", "resources")),
+}
+"""Per API version: the fields overriding steps and sidecars, and their resources field."""
 
 
-def check_taskrun_spec(spec: dict[str, Any], report: Report, resolve_task: TaskResolver) -> None:
+def check_taskrun_spec(
+    spec: dict[str, Any], api: str, report: Report, resolve_task: TaskResolver
+) -> None:
+    params = spec.get("params")
+    check_run_params(params, "spec.params", report)
+    check_param_values(params, "spec.params", report)
+    bindings = check_run_workspaces(spec.get("workspaces"), "spec.workspaces", report, True)
+    task, owner, declared_workspaces = _task(spec, report, resolve_task, bindings)
+    if task is not None:
+        declared = param_declarations(task.get("params"))
+        if "taskSpec" in spec:
+            declared = declarations_from_values(params) | declared
+        check_arguments(
+            declared,
+            params,
+            "spec.params",
+            owner,
+            report,
+        )
+        check_workspace_bindings(
+            declared_workspaces,
+            bindings,
+            "spec.workspaces",
+            owner,
+            report,
+            "; Tekton would fail the TaskRun. Bind it to a volume",
+        )
+    template = mapping(spec.get("podTemplate"))
+    check_container_tls({"env": template.get("env")}, "spec.podTemplate", report)
+    _check_status(spec, report)
+    _check_timeout(spec, report)
+    if api == "v1":
+        _check_retries(spec, report)
+    _check_debug(spec.get("debug"), report)
+    _check_container_specs(spec, api, report, task)
+
+
+def _task(
+    spec: dict[str, Any],
+    report: Report,
+    resolve_task: TaskResolver,
+    bindings: list[tuple[int, str]],
+) -> tuple[dict[str, Any] | None, str, list[Any]]:
+    """The Task the run runs when known (embedded, or among the files), how to name it, and
+    the workspaces it declares. An embedded taskSpec also has the params the run gives and the
+    workspaces it binds: Tekton propagates them (TEP-0107, TEP-0111)."""
     has_ref, has_spec = "taskRef" in spec, "taskSpec" in spec
     if has_ref == has_spec:
         report(
@@ -25,15 +85,133 @@ def check_taskrun_spec(spec: dict[str, Any], report: Report, resolve_task: TaskR
             "expected exactly one of taskRef and taskSpec, got "
             + ("both" if has_ref else "neither"),
         )
-    elif has_spec:
-        task_spec = mapping(spec["taskSpec"])
-        declared = param_declarations(task_spec.get("params"))
-        scope = ParamScope(merged(declarations_from_values(spec.get("params")), declared))
-        bound = {str(binding.get("name")) for _, binding in mappings(spec.get("workspaces"))}
-        check_task_spec(task_spec, "spec.taskSpec", report, scope, bound)
-    else:
-        task_ref = mapping(spec["taskRef"])
-        if not task_ref.get("name") and not task_ref.get("resolver"):
-            report("spec.taskRef.name", catalog.MISSING_FIELD, "taskRef needs a name or resolver")
-        else:
-            resolve_task(task_ref, "spec.taskRef", report)
+        return None, "", []
+    if has_spec:
+        task = mapping(spec["taskSpec"])
+        bound = {name for _, name in bindings}
+        own = param_declarations(task.get("params"))
+        scope = ParamScope(merged(declarations_from_values(spec.get("params")), own))
+        check_task_spec(task, "spec.taskSpec", report, scope, bound)
+        declared = sequence(task.get("workspaces"))
+        propagated = bound - {str(w.get("name")) for _, w in mappings(declared)}
+        return task, "the taskSpec", declared + [{"name": name} for name in sorted(propagated)]
+    ref = mapping(spec["taskRef"])
+    if not check_ref(ref, "spec.taskRef", report, "taskRef"):
+        return None, "", []
+    found = resolve_task(ref, "spec.taskRef", report)
+    return found, f"Task {ref.get('name')!r}", sequence(mapping(found).get("workspaces"))
+
+
+def _check_status(spec: dict[str, Any], report: Report) -> None:
+    status = spec.get("status") or ""
+    if status and status not in TASKRUN_STATUSES:
+        report(
+            "spec.status",
+            catalog.RUN_STATUS,
+            f"a TaskRun's status {status!r} is not one of {', '.join(TASKRUN_STATUSES)}",
+        )
+    if not status and spec.get("statusMessage"):
+        report(
+            "spec.statusMessage",
+            catalog.RUN_STATUS,
+            "statusMessage is set but status is not; set status too, or drop statusMessage",
+        )
+
+
+def _check_timeout(spec: dict[str, Any], report: Report) -> None:
+    if spec.get("timeout") is None:
+        return
+    timeout = str(spec["timeout"])
+    seconds = go_duration_seconds(timeout)
+    if seconds is None:
+        report(
+            "spec.timeout",
+            catalog.TIMEOUTS,
+            f"timeout {timeout!r} is not a duration like 1h30m, 90s or 0 (no timeout)",
+        )
+    elif seconds < 0:
+        report("spec.timeout", catalog.TIMEOUTS, f"timeout {timeout!r} is negative")
+
+
+def _check_retries(spec: dict[str, Any], report: Report) -> None:
+    """v1 only: the v1beta1 webhook never checked a TaskRun's retries."""
+    retries = spec.get("retries")
+    if retries is None:
+        return
+    if not isinstance(retries, int) or isinstance(retries, bool):
+        report(
+            "spec.retries", catalog.FIELD_TYPE, f"retries must be a number, got {shape(retries)}"
+        )
+    elif retries < 0:
+        report("spec.retries", catalog.RETRIES, f"retries {retries} is negative; use 0 or more")
+
+
+def _check_debug(debug: Any, report: Report) -> None:
+    """Breakpoints: onFailure can only be `enabled`; each beforeSteps step once."""
+    breakpoints = mapping(debug).get("breakpoints")
+    if breakpoints is None:
+        return
+    on_failure = mapping(breakpoints).get("onFailure") or ""
+    if on_failure != ON_FAILURE_BREAKPOINT:
+        report(
+            "spec.debug.breakpoints.onFailure",
+            catalog.TASKRUN_DEBUG,
+            f"onFailure {on_failure!r} is not allowed; the only value is {ON_FAILURE_BREAKPOINT!r}",
+        )
+    before = [
+        (index, step)
+        for index, step in enumerate(sequence(mapping(breakpoints).get("beforeSteps")))
+    ]
+    for index, step in duplicates(before):
+        report(
+            f"spec.debug.breakpoints.beforeSteps[{index}]",
+            catalog.TASKRUN_DEBUG,
+            f"beforeSteps names step {step!r} more than once",
+        )
+
+
+def _check_container_specs(
+    spec: dict[str, Any], api: str, report: Report, task: dict[str, Any] | None
+) -> None:
+    """Step and sidecar overrides: each names one container, once (ignoring case); resources
+    are set per step or for the whole run, not both; with the Task known, each names one of its
+    steps or sidecars (Tekton fails the run otherwise)."""
+    for (field, resources), containers in zip(
+        CONTAINER_SPECS.get(api, ()), ("steps", "sidecars"), strict=False
+    ):
+        names = []
+        for index, override in mappings(spec.get(field)):
+            name = override.get("name")
+            if not isinstance(name, str) or not name:
+                report(
+                    f"spec.{field}[{index}].name",
+                    catalog.MISSING_FIELD,
+                    f"each of {field} needs the name of the {containers[:-1]} it overrides",
+                )
+                continue
+            names.append((index, name))
+        for index, name in duplicates((index, name.lower()) for index, name in names):
+            report(
+                f"spec.{field}[{index}].name",
+                catalog.TASKRUN_CONTAINER_SPECS,
+                f"{field} names {containers[:-1]} {name!r} more than once (ignoring case)",
+            )
+        if task is not None:
+            known = {str(c.get("name")) for _, c in mappings(task.get(containers))}
+            for index, name in names:
+                if name not in known:
+                    report(
+                        f"spec.{field}[{index}].name",
+                        catalog.TASKRUN_CONTAINER_SPECS,
+                        f"the Task has no {containers[:-1]} {name!r}, so Tekton fails the run",
+                        "run",
+                    )
+        if containers == "steps" and spec.get("computeResources") is not None:
+            for index, override in mappings(spec.get(field)):
+                if any(mapping(override.get(resources)).values()):
+                    report(
+                        f"spec.{field}[{index}].{resources}",
+                        catalog.TASKRUN_CONTAINER_SPECS,
+                        f"{resources} is set both here and in spec.computeResources; set one",
+                    )
+                    break

@@ -12,12 +12,12 @@ from modelcar_dsl.errors import Problem
 from modelcar_dsl.rules import catalog
 from modelcar_dsl.rules.api_fields import check_api_fields
 from modelcar_dsl.rules.declarations import check_metadata
-from modelcar_dsl.rules.document import Report, SourceDocument, mapping
+from modelcar_dsl.rules.document import Report, SourceDocument, mapping, mappings
 from modelcar_dsl.rules.feature_gates import check_feature_gates
 from modelcar_dsl.rules.gates import Gates
 from modelcar_dsl.rules.pipeline import check_pipeline_spec
 from modelcar_dsl.rules.run import check_run_spec
-from modelcar_dsl.rules.stepaction import check_step_action_spec
+from modelcar_dsl.rules.stepaction import check_step_action_calls, check_step_action_spec
 from modelcar_dsl.rules.task import check_task_spec
 from modelcar_dsl.rules.taskrun import check_taskrun_spec
 from modelcar_dsl.rules.tekton_versions import check_kind_release, check_release
@@ -66,11 +66,13 @@ class _Index:
         self.tasks: dict[str, dict[str, Any]] = {}
         self.pipelines: dict[str, dict[str, Any]] = {}
         self.cluster_tasks: dict[str, dict[str, Any]] = {}
+        self.step_actions: dict[str, dict[str, Any]] = {}
         for document in documents:
             table = {
                 "Task": self.tasks,
                 "ClusterTask": self.cluster_tasks,
                 "Pipeline": self.pipelines,
+                "StepAction": self.step_actions,
             }.get(document.kind)
             if table is not None and is_validated(document):
                 table.setdefault(document.name, mapping(document.body.get("spec")))
@@ -97,6 +99,15 @@ class _Index:
             self.unresolved_reference("Pipeline", name, f"{path}.name", report)
         return spec
 
+    def resolve_step_action(
+        self, ref: dict[str, Any], path: str, report: Report
+    ) -> dict[str, Any] | None:
+        name = str(ref.get("name"))
+        spec = self.step_actions.get(name)
+        if spec is None:
+            self.unresolved_reference("StepAction", name, f"{path}.name", report)
+        return spec
+
     def unresolved_reference(self, kind: str, name: str, path: str, report: Report) -> None:
         """Remember the first reference to a resource not among the files: it may be on the
         cluster, so it is no problem, but what it would have checked is said once."""
@@ -117,6 +128,22 @@ class _Index:
             f"were not checked: {names}. Add their files to check them"
         )
         return [attrs.evolve(first, message=message)]
+
+
+def task_specs(kind: str, spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(path, spec) of every Task spec in a document's spec, standalone or embedded."""
+    if kind in ("Task", "ClusterTask"):
+        return [("spec", spec)]
+    if kind == "TaskRun":
+        return [("spec.taskSpec", mapping(spec.get("taskSpec")))]
+    pipeline, prefix = (spec, "spec") if kind == "Pipeline" else (None, "spec.pipelineSpec")
+    if kind == "PipelineRun":
+        pipeline = mapping(spec.get("pipelineSpec"))
+    return [
+        (f"{prefix}.{section}[{index}].taskSpec", mapping(task.get("taskSpec")))
+        for section in ("tasks", "finally")
+        for index, task in mappings(mapping(pipeline).get(section))
+    ]
 
 
 def validate_documents(
@@ -162,11 +189,13 @@ def validate_documents(
         elif document.kind == "Pipeline":
             check_pipeline_spec(spec, "spec", report, index.resolve_task)
         elif document.kind == "TaskRun":
-            check_taskrun_spec(spec, report, index.resolve_task)
+            check_taskrun_spec(spec, api, report, index.resolve_task)
         elif document.kind == "StepAction":
-            check_step_action_spec(spec, report)
+            check_step_action_spec(spec, api, report)
         else:
             check_run_spec(spec, api, report, index.resolve_task, index.resolve_pipeline)
+        for path, task in task_specs(document.kind, spec):
+            check_step_action_calls(task, path, report, index.resolve_step_action)
         key = (document.kind, document.name)
         if document.kind not in RUN_KINDS and key in seen:
             first = seen[key].locate("metadata.name")

@@ -1,0 +1,80 @@
+"""What a run (PipelineRun or TaskRun) passes in, as Tekton's webhook checks it for both: param
+names once each, and each workspace binding one well-formed volume."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modelcar_dsl.rules import catalog
+from modelcar_dsl.rules.declarations import duplicates
+from modelcar_dsl.rules.document import Report, mapping, mappings, named, sequence
+
+VOLUME_SOURCES = (
+    "persistentVolumeClaim",
+    "volumeClaimTemplate",
+    "emptyDir",
+    "configMap",
+    "secret",
+    "projected",
+    "csi",
+)
+REQUIRED_SOURCE_FIELDS = {
+    "persistentVolumeClaim": "claimName",
+    "configMap": "name",
+    "secret": "secretName",
+    "projected": "sources",
+    "csi": "driver",
+}
+"""The field without which a volume source names no volume (WorkspaceBinding.Validate)."""
+
+
+def check_run_workspaces(
+    workspaces: Any, path: str, report: Report, ignore_case: bool
+) -> list[tuple[int, str]]:
+    """Each binding has exactly one volume source, naming its volume; no name is bound twice
+    (a TaskRun's names are compared ignoring case, a PipelineRun's exactly). Returns the
+    (position, name) of the bindings."""
+    found = named(workspaces, path, report, "workspace binding")
+    bindings = [(index, name) for index, name, _ in found]
+    for index, name, binding in found:
+        where = f"{path}[{index}]"
+        sources = [source for source in VOLUME_SOURCES if binding.get(source) is not None]
+        if len(sources) != 1:
+            report(
+                where,
+                catalog.RUN_WORKSPACE_SOURCE,
+                f"workspace {name!r} needs exactly one volume source ("
+                + ", ".join(VOLUME_SOURCES)
+                + "), got "
+                + (", ".join(sources) if sources else "none"),
+            )
+            continue
+        source = sources[0]
+        field = REQUIRED_SOURCE_FIELDS.get(source)
+        value = mapping(binding[source]).get(field) if field else True
+        if field and not (sequence(value) if field == "sources" else value):
+            report(
+                f"{where}.{source}.{field}",
+                catalog.RUN_WORKSPACE_SOURCE,
+                f"workspace {name!r} binds a {source} without {field}; set it",
+            )
+    keys = ((index, name.lower() if ignore_case else name) for index, name in bindings)
+    for index, name in duplicates(keys):
+        report(
+            f"{path}[{index}].name",
+            catalog.RUN_WORKSPACE_DUPLICATE,
+            f"workspace {name!r} is bound more than once"
+            + (" (Tekton compares names ignoring case)" if ignore_case else ""),
+        )
+    return bindings
+
+
+def check_run_params(params: Any, path: str, report: Report) -> None:
+    """Each param given once; Tekton compares run param names ignoring case."""
+    names = [(i, str(p.get("name")).lower()) for i, p in mappings(params)]
+    for index, name in duplicates(names):
+        report(
+            f"{path}[{index}].name",
+            catalog.RUN_PARAM_DUPLICATE,
+            f"param {name!r} is given twice (Tekton compares run param names ignoring case)",
+        )

@@ -1,0 +1,85 @@
+"""A reference to another resource (taskRef, pipelineRef, a step's StepAction `ref`), as
+Tekton's validateRef checks all of them: a name on the cluster, or a resolver with its params.
+The concise resolver syntax's feature flag is the feature gates' to judge."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from modelcar_dsl.names import DNS_LABEL
+from modelcar_dsl.rules import catalog
+from modelcar_dsl.rules.bindings import check_run_params
+from modelcar_dsl.rules.document import Report, mapping
+
+URL_LIKE = re.compile(r"[\w-]+:/", re.ASCII)
+"""A name with a scheme (`https://…`, `git://…`): the concise resolver syntax."""
+QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+MAX_QUALIFIED_NAME = 63
+MAX_PREFIX = 253
+
+
+def check_ref(ref: Any, path: str, report: Report, what: str) -> bool:
+    """Check the ref at `path` (`what` names it in messages); True when it names a resource by
+    a plain name, one the files given may hold."""
+    body = mapping(ref)
+    name = body.get("name") or ""
+    resolver = body.get("resolver") or ""
+    params = body.get("params")
+    if not isinstance(name, str) or not isinstance(resolver, str):
+        return False
+    if resolver or params is not None:
+        if params is not None:
+            if name:
+                report(
+                    f"{path}.name",
+                    catalog.REF,
+                    f"{what} has both a name and resolver params; a resolver finds the "
+                    "resource from its params, so drop the name",
+                )
+            if not resolver:
+                report(
+                    f"{path}.resolver",
+                    catalog.MISSING_FIELD,
+                    f"{what} has params but no resolver to pass them to",
+                )
+            check_run_params(params, f"{path}.params", report)
+        if resolver and name and not URL_LIKE.search(name):
+            report(
+                f"{path}.name",
+                catalog.REF,
+                f"{what} {name!r} with a resolver must be a URL (concise resolver syntax); "
+                "drop the name and say what to fetch in the resolver's params",
+            )
+        return False
+    if not name:
+        report(f"{path}.name", catalog.MISSING_FIELD, f"{what} needs a name or a resolver")
+        return False
+    if URL_LIKE.search(name):
+        report(
+            f"{path}.resolver",
+            catalog.MISSING_FIELD,
+            f"{what} {name!r} is a URL, which needs a resolver to fetch it",
+        )
+        return False
+    if problem := qualified_name_problem(name):
+        report(f"{path}.name", catalog.REF, f"{what} {problem}")
+        return False
+    return True
+
+
+def qualified_name_problem(name: str) -> str | None:
+    """Why `name` is not a Kubernetes qualified name (`[prefix/]name`), or None."""
+    prefix, slash, short = name.rpartition("/")
+    if slash and not (
+        len(prefix) <= MAX_PREFIX and all(DNS_LABEL.fullmatch(part) for part in prefix.split("."))
+    ):
+        return f"name {name!r} has an invalid prefix: use a DNS subdomain before the '/'"
+    if len(short) > MAX_QUALIFIED_NAME:
+        return f"name {name!r} is longer than {MAX_QUALIFIED_NAME} characters"
+    if not QUALIFIED_NAME.fullmatch(short):
+        return (
+            f"name {name!r} is not valid: letters, digits, '-', '_' and '.', starting and "
+            "ending with a letter or digit"
+        )
+    return None
