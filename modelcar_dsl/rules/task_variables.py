@@ -268,8 +268,8 @@ def _check_at_run_time(
 ) -> None:
     """Variables Tekton accepts at admission that no param, workspace, result or context
     variable fills: they stay in the step as written. `skip` names the heads admission has
-    judged at `path` already."""
-    for variable in variables(text):
+    judged at `path` already; a variable used twice in one string is reported once."""
+    for variable in {variable.text: variable for variable in variables(text)}.values():
         head = variable.head
         if head in skip:
             continue
