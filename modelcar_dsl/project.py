@@ -73,6 +73,7 @@ class Settings:
             fs_group=self.fs_group,
             service_account=self.service_account,
             insecure_registries=self.insecure_registries,
+            gates=self.gates,
         )
 
 

@@ -74,7 +74,7 @@ def validate_project(
         problems.extend(validate_run(run))
     problems.extend(validate_records(run for _, run in project.runs))
     documents = [resource.document for resource in compiled]
-    found = validate_documents(documents, DSL_RULES, target.insecure_registries)
+    found = validate_documents(documents, DSL_RULES, target.insecure_registries, target.gates)
     problems.extend(problem for problem in found if problem.severity != "info")
     problems.extend(_run_collisions(project))
     return problems

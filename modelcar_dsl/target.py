@@ -6,6 +6,8 @@ from typing import Literal
 
 import attrs
 
+from modelcar_dsl.rules.gates import Gates
+
 ApiVersion = Literal["v1", "v1beta1"]
 API_VERSIONS: tuple[ApiVersion, ...] = ("v1", "v1beta1")
 
@@ -13,7 +15,7 @@ API_VERSIONS: tuple[ApiVersion, ...] = ("v1", "v1beta1")
 @attrs.frozen
 class Target:
     """`api` picks the document shape; `fs_group` and `service_account` are run defaults;
-    `insecure_registries` is the project's TLS policy."""
+    `insecure_registries` is the project's TLS policy; `gates` what the cluster accepts."""
 
     api: ApiVersion = "v1"
     namespace: str | None = None
@@ -21,6 +23,8 @@ class Target:
     service_account: str | None = None
     insecure_registries: frozenset[str] = frozenset()
     """Hosts a task's TLS switch may turn verification off for (`[tool.modelcar]`)."""
+    gates: Gates = attrs.field(factory=Gates)
+    """The cluster's Tekton release and feature flags: the compiled documents must pass them."""
 
     @property
     def api_version(self) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import attrs
@@ -16,7 +17,8 @@ import pytest
 from modelcar_dsl.errors import Problem
 from modelcar_dsl.rules.gates import FEATURE_FLAGS, ApiFields, Gates, Version, check_flag
 from modelcar_dsl.validate_files import validate_files
-from tests.conftest import run_modelcar
+from tests.conftest import MiniProject, run_modelcar
+from tests.test_bad_input import HEADER, VALID_PIPELINE
 
 V1 = "https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/"
 COMMIT = "https://github.com/tektoncd/pipeline/commit/"
@@ -671,3 +673,21 @@ def test_pyproject_gives_the_cluster_gates_and_release(tmp_path: Path) -> None:
     code, ((_, stderr),) = _cli(tmp_path, ALL)
     assert code == 2
     assert "enable-param-enums" in stderr
+
+
+def test_compile_holds_its_output_to_the_projects_tekton_release(
+    mini_project: Callable[..., MiniProject],
+) -> None:
+    """A project whose cluster runs Tekton 0.40 cannot have tekton.dev/v1 documents (served
+    from 0.43); with `api = "v1beta1"` it compiles. The compiled documents pass the same
+    release rules as `modelcar validate`.
+    https://github.com/tektoncd/pipeline/blob/v0.43.0/config/300-pipeline.yaml"""
+    project = mini_project(HEADER + VALID_PIPELINE, fs_group=1000970000)
+    settings = project.root / "pyproject.toml"
+    settings.write_text(settings.read_text() + 'tekton_version = "0.40"\n')
+    refused = project.compile()
+    assert refused.exit_code == 2
+    assert "Tekton serves tekton.dev/v1 Task from 0.43" in refused.stderr
+    assert "[tekton-version]" in refused.stderr
+    settings.write_text(settings.read_text() + 'api = "v1beta1"\n')
+    assert project.compile().exit_code == 0

@@ -578,6 +578,36 @@ def test_variables_outside_the_step_fields_tekton_reads_are_admitted(tmp_path: P
     assert admission_errors(tmp_path, RUNTIME_ONLY) == []
 
 
+OBJECT_KEY_VALUE = """\
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: object-key
+spec:
+  params:
+    - name: settings
+      type: object
+      properties:
+        dir: {}
+  tasks:
+    - name: a
+      params:
+        - name: dir
+          value: $(params.settings.dir)
+        - name: whole
+          value: $(params.settings[*])
+      taskRef:
+        name: elsewhere
+"""
+
+
+def test_an_object_key_and_a_lone_whole_object_pass_to_a_task(tmp_path: Path) -> None:
+    """`$(params.settings.dir)` reads one key; `$(params.settings[*])` alone passes the whole
+    object (validateParamStringValue, validateObjectVariable).
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/param_types.go"""
+    assert admission_errors(tmp_path, OBJECT_KEY_VALUE) == []
+
+
 ARRAY_VALUE_ITEM = """\
 apiVersion: tekton.dev/v1
 kind: Pipeline

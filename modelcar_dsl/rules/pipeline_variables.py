@@ -14,7 +14,7 @@ from modelcar_dsl.names import did_you_mean
 from modelcar_dsl.rules import catalog
 from modelcar_dsl.rules.declarations import param_type
 from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
-from modelcar_dsl.rules.task_variables import located_references, references
+from modelcar_dsl.rules.task_variables import located_references, references, whole_references
 
 EXPRESSION = re.compile(r"\$\([_a-zA-Z0-9.-]+(?:\.[_a-zA-Z0-9.-]+)*(?:\[(?:[0-9]+|\*)\])?\)")
 """The simple `$(a.b.c)` form Tekton reads expressions in, for prefixes, status and results."""
@@ -130,7 +130,8 @@ def check_param_names(
                 )
                 return
     whole = [name.removesuffix("[*]") for name in names]
-    if any(name in objects for name in whole):
+    entire = [name.removesuffix("[*]") for name in whole_references(text, "params")]
+    if any(name in objects for name in entire):
         report(
             path,
             catalog.ARRAY_ISOLATION,

@@ -73,7 +73,7 @@ def located_references(text: str, prefix: str) -> tuple[list[tuple[str, str]], s
     return found, None
 
 
-def _whole_references(text: str, prefix: str) -> list[str]:
+def whole_references(text: str, prefix: str) -> list[str]:
     """Every name referred to in full, dots kept (`obj`, `obj.key`, `arr[*]`)."""
     return [
         match.group("dot") or match.group("double") or match.group("single") or ""
@@ -230,7 +230,7 @@ def _object_problems(
                     ),
                 )
                 break
-    for whole in _whole_references(text, "params"):
+    for whole in whole_references(text, "params"):
         if whole.removesuffix("[*]") in objects:
             yield (
                 catalog.ARRAY_ISOLATION,
