@@ -133,8 +133,8 @@ def test_validate_refuses_durations_beyond_gos_range(tmp_path: Path) -> None:
     result = run_modelcar("validate", "run.yaml", cwd=tmp_path)
     assert result.exit_code == 1
     assert result.stdout.splitlines()[:2] == [
-        "run.yaml:9: pipelinerun/long- spec.pipelineSpec.tasks[0].timeout: timeout '3000000h' "
-        "is not a duration like 1h30m, 90s or 0 (no timeout) [task-timeout]",
-        "run.yaml:20: pipelinerun/long- spec.timeouts.pipeline: '3000000h' is not a duration "
-        "like 1h30m [timeouts]",
+        "run.yaml:9: error: pipelinerun/long- spec.pipelineSpec.tasks[0].timeout: timeout "
+        "'3000000h' is not a duration like 1h30m, 90s or 0 (no timeout) [task-timeout]",
+        "run.yaml:20: error: pipelinerun/long- spec.timeouts.pipeline: '3000000h' is not a "
+        "duration like 1h30m [timeouts]",
     ]

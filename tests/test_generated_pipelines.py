@@ -1524,7 +1524,9 @@ def break_script_variable(docs: Documents, data: st.DataObject) -> Broken | None
     document, index = _any_step(docs, data)
     step = document["spec"]["steps"][index]
     step.pop("command", None)
-    step["script"] = "#!/bin/sh\necho $(context.task.name)\n"
+    params = document["spec"].setdefault("params", [])
+    params.append({"name": "injected-by-mutation", "default": "x"})
+    step["script"] = "#!/bin/sh\necho $(params.injected-by-mutation)\n"
     return Broken.at(document, f"spec.steps[{index}].script")
 
 
