@@ -26,8 +26,8 @@ _INT64 = 2**63
 _SHOWN = 40
 
 SUFFIXES_HELP = (
-    "a number with an optional suffix: Ki Mi Gi Ti Pi Ei (powers of 2), m k M G T P E "
-    "(powers of 10) or an exponent (e3), e.g. 500m, 4Gi, 50G"
+    "a number with a unit among Ki Mi Gi Ti Pi Ei (powers of 2), m k M G T P E (powers of 10) "
+    "or e3 (an exponent), or none: 500m, 4Gi, 50G"
 )
 
 

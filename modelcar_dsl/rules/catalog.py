@@ -10,13 +10,15 @@ import attrs
 from modelcar_dsl.errors import Problem
 from modelcar_dsl.source import SourceLocation
 
-Origin = Literal["tekton", "run", "modelcar", "dsl", "info"]
-"""Who rejects it: Tekton's admission webhook; Tekton at run time (a compiler that writes both
-sides can check it earlier); modelcar-dsl's own policy; the Python DSL itself; or nobody
-(`info`: what validation could not check)."""
+Origin = Literal["tekton", "apply", "run", "modelcar", "dsl", "info"]
+"""Who rejects it: Tekton's admission webhook; `kubectl apply` (and ArgoCD, which applies),
+before Tekton sees it; Tekton at run time (a compiler that writes both sides can check it
+earlier); modelcar-dsl's own policy; the Python DSL itself; or nobody (`info`: what validation
+could not check)."""
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: dict[Origin, Severity] = {
     "tekton": "error",
+    "apply": "error",
     "run": "error",
     "dsl": "error",
     "modelcar": "warning",
@@ -26,6 +28,7 @@ SEVERITIES: dict[Origin, Severity] = {
 holds the DSL's output to every rule, warnings included."""
 LABELS: dict[str, str] = {
     "tekton": "error",
+    "apply": "error",
     "run": "run-time error",
     "dsl": "error",
     "modelcar": "warning",
@@ -77,6 +80,10 @@ FIELD_TYPE = _rule("field-type", "A field has the wrong type", "tekton")
 MISSING_FIELD = _rule("missing-field", "A required field is missing", "tekton")
 UNKNOWN_FIELD = _rule("unknown-field", "A field Tekton does not know", "tekton")
 METADATA_NAME = _rule("metadata-name", "A resource name is not a DNS-1123 subdomain", "tekton")
+QUANTITY = _rule("quantity", "A resource quantity is not one Kubernetes can read", "tekton")
+KUSTOMIZATION_RUN = _rule(
+    "kustomization-run", "A kustomization lists a run that has only a generateName", "apply"
+)
 
 # Declarations shared by Task and Pipeline
 PARAM_NAME = _rule("param-name", "A param name breaks Tekton's pattern", "tekton")

@@ -15,6 +15,7 @@ from modelcar_dsl.rules.document import Report, SourceDocument, mapping
 from modelcar_dsl.rules.fields import check_fields
 from modelcar_dsl.rules.gates import Gates
 from modelcar_dsl.rules.pipeline import check_pipeline_spec
+from modelcar_dsl.rules.quantities import check_quantities
 from modelcar_dsl.rules.run import check_run_spec
 from modelcar_dsl.rules.stepaction import check_step_action_spec
 from modelcar_dsl.rules.task import check_task_spec
@@ -135,6 +136,7 @@ def validate_documents(
             report("spec", catalog.MISSING_FIELD, f"a {document.kind} needs a spec mapping")
             continue
         check_fields(spec, api, document.kind, report)
+        check_quantities(spec, api, document.kind, report)
         if document.kind in ("Task", "ClusterTask"):
             check_task_spec(spec, "spec", report)
         elif document.kind == "Pipeline":
