@@ -75,9 +75,11 @@ def kustomization_in(directory: Path) -> Path | None:
 
 @attrs.frozen
 class _Listing:
-    """A kustomization to read, and the entry of another that lists it (None for one found)."""
+    """A kustomization to read (its path as shown and its real path), and the entry of another
+    that lists it (None for one found in the tree)."""
 
     file: Path
+    real: str
     via: SourceLocation | None = None
 
 
@@ -87,75 +89,91 @@ class _Walk:
     def __init__(
         self, roots: tuple[Path, ...], loaded: Mapping[Path, LoadedFile], read: ReadFile
     ) -> None:
-        self.roots = roots
+        self.prefixes = tuple(os.path.join(str(root), "") for root in roots)
         self.loaded = loaded
         self.read = read
-        self.seen: set[Path] = set()
-        self.targets: dict[tuple[Path, str], Path | None] = {}
-        self.runs_by_file: dict[Path, list[dict[str, Any]]] = {}
+        self.queued: set[str] = set()
+        self.directories: set[str] = set()
+        """Listed directories already followed: listing one again reaches nothing new."""
+        self.targets: dict[tuple[str, str], str | None] = {}
+        self.runs_by_file: dict[str, list[dict[str, Any]]] = {}
         self.problems: list[Problem] = []
 
     def visit(self, kustomization: Path) -> None:
-        pending = deque([_Listing(kustomization)])
+        pending: deque[_Listing] = deque()
+        self._enqueue(pending, kustomization, None)
         while pending:
             listing = pending.popleft()
-            real = self._inside(listing.file)
-            if real is None or real in self.seen:
-                continue
-            self.seen.add(real)
-            document = self._kustomization(real)
+            document = self._kustomization(listing.real)
             if document is None:
                 continue
+            directory = str(listing.file.parent)
             for path, entry in _entries(document.body):
-                target = self._target(listing.file.parent, entry)
+                target = self._target(directory, entry)
                 if target is None:
                     continue
-                location = SourceLocation(str(listing.file), document.line_of(path))
-                if target.is_dir():
-                    if nested := kustomization_in(target):
-                        shown = Path(os.path.normpath(listing.file.parent / entry))
-                        pending.append(_Listing(shown / nested.name, location))
-                elif target.is_file():
-                    for run in self._runs(target):
-                        self.problems.append(_problem(run, entry, path, location, listing.via))
+                if target in self.directories:
+                    continue
+                if os.path.isdir(target):
+                    self.directories.add(target)
+                    nested = kustomization_in(Path(target))
+                    if nested is not None:
+                        shown = Path(os.path.normpath(os.path.join(directory, entry, nested.name)))
+                        where = SourceLocation(str(listing.file), document.line_of(path))
+                        self._enqueue(pending, shown, where)
+                elif runs := self._runs(target):
+                    where = SourceLocation(str(listing.file), document.line_of(path))
+                    for run in runs:
+                        self.problems.append(_problem(run, entry, path, where, listing.via))
 
-    def _target(self, directory: Path, entry: str) -> Path | None:
+    def _enqueue(self, pending: deque[_Listing], file: Path, via: SourceLocation | None) -> None:
+        real = self._inside(str(file))
+        if real is not None and real not in self.queued:
+            self.queued.add(real)
+            pending.append(_Listing(file, real, via))
+
+    def _target(self, directory: str, entry: str) -> str | None:
         """What `entry` of a kustomization in `directory` names, resolved once: a list of many
         equal entries costs one look-up."""
         key = (directory, entry)
         if key not in self.targets:
-            self.targets[key] = self._inside(directory / entry)
+            self.targets[key] = self._inside(os.path.join(directory, entry))
         return self.targets[key]
 
-    def _inside(self, path: Path) -> Path | None:
+    def _inside(self, path: str) -> str | None:
         """`path`'s real path when it exists within a root; None when it leaves them (through
-        `..`, an absolute path or a symbolic link) or cannot be resolved."""
-        try:
-            real = path.resolve()
-            exists = real.exists()
-        except (OSError, RuntimeError, ValueError):
+        `..`, an absolute path or a symbolic link) or cannot be resolved. A missing path costs
+        one stat."""
+        if not os.path.exists(path):
             return None
-        if exists and any(real.is_relative_to(root) for root in self.roots):
+        try:
+            real = os.path.realpath(path)
+        except (OSError, ValueError):
+            return None
+        if os.path.join(real, "").startswith(self.prefixes):
             return real
         return None
 
-    def _kustomization(self, file: Path) -> Resource | None:
+    def _kustomization(self, file: str) -> Resource | None:
         """The kustomization's first document, when it is a mapping that reads as YAML (a broken
         one is reported as a YAML file, or by kustomize)."""
         try:
-            resources = load_documents(self.read(file)).resources
+            resources = load_documents(self.read(Path(file))).resources
         except YamlSyntaxError:
             return None
         first = resources[0] if resources else None
         return first if first is not None and isinstance(first.body, dict) else None
 
-    def _runs(self, file: Path) -> list[dict[str, Any]]:
-        """The runs with only a generateName among a listed file's resources, read once."""
+    def _runs(self, file: str) -> list[dict[str, Any]]:
+        """The runs with only a generateName among a listed file's resources, read once (a
+        directory without a kustomization, or anything but a regular file, holds none)."""
         if file not in self.runs_by_file:
-            loaded = self.loaded.get(file)
+            loaded = self.loaded.get(Path(file))
+            if loaded is None and not os.path.isfile(file):
+                loaded = LoadedFile((), 0)
             if loaded is None:
                 try:
-                    loaded = load_documents(self.read(file), _is_run)
+                    loaded = load_documents(self.read(Path(file)), _is_run)
                 except YamlSyntaxError:
                     loaded = LoadedFile((), 0)
             self.runs_by_file[file] = [
