@@ -200,7 +200,8 @@ CASES = [
         "spec.steps[0].computeResources.requests.memory",
         "'4GB' has the unit 'GB', which Kubernetes does not know",
         WORK_TASK + "      computeResources:\n        requests:\n          memory: 4GB  # <-\n",
-        dsl='from modelcar_dsl import Resources\n\nHEAVY = Resources(requests={"memory": "4GB"})  # <-\n',
+        dsl="from modelcar_dsl import Resources\n\n"
+        'HEAVY = Resources(requests={"memory": "4GB"})  # <-\n',
         dsl_error=True,
     ),
     Case(
