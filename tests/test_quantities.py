@@ -284,6 +284,57 @@ def test_quantities_of_a_pipeline_run_are_checked_through_its_embedded_specs(
     ]
 
 
+def test_quantities_of_a_v1beta1_pipeline_run_are_checked_in_its_pod_templates(
+    tmp_path: Path,
+) -> None:
+    """v1beta1 names them `podTemplate`, `taskPodTemplate`, `stepOverrides` and
+    `sidecarOverrides` (`resources`):
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1beta1/pipelinerun_types.go"""
+    text = """\
+        apiVersion: tekton.dev/v1beta1
+        kind: PipelineRun
+        metadata:
+          generateName: build-
+        spec:
+          pipelineRef:
+            name: build
+          podTemplate:
+            volumes:
+              - name: v
+                emptyDir:
+                  sizeLimit: 1 G
+          taskRunSpecs:
+            - pipelineTaskName: a
+              taskPodTemplate:
+                volumes:
+                  - name: w
+                    emptyDir:
+                      sizeLimit: 2 G
+              stepOverrides:
+                - name: main
+                  resources:
+                    requests:
+                      memory: 3 G
+              sidecarOverrides:
+                - name: side
+                  resources:
+                    requests:
+                      memory: 4 G
+    """
+    assert sorted(_findings(tmp_path, text)) == [
+        ("spec.podTemplate.volumes[0].emptyDir.sizeLimit", _line(text, "1 G")),
+        (
+            "spec.taskRunSpecs[0].sidecarOverrides[0].resources.requests.memory",
+            _line(text, "4 G"),
+        ),
+        ("spec.taskRunSpecs[0].stepOverrides[0].resources.requests.memory", _line(text, "3 G")),
+        (
+            "spec.taskRunSpecs[0].taskPodTemplate.volumes[0].emptyDir.sizeLimit",
+            _line(text, "2 G"),
+        ),
+    ]
+
+
 def test_quantities_of_a_v1beta1_task_run_are_checked(tmp_path: Path) -> None:
     """TaskRun: `computeResources`, v1beta1 `stepOverrides[].resources`, its pod template and
     workspaces:
