@@ -335,6 +335,45 @@ def test_quantities_of_a_v1beta1_pipeline_run_are_checked_in_its_pod_templates(
     ]
 
 
+def test_quantities_of_a_pipelines_embedded_tasks_are_checked_in_finally_too(
+    tmp_path: Path,
+) -> None:
+    """A Pipeline's `tasks` and `finally` embed Task specs (EmbeddedTask):
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/pipeline_types.go"""
+    text = """\
+        apiVersion: tekton.dev/v1
+        kind: Pipeline
+        metadata:
+          name: flow
+        spec:
+          tasks:
+            - name: a
+              taskSpec:
+                steps:
+                  - name: main
+                    image: busybox
+                    computeResources:
+                      limits:
+                        memory: 1 Gi
+          finally:
+            - name: z
+              taskSpec:
+                sidecars:
+                  - name: side
+                    image: busybox
+                    computeResources:
+                      limits:
+                        cpu: half
+                steps:
+                  - name: main
+                    image: busybox
+    """
+    assert sorted(_findings(tmp_path, text)) == [
+        ("spec.finally[0].taskSpec.sidecars[0].computeResources.limits.cpu", _line(text, "half")),
+        ("spec.tasks[0].taskSpec.steps[0].computeResources.limits.memory", _line(text, "1 Gi")),
+    ]
+
+
 def test_quantities_of_a_v1beta1_task_run_are_checked(tmp_path: Path) -> None:
     """TaskRun: `computeResources`, v1beta1 `stepOverrides[].resources`, its pod template and
     workspaces:
