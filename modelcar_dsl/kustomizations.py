@@ -1,7 +1,8 @@
 """Kustomizations that would apply a run with only a `generateName`: `kubectl apply -k` refuses
-such a resource (apply needs a name) and ArgoCD creates another run at every sync. A run is
-found listed in `resources` directly, or through a listed directory's own kustomization, as
-kustomize reads them; nothing outside the paths given to `modelcar validate` is ever read."""
+such a resource (apply needs a name), and a GitOps sync that creates it instead starts another
+run at every sync. A run is found listed in `resources` directly, or through a listed
+directory's own kustomization, as kustomize reads them; nothing outside the paths given to
+`modelcar validate` is ever read."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import attrs
 from modelcar_dsl.errors import Problem
 from modelcar_dsl.rules import catalog
 from modelcar_dsl.rules.document import mapping, sequence
+from modelcar_dsl.rules.validate import RUN_KINDS
 from modelcar_dsl.source import SourceLocation
 from modelcar_dsl.yaml_source import LoadedFile, Resource, YamlSyntaxError, load_documents
 
@@ -24,7 +26,6 @@ KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 OPERAND_FIELDS = ("resources", "bases", "components")
 """Fields listing files and directories kustomize builds into its output (`bases` is the
 deprecated spelling of `resources`; components list directories too)."""
-RUN_KINDS = ("PipelineRun", "TaskRun")
 _REMOTE_PREFIXES = ("git@", "github.com/", "gitlab.com/", "bitbucket.org/")
 
 ReadFile = Callable[[Path], bytes]
