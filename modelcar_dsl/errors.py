@@ -20,7 +20,8 @@ class Problem:
     rule: str
     location: SourceLocation | None = None
     origin: str = "tekton"
-    """Who refuses it (`tekton` admission, `run` time, `modelcar` policy, `dsl`, `info`)."""
+    """Who refuses it (`tekton` admission, `kubectl apply`, `run` time, `modelcar` policy, `dsl`,
+    `info`)."""
     severity: str = "error"
     """`error`, `warning` (policy; an error under --strict and for compile) or `info`."""
 

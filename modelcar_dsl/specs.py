@@ -5,13 +5,16 @@ The decorators build these from user code; validation, the graph and the compile
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 import attrs
 
+from modelcar_dsl.errors import DefinitionError
 from modelcar_dsl.params import ParamSpec
-from modelcar_dsl.source import SourceLocation
+from modelcar_dsl.quantities import SUFFIXES_HELP, quantity_problem
+from modelcar_dsl.rules.catalog import QUANTITY
+from modelcar_dsl.source import SourceLocation, caller_location
 
 
 def _as_tuple(value: Any) -> tuple[Any, ...]:
@@ -23,6 +26,17 @@ def _as_sorted_pairs(
 ) -> tuple[tuple[str, str], ...]:
     pairs = value.items() if isinstance(value, Mapping) else (value or ())
     return tuple(sorted(pairs))
+
+
+def check_quantities(owner: str, quantities: Iterable[tuple[str, Any]]) -> None:
+    """Refuse, at the user's line, a size or compute amount Kubernetes cannot read (`50GB`):
+    the compiled run would be rejected when applied."""
+    for name, value in quantities:
+        problem = quantity_problem(value) if value is not None else f"None; give {SUFFIXES_HELP}"
+        if problem:
+            raise DefinitionError(
+                f"{owner} {name}: {problem} [{QUANTITY.id}]", caller_location(skip_generated=True)
+            )
 
 
 def _as_pairs(
@@ -94,6 +108,10 @@ class Resources:
 
     requests: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_as_sorted_pairs)
     limits: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_as_sorted_pairs)
+
+    def __attrs_post_init__(self) -> None:
+        check_quantities("Resources requests", self.requests)
+        check_quantities("Resources limits", self.limits)
 
 
 @attrs.frozen
@@ -182,6 +200,9 @@ class VolumeClaim:
     size: str = "10Gi"
     storage_class: str | None = None
     access_mode: str = "ReadWriteOnce"
+
+    def __attrs_post_init__(self) -> None:
+        check_quantities("VolumeClaim", [("size", self.size)])
 
 
 @attrs.frozen

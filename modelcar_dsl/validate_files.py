@@ -12,6 +12,7 @@ from typing import Any
 import attrs
 
 from modelcar_dsl.errors import InputFileError, Problem
+from modelcar_dsl.kustomizations import kustomization_problems
 from modelcar_dsl.rules import SourceDocument, catalog, validate_documents
 from modelcar_dsl.rules.document import Locate
 from modelcar_dsl.rules.gates import Gates
@@ -173,10 +174,12 @@ def validate_files(
     files = yaml_files(paths)
     documents: list[SourceDocument] = []
     problems: list[Problem] = []
+    loaded_files: dict[Path, LoadedFile] = {}
     skipped = 0
     for file in files:
         try:
             loaded = load_documents(read_input(file, max_file_bytes), is_validated_kind)
+            loaded_files[file.resolve()] = loaded
         except YamlSyntaxError as error:
             rule = catalog.YAML_LIMIT if isinstance(error, YamlLimitError) else catalog.YAML_SYNTAX
             if rule.id not in ignore:
@@ -200,6 +203,12 @@ def validate_files(
                     )
                 )
     problems.extend(validate_documents(documents, ignore, insecure_registries, gates))
+    if catalog.KUSTOMIZATION_RUN.id not in ignore:
+        problems.extend(
+            kustomization_problems(
+                paths, loaded_files, lambda file: read_input(file, max_file_bytes)
+            )
+        )
     validated = sum(1 for document in documents if is_validated(document))
     return ValidationReport(
         tuple(sorted(problems, key=_position)),

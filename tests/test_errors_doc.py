@@ -20,6 +20,7 @@ HEADING = re.compile(r"^## (.*)$", re.MULTILINE)
 YAML_BLOCK = re.compile(r"^```yaml\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 TEXT_BLOCK = re.compile(r"^```text\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 FIX = "**Fix**"
+FILE_HEADER = re.compile(r"\A# file: (\S+)\n")
 
 
 def doc_sections() -> list[tuple[str, str]]:
@@ -36,6 +37,20 @@ def doc_sections() -> list[tuple[str, str]]:
 def yaml_examples(body: str) -> list[str]:
     """The ```yaml blocks of a section that come before its **Fix**."""
     return YAML_BLOCK.findall(body.split(FIX, 1)[0])
+
+
+def example_trees(body: str) -> list[dict[str, str]]:
+    """Each example as file name -> text: a block of its own is `example.yaml`; the blocks
+    naming their file in a first line `# file: NAME` make one example of several files."""
+    trees: list[dict[str, str]] = []
+    named: dict[str, str] = {}
+    for example in yaml_examples(body):
+        header = FILE_HEADER.match(example)
+        if header:
+            named[header[1]] = example
+        else:
+            trees.append({"example.yaml": example})
+    return trees + ([named] if named else [])
 
 
 SECTIONS = doc_sections()
@@ -72,23 +87,26 @@ def test_yaml_examples_break_their_rule(rule: str, body: str, tmp_path: Path) ->
         pytest.skip("Python DSL only: no YAML example")
     assert examples, f"section {rule} has no ```yaml example before its {FIX}"
     printed: set[str] = set()
-    for number, example in enumerate(examples):
-        path = tmp_path / str(number) / "example.yaml"
-        path.parent.mkdir()
-        path.write_text(example, encoding="utf-8")
-        report = validate_files([path])
+    names = {"example.yaml"}
+    for number, tree in enumerate(example_trees(body)):
+        directory = tmp_path / str(number)
+        for name, text in tree.items():
+            (directory / name).parent.mkdir(parents=True, exist_ok=True)
+            (directory / name).write_text(text, encoding="utf-8")
+        names |= set(tree)
+        report = validate_files([directory / "example.yaml"] if len(tree) == 1 else [directory])
         found = sorted({problem.rule for problem in report.problems})
         assert rule in found, f"example {number} of {rule} reports {found}:\n{report.as_text()}"
-        printed |= {_as_printed(report_line(problem), path) for problem in report.problems}
+        printed |= {_as_printed(report_line(problem), directory) for problem in report.problems}
     shown = [
         line
         for block in TEXT_BLOCK.findall(body.split(FIX, 1)[0])
         for line in block.splitlines()
-        if line.startswith("example.yaml:")
+        if line.split(":", 1)[0] in names
     ]
     assert sorted(set(shown) - printed) == [], "the page shows output the tool does not print"
 
 
-def _as_printed(line: str, path: Path) -> str:
+def _as_printed(line: str, directory: Path) -> str:
     """A problem as the page shows it: validated from the example's own directory."""
-    return line.replace(str(path), "example.yaml")
+    return line.replace(f"{directory}/", "")

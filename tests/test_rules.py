@@ -44,6 +44,9 @@ class Case:
     no_dsl: str = ""
     gates: Gates = attrs.field(factory=Gates)
     """The cluster the YAML is validated for."""
+    file_name: str = "resources.yaml"
+    other_files: tuple[tuple[str, str], ...] = ()
+    """Files written next to `yaml` (the directory is validated then), for rules on a tree."""
 
 
 TASK = """\
@@ -227,6 +230,36 @@ CASES = [
         WORK_TASK.replace("name: work", "name: Work_Task  # <-"),
         dsl='@task(name="Work_Task", image=IMAGE)  # <-\ndef t() -> list:\n'
         '    """T."""\n    return [command_step("main", ["true"])]\n',
+    ),
+    Case(
+        catalog.QUANTITY,
+        "spec.steps[0].computeResources.requests.memory",
+        "'4GB' has the unit 'GB', which Kubernetes does not know",
+        WORK_TASK + "      computeResources:\n        requests:\n          memory: 4GB  # <-\n",
+        dsl="from modelcar_dsl import Resources\n\n"
+        'HEAVY = Resources(requests={"memory": "4GB"})  # <-\n',
+        dsl_error=True,
+    ),
+    Case(
+        catalog.KUSTOMIZATION_RUN,
+        "resources[0]",
+        "holds a PipelineRun with only generateName 'flow-run-'",
+        "resources:\n  - runs/run.yaml  # <-\n",
+        no_dsl="compile never lists 03-runs/ in kustomization.yaml",
+        file_name="kustomization.yaml",
+        other_files=(
+            (
+                "runs/run.yaml",
+                RUN
+                + "  pipelineRef:\n    name: flow\n"
+                + RUN_TEMPLATE
+                + RUN_TIMEOUTS
+                + "---\n"
+                + FLOW
+                + "---\n"
+                + WORK_TASK,
+            ),
+        ),
     ),
     Case(
         catalog.PARAM_NAME,
@@ -1012,9 +1045,13 @@ def _matching(problems: list[Problem], case: Case, path: str) -> list[Problem]:
 @pytest.mark.parametrize("case", [c for c in CASES if c.yaml], ids=lambda c: c.rule.id)
 def test_yaml_breaking_the_rule_is_reported_at_its_line(case: Case, tmp_path: Path) -> None:
     """Only this rule is broken, so only it is reported, at the marked line and path."""
-    file = tmp_path / "resources.yaml"
+    file = tmp_path / case.file_name
     file.write_text(case.yaml)
-    problems = list(validate_files([file], gates=case.gates).problems)
+    for name, text in case.other_files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    roots = [tmp_path] if case.other_files else [file]
+    problems = list(validate_files(roots, gates=case.gates).problems)
     assert {p.rule for p in problems} == {case.rule.id}, "\n".join(map(str, problems))
     found = _matching(problems, case, case.path)
     assert found, "\n".join(map(str, problems))

@@ -10,13 +10,15 @@ import attrs
 from modelcar_dsl.errors import Problem
 from modelcar_dsl.source import SourceLocation
 
-Origin = Literal["tekton", "run", "modelcar", "dsl", "info"]
-"""Who rejects it: Tekton's admission webhook; Tekton at run time (a compiler that writes both
-sides can check it earlier); modelcar-dsl's own policy; the Python DSL itself; or nobody
-(`info`: what validation could not check)."""
+Origin = Literal["tekton", "apply", "run", "modelcar", "dsl", "info"]
+"""Who rejects it: Tekton's admission webhook; `kubectl apply` (and ArgoCD, which applies),
+before Tekton sees it; Tekton at run time (a compiler that writes both sides can check it
+earlier); modelcar-dsl's own policy; the Python DSL itself; or nobody (`info`: what validation
+could not check)."""
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: dict[Origin, Severity] = {
     "tekton": "error",
+    "apply": "error",
     "run": "error",
     "dsl": "error",
     "modelcar": "warning",
@@ -83,6 +85,10 @@ FEATURE_GATE = _rule(
 )
 TEKTON_VERSION = _rule(
     "tekton-version", "A kind or field the cluster's Tekton release does not have", "tekton"
+)
+QUANTITY = _rule("quantity", "A resource quantity is not one Kubernetes can read", "tekton")
+KUSTOMIZATION_RUN = _rule(
+    "kustomization-run", "A kustomization lists a run that has only a generateName", "apply"
 )
 
 # Declarations shared by Task and Pipeline
