@@ -104,3 +104,20 @@ def shape(value: Any) -> str:
         return "a list"
     text = repr(value)
     return f"the {type(value).__name__} {text if len(text) <= 80 else text[:76] + '...'}"
+
+
+def exactly_one(
+    body: dict[str, Any], fields: tuple[str, str], path: str, rule: Rule, report: Report
+) -> str | None:
+    """The one of two exclusive fields `body` has (a taskRef or a taskSpec); when it has both
+    or neither, that is reported and None returned."""
+    present = [field for field in fields if field in body]
+    if len(present) == 1:
+        return present[0]
+    report(
+        path,
+        rule,
+        f"expected exactly one of {fields[0]} and {fields[1]}, got "
+        + ("both" if present else "neither"),
+    )
+    return None

@@ -16,7 +16,7 @@ from modelcar_dsl.rules.declarations import (
     declarations_from_values,
     param_declarations,
 )
-from modelcar_dsl.rules.document import Report, mapping, mappings
+from modelcar_dsl.rules.document import Report, exactly_one, mapping, mappings
 from modelcar_dsl.rules.pipeline import (
     PipelineTaskCall,
     RunContext,
@@ -48,22 +48,18 @@ def check_run_spec(
     resolve_task: TaskResolver,
     resolve_pipeline: TaskResolver,
 ) -> None:
-    has_ref, has_spec = "pipelineRef" in spec, "pipelineSpec" in spec
+    source = exactly_one(
+        spec, ("pipelineRef", "pipelineSpec"), "spec", catalog.PIPELINE_REF, report
+    )
+    has_spec = source == "pipelineSpec"
     pipeline: dict[str, Any] | None = None
-    if has_ref == has_spec:
-        report(
-            "spec",
-            catalog.PIPELINE_REF,
-            "expected exactly one of pipelineRef and pipelineSpec, got "
-            + ("both" if has_ref else "neither"),
-        )
-    elif has_spec:
+    if has_spec:
         pipeline = mapping(spec["pipelineSpec"])
         given_params = declarations_from_values(spec.get("params"))
         bound = {str(binding.get("name")) for _, binding in mappings(spec.get("workspaces"))}
         run = RunContext(given_params, bound)
         check_pipeline_spec(pipeline, "spec.pipelineSpec", report, resolve_task, run)
-    else:
+    elif source == "pipelineRef":
         ref = mapping(spec["pipelineRef"])
         if check_ref(ref, "spec.pipelineRef", report, "pipelineRef"):
             pipeline = resolve_pipeline(ref, "spec.pipelineRef", report)

@@ -15,7 +15,7 @@ from modelcar_dsl.rules.declarations import (
     merged,
     param_declarations,
 )
-from modelcar_dsl.rules.document import Report, mapping, mappings, sequence, shape
+from modelcar_dsl.rules.document import Report, exactly_one, mapping, mappings, sequence, shape
 from modelcar_dsl.rules.pipeline import TaskResolver
 from modelcar_dsl.rules.resource_ref import check_ref
 from modelcar_dsl.rules.task import check_task_spec
@@ -77,16 +77,10 @@ def _task(
     """The Task the run runs when known (embedded, or among the files), how to name it, and
     the workspaces it declares. An embedded taskSpec also has the params the run gives and the
     workspaces it binds: Tekton propagates them (TEP-0107, TEP-0111)."""
-    has_ref, has_spec = "taskRef" in spec, "taskSpec" in spec
-    if has_ref == has_spec:
-        report(
-            "spec",
-            catalog.TASK_REF,
-            "expected exactly one of taskRef and taskSpec, got "
-            + ("both" if has_ref else "neither"),
-        )
+    source = exactly_one(spec, ("taskRef", "taskSpec"), "spec", catalog.TASK_REF, report)
+    if source is None:
         return None, "", []
-    if has_spec:
+    if source == "taskSpec":
         task = mapping(spec["taskSpec"])
         bound = {name for _, name in bindings}
         own = param_declarations(task.get("params"))

@@ -81,32 +81,35 @@ class _Index:
     def resolve_task(self, ref: dict[str, Any], path: str, report: Report) -> dict[str, Any] | None:
         if ref.get("resolver") or ref.get("apiVersion"):
             return None
-        name = str(ref.get("name"))
         if ref.get("kind", "Task") in CLUSTER_KINDS:
-            return self.cluster_tasks.get(name)
-        spec = self.tasks.get(name)
-        if spec is None:
-            self.unresolved_reference("Task", name, f"{path}.name", report)
-        return spec
+            return self.cluster_tasks.get(str(ref.get("name")))
+        return self._lookup(self.tasks, "Task", ref, path, report)
 
     def resolve_pipeline(
         self, ref: dict[str, Any], path: str, report: Report
     ) -> dict[str, Any] | None:
         if ref.get("resolver"):
             return None
-        name = str(ref.get("name"))
-        spec = self.pipelines.get(name)
-        if spec is None:
-            self.unresolved_reference("Pipeline", name, f"{path}.name", report)
-        return spec
+        return self._lookup(self.pipelines, "Pipeline", ref, path, report)
 
     def resolve_step_action(
         self, ref: dict[str, Any], path: str, report: Report
     ) -> dict[str, Any] | None:
+        return self._lookup(self.step_actions, "StepAction", ref, path, report)
+
+    def _lookup(
+        self,
+        table: dict[str, dict[str, Any]],
+        kind: str,
+        ref: dict[str, Any],
+        path: str,
+        report: Report,
+    ) -> dict[str, Any] | None:
+        """The spec `ref` names among the files; else None, and the reference remembered."""
         name = str(ref.get("name"))
-        spec = self.step_actions.get(name)
+        spec = table.get(name)
         if spec is None:
-            self.unresolved_reference("StepAction", name, f"{path}.name", report)
+            self.unresolved_reference(kind, name, f"{path}.name", report)
         return spec
 
     def unresolved_reference(self, kind: str, name: str, path: str, report: Report) -> None:
