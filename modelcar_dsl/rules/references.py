@@ -37,11 +37,3 @@ def task_variable(variable: Variable) -> TaskVariable | None:
     return TaskVariable(
         match.group("task"), match.group("result"), match.group("field") is not None
     )
-
-
-def is_task_variable(variable: Variable) -> bool:
-    """A `$(tasks…)` variable other than an artifact reference."""
-    expression = variable.expression
-    return (expression.startswith("tasks.") or expression == "tasks") and not _ARTIFACT.fullmatch(
-        expression
-    )

@@ -44,13 +44,6 @@ TASK_CONTEXT = (
     "context.task.name",
     "context.task.retry-count",
 )
-PIPELINE_CONTEXT = (
-    "context.pipelineRun.name",
-    "context.pipelineRun.namespace",
-    "context.pipelineRun.uid",
-    "context.pipeline.name",
-    "context.pipelineTask.retries",
-)
 
 
 def param_reference(text: str) -> tuple[str, str | None] | None:
