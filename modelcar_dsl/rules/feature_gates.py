@@ -302,7 +302,7 @@ def _uses_artifacts(step: dict[str, Any]) -> bool:
         or _ARTIFACT_TASK.search(text)
         or any(path in text for path in _ARTIFACT_PATHS)
         for text in texts
-        if isinstance(text, str)
+        if isinstance(text, str) and "$(" in text
     )
 
 
