@@ -12,6 +12,9 @@ from pathlib import Path
 import attrs
 import pytest
 
+from modelcar_dsl.errors import Problem
+from modelcar_dsl.rules.gates import Gates
+from modelcar_dsl.validate_files import validate_files
 from tests.registry_server import Registry, running_registry
 
 REPO = Path(__file__).resolve().parent.parent
@@ -109,3 +112,11 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
     """A real docker-registry on loopback for a test module; its log names every request."""
     with running_registry(tmp_path_factory.mktemp("registry"), log_level="info") as running:
         yield running
+
+
+def validated(tmp_path: Path, *documents: str, gates: Gates | None = None) -> list[Problem]:
+    """What `modelcar validate` finds in `documents` (dedented) saved as one file, for the
+    cluster `gates` describes (Tekton's defaults when None)."""
+    file = tmp_path / "resources.yaml"
+    file.write_text("---\n".join(textwrap.dedent(document) for document in documents))
+    return list(validate_files([file], gates=gates).problems)

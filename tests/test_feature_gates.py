@@ -16,8 +16,7 @@ import pytest
 
 from modelcar_dsl.errors import Problem
 from modelcar_dsl.rules.gates import FEATURE_FLAGS, ApiFields, Gates, Version, check_flag
-from modelcar_dsl.validate_files import validate_files
-from tests.conftest import MiniProject, run_modelcar
+from tests.conftest import MiniProject, run_modelcar, validated
 from tests.test_bad_input import HEADER, VALID_PIPELINE
 
 V1 = "https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/"
@@ -281,12 +280,6 @@ GATED = [
 CASE = {case.id: case for case in GATED}
 
 
-def _validate(tmp_path: Path, yaml: str, gates: Gates) -> list[Problem]:
-    file = tmp_path / "resources.yaml"
-    file.write_text(yaml)
-    return list(validate_files([file], gates=gates).problems)
-
-
 def _errors(problems: list[Problem]) -> list[str]:
     return [str(p) for p in problems if p.origin == "tekton"]
 
@@ -296,23 +289,25 @@ def test_a_gated_feature_is_refused_until_its_gate_is_on(case: Gated, tmp_path: 
     """Tekton's webhook refuses the feature while its gate is off and accepts the same document
     once it is on; each case's `source` (under
     https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/) decides it."""
-    refused = _validate(tmp_path, case.yaml, case.off)
+    refused = validated(tmp_path, case.yaml, gates=case.off)
     assert [p.path for p in refused if p.rule == "feature-gate"] == [case.path], refused
-    assert _errors(_validate(tmp_path, case.yaml, case.on)) == []
+    assert _errors(validated(tmp_path, case.yaml, gates=case.on)) == []
 
 
 def test_a_gate_message_names_the_flag_and_the_option_to_set_it(tmp_path: Path) -> None:
     """The message says which flag turns the feature on and how to tell validate the cluster
     has it, as Tekton's own error names the flag:
     https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/param_types.go"""
-    (problem,) = _validate(
-        tmp_path, CASE["param-enum-needs-enable-param-enum-even-at-alpha"].yaml, DEFAULT
+    (problem,) = validated(
+        tmp_path, CASE["param-enum-needs-enable-param-enum-even-at-alpha"].yaml, gates=DEFAULT
     )
     assert problem.message == (
         "param enum needs the feature flag enable-param-enum=true (alpha); pass "
         "--feature-flag enable-param-enum=true if your cluster sets it"
     )
-    (problem,) = _validate(tmp_path, CASE["pipeline-ref-in-a-pipeline-task-is-alpha"].yaml, DEFAULT)
+    (problem,) = validated(
+        tmp_path, CASE["pipeline-ref-in-a-pipeline-task-is-alpha"].yaml, gates=DEFAULT
+    )
     assert "needs enable-api-fields: alpha; the cluster's is beta; pass --api-fields alpha" in (
         problem.message
     )
@@ -344,7 +339,7 @@ def test_a_param_ref_on_error_is_not_gated(tmp_path: Path) -> None:
         "onError: continue", "onError: $(params.mode)"
     )
     yaml = yaml.replace("spec:\n", "spec:\n  params:\n    - name: mode\n", 1)
-    assert not [p for p in _validate(tmp_path, yaml, STABLE) if p.rule == "feature-gate"]
+    assert not [p for p in validated(tmp_path, yaml, gates=STABLE) if p.rule == "feature-gate"]
 
 
 def test_an_empty_matrix_and_an_empty_enum_are_not_gated(tmp_path: Path) -> None:
@@ -354,7 +349,7 @@ def test_an_empty_matrix_and_an_empty_enum_are_not_gated(tmp_path: Path) -> None
         "tasks:\n  - name: a\n    " + TASK_REF + "    matrix:\n      params: []\n", "Pipeline"
     )
     enum = _task("params:\n  - name: mode\n    enum: []\n" + STEP)
-    assert _errors(_validate(tmp_path, matrix + "---\n" + enum, STABLE)) == []
+    assert _errors(validated(tmp_path, matrix + "---\n" + enum, gates=STABLE)) == []
 
 
 # Releases: what a cluster on an older (or newer) Tekton refuses.
@@ -380,7 +375,7 @@ BUNDLE_TASKRUN = _task(
 def _rules(tmp_path: Path, yaml: str, gates: Gates) -> list[tuple[str, str]]:
     return [
         (p.path, p.rule)
-        for p in _validate(tmp_path, yaml, gates)
+        for p in validated(tmp_path, yaml, gates=gates)
         if p.rule in ("tekton-version", "feature-gate", "api-version")
     ]
 
@@ -405,7 +400,9 @@ def test_a_taskrun_of_a_cluster_task_is_admitted_then_finds_none(tmp_path: Path)
     ClusterTask exists since 1.0 to run:
     https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/taskrun_validation.go"""
     taskrun = _task("taskRef:\n  name: work\n  kind: ClusterTask\n", "TaskRun", "v1beta1")
-    (problem,) = [p for p in _validate(tmp_path, taskrun, DEFAULT) if p.rule == "tekton-version"]
+    (problem,) = [
+        p for p in validated(tmp_path, taskrun, gates=DEFAULT) if p.rule == "tekton-version"
+    ]
     assert (problem.path, problem.origin) == ("spec.taskRef.kind", "run")
 
 
@@ -472,7 +469,7 @@ def test_v1_and_step_actions_are_served_from_their_release(tmp_path: Path) -> No
     assert _rules(tmp_path, action, Gates(tekton_version=(0, 59))) == [
         ("apiVersion", "tekton-version")
     ]
-    (problem,) = _validate(tmp_path, action, Gates(tekton_version=(0, 55)))
+    (problem,) = validated(tmp_path, action, gates=Gates(tekton_version=(0, 55)))
     assert problem.message.endswith("the cluster runs 0.55; use tekton.dev/v1alpha1")
     alpha_action = action.replace("v1beta1", "v1alpha1")
     assert _rules(tmp_path, alpha_action, Gates(tekton_version=(0, 59))) == []
@@ -560,7 +557,7 @@ def test_a_per_feature_flag_feature_is_missing_before_its_flag(tmp_path: Path) -
     https://github.com/tektoncd/pipeline/blob/v0.54.0/pkg/apis/config/feature_flags.go"""
     enum = CASE["param-enum-needs-enable-param-enum-even-at-alpha"]
     on = Gates(flags=(("enable-param-enum", "true"),), tekton_version=(0, 53))
-    (problem,) = _validate(tmp_path, enum.yaml, on)
+    (problem,) = validated(tmp_path, enum.yaml, gates=on)
     assert (problem.rule, problem.path) == ("tekton-version", enum.path)
     assert problem.message.startswith("param enum arrived in Tekton 0.54 (the cluster runs 0.53)")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from modelcar_dsl.rules.gates import Gates
-from modelcar_dsl.validate_files import validate_files
+from tests.conftest import validated
 
 TEKTON = "https://github.com/tektoncd/pipeline/blob/v1.15.0/"
 TASK = """\
@@ -52,18 +52,13 @@ spec:
 
 def problems(tmp_path: Path, *documents: str, gates: Gates | None = None) -> set[tuple[str, str]]:
     """(rule, path) of every problem Tekton's verdict rests on (origin tekton)."""
-    return {(p.rule, p.path) for p in _validate(tmp_path, documents, gates) if p.origin == "tekton"}
+    found = validated(tmp_path, *documents, gates=gates)
+    return {(p.rule, p.path) for p in found if p.origin == "tekton"}
 
 
 def findings(tmp_path: Path, *documents: str) -> set[tuple[str, str, str]]:
     """(rule, path, origin) of every problem, notes included."""
-    return {(p.rule, p.path, p.origin) for p in _validate(tmp_path, documents, None)}
-
-
-def _validate(tmp_path: Path, documents: tuple[str, ...], gates: Gates | None) -> list:  # type: ignore[type-arg]
-    file = tmp_path / "resources.yaml"
-    file.write_text("---\n".join(textwrap.dedent(document) for document in documents))
-    return list(validate_files([file], gates=gates).problems)
+    return {(p.rule, p.path, p.origin) for p in validated(tmp_path, *documents)}
 
 
 def taskrun(body: str, api: str = "v1") -> str:
@@ -113,7 +108,7 @@ def test_a_taskrun_runs_exactly_one_of_taskref_and_taskspec(
 ) -> None:
     """TaskRunSpec.Validate: ErrMissingOneOf / ErrMultipleOneOf("taskRef", "taskSpec"):
     https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/taskrun_validation.go"""
-    found = _validate(tmp_path, (taskrun(body),), None)
+    found = validated(tmp_path, taskrun(body))
     assert next(p.message for p in found if p.rule == "task-ref").endswith(expected)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from modelcar_dsl.errors import Problem
 from modelcar_dsl.rules.api_fields import go_fold, tekton_api
 from modelcar_dsl.validate_files import validate_files
+from tests.conftest import validated
 
 REPO = Path(__file__).resolve().parent.parent
 TEKTON = "https://github.com/tektoncd/pipeline/blob/v1.15.0/"
@@ -46,12 +47,6 @@ spec:
 """
 
 
-def _problems(tmp_path: Path, text: str) -> list[Problem]:
-    file = tmp_path / "resources.yaml"
-    file.write_text(text)
-    return list(validate_files([file]).problems)
-
-
 def _findings(problems: list[Problem]) -> set[tuple[str, str, str]]:
     """(rule, path, origin) of the field rules' findings."""
     return {
@@ -67,7 +62,7 @@ def test_namespace_in_a_runs_workspace_configmap_is_refused(tmp_path: Path) -> N
         "  workspaces:\n    - name: config\n      configMap:\n        name: settings\n"
         "        namespace: other\n"
     )
-    problems = _problems(tmp_path, text)
+    problems = validated(tmp_path, text)
     assert _findings(problems) == {
         ("unknown-field", "spec.workspaces[0].configMap.namespace", "tekton")
     }
@@ -78,7 +73,7 @@ def test_version_in_a_task_ref_is_refused(tmp_path: Path) -> None:
     """TaskRef has name, kind, apiVersion, resolver and params, no version:
     https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/taskref_types.go"""
     text = PIPELINE + "        version: '0.1'\n"
-    problems = _problems(tmp_path, text)
+    problems = validated(tmp_path, text)
     assert _findings(problems) == {("unknown-field", "spec.tasks[0].taskRef.version", "tekton")}
 
 
@@ -88,22 +83,22 @@ def test_service_account_name_in_v1beta1_task_run_specs_is_refused(tmp_path: Pat
     https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1beta1/pipelinerun_types.go
     and https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/pipelinerun_types.go"""
     specs = "  taskRunSpecs:\n    - pipelineTaskName: build\n      {field}: builder\n"
-    beta = _problems(tmp_path, RUN.format(api="v1beta1") + specs.format(field="serviceAccountName"))
+    beta = validated(tmp_path, RUN.format(api="v1beta1") + specs.format(field="serviceAccountName"))
     assert _findings(beta) == {
         ("unknown-field", "spec.taskRunSpecs[0].serviceAccountName", "tekton")
     }
     assert any("in v1beta1 it is taskServiceAccountName" in p.message for p in beta)
-    fine = _problems(
+    fine = validated(
         tmp_path, RUN.format(api="v1beta1") + specs.format(field="taskServiceAccountName")
     )
     assert _findings(fine) == set()
-    v1 = _problems(tmp_path, RUN.format(api="v1") + specs.format(field="taskServiceAccountName"))
+    v1 = validated(tmp_path, RUN.format(api="v1") + specs.format(field="taskServiceAccountName"))
     assert _findings(v1) == {
         ("unknown-field", "spec.taskRunSpecs[0].taskServiceAccountName", "tekton")
     }
     assert (
         _findings(
-            _problems(tmp_path, RUN.format(api="v1") + specs.format(field="serviceAccountName"))
+            validated(tmp_path, RUN.format(api="v1") + specs.format(field="serviceAccountName"))
         )
         == set()
     )
@@ -116,7 +111,7 @@ def test_unknown_field_deep_in_a_steps_security_context_is_refused(tmp_path: Pat
         "      securityContext:\n        capabilities:\n          add: [NET_ADMIN]\n"
         "          remove: [ALL]\n"
     )
-    problems = _problems(tmp_path, text)
+    problems = validated(tmp_path, text)
     assert _findings(problems) == {
         ("unknown-field", "spec.steps[0].securityContext.capabilities.remove", "tekton")
     }
@@ -126,11 +121,11 @@ def test_a_string_where_tekton_wants_an_int_is_refused(tmp_path: Path) -> None:
     """PipelineTask.Retries is an int and SecurityContext.RunAsUser an *int64: Go's decoder
     refuses a JSON string for either:
     https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/pipeline_types.go"""
-    problems = _problems(tmp_path, PIPELINE + "      retries: '3'\n")
+    problems = validated(tmp_path, PIPELINE + "      retries: '3'\n")
     assert ("field-type", "spec.tasks[0].retries", "tekton") in _findings(problems)
     assert any("must be an integer, got the str '3'" in p.message for p in problems)
     text = TASK.format(api="v1") + "      securityContext:\n        runAsUser: '1000'\n"
-    assert _findings(_problems(tmp_path, text)) == {
+    assert _findings(validated(tmp_path, text)) == {
         ("field-type", "spec.steps[0].securityContext.runAsUser", "tekton")
     }
 
@@ -138,9 +133,9 @@ def test_a_string_where_tekton_wants_an_int_is_refused(tmp_path: Path) -> None:
 def test_a_whole_float_decodes_as_an_int_and_a_fraction_does_not(tmp_path: Path) -> None:
     """YAML's 3.0 reaches the webhook as the JSON number 3, which an int takes; 3.5 it refuses:
     https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/pipeline_types.go"""
-    assert _findings(_problems(tmp_path, PIPELINE + "      retries: 3.0\n")) == set()
-    assert all(p.rule != "retries" for p in _problems(tmp_path, PIPELINE + "      retries: 3.0\n"))
-    assert _findings(_problems(tmp_path, PIPELINE + "      retries: 3.5\n")) == {
+    assert _findings(validated(tmp_path, PIPELINE + "      retries: 3.0\n")) == set()
+    assert all(p.rule != "retries" for p in validated(tmp_path, PIPELINE + "      retries: 3.0\n"))
+    assert _findings(validated(tmp_path, PIPELINE + "      retries: 3.5\n")) == {
         ("field-type", "spec.tasks[0].retries", "tekton")
     }
 
@@ -165,7 +160,7 @@ spec:
               name: cache
               mountPath: /cache
 """
-    assert _findings(_problems(tmp_path, text)) == {
+    assert _findings(validated(tmp_path, text)) == {
         ("field-type", "spec.tasks[0].taskSpec.steps[0].volumeMounts", "tekton")
     }
 
@@ -179,12 +174,12 @@ def test_a_number_where_a_string_belongs_is_refused_but_a_param_value_takes_it(
     text = TASK.format(api="v1").replace("image: busybox", "image: 3") + (
         "      env:\n        - name: RETRIES\n          value: 3\n"
     )
-    assert _findings(_problems(tmp_path, text)) == {
+    assert _findings(validated(tmp_path, text)) == {
         ("field-type", "spec.steps[0].image", "tekton"),
         ("field-type", "spec.steps[0].env[0].value", "tekton"),
     }
     text = PIPELINE + "      params:\n        - name: retries\n          value: 3\n"
-    assert _findings(_problems(tmp_path, text)) == set()
+    assert _findings(validated(tmp_path, text)) == set()
 
 
 def test_a_yaml_date_reaches_tekton_as_a_string(tmp_path: Path) -> None:
@@ -193,7 +188,7 @@ def test_a_yaml_date_reaches_tekton_as_a_string(tmp_path: Path) -> None:
     text = (
         TASK.format(api="v1") + "      env:\n        - name: SINCE\n          value: 2024-01-02\n"
     )
-    assert _findings(_problems(tmp_path, text)) == set()
+    assert _findings(validated(tmp_path, text)) == set()
 
 
 def test_a_quantity_takes_a_string_or_a_number(tmp_path: Path) -> None:
@@ -202,9 +197,9 @@ def test_a_quantity_takes_a_string_or_a_number(tmp_path: Path) -> None:
     resources_ = "      computeResources:\n        requests:\n          memory: {value}\n"
     for value in ("1Gi", "1.5", "2"):
         text = TASK.format(api="v1") + resources_.format(value=value)
-        assert _findings(_problems(tmp_path, text)) == set(), value
+        assert _findings(validated(tmp_path, text)) == set(), value
     text = TASK.format(api="v1") + resources_.format(value="true")
-    assert _findings(_problems(tmp_path, text)) == {
+    assert _findings(validated(tmp_path, text)) == {
         ("field-type", "spec.steps[0].computeResources.requests.memory", "tekton")
     }
 
@@ -213,7 +208,7 @@ def test_a_duration_is_a_string(tmp_path: Path) -> None:
     """metav1.Duration's UnmarshalJSON decodes a JSON string only:
     https://github.com/tektoncd/pipeline/blob/v1.15.0/vendor/k8s.io/apimachinery/pkg/apis/meta/v1/duration.go"""
     text = TASK.format(api="v1") + "      timeout: 5\n"
-    assert ("field-type", "spec.steps[0].timeout", "tekton") in _findings(_problems(tmp_path, text))
+    assert ("field-type", "spec.steps[0].timeout", "tekton") in _findings(validated(tmp_path, text))
 
 
 def test_keys_match_fields_regardless_of_case(tmp_path: Path) -> None:
@@ -222,7 +217,7 @@ def test_keys_match_fields_regardless_of_case(tmp_path: Path) -> None:
     as Tekton does (no 'step has no image'):
     https://github.com/tektoncd/pipeline/blob/v1.15.0/vendor/knative.dev/pkg/webhook/json/decode.go"""
     text = TASK.format(api="v1").replace("steps:", "Steps:").replace("image:", "IMAGE:")
-    problems = _problems(tmp_path, text)
+    problems = validated(tmp_path, text)
     assert {(p.rule, p.path, p.origin) for p in problems} == {
         ("unknown-field", "spec.Steps", "modelcar"),
         ("unknown-field", "spec.Steps[0].IMAGE", "modelcar"),
@@ -243,16 +238,16 @@ def test_fields_of_only_one_api_version_are_refused_in_the_other(tmp_path: Path)
     https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/container_types.go
     and https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1beta1/container_types.go"""
     ports = "      ports:\n        - containerPort: 8080\n"
-    v1 = _problems(tmp_path, TASK.format(api="v1") + ports)
+    v1 = validated(tmp_path, TASK.format(api="v1") + ports)
     assert _findings(v1) == {("unknown-field", "spec.steps[0].ports", "tekton")}
     assert any("only a tekton.dev/v1beta1 Step has it" in p.message for p in v1)
-    assert _findings(_problems(tmp_path, TASK.format(api="v1beta1") + ports)) == set()
+    assert _findings(validated(tmp_path, TASK.format(api="v1beta1") + ports)) == set()
     template = "  taskRunTemplate:\n    serviceAccountName: builder\n"
-    assert _findings(_problems(tmp_path, RUN.format(api="v1") + template)) == set()
-    beta = _problems(tmp_path, RUN.format(api="v1beta1") + template)
+    assert _findings(validated(tmp_path, RUN.format(api="v1") + template)) == set()
+    beta = validated(tmp_path, RUN.format(api="v1beta1") + template)
     assert _findings(beta) == {("unknown-field", "spec.taskRunTemplate", "tekton")}
     pod = "  podTemplate:\n    securityContext:\n      fsGroup: 1000\n"
-    v1_run = _problems(tmp_path, RUN.format(api="v1") + pod)
+    v1_run = validated(tmp_path, RUN.format(api="v1") + pod)
     assert _findings(v1_run) == {("unknown-field", "spec.podTemplate", "tekton")}
     assert any("in v1 it is spec.taskRunTemplate.podTemplate" in p.message for p in v1_run)
 
@@ -263,14 +258,14 @@ def test_unknown_metadata_field_is_dropped_not_refused(tmp_path: Path) -> None:
     (a volumeClaimTemplate's) is decoded strictly:
     https://github.com/tektoncd/pipeline/blob/v1.15.0/vendor/knative.dev/pkg/webhook/json/decode.go"""
     text = TASK.format(api="v1").replace("  name: work\n", "  name: work\n  owner: team-a\n")
-    assert _findings(_problems(tmp_path, text)) == {("unknown-field", "metadata.owner", "modelcar")}
+    assert _findings(validated(tmp_path, text)) == {("unknown-field", "metadata.owner", "modelcar")}
     text = TASK.format(api="v1").replace("  name: work\n", "  name: work\n  labels: [a, b]\n")
-    assert _findings(_problems(tmp_path, text)) == {("field-type", "metadata.labels", "tekton")}
+    assert _findings(validated(tmp_path, text)) == {("field-type", "metadata.labels", "tekton")}
     text = RUN.format(api="v1") + (
         "  workspaces:\n    - name: data\n      volumeClaimTemplate:\n"
         "        metadata:\n          owner: team-a\n"
     )
-    assert _findings(_problems(tmp_path, text)) == {
+    assert _findings(validated(tmp_path, text)) == {
         ("unknown-field", "spec.workspaces[0].volumeClaimTemplate.metadata.owner", "tekton")
     }
 
@@ -279,7 +274,7 @@ def test_a_task_has_no_status(tmp_path: Path) -> None:
     """A Task's Go type has TypeMeta, ObjectMeta and Spec only:
     https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/task_types.go"""
     text = TASK.format(api="v1") + "status:\n  ready: true\n"
-    assert _findings(_problems(tmp_path, text)) == {("unknown-field", "status", "tekton")}
+    assert _findings(validated(tmp_path, text)) == {("unknown-field", "status", "tekton")}
 
 
 def test_the_generated_description_names_its_tekton_and_every_kind() -> None:

@@ -7,14 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from modelcar_dsl.validate_files import validate_files
+from tests.conftest import validated
 
 
 def admission_errors(tmp_path: Path, text: str) -> list[tuple[str, str]]:
     """(rule, path) of every finding Tekton's webhook would reject the file for."""
-    file = tmp_path / "resource.yaml"
-    file.write_text(text)
-    problems = validate_files([file]).problems
-    return [(p.rule, p.path) for p in problems if p.origin == "tekton"]
+    return [(p.rule, p.path) for p in validated(tmp_path, text) if p.origin == "tekton"]
 
 
 LONE_ARRAY = """\
@@ -637,9 +635,7 @@ def test_an_array_param_may_stand_alone_as_an_array_value_item(tmp_path: Path) -
 
 def findings(tmp_path: Path, text: str) -> list[tuple[str, str, str]]:
     """(origin, rule, path) of every finding."""
-    file = tmp_path / "resource.yaml"
-    file.write_text(text)
-    return [(p.origin, p.rule, p.path) for p in validate_files([file]).problems]
+    return [(p.origin, p.rule, p.path) for p in validated(tmp_path, text)]
 
 
 def test_what_tekton_accepts_but_leaves_unresolved_is_a_run_time_finding(tmp_path: Path) -> None:
