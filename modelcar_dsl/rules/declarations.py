@@ -123,8 +123,8 @@ def declarations_from_values(params: Any) -> dict[str, dict[str, Any]]:
 
 
 def merged(*scopes: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Declarations from several sources by name, later ones first, an object's properties
-    the union of all (Tekton's combineParamSpec)."""
+    """Declarations from several sources by name, the first one's type winning, an object's
+    properties the union of all (Tekton's combineParamSpec and appendPipelineTaskParams)."""
     result: dict[str, dict[str, Any]] = {}
     for scope in scopes:
         for name, declaration in scope.items():
@@ -133,7 +133,8 @@ def merged(*scopes: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
                 **mapping(earlier.get("properties") if earlier else None),
                 **mapping(declaration.get("properties")),
             }
-            result[name] = {**declaration, "properties": properties} if properties else declaration
+            kept = earlier or declaration
+            result[name] = {**kept, "properties": properties} if properties else kept
     return result
 
 

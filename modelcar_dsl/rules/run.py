@@ -75,7 +75,7 @@ def check_run_spec(
         given: Any = spec.get("params")
         if has_spec:
             # What an embedded pipelineSpec does not declare propagates into its tasks.
-            given = [p for _, p in mappings(given) if p.get("name") in declared]
+            given = [p for _, p in mappings(given) if str(p.get("name")) in declared]
             workspaces = {str(w.get("name")) for _, w in mappings(pipeline.get("workspaces"))}
             bindings = [(index, name) for index, name in bindings if name in workspaces]
         check_arguments(declared, given, "spec.params", owner, report)

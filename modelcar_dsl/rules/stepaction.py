@@ -134,7 +134,7 @@ def _check_default_references(
             needs[name] = refs
     _resolve(needs, resolved)
     for index, param in mappings(params):
-        if param.get("name") in needs:
+        if str(param.get("name")) in needs:
             report(
                 f"spec.params[{index}].default",
                 catalog.PARAM_DEFAULT,
