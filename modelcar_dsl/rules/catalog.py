@@ -99,7 +99,7 @@ PARAM_DEFAULT = _rule("param-default", "A param default does not match its type"
 OBJECT_PROPERTIES = _rule("object-properties", "An object param's properties are wrong", "tekton")
 PARAM_ENUM = _rule("param-enum", "A param enum is malformed or its default not in it", "tekton")
 RESULT_NAME = _rule("result-name", "A result name breaks Tekton's pattern", "tekton")
-RESULT_DUPLICATE = _rule("result-duplicate", "A result is declared twice", "tekton")
+RESULT_DUPLICATE = _rule("result-duplicate", "A result is declared twice", "modelcar")
 RESULT_TYPE = _rule("result-type", "A result type is not string, array or object", "tekton")
 WORKSPACE_DUPLICATE = _rule("workspace-duplicate", "A workspace is declared twice", "tekton")
 

@@ -13,6 +13,7 @@ from modelcar_dsl.names import (
     pattern_problem,
 )
 from modelcar_dsl.rules import catalog
+from modelcar_dsl.rules.catalog import Origin
 from modelcar_dsl.rules.document import Report, mapping, mappings, named, sequence, shape
 
 PARAM_TYPES = ("string", "array", "object")
@@ -194,7 +195,9 @@ def _check_param_type(param: dict[str, Any], where: str, report: Report) -> None
         report(
             f"{where}.properties",
             catalog.OBJECT_PROPERTIES,
-            f"only object params have properties; {param['name']!r} is a {kind}",
+            f"only object params have properties; {param['name']!r} is a {kind}, so Tekton "
+            "ignores them: delete them, or make the param an object",
+            origin="modelcar",
         )
     enum = param.get("enum")
     if enum is not None:
@@ -261,9 +264,12 @@ def check_result_declarations(results: Any, path: str, report: Report) -> set[st
     return {name for _, name, _ in found}
 
 
-def check_workspace_declarations(workspaces: Any, path: str, report: Report) -> set[str]:
-    """Unique workspace names; returns them."""
-    found = named(workspaces, path, report, "workspace")
+def check_workspace_declarations(
+    workspaces: Any, path: str, report: Report, nameless: Origin | None = None
+) -> set[str]:
+    """Unique workspace names; returns them. A nameless one is reported at `nameless` (a
+    Task's passes Tekton's webhook, a Pipeline's does not)."""
+    found = named(workspaces, path, report, "workspace", nameless)
     for index, name in duplicates((index, name) for index, name, _ in found):
         report(
             f"{path}[{index}].name",

@@ -82,17 +82,19 @@ def mappings(value: Any) -> list[tuple[int, dict[str, Any]]]:
 
 
 def named(
-    items: Any, path: str, report: Report, what: str
+    items: Any, path: str, report: Report, what: str, origin: Origin | None = None
 ) -> list[tuple[int, str, dict[str, Any]]]:
     """The (position, name, item) of a list of named mappings (params, results, workspaces,
-    bindings); an item without a name is reported and left out."""
+    bindings); an item without a name is reported (at `origin`, where Tekton's webhook lets
+    it through) and left out."""
     found = []
     for index, item in mappings(items):
         name = item.get("name")
         if isinstance(name, str) and name:
             found.append((index, name, item))
         else:
-            report(f"{path}[{index}].name", catalog.MISSING_FIELD, f"a {what} needs a name")
+            message = f"a {what} needs a name"
+            report(f"{path}[{index}].name", catalog.MISSING_FIELD, message, origin=origin)
     return found
 
 

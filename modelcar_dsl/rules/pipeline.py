@@ -16,6 +16,7 @@ from modelcar_dsl.rules.calls import (
     check_param_values,
     check_workspace_bindings,
 )
+from modelcar_dsl.rules.catalog import Origin
 from modelcar_dsl.rules.declarations import (
     RESULT_NAME_RULE,
     check_param_declarations,
@@ -47,6 +48,8 @@ from modelcar_dsl.rules.variables import strings, variables
 
 WHEN_OPERATORS = ("in", "notin")
 ON_ERROR = ("continue", "stopAndFail")
+PIPELINE_SPEC_FIELDS = ("description", "params", "resources", "tasks", "workspaces")
+"""The fields Tekton's `expected at least one` names for an empty Pipeline spec."""
 
 
 class TaskResolver(Protocol):
@@ -90,7 +93,7 @@ def check_pipeline_spec(
     calls = _calls(spec, path)
     scope = _Scope(params, workspaces, run, calls)
     if not sequence(spec.get("tasks")):
-        report(f"{path}.tasks", catalog.PIPELINE_NO_TASKS, "a Pipeline needs at least one task")
+        _report_no_tasks(spec, path, report)
     regular = {call.name for call in calls if not call.is_finally}
     finally_names = {call.name for call in calls if call.is_finally}
     for index, name in duplicates((i, call.name) for i, call in enumerate(calls) if call.name):
@@ -170,6 +173,20 @@ class _Scope:
         return ParamScope(merged(self.run_params, declared), given)
 
 
+def _report_no_tasks(spec: dict[str, Any], path: str, report: Report) -> None:
+    """Tekton's webhook refuses only an empty spec, or finally tasks without tasks
+    (PipelineSpec.Validate, validatePipelineTasks); a Pipeline with no tasks otherwise runs
+    nothing."""
+    empty = not any(spec.get(field) for field in PIPELINE_SPEC_FIELDS)
+    refused = empty or bool(sequence(spec.get("finally")))
+    report(
+        f"{path}.tasks",
+        catalog.PIPELINE_NO_TASKS,
+        "a Pipeline needs at least one task" + ("" if refused else ": this one runs nothing"),
+        origin=None if refused else "modelcar",
+    )
+
+
 def _check_call(
     call: PipelineTaskCall,
     scope: _Scope,
@@ -245,6 +262,9 @@ def _check_call(
             _check_task_reference(call, expression, where, regular, finally_names, report)
     check_status(texts, call.is_finally, regular, report)
     bindings = []
+    # Tekton checks the bindings of a Pipeline's tasks, not of a run's embedded pipelineSpec
+    # (Pipeline.Validate calls validatePipelineWorkspacesUsage; PipelineSpec.Validate does not).
+    unchecked: Origin | None = "run" if scope.embedded else None
     for index, binding in mappings(body.get("workspaces")):
         target = binding.get("workspace") or binding.get("name")
         if target is None:
@@ -252,6 +272,7 @@ def _check_call(
                 f"{path}.workspaces[{index}]",
                 catalog.MISSING_FIELD,
                 "a workspace binding names a pipeline workspace: give it a name",
+                origin=unchecked,
             )
         elif isinstance(target, str) and target not in workspaces:
             report(
@@ -259,6 +280,7 @@ def _check_call(
                 catalog.PIPELINE_WORKSPACE,
                 f"binds pipeline workspace {target!r}, which the pipeline does not declare"
                 + did_you_mean(str(target), workspaces),
+                origin=unchecked,
             )
         bindings.append((index, str(binding.get("name"))))
     for index, name in duplicates(bindings):

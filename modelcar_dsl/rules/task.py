@@ -59,7 +59,9 @@ def check_task_spec(
     check_container_tls(mapping(spec.get("stepTemplate")), f"{path}.stepTemplate", report)
     results = check_result_declarations(spec.get("results"), f"{path}.results", report)
     _check_result_budget(results, f"{path}.results", report)
-    workspaces = check_workspace_declarations(spec.get("workspaces"), f"{path}.workspaces", report)
+    workspaces = check_workspace_declarations(
+        spec.get("workspaces"), f"{path}.workspaces", report, nameless="run"
+    )
     _check_workspace_mounts(spec, f"{path}.workspaces", report)
     steps = spec.get("steps")
     if not isinstance(steps, list) or not steps:
