@@ -1,0 +1,293 @@
+"""Behaviours of Tekton's admission webhook (v1.15) that differential fuzzing against Tekton's
+own defaulting and validation found `modelcar validate` judging otherwise; each test pins one on
+YAML written for it, and links the source that decides it. Every case was checked against that
+build of Tekton's admission."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from modelcar_dsl.errors import Problem
+from modelcar_dsl.validate_files import validate_files
+
+SOURCE = "https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/"
+
+
+def problems(tmp_path: Path, text: str) -> list[Problem]:
+    file = tmp_path / "resource.yaml"
+    file.write_text(text)
+    return list(validate_files([file]).problems)
+
+
+def admission_errors(tmp_path: Path, text: str) -> list[tuple[str, str]]:
+    """(rule, path) of every finding Tekton's webhook would reject the file for."""
+    return [(p.rule, p.path) for p in problems(tmp_path, text) if p.origin == "tekton"]
+
+
+FIRST_DECLARATION_WINS = """\
+apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata:
+  generateName: first-declaration-
+spec:
+  pipelineSpec:
+    params:
+      - name: owner
+        default: team-a
+    tasks:
+      - name: acquire
+        taskRef:
+          name: acquire
+        params:
+          - name: owner
+            value: $(params['owner'])
+      - name: release
+        taskRef:
+          name: release
+        params:
+          - name: owner
+            value: {}
+"""
+
+
+def test_a_propagated_param_keeps_the_type_it_was_first_declared_with(tmp_path: Path) -> None:
+    """validateInlineParameters collects the pipeline's params before the values its tasks
+    pass, and an existing declaration keeps its type (appendPipelineTaskParams), so a later
+    object value does not make `owner` an object.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/pipelinerun_validation.go"""
+    assert admission_errors(tmp_path, FIRST_DECLARATION_WINS) == []
+
+
+MAPPING_AS_PARAM_NAME = """\
+apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata:
+  generateName: odd-name-
+spec:
+  params:
+    - name: {odd: name}
+      value: x
+  pipelineSpec:
+    params:
+      - name: url
+    tasks:
+      - name: fetch
+        taskRef:
+          name: fetch
+"""
+
+
+def test_a_mapping_as_a_run_params_name_is_a_type_error_not_a_crash(tmp_path: Path) -> None:
+    """A param name must be a string: Tekton's strict decode refuses a mapping there, and
+    validate reports it rather than failing on it.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/param_types.go"""
+    assert ("field-type", "spec.params[0].name") in admission_errors(
+        tmp_path, MAPPING_AS_PARAM_NAME
+    )
+
+
+DUPLICATE_RESULTS = """\
+apiVersion: tekton.dev/v1
+kind: Task
+metadata:
+  name: duplicate-results
+spec:
+  results:
+    - name: digest
+    - name: digest
+  steps:
+    - name: run
+      image: busybox
+      script: echo
+"""
+
+
+def test_a_task_may_declare_a_result_twice(tmp_path: Path) -> None:
+    """TaskSpec.Validate checks each result's name and type, never that names are unique;
+    the duplicate stays a policy warning.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/result_validation.go"""
+    found = problems(tmp_path, DUPLICATE_RESULTS)
+    assert [(p.rule, p.severity) for p in found] == [("result-duplicate", "warning")]
+
+
+PROPERTIES_ON_A_STRING = """\
+apiVersion: tekton.dev/v1
+kind: Task
+metadata:
+  name: string-with-properties
+spec:
+  params:
+    - name: tag
+      type: string
+      properties:
+        key: {type: string}
+  steps:
+    - name: run
+      image: busybox
+      script: echo
+"""
+
+
+def test_properties_on_a_string_param_are_ignored(tmp_path: Path) -> None:
+    """Only object params must have properties (ValidateObjectParamsHaveProperties); a
+    string param's properties are accepted and unused.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/task_validation.go"""
+    assert admission_errors(tmp_path, PROPERTIES_ON_A_STRING) == []
+
+
+NAMELESS_WORKSPACES = """\
+apiVersion: tekton.dev/v1
+kind: Task
+metadata:
+  name: nameless-workspace
+spec:
+  workspaces:
+    - mountPath: /data
+  steps:
+    - name: run
+      image: busybox
+      script: echo
+---
+apiVersion: tekton.dev/v1
+kind: TaskRun
+metadata:
+  generateName: nameless-binding-
+spec:
+  taskRef:
+    name: nameless-workspace
+  workspaces:
+    - emptyDir: {}
+"""
+
+
+def test_a_task_workspace_and_a_run_binding_may_have_no_name(tmp_path: Path) -> None:
+    """A Task's workspace names need only be unique (ValidateDeclaredWorkspaces), and a
+    run's bindings are checked for their volume source, not their name; the mistake shows in
+    the run.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/task_validation.go"""
+    found = problems(tmp_path, NAMELESS_WORKSPACES)
+    assert [p.origin for p in found if p.rule == "missing-field"] == ["run", "run"]
+    assert admission_errors(tmp_path, NAMELESS_WORKSPACES) == []
+
+
+NO_TASKS = """\
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: described
+spec:
+  description: does nothing yet
+---
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: empty
+spec:
+  tasks: []
+---
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: finally-only
+spec:
+  finally:
+    - name: cleanup
+      taskRef:
+        name: cleanup
+"""
+
+
+def test_a_pipeline_without_tasks_is_refused_only_when_empty_or_with_finally(
+    tmp_path: Path,
+) -> None:
+    """PipelineSpec.Validate refuses a spec equal to the empty one, and finally tasks without
+    tasks (validatePipelineTasks); a description alone passes.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/pipeline_validation.go"""
+    assert admission_errors(tmp_path, NO_TASKS) == [
+        ("pipeline-no-tasks", "spec.tasks"),
+        ("pipeline-no-tasks", "spec.tasks"),
+    ]
+    found = problems(tmp_path, NO_TASKS)
+    assert [(p.resource, p.severity) for p in found if p.rule == "pipeline-no-tasks"] == [
+        ("pipeline/described", "warning"),
+        ("pipeline/empty", "error"),
+        ("pipeline/finally-only", "error"),
+    ]
+
+
+EMBEDDED_UNDECLARED_WORKSPACE = """\
+apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata:
+  generateName: embedded-workspace-
+spec:
+  pipelineSpec:
+    workspaces:
+      - name: shared
+    tasks:
+      - name: lint
+        taskRef:
+          name: lint
+        workspaces:
+          - name: source
+  workspaces:
+    - name: shared
+      emptyDir: {}
+"""
+
+
+def test_an_embedded_pipeline_spec_may_bind_an_undeclared_workspace(tmp_path: Path) -> None:
+    """Pipeline.Validate checks its tasks' workspace bindings (validatePipelineWorkspacesUsage);
+    PipelineSpec.Validate, which a run's pipelineSpec gets, does not: the run fails instead.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/pipeline_validation.go"""
+    found = problems(tmp_path, EMBEDDED_UNDECLARED_WORKSPACE)
+    assert [(p.rule, p.origin) for p in found if p.rule == "pipeline-workspace"] == [
+        ("pipeline-workspace", "run")
+    ]
+
+
+PARAMS_WITHOUT_VALUE = """\
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: no-value
+spec:
+  tasks:
+    - name: build
+      taskRef:
+        name: build
+      params:
+        - name: tag
+---
+apiVersion: tekton.dev/v1
+kind: TaskRun
+metadata:
+  generateName: no-value-
+spec:
+  taskRef:
+    name: build
+  params:
+    - name: tag
+---
+apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata:
+  generateName: null-value-
+spec:
+  pipelineRef:
+    name: no-value
+  params:
+    - name: tag
+      value: null
+"""
+
+
+def test_a_param_passed_without_a_value_cannot_be_encoded(tmp_path: Path) -> None:
+    """A Param without `value` decodes to a ParamValue of no type; the webhook fails to encode
+    the defaulted resource (ParamValue.MarshalJSON: impossible ParamValues.Type). An explicit
+    null is decoded as a string and passes.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/param_types.go"""
+    assert admission_errors(tmp_path, PARAMS_WITHOUT_VALUE) == [
+        ("missing-field", "spec.tasks[0].params[0]"),
+        ("missing-field", "spec.params[0]"),
+    ]
