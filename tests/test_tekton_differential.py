@@ -291,3 +291,139 @@ def test_a_param_passed_without_a_value_cannot_be_encoded(tmp_path: Path) -> Non
         ("missing-field", "spec.tasks[0].params[0]"),
         ("missing-field", "spec.params[0]"),
     ]
+
+
+UNDECLARED_RESULT = """\
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: undeclared-result
+spec:
+  tasks:
+    - name: build
+      taskSpec:
+        results:
+          - name: digest
+        steps:
+          - name: build
+            image: busybox
+            script: echo
+    - name: push
+      taskRef:
+        name: push
+      params:
+        - name: digest
+          value: $(tasks.build.results.digset)
+"""
+
+
+def test_a_result_a_task_does_not_declare_fails_the_run_not_the_apply(tmp_path: Path) -> None:
+    """The webhook checks that a result reference names a task of the pipeline, never the
+    Task's results, even an inline taskSpec's; the run fails resolving it.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/pipeline_validation.go"""
+    found = problems(tmp_path, UNDECLARED_RESULT)
+    assert [(p.rule, p.origin) for p in found if p.rule == "result-reference"] == [
+        ("result-reference", "run")
+    ]
+
+
+STEP_RESULT_OUTSIDE_ENV = """\
+apiVersion: tekton.dev/v1
+kind: Task
+metadata:
+  name: step-result-placement
+spec:
+  steps:
+    - name: build
+      image: busybox
+      results:
+        - name: dir
+      script: echo -n /tmp > $(step.results.dir.path)
+    - name: use
+      image: busybox
+      env:
+        - name: DIR
+          value: $(steps.build.results.dir)
+      args: ["$(steps.build.results.dir)"]
+      volumeMounts:
+        - name: $(steps.build.results.dir)
+          mountPath: /data
+    - name: script
+      image: busybox
+      script: cat $(steps.build.results.dir)
+"""
+
+
+def test_a_step_result_is_read_only_in_env_command_and_args(tmp_path: Path) -> None:
+    """validateStepResultReference refuses $(steps.x.results.y) in a step's name, image,
+    script, workingDir, envFrom and volume mounts.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/container_validation.go"""
+    assert admission_errors(tmp_path, STEP_RESULT_OUTSIDE_ENV) == [
+        ("step-result-use", "spec.steps[1].volumeMounts[0].name"),
+        ("step-result-use", "spec.steps[2].script"),
+    ]
+
+
+STEP_TEMPLATE_VARIABLES = """\
+apiVersion: tekton.dev/v1
+kind: Task
+metadata:
+  name: template-variables
+spec:
+  params:
+    - name: home
+  stepTemplate:
+    env:
+      - name: HOME
+        value: $(params.home)
+      - name: PROXY
+        value: $(params.proxy)
+      - name: OVERRIDDEN
+        value: $(params.overridden)
+    workingDir: $(steps.build.results.dir)
+  steps:
+    - name: build
+      image: busybox
+      env:
+        - name: OVERRIDDEN
+          value: set
+      script: echo
+"""
+
+
+def test_a_step_template_is_checked_as_part_of_each_step(tmp_path: Path) -> None:
+    """TaskSpec.Validate merges the stepTemplate into each step (MergeStepsWithStepTemplate,
+    env by name, the step's own value winning) before it checks variables.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/task_validation.go"""
+    assert sorted(admission_errors(tmp_path, STEP_TEMPLATE_VARIABLES)) == [
+        ("step-result-use", "spec.stepTemplate.workingDir"),
+        ("task-variable", "spec.stepTemplate.env[1].value"),
+    ]
+
+
+RUN_PARAM_READS_RESULT = """\
+apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata:
+  generateName: run-param-result-
+spec:
+  pipelineRef:
+    name: release
+  params:
+    - name: digest
+      value: $(tasks.build.results.digest)
+    - name: tags
+      value: ["latest", "$(tasks.build.results.tags[0])"]
+    - name: deep
+      value: $(tasks.build.results.a.b.c)
+"""
+
+
+def test_a_pipeline_run_param_cannot_read_a_task_result(tmp_path: Path) -> None:
+    """validatePipelineRunParameters refuses values with result references that parse (four or
+    five dot-separated parts); a longer one is no reference and passes.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/pipelinerun_validation.go"""
+    assert admission_errors(tmp_path, RUN_PARAM_READS_RESULT) == [
+        ("run-param-result", "spec.params[0].value"),
+        ("run-param-result", "spec.params[1].value"),
+    ]

@@ -124,6 +124,11 @@ TASK_VARIABLE = _rule(
     "A $(...) variable in a Task or StepAction names nothing it declares",
     "tekton",
 )
+STEP_RESULT_USE = _rule(
+    "step-result-use",
+    "$(steps.x.results.y) is used outside a step's env, command and args",
+    "tekton",
+)
 ARRAY_ISOLATION = _rule(
     "array-isolation", "An array or object param is used inside a longer string", "tekton"
 )
@@ -190,6 +195,9 @@ RUN_WORKSPACE_DUPLICATE = _rule(
     "run-workspace-duplicate", "A run binds a workspace twice", "tekton"
 )
 RUN_PARAM_DUPLICATE = _rule("run-param-duplicate", "A run passes a param twice", "tekton")
+RUN_PARAM_RESULT = _rule(
+    "run-param-result", "A PipelineRun's param value reads a task result", "tekton"
+)
 TASKRUN_CONTAINER_SPECS = _rule(
     "taskrun-container-specs",
     "A TaskRun's step or sidecar overrides repeat a name or set resources twice",

@@ -655,6 +655,8 @@ def _parents(call: PipelineTaskCall, by_name: dict[str, PipelineTaskCall]) -> li
 def _check_result_names(
     call: PipelineTaskCall, by_name: dict[str, PipelineTaskCall], report: Report
 ) -> None:
+    """A result the task does not declare: Tekton's webhook never reads the Task's results
+    (not even an embedded taskSpec's), so the run fails when it resolves the reference."""
     for where, variable in call.variables:
         reference = task_variable(variable)
         if reference is None or reference.result is None:
@@ -669,6 +671,7 @@ def _check_result_names(
                 catalog.RESULT_REFERENCE,
                 f"{variable.text}: task {reference.task!r} has no result "
                 f"{reference.result!r}" + did_you_mean(reference.result, declared),
+                origin="run",
             )
 
 
