@@ -427,3 +427,174 @@ def test_a_pipeline_run_param_cannot_read_a_task_result(tmp_path: Path) -> None:
         ("run-param-result", "spec.params[0].value"),
         ("run-param-result", "spec.params[1].value"),
     ]
+
+
+PARAM_NAME_RESULT_REFERENCE = """\
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: result-in-a-name
+spec:
+  tasks:
+    - name: fetch
+      taskRef:
+        name: fetch
+      params:
+        - name: url $(tasks.fetch.results.commit)
+          value: https://example.com/repo.git
+"""
+
+
+def test_only_param_values_order_tasks(tmp_path: Path) -> None:
+    """PipelineTaskResultRefs reads the values of params (not their names), so a result
+    reference in a name makes no dependency and no cycle.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/resultref.go"""
+    assert admission_errors(tmp_path, PARAM_NAME_RESULT_REFERENCE) == []
+
+
+INLINE_STEP_DEPENDENCIES = """\
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: inline-step-dependencies
+spec:
+  tasks:
+    - name: build
+      taskSpec:
+        results:
+          - name: digest
+        steps:
+          - name: build
+            image: busybox
+            env:
+              - name: DIGEST
+                value: $(tasks.push.results.digest)
+            script: echo
+    - name: push
+      runAfter: [build]
+      taskSpec:
+        results:
+          - name: digest
+        steps:
+          - name: push
+            image: busybox
+            script: echo $(tasks.report.results.digest)
+  finally:
+    - name: report
+      taskRef:
+        name: report
+"""
+
+
+def test_results_read_in_inline_steps_order_the_tasks(tmp_path: Path) -> None:
+    """PipelineTaskResultRefs also reads an inline taskSpec's steps, so a result read there
+    is a dependency: here a cycle, and a link to a finally task the graph cannot add.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/pipeline_validation.go"""
+    assert sorted(admission_errors(tmp_path, INLINE_STEP_DEPENDENCIES)) == [
+        ("cycle", "spec.tasks[1].runAfter[0]"),
+        ("result-reference", "spec.tasks[1].taskSpec.steps[0].script"),
+    ]
+
+
+SIDECAR_NAME = """\
+apiVersion: tekton.dev/v1
+kind: Task
+metadata:
+  name: sidecar-name
+spec:
+  sidecars:
+    - name: Side.Car
+      image: busybox
+  steps:
+    - name: run
+      image: busybox
+      script: echo
+"""
+
+
+def test_a_sidecar_name_is_not_checked_at_admission(tmp_path: Path) -> None:
+    """Sidecar.Validate checks the image and script, not the name (Step.Validate does); the
+    pod is refused when the run starts.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/container_validation.go"""
+    found = problems(tmp_path, SIDECAR_NAME)
+    assert [(p.rule, p.origin) for p in found] == [("step-name", "run")]
+
+
+PROPERTY_TYPES = """\
+apiVersion: tekton.dev/v1
+kind: Task
+metadata:
+  name: property-types
+spec:
+  params:
+    - name: tag
+      type: string
+      properties:
+        key: {type: array}
+  results:
+    - name: info
+      type: object
+    - name: labels
+      properties:
+        key: {type: array}
+  steps:
+    - name: run
+      image: busybox
+      script: echo
+"""
+
+
+def test_property_types_are_checked_for_every_param_and_object_result(tmp_path: Path) -> None:
+    """ParamSpec.ValidateObjectType checks property types whatever the param's type; an object
+    result needs properties, each a string (a result with properties defaults to object).
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/result_validation.go"""
+    assert admission_errors(tmp_path, PROPERTY_TYPES) == [
+        ("object-properties", "spec.params[0].properties.key.type"),
+        ("result-type", "spec.results[0].properties"),
+        ("object-properties", "spec.results[1].properties.key.type"),
+    ]
+
+
+PIPELINE_OBJECT_WITHOUT_PROPERTIES = """\
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: referenced-tasks-only
+spec:
+  params:
+    - name: labels
+      type: object
+  tasks:
+    - name: build
+      taskRef:
+        name: build
+---
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: inline-task
+spec:
+  params:
+    - name: labels
+      type: object
+  tasks:
+    - name: build
+      taskSpec:
+        steps:
+          - name: build
+            image: busybox
+            script: echo
+"""
+
+
+def test_a_pipeline_object_param_needs_properties_only_with_an_inline_task(
+    tmp_path: Path,
+) -> None:
+    """validatePipelineParameterUsage checks object params for properties with each inline
+    taskSpec's params (ValidateObjectParamsHaveProperties); with only taskRefs it never does.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/pipeline_validation.go"""
+    found = problems(tmp_path, PIPELINE_OBJECT_WITHOUT_PROPERTIES)
+    assert [(p.resource, p.severity) for p in found if p.rule == "object-properties"] == [
+        ("pipeline/referenced-tasks-only", "warning"),
+        ("pipeline/inline-task", "error"),
+    ]

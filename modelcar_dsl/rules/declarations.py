@@ -73,10 +73,16 @@ def duplicates(items: Iterable[tuple[int, Any]]) -> list[tuple[int, Any]]:
 
 
 def check_param_declarations(
-    params: Any, path: str, report: Report, names_checked: bool = True
+    params: Any,
+    path: str,
+    report: Report,
+    names_checked: bool = True,
+    properties_checked: bool = True,
 ) -> dict[str, dict[str, Any]]:
     """Check `params` declarations; returns name -> declaration for the variable rules.
-    Tekton checks the name format of a Task's params, not of a Pipeline's (`names_checked`)."""
+    Tekton checks the name format of a Task's params, not of a Pipeline's (`names_checked`),
+    and that object params have properties only where a Task's steps use them
+    (`properties_checked`: a Pipeline's, only with an inline taskSpec)."""
     names = named(params, path, report, "param")
     for index, name, param in names:
         where = f"{path}[{index}]"
@@ -86,7 +92,7 @@ def check_param_declarations(
         )
         if names_checked and (problem := pattern_problem(name, pattern, "param name", rule)):
             report(f"{where}.name", catalog.PARAM_NAME, problem)
-        _check_param_type(param, where, report)
+        _check_param_type(param, where, report, properties_checked)
     for index, name in duplicates((index, name) for index, name, _ in names):
         report(
             f"{path}[{index}].name",
@@ -170,7 +176,9 @@ def _is_scalar(value: Any) -> bool:
     return isinstance(value, str | int | float | bool)
 
 
-def _check_param_type(param: dict[str, Any], where: str, report: Report) -> None:
+def _check_param_type(
+    param: dict[str, Any], where: str, report: Report, properties_checked: bool
+) -> None:
     kind = param_type(param)
     if kind not in PARAM_TYPES:
         report(
@@ -190,8 +198,9 @@ def _check_param_type(param: dict[str, Any], where: str, report: Report) -> None
             )
     properties = param.get("properties")
     if kind == "object":
-        _check_object_properties(param, properties, where, report)
+        _check_object_properties(param, properties, where, report, properties_checked)
     elif properties is not None:
+        _check_property_types(properties, where, report)
         report(
             f"{where}.properties",
             catalog.OBJECT_PROPERTIES,
@@ -205,19 +214,27 @@ def _check_param_type(param: dict[str, Any], where: str, report: Report) -> None
 
 
 def _check_object_properties(
-    param: dict[str, Any], properties: Any, where: str, report: Report
+    param: dict[str, Any], properties: Any, where: str, report: Report, required: bool
 ) -> None:
     if not isinstance(properties, dict) or not properties:
         report(
             f"{where}.properties",
             catalog.OBJECT_PROPERTIES,
             f"object param {param['name']!r} needs properties: one entry per key",
+            origin=None if required else "modelcar",
         )
         return
-    for key, spec in properties.items():
+    for key in properties:
         if problem := pattern_problem(str(key), OBJECT_NAME, "object key", OBJECT_NAME_RULE):
             report(f"{where}.properties.{key}", catalog.PARAM_NAME, problem)
-        key_type = mapping(spec).get("type", "string")
+    _check_property_types(properties, where, report)
+
+
+def _check_property_types(properties: Any, where: str, report: Report) -> None:
+    """Every property a string (an absent type defaults to one), whatever the param's type
+    (ParamSpec.ValidateObjectType)."""
+    for key, spec in mapping(properties).items():
+        key_type = mapping(spec).get("type") or "string"
         if key_type != "string":
             report(
                 f"{where}.properties.{key}.type",
@@ -248,13 +265,22 @@ def check_result_declarations(results: Any, path: str, report: Report) -> set[st
         where = f"{path}[{index}]"
         if problem := pattern_problem(name, RESULT_NAME, "result name", RESULT_NAME_RULE):
             report(f"{where}.name", catalog.RESULT_NAME, problem)
-        kind = result.get("type", "string")
+        properties = result.get("properties")
+        kind = result.get("type") or ("string" if properties is None else "object")
         if kind not in PARAM_TYPES:
             report(
                 f"{where}.type",
                 catalog.RESULT_TYPE,
                 f"type {kind!r} is not one of {', '.join(PARAM_TYPES)}",
             )
+        elif kind == "object" and not properties:
+            report(
+                f"{where}.properties",
+                catalog.RESULT_TYPE,
+                f"object result {name!r} needs properties: one entry per key",
+            )
+        elif kind == "object":
+            _check_property_types(properties, where, report)
     for index, name in duplicates((index, name) for index, name, _ in found):
         report(
             f"{path}[{index}].name",

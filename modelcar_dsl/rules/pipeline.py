@@ -63,7 +63,7 @@ class PipelineTaskCall:
     once, read by several rules), and the Task spec it resolved to. A plain class: thousands
     are made per pipeline, and attrs' class creation would cost more at import than it saves."""
 
-    __slots__ = ("body", "is_finally", "name", "path", "spec", "variables")
+    __slots__ = ("body", "is_finally", "name", "path", "spec", "step_variables", "variables")
 
     def __init__(self, body: dict[str, Any], path: str, is_finally: bool) -> None:
         self.body = body
@@ -73,10 +73,59 @@ class PipelineTaskCall:
         self.name = str(body.get("name", ""))
         self.variables = [
             (where, variable)
-            for field in ("params", "when", "matrix")
-            for where, text in strings(body.get(field), f"{path}.{field}")
+            for where, value in _dependency_values(body, path)
+            for where, text in strings(value, where)
             for variable in variables(text)
         ]
+        """The variables in param values, `when` and matrix values (not names)."""
+        self.step_variables = [
+            (where, variable)
+            for where, text in _step_dependency_strings(mapping(body.get("taskSpec")), path)
+            for variable in variables(text)
+        ]
+        """The variables of an inline taskSpec's steps and sidecars, which order tasks too."""
+
+
+def _dependency_values(body: dict[str, Any], path: str) -> Iterator[tuple[str, Any]]:
+    """Where Tekton looks for the result references that order a task (PipelineTaskResultRefs):
+    param values, matrix and include param values, `when` input, cel and values."""
+    matrix = mapping(body.get("matrix"))
+    lists = [
+        (f"{path}.params", body.get("params")),
+        (f"{path}.matrix.params", matrix.get("params")),
+    ]
+    for index, include in mappings(matrix.get("include")):
+        lists.append((f"{path}.matrix.include[{index}].params", include.get("params")))
+    for where, params in lists:
+        for index, param in mappings(params):
+            yield f"{where}[{index}].value", param.get("value")
+    for index, when in mappings(body.get("when")):
+        for field in ("input", "cel", "values"):
+            yield f"{path}.when[{index}].{field}", when.get(field)
+
+
+def _step_dependency_strings(task_spec: dict[str, Any], path: str) -> Iterator[tuple[str, str]]:
+    """The step and sidecar fields of an inline taskSpec Tekton reads result references in
+    (Step and Sidecar GetVarSubstitutionExpressions)."""
+    for section in ("steps", "sidecars"):
+        for index, step in mappings(task_spec.get(section)):
+            where = f"{path}.taskSpec.{section}[{index}]"
+            for field in ("name", "image", "imagePullPolicy", "script", "workingDir"):
+                if isinstance(step.get(field), str):
+                    yield f"{where}.{field}", step[field]
+            for field in ("command", "args"):
+                for position, item in enumerate(sequence(step.get(field))):
+                    if isinstance(item, str):
+                        yield f"{where}.{field}[{position}]", item
+            for position, env in mappings(step.get("env")):
+                if isinstance(env.get("value"), str):
+                    yield f"{where}.env[{position}].value", env["value"]
+                source = mapping(env.get("valueFrom"))
+                for ref in ("secretKeyRef", "configMapKeyRef"):
+                    for key in ("key", "name"):
+                        value = mapping(source.get(ref)).get(key)
+                        if isinstance(value, str):
+                            yield f"{where}.env[{position}].valueFrom.{ref}.{key}", value
 
 
 def check_pipeline_spec(
@@ -88,7 +137,13 @@ def check_pipeline_spec(
 ) -> None:
     """Check a Pipeline spec at `path`: a Pipeline of its own, or (`run`) one embedded in a
     PipelineRun, whose params and workspaces propagate into it."""
-    params = check_param_declarations(spec.get("params"), f"{path}.params", report, False)
+    params = check_param_declarations(
+        spec.get("params"),
+        f"{path}.params",
+        report,
+        False,
+        properties_checked=_has_inline_steps(spec, embedded=run is not None),
+    )
     workspaces = check_workspace_declarations(spec.get("workspaces"), f"{path}.workspaces", report)
     calls = _calls(spec, path)
     scope = _Scope(params, workspaces, run, calls)
@@ -171,6 +226,20 @@ class _Scope:
         if call.is_finally:
             return ParamScope(None, given | frozenset(self.run_params))
         return ParamScope(merged(self.run_params, declared), given)
+
+
+def _has_inline_steps(spec: dict[str, Any], embedded: bool) -> bool:
+    """Tekton checks that object params have properties where an inline taskSpec may use them:
+    a Pipeline's tasks and finally with a taskSpec (validatePipelineParameterUsage), a run's
+    tasks whose taskSpec has steps (validateInlineParameters)."""
+    for section in ("tasks",) if embedded else ("tasks", "finally"):
+        for _, task in mappings(spec.get(section)):
+            task_spec = task.get("taskSpec")
+            if task_spec is not None and (
+                not embedded or mapping(task_spec).get("steps") is not None
+            ):
+                return True
+    return False
 
 
 def _report_no_tasks(spec: dict[str, Any], path: str, report: Report) -> None:
@@ -452,6 +521,8 @@ def _check_order(calls: list[PipelineTaskCall], regular: set[str], report: Repor
     by_name = {call.name: call for call in tasks}
     for call in calls:
         _check_result_names(call, by_name, report)
+        if not call.is_finally:
+            _check_step_dependencies(call, by_name, report)
     names, children = _task_graph(tasks, by_name)
     cycle = find_cycle(names, children)
     if cycle:
@@ -645,11 +716,33 @@ def _cycle_path(cycle: list[str], by_name: dict[str, PipelineTaskCall]) -> str:
 
 def _parents(call: PipelineTaskCall, by_name: dict[str, PipelineTaskCall]) -> list[str]:
     parents = [str(after) for after in sequence(call.body.get("runAfter"))]
-    for _, variable in call.variables:
+    for _, variable in call.variables + call.step_variables:
         reference = task_variable(variable)
         if reference is not None and reference.result is not None:
             parents.append(reference.task)
     return list(dict.fromkeys(parent for parent in parents if parent in by_name))
+
+
+def _check_step_dependencies(
+    call: PipelineTaskCall, by_name: dict[str, PipelineTaskCall], report: Report
+) -> None:
+    """A task result read in an inline taskSpec's steps orders the task after its producer as
+    a param would; Tekton's graph refuses a producer that is no task (or a finally task) of
+    the pipeline (dag.Build: `couldn't add link`)."""
+    for where, variable in call.step_variables:
+        reference = task_variable(variable)
+        parts = variable.expression.split(".")
+        if reference is None or reference.result is None or len(parts) not in (4, 5):
+            continue
+        if reference.task not in by_name:
+            report(
+                where,
+                catalog.RESULT_REFERENCE,
+                f"{variable.text} names task {reference.task!r}, which is no task of this "
+                "pipeline (a finally task's results cannot be read before finally)"
+                + did_you_mean(reference.task, by_name),
+            )
+            return
 
 
 def _check_result_names(

@@ -122,7 +122,9 @@ def _check_container(
     name = container.get("name")
     what = "step name" if is_step else "sidecar name"
     if isinstance(name, str) and name and (problem := dns_label_problem(name, what)):
-        report(f"{path}.name", catalog.STEP_NAME, problem)
+        # Tekton's webhook checks step names only (Sidecar.Validate does not); the pod of a
+        # sidecar with such a name is refused when the run starts.
+        report(f"{path}.name", catalog.STEP_NAME, problem, origin=None if is_step else "run")
     has_ref = is_step and "ref" in container
     if has_ref:
         _check_step_ref(container, path, report)
