@@ -598,3 +598,64 @@ def test_a_pipeline_object_param_needs_properties_only_with_an_inline_task(
         ("pipeline/referenced-tasks-only", "warning"),
         ("pipeline/inline-task", "error"),
     ]
+
+
+STEP_ACTION_UNREAD_REFERENCE = """\
+apiVersion: tekton.dev/v1beta1
+kind: StepAction
+metadata:
+  name: unread-reference
+spec:
+  params:
+    - name: url
+  image: busybox
+  env:
+    - name: URL
+      value: $(params.url)
+    - name: ODD
+      value: $(params["a.b"].c)
+    - name: UNKNOWN
+      value: $(params.revision)
+  command: ["env"]
+"""
+
+
+def test_a_step_action_checks_only_what_tektons_reference_pattern_reads(
+    tmp_path: Path,
+) -> None:
+    """The StepAction's variables go through the same pattern as a Task's: `$(params["a.b"].c)`
+    matches no form of it, so nothing is checked there; `$(params.revision)` is unknown.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/substitution/substitution.go"""
+    assert admission_errors(tmp_path, STEP_ACTION_UNREAD_REFERENCE) == [
+        ("task-variable", "spec.env[2].value")
+    ]
+
+
+RUN_OBJECT_FOR_A_STRING_DECLARATION = """\
+apiVersion: tekton.dev/v1
+kind: TaskRun
+metadata:
+  generateName: object-for-a-string-
+spec:
+  params:
+    - name: config
+      value: {registry: quay.io}
+  taskSpec:
+    params:
+      - name: config
+    steps:
+      - name: run
+        image: busybox
+        script: echo
+"""
+
+
+def test_an_object_a_run_passes_needs_properties_where_its_spec_declares_it(
+    tmp_path: Path,
+) -> None:
+    """validateInlineParameters declares the run's params first (an object value makes an
+    object), then combineParamSpec requires the embedded spec's declaration to list properties.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/taskrun_validation.go"""
+    assert admission_errors(tmp_path, RUN_OBJECT_FOR_A_STRING_DECLARATION) == [
+        ("object-properties", "spec.taskSpec.params[0].properties")
+    ]

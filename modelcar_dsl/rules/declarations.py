@@ -145,6 +145,25 @@ def merged(*scopes: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return result
 
 
+def check_combined(
+    earlier: dict[str, dict[str, Any]], params: Any, path: str, report: Report
+) -> None:
+    """Tekton's combineParamSpec, merging a run's params with the declarations of the spec it
+    embeds: a declaration of a name already given as an object (or with an object default)
+    must list its properties, or the webhook refuses the run."""
+    for index, param in mappings(params):
+        given = earlier.get(str(param.get("name")))
+        if given is None or param.get("properties") or param_type(param) == "object":
+            continue  # an object declaration without properties is reported as such
+        if isinstance(param.get("default"), dict) or param_type(given) == "object":
+            report(
+                f"{path}[{index}].properties",
+                catalog.OBJECT_PROPERTIES,
+                f"param {param['name']!r} is given an object by the run, so its declaration "
+                "needs properties: one entry per key",
+            )
+
+
 def param_type(param: dict[str, Any]) -> str:
     """The declared type, with Tekton's defaulting: an absent type is a string unless the
     default or properties say array or object."""

@@ -19,6 +19,7 @@ from modelcar_dsl.rules.calls import (
 from modelcar_dsl.rules.catalog import Origin
 from modelcar_dsl.rules.declarations import (
     RESULT_NAME_RULE,
+    check_combined,
     check_param_declarations,
     check_workspace_declarations,
     declarations_from_values,
@@ -147,6 +148,13 @@ def check_pipeline_spec(
     workspaces = check_workspace_declarations(spec.get("workspaces"), f"{path}.workspaces", report)
     calls = _calls(spec, path)
     scope = _Scope(params, workspaces, run, calls)
+    if run is not None:
+        check_combined(run.params, spec.get("params"), f"{path}.params", report)
+        for call in calls:
+            task_params = mapping(call.body.get("taskSpec")).get("params")
+            if not call.is_finally and task_params:
+                where = f"{call.path}.taskSpec.params"
+                check_combined(merged(run.params, params), task_params, where, report)
     if not sequence(spec.get("tasks")):
         _report_no_tasks(spec, path, report)
     regular = {call.name for call in calls if not call.is_finally}
