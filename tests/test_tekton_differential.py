@@ -659,3 +659,73 @@ def test_an_object_a_run_passes_needs_properties_where_its_spec_declares_it(
     assert admission_errors(tmp_path, RUN_OBJECT_FOR_A_STRING_DECLARATION) == [
         ("object-properties", "spec.taskSpec.params[0].properties")
     ]
+
+
+PROPAGATED_NAMES = """\
+apiVersion: tekton.dev/v1
+kind: TaskRun
+metadata:
+  generateName: propagated-names-
+spec:
+  params:
+    - name: url $(params.revision)
+      value: https://example.com/repo.git
+    - value: orphan
+  taskSpec:
+    steps:
+      - name: run
+        image: busybox
+        script: echo
+---
+apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata:
+  generateName: propagated-names-
+spec:
+  pipelineSpec:
+    params:
+      - name: 1st
+    tasks:
+      - name: build
+        params:
+          - name: größe
+            value: large
+        taskSpec:
+          steps:
+            - name: build
+              image: busybox
+              script: echo
+---
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: not-propagated
+spec:
+  params:
+    - name: 1st
+  tasks:
+    - name: build
+      params:
+        - name: größe
+          value: large
+      taskSpec:
+        steps:
+          - name: build
+            image: busybox
+            script: echo
+"""
+
+
+def test_names_a_run_propagates_into_inline_steps_follow_the_param_name_format(
+    tmp_path: Path,
+) -> None:
+    """validateInlineParameters declares every name a run, its pipelineSpec and their tasks pass,
+    and ValidateParameterVariables holds them to ValidateNameFormat; a Pipeline's own params
+    and its tasks' param names are not held to it.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/pipelinerun_validation.go"""
+    assert admission_errors(tmp_path, PROPAGATED_NAMES) == [
+        ("param-name", "spec.params[0].name"),
+        ("param-name", "spec.params[1].name"),
+        ("param-name", "spec.pipelineSpec.params[0].name"),
+        ("param-name", "spec.pipelineSpec.tasks[0].params[0].name"),
+    ]

@@ -145,6 +145,26 @@ def merged(*scopes: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return result
 
 
+def check_propagated_names(
+    params: Any, path: str, declared: dict[str, dict[str, Any]], report: Report
+) -> None:
+    """Names a run passes (or a pipeline task passes, in a run's pipelineSpec) become
+    declarations of an inline taskSpec's steps, so Tekton holds them to the param name format
+    (validateInlineParameters, ValidateNameFormat); an absent name is the empty one. Each is
+    an object where its first declaration in `declared` is."""
+    for index, param in mappings(params):
+        name = param.get("name", "")
+        if not isinstance(name, str):
+            continue
+        first = declared.get(name)
+        is_object = param_type(first) == "object" if first else isinstance(param.get("value"), dict)
+        pattern, rule = (
+            (OBJECT_NAME, OBJECT_NAME_RULE) if is_object else (PARAM_NAME, PARAM_NAME_RULE)
+        )
+        if problem := pattern_problem(name, pattern, "param name", rule):
+            report(f"{path}[{index}].name", catalog.PARAM_NAME, problem)
+
+
 def check_combined(
     earlier: dict[str, dict[str, Any]], params: Any, path: str, report: Report
 ) -> None:

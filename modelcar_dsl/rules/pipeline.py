@@ -21,6 +21,7 @@ from modelcar_dsl.rules.declarations import (
     RESULT_NAME_RULE,
     check_combined,
     check_param_declarations,
+    check_propagated_names,
     check_workspace_declarations,
     declarations_from_values,
     duplicates,
@@ -143,13 +144,19 @@ def check_pipeline_spec(
         f"{path}.params",
         report,
         False,
-        properties_checked=_has_inline_steps(spec, embedded=run is not None),
+        properties_checked=has_inline_steps(spec, embedded=run is not None),
     )
     workspaces = check_workspace_declarations(spec.get("workspaces"), f"{path}.workspaces", report)
     calls = _calls(spec, path)
     scope = _Scope(params, workspaces, run, calls)
     if run is not None:
         check_combined(run.params, spec.get("params"), f"{path}.params", report)
+        if has_inline_steps(spec, embedded=True):
+            check_propagated_names(spec.get("params"), f"{path}.params", scope.run_params, report)
+            for call in calls:
+                if not call.is_finally:
+                    where = f"{call.path}.params"
+                    check_propagated_names(call.body.get("params"), where, scope.run_params, report)
         for call in calls:
             task_params = mapping(call.body.get("taskSpec")).get("params")
             if not call.is_finally and task_params:
@@ -236,7 +243,7 @@ class _Scope:
         return ParamScope(merged(self.run_params, declared), given)
 
 
-def _has_inline_steps(spec: dict[str, Any], embedded: bool) -> bool:
+def has_inline_steps(spec: dict[str, Any], embedded: bool) -> bool:
     """Tekton checks that object params have properties where an inline taskSpec may use them:
     a Pipeline's tasks and finally with a taskSpec (validatePipelineParameterUsage), a run's
     tasks whose taskSpec has steps (validateInlineParameters)."""

@@ -13,6 +13,7 @@ from modelcar_dsl.rules.calls import (
     check_workspace_bindings,
 )
 from modelcar_dsl.rules.declarations import (
+    check_propagated_names,
     declarations_from_values,
     param_declarations,
 )
@@ -22,6 +23,7 @@ from modelcar_dsl.rules.pipeline import (
     RunContext,
     TaskResolver,
     check_pipeline_spec,
+    has_inline_steps,
     pipeline_calls,
     unordered_writers,
 )
@@ -64,6 +66,8 @@ def check_run_spec(
         bound = {str(binding.get("name")) for _, binding in mappings(spec.get("workspaces"))}
         run = RunContext(given_params, bound)
         check_pipeline_spec(pipeline, "spec.pipelineSpec", report, resolve_task, run)
+        if has_inline_steps(pipeline, embedded=True):
+            check_propagated_names(spec.get("params"), "spec.params", given_params, report)
     else:
         ref = mapping(spec["pipelineRef"])
         if check_ref(ref, "spec.pipelineRef", report, "pipelineRef"):

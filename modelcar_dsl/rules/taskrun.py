@@ -11,6 +11,7 @@ from modelcar_dsl.rules.bindings import check_run_params, check_run_workspaces
 from modelcar_dsl.rules.calls import check_arguments, check_param_values, check_workspace_bindings
 from modelcar_dsl.rules.declarations import (
     check_combined,
+    check_propagated_names,
     declarations_from_values,
     duplicates,
     merged,
@@ -93,6 +94,8 @@ def _task(
         own = param_declarations(task.get("params"))
         given = declarations_from_values(spec.get("params"))
         check_combined(given, task.get("params"), "spec.taskSpec.params", report)
+        if task.get("steps") is not None:
+            check_propagated_names(spec.get("params"), "spec.params", given, report)
         scope = ParamScope(merged(given, own))
         check_task_spec(task, "spec.taskSpec", report, scope, bound)
         declared = sequence(task.get("workspaces"))
