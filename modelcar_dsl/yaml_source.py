@@ -45,6 +45,10 @@ MAX_NUMBER_CHARACTERS = 100
 """An integer longer than this is refused before Python converts it (64 bits fit in 20 digits;
 Python refuses to convert more than 4,300)."""
 
+GO_YAML_BOOLEANS = {"y": True, "Y": True, "n": False, "N": False}
+"""Plain scalars Kubernetes' YAML reader (go-yaml v2, through sigs.k8s.io/yaml) reads as booleans
+beyond YAML 1.1's yes/no/on/off, which PyYAML resolves alone."""
+
 Wanted = Callable[[str, str], bool]
 """Whether a resource of (apiVersion, kind) is to be read, given as written."""
 
@@ -562,6 +566,8 @@ class _Builder:
         """The value of a plain or quoted scalar as YAML 1.1 resolves it; dates and binary
         stay text (JSON has neither)."""
         tag, text = event.tag, event.value
+        if tag is None and event.implicit[0] and text in GO_YAML_BOOLEANS:
+            return GO_YAML_BOOLEANS[text]
         if tag is None:
             if not event.implicit[0] or (text and text[0] not in self.resolved_initials):
                 return text

@@ -198,11 +198,13 @@ def param_type(param: dict[str, Any]) -> str:
 
 
 def value_type(value: Any) -> str | None:
-    """The Tekton type of a YAML value: a scalar is a string; None for nothing Tekton accepts."""
+    """The Tekton type of a YAML value: a scalar is a string, a list of strings an array, a
+    mapping of strings an object; None for a list or mapping holding anything else (a number,
+    a boolean, a list), which ParamValue.UnmarshalJSON keeps as its JSON text, a string."""
     if isinstance(value, list):
-        return "array" if all(_is_scalar(item) for item in value) else None
+        return "array" if all(_is_text(item) for item in value) else None
     if isinstance(value, dict):
-        return "object" if all(_is_scalar(item) for item in value.values()) else None
+        return "object" if all(_is_text(item) for item in value.values()) else None
     return "string" if _is_scalar(value) else None
 
 
@@ -213,6 +215,11 @@ def article(kind: str) -> str:
 
 def _is_scalar(value: Any) -> bool:
     return isinstance(value, str | int | float | bool)
+
+
+def _is_text(value: Any) -> bool:
+    """What Go decodes into a string: a string, or null (the empty one)."""
+    return value is None or isinstance(value, str)
 
 
 def _check_param_type(
@@ -228,12 +235,13 @@ def _check_param_type(
         return
     if "default" in param and param["default"] is not None:
         default_type = value_type(param["default"])
-        if default_type != kind:
+        if (default_type or "string") != kind:
+            shown = default_type or "a string (the JSON text of a list or mapping of non-strings)"
             report(
                 f"{where}.default",
                 catalog.PARAM_DEFAULT,
                 f"param {param['name']!r} is {article(kind)} {kind} but its default is "
-                f"{default_type or 'nested'}: {param['default']!r}",
+                f"{shown}: {param['default']!r}",
             )
     properties = param.get("properties")
     if kind == "object":

@@ -184,7 +184,7 @@ def check_pipeline_spec(
                 check_context(text, where, report, at_admission=admitted)
     defaults = {name: declaration.get("default") for name, declaration in params.items()}
     check_calls_tls([(call.path, call.body, call.spec) for call in calls], defaults, report)
-    _check_order(calls, regular, report)
+    _check_order(calls, regular, report, report.document.api_version == "tekton.dev/v1")
     _check_results(spec.get("results"), f"{path}.results", regular, finally_names, report)
 
 
@@ -529,24 +529,30 @@ def _check_task_reference(
         )
 
 
-def _check_order(calls: list[PipelineTaskCall], regular: set[str], report: Report) -> None:
+def _check_order(
+    calls: list[PipelineTaskCall], regular: set[str], report: Report, steps_admitted: bool
+) -> None:
     """No cycles among the tasks; known result names; and tasks that write one workspace
-    ordered, so they never run at the same time on one volume."""
+    ordered, so they never run at the same time on one volume. Results read in inline steps
+    order tasks in Tekton's v1 webhook (`steps_admitted`); v1beta1's reads only params and
+    when, so there they order the run alone (it runs as v1)."""
     tasks = [call for call in calls if not call.is_finally and call.name]
     by_name = {call.name: call for call in tasks}
     for call in calls:
         _check_result_names(call, by_name, report)
         if not call.is_finally:
-            _check_step_dependencies(call, by_name, report)
+            _check_step_dependencies(call, by_name, report, None if steps_admitted else "run")
     names, children = _task_graph(tasks, by_name)
     cycle = find_cycle(names, children)
     if cycle:
+        admitted = steps_admitted or bool(find_cycle(*_task_graph(tasks, by_name, steps=False)))
         report(
             _cycle_path(cycle, by_name),
             catalog.CYCLE,
             "tasks form a cycle: "
             + " -> ".join([*cycle, cycle[0]])
             + "; remove one of the runAfter entries or result references that close it",
+            origin=None if admitted else "run",
         )
         return
     if len(by_name) < len(tasks):
@@ -564,13 +570,14 @@ def _check_order(calls: list[PipelineTaskCall], regular: set[str], report: Repor
 
 
 def _task_graph(
-    tasks: list[PipelineTaskCall], by_name: dict[str, PipelineTaskCall]
+    tasks: list[PipelineTaskCall], by_name: dict[str, PipelineTaskCall], steps: bool = True
 ) -> tuple[list[str], dict[str, list[str]]]:
-    """The regular tasks' names and, for each, the tasks that wait for it."""
+    """The regular tasks' names and, for each, the tasks that wait for it (counting results
+    read in inline steps unless `steps` is false)."""
     names = list(by_name)
     children: dict[str, list[str]] = {name: [] for name in names}
     for call in tasks:
-        for parent in _parents(call, by_name):
+        for parent in _parents(call, by_name, steps):
             if parent in children:
                 children[parent].append(call.name)
     return names, children
@@ -729,9 +736,11 @@ def _cycle_path(cycle: list[str], by_name: dict[str, PipelineTaskCall]) -> str:
     return f"{by_name[cycle[0]].path}.params"
 
 
-def _parents(call: PipelineTaskCall, by_name: dict[str, PipelineTaskCall]) -> list[str]:
+def _parents(
+    call: PipelineTaskCall, by_name: dict[str, PipelineTaskCall], steps: bool = True
+) -> list[str]:
     parents = [str(after) for after in sequence(call.body.get("runAfter"))]
-    for _, variable in call.variables + call.step_variables:
+    for _, variable in call.variables + (call.step_variables if steps else []):
         reference = task_variable(variable)
         if reference is not None and reference.result is not None:
             parents.append(reference.task)
@@ -739,7 +748,10 @@ def _parents(call: PipelineTaskCall, by_name: dict[str, PipelineTaskCall]) -> li
 
 
 def _check_step_dependencies(
-    call: PipelineTaskCall, by_name: dict[str, PipelineTaskCall], report: Report
+    call: PipelineTaskCall,
+    by_name: dict[str, PipelineTaskCall],
+    report: Report,
+    origin: Origin | None,
 ) -> None:
     """A task result read in an inline taskSpec's steps orders the task after its producer as
     a param would; Tekton's graph refuses a producer that is no task (or a finally task) of
@@ -756,6 +768,7 @@ def _check_step_dependencies(
                 f"{variable.text} names task {reference.task!r}, which is no task of this "
                 "pipeline (a finally task's results cannot be read before finally)"
                 + did_you_mean(reference.task, by_name),
+                origin=origin,
             )
             return
 

@@ -96,7 +96,13 @@ def check_param_names(
     validateArrayVariable): known names, object keys, whole objects and arrays only where
     they may stand."""
     arrays = {name for name, param in params.items() if param_type(param) == "array"}
-    objects = {name: param for name, param in params.items() if param_type(param) == "object"}
+    # An object param is one only with properties: Tekton's checks take the object names from
+    # their keys (validatePipelineTaskParameterUsage's objectParameterNameKeys).
+    objects = {
+        name: param
+        for name, param in params.items()
+        if param_type(param) == "object" and mapping(param.get("properties"))
+    }
     if how == "when-value":
         reference = text.removeprefix("$(params.").removesuffix("[*])")
         how = "item" if reference in arrays else "string"
