@@ -729,3 +729,181 @@ def test_names_a_run_propagates_into_inline_steps_follow_the_param_name_format(
         ("param-name", "spec.pipelineSpec.params[0].name"),
         ("param-name", "spec.pipelineSpec.tasks[0].params[0].name"),
     ]
+
+
+STATUS_IN_A_MATRIX = """\
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: status-in-a-matrix
+spec:
+  tasks:
+    - name: build
+      taskRef:
+        name: build
+      matrix:
+        params:
+          - name: mode
+            value: ["$(tasks.status)", "fast"]
+"""
+
+
+def test_execution_status_is_checked_in_params_and_when_not_in_a_matrix(
+    tmp_path: Path,
+) -> None:
+    """validateExecutionStatusVariablesDisallowed reads a task's params and `when` only; in a
+    matrix `$(tasks.status)` passes the webhook and stays unresolved in the run.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/pipeline_validation.go"""
+    found = problems(tmp_path, STATUS_IN_A_MATRIX)
+    assert [(p.rule, p.origin) for p in found if p.rule == "task-status"] == [
+        ("task-status", "run")
+    ]
+
+
+KUBERNETES_BOOLEANS = """\
+apiVersion: tekton.dev/v1
+kind: Task
+metadata:
+  name: kubernetes-booleans
+spec:
+  description: y
+  params:
+    - name: answer
+      default: n
+  steps:
+    - name: run
+      image: busybox
+      script: echo
+"""
+
+
+def test_kubernetes_reads_y_and_n_as_booleans(tmp_path: Path) -> None:
+    """sigs.k8s.io/yaml reads YAML with go-yaml v2, whose booleans include y, Y, n and N: a
+    plain `y` in a string field fails the decode. A param default is a ParamValue, which keeps
+    a boolean as its text.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/vendor/go.yaml.in/yaml/v2/resolve.go"""
+    assert admission_errors(tmp_path, KUBERNETES_BOOLEANS) == [("field-type", "spec.description")]
+
+
+NON_STRING_ITEMS = """\
+apiVersion: tekton.dev/v1
+kind: Task
+metadata:
+  name: non-string-items
+spec:
+  params:
+    - name: ports
+      type: array
+      default: [8080, 8443]
+    - name: limits
+      type: string
+      default: {cpu: 2}
+    - name: flags
+      type: array
+      default: ["-v", null]
+  steps:
+    - name: run
+      image: busybox
+      script: echo
+"""
+
+
+def test_a_list_or_mapping_of_non_strings_is_a_string_value(tmp_path: Path) -> None:
+    """ParamValue.UnmarshalJSON takes a list as an array only if it decodes as []string (null
+    does), a mapping as an object only as map[string]string; anything else is its JSON text.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/param_types.go"""
+    assert admission_errors(tmp_path, NON_STRING_ITEMS) == [
+        ("param-default", "spec.params[0].default")
+    ]
+
+
+V1BETA1_INLINE_STEPS = """\
+apiVersion: tekton.dev/v1beta1
+kind: Pipeline
+metadata:
+  name: v1beta1-inline-steps
+spec:
+  tasks:
+    - name: show
+      taskSpec:
+        steps:
+          - name: show
+            image: busybox
+            script: echo $(tasks.show.results.line)
+"""
+
+
+def test_v1beta1_orders_tasks_by_params_and_when_only(tmp_path: Path) -> None:
+    """v1beta1's PipelineTaskResultRefs reads params and when expressions, not inline steps, so
+    a task reading its own result in a step passes the v1beta1 webhook; the run (as v1) fails.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1beta1/resultref.go"""
+    found = problems(tmp_path, V1BETA1_INLINE_STEPS)
+    assert [(p.rule, p.origin) for p in found if p.rule == "cycle"] == [("cycle", "run")]
+    assert admission_errors(tmp_path, V1BETA1_INLINE_STEPS) == []
+
+
+OBJECT_WITHOUT_PROPERTIES_IN_A_TASK_PARAM = """\
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: object-without-properties
+spec:
+  params:
+    - name: limits
+      default: {cpu: "2"}
+  tasks:
+    - name: build
+      taskRef:
+        name: build
+      params:
+        - name: limits
+          value: $(params.limits)
+        - name: described
+          value: "cpu=$(params.limits)"
+"""
+
+
+def test_an_object_param_without_properties_is_no_object_in_pipeline_task_strings(
+    tmp_path: Path,
+) -> None:
+    """validatePipelineTaskParameterUsage takes object names from their properties' keys, so an
+    object param with none may be used whole anywhere in a task's params.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/pipeline_validation.go"""
+    assert admission_errors(tmp_path, OBJECT_WITHOUT_PROPERTIES_IN_A_TASK_PARAM) == []
+
+
+NAMELESS_PIPELINE_PARAMS = """\
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: one-nameless
+spec:
+  params:
+    - type: string
+  tasks:
+    - name: build
+      taskRef:
+        name: build
+---
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: two-nameless
+spec:
+  params:
+    - type: string
+    - type: string
+  tasks:
+    - name: build
+      taskRef:
+        name: build
+"""
+
+
+def test_one_nameless_pipeline_param_passes_and_two_are_a_duplicate(tmp_path: Path) -> None:
+    """Tekton checks a Pipeline's param names only for uniqueness (ValidateNoDuplicateNames), so
+    one nameless param passes and a second repeats the empty name.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/param_types.go"""
+    assert admission_errors(tmp_path, NAMELESS_PIPELINE_PARAMS) == [
+        ("param-duplicate", "spec.params[1].name")
+    ]

@@ -83,7 +83,16 @@ def check_param_declarations(
     Tekton checks the name format of a Task's params, not of a Pipeline's (`names_checked`),
     and that object params have properties only where a Task's steps use them
     (`properties_checked`: a Pipeline's, only with an inline taskSpec)."""
-    names = named(params, path, report, "param")
+    # A Pipeline's one nameless param passes the webhook (only a Task's names are checked); the
+    # run cannot give it. Two are one name declared twice.
+    names = named(params, path, report, "param", None if names_checked else "run")
+    nameless = [i for i, p in mappings(params) if p.get("name") in (None, "")]
+    if not names_checked and len(nameless) > 1:
+        report(
+            f"{path}[{nameless[1]}].name",
+            catalog.PARAM_DUPLICATE,
+            "more than one param has no name: Tekton reads each as the name '', declared twice",
+        )
     for index, name, param in names:
         where = f"{path}[{index}]"
         is_object = param_type(param) == "object"

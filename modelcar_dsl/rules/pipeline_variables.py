@@ -12,6 +12,7 @@ from typing import Any
 
 from modelcar_dsl.names import did_you_mean
 from modelcar_dsl.rules import catalog
+from modelcar_dsl.rules.catalog import Origin
 from modelcar_dsl.rules.declarations import param_type
 from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
 from modelcar_dsl.rules.task_variables import located_references, references, whole_references
@@ -195,8 +196,11 @@ def check_status(
     texts: list[tuple[str, str]], is_finally: bool, regular: set[str], report: Report
 ) -> None:
     """Execution status (`$(tasks.X.status)`, `.reason`, `$(tasks.status)`) only in finally, of
-    tasks the pipeline has; Tekton skips a string list that also reads a result."""
+    tasks the pipeline has; Tekton skips a string list that also reads a result, and reads
+    params and `when` only (validateExecutionStatusVariablesDisallowed): in a matrix the
+    variable stays unresolved at run time."""
     for path, text in texts:
+        origin: Origin | None = "run" if ".matrix." in path else None
         found = expressions(text)
         if any(looks_like_result(expression) for expression in found):
             continue
@@ -210,6 +214,7 @@ def check_status(
                     path,
                     catalog.TASK_STATUS,
                     f"$({expression}) can only be read by finally tasks",
+                    origin=origin,
                 )
                 break
             task = expression.removeprefix("tasks.").rsplit(".", 1)[0]
@@ -219,4 +224,5 @@ def check_status(
                     catalog.RESULT_REFERENCE,
                     f"$({expression}) names task {task!r}, which is not a task of this pipeline"
                     + did_you_mean(task, regular),
+                    origin=origin,
                 )
