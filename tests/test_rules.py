@@ -737,6 +737,13 @@ CASES = [
         no_dsl="a run's params are plain values in the DSL",
     ),
     Case(
+        catalog.STEP_WORKSPACE,
+        "spec.steps[0].workspaces[0].name",
+        "workspace 'data' is not declared by the Task",
+        WORK_TASK + "      workspaces:\n        - name: data  # <-\n",
+        no_dsl="the DSL's steps see every workspace of their task",
+    ),
+    Case(
         catalog.STEP_RESULT_USE,
         "spec.steps[0].workingDir",
         "$(steps.main.results.dir) is a step result",

@@ -907,3 +907,65 @@ def test_one_nameless_pipeline_param_passes_and_two_are_a_duplicate(tmp_path: Pa
     assert admission_errors(tmp_path, NAMELESS_PIPELINE_PARAMS) == [
         ("param-duplicate", "spec.params[1].name")
     ]
+
+
+STEP_DECLARATIONS = """\
+apiVersion: tekton.dev/v1
+kind: Task
+metadata:
+  name: step-declarations
+spec:
+  workspaces:
+    - name: source
+  steps:
+    - name: build
+      image: busybox
+      timeout: -1s
+      workspaces:
+        - name: cache
+      when:
+        - input: a
+          operator: equals
+          values: [a]
+      results:
+        - name: digest
+        - name: info
+          type: object
+      script: echo > $(step.results.digset.path)
+"""
+
+
+def test_a_steps_workspaces_results_timeout_and_when_are_checked(tmp_path: Path) -> None:
+    """Step.Validate refuses a negative timeout and an unknown `when` operator;
+    validateWorkspaceUsages a workspace the Task does not declare; StepResult.Validate an
+    object result without properties; ValidateStepResultsVariables a result the step lacks.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/task_validation.go"""
+    assert sorted(admission_errors(tmp_path, STEP_DECLARATIONS)) == [
+        ("result-type", "spec.steps[0].results[1].properties"),
+        ("step-workspace", "spec.steps[0].workspaces[0].name"),
+        ("task-timeout", "spec.steps[0].timeout"),
+        ("task-variable", "spec.steps[0].script"),
+        ("when", "spec.steps[0].when[0].operator"),
+    ]
+
+
+NEGATIVE_PIPELINE_TASK_RETRIES = """\
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: negative-retries
+spec:
+  tasks:
+    - name: build
+      retries: -1
+      timeout: -5m
+      taskRef:
+        name: build
+"""
+
+
+def test_a_pipeline_tasks_negative_retries_and_timeout_pass_the_webhook(tmp_path: Path) -> None:
+    """PipelineTask.Validate checks onError against retries, never their sign or the
+    timeout's.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/pipeline_validation.go"""
+    assert admission_errors(tmp_path, NEGATIVE_PIPELINE_TASK_RETRIES) == []

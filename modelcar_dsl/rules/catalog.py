@@ -109,6 +109,9 @@ STEP_NAME = _rule("step-name", "A step name is not a DNS-1123 label", "tekton")
 STEP_DUPLICATE = _rule("step-duplicate", "Two steps have the same name", "tekton")
 STEP_IMAGE = _rule("step-image", "A step has no image", "tekton")
 STEP_SCRIPT_COMMAND = _rule("step-script-command", "A step has both script and command", "tekton")
+STEP_WORKSPACE = _rule(
+    "step-workspace", "A step or sidecar names a workspace its Task does not declare", "tekton"
+)
 STEP_ON_ERROR = _rule("step-on-error", "A step's onError is not a value Tekton knows", "tekton")
 WORKSPACE_MOUNT_PATH = _rule(
     "workspace-mount-path", "A workspace's mountPath is used twice", "tekton"

@@ -43,12 +43,11 @@ from modelcar_dsl.rules.pipeline_variables import (
 )
 from modelcar_dsl.rules.references import task_variable
 from modelcar_dsl.rules.resource_ref import check_ref
-from modelcar_dsl.rules.task import check_task_spec
+from modelcar_dsl.rules.task import check_task_spec, check_when
 from modelcar_dsl.rules.task_variables import ParamScope
 from modelcar_dsl.rules.tls import check_calls_tls
 from modelcar_dsl.rules.variables import strings, variables
 
-WHEN_OPERATORS = ("in", "notin")
 ON_ERROR = ("continue", "stopAndFail")
 PIPELINE_SPEC_FIELDS = ("description", "params", "resources", "tasks", "workspaces")
 """The fields Tekton's `expected at least one` names for an empty Pipeline spec."""
@@ -333,7 +332,7 @@ def _check_call(
                 f"runAfter names {after!r}, which is not a task of this pipeline"
                 + did_you_mean(str(after), regular),
             )
-    _check_when(body.get("when"), f"{path}.when", report)
+    check_when(body.get("when"), f"{path}.when", report)
     _check_execution(body, path, report)
     admitted = scope.admitted(call)
     texts = []
@@ -440,27 +439,12 @@ def _is_custom_task(body: dict[str, Any], path: str, report: Report) -> bool:
     return False
 
 
-def _check_when(whens: Any, path: str, report: Report) -> None:
-    for index, when in mappings(whens):
-        where = f"{path}[{index}]"
-        if "cel" in when:
-            continue
-        if not when.get("input") and when.get("input") != "":
-            report(f"{where}.input", catalog.WHEN, "a when expression needs an input")
-        if when.get("operator") not in WHEN_OPERATORS:
-            report(
-                f"{where}.operator",
-                catalog.WHEN,
-                f"operator {when.get('operator')!r} is not one of {', '.join(WHEN_OPERATORS)}",
-            )
-        if not sequence(when.get("values")):
-            report(f"{where}.values", catalog.WHEN, "a when expression needs at least one value")
-
-
 def _check_execution(body: dict[str, Any], path: str, report: Report) -> None:
     retries = body.get("retries")
     if isinstance(retries, int | float) and not isinstance(retries, bool) and retries < 0:
-        report(f"{path}.retries", catalog.RETRIES, f"retries {retries!r} must be 0 or more")
+        # PipelineTask.Validate does not check it; the run simply does not retry.
+        message = f"retries {retries!r} must be 0 or more"
+        report(f"{path}.retries", catalog.RETRIES, message, origin="modelcar")
     on_error = body.get("onError")
     if on_error is not None and on_error not in ON_ERROR:
         report(
