@@ -969,3 +969,84 @@ def test_a_pipeline_tasks_negative_retries_and_timeout_pass_the_webhook(tmp_path
     timeout's.
     https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/pipeline_validation.go"""
     assert admission_errors(tmp_path, NEGATIVE_PIPELINE_TASK_RETRIES) == []
+
+
+GO_YAML_NUMBERS = """\
+apiVersion: tekton.dev/v1
+kind: Task
+metadata:
+  name: go-yaml-numbers
+spec:
+  description: 1e3
+  steps:
+    - name: run
+      image: busybox
+      workingDir: 0o17
+      script: 1:20
+"""
+
+
+def test_kubernetes_reads_numbers_as_go_yaml_v2_does(tmp_path: Path) -> None:
+    """go-yaml v2 reads `1e3` and `0o17` as numbers (a string field refuses them) and has no
+    YAML 1.1 base 60, so `1:20` stays text.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/vendor/go.yaml.in/yaml/v2/resolve.go"""
+    assert admission_errors(tmp_path, GO_YAML_NUMBERS) == [
+        ("field-type", "spec.description"),
+        ("field-type", "spec.steps[0].workingDir"),
+    ]
+
+
+STEP_ACTION_PARAM_USES = """\
+apiVersion: tekton.dev/v1beta1
+kind: StepAction
+metadata:
+  name: param-uses
+spec:
+  params:
+    - name: tag
+    - name: args
+      type: array
+  image: busybox
+  env:
+    - name: TAG
+      value: $(params.tag[1])
+    - name: KEY
+      value: $(params.args.key)
+  command: ["echo"]
+  args: ["$(params.args)"]
+"""
+
+
+def test_a_step_action_uses_params_as_a_task_does(tmp_path: Path) -> None:
+    """Tekton looks a StepAction's param up without its index (a string's `[1]` passes), a lone
+    array in args expands as with `[*]`, and an array has no keys.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1beta1/stepaction_validation.go"""
+    assert admission_errors(tmp_path, STEP_ACTION_PARAM_USES) == [
+        ("task-variable", "spec.env[1].value")
+    ]
+
+
+MATRIX_STRING_VALUE = """\
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: matrix-string-value
+spec:
+  tasks:
+    - name: build
+      taskRef:
+        name: build
+      matrix:
+        params:
+          - name: exit
+            value: $(steps.build.exitCode.path)
+"""
+
+
+def test_a_matrix_params_string_value_is_held_to_the_pipeline_prefixes(tmp_path: Path) -> None:
+    """validatePipelineParametersVariables reads every matrix param value, a string as well as
+    a list's items, and refuses a variable outside the pipeline's prefixes.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/pipeline_validation.go"""
+    assert admission_errors(tmp_path, MATRIX_STRING_VALUE) == [
+        ("pipeline-variable", "spec.tasks[0].matrix.params[0].value")
+    ]

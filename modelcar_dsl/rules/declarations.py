@@ -162,7 +162,7 @@ def check_propagated_names(
     (validateInlineParameters, ValidateNameFormat); an absent name is the empty one. Each is
     an object where its first declaration in `declared` is."""
     for index, param in mappings(params):
-        name = param.get("name", "")
+        name = "" if param.get("name") is None else param["name"]
         if not isinstance(name, str):
             continue
         first = declared.get(name)

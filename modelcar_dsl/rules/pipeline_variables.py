@@ -62,7 +62,10 @@ def call_strings(body: dict[str, Any], path: str) -> Iterator[tuple[str, str, st
                 yield f"{where}.values[{position}]", value, "when-value"
     matrix = mapping(body.get("matrix"))
     for index, param in mappings(matrix.get("params")):
-        for position, item in enumerate(sequence(param.get("value"))):
+        value = param.get("value")
+        if isinstance(value, str):
+            yield f"{path}.matrix.params[{index}].value", value, "string"
+        for position, item in enumerate(sequence(value)):
             if isinstance(item, str):
                 yield f"{path}.matrix.params[{index}].value[{position}]", item, "item"
     for include, entry in mappings(matrix.get("include")):
