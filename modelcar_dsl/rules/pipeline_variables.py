@@ -64,7 +64,7 @@ def call_strings(body: dict[str, Any], path: str) -> Iterator[tuple[str, str, st
     for index, param in mappings(matrix.get("params")):
         value = param.get("value")
         if isinstance(value, str):
-            yield f"{path}.matrix.params[{index}].value", value, "string"
+            yield f"{path}.matrix.params[{index}].value", value, "isolatable"
         for position, item in enumerate(sequence(value)):
             if isinstance(item, str):
                 yield f"{path}.matrix.params[{index}].value[{position}]", item, "item"
