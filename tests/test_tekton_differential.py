@@ -1050,3 +1050,45 @@ def test_a_matrix_params_string_value_is_held_to_the_pipeline_prefixes(tmp_path:
     assert admission_errors(tmp_path, MATRIX_STRING_VALUE) == [
         ("pipeline-variable", "spec.tasks[0].matrix.params[0].value")
     ]
+
+
+V1BETA1_EMBEDDED_BINDINGS = """\
+apiVersion: tekton.dev/v1beta1
+kind: PipelineRun
+metadata:
+  generateName: embedded-bindings-
+spec:
+  pipelineSpec:
+    workspaces:
+      - name: shared
+    tasks:
+      - name: fetch
+        taskRef:
+          name: fetch
+        workspaces:
+          - name: output
+      - name: lint
+        taskRef:
+          name: lint
+        workspaces:
+          - name: source
+            workspace: output
+          - name: cache
+            workspace: other
+  workspaces:
+    - name: shared
+      emptyDir: {}
+"""
+
+
+def test_v1beta1_checks_an_embedded_specs_bindings_against_the_names_bound_so_far(
+    tmp_path: Path,
+) -> None:
+    """v1beta1's PipelineRun validation checks each task's bindings against the run's
+    workspaces, the spec's and the binding names of the tasks so far; v1 checks none.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1beta1/pipelinerun_validation.go"""
+    assert admission_errors(tmp_path, V1BETA1_EMBEDDED_BINDINGS) == [
+        ("pipeline-workspace", "spec.pipelineSpec.tasks[1].workspaces[1]")
+    ]
+    as_v1 = V1BETA1_EMBEDDED_BINDINGS.replace("tekton.dev/v1beta1", "tekton.dev/v1")
+    assert admission_errors(tmp_path, as_v1) == []

@@ -148,6 +148,8 @@ def check_pipeline_spec(
     workspaces = check_workspace_declarations(spec.get("workspaces"), f"{path}.workspaces", report)
     calls = _calls(spec, path)
     scope = _Scope(params, workspaces, run, calls)
+    if run is not None and report.document.api_version == "tekton.dev/v1beta1":
+        scope.bound = set()
     if run is not None:
         check_combined(run.params, spec.get("params"), f"{path}.params", report)
         if has_inline_steps(spec, embedded=True):
@@ -202,7 +204,7 @@ class _Scope:
     """The params and workspaces a pipeline task's strings and its taskSpec may name: at
     admission, and (propagated) at run time."""
 
-    __slots__ = ("embedded", "params", "run_params", "workspaces")
+    __slots__ = ("bound", "embedded", "params", "run_params", "workspaces")
 
     def __init__(
         self,
@@ -214,6 +216,10 @@ class _Scope:
         self.params = params
         self.workspaces = workspaces | (run.workspaces if run else set())
         self.embedded = run is not None
+        self.bound: set[str] | None = None
+        """v1beta1's webhook checks an embedded pipelineSpec's task bindings against the run's,
+        the spec's and the binding names of the tasks so far (validateInlineWorkspaces in
+        v1beta1's pipelinerun_validation.go; v1 does not check them)."""
         self.run_params: dict[str, dict[str, Any]] = {}
         if run is not None:
             # Tekton's validateInlineParameters: the run's params, the pipeline's, and the
@@ -345,9 +351,13 @@ def _check_call(
             _check_task_reference(call, expression, where, regular, finally_names, report)
     check_status(texts, call.is_finally, regular, report)
     bindings = []
-    # Tekton checks the bindings of a Pipeline's tasks, not of a run's embedded pipelineSpec
+    # Tekton checks the bindings of a Pipeline's tasks, not of a v1 run's embedded pipelineSpec
     # (Pipeline.Validate calls validatePipelineWorkspacesUsage; PipelineSpec.Validate does not).
     unchecked: Origin | None = "run" if scope.embedded else None
+    known = workspaces
+    if scope.bound is not None:
+        scope.bound |= {str(b.get("name", "")) for _, b in mappings(body.get("workspaces"))}
+        known = workspaces | scope.bound
     for index, binding in mappings(body.get("workspaces")):
         target = binding.get("workspace") or binding.get("name")
         if target is None:
@@ -357,13 +367,13 @@ def _check_call(
                 "a workspace binding names a pipeline workspace: give it a name",
                 origin=unchecked,
             )
-        elif isinstance(target, str) and target not in workspaces:
+        elif isinstance(target, str) and target not in known:
             report(
                 f"{path}.workspaces[{index}]",
                 catalog.PIPELINE_WORKSPACE,
                 f"binds pipeline workspace {target!r}, which the pipeline does not declare"
                 + did_you_mean(str(target), workspaces),
-                origin=unchecked,
+                origin=None if scope.bound is not None else unchecked,
             )
         bindings.append((index, str(binding.get("name"))))
     for index, name in duplicates(bindings):
