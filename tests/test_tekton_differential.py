@@ -1092,3 +1092,39 @@ def test_v1beta1_checks_an_embedded_specs_bindings_against_the_names_bound_so_fa
     ]
     as_v1 = V1BETA1_EMBEDDED_BINDINGS.replace("tekton.dev/v1beta1", "tekton.dev/v1")
     assert admission_errors(tmp_path, as_v1) == []
+
+
+V1BETA1_TEMPLATE_DROPS_STEP_RESULTS = """\
+apiVersion: tekton.dev/v1beta1
+kind: Task
+metadata:
+  name: template-drops-step-results
+spec:
+  stepTemplate:
+    env:
+      - name: HOME
+        value: /tekton/home
+  steps:
+    - name: build
+      image: busybox
+      results:
+        - name: ""
+      workspaces:
+        - name: cache
+      script: echo > $(step.results.digest.path)
+"""
+
+
+def test_a_v1beta1_step_template_hides_step_results_from_the_webhook(tmp_path: Path) -> None:
+    """v1beta1 merges the stepTemplate into each step before checking it, and the merged step
+    keeps script, onError, timeout and when but not results (its workspaces are checked on the
+    steps as written).
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1beta1/merge.go"""
+    found = problems(tmp_path, V1BETA1_TEMPLATE_DROPS_STEP_RESULTS)
+    assert sorted((p.rule, p.origin) for p in found) == [
+        ("missing-field", "run"),
+        ("step-workspace", "tekton"),
+        ("task-variable", "run"),
+    ]
+    as_v1 = V1BETA1_TEMPLATE_DROPS_STEP_RESULTS.replace("tekton.dev/v1beta1", "tekton.dev/v1")
+    assert len(admission_errors(tmp_path, as_v1)) == 3

@@ -55,10 +55,14 @@ class Report:
     """Hosts the project lets a TLS switch turn verification off for (`[tool.modelcar]`)."""
     gates: Gates = attrs.field(factory=Gates)
     """The target cluster's Tekton version and feature flags."""
+    unchecked: Origin | None = None
+    """The origin of every finding, for a part Tekton's webhook does not read (so what is wrong
+    there reaches the run); `attrs.evolve` makes such a view sharing `problems`."""
 
     def __call__(self, path: str, rule: Rule, message: str, origin: Origin | None = None) -> None:
         if rule.id in self.ignore:
             return
+        origin = self.unchecked or origin
         self.problems.append(
             catalog.problem(
                 rule, self.document.resource, path, message, self.document.locate(path), origin
