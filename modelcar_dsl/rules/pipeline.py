@@ -32,6 +32,7 @@ from modelcar_dsl.rules.declarations import (
 from modelcar_dsl.rules.document import Report, SourceDocument, mapping, mappings, sequence
 from modelcar_dsl.rules.pipeline_variables import (
     AGGREGATE_STATUS,
+    MATRIX_STRING,
     call_strings,
     check_context,
     check_param_names,
@@ -345,6 +346,8 @@ def _check_call(
     for where, text, how in call_strings(body, path):
         texts.append((where, text))
         check_prefixes(text, where, report)
+        if how == MATRIX_STRING:
+            continue  # Tekton checks only the prefixes of a matrix param's string value
         if admitted is not None:
             check_param_names(text, how, where, admitted, report)
         for expression in expressions(text):

@@ -30,6 +30,8 @@ CONTEXT = (
     (r"context\.pipelineTask", ("retries",)),
 )
 AGGREGATE_STATUS = "tasks.status"
+MATRIX_STRING = "matrix-string"
+"""How `call_strings` marks a matrix param's string value, whose prefixes alone Tekton checks."""
 
 
 def expressions(text: str) -> list[str]:
@@ -64,7 +66,7 @@ def call_strings(body: dict[str, Any], path: str) -> Iterator[tuple[str, str, st
     for index, param in mappings(matrix.get("params")):
         value = param.get("value")
         if isinstance(value, str):
-            yield f"{path}.matrix.params[{index}].value", value, "isolatable"
+            yield f"{path}.matrix.params[{index}].value", value, MATRIX_STRING
         for position, item in enumerate(sequence(value)):
             if isinstance(item, str):
                 yield f"{path}.matrix.params[{index}].value[{position}]", item, "item"
