@@ -1128,3 +1128,49 @@ def test_a_v1beta1_step_template_hides_step_results_from_the_webhook(tmp_path: P
     ]
     as_v1 = V1BETA1_TEMPLATE_DROPS_STEP_RESULTS.replace("tekton.dev/v1beta1", "tekton.dev/v1")
     assert len(admission_errors(tmp_path, as_v1)) == 3
+
+
+ZERO_VALUES = """\
+apiVersion: tekton.dev/v1
+kind: Task
+metadata:
+  name: zero-values
+spec:
+  steps:
+    - name: run
+      image: busybox
+      onError: ""
+      when:
+        - operator: in
+          values: [""]
+      script: echo
+---
+apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata:
+  generateName: zero-values-
+spec:
+  status: null
+  pipelineRef:
+    name: release
+---
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: result-names
+spec:
+  results:
+    - name: image digest
+      value: $(tasks.build.results.digest)
+  tasks:
+    - name: build
+      taskRef:
+        name: build
+"""
+
+
+def test_zero_values_and_pipeline_result_names_pass_the_webhook(tmp_path: Path) -> None:
+    """An empty onError, a null status and a `when` without input decode to Go's zero values,
+    which Tekton takes as unset; validatePipelineResults reads result values, not names.
+    https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/when_validation.go"""
+    assert admission_errors(tmp_path, ZERO_VALUES) == []

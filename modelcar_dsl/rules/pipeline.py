@@ -824,7 +824,8 @@ def _check_results(
         if isinstance(name, str):
             names.append((index, name))
             if problem := pattern_problem(name, RESULT_NAME, "result name", RESULT_NAME_RULE):
-                report(f"{where}.name", catalog.RESULT_NAME, problem)
+                # validatePipelineResults reads the values, not the names (a Task's are checked).
+                report(f"{where}.name", catalog.RESULT_NAME, problem, origin="modelcar")
         value = result.get("value")
         found = [expression for _, text in strings(value, "") for expression in expressions(text)]
         if not found or not any(looks_like_result(expression) for expression in found):

@@ -119,7 +119,7 @@ def check_run_spec(
         )
     check_run_params(spec.get("params"), "spec.params", report)
     _check_timeouts(spec, api, report)
-    status = spec.get("status", "")
+    status = spec.get("status") or ""  # null decodes to Go's zero value, unset
     if status not in RUN_STATUSES:
         report(
             "spec.status",

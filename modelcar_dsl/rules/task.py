@@ -210,7 +210,8 @@ def _check_container(
         check_when(container.get("when"), f"{path}.when", report)
     on_error = container.get("onError")
     parametrized = str(on_error).startswith("$(params")
-    if is_step and on_error is not None and on_error not in ON_ERROR and not parametrized:
+    # An empty onError is Go's zero value, which Tekton's webhook takes as unset.
+    if is_step and on_error not in (None, "") and on_error not in ON_ERROR and not parametrized:
         report(
             f"{path}.onError",
             catalog.STEP_ON_ERROR,
@@ -316,7 +317,9 @@ def check_when(whens: Any, path: str, report: Report) -> None:
         if "cel" in when:
             continue
         if not when.get("input") and when.get("input") != "":
-            report(f"{where}.input", catalog.WHEN, "a when expression needs an input")
+            # WhenExpression.validate checks the operator and values only; "" is compared.
+            message = "a when expression needs an input; without one Tekton compares ''"
+            report(f"{where}.input", catalog.WHEN, message, origin="modelcar")
         if when.get("operator") not in WHEN_OPERATORS:
             report(
                 f"{where}.operator",
