@@ -45,6 +45,38 @@ MAX_NUMBER_CHARACTERS = 100
 """An integer longer than this is refused before Python converts it (64 bits fit in 20 digits;
 Python refuses to convert more than 4,300)."""
 
+GO_YAML_BOOLEANS = {"y": True, "Y": True, "n": False, "N": False}
+"""Plain scalars Kubernetes' YAML reader (go-yaml v2, through sigs.k8s.io/yaml) reads as booleans
+beyond YAML 1.1's yes/no/on/off, which PyYAML resolves alone."""
+
+_NUMBER_INITIALS = frozenset("0123456789+-.")
+_SPECIAL_FLOATS = frozenset(
+    f"{sign}.{word}"
+    for sign in ("", "+", "-")
+    for word in ("inf", "Inf", "INF", "nan", "NaN", "NAN")
+)
+_GO_INT = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)")
+_GO_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_GO_BASES = {"0x": 16, "0o": 8, "0b": 2}
+
+
+def go_yaml_number(text: str) -> int | float | None:
+    """The number go-yaml v2 (Kubernetes' YAML reader) makes of a plain scalar starting like
+    one, or None when it keeps it as text: underscores dropped, then Go's ParseInt with base
+    prefixes (a leading 0 is octal) within 64 bits, else a float in its `yamlStyleFloat` form."""
+    if text.startswith("."):
+        return float(text) if _GO_FLOAT.fullmatch(text) else None
+    plain = text.replace("_", "")
+    if _GO_INT.fullmatch(plain):
+        digits = plain.lstrip("+-")
+        base = _GO_BASES.get(digits[:2].lower(), 8 if len(digits) > 1 and digits[0] == "0" else 10)
+        value = int(digits[2:] if base in (16, 2) or digits[:2].lower() == "0o" else digits, base)
+        value = -value if plain.startswith("-") else value
+        if -(2**63) <= value < 2**64:
+            return value
+    return float(plain) if _GO_FLOAT.fullmatch(plain) else None
+
+
 Wanted = Callable[[str, str], bool]
 """Whether a resource of (apiVersion, kind) is to be read, given as written."""
 
@@ -562,6 +594,17 @@ class _Builder:
         """The value of a plain or quoted scalar as YAML 1.1 resolves it; dates and binary
         stay text (JSON has neither)."""
         tag, text = event.tag, event.value
+        if tag is None and event.implicit[0] and text in GO_YAML_BOOLEANS:
+            return GO_YAML_BOOLEANS[text]
+        number_like = text[:1] in _NUMBER_INITIALS and len(text) <= MAX_NUMBER_CHARACTERS
+        if tag is None and event.implicit[0] and number_like:
+            go = go_yaml_number(text)
+            tag = self.loader.resolve(yaml.ScalarNode, text, event.implicit)
+            is_number = tag in (f"{_TAG}int", f"{_TAG}float")
+            if go is None and is_number and text not in _SPECIAL_FLOATS:
+                return text  # `1:20`: YAML 1.1's base 60, which go-yaml v2 reads as text
+            if go is not None and not is_number:
+                return go  # `1e3`, `0o17`, `08`: numbers to go-yaml v2, text to PyYAML
         if tag is None:
             if not event.implicit[0] or (text and text[0] not in self.resolved_initials):
                 return text

@@ -722,6 +722,35 @@ CASES = [
         "                   fs_group=1000970000)\n",
     ),
     Case(
+        catalog.RUN_PARAM_RESULT,
+        "spec.params[0].value",
+        "$(tasks.produce.results.digest) reads a task result",
+        FLOW.replace("  tasks:", "  params:\n    - name: repo\n  tasks:")
+        + "---\n"
+        + WORK_TASK
+        + "---\n"
+        + RUN
+        + "  pipelineRef:\n    name: flow\n"
+        + RUN_TEMPLATE
+        + RUN_TIMEOUTS
+        + "  params:\n    - name: repo\n      value: $(tasks.produce.results.digest)  # <-\n",
+        no_dsl="a run's params are plain values in the DSL",
+    ),
+    Case(
+        catalog.STEP_WORKSPACE,
+        "spec.steps[0].workspaces[0].name",
+        "workspace 'data' is not declared by the Task",
+        WORK_TASK + "      workspaces:\n        - name: data  # <-\n",
+        no_dsl="the DSL's steps see every workspace of their task",
+    ),
+    Case(
+        catalog.STEP_RESULT_USE,
+        "spec.steps[0].workingDir",
+        "$(steps.main.results.dir) is a step result",
+        WORK_TASK + "      workingDir: $(steps.main.results.dir)  # <-\n",
+        no_dsl="the DSL passes step results through env",
+    ),
+    Case(
         catalog.TIMEOUTS,
         "spec.timeouts.tasks",
         "timeouts.tasks 5h is longer than timeouts.pipeline 4h",

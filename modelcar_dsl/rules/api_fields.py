@@ -23,6 +23,8 @@ _TEKTON = "pkg/apis/pipeline/"
 SUGGESTIONS = 20
 """Unknown fields of one mapping that get a did-you-mean: a typo is one or two of them, and
 looking for near names costs time in proportion to their number."""
+_PARAM = ".Param"
+"""The struct of a param passed by name and value (not a declaration, ParamSpec)."""
 
 _INTEGER_BITS: dict[str, tuple[int, int]] = {
     f"{sign}int{bits}": (
@@ -178,6 +180,8 @@ def check_api_fields(body: dict[str, Any], api: str, kind: str, report: Report) 
                 _wrong_type(value, "a mapping", path, what, report)
                 continue
             struct = description.structs[expected]
+            if struct.name.endswith(_PARAM) and all(go_fold(str(k)) != "VALUE" for k in value):
+                _param_without_value(value, path, report)
             fields, respell = _fields(value, struct, api, path, report)
             stack.extend(reversed(fields))
             if respell:
@@ -216,6 +220,17 @@ def _fields(
 def _is_scalar_type(expected: str, structs: dict[str, Struct]) -> bool:
     """A type of plain values: no list, map or struct of fields."""
     return not expected.startswith(("[]", "map[]")) and expected not in structs
+
+
+def _param_without_value(param: dict[Any, Any], path: str, report: Report) -> None:
+    """A Param with no `value` key decodes to a ParamValue of no type, which Tekton's webhook
+    then fails to encode (ParamValue.MarshalJSON: `impossible ParamValues.Type`)."""
+    report(
+        path,
+        catalog.MISSING_FIELD,
+        f"param {param.get('name')!r} is passed without a value, which Tekton's webhook cannot "
+        "encode; give it a value (an empty string is one), or leave the param out",
+    )
 
 
 def _scalar_fits(value: Any, expected: str) -> bool:

@@ -34,7 +34,7 @@ def check_run_workspaces(
     """Each binding has exactly one volume source, naming its volume; no name is bound twice
     (a TaskRun's names are compared ignoring case, a PipelineRun's exactly). Returns the
     (position, name) of the bindings."""
-    found = named(workspaces, path, report, "workspace binding")
+    found = named(workspaces, path, report, "workspace binding", "run")
     bindings = [(index, name) for index, name, _ in found]
     for index, name, binding in found:
         where = f"{path}[{index}]"

@@ -29,7 +29,7 @@ def check_arguments(
     another way (a matrix). A param it does not declare is reported as `extra_effect` says, at
     origin `extra` (by default the rule's: a warning, as Tekton ignores it, though it is usually
     a typo whose value never arrives); value types only where Tekton checks them."""
-    names = named(given, path, report, "param")
+    names = named(given, path, report, "param", "modelcar")
     for index, name, param in names:
         where = f"{path}[{index}]"
         if name not in declared:

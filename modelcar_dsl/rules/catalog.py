@@ -99,7 +99,7 @@ PARAM_DEFAULT = _rule("param-default", "A param default does not match its type"
 OBJECT_PROPERTIES = _rule("object-properties", "An object param's properties are wrong", "tekton")
 PARAM_ENUM = _rule("param-enum", "A param enum is malformed or its default not in it", "tekton")
 RESULT_NAME = _rule("result-name", "A result name breaks Tekton's pattern", "tekton")
-RESULT_DUPLICATE = _rule("result-duplicate", "A result is declared twice", "tekton")
+RESULT_DUPLICATE = _rule("result-duplicate", "A result is declared twice", "modelcar")
 RESULT_TYPE = _rule("result-type", "A result type is not string, array or object", "tekton")
 WORKSPACE_DUPLICATE = _rule("workspace-duplicate", "A workspace is declared twice", "tekton")
 
@@ -109,6 +109,9 @@ STEP_NAME = _rule("step-name", "A step name is not a DNS-1123 label", "tekton")
 STEP_DUPLICATE = _rule("step-duplicate", "Two steps have the same name", "tekton")
 STEP_IMAGE = _rule("step-image", "A step has no image", "tekton")
 STEP_SCRIPT_COMMAND = _rule("step-script-command", "A step has both script and command", "tekton")
+STEP_WORKSPACE = _rule(
+    "step-workspace", "A step or sidecar names a workspace its Task does not declare", "tekton"
+)
 STEP_ON_ERROR = _rule("step-on-error", "A step's onError is not a value Tekton knows", "tekton")
 WORKSPACE_MOUNT_PATH = _rule(
     "workspace-mount-path", "A workspace's mountPath is used twice", "tekton"
@@ -122,6 +125,11 @@ ENV_NAME = _rule("env-name", "An environment variable name is not valid or repea
 TASK_VARIABLE = _rule(
     "task-variable",
     "A $(...) variable in a Task or StepAction names nothing it declares",
+    "tekton",
+)
+STEP_RESULT_USE = _rule(
+    "step-result-use",
+    "$(steps.x.results.y) is used outside a step's env, command and args",
     "tekton",
 )
 ARRAY_ISOLATION = _rule(
@@ -190,6 +198,9 @@ RUN_WORKSPACE_DUPLICATE = _rule(
     "run-workspace-duplicate", "A run binds a workspace twice", "tekton"
 )
 RUN_PARAM_DUPLICATE = _rule("run-param-duplicate", "A run passes a param twice", "tekton")
+RUN_PARAM_RESULT = _rule(
+    "run-param-result", "A PipelineRun's param value reads a task result", "tekton"
+)
 TASKRUN_CONTAINER_SPECS = _rule(
     "taskrun-container-specs",
     "A TaskRun's step or sidecar overrides repeat a name or set resources twice",

@@ -13,6 +13,7 @@ from modelcar_dsl.names import (
     pattern_problem,
 )
 from modelcar_dsl.rules import catalog
+from modelcar_dsl.rules.catalog import Origin
 from modelcar_dsl.rules.document import Report, mapping, mappings, named, sequence, shape
 
 PARAM_TYPES = ("string", "array", "object")
@@ -72,11 +73,26 @@ def duplicates(items: Iterable[tuple[int, Any]]) -> list[tuple[int, Any]]:
 
 
 def check_param_declarations(
-    params: Any, path: str, report: Report, names_checked: bool = True
+    params: Any,
+    path: str,
+    report: Report,
+    names_checked: bool = True,
+    properties_checked: bool = True,
 ) -> dict[str, dict[str, Any]]:
     """Check `params` declarations; returns name -> declaration for the variable rules.
-    Tekton checks the name format of a Task's params, not of a Pipeline's (`names_checked`)."""
-    names = named(params, path, report, "param")
+    Tekton checks the name format of a Task's params, not of a Pipeline's (`names_checked`),
+    and that object params have properties only where a Task's steps use them
+    (`properties_checked`: a Pipeline's, only with an inline taskSpec)."""
+    # A Pipeline's one nameless param passes the webhook (only a Task's names are checked); the
+    # run cannot give it. Two are one name declared twice.
+    names = named(params, path, report, "param", None if names_checked else "run")
+    nameless = [i for i, p in mappings(params) if p.get("name") in (None, "")]
+    if not names_checked and len(nameless) > 1:
+        report(
+            f"{path}[{nameless[1]}].name",
+            catalog.PARAM_DUPLICATE,
+            "more than one param has no name: Tekton reads each as the name '', declared twice",
+        )
     for index, name, param in names:
         where = f"{path}[{index}]"
         is_object = param_type(param) == "object"
@@ -85,7 +101,7 @@ def check_param_declarations(
         )
         if names_checked and (problem := pattern_problem(name, pattern, "param name", rule)):
             report(f"{where}.name", catalog.PARAM_NAME, problem)
-        _check_param_type(param, where, report)
+        _check_param_type(param, where, report, properties_checked)
     for index, name in duplicates((index, name) for index, name, _ in names):
         report(
             f"{path}[{index}].name",
@@ -123,8 +139,8 @@ def declarations_from_values(params: Any) -> dict[str, dict[str, Any]]:
 
 
 def merged(*scopes: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Declarations from several sources by name, later ones first, an object's properties
-    the union of all (Tekton's combineParamSpec)."""
+    """Declarations from several sources by name, the first one's type winning, an object's
+    properties the union of all (Tekton's combineParamSpec and appendPipelineTaskParams)."""
     result: dict[str, dict[str, Any]] = {}
     for scope in scopes:
         for name, declaration in scope.items():
@@ -133,8 +149,48 @@ def merged(*scopes: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
                 **mapping(earlier.get("properties") if earlier else None),
                 **mapping(declaration.get("properties")),
             }
-            result[name] = {**declaration, "properties": properties} if properties else declaration
+            kept = earlier or declaration
+            result[name] = {**kept, "properties": properties} if properties else kept
     return result
+
+
+def check_propagated_names(
+    params: Any, path: str, declared: dict[str, dict[str, Any]], report: Report
+) -> None:
+    """Names a run passes (or a pipeline task passes, in a run's pipelineSpec) become
+    declarations of an inline taskSpec's steps, so Tekton holds them to the param name format
+    (validateInlineParameters, ValidateNameFormat); an absent name is the empty one. Each is
+    an object where its first declaration in `declared` is."""
+    for index, param in mappings(params):
+        name = "" if param.get("name") is None else param["name"]
+        if not isinstance(name, str):
+            continue
+        first = declared.get(name)
+        is_object = param_type(first) == "object" if first else isinstance(param.get("value"), dict)
+        pattern, rule = (
+            (OBJECT_NAME, OBJECT_NAME_RULE) if is_object else (PARAM_NAME, PARAM_NAME_RULE)
+        )
+        if problem := pattern_problem(name, pattern, "param name", rule):
+            report(f"{path}[{index}].name", catalog.PARAM_NAME, problem)
+
+
+def check_combined(
+    earlier: dict[str, dict[str, Any]], params: Any, path: str, report: Report
+) -> None:
+    """Tekton's combineParamSpec, merging a run's params with the declarations of the spec it
+    embeds: a declaration of a name already given as an object (or with an object default)
+    must list its properties, or the webhook refuses the run."""
+    for index, param in mappings(params):
+        given = earlier.get(str(param.get("name")))
+        if given is None or param.get("properties") or param_type(param) == "object":
+            continue  # an object declaration without properties is reported as such
+        if isinstance(param.get("default"), dict) or param_type(given) == "object":
+            report(
+                f"{path}[{index}].properties",
+                catalog.OBJECT_PROPERTIES,
+                f"param {param['name']!r} is given an object by the run, so its declaration "
+                "needs properties: one entry per key",
+            )
 
 
 def param_type(param: dict[str, Any]) -> str:
@@ -151,11 +207,13 @@ def param_type(param: dict[str, Any]) -> str:
 
 
 def value_type(value: Any) -> str | None:
-    """The Tekton type of a YAML value: a scalar is a string; None for nothing Tekton accepts."""
+    """The Tekton type of a YAML value: a scalar is a string, a list of strings an array, a
+    mapping of strings an object; None for a list or mapping holding anything else (a number,
+    a boolean, a list), which ParamValue.UnmarshalJSON keeps as its JSON text, a string."""
     if isinstance(value, list):
-        return "array" if all(_is_scalar(item) for item in value) else None
+        return "array" if all(_is_text(item) for item in value) else None
     if isinstance(value, dict):
-        return "object" if all(_is_scalar(item) for item in value.values()) else None
+        return "object" if all(_is_text(item) for item in value.values()) else None
     return "string" if _is_scalar(value) else None
 
 
@@ -168,7 +226,14 @@ def _is_scalar(value: Any) -> bool:
     return isinstance(value, str | int | float | bool)
 
 
-def _check_param_type(param: dict[str, Any], where: str, report: Report) -> None:
+def _is_text(value: Any) -> bool:
+    """What Go decodes into a string: a string, or null (the empty one)."""
+    return value is None or isinstance(value, str)
+
+
+def _check_param_type(
+    param: dict[str, Any], where: str, report: Report, properties_checked: bool
+) -> None:
     kind = param_type(param)
     if kind not in PARAM_TYPES:
         report(
@@ -179,21 +244,25 @@ def _check_param_type(param: dict[str, Any], where: str, report: Report) -> None
         return
     if "default" in param and param["default"] is not None:
         default_type = value_type(param["default"])
-        if default_type != kind:
+        if (default_type or "string") != kind:
+            shown = default_type or "a string (the JSON text of a list or mapping of non-strings)"
             report(
                 f"{where}.default",
                 catalog.PARAM_DEFAULT,
                 f"param {param['name']!r} is {article(kind)} {kind} but its default is "
-                f"{default_type or 'nested'}: {param['default']!r}",
+                f"{shown}: {param['default']!r}",
             )
     properties = param.get("properties")
     if kind == "object":
-        _check_object_properties(param, properties, where, report)
+        _check_object_properties(param, properties, where, report, properties_checked)
     elif properties is not None:
+        _check_property_types(properties, where, report)
         report(
             f"{where}.properties",
             catalog.OBJECT_PROPERTIES,
-            f"only object params have properties; {param['name']!r} is a {kind}",
+            f"only object params have properties; {param['name']!r} is a {kind}, so Tekton "
+            "ignores them: delete them, or make the param an object",
+            origin="modelcar",
         )
     enum = param.get("enum")
     if enum is not None:
@@ -201,19 +270,27 @@ def _check_param_type(param: dict[str, Any], where: str, report: Report) -> None
 
 
 def _check_object_properties(
-    param: dict[str, Any], properties: Any, where: str, report: Report
+    param: dict[str, Any], properties: Any, where: str, report: Report, required: bool
 ) -> None:
     if not isinstance(properties, dict) or not properties:
         report(
             f"{where}.properties",
             catalog.OBJECT_PROPERTIES,
             f"object param {param['name']!r} needs properties: one entry per key",
+            origin=None if required else "modelcar",
         )
         return
-    for key, spec in properties.items():
+    for key in properties:
         if problem := pattern_problem(str(key), OBJECT_NAME, "object key", OBJECT_NAME_RULE):
             report(f"{where}.properties.{key}", catalog.PARAM_NAME, problem)
-        key_type = mapping(spec).get("type", "string")
+    _check_property_types(properties, where, report)
+
+
+def _check_property_types(properties: Any, where: str, report: Report) -> None:
+    """Every property a string (an absent type defaults to one), whatever the param's type
+    (ParamSpec.ValidateObjectType)."""
+    for key, spec in mapping(properties).items():
+        key_type = mapping(spec).get("type") or "string"
         if key_type != "string":
             report(
                 f"{where}.properties.{key}.type",
@@ -244,13 +321,22 @@ def check_result_declarations(results: Any, path: str, report: Report) -> set[st
         where = f"{path}[{index}]"
         if problem := pattern_problem(name, RESULT_NAME, "result name", RESULT_NAME_RULE):
             report(f"{where}.name", catalog.RESULT_NAME, problem)
-        kind = result.get("type", "string")
+        properties = result.get("properties")
+        kind = result.get("type") or ("string" if properties is None else "object")
         if kind not in PARAM_TYPES:
             report(
                 f"{where}.type",
                 catalog.RESULT_TYPE,
                 f"type {kind!r} is not one of {', '.join(PARAM_TYPES)}",
             )
+        elif kind == "object" and not properties:
+            report(
+                f"{where}.properties",
+                catalog.RESULT_TYPE,
+                f"object result {name!r} needs properties: one entry per key",
+            )
+        elif kind == "object":
+            _check_property_types(properties, where, report)
     for index, name in duplicates((index, name) for index, name, _ in found):
         report(
             f"{path}[{index}].name",
@@ -260,9 +346,12 @@ def check_result_declarations(results: Any, path: str, report: Report) -> set[st
     return {name for _, name, _ in found}
 
 
-def check_workspace_declarations(workspaces: Any, path: str, report: Report) -> set[str]:
-    """Unique workspace names; returns them."""
-    found = named(workspaces, path, report, "workspace")
+def check_workspace_declarations(
+    workspaces: Any, path: str, report: Report, nameless: Origin | None = None
+) -> set[str]:
+    """Unique workspace names; returns them. A nameless one is reported at `nameless` (a
+    Task's passes Tekton's webhook, a Pipeline's does not)."""
+    found = named(workspaces, path, report, "workspace", nameless)
     for index, name in duplicates((index, name) for index, name, _ in found):
         report(
             f"{path}[{index}].name",

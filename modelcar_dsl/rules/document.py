@@ -55,10 +55,14 @@ class Report:
     """Hosts the project lets a TLS switch turn verification off for (`[tool.modelcar]`)."""
     gates: Gates = attrs.field(factory=Gates)
     """The target cluster's Tekton version and feature flags."""
+    unchecked: Origin | None = None
+    """The origin of every finding, for a part Tekton's webhook does not read (so what is wrong
+    there reaches the run); `attrs.evolve` makes such a view sharing `problems`."""
 
     def __call__(self, path: str, rule: Rule, message: str, origin: Origin | None = None) -> None:
         if rule.id in self.ignore:
             return
+        origin = self.unchecked or origin
         self.problems.append(
             catalog.problem(
                 rule, self.document.resource, path, message, self.document.locate(path), origin
@@ -82,17 +86,19 @@ def mappings(value: Any) -> list[tuple[int, dict[str, Any]]]:
 
 
 def named(
-    items: Any, path: str, report: Report, what: str
+    items: Any, path: str, report: Report, what: str, origin: Origin | None = None
 ) -> list[tuple[int, str, dict[str, Any]]]:
     """The (position, name, item) of a list of named mappings (params, results, workspaces,
-    bindings); an item without a name is reported and left out."""
+    bindings); an item without a name is reported (at `origin`, where Tekton's webhook lets
+    it through) and left out."""
     found = []
     for index, item in mappings(items):
         name = item.get("name")
         if isinstance(name, str) and name:
             found.append((index, name, item))
         else:
-            report(f"{path}[{index}].name", catalog.MISSING_FIELD, f"a {what} needs a name")
+            message = f"a {what} needs a name"
+            report(f"{path}[{index}].name", catalog.MISSING_FIELD, message, origin=origin)
     return found
 
 

@@ -16,9 +16,12 @@ from modelcar_dsl.rules.calls import (
     check_param_values,
     check_workspace_bindings,
 )
+from modelcar_dsl.rules.catalog import Origin
 from modelcar_dsl.rules.declarations import (
     RESULT_NAME_RULE,
+    check_combined,
     check_param_declarations,
+    check_propagated_names,
     check_workspace_declarations,
     declarations_from_values,
     duplicates,
@@ -29,6 +32,7 @@ from modelcar_dsl.rules.declarations import (
 from modelcar_dsl.rules.document import Report, SourceDocument, mapping, mappings, sequence
 from modelcar_dsl.rules.pipeline_variables import (
     AGGREGATE_STATUS,
+    MATRIX_STRING,
     call_strings,
     check_context,
     check_param_names,
@@ -40,13 +44,14 @@ from modelcar_dsl.rules.pipeline_variables import (
 )
 from modelcar_dsl.rules.references import task_variable
 from modelcar_dsl.rules.resource_ref import check_ref
-from modelcar_dsl.rules.task import check_task_spec
+from modelcar_dsl.rules.task import check_task_spec, check_when
 from modelcar_dsl.rules.task_variables import ParamScope
 from modelcar_dsl.rules.tls import check_calls_tls
 from modelcar_dsl.rules.variables import strings, variables
 
-WHEN_OPERATORS = ("in", "notin")
 ON_ERROR = ("continue", "stopAndFail")
+PIPELINE_SPEC_FIELDS = ("description", "params", "resources", "tasks", "workspaces")
+"""The fields Tekton's `expected at least one` names for an empty Pipeline spec."""
 
 
 class TaskResolver(Protocol):
@@ -60,7 +65,7 @@ class PipelineTaskCall:
     once, read by several rules), and the Task spec it resolved to. A plain class: thousands
     are made per pipeline, and attrs' class creation would cost more at import than it saves."""
 
-    __slots__ = ("body", "is_finally", "name", "path", "spec", "variables")
+    __slots__ = ("body", "is_finally", "name", "path", "spec", "step_variables", "variables")
 
     def __init__(self, body: dict[str, Any], path: str, is_finally: bool) -> None:
         self.body = body
@@ -70,10 +75,59 @@ class PipelineTaskCall:
         self.name = str(body.get("name", ""))
         self.variables = [
             (where, variable)
-            for field in ("params", "when", "matrix")
-            for where, text in strings(body.get(field), f"{path}.{field}")
+            for where, value in _dependency_values(body, path)
+            for where, text in strings(value, where)
             for variable in variables(text)
         ]
+        """The variables in param values, `when` and matrix values (not names)."""
+        self.step_variables = [
+            (where, variable)
+            for where, text in _step_dependency_strings(mapping(body.get("taskSpec")), path)
+            for variable in variables(text)
+        ]
+        """The variables of an inline taskSpec's steps and sidecars, which order tasks too."""
+
+
+def _dependency_values(body: dict[str, Any], path: str) -> Iterator[tuple[str, Any]]:
+    """Where Tekton looks for the result references that order a task (PipelineTaskResultRefs):
+    param values, matrix and include param values, `when` input, cel and values."""
+    matrix = mapping(body.get("matrix"))
+    lists = [
+        (f"{path}.params", body.get("params")),
+        (f"{path}.matrix.params", matrix.get("params")),
+    ]
+    for index, include in mappings(matrix.get("include")):
+        lists.append((f"{path}.matrix.include[{index}].params", include.get("params")))
+    for where, params in lists:
+        for index, param in mappings(params):
+            yield f"{where}[{index}].value", param.get("value")
+    for index, when in mappings(body.get("when")):
+        for field in ("input", "cel", "values"):
+            yield f"{path}.when[{index}].{field}", when.get(field)
+
+
+def _step_dependency_strings(task_spec: dict[str, Any], path: str) -> Iterator[tuple[str, str]]:
+    """The step and sidecar fields of an inline taskSpec Tekton reads result references in
+    (Step and Sidecar GetVarSubstitutionExpressions)."""
+    for section in ("steps", "sidecars"):
+        for index, step in mappings(task_spec.get(section)):
+            where = f"{path}.taskSpec.{section}[{index}]"
+            for field in ("name", "image", "imagePullPolicy", "script", "workingDir"):
+                if isinstance(step.get(field), str):
+                    yield f"{where}.{field}", step[field]
+            for field in ("command", "args"):
+                for position, item in enumerate(sequence(step.get(field))):
+                    if isinstance(item, str):
+                        yield f"{where}.{field}[{position}]", item
+            for position, env in mappings(step.get("env")):
+                if isinstance(env.get("value"), str):
+                    yield f"{where}.env[{position}].value", env["value"]
+                source = mapping(env.get("valueFrom"))
+                for ref in ("secretKeyRef", "configMapKeyRef"):
+                    for key in ("key", "name"):
+                        value = mapping(source.get(ref)).get(key)
+                        if isinstance(value, str):
+                            yield f"{where}.env[{position}].valueFrom.{ref}.{key}", value
 
 
 def check_pipeline_spec(
@@ -85,12 +139,33 @@ def check_pipeline_spec(
 ) -> None:
     """Check a Pipeline spec at `path`: a Pipeline of its own, or (`run`) one embedded in a
     PipelineRun, whose params and workspaces propagate into it."""
-    params = check_param_declarations(spec.get("params"), f"{path}.params", report, False)
+    params = check_param_declarations(
+        spec.get("params"),
+        f"{path}.params",
+        report,
+        False,
+        properties_checked=has_inline_steps(spec, embedded=run is not None),
+    )
     workspaces = check_workspace_declarations(spec.get("workspaces"), f"{path}.workspaces", report)
     calls = _calls(spec, path)
     scope = _Scope(params, workspaces, run, calls)
+    if run is not None and report.document.api_version == "tekton.dev/v1beta1":
+        scope.bound = set()
+    if run is not None:
+        check_combined(run.params, spec.get("params"), f"{path}.params", report)
+        if has_inline_steps(spec, embedded=True):
+            check_propagated_names(spec.get("params"), f"{path}.params", scope.run_params, report)
+            for call in calls:
+                if not call.is_finally:
+                    where = f"{call.path}.params"
+                    check_propagated_names(call.body.get("params"), where, scope.run_params, report)
+        for call in calls:
+            task_params = mapping(call.body.get("taskSpec")).get("params")
+            if not call.is_finally and task_params:
+                where = f"{call.path}.taskSpec.params"
+                check_combined(merged(run.params, params), task_params, where, report)
     if not sequence(spec.get("tasks")):
-        report(f"{path}.tasks", catalog.PIPELINE_NO_TASKS, "a Pipeline needs at least one task")
+        _report_no_tasks(spec, path, report)
     regular = {call.name for call in calls if not call.is_finally}
     finally_names = {call.name for call in calls if call.is_finally}
     for index, name in duplicates((i, call.name) for i, call in enumerate(calls) if call.name):
@@ -111,7 +186,7 @@ def check_pipeline_spec(
                 check_context(text, where, report, at_admission=admitted)
     defaults = {name: declaration.get("default") for name, declaration in params.items()}
     check_calls_tls([(call.path, call.body, call.spec) for call in calls], defaults, report)
-    _check_order(calls, regular, report)
+    _check_order(calls, regular, report, report.document.api_version == "tekton.dev/v1")
     _check_results(spec.get("results"), f"{path}.results", regular, finally_names, report)
 
 
@@ -130,7 +205,7 @@ class _Scope:
     """The params and workspaces a pipeline task's strings and its taskSpec may name: at
     admission, and (propagated) at run time."""
 
-    __slots__ = ("embedded", "params", "run_params", "workspaces")
+    __slots__ = ("bound", "embedded", "params", "run_params", "workspaces")
 
     def __init__(
         self,
@@ -142,6 +217,10 @@ class _Scope:
         self.params = params
         self.workspaces = workspaces | (run.workspaces if run else set())
         self.embedded = run is not None
+        self.bound: set[str] | None = None
+        """v1beta1's webhook checks an embedded pipelineSpec's task bindings against the run's,
+        the spec's and the binding names of the tasks so far (validateInlineWorkspaces in
+        v1beta1's pipelinerun_validation.go; v1 does not check them)."""
         self.run_params: dict[str, dict[str, Any]] = {}
         if run is not None:
             # Tekton's validateInlineParameters: the run's params, the pipeline's, and the
@@ -168,6 +247,34 @@ class _Scope:
         if call.is_finally:
             return ParamScope(None, given | frozenset(self.run_params))
         return ParamScope(merged(self.run_params, declared), given)
+
+
+def has_inline_steps(spec: dict[str, Any], embedded: bool) -> bool:
+    """Tekton checks that object params have properties where an inline taskSpec may use them:
+    a Pipeline's tasks and finally with a taskSpec (validatePipelineParameterUsage), a run's
+    tasks whose taskSpec has steps (validateInlineParameters)."""
+    for section in ("tasks",) if embedded else ("tasks", "finally"):
+        for _, task in mappings(spec.get(section)):
+            task_spec = task.get("taskSpec")
+            if task_spec is not None and (
+                not embedded or mapping(task_spec).get("steps") is not None
+            ):
+                return True
+    return False
+
+
+def _report_no_tasks(spec: dict[str, Any], path: str, report: Report) -> None:
+    """Tekton's webhook refuses only an empty spec, or finally tasks without tasks
+    (PipelineSpec.Validate, validatePipelineTasks); a Pipeline with no tasks otherwise runs
+    nothing."""
+    empty = not any(spec.get(field) for field in PIPELINE_SPEC_FIELDS)
+    refused = empty or bool(sequence(spec.get("finally")))
+    report(
+        f"{path}.tasks",
+        catalog.PIPELINE_NO_TASKS,
+        "a Pipeline needs at least one task" + ("" if refused else ": this one runs nothing"),
+        origin=None if refused else "modelcar",
+    )
 
 
 def _check_call(
@@ -232,19 +339,28 @@ def _check_call(
                 f"runAfter names {after!r}, which is not a task of this pipeline"
                 + did_you_mean(str(after), regular),
             )
-    _check_when(body.get("when"), f"{path}.when", report)
+    check_when(body.get("when"), f"{path}.when", report)
     _check_execution(body, path, report)
     admitted = scope.admitted(call)
     texts = []
     for where, text, how in call_strings(body, path):
         texts.append((where, text))
         check_prefixes(text, where, report)
+        if how == MATRIX_STRING:
+            continue  # Tekton checks only the prefixes of a matrix param's string value
         if admitted is not None:
             check_param_names(text, how, where, admitted, report)
         for expression in expressions(text):
             _check_task_reference(call, expression, where, regular, finally_names, report)
     check_status(texts, call.is_finally, regular, report)
     bindings = []
+    # Tekton checks the bindings of a Pipeline's tasks, not of a v1 run's embedded pipelineSpec
+    # (Pipeline.Validate calls validatePipelineWorkspacesUsage; PipelineSpec.Validate does not).
+    unchecked: Origin | None = "run" if scope.embedded else None
+    known = workspaces
+    if scope.bound is not None:
+        scope.bound |= {str(b.get("name", "")) for _, b in mappings(body.get("workspaces"))}
+        known = workspaces | scope.bound
     for index, binding in mappings(body.get("workspaces")):
         target = binding.get("workspace") or binding.get("name")
         if target is None:
@@ -252,13 +368,15 @@ def _check_call(
                 f"{path}.workspaces[{index}]",
                 catalog.MISSING_FIELD,
                 "a workspace binding names a pipeline workspace: give it a name",
+                origin=unchecked,
             )
-        elif isinstance(target, str) and target not in workspaces:
+        elif isinstance(target, str) and target not in known:
             report(
                 f"{path}.workspaces[{index}]",
                 catalog.PIPELINE_WORKSPACE,
                 f"binds pipeline workspace {target!r}, which the pipeline does not declare"
                 + did_you_mean(str(target), workspaces),
+                origin=None if scope.bound is not None else unchecked,
             )
         bindings.append((index, str(binding.get("name"))))
     for index, name in duplicates(bindings):
@@ -334,27 +452,12 @@ def _is_custom_task(body: dict[str, Any], path: str, report: Report) -> bool:
     return False
 
 
-def _check_when(whens: Any, path: str, report: Report) -> None:
-    for index, when in mappings(whens):
-        where = f"{path}[{index}]"
-        if "cel" in when:
-            continue
-        if not when.get("input") and when.get("input") != "":
-            report(f"{where}.input", catalog.WHEN, "a when expression needs an input")
-        if when.get("operator") not in WHEN_OPERATORS:
-            report(
-                f"{where}.operator",
-                catalog.WHEN,
-                f"operator {when.get('operator')!r} is not one of {', '.join(WHEN_OPERATORS)}",
-            )
-        if not sequence(when.get("values")):
-            report(f"{where}.values", catalog.WHEN, "a when expression needs at least one value")
-
-
 def _check_execution(body: dict[str, Any], path: str, report: Report) -> None:
     retries = body.get("retries")
     if isinstance(retries, int | float) and not isinstance(retries, bool) and retries < 0:
-        report(f"{path}.retries", catalog.RETRIES, f"retries {retries!r} must be 0 or more")
+        # PipelineTask.Validate does not check it; the run simply does not retry.
+        message = f"retries {retries!r} must be 0 or more"
+        report(f"{path}.retries", catalog.RETRIES, message, origin="modelcar")
     on_error = body.get("onError")
     if on_error is not None and on_error not in ON_ERROR:
         report(
@@ -423,22 +526,30 @@ def _check_task_reference(
         )
 
 
-def _check_order(calls: list[PipelineTaskCall], regular: set[str], report: Report) -> None:
+def _check_order(
+    calls: list[PipelineTaskCall], regular: set[str], report: Report, steps_admitted: bool
+) -> None:
     """No cycles among the tasks; known result names; and tasks that write one workspace
-    ordered, so they never run at the same time on one volume."""
+    ordered, so they never run at the same time on one volume. Results read in inline steps
+    order tasks in Tekton's v1 webhook (`steps_admitted`); v1beta1's reads only params and
+    when, so there they order the run alone (it runs as v1)."""
     tasks = [call for call in calls if not call.is_finally and call.name]
     by_name = {call.name: call for call in tasks}
     for call in calls:
         _check_result_names(call, by_name, report)
+        if not call.is_finally:
+            _check_step_dependencies(call, by_name, report, None if steps_admitted else "run")
     names, children = _task_graph(tasks, by_name)
     cycle = find_cycle(names, children)
     if cycle:
+        admitted = steps_admitted or bool(find_cycle(*_task_graph(tasks, by_name, steps=False)))
         report(
             _cycle_path(cycle, by_name),
             catalog.CYCLE,
             "tasks form a cycle: "
             + " -> ".join([*cycle, cycle[0]])
             + "; remove one of the runAfter entries or result references that close it",
+            origin=None if admitted else "run",
         )
         return
     if len(by_name) < len(tasks):
@@ -456,13 +567,14 @@ def _check_order(calls: list[PipelineTaskCall], regular: set[str], report: Repor
 
 
 def _task_graph(
-    tasks: list[PipelineTaskCall], by_name: dict[str, PipelineTaskCall]
+    tasks: list[PipelineTaskCall], by_name: dict[str, PipelineTaskCall], steps: bool = True
 ) -> tuple[list[str], dict[str, list[str]]]:
-    """The regular tasks' names and, for each, the tasks that wait for it."""
+    """The regular tasks' names and, for each, the tasks that wait for it (counting results
+    read in inline steps unless `steps` is false)."""
     names = list(by_name)
     children: dict[str, list[str]] = {name: [] for name in names}
     for call in tasks:
-        for parent in _parents(call, by_name):
+        for parent in _parents(call, by_name, steps):
             if parent in children:
                 children[parent].append(call.name)
     return names, children
@@ -621,18 +733,48 @@ def _cycle_path(cycle: list[str], by_name: dict[str, PipelineTaskCall]) -> str:
     return f"{by_name[cycle[0]].path}.params"
 
 
-def _parents(call: PipelineTaskCall, by_name: dict[str, PipelineTaskCall]) -> list[str]:
+def _parents(
+    call: PipelineTaskCall, by_name: dict[str, PipelineTaskCall], steps: bool = True
+) -> list[str]:
     parents = [str(after) for after in sequence(call.body.get("runAfter"))]
-    for _, variable in call.variables:
+    for _, variable in call.variables + (call.step_variables if steps else []):
         reference = task_variable(variable)
         if reference is not None and reference.result is not None:
             parents.append(reference.task)
     return list(dict.fromkeys(parent for parent in parents if parent in by_name))
 
 
+def _check_step_dependencies(
+    call: PipelineTaskCall,
+    by_name: dict[str, PipelineTaskCall],
+    report: Report,
+    origin: Origin | None,
+) -> None:
+    """A task result read in an inline taskSpec's steps orders the task after its producer as
+    a param would; Tekton's graph refuses a producer that is no task (or a finally task) of
+    the pipeline (dag.Build: `couldn't add link`)."""
+    for where, variable in call.step_variables:
+        reference = task_variable(variable)
+        parts = variable.expression.split(".")
+        if reference is None or reference.result is None or len(parts) not in (4, 5):
+            continue
+        if reference.task not in by_name:
+            report(
+                where,
+                catalog.RESULT_REFERENCE,
+                f"{variable.text} names task {reference.task!r}, which is no task of this "
+                "pipeline (a finally task's results cannot be read before finally)"
+                + did_you_mean(reference.task, by_name),
+                origin=origin,
+            )
+            return
+
+
 def _check_result_names(
     call: PipelineTaskCall, by_name: dict[str, PipelineTaskCall], report: Report
 ) -> None:
+    """A result the task does not declare: Tekton's webhook never reads the Task's results
+    (not even an embedded taskSpec's), so the run fails when it resolves the reference."""
     for where, variable in call.variables:
         reference = task_variable(variable)
         if reference is None or reference.result is None:
@@ -647,6 +789,7 @@ def _check_result_names(
                 catalog.RESULT_REFERENCE,
                 f"{variable.text}: task {reference.task!r} has no result "
                 f"{reference.result!r}" + did_you_mean(reference.result, declared),
+                origin="run",
             )
 
 
@@ -681,7 +824,8 @@ def _check_results(
         if isinstance(name, str):
             names.append((index, name))
             if problem := pattern_problem(name, RESULT_NAME, "result name", RESULT_NAME_RULE):
-                report(f"{where}.name", catalog.RESULT_NAME, problem)
+                # validatePipelineResults reads the values, not the names (a Task's are checked).
+                report(f"{where}.name", catalog.RESULT_NAME, problem, origin="modelcar")
         value = result.get("value")
         found = [expression for _, text in strings(value, "") for expression in expressions(text)]
         if not found or not any(looks_like_result(expression) for expression in found):

@@ -12,6 +12,7 @@ from typing import Any
 
 from modelcar_dsl.names import did_you_mean
 from modelcar_dsl.rules import catalog
+from modelcar_dsl.rules.catalog import Origin
 from modelcar_dsl.rules.declarations import param_type
 from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
 from modelcar_dsl.rules.task_variables import located_references, references, whole_references
@@ -29,6 +30,8 @@ CONTEXT = (
     (r"context\.pipelineTask", ("retries",)),
 )
 AGGREGATE_STATUS = "tasks.status"
+MATRIX_STRING = "matrix-string"
+"""How `call_strings` marks a matrix param's string value, whose prefixes alone Tekton checks."""
 
 
 def expressions(text: str) -> list[str]:
@@ -61,7 +64,10 @@ def call_strings(body: dict[str, Any], path: str) -> Iterator[tuple[str, str, st
                 yield f"{where}.values[{position}]", value, "when-value"
     matrix = mapping(body.get("matrix"))
     for index, param in mappings(matrix.get("params")):
-        for position, item in enumerate(sequence(param.get("value"))):
+        value = param.get("value")
+        if isinstance(value, str):
+            yield f"{path}.matrix.params[{index}].value", value, MATRIX_STRING
+        for position, item in enumerate(sequence(value)):
             if isinstance(item, str):
                 yield f"{path}.matrix.params[{index}].value[{position}]", item, "item"
     for include, entry in mappings(matrix.get("include")):
@@ -96,7 +102,13 @@ def check_param_names(
     validateArrayVariable): known names, object keys, whole objects and arrays only where
     they may stand."""
     arrays = {name for name, param in params.items() if param_type(param) == "array"}
-    objects = {name: param for name, param in params.items() if param_type(param) == "object"}
+    # An object param is one only with properties: Tekton's checks take the object names from
+    # their keys (validatePipelineTaskParameterUsage's objectParameterNameKeys).
+    objects = {
+        name: param
+        for name, param in params.items()
+        if param_type(param) == "object" and mapping(param.get("properties"))
+    }
     if how == "when-value":
         reference = text.removeprefix("$(params.").removesuffix("[*])")
         how = "item" if reference in arrays else "string"
@@ -189,8 +201,11 @@ def check_status(
     texts: list[tuple[str, str]], is_finally: bool, regular: set[str], report: Report
 ) -> None:
     """Execution status (`$(tasks.X.status)`, `.reason`, `$(tasks.status)`) only in finally, of
-    tasks the pipeline has; Tekton skips a string list that also reads a result."""
+    tasks the pipeline has; Tekton skips a string list that also reads a result, and reads
+    params and `when` only (validateExecutionStatusVariablesDisallowed): in a matrix the
+    variable stays unresolved at run time."""
     for path, text in texts:
+        origin: Origin | None = "run" if ".matrix." in path else None
         found = expressions(text)
         if any(looks_like_result(expression) for expression in found):
             continue
@@ -204,6 +219,7 @@ def check_status(
                     path,
                     catalog.TASK_STATUS,
                     f"$({expression}) can only be read by finally tasks",
+                    origin=origin,
                 )
                 break
             task = expression.removeprefix("tasks.").rsplit(".", 1)[0]
@@ -213,4 +229,5 @@ def check_status(
                     catalog.RESULT_REFERENCE,
                     f"$({expression}) names task {task!r}, which is not a task of this pipeline"
                     + did_you_mean(task, regular),
+                    origin=origin,
                 )

@@ -13,6 +13,7 @@ from modelcar_dsl.rules.calls import (
     check_workspace_bindings,
 )
 from modelcar_dsl.rules.declarations import (
+    check_propagated_names,
     declarations_from_values,
     param_declarations,
 )
@@ -22,9 +23,11 @@ from modelcar_dsl.rules.pipeline import (
     RunContext,
     TaskResolver,
     check_pipeline_spec,
+    has_inline_steps,
     pipeline_calls,
     unordered_writers,
 )
+from modelcar_dsl.rules.pipeline_variables import expressions
 from modelcar_dsl.rules.resource_ref import check_ref
 from modelcar_dsl.rules.tls import check_calls_tls, check_container_tls
 
@@ -59,6 +62,8 @@ def check_run_spec(
         bound = {str(binding.get("name")) for _, binding in mappings(spec.get("workspaces"))}
         run = RunContext(given_params, bound)
         check_pipeline_spec(pipeline, "spec.pipelineSpec", report, resolve_task, run)
+        if has_inline_steps(pipeline, embedded=True):
+            check_propagated_names(spec.get("params"), "spec.params", given_params, report)
     elif source == "pipelineRef":
         ref = mapping(spec["pipelineRef"])
         if check_ref(ref, "spec.pipelineRef", report, "pipelineRef"):
@@ -71,7 +76,7 @@ def check_run_spec(
         given: Any = spec.get("params")
         if has_spec:
             # What an embedded pipelineSpec does not declare propagates into its tasks.
-            given = [p for _, p in mappings(given) if p.get("name") in declared]
+            given = [p for _, p in mappings(given) if str(p.get("name")) in declared]
             workspaces = {str(w.get("name")) for _, w in mappings(pipeline.get("workspaces"))}
             bindings = [(index, name) for index, name in bindings if name in workspaces]
         check_arguments(declared, given, "spec.params", owner, report)
@@ -99,6 +104,7 @@ def check_run_spec(
             {name: index for name, (index, _) in given.items()},
         )
     check_param_values(spec.get("params"), "spec.params", report)
+    _check_result_values(spec.get("params"), report)
     template_path, template = _pod_template(spec, api)
     check_container_tls({"env": template.get("env")}, template_path, report)
     for index, run_spec in mappings(spec.get("taskRunSpecs")):
@@ -109,7 +115,7 @@ def check_run_spec(
         )
     check_run_params(spec.get("params"), "spec.params", report)
     _check_timeouts(spec, api, report)
-    status = spec.get("status", "")
+    status = spec.get("status") or ""  # null decodes to Go's zero value, unset
     if status not in RUN_STATUSES:
         report(
             "spec.status",
@@ -259,3 +265,29 @@ def _check_fs_group(spec: dict[str, Any], api: str, report: Report) -> None:
             "openshift.io/sa.scc.supplemental-groups (e.g. 1000970000). In the DSL: fs_group= "
             "on pipeline_run or fs_group in [tool.modelcar]",
         )
+
+
+def _check_result_values(params: Any, report: Report) -> None:
+    """A run's params are set before any task runs, so Tekton's webhook refuses a value that
+    reads a task result (validatePipelineRunParameters; ParseTaskExpression takes four or
+    five dot-separated parts)."""
+    for index, param in mappings(params):
+        value = param.get("value")
+        texts = value if isinstance(value, list) else list(mapping(value).values())
+        for text in [value, *texts]:
+            if not isinstance(text, str):
+                continue
+            found = [e for e in expressions(text) if _is_task_result(e)]
+            if found:
+                report(
+                    f"spec.params[{index}].value",
+                    catalog.RUN_PARAM_RESULT,
+                    f"$({found[0]}) reads a task result, which no task has produced when the "
+                    "run's params are set; pass the result between tasks in the pipeline",
+                )
+                break
+
+
+def _is_task_result(expression: str) -> bool:
+    parts = expression.split(".")
+    return len(parts) in (4, 5) and parts[0] in ("tasks", "finally") and parts[2] == "results"

@@ -14,6 +14,7 @@ from modelcar_dsl.rules.declarations import (
     param_declarations,
 )
 from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
+from modelcar_dsl.rules.task_variables import located_references
 from modelcar_dsl.rules.variables import (
     VARIABLE,
     Variable,
@@ -48,7 +49,7 @@ def check_step_action_spec(spec: dict[str, Any], api: str, report: Report) -> No
     params = check_param_declarations(spec.get("params"), "spec.params", report)
     for where, text, isolation_allowed in _param_fields(spec):
         for variable in variables(text):
-            if variable.head == "params":
+            if variable.head == "params" and _is_param_reference(variable.text):
                 check_param_use(
                     variable, params, where, report, catalog.TASK_VARIABLE, isolation_allowed
                 )
@@ -58,6 +59,13 @@ def check_step_action_spec(spec: dict[str, Any], api: str, report: Report) -> No
     _check_volume_mounts(spec.get("volumeMounts"), params, report)
     if api == "v1alpha1":
         _check_default_references(spec.get("params"), params, report)
+
+
+def _is_param_reference(text: str) -> bool:
+    """Whether Tekton's reference pattern reads `text` as a param at all: `$(params["a"].b)`
+    matches none of its forms, so Tekton checks nothing there (substitution.go)."""
+    found, error = located_references(text, "params")
+    return bool(found) or error is not None
 
 
 def _param_fields(spec: dict[str, Any]) -> list[tuple[str, str, bool]]:
@@ -134,7 +142,7 @@ def _check_default_references(
             needs[name] = refs
     _resolve(needs, resolved)
     for index, param in mappings(params):
-        if param.get("name") in needs:
+        if str(param.get("name")) in needs:
             report(
                 f"spec.params[{index}].default",
                 catalog.PARAM_DEFAULT,

@@ -5,8 +5,10 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from modelcar_dsl.durations import is_duration
-from modelcar_dsl.names import ENV_NAME, dns_label_problem, pattern_problem
+import attrs
+
+from modelcar_dsl.durations import go_duration_seconds, is_duration
+from modelcar_dsl.names import ENV_NAME, did_you_mean, dns_label_problem, pattern_problem
 from modelcar_dsl.rules import catalog
 from modelcar_dsl.rules.declarations import (
     check_param_declarations,
@@ -14,9 +16,9 @@ from modelcar_dsl.rules.declarations import (
     check_workspace_declarations,
     duplicates,
 )
-from modelcar_dsl.rules.document import Report, mapping, mappings
+from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
 from modelcar_dsl.rules.resource_ref import check_ref
-from modelcar_dsl.rules.task_variables import ParamScope, check_step_variables
+from modelcar_dsl.rules.task_variables import ParamScope, check_step_variables, located_references
 from modelcar_dsl.rules.tls import check_container_tls, check_tls_defaults
 from modelcar_dsl.rules.variables import INJECTED_VALUE
 
@@ -59,8 +61,18 @@ def check_task_spec(
     check_container_tls(mapping(spec.get("stepTemplate")), f"{path}.stepTemplate", report)
     results = check_result_declarations(spec.get("results"), f"{path}.results", report)
     _check_result_budget(results, f"{path}.results", report)
-    workspaces = check_workspace_declarations(spec.get("workspaces"), f"{path}.workspaces", report)
+    workspaces = check_workspace_declarations(
+        spec.get("workspaces"), f"{path}.workspaces", report, nameless="run"
+    )
     _check_workspace_mounts(spec, f"{path}.workspaces", report)
+    # v1beta1 merges a stepTemplate into the steps before checking them, and the merge drops
+    # their results (v1beta1 MergeStepsWithStepTemplate): unread by the webhook.
+    dropped = report.document.api_version == "tekton.dev/v1beta1" and "stepTemplate" in spec
+    steps_report = attrs.evolve(report, unchecked="run") if dropped else report
+    _check_container_workspaces(spec, path, workspaces, report)
+    for index, step in mappings(spec.get("steps")):
+        if step.get("results") is not None:
+            _check_step_results(step, f"{path}.steps[{index}]", steps_report)
     steps = spec.get("steps")
     if not isinstance(steps, list) or not steps:
         report(
@@ -89,6 +101,46 @@ def check_task_spec(
     check_step_variables(
         spec, path, report, params, scope or ParamScope(params), workspaces, results
     )
+
+
+def _check_step_results(step: dict[str, Any], path: str, report: Report) -> None:
+    """A step's own results are declared as a Task's are, and its script writes only those
+    (StepResult.Validate, ValidateStepResultsVariables)."""
+    declared = check_result_declarations(step.get("results"), f"{path}.results", report)
+    script = step.get("script")
+    if not isinstance(script, str):
+        return
+    found, error = located_references(script, r"step\.results")
+    if error:
+        report(f"{path}.script", catalog.TASK_VARIABLE, error)
+    for variable, name in found:
+        if name not in declared:
+            report(
+                f"{path}.script",
+                catalog.TASK_VARIABLE,
+                f"{variable} names step result {name!r}, which the step does not declare"
+                + did_you_mean(name, declared),
+            )
+            return
+
+
+def _check_container_workspaces(
+    spec: dict[str, Any], path: str, declared: set[str], report: Report
+) -> None:
+    """A step's or sidecar's `workspaces` name the Task's own workspaces, not propagated ones
+    (validateWorkspaceUsages)."""
+    for section in ("steps", "sidecars"):
+        for index, container in mappings(spec.get(section)):
+            for position, workspace in mappings(container.get("workspaces")):
+                name = workspace.get("name")
+                if name not in declared:
+                    report(
+                        f"{path}.{section}[{index}].workspaces[{position}].name",
+                        catalog.STEP_WORKSPACE,
+                        f"workspace {name!r} is not declared by the Task"
+                        + did_you_mean(str(name), declared)
+                        + "; declare it in the Task's workspaces",
+                    )
 
 
 def _check_workspace_mounts(spec: dict[str, Any], path: str, report: Report) -> None:
@@ -120,7 +172,9 @@ def _check_container(
     name = container.get("name")
     what = "step name" if is_step else "sidecar name"
     if isinstance(name, str) and name and (problem := dns_label_problem(name, what)):
-        report(f"{path}.name", catalog.STEP_NAME, problem)
+        # Tekton's webhook checks step names only (Sidecar.Validate does not); the pod of a
+        # sidecar with such a name is refused when the run starts.
+        report(f"{path}.name", catalog.STEP_NAME, problem, origin=None if is_step else "run")
     has_ref = is_step and "ref" in container
     if has_ref:
         _check_step_ref(container, path, report)
@@ -150,9 +204,14 @@ def _check_container(
             catalog.TASK_TIMEOUT,
             f"timeout {timeout!r} is not a duration like 1h30m, 90s or 0 (no timeout)",
         )
+    elif is_step and isinstance(timeout, str) and (go_duration_seconds(timeout) or 0) < 0:
+        report(f"{path}.timeout", catalog.TASK_TIMEOUT, f"timeout {timeout!r} is negative")
+    if is_step:
+        check_when(container.get("when"), f"{path}.when", report)
     on_error = container.get("onError")
     parametrized = str(on_error).startswith("$(params")
-    if is_step and on_error is not None and on_error not in ON_ERROR and not parametrized:
+    # An empty onError is Go's zero value, which Tekton's webhook takes as unset.
+    if is_step and on_error not in (None, "") and on_error not in ON_ERROR and not parametrized:
         report(
             f"{path}.onError",
             catalog.STEP_ON_ERROR,
@@ -245,3 +304,27 @@ def _check_result_budget(names: set[str], path: str, report: Report) -> None:
             f"{TERMINATION_MESSAGE_BYTES} bytes; pass fewer, smaller results and write "
             "large data to a workspace",
         )
+
+
+WHEN_OPERATORS = ("in", "notin")
+
+
+def check_when(whens: Any, path: str, report: Report) -> None:
+    """`when` expressions of a pipeline task or a step (WhenExpressions.validate): an input, a
+    known operator and values, unless CEL says it all."""
+    for index, when in mappings(whens):
+        where = f"{path}[{index}]"
+        if "cel" in when:
+            continue
+        if not when.get("input") and when.get("input") != "":
+            # WhenExpression.validate checks the operator and values only; "" is compared.
+            message = "a when expression needs an input; without one Tekton compares ''"
+            report(f"{where}.input", catalog.WHEN, message, origin="modelcar")
+        if when.get("operator") not in WHEN_OPERATORS:
+            report(
+                f"{where}.operator",
+                catalog.WHEN,
+                f"operator {when.get('operator')!r} is not one of {', '.join(WHEN_OPERATORS)}",
+            )
+        if not sequence(when.get("values")):
+            report(f"{where}.values", catalog.WHEN, "a when expression needs at least one value")

@@ -31,6 +31,15 @@ from modelcar_dsl.rules.variables import (
 )
 
 _INDEX = re.compile(r"\[[0-9]*\*?\]")
+STEP_RESULT = re.compile(r"\$\(steps\..*?\.results\..*?\)")
+"""Tekton's StepResultRegex: any `$(steps.<step>.results.<name>...)`."""
+_STEP_RESULT_FIELDS = ("name", "image", "script", "imagePullPolicy", "workingDir")
+_STEP_RESULT_LISTS = (
+    ("envFrom", ("prefix", "configMapRef.name", "secretRef.name")),
+    ("volumeMounts", ("name", "mountPath", "subPath")),
+    ("volumeDevices", ("name", "devicePath")),
+)
+"""The step fields Tekton refuses a step result in (validateStepResultReference)."""
 """Array indexing (`[0]`, `[*]`), which Tekton trims before it looks a name up."""
 TASK_RUN_CONTEXT = ("name", "namespace", "uid")
 TASK_CONTEXT_NAMES = ("name", "retry-count")
@@ -128,13 +137,28 @@ def check_step_variables(
     arrays = {name for name, param in known.items() if param_type(param) == "array"}
     objects = {name: param for name, param in known.items() if param_type(param) == "object"}
     read: set[str] = set()
+    steps = [step for _, step in mappings(spec.get("steps"))]
+    inherited = _inherited(mapping(spec.get("stepTemplate")), steps, f"{path}.stepTemplate")
     for index, step in mappings(spec.get("steps")):
-        for where, text, is_list_item in step_fields(step, f"{path}.steps[{index}]"):
-            for rule, message in _admission_problems(
-                text, is_list_item, where.endswith(".script"), scope, arrays, objects, results
-            ):
-                report(where, rule, message)
-            read.add(where)
+        check_step_result_use(step, f"{path}.steps[{index}]", report)
+    template = mapping(spec.get("stepTemplate"))
+    if steps:
+        given = {
+            field: value
+            for field, value in template.items()
+            if not all(s.get(field) for s in steps)
+        }
+        check_step_result_use(given, f"{path}.stepTemplate", report)
+    for where, text, is_list_item in [
+        field
+        for index, step in mappings(spec.get("steps"))
+        for field in step_fields(step, f"{path}.steps[{index}]")
+    ] + inherited:
+        for rule, message in _admission_problems(
+            text, is_list_item, where.endswith(".script"), scope, arrays, objects, results
+        ):
+            report(where, rule, message)
+        read.add(where)
     available = set(declared) | scope.propagated | set(scope.admitted or {})
     for field in ("steps", "stepTemplate", "sidecars", "volumes"):
         for where, text in strings(spec.get(field), f"{path}.{field}"):
@@ -145,6 +169,57 @@ def check_step_variables(
                 if where.endswith(".script"):
                     skip.add("results")
             _check_at_run_time(text, where, available, workspaces, results, report, skip)
+
+
+def _inherited(
+    template: dict[str, Any], steps: list[dict[str, Any]], path: str
+) -> list[tuple[str, str, bool]]:
+    """The stepTemplate fields some step inherits: Tekton's webhook checks the steps merged
+    with their template (MergeStepsWithStepTemplate), env by name, a field a step sets
+    replacing the template's. Reported once, where the template says it."""
+    inherited = []
+    for where, text, is_list_item in step_fields(template, path):
+        field = _top_field(where, path)
+        if field == "env":
+            index = int(where.split("[", 1)[1].split("]", 1)[0])
+            name = mapping(sequence(template.get("env"))[index]).get("name")
+            if all(any(e.get("name") == name for _, e in mappings(s.get("env"))) for s in steps):
+                continue
+        elif all(step.get(field) for step in steps):
+            continue
+        inherited.append((where, text, is_list_item))
+    return inherited
+
+
+def _top_field(where: str, path: str) -> str:
+    """`env` of `<path>.env[0].value`."""
+    return re.split(r"[.\[]", where.removeprefix(f"{path}."), maxsplit=1)[0]
+
+
+def check_step_result_use(step: dict[str, Any], path: str, report: Report) -> None:
+    """A step may read an earlier step's result only in env, command and args
+    (validateStepResultReference)."""
+    for where, text in _step_result_fields(step, path):
+        if match := STEP_RESULT.search(text):
+            report(
+                where,
+                catalog.STEP_RESULT_USE,
+                f"{match.group(0)} is a step result, which Tekton substitutes only in env, "
+                "command and args; pass it through an env variable",
+            )
+
+
+def _step_result_fields(step: dict[str, Any], path: str) -> Iterator[tuple[str, str]]:
+    for field in _STEP_RESULT_FIELDS:
+        if isinstance(step.get(field), str):
+            yield f"{path}.{field}", step[field]
+    for field, keys in _STEP_RESULT_LISTS:
+        for index, item in mappings(step.get(field)):
+            for key in keys:
+                head, _, tail = key.partition(".")
+                value = mapping(item.get(head)).get(tail) if tail else item.get(head)
+                if isinstance(value, str):
+                    yield f"{path}.{field}[{index}].{key}", value
 
 
 def _admission_problems(

@@ -10,6 +10,8 @@ from modelcar_dsl.rules import catalog
 from modelcar_dsl.rules.bindings import check_run_params, check_run_workspaces
 from modelcar_dsl.rules.calls import check_arguments, check_param_values, check_workspace_bindings
 from modelcar_dsl.rules.declarations import (
+    check_combined,
+    check_propagated_names,
     declarations_from_values,
     duplicates,
     merged,
@@ -84,7 +86,11 @@ def _task(
         task = mapping(spec["taskSpec"])
         bound = {name for _, name in bindings}
         own = param_declarations(task.get("params"))
-        scope = ParamScope(merged(declarations_from_values(spec.get("params")), own))
+        given = declarations_from_values(spec.get("params"))
+        check_combined(given, task.get("params"), "spec.taskSpec.params", report)
+        if task.get("steps") is not None:
+            check_propagated_names(spec.get("params"), "spec.params", given, report)
+        scope = ParamScope(merged(given, own))
         check_task_spec(task, "spec.taskSpec", report, scope, bound)
         declared = sequence(task.get("workspaces"))
         propagated = bound - {str(w.get("name")) for _, w in mappings(declared)}

@@ -119,7 +119,9 @@ def check_param_use(
     kind = param_type(params[name])
     whole = index == "*" or (kind in ("array", "object") and not key and index is None)
     if kind == "string" and (key or index):
-        report(path, rule, f"{variable.text}: param {name!r} is a string; use $(params.{name})")
+        # Tekton looks the name up without the index or key; the text stays unresolved.
+        message = f"{variable.text}: param {name!r} is a string; use $(params.{name})"
+        report(path, rule, message, origin="run")
     elif kind == "object" and key:
         properties = params[name].get("properties") or {}
         if isinstance(properties, dict) and properties and key not in properties:
@@ -131,6 +133,8 @@ def check_param_use(
             )
     elif kind == "array" and key:
         report(path, rule, f"{variable.text}: param {name!r} is an array and has no keys")
+    elif kind == "array" and whole and variable.isolated and isolation_allowed:
+        pass  # a lone array item of command or args expands as with [*]
     elif kind in ("array", "object") and whole and index != "*":
         report(
             path,
