@@ -209,7 +209,9 @@ def validate_documents(
                 catalog.METADATA_NAME,
                 f"{document.kind} {document.name!r} is also declared"
                 + (f" at {first}" if first else "")
-                + "; the second would replace the first when applied",
+                + "; `kubectl apply -k` refuses two resources of one name, and a plain apply "
+                "keeps only the second",
+                "apply",
             )
         seen.setdefault(key, document)
     return problems + index.unresolved_note(ignore)
