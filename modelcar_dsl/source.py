@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -25,8 +26,14 @@ class SourceLocation:
 
 def display_path(file: str) -> str:
     """Show paths relative to the working directory when they are below it, as editors expect."""
+    return _relative_to(file, os.getcwd())
+
+
+@functools.lru_cache(maxsize=1024)
+def _relative_to(file: str, directory: str) -> str:
+    """`display_path` once per file and directory: a report names one file thousands of times."""
     try:
-        relative = os.path.relpath(file)
+        relative = os.path.relpath(file, directory)
     except ValueError:
         return file
     return file if relative.startswith("..") else relative
