@@ -15,7 +15,13 @@ from modelcar_dsl.rules import catalog
 from modelcar_dsl.rules.catalog import Origin
 from modelcar_dsl.rules.declarations import param_type
 from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
-from modelcar_dsl.rules.task_variables import located_references, references, whole_references
+from modelcar_dsl.rules.task_variables import (
+    located_references,
+    missing_key_message,
+    references,
+    undeclared_message,
+    whole_references,
+)
 
 EXPRESSION = re.compile(r"\$\([_a-zA-Z0-9.-]+(?:\.[_a-zA-Z0-9.-]+)*(?:\[(?:[0-9]+|\*)\])?\)")
 """The simple `$(a.b.c)` form Tekton reads expressions in, for prefixes, status and results."""
@@ -122,30 +128,17 @@ def check_param_names(
         report(path, catalog.PIPELINE_VARIABLE, error)
         return
     names = [name for _, name in found]
-    for variable, name in found:
-        trimmed = _INDEX.sub("", name)
-        if trimmed not in params:
-            report(
-                path,
-                catalog.PIPELINE_VARIABLE,
-                f"{variable} names param {trimmed!r}, which is not declared"
-                + did_you_mean(trimmed, params),
-            )
-            return
+    if message := undeclared_message(found, params, "param"):
+        report(path, catalog.PIPELINE_VARIABLE, message)
+        return
     if how == "isolatable" and _ISOLATED_WHOLE.fullmatch(text):
         return
     for name, param in objects.items():
         keys = mapping(param.get("properties"))
         keyed, _ = located_references(text, rf"params\.{re.escape(name)}")
-        for variable, key in keyed:
-            if key not in keys:
-                report(
-                    path,
-                    catalog.PIPELINE_VARIABLE,
-                    f"{variable}: object param {name!r} has no key {key!r}"
-                    + did_you_mean(key, keys),
-                )
-                return
+        if message := missing_key_message(keyed, name, keys):
+            report(path, catalog.PIPELINE_VARIABLE, message)
+            return
     whole = [name.removesuffix("[*]") for name in names]
     entire = [name.removesuffix("[*]") for name in whole_references(text, "params")]
     if any(name in objects for name in entire):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 import attrs
@@ -88,6 +88,40 @@ def whole_references(text: str, prefix: str) -> list[str]:
         match.group("dot") or match.group("double") or match.group("single") or ""
         for match in _reference(prefix).finditer(text)
     ]
+
+
+def first_undeclared(
+    found: list[tuple[str, str]], known: Collection[str]
+) -> tuple[str, str] | None:
+    """The first (variable, name) of `found` whose name, array index trimmed, is not `known`:
+    Tekton reports one unknown name a string."""
+    for variable, name in found:
+        trimmed = _INDEX.sub("", name)
+        if trimmed not in known:
+            return variable, trimmed
+    return None
+
+
+def undeclared_message(
+    found: list[tuple[str, str]], known: Collection[str], what: str
+) -> str | None:
+    """`$(params.x) names param 'x', which is not declared; did you mean ...`, or None."""
+    first = first_undeclared(found, known)
+    if first is None:
+        return None
+    variable, name = first
+    return f"{variable} names {what} {name!r}, which is not declared" + did_you_mean(name, known)
+
+
+def missing_key_message(
+    found: list[tuple[str, str]], param: str, keys: Collection[str]
+) -> str | None:
+    """The first key of object param `param` that `found` reads and it does not declare."""
+    first = first_undeclared(found, keys)
+    if first is None:
+        return None
+    variable, key = first
+    return f"{variable}: object param {param!r} has no key {key!r}" + did_you_mean(key, keys)
 
 
 @attrs.frozen
@@ -236,17 +270,8 @@ def _admission_problems(
         yield catalog.TASK_VARIABLE, error
         return
     if scope.admitted is not None:
-        for variable, name in found:
-            trimmed = _INDEX.sub("", name)
-            if trimmed not in scope.admitted:
-                yield (
-                    catalog.TASK_VARIABLE,
-                    (
-                        f"{variable} names param {trimmed!r}, which is not declared"
-                        + did_you_mean(trimmed, scope.admitted)
-                    ),
-                )
-                break
+        if message := undeclared_message(found, scope.admitted, "param"):
+            yield catalog.TASK_VARIABLE, message
         yield from _object_problems(text, objects)
     whole = [(variable, name.removesuffix("[*]")) for variable, name in found]
     arrays_used = [variable for variable, name in whole if name in arrays]
@@ -273,16 +298,8 @@ def _admission_problems(
         named, error = located_references(text, "results")
         if error:
             yield catalog.TASK_VARIABLE, error
-        for variable, name in named:
-            if name not in results:
-                yield (
-                    catalog.TASK_VARIABLE,
-                    (
-                        f"{variable} names result {name!r}, which is not declared"
-                        + did_you_mean(name, results)
-                    ),
-                )
-                break
+        if message := undeclared_message(named, results, "result"):
+            yield catalog.TASK_VARIABLE, message
 
 
 def _object_problems(
@@ -295,16 +312,8 @@ def _object_problems(
         found, error = located_references(text, rf"params\.{re.escape(name)}")
         if error:
             yield catalog.TASK_VARIABLE, error
-        for variable, key in found:
-            if key not in keys:
-                yield (
-                    catalog.TASK_VARIABLE,
-                    (
-                        f"{variable}: object param {name!r} has no key {key!r}"
-                        + did_you_mean(key, keys)
-                    ),
-                )
-                break
+        if message := missing_key_message(found, name, keys):
+            yield catalog.TASK_VARIABLE, message
     for whole in whole_references(text, "params"):
         if whole.removesuffix("[*]") in objects:
             yield (
