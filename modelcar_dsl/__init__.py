@@ -24,6 +24,7 @@ from modelcar_dsl.specs import (
     Workspace,
 )
 from modelcar_dsl.steps import command_step, script_step
+from modelcar_dsl.target import Target
 from modelcar_dsl.task import Steps, Task, task
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "SourceLocation",
     "Step",
     "Steps",
+    "Target",
     "Task",
     "TaskCall",
     "VerifiesTls",

@@ -77,6 +77,16 @@ class Settings:
         )
 
 
+def project_target(directory: Path) -> Target:
+    """The target of the project at or above `directory` (its `[tool.modelcar]`), or Tekton's
+    defaults outside a project."""
+    try:
+        pyproject = find_pyproject(directory.resolve())
+    except ProjectError:
+        return Target()
+    return read_settings(pyproject).target()
+
+
 def _is_module_name(name: str) -> bool:
     """A dotted module name Python can import (`pipelines`, `flows.build`)."""
     return all(part.isidentifier() for part in name.split("."))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import attrs
 
 from modelcar_dsl.compiler import compile_pipeline, compile_run, compile_task
 from modelcar_dsl.errors import Problem, ValidationError
-from modelcar_dsl.project import Specs, collect_specs
+from modelcar_dsl.project import Specs, collect_specs, project_target
 from modelcar_dsl.rules import SourceDocument, catalog, validate_documents
 from modelcar_dsl.source_map import pipeline_locations, run_locations, task_locations
 from modelcar_dsl.target import Target
@@ -96,10 +97,12 @@ def _run_collisions(project: Specs) -> Iterator[Problem]:
 
 def check(*objects: Any, target: Target | None = None) -> list[Problem]:
     """Every problem `modelcar compile` would report for these tasks, pipelines and runs (and
-    the tasks and pipelines they use): for a pytest `assert check(my_pipeline) == []`."""
+    the tasks and pipelines they use): for a pytest `assert check(my_pipeline) == []`. They
+    are judged for the project's `[tool.modelcar]` (the nearest at or above the working
+    directory), as compile judges them, unless `target` says otherwise."""
     named = [("", f"objects[{position}]", value) for position, value in enumerate(objects)]
     specs = collect_specs(named)
-    target = target or Target()
+    target = target or project_target(Path.cwd())
     return validate_project(specs, compile_project(specs, target), target)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated, Any, Literal, TypedDict
 
 import pytest
@@ -616,3 +617,23 @@ def test_a_run_value_is_checked_where_the_pipeline_puts_it(
     run = pipeline_run("nightly", flow, params=params, workspaces={"data": EmptyDir()})
     problems = check(run, target=Target(fs_group=5))
     assert [(p.rule, p.path) for p in problems] == [("param-constraint", "spec.params[sub]")]
+
+
+def test_check_judges_for_the_project_of_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """check() reads [tool.modelcar] as compile does: the project's fs_group makes a run
+    without one valid; outside a project, or with `target=`, it is judged without it."""
+
+    @pipeline(workspaces=["data"])
+    def flow() -> None:
+        writer()
+
+    run = pipeline_run("nightly", flow, workspaces={"data": EmptyDir()})
+    monkeypatch.chdir(tmp_path)
+    assert [p.rule for p in check(run)] == ["run-fs-group"]
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.modelcar]\nmodules = ["flows"]\nfs_group = 1000970000\n'
+    )
+    assert check(run) == []
+    assert [p.rule for p in check(run, target=Target())] == ["run-fs-group"]

@@ -48,3 +48,18 @@ def test_readme_validate_example_is_real_output() -> None:
     result = run_modelcar("validate", ".", cwd=REPO / "examples" / "hand-written-gitops")
     assert result.exit_code == 1
     assert result.stdout == shown
+
+
+def test_readme_check_example_passes_with_the_projects_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """README §5's `assert check(...) == []` holds when run in this repo: check() judges the run
+    for [tool.modelcar] (its fs_group among them), as `modelcar compile` does."""
+    readme = (REPO / "README.md").read_text()
+    snippet = readme.split("from modelcar_dsl import check\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(REPO)
+    namespace: dict[str, object] = {}
+    exec("from modelcar_dsl import check\n" + snippet, namespace)
+    test = namespace["test_the_build_run_is_valid"]
+    assert callable(test)
+    test()
