@@ -33,6 +33,12 @@ class Results:
         return ResultRef(task=self._call.name, result=name)
 
 
+def _result_access(name: str) -> str:
+    """How Python reads result `name` of a task call: `.results.image_digest`."""
+    attribute = name.replace("-", "_")
+    return f".results.{attribute}" if attribute.isidentifier() else f".results[{name!r}]"
+
+
 class TaskCall:
     """One task in a pipeline while the pipeline function runs; frozen into a PipelineTaskSpec."""
 
@@ -58,6 +64,16 @@ class TaskCall:
         self._after: list[tuple[str, SourceLocation]] = []
         self._when: list[When] = []
         self.results = Results(self)
+
+    def __repr__(self) -> str:
+        """How a message names a task call passed where a value belongs: with its results."""
+        results = [_result_access(result.name) for result in self.task.results]
+        use = (
+            "pass one of its results: " + ", ".join(results)
+            if results
+            else f"task {self.task.name!r} has no results; declare one with @task(results=[...])"
+        )
+        return f"(the call of task {self.name!r} itself; {use})"
 
     @property
     def status(self) -> Any:

@@ -68,6 +68,10 @@ class Task(Declaration[TaskSpec], Generic[P]):
         return call
 
 
+def _returned(value: Any) -> str:
+    return "nothing (no return statement?)" if value is None else f"a {type(value).__name__}"
+
+
 def task(
     *,
     name: str | None = None,
@@ -92,7 +96,14 @@ def task(
         params = _params_of(function, location)
         placeholders = {p.py_name: ParamRef(p.name, p.type) for p in params}
         # The function runs once, with each param's placeholder for its value.
-        steps = tuple(typing.cast(Callable[..., Steps], function)(**placeholders))
+        returned = typing.cast(Callable[..., Any], function)(**placeholders)
+        if not isinstance(returned, list | tuple):
+            raise DefinitionError(
+                f"task function {function.__name__} returned {_returned(returned)}; it must "
+                "return its steps: `return [script_step(...), command_step(...)]`",
+                location,
+            )
+        steps = tuple(returned)
         if not all(isinstance(step, Step) for step in steps):
             raise DefinitionError(
                 f"task function {function.__name__} must return a list of steps "

@@ -637,3 +637,38 @@ def test_check_judges_for_the_project_of_the_working_directory(
     )
     assert check(run) == []
     assert [p.rule for p in check(run, target=Target())] == ["run-fs-group"]
+
+
+def test_a_task_function_without_return_names_what_to_return() -> None:
+    """A forgotten `return` is a DefinitionError at the @task line, not a TypeError."""
+    with pytest.raises(DefinitionError, match=r"returned nothing \(no return statement\?\)"):
+
+        @task(image=IMAGE)
+        def forgot(tag: str) -> Steps:  # type: ignore[return]
+            """Builds the steps but does not return them."""
+            [command_step("main", ["echo", tag])]
+
+
+def test_a_task_call_passed_for_a_value_names_its_results() -> None:
+    """Passing `made` instead of `made.results.digest` says which results there are."""
+
+    @task(image=IMAGE, results=["image-digest"])
+    def build() -> Steps:
+        """Builds."""
+        return [command_step("main", ["true"])]
+
+    @task(image=IMAGE)
+    def push(digest: str) -> Steps:
+        """Pushes."""
+        return [command_step("main", ["true"])]
+
+    @pipeline()
+    def flow() -> None:
+        made = build()
+        push(digest=made)  # type: ignore[arg-type]
+
+    (problem,) = check(flow, target=Target())
+    assert problem.rule == "param-value-type"
+    assert "(the call of task 'build' itself; pass one of its results: .results.image_digest)" in (
+        problem.message
+    )
