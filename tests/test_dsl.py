@@ -240,6 +240,8 @@ def test_finally_writers_of_one_workspace_are_a_problem() -> None:
 
     problems = [str(p) for p in check(flow)]
     assert any("tasks 'w1' and 'w2' both mount workspace 'data'" in p for p in problems)
+    finally_fix = "finally tasks all start together and cannot be ordered"
+    assert any(finally_fix in p and "runAfter" not in p for p in problems)
 
 
 @pipeline(workspaces=["data", "scratch"])

@@ -556,13 +556,19 @@ def _check_order(
         return
     for use, other in unordered_writers(calls, names, children):
         where = f" (subPath {use.sub_path!r})" if use.sub_path else ""
+        fix = (
+            "finally tasks all start together and cannot be ordered: mount it readOnly where "
+            "it is only read, give each its own subPath, or move one into the pipeline's tasks"
+            if use.call.is_finally and other.call.is_finally
+            else f"Add {other.call.name!r} to runAfter of {use.call.name!r} (in the DSL: "
+            ".after()), or mount it readOnly where it is only read"
+        )
         report(
             f"{use.call.path}.workspaces[{use.index}]",
             catalog.SHARED_WORKSPACE,
             f"tasks {other.call.name!r} and {use.call.name!r} both mount workspace "
             f"{use.workspace!r}{where}, at least one writes it, and nothing orders them: "
-            f"they can run at the same time on one volume. Add {other.call.name!r} to "
-            f"runAfter of {use.call.name!r}, or mount it readOnly where it is only read",
+            f"they can run at the same time on one volume. {fix}",
         )
 
 
