@@ -207,7 +207,11 @@ def _events(raw: bytes) -> Iterator[Any]:
             yield event
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        raise YamlSyntaxError(f"{error.problem or error}", mark.line + 1 if mark else 1) from None
+        line = mark.line + 1 if mark else 1
+        if "maximum nesting depth" in str(error.problem):
+            # libyaml 0.2.6 (PyYAML 6.0.4's wheels) stops deep nesting itself, past our limit.
+            raise YamlLimitError(TOO_DEEP, line) from None
+        raise YamlSyntaxError(f"{error.problem or error}", line) from None
     except yaml.reader.ReaderError as error:
         line = raw[: max(error.position, 0)].count(b"\n") + 1
         if "control character" not in error.reason:
@@ -225,13 +229,15 @@ def _events(raw: bytes) -> Iterator[Any]:
         loader.dispose()
 
 
+TOO_DEEP = (
+    f"nested more than {MAX_DEPTH} levels deep; no Tekton resource needs that many, so the file "
+    "is not read"
+)
+
+
 def _check_depth(depth: int, event: Event) -> None:
     if depth > MAX_DEPTH:
-        raise YamlLimitError(
-            f"nested more than {MAX_DEPTH} levels deep; no Tekton resource needs that many, "
-            "so the file is not read",
-            _event_line(event),
-        )
+        raise YamlLimitError(TOO_DEEP, _event_line(event))
 
 
 def _event_line(event: Event) -> int:
