@@ -111,7 +111,7 @@ def param_from_annotation(
         return spec
     problem = check_value(spec, default) or constraint_problem(spec, default)
     if problem:
-        raise DefinitionError(f"default of param '{py_name}': {problem}", location)
+        raise DefinitionError(f"default of param '{py_name}': {problem} [param-default]", location)
     if spec.type == "object" and not spec.properties:
         spec = attrs.evolve(spec, properties=tuple(sorted(default)))
     return attrs.evolve(spec, default=render_value(default))

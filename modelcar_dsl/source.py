@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import functools
+import inspect
 import os
 import sys
+import textwrap
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -60,3 +65,23 @@ def caller_location(*, skip_generated: bool = False) -> SourceLocation:
             )
         frame = frame.f_back  # type: ignore[assignment]
     return SourceLocation(file="<unknown>", line=0)
+
+
+def parameter_locations(
+    function: Callable[..., Any], fallback: SourceLocation
+) -> dict[str, SourceLocation]:
+    """The line of each parameter of `function`, so a bad default is reported where it is
+    written; `fallback` (the decorator's line) when the source cannot be read."""
+    try:
+        source = textwrap.dedent(inspect.getsource(function))
+        first = function.__code__.co_firstlineno
+    except (OSError, TypeError, AttributeError):
+        return {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            arguments = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
+            return {
+                argument.arg: attrs.evolve(fallback, line=first + argument.lineno - 1)
+                for argument in arguments
+            }
+    return {}

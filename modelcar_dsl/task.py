@@ -15,7 +15,7 @@ from modelcar_dsl.errors import DefinitionError
 from modelcar_dsl.params import ParamSpec, param_from_annotation, tekton_name
 from modelcar_dsl.pipeline_builder import TaskCall, active_builder
 from modelcar_dsl.refs import ParamRef
-from modelcar_dsl.source import SourceLocation, caller_location
+from modelcar_dsl.source import SourceLocation, caller_location, parameter_locations
 from modelcar_dsl.specs import EnvSource, Resources, Result, Step, TaskSpec, Workspace
 
 Steps = Sequence[Step]
@@ -131,6 +131,7 @@ def task(
 
 def _params_of(function: Callable[..., Any], location: SourceLocation) -> tuple[ParamSpec, ...]:
     hints = typing.get_type_hints(function, include_extras=True)
+    lines = parameter_locations(function, location)
     params = []
     for parameter in inspect.signature(function).parameters.values():
         if parameter.kind not in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY):
@@ -145,7 +146,10 @@ def _params_of(function: Callable[..., Any], location: SourceLocation) -> tuple[
             )
         params.append(
             param_from_annotation(
-                parameter.name, hints[parameter.name], parameter.default, location
+                parameter.name,
+                hints[parameter.name],
+                parameter.default,
+                lines.get(parameter.name, location),
             )
         )
     kinds = {param.py_name: param.kind for param in params}

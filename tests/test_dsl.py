@@ -674,3 +674,23 @@ def test_a_task_call_passed_for_a_value_names_its_results() -> None:
     assert "(the call of task 'build' itself; pass one of its results: .results.image_digest)" in (
         problem.message
     )
+
+
+def test_a_bad_default_is_reported_at_its_parameter_with_its_rule() -> None:
+    """A default that does not fit its type names the parameter's own line (not `@task(`) and
+    the rule that explains it."""
+    with pytest.raises(DefinitionError) as raised:
+
+        @task(image=IMAGE)
+        def bounded(
+            tag: str,
+            retries: int = "three",  # type: ignore[assignment]
+        ) -> Steps:
+            """Retries a bounded number of times."""
+            return [command_step("main", ["true"])]
+
+    lines = Path(__file__).read_text().splitlines()
+    written = next(i for i, line in enumerate(lines, 1) if 'retries: int = "three"' in line)
+    assert raised.value.location is not None
+    assert raised.value.location.line == written
+    assert str(raised.value).endswith("got str 'three' [param-default]")

@@ -293,7 +293,7 @@ CASES = [
         TASK
         + "  params:\n    - name: files\n      type: array\n      default: one  # <-\n"
         + STEPS,
-        dsl='@task(image=IMAGE)  # <-\ndef t(files: list[str] = "one") -> list:\n'
+        dsl='@task(image=IMAGE)\ndef t(files: list[str] = "one") -> list:  # <-\n'
         '    """T."""\n    return [command_step("main", ["true"])]\n',
         dsl_error=True,
     ),
@@ -302,7 +302,7 @@ CASES = [
         "spec.params[0].properties",
         "object param 'endpoint' needs properties",
         TASK + "  params:\n    - name: endpoint  # <-\n      type: object\n" + STEPS,
-        dsl="@task(image=IMAGE)  # <-\ndef t(endpoint: dict[str, str]) -> list:\n"
+        dsl="@task(image=IMAGE)\ndef t(endpoint: dict[str, str]) -> list:  # <-\n"
         '    """T."""\n    return [command_step("main", ["true"])]\n',
         dsl_error=True,
     ),
