@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import typing
 from collections.abc import Callable, Iterable
@@ -89,6 +90,14 @@ def _params_of(
         if annotation is None:
             raise DefinitionError(
                 f"{function.__name__}: param '{parameter.name}' needs a type annotation", location
+            )
+        if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
+            kind = annotation.__name__
+            raise DefinitionError(
+                f"param '{parameter.name}' is a @dataclass ({kind}); a record whose fields "
+                f"become the pipeline's params is an attrs class: declare {kind} with "
+                "@attrs.frozen (as the catalogue's ModelVersion is)",
+                location,
             )
         if attrs.has(annotation):
             record = _RecordParams(parameter.name, annotation, location)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypedDict
@@ -694,3 +695,20 @@ def test_a_bad_default_is_reported_at_its_parameter_with_its_rule() -> None:
     assert raised.value.location is not None
     assert raised.value.location.line == written
     assert str(raised.value).endswith("got str 'three' [param-default]")
+
+
+@dataclasses.dataclass(frozen=True)
+class Model:
+    """A record written as a dataclass, not an attrs class."""
+
+    name: str
+
+
+def test_a_dataclass_record_is_told_to_be_an_attrs_class() -> None:
+    """Pipelines take catalogue records as attrs classes; a @dataclass gets that fix, not a
+    list of the scalar types."""
+    with pytest.raises(DefinitionError, match=r"is a @dataclass \(Model\).*@attrs\.frozen"):
+
+        @pipeline()
+        def flow(model: Model) -> None:
+            """Uses a dataclass record."""
