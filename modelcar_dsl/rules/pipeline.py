@@ -42,7 +42,7 @@ from modelcar_dsl.rules.pipeline_variables import (
     is_matrix_length,
     looks_like_result,
 )
-from modelcar_dsl.rules.references import task_variable
+from modelcar_dsl.rules.references import result_reference
 from modelcar_dsl.rules.resource_ref import check_ref
 from modelcar_dsl.rules.task import check_task_spec, check_when
 from modelcar_dsl.rules.task_variables import ParamScope
@@ -744,8 +744,8 @@ def _parents(
 ) -> list[str]:
     parents = [str(after) for after in sequence(call.body.get("runAfter"))]
     for _, variable in call.variables + (call.step_variables if steps else []):
-        reference = task_variable(variable)
-        if reference is not None and reference.result is not None:
+        reference = result_reference(variable)
+        if reference is not None:
             parents.append(reference.task)
     return list(dict.fromkeys(parent for parent in parents if parent in by_name))
 
@@ -760,9 +760,9 @@ def _check_step_dependencies(
     a param would; Tekton's graph refuses a producer that is no task (or a finally task) of
     the pipeline (dag.Build: `couldn't add link`)."""
     for where, variable in call.step_variables:
-        reference = task_variable(variable)
+        reference = result_reference(variable)
         parts = variable.expression.split(".")
-        if reference is None or reference.result is None or len(parts) not in (4, 5):
+        if reference is None or len(parts) not in (4, 5):
             continue
         if reference.task not in by_name:
             report(
@@ -782,8 +782,8 @@ def _check_result_names(
     """A result the task does not declare: Tekton's webhook never reads the Task's results
     (not even an embedded taskSpec's), so the run fails when it resolves the reference."""
     for where, variable in call.variables:
-        reference = task_variable(variable)
-        if reference is None or reference.result is None:
+        reference = result_reference(variable)
+        if reference is None:
             continue
         source = by_name.get(reference.task)
         if source is None or source.spec is None:

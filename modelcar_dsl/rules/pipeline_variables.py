@@ -26,7 +26,6 @@ from modelcar_dsl.rules.task_variables import (
 EXPRESSION = re.compile(r"\$\([_a-zA-Z0-9.-]+(?:\.[_a-zA-Z0-9.-]+)*(?:\[(?:[0-9]+|\*)\])?\)")
 """The simple `$(a.b.c)` form Tekton reads expressions in, for prefixes, status and results."""
 PREFIXES = ("params", "tasks", "finally", "context", "workspaces", "results")
-_INDEX = re.compile(r"\[[0-9]*\*?\]")
 _ISOLATED_WHOLE = re.compile(
     r"""\$\(params(?:\.[_a-zA-Z0-9.-]+\[\*\]|\["[_a-zA-Z0-9.-]+\[\*\]"\]|\['[_a-zA-Z0-9.-]+\[\*\]'\])\)"""
 )

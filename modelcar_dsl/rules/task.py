@@ -42,9 +42,6 @@ STEP_ACTION_PROVIDES = (
     "results",
 )
 """A step's fields that a StepAction `ref` replaces, so the webhook refuses them beside it."""
-STEP_ACTION_INPUTS = ("ref", "params")
-"""A step's fields passed to its StepAction: Tekton substitutes `$(...)` in them when the
-TaskRun runs and does not check them at admission."""
 
 
 def check_task_spec(

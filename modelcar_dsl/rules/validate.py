@@ -49,7 +49,8 @@ files, never reported missing; `tekton_versions` judges them by the cluster's re
 
 
 def is_validated(document: SourceDocument) -> bool:
-    """Tekton Tasks, Pipelines and PipelineRuns are validated; other documents are skipped."""
+    """Tekton kinds (Tasks, Pipelines, their runs, StepActions, removed kinds) are validated;
+    other documents are skipped."""
     return is_validated_kind(document.api_version, document.kind)
 
 
