@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import attrs
 
 from modelcar_dsl.names import did_you_mean
+from modelcar_dsl.quantities import quantity_problem
 from modelcar_dsl.rules import catalog
 from modelcar_dsl.rules.document import Report, shape
 
@@ -158,10 +159,9 @@ def check_api_fields(body: dict[str, Any], api: str, kind: str, report: Report) 
             if _is_scalar_type(item_type, description.structs):
                 # A list of plain values (args of 300,000 strings): no frame for each item.
                 for index, item in enumerate(value):
-                    if item is not None and not _scalar_fits(item, item_type):
-                        wanted = _wanted(item_type, item)
+                    if item is not None:
                         where = f"{path}[{index}]"
-                        _wrong_type(item, wanted, where, f"each item of {what}", report)
+                        _check_scalar(item, item_type, where, f"each item of {what}", report)
                 continue
             stack.extend(
                 _Value(item, item_type, f"{path}[{index}]", f"each item of {what}")
@@ -186,8 +186,8 @@ def check_api_fields(body: dict[str, Any], api: str, kind: str, report: Report) 
             stack.extend(reversed(fields))
             if respell:
                 respelled.append((value, struct))
-        elif not _scalar_fits(value, expected):
-            _wrong_type(value, _wanted(expected, value), path, what, report)
+        else:
+            _check_scalar(value, expected, path, what, report)
     for value, struct in respelled:
         _spell_as_tekton(value, struct)
 
@@ -231,6 +231,15 @@ def _param_without_value(param: dict[Any, Any], path: str, report: Report) -> No
         f"param {param.get('name')!r} is passed without a value, which Tekton's webhook cannot "
         "encode; give it a value (an empty string is one), or leave the param out",
     )
+
+
+def _check_scalar(value: Any, expected: str, path: str, what: str, report: Report) -> None:
+    """A plain value of the JSON type Tekton decodes; a resource quantity (a request, a claim's
+    size) also in Kubernetes' grammar, whose decode fails on `50GB` as on a list."""
+    if not _scalar_fits(value, expected):
+        _wrong_type(value, _wanted(expected, value), path, what, report)
+    if expected == "quantity" and (problem := quantity_problem(value)):
+        report(path, catalog.QUANTITY, problem)
 
 
 def _scalar_fits(value: Any, expected: str) -> bool:

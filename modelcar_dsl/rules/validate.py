@@ -16,7 +16,6 @@ from modelcar_dsl.rules.document import Report, SourceDocument, mapping, mapping
 from modelcar_dsl.rules.feature_gates import check_feature_gates
 from modelcar_dsl.rules.gates import Gates
 from modelcar_dsl.rules.pipeline import check_pipeline_spec
-from modelcar_dsl.rules.quantities import check_quantities
 from modelcar_dsl.rules.run import check_run_spec
 from modelcar_dsl.rules.stepaction import check_step_action_calls, check_step_action_spec
 from modelcar_dsl.rules.task import check_task_spec
@@ -189,7 +188,6 @@ def validate_documents(
             continue
         check_feature_gates(document.kind, api, spec, report)
         check_release(document.kind, api, spec, report)
-        check_quantities(spec, api, document.kind, report)
         if document.kind in ("Task", "ClusterTask"):
             check_task_spec(spec, "spec", report)
         elif document.kind == "Pipeline":
