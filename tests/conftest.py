@@ -120,3 +120,8 @@ def validated(tmp_path: Path, *documents: str, gates: Gates | None = None) -> li
     file = tmp_path / "resources.yaml"
     file.write_text("---\n".join(textwrap.dedent(document) for document in documents))
     return list(validate_files([file], gates=gates).problems)
+
+
+def admission_errors(tmp_path: Path, text: str) -> list[tuple[str, str]]:
+    """(rule, path) of every finding Tekton's webhook would reject `text` for."""
+    return [(p.rule, p.path) for p in validated(tmp_path, text) if p.origin == "tekton"]

@@ -7,21 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from modelcar_dsl.errors import Problem
-from modelcar_dsl.validate_files import validate_files
+from tests.conftest import admission_errors, validated
 
 SOURCE = "https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/"
-
-
-def problems(tmp_path: Path, text: str) -> list[Problem]:
-    file = tmp_path / "resource.yaml"
-    file.write_text(text)
-    return list(validate_files([file]).problems)
-
-
-def admission_errors(tmp_path: Path, text: str) -> list[tuple[str, str]]:
-    """(rule, path) of every finding Tekton's webhook would reject the file for."""
-    return [(p.rule, p.path) for p in problems(tmp_path, text) if p.origin == "tekton"]
 
 
 FIRST_DECLARATION_WINS = """\
@@ -106,7 +94,7 @@ def test_a_task_may_declare_a_result_twice(tmp_path: Path) -> None:
     """TaskSpec.Validate checks each result's name and type, never that names are unique;
     the duplicate stays a policy warning.
     https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/result_validation.go"""
-    found = problems(tmp_path, DUPLICATE_RESULTS)
+    found = validated(tmp_path, DUPLICATE_RESULTS)
     assert [(p.rule, p.severity) for p in found] == [("result-duplicate", "warning")]
 
 
@@ -165,7 +153,7 @@ def test_a_task_workspace_and_a_run_binding_may_have_no_name(tmp_path: Path) -> 
     run's bindings are checked for their volume source, not their name; the mistake shows in
     the run.
     https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/task_validation.go"""
-    found = problems(tmp_path, NAMELESS_WORKSPACES)
+    found = validated(tmp_path, NAMELESS_WORKSPACES)
     assert [p.origin for p in found if p.rule == "missing-field"] == ["run", "run"]
     assert admission_errors(tmp_path, NAMELESS_WORKSPACES) == []
 
@@ -207,7 +195,7 @@ def test_a_pipeline_without_tasks_is_refused_only_when_empty_or_with_finally(
         ("pipeline-no-tasks", "spec.tasks"),
         ("pipeline-no-tasks", "spec.tasks"),
     ]
-    found = problems(tmp_path, NO_TASKS)
+    found = validated(tmp_path, NO_TASKS)
     assert [(p.resource, p.severity) for p in found if p.rule == "pipeline-no-tasks"] == [
         ("pipeline/described", "warning"),
         ("pipeline/empty", "error"),
@@ -240,7 +228,7 @@ def test_an_embedded_pipeline_spec_may_bind_an_undeclared_workspace(tmp_path: Pa
     """Pipeline.Validate checks its tasks' workspace bindings (validatePipelineWorkspacesUsage);
     PipelineSpec.Validate, which a run's pipelineSpec gets, does not: the run fails instead.
     https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/pipeline_validation.go"""
-    found = problems(tmp_path, EMBEDDED_UNDECLARED_WORKSPACE)
+    found = validated(tmp_path, EMBEDDED_UNDECLARED_WORKSPACE)
     assert [(p.rule, p.origin) for p in found if p.rule == "pipeline-workspace"] == [
         ("pipeline-workspace", "run")
     ]
@@ -321,7 +309,7 @@ def test_a_result_a_task_does_not_declare_fails_the_run_not_the_apply(tmp_path: 
     """The webhook checks that a result reference names a task of the pipeline, never the
     Task's results, even an inline taskSpec's; the run fails resolving it.
     https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/pipeline_validation.go"""
-    found = problems(tmp_path, UNDECLARED_RESULT)
+    found = validated(tmp_path, UNDECLARED_RESULT)
     assert [(p.rule, p.origin) for p in found if p.rule == "result-reference"] == [
         ("result-reference", "run")
     ]
@@ -516,7 +504,7 @@ def test_a_sidecar_name_is_not_checked_at_admission(tmp_path: Path) -> None:
     """Sidecar.Validate checks the image and script, not the name (Step.Validate does); the
     pod is refused when the run starts.
     https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/container_validation.go"""
-    found = problems(tmp_path, SIDECAR_NAME)
+    found = validated(tmp_path, SIDECAR_NAME)
     assert [(p.rule, p.origin) for p in found] == [("step-name", "run")]
 
 
@@ -593,7 +581,7 @@ def test_a_pipeline_object_param_needs_properties_only_with_an_inline_task(
     """validatePipelineParameterUsage checks object params for properties with each inline
     taskSpec's params (ValidateObjectParamsHaveProperties); with only taskRefs it never does.
     https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/pipeline_validation.go"""
-    found = problems(tmp_path, PIPELINE_OBJECT_WITHOUT_PROPERTIES)
+    found = validated(tmp_path, PIPELINE_OBJECT_WITHOUT_PROPERTIES)
     assert [(p.resource, p.severity) for p in found if p.rule == "object-properties"] == [
         ("pipeline/referenced-tasks-only", "warning"),
         ("pipeline/inline-task", "error"),
@@ -754,7 +742,7 @@ def test_execution_status_is_checked_in_params_and_when_not_in_a_matrix(
     """validateExecutionStatusVariablesDisallowed reads a task's params and `when` only; in a
     matrix `$(tasks.status)` passes the webhook and stays unresolved in the run.
     https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/pipeline_validation.go"""
-    found = problems(tmp_path, STATUS_IN_A_MATRIX)
+    found = validated(tmp_path, STATUS_IN_A_MATRIX)
     assert [(p.rule, p.origin) for p in found if p.rule == "task-status"] == [
         ("task-status", "run")
     ]
@@ -837,7 +825,7 @@ def test_v1beta1_orders_tasks_by_params_and_when_only(tmp_path: Path) -> None:
     """v1beta1's PipelineTaskResultRefs reads params and when expressions, not inline steps, so
     a task reading its own result in a step passes the v1beta1 webhook; the run (as v1) fails.
     https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1beta1/resultref.go"""
-    found = problems(tmp_path, V1BETA1_INLINE_STEPS)
+    found = validated(tmp_path, V1BETA1_INLINE_STEPS)
     assert [(p.rule, p.origin) for p in found if p.rule == "cycle"] == [("cycle", "run")]
     assert admission_errors(tmp_path, V1BETA1_INLINE_STEPS) == []
 
@@ -1120,7 +1108,7 @@ def test_a_v1beta1_step_template_hides_step_results_from_the_webhook(tmp_path: P
     keeps script, onError, timeout and when but not results (its workspaces are checked on the
     steps as written).
     https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1beta1/merge.go"""
-    found = problems(tmp_path, V1BETA1_TEMPLATE_DROPS_STEP_RESULTS)
+    found = validated(tmp_path, V1BETA1_TEMPLATE_DROPS_STEP_RESULTS)
     assert sorted((p.rule, p.origin) for p in found) == [
         ("missing-field", "run"),
         ("step-workspace", "tekton"),

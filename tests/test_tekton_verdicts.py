@@ -7,13 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from modelcar_dsl.validate_files import validate_files
-from tests.conftest import validated
-
-
-def admission_errors(tmp_path: Path, text: str) -> list[tuple[str, str]]:
-    """(rule, path) of every finding Tekton's webhook would reject the file for."""
-    return [(p.rule, p.path) for p in validated(tmp_path, text) if p.origin == "tekton"]
-
+from tests.conftest import admission_errors, validated
 
 LONE_ARRAY = """\
 apiVersion: tekton.dev/v1
