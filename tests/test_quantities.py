@@ -19,6 +19,7 @@ from modelcar_dsl.errors import DefinitionError
 from modelcar_dsl.quantities import quantity_problem
 from modelcar_dsl.specs import VolumeClaim
 from modelcar_dsl.validate_files import validate_files
+from tests.conftest import validated
 
 QUANTITY_GO = "https://github.com/kubernetes/apimachinery/blob/master/pkg/api/resource/quantity.go"
 
@@ -124,11 +125,9 @@ def test_spaces_around_a_quantity_are_trimmed_but_not_tabs() -> None:
 
 
 def _findings(tmp_path: Path, text: str) -> list[tuple[str, int]]:
-    file = tmp_path / "resources.yaml"
-    file.write_text(textwrap.dedent(text))
     return [
         (problem.path, problem.location.line if problem.location else 0)
-        for problem in validate_files([file]).problems
+        for problem in validated(tmp_path, text)
         if problem.rule == "quantity"
     ]
 
