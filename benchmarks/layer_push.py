@@ -16,9 +16,9 @@ from pathlib import Path
 import attrs
 
 from benchmarks.measure import timed
-from tasks.add_model_layer import Base, add_layers
-from tasks.lib import tar_layers
-from tasks.lib.provenance import Provenance
+from modelcar_tasks.add_model_layer import Base, add_layers
+from modelcar_tasks.lib import tar_layers
+from modelcar_tasks.lib.provenance import Provenance
 from tests.oci_images import busybox_base
 from tests.registry_server import PASSWORD, USER, Registry, running_registry
 

@@ -1,7 +1,13 @@
 """modelcar-dsl: ModelCar pipelines as typed Python, compiled to Tekton YAML."""
 
 from modelcar_dsl.catalogue import CatalogueName, RecordCheck, where_defined
-from modelcar_dsl.param_checks import Between, InWorkspace, VerifiesTls, WorkspacePath
+from modelcar_dsl.param_checks import (
+    Between,
+    InWorkspace,
+    PulledImage,
+    VerifiesTls,
+    WorkspacePath,
+)
 from modelcar_dsl.pipeline import Pipeline, pipeline
 from modelcar_dsl.pipeline_builder import TaskCall, finally_tasks
 from modelcar_dsl.refs import PIPELINE_STATUS, ParamRef, ResultRef
@@ -39,6 +45,7 @@ __all__ = [
     "ParamRef",
     "Pipeline",
     "PipelineWorkspace",
+    "PulledImage",
     "RecordCheck",
     "Resources",
     "Result",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from modelcar_dsl.graph import PipelineGraph
+from modelcar_dsl.param_checks import PulledImage
 from modelcar_dsl.params import ParamSpec, ParamValue, env_name, render_value
 from modelcar_dsl.specs import (
     ConfigMapEnv,
@@ -49,13 +50,15 @@ def _yaml_value(value: ParamValue) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def _param_declaration(param: ParamSpec) -> dict[str, Any]:
+def _param_declaration(param: ParamSpec, target: Target) -> dict[str, Any]:
     declaration: dict[str, Any] = {"name": param.name, "type": param.type}
     if param.description:
         declaration["description"] = param.description
     if param.type == "object":
         declaration["properties"] = {key: {"type": "string"} for key in param.properties}
-    if param.default is not None:
+    if isinstance(param.default, str) and any(isinstance(c, PulledImage) for c in param.checks):
+        declaration["default"] = target.image_mirrors.mirrored(param.default)
+    elif param.default is not None:
         declaration["default"] = _yaml_value(param.default)
     return declaration
 
@@ -120,7 +123,8 @@ def _resources(resources: Resources) -> dict[str, Any]:
 
 
 def _step(step: Step, array_args: list[str], target: Target) -> dict[str, Any]:
-    body: dict[str, Any] = {"name": step.name, "image": step.image}
+    image = step.image if step.image is None else target.image_mirrors.mirrored(step.image)
+    body: dict[str, Any] = {"name": step.name, "image": image}
     if step.command:
         body["command"] = list(step.command)
     args = list(step.args) or (array_args if step.script is not None else [])
@@ -146,7 +150,7 @@ def compile_task(task: TaskSpec, target: Target) -> dict[str, Any]:
     if task.description:
         spec["description"] = task.description
     if task.params:
-        spec["params"] = [_param_declaration(param) for param in task.params]
+        spec["params"] = [_param_declaration(param, target) for param in task.params]
     if task.workspaces:
         spec["workspaces"] = [
             _present(
@@ -211,7 +215,7 @@ def compile_pipeline(pipeline: PipelineSpec, target: Target) -> dict[str, Any]:
     if pipeline.description:
         spec["description"] = pipeline.description
     if pipeline.params:
-        spec["params"] = [_param_declaration(param) for param in pipeline.params]
+        spec["params"] = [_param_declaration(param, target) for param in pipeline.params]
     if pipeline.workspaces:
         spec["workspaces"] = [
             _present(name=w.name, description=w.description, optional=w.optional)

@@ -65,7 +65,20 @@ class VerifiesTls:
     host: str
 
 
-ParamCheck = InWorkspace | Between
+@attrs.frozen
+class PulledImage:
+    """An image the task pulls itself: `base: Annotated[str, PulledImage()]`. Its default
+    follows `[tool.modelcar] image_mirrors`, as step images do, so a disconnected cluster pulls
+    it from its mirror."""
+
+    def problem(self, value: Any) -> str | None:
+        text = str(value)
+        if text and not any(character.isspace() for character in text):
+            return None
+        return f"{text!r} must be an image reference, without spaces or newlines"
+
+
+ParamCheck = InWorkspace | Between | PulledImage
 
 WorkspacePath = Annotated[str, InWorkspace()]
 """A str param that names a path inside the task's workspace."""

@@ -18,6 +18,7 @@ from typing import Any, cast
 import attrs
 
 from modelcar_dsl.errors import DefinitionError, ProjectError
+from modelcar_dsl.image_mirrors import ImageMirrors, location_problem
 from modelcar_dsl.names import dns_label_problem, dns_subdomain_problem
 from modelcar_dsl.pipeline import Pipeline
 from modelcar_dsl.rules.gates import (
@@ -40,6 +41,7 @@ _KNOWN_SETTINGS = {
     "namespace",
     "fs_group",
     "service_account",
+    "image_mirrors",
     "insecure_registries",
     "api_fields",
     "feature_flags",
@@ -65,6 +67,7 @@ class Settings:
     """The cluster's Tekton, as `modelcar validate` judges YAML for it."""
     strict: bool = False
     """`modelcar validate` fails on policy warnings too."""
+    image_mirrors: ImageMirrors = attrs.field(factory=ImageMirrors)
 
     def target(self, api: ApiVersion | None = None) -> Target:
         return Target(
@@ -74,6 +77,7 @@ class Settings:
             service_account=self.service_account,
             insecure_registries=self.insecure_registries,
             gates=self.gates,
+            image_mirrors=self.image_mirrors,
         )
 
 
@@ -193,7 +197,22 @@ def read_settings(pyproject: Path) -> Settings:
         insecure_registries=frozenset(insecure),
         gates=gates,
         strict=table.get("strict", False),
+        image_mirrors=_image_mirrors(table, where),
     )
+
+
+def _image_mirrors(table: dict[str, Any], where: str) -> ImageMirrors:
+    """`image_mirrors`: registry or repository -> the mirror a disconnected cluster pulls from."""
+    mirrors = table.get("image_mirrors", {})
+    if not isinstance(mirrors, dict) or not all(isinstance(v, str) for v in mirrors.values()):
+        raise ProjectError(
+            f"{where}: [tool.modelcar] image_mirrors must be a table of registry or repository "
+            'to mirror, e.g. image_mirrors = { "quay.io/skopeo" = "mirror.corp:5000/skopeo" }'
+        )
+    for location in sorted({*mirrors, *mirrors.values()}):
+        if problem := location_problem(location):
+            raise ProjectError(f"{where}: [tool.modelcar] image_mirrors: {problem}")
+    return ImageMirrors.from_mapping(mirrors)
 
 
 def _gates(table: dict[str, Any], where: str) -> Gates:

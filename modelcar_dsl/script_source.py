@@ -2,10 +2,10 @@
 
 A script names its shared code the way it runs on a laptop: bash sources a file beside it
 (`source "$(dirname "${BASH_SOURCE[0]}")/lib/oci.sh"`), Python imports names from a module of the
-same library (`from tasks.lib.step_inputs import confined_path`). The compiler puts that file's
-text in place of the line, once per script, so the compiled Task stays self-contained, and keeps
-for every line of the result the file and line it came from, so problems point at the real
-source. A use of the library in any other form, or a name defined twice, is refused: inlined,
+same library (`from modelcar_tasks.lib.step_inputs import confined_path`). The compiler puts that
+file's text in place of the line, once per script, so the compiled Task stays self-contained,
+and keeps for every line of the result the file and line it came from, so problems point at the
+real source. A use of the library in any other form, or a name defined twice, is refused: inlined,
 it would not mean what it means in the checkout.
 """
 

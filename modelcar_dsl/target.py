@@ -6,6 +6,7 @@ from typing import Literal
 
 import attrs
 
+from modelcar_dsl.image_mirrors import ImageMirrors
 from modelcar_dsl.rules.gates import Gates
 
 ApiVersion = Literal["v1", "v1beta1"]
@@ -25,6 +26,8 @@ class Target:
     """Hosts a task's TLS switch may turn verification off for (`[tool.modelcar]`)."""
     gates: Gates = attrs.field(factory=Gates)
     """The cluster's Tekton release and feature flags: the compiled documents must pass them."""
+    image_mirrors: ImageMirrors = attrs.field(factory=ImageMirrors)
+    """Where the cluster pulls the images steps name (`[tool.modelcar] image_mirrors`)."""
 
     @property
     def api_version(self) -> str:

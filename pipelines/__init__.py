@@ -1,1 +1,1 @@
-"""The project's pipelines, the model catalogue they take names from, and their runs."""
+"""This project's model catalogue and the runs of the library's pipelines for it."""

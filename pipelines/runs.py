@@ -1,9 +1,9 @@
 """Build and test runs for the two Mistral 24B versions of the catalogue."""
 
 from modelcar_dsl import ConfigMapVolume, RunSpec, SecretVolume, VolumeClaim, pipeline_run
-from pipelines.catalogue import MISTRAL_24B_FULL, MISTRAL_24B_QUANTIZED, ModelVersion
-from pipelines.model_testing import model_testing
-from pipelines.modelcar_build import modelcar_build_deploy
+from modelcar_tasks import ModelVersion
+from modelcar_tasks.pipelines import model_testing, modelcar_build_deploy
+from pipelines.catalogue import MISTRAL_24B_FULL, MISTRAL_24B_QUANTIZED
 
 NAMESPACE = "private-ai-demo"
 QUAY_ORGANIZATION = "private-ai-demo"

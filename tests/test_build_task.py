@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks import add_model_layer
-from tasks.lib import tar_layers
+from modelcar_tasks import add_model_layer
+from modelcar_tasks.lib import tar_layers
 from tests.oci_images import busybox_base, flip_byte, layer_members, require_tool
 from tests.task_runner import TaskRunResult, run_task
 

@@ -18,10 +18,11 @@ from mypy import api as mypy_api
 from modelcar_dsl import Steps, check, command_step, pipeline, pipeline_run, task
 from modelcar_dsl.errors import DefinitionError
 from modelcar_dsl.target import Target
-from pipelines.catalogue import MISTRAL_24B_QUANTIZED, ModelVersion
-from tasks.model_registry_access import ModelVersionName, RegisteredModelName
-from tasks.publish_results import publish_results
-from tasks.register_model import register_model
+from modelcar_tasks import ModelVersion
+from modelcar_tasks.model_registry_access import ModelVersionName, RegisteredModelName
+from modelcar_tasks.publish_results import publish_results
+from modelcar_tasks.register_model import register_model
+from pipelines.catalogue import MISTRAL_24B_QUANTIZED
 from tests.conftest import REPO
 
 URL = "https://registry.example:8443"
@@ -106,8 +107,8 @@ def test_a_run_cannot_give_a_records_field_on_its_own() -> None:
 
 PROGRAM = """\
 from modelcar_dsl import pipeline
-from pipelines.catalogue import ModelVersion
-from tasks.register_model import register_model
+from modelcar_tasks import ModelVersion
+from modelcar_tasks.register_model import register_model
 
 
 @pipeline()
@@ -152,8 +153,7 @@ def test_mypy_sees_the_catalogue_type_at_the_call(
 def test_both_pipelines_name_the_version_from_the_catalogue() -> None:
     """The repo's own pipelines pass the records' fields, and nothing else, to the registry
     tasks (their runs are cross-checked on the compiled YAML in test_repo_pipelines)."""
-    from pipelines.model_testing import model_testing
-    from pipelines.modelcar_build import modelcar_build_deploy
+    from modelcar_tasks.pipelines import model_testing, modelcar_build_deploy
 
     for flow in (modelcar_build_deploy, model_testing):
         registry_calls = [

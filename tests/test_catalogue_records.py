@@ -10,17 +10,17 @@ from collections.abc import Callable
 
 import pytest
 
-from tasks.lib.model_files import CONSOLIDATED, SHARD, selected, shard_pattern
-from tasks.model_source import CONSOLIDATED_EXAMPLES, SHARD_EXAMPLES, MovingRevision
+from modelcar_tasks.lib.model_files import CONSOLIDATED, SHARD, selected, shard_pattern
+from modelcar_tasks.model_source import CONSOLIDATED_EXAMPLES, SHARD_EXAMPLES, MovingRevision
 from tests.conftest import REPO, CliResult, MiniProject
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 GOOD_INCLUDE = '("*.json", "model-*.safetensors")'
 
 PROGRAM = """\
-from pipelines.catalogue import ModelVersion
+from modelcar_tasks import ModelVersion
 from pipelines.runs import build_run, testing_run
-from tasks.model_source import MovingRevision
+from modelcar_tasks.model_source import MovingRevision
 
 RECORD = ModelVersion(  # <- here
     registry_name="Mistral-24B-Instruct",

@@ -15,7 +15,7 @@ import yaml
 
 from modelcar_dsl import Resources
 from modelcar_dsl.schema_check import schema_problems
-from tasks import resources as task_resources
+from modelcar_tasks import resources as task_resources
 from tests.conftest import REPO, run_modelcar
 
 COMPILED = REPO / "compiled"

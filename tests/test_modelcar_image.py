@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tasks.lib import tar_layers
+from modelcar_tasks.lib import tar_layers
 from tests.conftest import REPO
 from tests.oci_images import busybox_base, require_tool
 from tests.registry_server import PASSWORD, USER, Registry

@@ -38,7 +38,7 @@ VALUES = [
 
 
 def _bash_accepts(value: str, workspace: Path) -> bool:
-    script = f'source "{REPO}/tasks/lib/inputs.sh"; confined_path VALUE > /dev/null'
+    script = f'source "{REPO}/modelcar_tasks/lib/inputs.sh"; confined_path VALUE > /dev/null'
     completed = subprocess.run(
         ["bash", "-c", script],
         env={**os.environ, "VALUE": value, "WORKSPACE_SOURCE_PATH": str(workspace)},
@@ -50,7 +50,7 @@ def _bash_accepts(value: str, workspace: Path) -> bool:
 
 def _python_accepts(value: str, workspace: Path) -> bool:
     code = (
-        "import sys; from tasks.lib.step_inputs import InputError, confined_path\n"
+        "import sys; from modelcar_tasks.lib.step_inputs import InputError, confined_path\n"
         "try:\n    confined_path('VALUE')\nexcept InputError:\n    sys.exit(2)\n"
     )
     completed = subprocess.run(

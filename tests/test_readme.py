@@ -50,16 +50,22 @@ def test_readme_validate_example_is_real_output() -> None:
     assert result.stdout == shown
 
 
-def test_readme_check_example_passes_with_the_projects_settings(
+def test_readme_pytest_examples_pass_with_the_projects_settings(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """README §5's `assert check(...) == []` holds when run in this repo: check() judges the run
-    for [tool.modelcar] (its fs_group among them), as `modelcar compile` does."""
+    """Every test README §5 shows passes when run in this repo: the graph it asserts is the
+    pipeline's, and check() judges the run for [tool.modelcar] (its fs_group among them), as
+    `modelcar compile` does."""
     readme = (REPO / "README.md").read_text()
-    snippet = readme.split("from modelcar_dsl import check\n", 1)[1].split("```", 1)[0]
+    section = readme.split("### 5. Test the graph in pytest", 1)[1].split("\n### ", 1)[0]
+    blocks = [block.split("```", 1)[0] for block in section.split("```python\n")[1:]]
     monkeypatch.chdir(REPO)
-    namespace: dict[str, object] = {}
-    exec("from modelcar_dsl import check\n" + snippet, namespace)
-    test = namespace["test_the_build_run_is_valid"]
-    assert callable(test)
-    test()
+    tests = []
+    for block in blocks:
+        namespace: dict[str, object] = {}
+        exec(block, namespace)
+        tests += [value for name, value in namespace.items() if name.startswith("test_")]
+    assert len(tests) == 2
+    for test in tests:
+        assert callable(test)
+        test()

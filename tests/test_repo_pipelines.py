@@ -9,9 +9,8 @@ import yaml
 
 from modelcar_dsl.compiler import compile_run
 from modelcar_dsl.target import Target
+from modelcar_tasks.pipelines import model_testing, modelcar_build_deploy
 from pipelines.catalogue import CATALOGUE
-from pipelines.model_testing import model_testing
-from pipelines.modelcar_build import modelcar_build_deploy
 from pipelines.runs import (
     mistral_24b_full_build,
     mistral_24b_full_test,

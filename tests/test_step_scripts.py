@@ -1,7 +1,7 @@
 """Step scripts are real files: shellcheck-clean bash, or Python that imports only the stdlib.
 
-They share code through libraries beside them (`tasks/lib/`), which the compiler inlines into
-each step; the assembled scripts of every compiled step are checked too, with any finding
+They share code through libraries beside them (`modelcar_tasks/lib/`), which the compiler inlines
+into each step; the assembled scripts of every compiled step are checked too, with any finding
 traced back to the file and line it came from.
 """
 
@@ -22,11 +22,17 @@ from modelcar_dsl.specs import Step
 from tests.conftest import REPO
 
 SHELL_SCRIPTS = sorted(
-    [*REPO.glob("tasks/*.sh"), *REPO.glob("tests/fixtures/*.sh"), REPO / ".ci/run"]
+    [
+        *REPO.glob("modelcar_tasks/*.sh"),
+        *REPO.glob("tests/fixtures/*.sh"),
+        REPO / ".ci/run",
+        REPO / ".ci/install",
+        REPO / ".ci/new-project",
+    ]
 )
-SHELL_LIBRARIES = sorted(REPO.glob("tasks/lib/*.sh"))
+SHELL_LIBRARIES = sorted(REPO.glob("modelcar_tasks/lib/*.sh"))
 PYTHON_SCRIPTS = sorted(
-    path for path in REPO.glob("tasks/*.py") if path.read_text().startswith("#!")
+    path for path in REPO.glob("modelcar_tasks/*.py") if path.read_text().startswith("#!")
 )
 
 

@@ -32,7 +32,7 @@ from modelcar_dsl.errors import DefinitionError
 from modelcar_dsl.specs import VolumeSource
 from modelcar_dsl.target import Target
 from modelcar_dsl.validate_files import validate_files
-from tasks.push_to_quay import push_to_quay
+from modelcar_tasks.push_to_quay import push_to_quay
 from tests.conftest import REPO, MiniProject, run_modelcar
 
 DIGEST = "sha256:" + "0" * 64
@@ -384,7 +384,7 @@ def test_a_run_turning_off_a_switch_through_a_pipeline_param_is_reported(
 def test_only_the_host_params_decide(arguments: dict[str, object], internal: bool) -> None:
     """The host a switch is off for is the call's host param (given, else its default), never a
     listed host that appears in some other param."""
-    from tasks.push_to_internal_registry import (
+    from modelcar_tasks.push_to_internal_registry import (
         INTERNAL_REGISTRY_HOST,
         push_to_internal_registry,
     )
@@ -415,8 +415,8 @@ def test_a_host_known_only_at_run_time_does_not_allow_an_off_switch() -> None:
 
 
 def test_a_plain_http_url_for_a_host_not_listed_does_not_compile() -> None:
+    from modelcar_tasks.pipelines import modelcar_build_deploy
     from pipelines.catalogue import MISTRAL_24B_QUANTIZED
-    from pipelines.modelcar_build import modelcar_build_deploy
 
     def run(url: str) -> object:
         return pipeline_run(

@@ -1,1 +1,0 @@
-"""The ModelCar task library: one module a task, its scripts beside it."""
