@@ -561,6 +561,88 @@ def submit(
     return False
 
 
+INIT_EXAMPLES = """
+\b
+Examples:
+  modelcar init team-pipelines          asks for what it needs
+  modelcar init team-pipelines --namespace team-a --fs-group 1000970000 \\
+      --registry-url https://model-registry.apps.example:8443
+\b
+Then: cd DIR && modelcar compile && pytest. Exit 0: created; 2: a bad or missing answer, or a
+file already in the way (nothing is written).
+"""
+DEFAULT_MODEL = "RedHatAI/Mistral-Small-24B-Instruct-2501-quantized.w4a16"
+
+
+@main.command(epilog=INIT_EXAMPLES)
+@click.argument(
+    "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."), required=False
+)
+@click.option("--namespace", help="The namespace the pipelines run in.")
+@click.option(
+    "--fs-group",
+    type=int,
+    help="First GID of the namespace's openshift.io/sa.scc.supplemental-groups annotation.",
+)
+@click.option("--quay-organization", help="Quay organization to push to (default: the namespace).")
+@click.option("--registry-url", help="The Model Registry's REST address (https://...).")
+@click.option(
+    "--model", default=DEFAULT_MODEL, show_default=True, help="Hugging Face repository, org/name."
+)
+@click.option("--no-input", is_flag=True, help="Never ask: a missing answer is an error.")
+@_debug_option
+def init(
+    directory: Path,
+    namespace: str | None,
+    fs_group: int | None,
+    quay_organization: str | None,
+    registry_url: str | None,
+    model: str,
+    no_input: bool,
+) -> None:
+    """Start a pipeline repository in DIRECTORY (default: here) on the installed task library.
+
+    Writes pyproject.toml ([tool.modelcar]), requirements.txt pinning this modelcar-dsl, a
+    catalogue with one model, the runs of the library's build and test pipelines, tests, a
+    pre-commit configuration, .gitignore and a README; never overwrites a file. Values not
+    given as options are asked for on a terminal.
+    """
+    from modelcar_dsl.scaffold import Answers, render, write
+
+    ask = sys.stdin.isatty() and not no_input
+    missing = [
+        flag
+        for flag, value in (
+            ("--namespace", namespace),
+            ("--fs-group", fs_group),
+            ("--registry-url", registry_url),
+        )
+        if value is None and not ask
+    ]
+    if missing:
+        raise click.UsageError(f"give {', '.join(missing)} (or run init on a terminal to be asked)")
+    namespace = namespace or click.prompt("Namespace the pipelines run in")
+    if fs_group is None:
+        fs_group = click.prompt(
+            "fsGroup (first GID of the namespace's openshift.io/sa.scc.supplemental-groups)",
+            type=int,
+        )
+    quay_organization = quay_organization or (
+        click.prompt("Quay organization", default=namespace) if ask else namespace
+    )
+    registry_url = registry_url or click.prompt("Model Registry REST address (https://...)")
+    answers = Answers(str(namespace), fs_group, str(quay_organization), str(registry_url), model)
+    files = render(directory, answers)
+    write(directory, files)
+    for path in sorted(files):
+        click.echo(f"created {_shown(directory / path)}", err=True)
+    click.echo(
+        f"next: cd {_shown(directory)} && modelcar compile && pytest "
+        "(pytest: pip install -r requirements.txt)",
+        err=True,
+    )
+
+
 def _to_stderr(line: str) -> None:
     click.echo(line, err=True)
 
