@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from modelcar_tasks.catalogue import COMMIT_NOT_LOOKED_UP, ModelVersion
     from modelcar_tasks.model_source import MovingRevision
 
+    __version__: str
+
 __all__ = ["COMMIT_NOT_LOOKED_UP", "ModelVersion", "MovingRevision", "__version__"]
 
 _EXPORTS = {
@@ -24,11 +26,13 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name == "__version__":
-        from importlib.metadata import version
+if not TYPE_CHECKING:  # mypy sees the imports above, so a misspelt name stays a type error
 
-        return version("modelcar-dsl")
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'modelcar_tasks' has no attribute {name!r}")
+    def __getattr__(name: str) -> Any:
+        if name == "__version__":
+            from importlib.metadata import version
+
+            return version("modelcar-dsl")
+        if name in _EXPORTS:
+            return getattr(importlib.import_module(_EXPORTS[name]), name)
+        raise AttributeError(f"module 'modelcar_tasks' has no attribute {name!r}")
