@@ -125,3 +125,16 @@ def validated(tmp_path: Path, *documents: str, gates: Gates | None = None) -> li
 def admission_errors(tmp_path: Path, text: str) -> list[tuple[str, str]]:
     """(rule, path) of every finding Tekton's webhook would reject `text` for."""
     return [(p.rule, p.path) for p in validated(tmp_path, text) if p.origin == "tekton"]
+
+
+def mypy_strict(tmp_path: Path, program: str) -> tuple[int, str]:
+    """mypy --strict's exit status and report on `program`, written as flow_under_mypy.py, with
+    this repo's settings and a fresh cache (nothing carries over between tests)."""
+    from mypy import api as mypy_api
+
+    path = tmp_path / "flow_under_mypy.py"
+    path.write_text(program)
+    arguments = ["--strict", "--no-incremental", "--cache-dir", str(tmp_path / "cache")]
+    arguments += ["--config-file", str(REPO / "pyproject.toml"), str(path)]
+    stdout, _, status = mypy_api.run(arguments)
+    return status, stdout

@@ -8,9 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from mypy import api as mypy_api
-
-from tests.conftest import REPO
+from tests.conftest import mypy_strict
 
 PROGRAM = """\
 from modelcar_dsl import pipeline
@@ -36,19 +34,7 @@ def flow(model: ModelVersion, repository: str, retries: int) -> None:
 
 
 def test_mypy_rejects_unknown_missing_and_mistyped_task_arguments(tmp_path: Path) -> None:
-    program = tmp_path / "flow_under_mypy.py"
-    program.write_text(PROGRAM)
-    stdout, _, status = mypy_api.run(
-        [
-            "--strict",
-            "--no-incremental",
-            "--cache-dir",
-            str(tmp_path / "cache"),
-            "--config-file",
-            str(REPO / "pyproject.toml"),
-            str(program),
-        ]
-    )
+    status, stdout = mypy_strict(tmp_path, PROGRAM)
     assert status == 1, stdout
     errors = sorted(
         (int(match[1]), match[2])

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import attrs
 import pytest
-from mypy import api as mypy_api
 
 from modelcar_dsl import Steps, check, command_step, pipeline, pipeline_run, task
 from modelcar_dsl.errors import DefinitionError
@@ -23,7 +22,7 @@ from modelcar_tasks.model_registry_access import ModelVersionName, RegisteredMod
 from modelcar_tasks.publish_results import publish_results
 from modelcar_tasks.register_model import register_model
 from pipelines.catalogue import MISTRAL_24B_QUANTIZED
-from tests.conftest import REPO
+from tests.conftest import mypy_strict
 
 URL = "https://registry.example:8443"
 
@@ -129,19 +128,7 @@ def flow(model: ModelVersion, name: str) -> None:
 def test_mypy_sees_the_catalogue_type_at_the_call(
     model_name: str, accepted: bool, tmp_path: Path
 ) -> None:
-    program = tmp_path / "flow_under_mypy.py"
-    program.write_text(textwrap.dedent(PROGRAM.format(model_name=model_name)))
-    stdout, _, status = mypy_api.run(
-        [
-            "--strict",
-            "--no-incremental",
-            "--cache-dir",
-            str(tmp_path / "cache"),
-            "--config-file",
-            str(REPO / "pyproject.toml"),
-            str(program),
-        ]
-    )
+    status, stdout = mypy_strict(tmp_path, textwrap.dedent(PROGRAM.format(model_name=model_name)))
     if accepted:
         assert status == 0, stdout
     else:
