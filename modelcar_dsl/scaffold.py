@@ -150,9 +150,7 @@ def write(directory: Path, files: Mapping[str, str]) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
         for top in sorted({relative.split("/", 1)[0] for relative in files}):
-            if os.path.lexists(directory / top):
-                raise ProjectError(f"{directory / top}: appeared while init ran; nothing was kept")
-            os.rename(staging / top, directory / top)
+            _move_without_replacing(staging / top, directory / top)
             moved.append(directory / top)
     except BaseException:
         for path in moved:
@@ -160,3 +158,13 @@ def write(directory: Path, files: Mapping[str, str]) -> None:
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _move_without_replacing(source: Path, target: Path) -> None:
+    """A file is linked (which fails where one appeared meanwhile, say from a second init); a
+    folder is renamed, which fails onto anything but an empty folder."""
+    if source.is_dir():
+        os.rename(source, target)
+    else:
+        os.link(source, target)
+        source.unlink()

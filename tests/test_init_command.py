@@ -175,20 +175,40 @@ def test_a_failure_half_way_removes_what_init_moved_in(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     files = render(tmp_path, Answers("team-a", 1, "team-a", "https://r.example", "org/model-w8a8"))
-    renamed: list[str] = []
-    real_rename = os.rename
+    linked: list[str] = []
+    real_link = os.link
 
-    def rename_then_fail(source: str | Path, target: str | Path) -> None:
-        if len(renamed) == 3:
+    def link_then_fail(source: str | Path, target: str | Path) -> None:
+        if len(linked) == 3:
             raise OSError(28, "No space left on device")
-        real_rename(source, target)
-        renamed.append(str(target))
+        real_link(source, target)
+        linked.append(Path(target).name)
 
-    monkeypatch.setattr(os, "rename", rename_then_fail)
+    monkeypatch.setattr(os, "link", link_then_fail)
     with pytest.raises(OSError, match="No space left"):
         write(tmp_path, files)
-    assert len(renamed) == 3
+    assert linked == [".gitignore", ".pre-commit-config.yaml", "README.md"]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_that_appears_while_init_runs_is_kept_and_init_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second init (or an editor) creating README.md between the check and the move: that
+    file stays as it is, and init takes back everything it moved."""
+    files = render(tmp_path, Answers("team-a", 1, "team-a", "https://r.example", "org/model"))
+    real_link = os.link
+
+    def someone_else_first(source: str | Path, target: str | Path) -> None:
+        if Path(target).name == "README.md":
+            Path(target).write_text("theirs\n")
+        real_link(source, target)
+
+    monkeypatch.setattr(os, "link", someone_else_first)
+    with pytest.raises(FileExistsError):
+        write(tmp_path, files)
+    assert [p.name for p in tmp_path.iterdir()] == ["README.md"]
+    assert (tmp_path / "README.md").read_text() == "theirs\n"
 
 
 def test_render_refuses_every_bad_answer_at_once(tmp_path: Path) -> None:
