@@ -488,6 +488,7 @@ def diff(
     from modelcar_dsl.project import load_project
     from modelcar_dsl.render import render_tree
     from modelcar_dsl.tree_diff import as_markdown, as_text, diff_trees
+    from modelcar_dsl.yaml_emitter import GENERATED_MARKER
 
     settings = _settings(project)
     after = render_tree(load_project(settings), settings.target(api))  # type: ignore[arg-type]
@@ -499,7 +500,8 @@ def diff(
         before, origin = committed.files, committed.origin
     if not before:
         click.echo(
-            f"note: {origin} holds no file modelcar-dsl generated, so every resource is added",
+            f"note: {origin} holds no file compile wrote (none starts with its header "
+            f"{GENERATED_MARKER!r}), so every resource is added",
             err=True,
         )
     changes = diff_trees(before, after, origin)

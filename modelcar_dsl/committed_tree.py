@@ -54,13 +54,13 @@ class CommittedTree:
 def committed_tree(out: Path, ref: str) -> CommittedTree:
     """Relative path -> text of the files compile wrote into `out`, as committed at `ref` of the
     repository holding `out`; hand-written files there are left out, as compile leaves them."""
-    repository = out_repository(out, ref)
+    repository = _out_repository(out, ref)
     commit = _commit(repository, ref, out)
     origin = repository.origin(ref)
     return CommittedTree(_generated_files(repository, commit, origin), origin)
 
 
-def out_repository(out: Path, ref: str) -> OutRepository:
+def _out_repository(out: Path, ref: str) -> OutRepository:
     """The repository that holds `out` (which need not exist yet: its nearest existing parent
     decides), or a message saying there is none and what to use instead."""
     out = out.resolve()
@@ -158,8 +158,9 @@ def _blobs(repository: OutRepository, object_ids: list[str]) -> dict[str, bytes]
 def _environment() -> dict[str, str]:
     """This process's environment without the variables that would point git at another
     repository than the one around the out tree, and with git's messages in English."""
-    local = _run(Path("/"), ["rev-parse", "--local-env-vars"], dict(os.environ))
-    names = set(local.stdout.decode("ascii", "replace").split())
+    outside = {name: value for name, value in os.environ.items() if not name.startswith("GIT_")}
+    local = _checked(_run(Path("/"), ["rev-parse", "--local-env-vars"], outside), "git rev-parse")
+    names = set(local.decode("ascii", "replace").split())
     kept = {name: value for name, value in os.environ.items() if name not in names}
     return {**kept, "LC_ALL": "C", "LANGUAGE": "C"}
 
