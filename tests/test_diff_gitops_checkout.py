@@ -245,3 +245,10 @@ def test_without_git_installed_the_message_points_to_against_dir(
         NO_CHANGES,
         "",
     )
+
+
+def test_help_says_which_repository_a_ref_names(tmp_path: Path) -> None:
+    result = run_modelcar("diff", "--help", cwd=tmp_path)
+    assert result.exit_code == 0
+    assert "A ref names a commit of the git repository that holds the out tree" in result.stdout
+    assert "Out of git, compare with a directory: --against DIR." in result.stdout
