@@ -437,11 +437,17 @@ def graph(pipeline_name: str, output_format: str, out: Path | None, project: Pat
 DIFF_EXAMPLES = """
 \b
 Examples:
-  modelcar diff                          the fresh compile against compiled/ at HEAD
+  modelcar diff                          the fresh compile against the out tree at HEAD
   modelcar diff --against origin/main    what this branch changes, for its pull request
+  modelcar diff --out ../gitops/serving/pipelines --against origin/main
   modelcar diff --against ../gitops/serving/pipelines --format md
 \b
-Exit 0: no changes; 1: changes; 2: bad input.
+A ref names a commit of the git repository that holds the out tree ([tool.modelcar] out, or
+--out): this project's when the tree is inside it, the gitops checkout's when the tree is in
+one. Only files compile writes (those with its header) are compared, never hand-written ones.
+Out of git, compare with a directory: --against DIR.
+\b
+Exit 0: no changes; 1: changes; 2: bad input (an unknown ref, an out tree in no git repository).
 """
 
 
@@ -450,7 +456,15 @@ Exit 0: no changes; 1: changes; 2: bad input.
     "--against",
     default="HEAD",
     show_default=True,
-    help="A git ref of this repository (its committed out tree), or a directory.",
+    metavar="REF|DIR",
+    help="A git ref of the repository that holds the out tree, or a directory of YAML (a "
+    "checkout or a copy of the deployed tree).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The out tree whose committed files REF names (default: [tool.modelcar] out, else "
+    "compiled/).",
 )
 @click.option(
     "--format",
@@ -463,27 +477,33 @@ Exit 0: no changes; 1: changes; 2: bad input.
 @_api_option
 @_project_option
 @_debug_option
-def diff(against: str, output_format: str, api: str | None, project: Path | None) -> bool:
+def diff(
+    against: str, out: Path | None, output_format: str, api: str | None, project: Path | None
+) -> bool:
     """Say what the current code changes in the compiled tree, by resource and by meaning:
     resources and tasks added or removed, runAfter edges, params and defaults, images, scripts
     (with a diff of the script alone), run settings such as fsGroup and timeouts."""
+    from modelcar_dsl.committed_tree import committed_tree
+    from modelcar_dsl.output_tree import read_generated
     from modelcar_dsl.project import load_project
     from modelcar_dsl.render import render_tree
-    from modelcar_dsl.tree_diff import (
-        as_markdown,
-        as_text,
-        diff_trees,
-        tree_from_directory,
-        tree_from_git,
-    )
+    from modelcar_dsl.tree_diff import as_markdown, as_text, diff_trees
+    from modelcar_dsl.yaml_emitter import GENERATED_MARKER
 
     settings = _settings(project)
     after = render_tree(load_project(settings), settings.target(api))  # type: ignore[arg-type]
     directory = Path(against)
     if directory.is_dir():
-        before, origin = tree_from_directory(directory, _to_stderr), f"{_shown(directory)}/"
+        before, origin = read_generated(directory.resolve(), _to_stderr), f"{_shown(directory)}/"
     else:
-        before, origin = tree_from_git(against, settings.out), f"{against}:{_shown(settings.out)}/"
+        committed = committed_tree((out or settings.out).resolve(), against)
+        before, origin = committed.files, committed.origin
+    if not before:
+        click.echo(
+            f"note: {origin} holds no file compile wrote (none starts with its header "
+            f"{GENERATED_MARKER!r}), so every resource is added",
+            err=True,
+        )
     changes = diff_trees(before, after, origin)
     click.echo(as_markdown(changes) if output_format == "md" else as_text(changes), nl=False)
     return bool(changes)

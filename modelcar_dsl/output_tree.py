@@ -83,20 +83,17 @@ def check_tree(
     return changes, _diff(existing, files, changes)
 
 
-def read_directory(directory: Path, notify: Notify = _quiet) -> dict[str, str]:
-    """Relative path -> text of every *.yaml below `directory`, once an interrupted compile
-    there is finished. Links to directories are not entered; a file that is not regular (a FIFO,
-    a device) stops the read rather than hanging it."""
-    found: dict[str, str] = {}
+def read_generated(directory: Path, notify: Notify = _quiet) -> dict[str, str]:
+    """Relative path -> text of the files a compile wrote in `directory`, told from hand-written
+    ones as compile tells them (so `diff` never calls a hand-written file removed), once an
+    interrupted compile there is finished."""
     with _locked(directory, notify, create=False) as tree:
         if tree is None:
-            return found
-        for top, directories, names, top_fd in os.fwalk(".", dir_fd=tree.fd):
-            directories[:] = sorted(d for d in directories if not d.startswith(STAGING_PREFIX))
-            for name in sorted(n for n in names if n.endswith(".yaml")):
-                relative = os.path.normpath(os.path.join(top, name))
-                found[relative] = tree.read_text(top_fd, name, relative)
-    return dict(sorted(found.items()))
+            return {}
+        return {
+            relative: tree.decoded(relative, data)
+            for relative, data in tree.generated_files().items()
+        }
 
 
 def _diff(existing: dict[str, bytes], files: dict[str, str], changes: TreeChanges) -> str:
@@ -341,30 +338,15 @@ class _Tree:
                 found[relative] = data
         return found
 
-    def read_text(self, directory: int, name: str, relative: str) -> str:
-        """A YAML file below the tree for `diff`: regular files (and links to them) only."""
-        try:
-            status = os.stat(name, dir_fd=directory)
-            if not stat.S_ISREG(status.st_mode):
-                raise OutputTreeError(
-                    f"{self.shown(relative)} is not a regular file; diff reads YAML files only: "
-                    "move it out of the tree"
-                )
-            file = os.open(name, _READ_FLAGS & ~os.O_NOFOLLOW, dir_fd=directory)
-            try:
-                if not stat.S_ISREG(os.fstat(file).st_mode):
-                    raise OutputTreeError(f"{self.shown(relative)} is not a regular file")
-                data = _read_up_to(file, None)
-            finally:
-                os.close(file)
-        except OSError as error:
-            raise self._error(relative, error, "make it readable or move it away") from None
+    def decoded(self, relative: str, data: bytes) -> str:
+        """A generated file's text; one that is not UTF-8 was changed by hand after compile."""
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError as error:
             raise OutputTreeError(
-                f"{self.shown(relative)} is not UTF-8 text (byte {error.start + 1}); YAML files "
-                "are read as UTF-8: convert it (iconv -f latin1 -t utf-8) or move it away"
+                f"{self.shown(relative)} is not UTF-8 text (byte {error.start + 1}), though it "
+                "starts with modelcar-dsl's header; compile writes UTF-8: compile into it again, "
+                "or convert it (iconv -f latin1 -t utf-8)"
             ) from None
 
     def plan(self, files: dict[str, str], existing: dict[str, bytes]) -> TreeChanges:
@@ -618,7 +600,7 @@ def _read_up_to(file: int, limit: int | None) -> bytes:
     return b"".join(chunks)
 
 
-def _valid_relative(relative: Any) -> bool:
+def is_generated_path(relative: Any) -> bool:
     """A path a compile writes: kustomization.yaml, or a *.yaml in a generated directory."""
     if not isinstance(relative, str):
         return False
@@ -642,11 +624,11 @@ def _valid_journal(journal: Any) -> bool:
             and len(pair) == 2
             and isinstance(pair[0], str)
             and pair[0].isdigit()
-            and _valid_relative(pair[1])
+            and is_generated_path(pair[1])
             for pair in replace
         )
         and isinstance(remove, list)
-        and all(_valid_relative(r) for r in remove)
+        and all(is_generated_path(r) for r in remove)
     )
 
 

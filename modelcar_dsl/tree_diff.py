@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import difflib
 import re
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import attrs
 import yaml
 
 from modelcar_dsl.errors import ProjectError
-from modelcar_dsl.output_tree import Notify, read_directory
 from modelcar_dsl.yaml_source import FAST_LOADER
 
 MISSING = object()
@@ -34,50 +31,6 @@ class ResourceChanges:
     resource: str
     file: str
     changes: tuple[Change, ...]
-
-
-def tree_from_directory(directory: Path, notify: Notify) -> dict[str, str]:
-    """Relative path -> text of the YAML files below `directory`, read under the out tree's
-    lock once an interrupted compile there is finished (`notify` hears of both)."""
-    return read_directory(directory.resolve(), notify)
-
-
-def tree_from_git(ref: str, directory: Path) -> dict[str, str]:
-    """The same, as the files were at `ref` of the repository holding `directory` (the compiled
-    tree is committed)."""
-    repository = Path(_git(directory.parent, "rev-parse", "--show-toplevel").strip())
-    prefix = directory.resolve().relative_to(repository.resolve()).as_posix()
-    try:
-        listed = _git(repository, "ls-tree", "-r", "--name-only", ref, "--", prefix)
-    except ProjectError as error:
-        raise ProjectError(
-            f"--against {ref!r} is not a directory, and git does not know it as a ref ({error})"
-        ) from None
-    files = {}
-    for name in listed.splitlines():
-        if name.endswith(".yaml"):
-            files[name.removeprefix(prefix + "/")] = _git(repository, "show", f"{ref}:{name}")
-    return files
-
-
-def _git(repository: Path, *args: str) -> str:
-    completed = subprocess.run(
-        ["git", "-C", str(repository), *args], capture_output=True, check=False
-    )
-    if completed.returncode != 0:
-        error = completed.stderr.decode("utf-8", "replace").strip()
-        raise ProjectError(f"git {args[0]}: {error}")
-    return _text(completed.stdout, f"git {' '.join(args)}")
-
-
-def _text(data: bytes, where: str) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ProjectError(
-            f"{where}: not UTF-8 text ({error.reason} at byte {error.start}); compiled trees "
-            "are UTF-8, so this is no tree to compare with"
-        ) from None
 
 
 def _resources(files: dict[str, str], origin: str) -> dict[str, tuple[str, dict[str, Any]]]:

@@ -75,6 +75,18 @@ class MiniProject:
         }
 
 
+def git(root: Path, *args: str) -> str:
+    """Run the real git in `root` as a committer with a fixed name; its stdout."""
+    completed = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return completed.stdout
+
+
 def run_modelcar(*args: str, cwd: Path, env: dict[str, str] | None = None) -> CliResult:
     """Run the CLI as users do, in a fresh interpreter, so no import state leaks between tests."""
     completed = subprocess.run(

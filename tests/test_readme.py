@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO, run_modelcar
+from tests.conftest import REPO, git, run_modelcar
 
 TASK_FILES = sorted((REPO / "compiled" / "01-tasks").glob("*.yaml"))
 
@@ -69,3 +69,70 @@ def test_readme_pytest_examples_pass_with_the_projects_settings(
     for test in tests:
         assert callable(test)
         test()
+
+
+def _gitops_section() -> str:
+    readme = (REPO / "README.md").read_text()
+    return readme.split("### 6. ", 1)[1].split("### 7. ", 1)[0]
+
+
+def _console_output(section: str, command: str) -> str:
+    """What a ```console block of `section` shows after `$ {command}`, up to the next prompt or
+    the block's end, without the indent of a block inside a list item."""
+    lines = section.splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.strip() == f"$ {command}")
+    indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
+    shown = []
+    for line in lines[start + 1 :]:
+        if line.strip().startswith(("$ ", "```")):
+            break
+        shown.append(line.removeprefix(indent))
+    return "".join(shown)
+
+
+def test_readme_gitops_diff_example_is_real_output(tmp_path: Path) -> None:
+    """README §6's diff of this repository against a gitops checkout elsewhere: the checkout is
+    its own git repository with a remote, its `origin/main` holds the compiled tree with the
+    quantized build at three hours and a hand-written Namespace beside it, and HEAD has moved
+    on; the ref is read there, not in this repository."""
+    out = tmp_path / "gitops" / "stage01-model-serving" / "serving" / "pipelines"
+    assert run_modelcar("compile", "--out", str(out), cwd=REPO).exit_code == 0
+    run = out / "03-runs" / "pipelinerun-mistral-24b-quantized-build.yaml"
+    run.write_text(run.read_text().replace("pipeline: 4h0m0s", "pipeline: 3h0m0s"))
+    (out / "namespace.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n")
+    gitops = tmp_path / "gitops"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", "remote.git")
+    git(gitops, "init", "-q", "-b", "main")
+    git(gitops, "remote", "add", "origin", str(tmp_path / "remote.git"))
+    git(gitops, "add", "-A")
+    git(gitops, "commit", "-q", "-m", "deployed")
+    git(gitops, "push", "-q", "origin", "main")
+    run.unlink()
+    git(gitops, "commit", "-q", "-am", "moved on")
+    section = _gitops_section()
+    result = run_modelcar("diff", "--out", str(out), "--against", "origin/main", cwd=REPO)
+    assert (result.exit_code, result.stderr) == (1, "")
+    assert result.stdout == _console_output(section, "modelcar diff --against origin/main")
+
+
+def test_readme_out_of_git_example_is_real_output(tmp_path: Path) -> None:
+    deployed = tmp_path / "srv" / "deployed" / "pipelines"
+    assert run_modelcar("compile", "--out", str(deployed), cwd=REPO).exit_code == 0
+    section = _gitops_section()
+    outside = run_modelcar(
+        "diff",
+        "--out",
+        str(deployed),
+        cwd=REPO,
+        env={"GIT_CEILING_DIRECTORIES": str(tmp_path)},
+    )
+    assert (outside.exit_code, outside.stdout) == (2, "")
+    shown = _console_output(section, "modelcar diff").replace(
+        "/srv/deployed/pipelines", str(deployed)
+    )
+    assert outside.stderr == shown
+    against = run_modelcar("diff", "--against", str(deployed), cwd=REPO)
+    assert (against.exit_code, against.stderr) == (0, "")
+    assert against.stdout == _console_output(
+        section, "modelcar diff --against /srv/deployed/pipelines"
+    )
