@@ -37,6 +37,10 @@ COMMANDS = {
     "compile --check": (LOADS_THE_PROJECT, ["compile", "--check"]),
     "diff": (LOADS_THE_PROJECT, ["diff"]),
     "graph": (LOADS_THE_PROJECT, ["graph", "modelcar-build-deploy"]),
+    "init": (
+        ("modelcar_dsl.scaffold", "render"),
+        ["init", "{tmp}/p", "--namespace", "a", "--fs-group", "1", "--registry-url", "https://r.x"],
+    ),
     "submit": (LOADS_THE_PROJECT, ["submit", "mistral-24b-quantized-build", "--dry-run"]),
     "validate": (("modelcar_dsl.validate_files", "validate_files"), ["validate", "compiled"]),
 }
