@@ -66,6 +66,10 @@ class ProjectError(ModelcarError):
     """The project settings or the modules they name cannot be loaded."""
 
 
+class UserCodeError(ProjectError):
+    """A project module raised while being imported: its own traceback (--debug) is the help."""
+
+
 class InputFileError(ModelcarError):
     """A file given to read cannot be read: missing, unreadable, not a regular file, too big."""
 

@@ -17,7 +17,7 @@ from typing import Any, cast
 
 import attrs
 
-from modelcar_dsl.errors import DefinitionError, ProjectError
+from modelcar_dsl.errors import DefinitionError, ProjectError, UserCodeError
 from modelcar_dsl.names import dns_label_problem, dns_subdomain_problem
 from modelcar_dsl.pipeline import Pipeline
 from modelcar_dsl.rules.gates import (
@@ -363,9 +363,9 @@ def _import(name: str, settings: Settings) -> ModuleType:
             '(put that call under `if __name__ == "__main__":`)'
         ) from None
     except Exception as error:
-        raise ProjectError(
-            _user_frame(error, settings) + f"{type(error).__name__}: {error} (while importing "
-            f"{name}; run with --debug for the traceback)"
+        raise UserCodeError(
+            _user_frame(error, settings)
+            + f"{type(error).__name__}: {error} (while importing {name})"
         ) from error
 
 

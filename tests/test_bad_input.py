@@ -184,8 +184,12 @@ def test_error_in_user_code_names_its_line(mini_project: Callable[..., MiniProje
     assert result.exit_code == 2
     assert f"flows/main.py:{project.line_of('# <- here')}: NameError" in result.stderr
     assert "Traceback" not in result.stderr
+    assert result.stderr.endswith(
+        "(while importing flows.main); run with --debug for the traceback\n"
+    )
     debug = project.compile("--debug")
     assert "Traceback" in debug.stderr
+    assert debug.stderr.endswith("(while importing flows.main)\n")
 
 
 def test_a_run_that_leaves_a_workspace_without_default_unbound_is_rejected(
