@@ -712,3 +712,27 @@ def test_a_dataclass_record_is_told_to_be_an_attrs_class() -> None:
         @pipeline()
         def flow(model: Model) -> None:
             """Uses a dataclass record."""
+
+
+@pytest.mark.parametrize("decorator", ["task(image=IMAGE)", "pipeline()"])
+@pytest.mark.parametrize(
+    ("parameters", "shown"),
+    [
+        ("repo: str, *tags: str", "*tags"),
+        ("repo: str, **extra: str", "**extra"),
+        ("repo: str, /", "'repo' (positional-only, before /)"),
+    ],
+)
+def test_parameters_not_given_by_name_are_definition_errors_naming_the_line(
+    decorator: str, parameters: str, shown: str
+) -> None:
+    """Tekton passes params by name: @task and @pipeline refuse the same signatures the same
+    way, at the decorator's line, rather than failing inside the pipeline's trace."""
+    namespace: dict[str, Any] = {"task": task, "pipeline": pipeline, "IMAGE": IMAGE}
+    code = f"\n@{decorator}\ndef bad({parameters}) -> None:\n    pass\n"
+    with pytest.raises(DefinitionError) as raised:
+        exec(compile(code, "flows/bad.py", "exec"), namespace)
+    assert str(raised.value) == (
+        f"flows/bad.py:2: bad: {shown} cannot become a Tekton param, which is passed by name; "
+        "declare each param as a named, typed parameter"
+    )
