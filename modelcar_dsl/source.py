@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import inspect
 import os
@@ -15,6 +16,7 @@ from typing import Any
 import attrs
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent) + os.sep
+_CONTEXTLIB = os.path.abspath(contextlib.__file__)
 
 
 @attrs.frozen
@@ -51,13 +53,15 @@ def is_library_file(filename: str) -> bool:
 
 def caller_location(*, skip_generated: bool = False) -> SourceLocation:
     """The innermost stack frame outside this package: the user's line that called into the DSL.
-    `skip_generated` also passes over code without a file of its own, such as the `__init__`
-    attrs writes (`<attrs generated init ...>`), in which a record's field factory runs."""
+    contextlib's frames are passed over too, so a `with` of one of the DSL's context managers
+    points at the `with`. `skip_generated` also passes over code without a file of its own, such
+    as the `__init__` attrs writes (`<attrs generated init ...>`), in which a record's field
+    factory runs."""
     frame = sys._getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename
         generated = skip_generated and filename.startswith("<")
-        if not is_library_file(filename) and not generated:
+        if not is_library_file(filename) and not generated and filename != _CONTEXTLIB:
             return SourceLocation(
                 file=os.path.abspath(filename),
                 line=frame.f_lineno,

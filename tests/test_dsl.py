@@ -736,3 +736,36 @@ def test_parameters_not_given_by_name_are_definition_errors_naming_the_line(
         f"flows/bad.py:2: bad: {shown} cannot become a Tekton param, which is passed by name; "
         "declare each param as a named, typed parameter"
     )
+
+
+def test_a_nested_finally_block_is_a_definition_error_at_its_with() -> None:
+    """Leaving an inner `with finally_tasks():` once ended the outer block, so the tasks after
+    it silently became regular tasks."""
+    code = (
+        "@pipeline(workspaces=['data'])\n"
+        "def flow() -> None:\n"
+        "    with finally_tasks():\n"
+        "        writer()\n"
+        "        with finally_tasks():\n"
+        "            reader(value='x')\n"
+    )
+    namespace: dict[str, Any] = {
+        "pipeline": pipeline,
+        "finally_tasks": finally_tasks,
+        "writer": writer,
+        "reader": reader,
+    }
+    with pytest.raises(DefinitionError) as raised:
+        exec(compile(code, "flows/nested.py", "exec"), namespace)
+    assert str(raised.value) == (
+        "flows/nested.py:5: with finally_tasks() is inside another one (at flows/nested.py:3), "
+        "and blocks do not nest: every task called in the outer block is a finally task "
+        "already, so remove the inner with"
+    )
+
+
+def test_finally_tasks_outside_a_pipeline_points_at_the_with() -> None:
+    """The error names the user's `with` line, not a line inside contextlib."""
+    code = "\nwith finally_tasks():\n    pass\n"
+    with pytest.raises(DefinitionError, match=r"^flows/outside\.py:2: tasks can only be called"):
+        exec(compile(code, "flows/outside.py", "exec"), {"finally_tasks": finally_tasks})
