@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from modelcar_dsl.errors import ModelcarError, UserCodeError
+from modelcar_dsl.errors import ModelcarError, UserCodeError, how_to_install
 from modelcar_dsl.graph_formats import FORMATS as GRAPH_FORMATS
 
 if TYPE_CHECKING:
@@ -386,7 +386,10 @@ Examples:
   modelcar graph modelcar-build-deploy --format mermaid  paste into a pull request
   modelcar graph model-testing --format dot | dot -Tsvg > model-testing.svg
   modelcar graph model-testing --format png --out docs/model-testing.png
-"""
+
+--format png needs the graph extra and Graphviz (apt-get install graphviz). To install the extra:
+{install}.
+""".format(install=how_to_install("graph"))
 
 
 @main.command(epilog=GRAPH_EXAMPLES)
@@ -397,7 +400,7 @@ Examples:
     type=click.Choice(GRAPH_FORMATS),
     default="text",
     show_default=True,
-    help="Stages as text, Mermaid, Graphviz DOT, or a PNG (needs modelcar-dsl[graph]).",
+    help="Stages as text, Mermaid, Graphviz DOT, or a PNG (needs the graph extra, below).",
 )
 @click.option(
     "--out",
@@ -506,9 +509,11 @@ Examples:
   modelcar submit mistral-24b-quantized-build --wait      start it and follow it to the end
   modelcar submit mistral-24b-test --context prod --namespace private-ai-demo
 \b
-Needs the cluster extra: pip install 'modelcar-dsl[cluster]'. Exit 0: created (with --wait:
-succeeded); 1: the run failed; 2: bad input, or the cluster cannot be reached or refused.
-"""
+Exit 0: created (with --wait: succeeded); 1: the run failed; 2: bad input, or the cluster cannot
+be reached or refused.
+
+Needs the cluster extra. To install it: {install}.
+""".format(install=how_to_install("cluster"))
 
 
 @main.command(epilog=SUBMIT_EXAMPLES)

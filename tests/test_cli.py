@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO, run_modelcar
 
 
@@ -19,6 +21,21 @@ def test_every_command_has_help_with_examples() -> None:
         assert result.exit_code == 0
         assert "Examples:" in result.stdout
         assert "modelcar compile --check" in result.stdout
+
+
+@pytest.mark.parametrize(("command", "extra"), [("submit", "cluster"), ("graph", "graph")])
+def test_help_says_how_to_install_an_extra_from_a_clone_or_a_wheel(
+    command: str, extra: str
+) -> None:
+    """modelcar-dsl is on no package index, so `pip install 'modelcar-dsl[x]'` alone fails."""
+    result = run_modelcar(command, "--help", cwd=REPO)
+    assert result.exit_code == 0
+    flat = " ".join(result.stdout.split())
+    assert f"in a clone of modelcar-dsl, pip install -e '.[{extra}]'" in flat
+    assert (
+        f"from a wheel, pip install '/path/to/modelcar_dsl-VERSION-py3-none-any.whl[{extra}]'"
+        in (flat)
+    )
 
 
 def test_no_project_is_a_clear_error(tmp_path: Path) -> None:
