@@ -44,6 +44,26 @@ def test_no_project_is_a_clear_error(tmp_path: Path) -> None:
     assert "no pyproject.toml with a [tool.modelcar] table" in result.stderr
 
 
+def test_modules_that_declare_nothing_are_an_error_naming_the_setting(tmp_path: Path) -> None:
+    """An empty tree would make a gitops sync delete every pipeline: compile refuses it."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.modelcar]\nmodules = ["flows"]\n'
+    )
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "__init__.py").write_text("")
+    (tmp_path / "flows" / "helpers.py").write_text("TAG = 'v1'\n")
+    for args in [(), ("--check",)]:
+        result = run_modelcar("compile", *args, cwd=tmp_path)
+        assert result.exit_code == 2, result.stderr
+        assert result.stderr == (
+            "error: pyproject.toml:5: [tool.modelcar] modules ['flows'] declare no task, "
+            "pipeline or run (imported: flows, flows.helpers), so there is nothing to compile; "
+            "declare them at module level there (a @task or @pipeline function, a "
+            "pipeline_run(...) assigned to a variable), or list the modules that do\n"
+        )
+    assert not (tmp_path / "compiled").exists()
+
+
 def test_unknown_setting_is_named(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.modelcar]\nmodules = ["x"]\nfsgroup = 1\n')
     result = run_modelcar("compile", cwd=tmp_path)
