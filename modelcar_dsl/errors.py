@@ -28,7 +28,8 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""
         subject = " ".join(part for part in (self.resource, self.path) if part)
-        return f"{where}{subject + ': ' if subject else ''}{self.message} [{self.rule}]"
+        trail = self.location.trail if self.location else ""
+        return f"{where}{subject + ': ' if subject else ''}{self.message}{trail} [{self.rule}]"
 
 
 class ModelcarError(Exception):
@@ -40,7 +41,7 @@ class DefinitionError(ModelcarError):
 
     def __init__(self, message: str, location: SourceLocation | None = None) -> None:
         self.location = location
-        super().__init__(f"{location}: {message}" if location else message)
+        super().__init__(f"{location}: {message}{location.trail}" if location else message)
 
 
 class ValidationError(ModelcarError):
