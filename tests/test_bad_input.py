@@ -9,7 +9,7 @@ import pytest
 
 from modelcar_dsl import pipeline, pipeline_run
 from modelcar_dsl.errors import DefinitionError
-from tests.conftest import MiniProject
+from tests.conftest import MiniProject, run_modelcar
 
 HEADER = """\
 from modelcar_dsl import (
@@ -303,3 +303,20 @@ def test_a_run_made_in_a_function_outside_an_import_is_reported_at_its_call() ->
     assert raised.value.location.via == ()
     source = Path(__file__).read_text().splitlines()
     assert source[raised.value.location.line - 1].endswith("# <- here")
+
+
+HEREDOC_SCRIPT = "#!/usr/bin/env bash\nset -euo pipefail\ncat <<-EOF\n\thello\n\tEOF\n"
+
+
+def test_tabs_in_a_script_are_compiled_into_its_literal_block(
+    mini_project: Callable[..., MiniProject],
+) -> None:
+    """bash's `<<-EOF` needs tab-indented lines; they reach the YAML as written, which
+    modelcar validate (Tekton's reading) accepts."""
+    project = mini_project(HEADER + VALID_PIPELINE, script=HEREDOC_SCRIPT)
+    result = project.compile()
+    assert result.exit_code == 0, result.stderr
+    task = (project.out / "01-tasks" / "task-build.yaml").read_text()
+    assert "      cat <<-EOF\n      \thello\n      \tEOF\n" in task
+    validated = run_modelcar("validate", "compiled", cwd=project.root)
+    assert validated.exit_code == 0, validated.stdout
