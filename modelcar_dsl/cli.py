@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from modelcar_dsl.errors import ModelcarError
+from modelcar_dsl.errors import ModelcarError, UserCodeError, how_to_install
 from modelcar_dsl.graph_formats import FORMATS as GRAPH_FORMATS
 
 if TYPE_CHECKING:
@@ -68,6 +68,8 @@ class _Modelcar(click.Group):
             if error.errno == errno.EPIPE:
                 raise  # click's own handling of `modelcar ... | head`
             _fail(ctx, EXIT_BAD_INPUT, f"error: {_os_error_line(error)}")
+        except UserCodeError as error:
+            _fail(ctx, EXIT_BAD_INPUT, f"error: {error}", "; run with --debug for the traceback")
         except ModelcarError as error:
             _fail(ctx, EXIT_BAD_INPUT, f"error: {error}")
         except UnicodeDecodeError as error:
@@ -75,24 +77,32 @@ class _Modelcar(click.Group):
                 ctx,
                 EXIT_BAD_INPUT,
                 f"error: a file is not UTF-8 text ({error.reason} at byte {error.start}); save "
-                "it as UTF-8 (--debug shows which file was being read)",
+                "it as UTF-8",
+                " (--debug shows which file was being read)",
             )
         except Exception as error:
             _fail(
                 ctx,
                 EXIT_BUG,
-                f"modelcar hit a bug: {type(error).__name__}: {_one_line(str(error))}; rerun with "
-                f"--debug for the traceback and report it at {REPORT_BUGS_AT}",
+                f"modelcar hit a bug: {type(error).__name__}: {_one_line(str(error))}; ",
+                f"rerun with --debug for the traceback and report it at {REPORT_BUGS_AT}",
+                f"report it with the traceback above at {REPORT_BUGS_AT}",
             )
         if found:
             sys.exit(EXIT_FINDINGS)
 
 
-def _fail(ctx: click.Context, code: int, line: str) -> NoReturn:
-    """Say what went wrong in one line (after the traceback, with --debug) and exit with `code`."""
+def _fail(
+    ctx: click.Context, code: int, line: str, plain: str = "", debugging: str = ""
+) -> NoReturn:
+    """Say what went wrong in one line (after the traceback, with --debug) and exit with `code`.
+    The line ends with `plain` without --debug (a pointer to it) and `debugging` with it, so a
+    traceback is never followed by advice to ask for one."""
     if ctx.meta.get(_DEBUG):
         traceback.print_exc()
-    click.echo(line, err=True)
+        click.echo(line + debugging, err=True)
+    else:
+        click.echo(line + plain, err=True)
     sys.exit(code)
 
 
@@ -376,7 +386,10 @@ Examples:
   modelcar graph modelcar-build-deploy --format mermaid  paste into a pull request
   modelcar graph model-testing --format dot | dot -Tsvg > model-testing.svg
   modelcar graph model-testing --format png --out docs/model-testing.png
-"""
+
+--format png needs the graph extra and Graphviz (apt-get install graphviz). To install the extra:
+{install}.
+""".format(install=how_to_install("graph"))
 
 
 @main.command(epilog=GRAPH_EXAMPLES)
@@ -387,7 +400,7 @@ Examples:
     type=click.Choice(GRAPH_FORMATS),
     default="text",
     show_default=True,
-    help="Stages as text, Mermaid, Graphviz DOT, or a PNG (needs modelcar-dsl[graph]).",
+    help="Stages as text, Mermaid, Graphviz DOT, or a PNG (needs the graph extra, below).",
 )
 @click.option(
     "--out",
@@ -516,9 +529,11 @@ Examples:
   modelcar submit mistral-24b-quantized-build --wait      start it and follow it to the end
   modelcar submit mistral-24b-test --context prod --namespace private-ai-demo
 \b
-Needs the cluster extra: pip install 'modelcar-dsl[cluster]'. Exit 0: created (with --wait:
-succeeded); 1: the run failed; 2: bad input, or the cluster cannot be reached or refused.
-"""
+Exit 0: created (with --wait: succeeded); 1: the run failed; 2: bad input, or the cluster cannot
+be reached or refused.
+
+Needs the cluster extra. To install it: {install}.
+""".format(install=how_to_install("cluster"))
 
 
 @main.command(epilog=SUBMIT_EXAMPLES)

@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from modelcar_dsl.errors import ClusterError, MissingExtraError
+from modelcar_dsl.errors import ClusterError, MissingExtraError, how_to_install
 
 GROUP = "tekton.dev"
 PLURALS = {"Task": "tasks", "Pipeline": "pipelines", "PipelineRun": "pipelineruns"}
@@ -142,7 +142,8 @@ def connect(api: str, context: str | None, namespace: str | None, timeout: float
         from tekton_pipeline.api.tekton_client import TektonClient
     except ImportError:
         raise MissingExtraError(
-            "modelcar submit needs the Tekton client: pip install 'modelcar-dsl[cluster]'"
+            "modelcar submit needs the Tekton client of the cluster extra; install it: "
+            + how_to_install("cluster")
         ) from None
     try:
         client = TektonClient(context=context)

@@ -28,7 +28,8 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""
         subject = " ".join(part for part in (self.resource, self.path) if part)
-        return f"{where}{subject + ': ' if subject else ''}{self.message} [{self.rule}]"
+        trail = self.location.trail if self.location else ""
+        return f"{where}{subject + ': ' if subject else ''}{self.message}{trail} [{self.rule}]"
 
 
 class ModelcarError(Exception):
@@ -40,7 +41,7 @@ class DefinitionError(ModelcarError):
 
     def __init__(self, message: str, location: SourceLocation | None = None) -> None:
         self.location = location
-        super().__init__(f"{location}: {message}" if location else message)
+        super().__init__(f"{location}: {message}{location.trail}" if location else message)
 
 
 class ValidationError(ModelcarError):
@@ -66,6 +67,10 @@ class ProjectError(ModelcarError):
     """The project settings or the modules they name cannot be loaded."""
 
 
+class UserCodeError(ProjectError):
+    """A project module raised while being imported: its own traceback (--debug) is the help."""
+
+
 class InputFileError(ModelcarError):
     """A file given to read cannot be read: missing, unreadable, not a regular file, too big."""
 
@@ -76,6 +81,16 @@ class OutputTreeError(ModelcarError):
 
 class MissingExtraError(ModelcarError):
     """A command needs an optional extra (and its system tools) that are not installed."""
+
+
+def how_to_install(extra: str) -> str:
+    """The ways to add an optional extra, for every way modelcar-dsl comes: from a clone or a
+    wheel it is on no package index, where `pip install 'modelcar-dsl[extra]'` alone fails."""
+    return (
+        f"in a clone of modelcar-dsl, pip install -e '.[{extra}]' (or bash .ci/install "
+        f"{extra}); from a wheel, pip install '/path/to/modelcar_dsl-VERSION-py3-none-any.whl"
+        f"[{extra}]'; from a package index that has it, pip install 'modelcar-dsl[{extra}]'"
+    )
 
 
 class ClusterError(ModelcarError):

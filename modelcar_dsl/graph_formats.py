@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import attrs
 
-from modelcar_dsl.errors import MissingExtraError
+from modelcar_dsl.errors import MissingExtraError, how_to_install
 from modelcar_dsl.graph import Edge, PipelineGraph, task_references
 from modelcar_dsl.specs import PipelineTaskSpec
 
@@ -162,8 +162,8 @@ def to_png(graph: PipelineGraph) -> bytes:
         import graphviz
     except ImportError:
         raise MissingExtraError(
-            "--format png needs the graphviz package: pip install 'modelcar-dsl[graph]' "
-            "(and apt-get install graphviz for its dot program)"
+            "--format png needs the graphviz package of the graph extra (and apt-get install "
+            "graphviz for its dot program); install the extra: " + how_to_install("graph")
         ) from None
     try:
         return bytes(graphviz.Source(to_dot(graph)).pipe(format="png"))

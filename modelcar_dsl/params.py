@@ -64,6 +64,26 @@ def env_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "_", name).upper()
 
 
+def check_named_parameter(
+    function_name: str, parameter: inspect.Parameter, location: SourceLocation
+) -> None:
+    """Tekton params are passed by name, so a task's or pipeline's function takes only
+    parameters that can be given by name: no *args, **kwargs or positional-only ones."""
+    if parameter.kind is parameter.VAR_POSITIONAL:
+        shown = f"*{parameter.name}"
+    elif parameter.kind is parameter.VAR_KEYWORD:
+        shown = f"**{parameter.name}"
+    elif parameter.kind is parameter.POSITIONAL_ONLY:
+        shown = f"'{parameter.name}' (positional-only, before /)"
+    else:
+        return
+    raise DefinitionError(
+        f"{function_name}: {shown} cannot become a Tekton param, which is passed by name; "
+        "declare each param as a named, typed parameter",
+        location,
+    )
+
+
 def param_from_annotation(
     py_name: str, annotation: Any, default: Any, location: SourceLocation
 ) -> ParamSpec:

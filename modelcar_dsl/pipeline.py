@@ -14,7 +14,12 @@ import attrs
 from modelcar_dsl.declaration import Declaration
 from modelcar_dsl.errors import DefinitionError
 from modelcar_dsl.graph import PipelineGraph
-from modelcar_dsl.params import ParamSpec, param_from_annotation, tekton_name
+from modelcar_dsl.params import (
+    ParamSpec,
+    check_named_parameter,
+    param_from_annotation,
+    tekton_name,
+)
 from modelcar_dsl.pipeline_builder import PipelineBuilder, tracing
 from modelcar_dsl.refs import ParamRef
 from modelcar_dsl.source import SourceLocation, caller_location
@@ -86,6 +91,7 @@ def _params_of(
     params: list[ParamSpec | _RecordParams] = []
     placeholders: dict[str, Any] = {}
     for parameter in inspect.signature(function).parameters.values():
+        check_named_parameter(function.__name__, parameter, location)
         annotation = hints.get(parameter.name)
         if annotation is None:
             raise DefinitionError(

@@ -125,7 +125,8 @@ class PipelineBuilder:
     def __init__(self, workspaces: Iterable[PipelineWorkspace]) -> None:
         self.workspaces = {workspace.name for workspace in workspaces}
         self.calls: list[TaskCall] = []
-        self.in_finally = False
+        self.finally_opened_at: SourceLocation | None = None
+        """The `with finally_tasks():` being traced, if any."""
 
     def add(
         self,
@@ -151,7 +152,7 @@ class PipelineBuilder:
             workspaces=bound,
             timeout=timeout if timeout is not None else task.timeout,
             retries=retries if retries is not None else task.retries,
-            is_finally=self.in_finally,
+            is_finally=self.finally_opened_at is not None,
         )
         self.calls.append(call)
         return call
@@ -179,10 +180,19 @@ def tracing(builder: PipelineBuilder) -> Iterator[PipelineBuilder]:
 
 @contextmanager
 def finally_tasks() -> Iterator[None]:
-    """Tasks called inside this block run after all others, whatever their outcome."""
-    builder = active_builder(caller_location())
-    builder.in_finally = True
+    """Tasks called inside this block run after all others, whatever their outcome. Blocks do
+    not nest: leaving an inner one would end the outer one's finally tasks early."""
+    location = caller_location()
+    builder = active_builder(location)
+    if builder.finally_opened_at is not None:
+        raise DefinitionError(
+            "with finally_tasks() is inside another one (at "
+            f"{builder.finally_opened_at}), and blocks do not nest: every task called in the "
+            "outer block is a finally task already, so remove the inner with",
+            location,
+        )
+    builder.finally_opened_at = location
     try:
         yield
     finally:
-        builder.in_finally = False
+        builder.finally_opened_at = None

@@ -17,7 +17,7 @@ from typing import Any, cast
 
 import attrs
 
-from modelcar_dsl.errors import DefinitionError, ProjectError
+from modelcar_dsl.errors import DefinitionError, ProjectError, UserCodeError
 from modelcar_dsl.image_mirrors import ImageMirrors, location_problem
 from modelcar_dsl.names import dns_label_problem, dns_subdomain_problem
 from modelcar_dsl.pipeline import Pipeline
@@ -254,14 +254,44 @@ class Project(Specs):
 
 
 def load_project(settings: Settings) -> Project:
-    """Import the configured modules (packages with all their submodules) and collect specs."""
+    """Import the configured modules (packages with all their submodules) and collect specs.
+    Modules that declare nothing are an error: compile would empty the out tree, and a gitops
+    sync would then delete every pipeline from the cluster."""
+    modules = _import_all(settings)
     named = [
         (module.__name__, attribute, value)
-        for module in _import_all(settings)
+        for module in modules
         for attribute, value in sorted(vars(module).items())
     ]
     specs = collect_specs(named)
+    if not (specs.tasks or specs.pipelines or specs.runs):
+        raise ProjectError(_nothing_declared(settings, [module.__name__ for module in modules]))
     return Project(specs.tasks, specs.pipelines, specs.runs, settings)
+
+
+def _nothing_declared(settings: Settings, imported: list[str]) -> str:
+    """Where `modules` is set, what was imported, and where declarations must be to count."""
+    pyproject = settings.root / "pyproject.toml"
+    line = _setting_line(pyproject.read_text(encoding="utf-8"), "modules")
+    return (
+        f"{display_path(str(pyproject))}{f':{line}' if line else ''}: [tool.modelcar] modules "
+        f"{list(settings.modules)} declare no task, pipeline or run (imported: "
+        f"{', '.join(imported)}), so there is nothing to compile; declare them at module level "
+        "there (a @task or @pipeline function, a pipeline_run(...) assigned to a variable), or "
+        "list the modules that do"
+    )
+
+
+def _setting_line(text: str, key: str) -> int | None:
+    """The line of `key = ...` in the [tool.modelcar] table of a pyproject.toml's text."""
+    in_table = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_table = stripped.split("#", 1)[0].strip() == "[tool.modelcar]"
+        elif in_table and re.match(rf"{key}\s*=", stripped):
+            return number
+    return None
 
 
 def collect_specs(named: Iterable[tuple[str, str, Any]]) -> Specs:
@@ -382,9 +412,9 @@ def _import(name: str, settings: Settings) -> ModuleType:
             '(put that call under `if __name__ == "__main__":`)'
         ) from None
     except Exception as error:
-        raise ProjectError(
-            _user_frame(error, settings) + f"{type(error).__name__}: {error} (while importing "
-            f"{name}; run with --debug for the traceback)"
+        raise UserCodeError(
+            _user_frame(error, settings)
+            + f"{type(error).__name__}: {error} (while importing {name})"
         ) from error
 
 

@@ -10,7 +10,7 @@ import attrs
 from modelcar_dsl.durations import Duration, checked_duration
 from modelcar_dsl.errors import DefinitionError
 from modelcar_dsl.pipeline import Pipeline, record_arguments
-from modelcar_dsl.source import caller_location
+from modelcar_dsl.source import declaration_location
 from modelcar_dsl.specs import RunSpec, VolumeSource
 
 
@@ -32,8 +32,11 @@ def pipeline_run(
     default=VolumeClaim())`); one without a default must be bound here. `fs_group` defaults to
     the project's `fs_group` setting; a run with neither does not compile.
     `timeout` is always written: Tekton's 60-minute default kills model downloads.
+    Errors about the run name the module-level line that declared it: this call's line, or,
+    when a helper function makes the run, the line that called the helper, followed by the
+    helper's own line (`runs.py:20: ... (via nightly() at helpers.py:6)`).
     """
-    location = caller_location()
+    location = declaration_location()
     if not isinstance(pipeline, Pipeline):
         raise DefinitionError(
             f"pipeline_run({name!r}) takes a @pipeline function, got {pipeline!r}", location

@@ -12,7 +12,7 @@ import attrs
 from modelcar_dsl.declaration import Declaration
 from modelcar_dsl.durations import Duration, checked_duration
 from modelcar_dsl.errors import DefinitionError
-from modelcar_dsl.params import ParamSpec, param_from_annotation, tekton_name
+from modelcar_dsl.params import ParamSpec, check_named_parameter, param_from_annotation, tekton_name
 from modelcar_dsl.pipeline_builder import TaskCall, active_builder
 from modelcar_dsl.refs import ParamRef
 from modelcar_dsl.source import SourceLocation, caller_location, parameter_locations
@@ -134,10 +134,7 @@ def _params_of(function: Callable[..., Any], location: SourceLocation) -> tuple[
     lines = parameter_locations(function, location)
     params = []
     for parameter in inspect.signature(function).parameters.values():
-        if parameter.kind not in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY):
-            raise DefinitionError(
-                f"{function.__name__}: *args and **kwargs cannot become Tekton params", location
-            )
+        check_named_parameter(function.__name__, parameter, location)
         if parameter.name not in hints:
             raise DefinitionError(
                 f"{function.__name__}: param '{parameter.name}' needs a type annotation "

@@ -55,8 +55,9 @@ class ValidationReport:
             for severity, word in (("error", "error"), ("warning", "warning"), ("info", "note"))
         ]
         lines.append(
-            f"{', '.join(counts)} in {_plural(self.files, 'file')} ({self.validated} Tekton "
-            f"resources validated, {self.skipped} other documents skipped)"
+            f"{', '.join(counts)} in {_plural(self.files, 'file')} "
+            f"({_plural(self.validated, 'Tekton resource')} validated, "
+            f"{_plural(self.skipped, 'other document')} skipped)"
         )
         return "\n".join(lines) + "\n"
 

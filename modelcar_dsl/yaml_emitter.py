@@ -8,6 +8,7 @@ which kustomize would read as numbers, are quoted here as well.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -62,6 +63,12 @@ def dump(document: dict[str, Any], source: str) -> str:
 
 def dump_body(document: dict[str, Any]) -> str:
     """The document alone, as the files hold it (for printing, not for the out tree)."""
+    stand_in = _unused_character(document)
+    text = _dump(_tabs_replaced(document, stand_in))
+    return text.replace(stand_in, "\t") if stand_in else text
+
+
+def _dump(document: Any) -> str:
     return yaml.dump(
         document,
         Dumper=_Dumper,
@@ -71,3 +78,57 @@ def dump_body(document: dict[str, Any]) -> str:
         width=1_000_000,
         indent=2,
     )
+
+
+# Tabs in literal blocks. YAML allows a tab in a block scalar's content (only its indentation
+# must be spaces), and Tekton writes a script's text to its file unchanged, so a bash heredoc
+# with `<<-EOF` keeps working; but PyYAML and libyaml count a tab as a special character and
+# would print the whole script as one double-quoted line. So each tab of a multi-line string is
+# swapped for a character the document holds nowhere else, the document is dumped, and the
+# character is swapped back: only where the emitter chose a literal block, after the spaces of
+# the indentation. Not in a string that starts with a tab: libyaml and Go's yaml (Tekton's) take
+# a block's indentation from its first line and refuse a tab there, so it stays quoted.
+
+
+def _unused_character(document: Any) -> str:
+    """A private-use character in none of the document's strings; "" when no multi-line string
+    has a tab (nothing to swap), or, absurdly, the strings hold every one (tabs stay quoted)."""
+    strings = list(_strings(document))
+    if not any("\t" in text and "\n" in text for text in strings):
+        return ""
+    used = set().union(*map(set, strings))
+    return next((chr(code) for code in range(0xE000, 0xF900) if chr(code) not in used), "")
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
+def _tabs_replaced(value: Any, stand_in: str) -> Any:
+    """`value` with the tabs of each multi-line string that dumps as a literal block once they
+    are swapped for `stand_in`; any other string keeps its tabs (and is quoted)."""
+    if not stand_in:
+        return value
+    if isinstance(value, str):
+        swapped = value.replace("\t", stand_in)
+        if (
+            "\n" in value
+            and swapped != value
+            and not value.startswith("\t")
+            and _dump(swapped).startswith("|")
+        ):
+            return swapped
+        return value
+    if isinstance(value, dict):
+        return {key: _tabs_replaced(item, stand_in) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_tabs_replaced(item, stand_in) for item in value]
+    return value

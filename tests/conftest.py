@@ -18,6 +18,7 @@ from modelcar_dsl.validate_files import validate_files
 from tests.registry_server import Registry, running_registry
 
 REPO = Path(__file__).resolve().parent.parent
+_UNTRACKED_AT_START = pytest.StashKey[frozenset[str] | None]()
 
 PROJECT_SETTINGS = """\
 [tool.modelcar]
@@ -150,3 +151,45 @@ def mypy_strict(tmp_path: Path, program: str) -> tuple[int, str]:
     arguments += ["--config-file", str(REPO / "pyproject.toml"), str(path)]
     stdout, _, status = mypy_api.run(arguments)
     return status, stdout
+
+
+def _untracked_files() -> frozenset[str] | None:
+    """The checkout's untracked, not ignored files; None where the tests run outside git."""
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "--others", "--exclude-standard", "-z"],
+            cwd=REPO,
+            capture_output=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return frozenset(name for name in listed.stdout.decode().split("\0") if name)
+
+
+def _is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not _is_xdist_worker(session.config):
+        session.config.stash[_UNTRACKED_AT_START] = _untracked_files()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Fail the run when it left new files in the checkout: tests write under temporary
+    directories only (a step once ran in the checkout and a test's output got committed)."""
+    before = session.config.stash.get(_UNTRACKED_AT_START, None)
+    after = _untracked_files() if before is not None else None
+    if before is None or after is None:
+        return
+    left = sorted(after - before)
+    if left:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                "error: the tests left files in the checkout (write them under tmp_path): "
+                + ", ".join(left),
+                red=True,
+            )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

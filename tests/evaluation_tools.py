@@ -17,6 +17,7 @@ for argument in "$@"; do
   if [[ "$previous" == --output_path || "$previous" == --output-path ]]; then out="$argument"; fi
   previous="$argument"
 done
+if [[ ${out:-} != /* ]]; then echo "stand-in: no absolute output path given" >&2; exit 2; fi
 """
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import MiniProject
+from modelcar_dsl import pipeline, pipeline_run
+from modelcar_dsl.errors import DefinitionError
+from tests.conftest import MiniProject, run_modelcar
 
 HEADER = """\
 from modelcar_dsl import (
@@ -184,8 +187,12 @@ def test_error_in_user_code_names_its_line(mini_project: Callable[..., MiniProje
     assert result.exit_code == 2
     assert f"flows/main.py:{project.line_of('# <- here')}: NameError" in result.stderr
     assert "Traceback" not in result.stderr
+    assert result.stderr.endswith(
+        "(while importing flows.main); run with --debug for the traceback\n"
+    )
     debug = project.compile("--debug")
     assert "Traceback" in debug.stderr
+    assert debug.stderr.endswith("(while importing flows.main)\n")
 
 
 def test_a_run_that_leaves_a_workspace_without_default_unbound_is_rejected(
@@ -227,3 +234,89 @@ run = pipeline_run("flow-run", flow, workspaces={"source": claim, "scratch": cla
         "the run binds workspaces 'source' and 'scratch' to one volume (PersistentVolumeClaim "
         "'models'); tasks 'first' (through 'source') and 'second' (through 'scratch') mount it",
     )
+
+
+HELPERS = """\
+from modelcar_dsl import RunSpec, pipeline_run
+from flows.main import flow
+
+
+def make(repo: str) -> RunSpec:
+    return pipeline_run(f"flow-{repo}", flow, params={"repo": repo})
+
+
+def pair(repo: str) -> list[RunSpec]:
+    return [make(repo), make(f"{repo}x")]
+"""
+
+RUNS = """\
+from flows.helpers import make, pair
+
+first = make("a")
+second = make("b")
+both = pair("c")
+"""
+
+
+def test_runs_a_helper_makes_are_reported_at_each_call_of_the_helper(
+    mini_project: Callable[..., MiniProject],
+) -> None:
+    """The module-level line that made each run is where the reader looks first; the helper's
+    own lines follow, outermost first."""
+    project = mini_project(HEADER + VALID_PIPELINE.replace("run = ", "_run = "), fs_group=None)
+    (project.root / "flows" / "helpers.py").write_text(HELPERS)
+    (project.root / "flows" / "runs.py").write_text(RUNS)
+    result = project.compile()
+    assert result.exit_code == 2, result.stderr
+    reported = [
+        (line.removeprefix("error: ").split(": ", 1)[0], line.partition(" (via ")[2])
+        for line in result.stderr.splitlines()
+        if "[run-fs-group]" in line
+    ]
+    assert reported == [
+        ("flows/runs.py:3", "make() at flows/helpers.py:6) [run-fs-group]"),
+        ("flows/runs.py:4", "make() at flows/helpers.py:6) [run-fs-group]"),
+        (
+            "flows/runs.py:5",
+            "pair() at flows/helpers.py:10, make() at flows/helpers.py:6) [run-fs-group]",
+        ),
+        (
+            "flows/runs.py:5",
+            "pair() at flows/helpers.py:10, make() at flows/helpers.py:6) [run-fs-group]",
+        ),
+        (f"flows/main.py:{project.line_of('_run = ')}", ""),
+    ]
+
+
+def test_a_run_made_in_a_function_outside_an_import_is_reported_at_its_call() -> None:
+    """A test function is no module-level declaration: the walk stops at pytest, not at the
+    module that started it."""
+
+    @pipeline()
+    def flow() -> None:
+        """Runs nothing."""
+
+    with pytest.raises(DefinitionError) as raised:
+        pipeline_run("x", flow, fs_group="1")  # type: ignore[arg-type]  # <- here
+    assert raised.value.location is not None
+    assert raised.value.location.file == __file__
+    assert raised.value.location.via == ()
+    source = Path(__file__).read_text().splitlines()
+    assert source[raised.value.location.line - 1].endswith("# <- here")
+
+
+HEREDOC_SCRIPT = "#!/usr/bin/env bash\nset -euo pipefail\ncat <<-EOF\n\thello\n\tEOF\n"
+
+
+def test_tabs_in_a_script_are_compiled_into_its_literal_block(
+    mini_project: Callable[..., MiniProject],
+) -> None:
+    """bash's `<<-EOF` needs tab-indented lines; they reach the YAML as written, which
+    modelcar validate (Tekton's reading) accepts."""
+    project = mini_project(HEADER + VALID_PIPELINE, script=HEREDOC_SCRIPT)
+    result = project.compile()
+    assert result.exit_code == 0, result.stderr
+    task = (project.out / "01-tasks" / "task-build.yaml").read_text()
+    assert "      cat <<-EOF\n      \thello\n      \tEOF\n" in task
+    validated = run_modelcar("validate", "compiled", cwd=project.root)
+    assert validated.exit_code == 0, validated.stdout

@@ -712,3 +712,60 @@ def test_a_dataclass_record_is_told_to_be_an_attrs_class() -> None:
         @pipeline()
         def flow(model: Model) -> None:
             """Uses a dataclass record."""
+
+
+@pytest.mark.parametrize("decorator", ["task(image=IMAGE)", "pipeline()"])
+@pytest.mark.parametrize(
+    ("parameters", "shown"),
+    [
+        ("repo: str, *tags: str", "*tags"),
+        ("repo: str, **extra: str", "**extra"),
+        ("repo: str, /", "'repo' (positional-only, before /)"),
+    ],
+)
+def test_parameters_not_given_by_name_are_definition_errors_naming_the_line(
+    decorator: str, parameters: str, shown: str
+) -> None:
+    """Tekton passes params by name: @task and @pipeline refuse the same signatures the same
+    way, at the decorator's line, rather than failing inside the pipeline's trace."""
+    namespace: dict[str, Any] = {"task": task, "pipeline": pipeline, "IMAGE": IMAGE}
+    code = f"\n@{decorator}\ndef bad({parameters}) -> None:\n    pass\n"
+    with pytest.raises(DefinitionError) as raised:
+        exec(compile(code, "flows/bad.py", "exec"), namespace)
+    assert str(raised.value) == (
+        f"flows/bad.py:2: bad: {shown} cannot become a Tekton param, which is passed by name; "
+        "declare each param as a named, typed parameter"
+    )
+
+
+def test_a_nested_finally_block_is_a_definition_error_at_its_with() -> None:
+    """Leaving an inner `with finally_tasks():` once ended the outer block, so the tasks after
+    it silently became regular tasks."""
+    code = (
+        "@pipeline(workspaces=['data'])\n"
+        "def flow() -> None:\n"
+        "    with finally_tasks():\n"
+        "        writer()\n"
+        "        with finally_tasks():\n"
+        "            reader(value='x')\n"
+    )
+    namespace: dict[str, Any] = {
+        "pipeline": pipeline,
+        "finally_tasks": finally_tasks,
+        "writer": writer,
+        "reader": reader,
+    }
+    with pytest.raises(DefinitionError) as raised:
+        exec(compile(code, "flows/nested.py", "exec"), namespace)
+    assert str(raised.value) == (
+        "flows/nested.py:5: with finally_tasks() is inside another one (at flows/nested.py:3), "
+        "and blocks do not nest: every task called in the outer block is a finally task "
+        "already, so remove the inner with"
+    )
+
+
+def test_finally_tasks_outside_a_pipeline_points_at_the_with() -> None:
+    """The error names the user's `with` line, not a line inside contextlib."""
+    code = "\nwith finally_tasks():\n    pass\n"
+    with pytest.raises(DefinitionError, match=r"^flows/outside\.py:2: tasks can only be called"):
+        exec(compile(code, "flows/outside.py", "exec"), {"finally_tasks": finally_tasks})

@@ -81,7 +81,10 @@ def test_a_bug_is_exit_3_with_one_line_and_the_traceback_only_under_debug(
     assert debug.exit_code == 3
     assert debug.stderr.startswith("Traceback (most recent call last):\n")
     assert ", in broken\n" in debug.stderr
-    assert debug.stderr.endswith("KeyError: 'spec'\n" + result.stderr)
+    assert debug.stderr.endswith(
+        "KeyError: 'spec'\nmodelcar hit a bug: KeyError: 'spec'; report it with the traceback "
+        "above at the project's issue tracker\n"
+    )
 
 
 def test_debug_may_come_before_the_command() -> None:

@@ -128,4 +128,8 @@ def test_png_without_the_extra_names_what_to_install(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "pip install 'modelcar-dsl[graph]'" in result.stderr
+    assert "in a clone of modelcar-dsl, pip install -e '.[graph]'" in result.stderr
+    assert "from a wheel, pip install '/path/to/modelcar_dsl-VERSION-py3-none-any.whl[graph]'" in (
+        result.stderr
+    )
     assert not (tmp_path / "x.png").exists()

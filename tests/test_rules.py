@@ -959,10 +959,10 @@ CASES = [
     Case(
         catalog.SCRIPT_WHITESPACE,
         "spec.steps[0].script",
-        "has a tab or trailing whitespace",
+        "ends in whitespace, which YAML emitters",
         "",
         dsl='@task(image=IMAGE)\ndef t() -> list:\n    """T."""\n'
-        '    return [script_step("tabs.sh")]  # <-\n',
+        '    return [script_step("trailing.sh")]  # <-\n',
     ),
     Case(
         catalog.CATALOGUE_NAME,
@@ -1056,7 +1056,7 @@ CASES = [
 
 SCRIPTS = {
     "inject.sh": "#!/usr/bin/env bash\necho $(params.tag)\n",
-    "tabs.sh": "#!/usr/bin/env bash\n\techo hi\n",
+    "trailing.sh": "#!/usr/bin/env bash\necho hi \n",
     "insecure.sh": "#!/usr/bin/env bash\ncurl -fsSk https://x\n",
 }
 

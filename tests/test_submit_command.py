@@ -132,6 +132,11 @@ def test_without_the_extra_the_message_names_it(tmp_path: Path) -> None:
     result = run_modelcar("submit", RUN, cwd=REPO, env={"PYTHONPATH": str(tmp_path)})
     assert result.exit_code == 2
     assert "pip install 'modelcar-dsl[cluster]'" in result.stderr
+    assert "in a clone of modelcar-dsl, pip install -e '.[cluster]'" in result.stderr
+    assert (
+        "from a wheel, pip install '/path/to/modelcar_dsl-VERSION-py3-none-any.whl[cluster]'"
+        in (result.stderr)
+    )
 
 
 def test_a_refused_run_says_why_and_what_to_do(

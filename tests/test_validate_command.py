@@ -55,7 +55,7 @@ def test_a_clean_tree_exits_0_and_says_what_it_read(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stdout
     assert result.stdout == (
         "0 errors, 0 warnings, 0 notes in 3 files (2 Tekton resources validated, 1 other "
-        "documents skipped)\n"
+        "document skipped)\n"
     )
 
 
@@ -123,7 +123,7 @@ def test_a_task_not_among_the_files_is_one_note_and_ignore_drops_it(tmp_path: Pa
         "flow.yaml:9: note: pipeline/flow spec.tasks[0].taskRef.name: not among the files given, "
         "so the params, workspaces and results passed to them were not checked: Task 'work'. "
         "Add their files to check them [missing-reference]",
-        "0 errors, 0 warnings, 1 note in 1 file (1 Tekton resources validated, 0 other "
+        "0 errors, 0 warnings, 1 note in 1 file (1 Tekton resource validated, 0 other "
         "documents skipped)",
     ]
     result = run_modelcar("validate", "--ignore", "missing-reference", "flow.yaml", cwd=tmp_path)

@@ -158,7 +158,7 @@ def test_billion_laughs_in_a_task_is_refused_and_elsewhere_skipped(tmp_path: Pat
     assert len(BILLION_LAUGHS) == 342
     alone = _validate(tmp_path, BILLION_LAUGHS)
     assert alone.exit_code == 0
-    assert alone.stdout.endswith("(0 Tekton resources validated, 1 other documents skipped)\n")
+    assert alone.stdout.endswith("(0 Tekton resources validated, 1 other document skipped)\n")
     in_task = (
         TASK
         + "      args:\n"

@@ -66,3 +66,37 @@ def test_yaml_1_2_numbers_stay_strings() -> None:
         assert f"'{number}'" in text
     assert "- 1.2.3" in text
     assert yaml.safe_load(text)["values"] == values
+
+
+HEREDOC = "#!/usr/bin/env bash\ncat <<-EOF\n\thello\n\t\tworld\n\tEOF\nprintf 'a\\tb\\n'\t# tab\n"
+
+
+def test_tabs_stay_in_the_literal_block_and_read_back_exactly() -> None:
+    """bash's `<<-EOF` strips leading tabs, so scripts keep them; PyYAML alone would quote the
+    whole script. The text reads back the same with the pure and the libyaml loader."""
+    document = {"steps": [{"script": HEREDOC, "env": {"PRIVATE": "\ue000"}}], "flat": "a\tb"}
+    text = dump(document, "m:f")
+    assert (
+        "- script: |\n"
+        "    #!/usr/bin/env bash\n"
+        "    cat <<-EOF\n"
+        "    \thello\n"
+        "    \t\tworld\n"
+        "    \tEOF\n"
+        "    printf 'a\\tb\\n'\t# tab\n"
+    ) in text
+    assert 'flat: "a\\tb"' in text
+    assert dump(document, "m:f") == text
+    for loader in (yaml.SafeLoader, yaml.CSafeLoader):
+        assert yaml.load(text, Loader=loader) == document
+
+
+def test_a_string_starting_with_a_tab_stays_quoted() -> None:
+    """YAML readers (libyaml, Go's yaml) refuse a tab on a literal block's first line, where
+    they look for its indentation; with leading empty lines the block carries an indentation
+    indicator instead and the tab can stay."""
+    text = dump({"a": "\techo\n", "b": "\n\techo\n"}, "m:f")
+    assert 'a: "\\techo\\n"' in text
+    assert "b: |2\n\n  \techo\n" in text
+    for loader in (yaml.SafeLoader, yaml.CSafeLoader):
+        assert yaml.load(text, Loader=loader) == {"a": "\techo\n", "b": "\n\techo\n"}

@@ -240,7 +240,7 @@ TLS_VERIFY_OFF = _rule(
 
 # The Python DSL's own rules: what compiled YAML cannot show
 ARRAY_PARAMS = _rule("array-params", "A task declares more than one list[str] param", "dsl")
-SCRIPT_WHITESPACE = _rule("script-whitespace", "A script has tabs or trailing whitespace", "dsl")
+SCRIPT_WHITESPACE = _rule("script-whitespace", "A script line ends in whitespace", "dsl")
 CATALOGUE_NAME = _rule(
     "catalogue-name", "A catalogue name is not taken from a catalogue record", "dsl"
 )
