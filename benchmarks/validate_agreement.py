@@ -18,9 +18,9 @@ import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from modelcar_dsl.errors import InputFileError
-from modelcar_dsl.rules.gates import Gates, parse_api_fields, parse_flag
-from modelcar_dsl.validate_files import validate_files
+from modelcar_dsl.diagnostics.errors import InputFileError
+from modelcar_dsl.model.gates import Gates, parse_api_fields, parse_flag
+from modelcar_dsl.reading.validate_files import validate_files
 
 REJECTED = ("rejected", "yaml-error")
 

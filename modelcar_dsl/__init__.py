@@ -1,20 +1,21 @@
 """modelcar-dsl: ModelCar pipelines as typed Python, compiled to Tekton YAML."""
 
-from modelcar_dsl.catalogue import CatalogueName, RecordCheck, where_defined
-from modelcar_dsl.param_checks import (
+from modelcar_dsl.authoring.catalogue import CatalogueName, RecordCheck, where_defined
+from modelcar_dsl.authoring.pipeline import Pipeline, pipeline
+from modelcar_dsl.authoring.pipeline_builder import TaskCall, finally_tasks
+from modelcar_dsl.authoring.run import pipeline_run
+from modelcar_dsl.authoring.steps import command_step, script_step
+from modelcar_dsl.authoring.task import Steps, Task, task
+from modelcar_dsl.diagnostics.source import SourceLocation
+from modelcar_dsl.model.param_checks import (
     Between,
     InWorkspace,
     PulledImage,
     VerifiesTls,
     WorkspacePath,
 )
-from modelcar_dsl.pipeline import Pipeline, pipeline
-from modelcar_dsl.pipeline_builder import TaskCall, finally_tasks
-from modelcar_dsl.refs import PIPELINE_STATUS, ParamRef, ResultRef
-from modelcar_dsl.render import check
-from modelcar_dsl.run import pipeline_run
-from modelcar_dsl.source import SourceLocation
-from modelcar_dsl.specs import (
+from modelcar_dsl.model.refs import PIPELINE_STATUS, ParamRef, ResultRef
+from modelcar_dsl.model.specs import (
     ConfigMapEnv,
     ConfigMapVolume,
     EmptyDir,
@@ -29,9 +30,8 @@ from modelcar_dsl.specs import (
     VolumeClaim,
     Workspace,
 )
-from modelcar_dsl.steps import command_step, script_step
-from modelcar_dsl.target import Target
-from modelcar_dsl.task import Steps, Task, task
+from modelcar_dsl.model.target import Target
+from modelcar_dsl.project.check import check
 
 __all__ = [
     "PIPELINE_STATUS",

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from modelcar_dsl.errors import ModelcarError, UserCodeError, how_to_install
-from modelcar_dsl.graph_formats import FORMATS as GRAPH_FORMATS
+from modelcar_dsl.diagnostics.errors import ModelcarError, UserCodeError, how_to_install
+from modelcar_dsl.review.graph_formats import FORMATS as GRAPH_FORMATS
 
 if TYPE_CHECKING:
-    from modelcar_dsl.project import Settings
-    from modelcar_dsl.rules.gates import Gates
+    from modelcar_dsl.model.gates import Gates
+    from modelcar_dsl.project.settings import Settings
 
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
@@ -148,7 +148,7 @@ _api_option = click.option(
 
 def _settings(project: Path | None) -> Settings:
     """The settings of `--project`, else of the nearest project at or above the directory."""
-    from modelcar_dsl.project import find_pyproject, read_settings
+    from modelcar_dsl.project.settings import find_pyproject, read_settings
 
     return read_settings(find_pyproject((project or Path.cwd()).resolve()))
 
@@ -190,9 +190,9 @@ def compile(out: Path | None, check: bool, api: str | None, project: Path | None
     Writes 01-tasks/, 02-pipeline/, 03-runs/ and kustomization.yaml (which never lists
     03-runs/). Only files that modelcar generated are changed or removed.
     """
-    from modelcar_dsl.output_tree import check_tree, write_tree
-    from modelcar_dsl.project import load_project
-    from modelcar_dsl.render import render_tree
+    from modelcar_dsl.compiling.render import render_tree
+    from modelcar_dsl.output.output_tree import check_tree, write_tree
+    from modelcar_dsl.project.loading import load_project
 
     settings = _settings(project)
     out_dir = (out or settings.out).resolve()
@@ -311,8 +311,8 @@ def validate(
     [tool.modelcar] gives the cluster's Tekton (api_fields, feature_flags, tekton_version),
     strict, and insecure_registries, the TLS policy; the options override them.
     """
-    from modelcar_dsl.rules.catalog import RULES
-    from modelcar_dsl.validate_files import validate_files, yaml_files
+    from modelcar_dsl.diagnostics.catalog import RULES
+    from modelcar_dsl.reading.validate_files import validate_files, yaml_files
 
     unknown = sorted(set(ignore) - set(RULES))
     if unknown:
@@ -338,8 +338,8 @@ def validate(
 
 def _optional_settings(project: Path | None) -> Settings | None:
     """The project's settings; None outside a project (validate needs none)."""
-    from modelcar_dsl.errors import ProjectError
-    from modelcar_dsl.project import find_pyproject, read_settings
+    from modelcar_dsl.diagnostics.errors import ProjectError
+    from modelcar_dsl.project.settings import find_pyproject, read_settings
 
     try:
         pyproject = find_pyproject((project or Path.cwd()).resolve())
@@ -357,7 +357,7 @@ def _gates(
     tekton_version: str | None,
 ) -> Gates:
     """The cluster's Tekton: the options over the project's settings over Tekton's defaults."""
-    from modelcar_dsl.rules.gates import Gates, parse_api_fields, parse_flag, parse_version
+    from modelcar_dsl.model.gates import Gates, parse_api_fields, parse_flag, parse_version
 
     gates = settings.gates if settings else Gates()
     try:
@@ -415,11 +415,11 @@ def graph(pipeline_name: str, output_format: str, out: Path | None, project: Pat
 
     PIPELINE is the Tekton name of a pipeline of the project.
     """
-    from modelcar_dsl import graph_formats
-    from modelcar_dsl.errors import ProjectError
-    from modelcar_dsl.graph import PipelineGraph
-    from modelcar_dsl.names import did_you_mean
-    from modelcar_dsl.project import load_project
+    from modelcar_dsl.diagnostics.errors import ProjectError
+    from modelcar_dsl.formats.names import did_you_mean
+    from modelcar_dsl.model.graph import PipelineGraph
+    from modelcar_dsl.project.loading import load_project
+    from modelcar_dsl.review import graph_formats
 
     settings = _settings(project)
     pipelines = {spec.name: spec for spec in load_project(settings).pipelines}
@@ -496,12 +496,12 @@ def diff(
     """Say what the current code changes in the compiled tree, by resource and by meaning:
     resources and tasks added or removed, runAfter edges, params and defaults, images, scripts
     (with a diff of the script alone), run settings such as fsGroup and timeouts."""
-    from modelcar_dsl.committed_tree import committed_tree
-    from modelcar_dsl.output_tree import read_generated
-    from modelcar_dsl.project import load_project
-    from modelcar_dsl.render import render_tree
-    from modelcar_dsl.tree_diff import as_markdown, as_text, diff_trees
-    from modelcar_dsl.yaml_emitter import GENERATED_MARKER
+    from modelcar_dsl.compiling.render import render_tree
+    from modelcar_dsl.output.layout import GENERATED_MARKER
+    from modelcar_dsl.output.output_tree import read_generated
+    from modelcar_dsl.project.loading import load_project
+    from modelcar_dsl.review.committed_tree import committed_tree
+    from modelcar_dsl.review.tree_diff import as_markdown, as_text, diff_trees
 
     settings = _settings(project)
     after = render_tree(load_project(settings), settings.target(api))  # type: ignore[arg-type]
@@ -570,11 +570,11 @@ def submit(
     """
     import os
 
-    from modelcar_dsl.cluster import connect
-    from modelcar_dsl.project import load_project
-    from modelcar_dsl.render import compile_validated
-    from modelcar_dsl.submit import Compiled, drift, follow
-    from modelcar_dsl.yaml_emitter import dump_body
+    from modelcar_dsl.cluster.client import connect
+    from modelcar_dsl.cluster.submit import Compiled, drift, follow
+    from modelcar_dsl.compiling.render import compile_validated
+    from modelcar_dsl.compiling.yaml_emitter import dump_body
+    from modelcar_dsl.project.loading import load_project
 
     settings = _settings(project)
     target = settings.target()
@@ -642,7 +642,7 @@ def init(
     pre-commit configuration, .gitignore and a README; never overwrites a file. Values not
     given as options are asked for on a terminal.
     """
-    from modelcar_dsl.scaffold import Answers, render, write
+    from modelcar_dsl.project.scaffold import Answers, render, write
 
     ask = sys.stdin.isatty() and not no_input
     missing = [
@@ -683,6 +683,6 @@ def _to_stderr(line: str) -> None:
 
 
 def _shown(path: Path) -> str:
-    from modelcar_dsl.source import display_path
+    from modelcar_dsl.diagnostics.source import display_path
 
     return display_path(str(path))

@@ -12,9 +12,9 @@ from pathlib import Path
 import attrs
 import pytest
 
-from modelcar_dsl.errors import Problem
-from modelcar_dsl.rules.gates import Gates
-from modelcar_dsl.validate_files import validate_files
+from modelcar_dsl.diagnostics.errors import Problem
+from modelcar_dsl.model.gates import Gates
+from modelcar_dsl.reading.validate_files import validate_files
 from tests.registry_server import Registry, running_registry
 
 REPO = Path(__file__).resolve().parent.parent

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from modelcar_dsl import pipeline, pipeline_run
-from modelcar_dsl.errors import DefinitionError
+from modelcar_dsl.diagnostics.errors import DefinitionError
 from tests.conftest import MiniProject, run_modelcar
 
 HEADER = """\

@@ -15,8 +15,8 @@ import attrs
 import pytest
 
 from modelcar_dsl import Steps, check, command_step, pipeline, pipeline_run, task
-from modelcar_dsl.errors import DefinitionError
-from modelcar_dsl.target import Target
+from modelcar_dsl.diagnostics.errors import DefinitionError
+from modelcar_dsl.model.target import Target
 from modelcar_tasks import ModelVersion
 from modelcar_tasks.model_registry_access import ModelVersionName, RegisteredModelName
 from modelcar_tasks.publish_results import publish_results

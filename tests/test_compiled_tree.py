@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from modelcar_dsl import Resources
-from modelcar_dsl.schema_check import schema_problems
+from modelcar_dsl.rules.schema_check import schema_problems
 from modelcar_tasks import resources as task_resources
 from tests.conftest import REPO, run_modelcar
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from modelcar_dsl.yaml_emitter import header
+from modelcar_dsl.compiling.yaml_emitter import header
 from tests.conftest import MiniProject, git, run_modelcar
 
 HEADER = header("flows.main:push_quay").encode()

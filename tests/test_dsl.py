@@ -29,11 +29,11 @@ from modelcar_dsl import (
     script_step,
     task,
 )
-from modelcar_dsl.compiler import compile_pipeline, compile_run, compile_task
-from modelcar_dsl.durations import canonical_duration
-from modelcar_dsl.errors import CycleError, DefinitionError
-from modelcar_dsl.render import check
-from modelcar_dsl.target import Target
+from modelcar_dsl.compiling.compiler import compile_pipeline, compile_run, compile_task
+from modelcar_dsl.diagnostics.errors import CycleError, DefinitionError
+from modelcar_dsl.formats.durations import canonical_duration
+from modelcar_dsl.model.target import Target
+from modelcar_dsl.project.check import check
 
 IMAGE = "registry.example/tools:1"
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from modelcar_dsl import Steps, command_step, task
-from modelcar_dsl.durations import canonical_duration, go_duration_seconds
-from modelcar_dsl.errors import DefinitionError
+from modelcar_dsl.diagnostics.errors import DefinitionError
+from modelcar_dsl.formats.durations import canonical_duration, go_duration_seconds
 from tests.conftest import run_modelcar
 
 LONGEST = "2562047h47m16.854775807s"

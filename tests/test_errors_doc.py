@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from modelcar_dsl.rules.catalog import RULES
-from modelcar_dsl.validate_files import report_line, validate_files
+from modelcar_dsl.diagnostics.catalog import RULES
+from modelcar_dsl.reading.validate_files import report_line, validate_files
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "errors.md"
 HEADING = re.compile(r"^## (.*)$", re.MULTILINE)

@@ -31,18 +31,21 @@ from modelcar_dsl.cli import main
 main(sys.argv[4:], prog_name="modelcar")
 """
 
-LOADS_THE_PROJECT = ("modelcar_dsl.project", "load_project")
+LOADS_THE_PROJECT = ("modelcar_dsl.project.loading", "load_project")
 COMMANDS = {
     "compile": (LOADS_THE_PROJECT, ["compile", "--out", "{tmp}"]),
     "compile --check": (LOADS_THE_PROJECT, ["compile", "--check"]),
     "diff": (LOADS_THE_PROJECT, ["diff"]),
     "graph": (LOADS_THE_PROJECT, ["graph", "modelcar-build-deploy"]),
     "init": (
-        ("modelcar_dsl.scaffold", "render"),
+        ("modelcar_dsl.project.scaffold", "render"),
         ["init", "{tmp}/p", "--namespace", "a", "--fs-group", "1", "--registry-url", "https://r.x"],
     ),
     "submit": (LOADS_THE_PROJECT, ["submit", "mistral-24b-quantized-build", "--dry-run"]),
-    "validate": (("modelcar_dsl.validate_files", "validate_files"), ["validate", "compiled"]),
+    "validate": (
+        ("modelcar_dsl.reading.validate_files", "validate_files"),
+        ["validate", "compiled"],
+    ),
 }
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import attrs
 import pytest
 
-from modelcar_dsl.errors import Problem
-from modelcar_dsl.rules.gates import FEATURE_FLAGS, ApiFields, Gates, Version, check_flag
+from modelcar_dsl.diagnostics.errors import Problem
+from modelcar_dsl.model.gates import FEATURE_FLAGS, ApiFields, Gates, Version, check_flag
 from tests.conftest import MiniProject, run_modelcar, validated
 from tests.test_bad_input import HEADER, VALID_PIPELINE
 

@@ -49,14 +49,15 @@ from modelcar_dsl import (
     script_step,
     task,
 )
-from modelcar_dsl.errors import DefinitionError
-from modelcar_dsl.project import collect_specs
-from modelcar_dsl.render import compile_project
-from modelcar_dsl.rules import SourceDocument, catalog, validate_documents
-from modelcar_dsl.schema_check import schema_problems
-from modelcar_dsl.specs import VolumeSource
-from modelcar_dsl.target import API_VERSIONS, ApiVersion, Target
-from modelcar_dsl.yaml_emitter import dump
+from modelcar_dsl.authoring.collection import collect_specs
+from modelcar_dsl.compiling.render import compile_project
+from modelcar_dsl.compiling.yaml_emitter import dump
+from modelcar_dsl.diagnostics import catalog
+from modelcar_dsl.diagnostics.errors import DefinitionError
+from modelcar_dsl.model.specs import VolumeSource
+from modelcar_dsl.model.target import API_VERSIONS, ApiVersion, Target
+from modelcar_dsl.rules import SourceDocument, validate_documents
+from modelcar_dsl.rules.schema_check import schema_problems
 
 Duration = str | int | timedelta
 T = TypeVar("T")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from modelcar_dsl import Steps, Workspace, command_step, finally_tasks, pipeline, task
-from modelcar_dsl.graph_formats import to_dot, to_mermaid, to_text
+from modelcar_dsl.review.graph_formats import to_dot, to_mermaid, to_text
 from tests.conftest import REPO, run_modelcar
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "graph"

@@ -29,9 +29,10 @@ from typing import Any
 import attrs
 import pytest
 
-from modelcar_dsl.param_checks import Between
-from modelcar_dsl.project import load_project, read_settings
-from modelcar_dsl.specs import TaskSpec
+from modelcar_dsl.model.param_checks import Between
+from modelcar_dsl.model.specs import TaskSpec
+from modelcar_dsl.project.loading import load_project
+from modelcar_dsl.project.settings import read_settings
 from tests.conftest import REPO
 from tests.evaluation_tools import GUIDELLM_REPORT, LM_EVAL_REPORT, stand_in
 from tests.hub_server import HubStandIn, running_hub

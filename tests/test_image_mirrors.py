@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from modelcar_dsl.image_mirrors import ImageMirrors, location_problem
+from modelcar_dsl.model.image_mirrors import ImageMirrors, location_problem
 from modelcar_tasks.images import MODELCAR_BASE_IMAGE, PYTHON_IMAGE, SKOPEO_IMAGE
 from tests.conftest import MiniProject, run_modelcar
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 import modelcar_dsl
-from modelcar_dsl.errors import ProjectError
-from modelcar_dsl.scaffold import Answers, render, write
+from modelcar_dsl.diagnostics.errors import ProjectError
+from modelcar_dsl.project.scaffold import Answers, render, write
 from tests.conftest import run_modelcar
 
 ANSWERS = (

@@ -14,7 +14,7 @@ import shutil
 import time
 from pathlib import Path
 
-from modelcar_dsl.validate_files import validate_files
+from modelcar_dsl.reading.validate_files import validate_files
 from tests.conftest import REPO
 
 RULE = "kustomization-run"

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from modelcar_dsl import output_tree
-from modelcar_dsl.errors import OutputTreeError
+from modelcar_dsl.diagnostics.errors import OutputTreeError
+from modelcar_dsl.output import output_tree
 from tests.conftest import CliResult, MiniProject
 
 CODE = """\
@@ -150,8 +150,8 @@ def test_an_error_while_rendering_leaves_the_old_tree(
 ) -> None:
     """An exception after some documents are rendered: nothing of the new output is written."""
     from modelcar_dsl import cli
-    from modelcar_dsl.errors import DefinitionError
-    from modelcar_dsl.yaml_emitter import dump
+    from modelcar_dsl.compiling.yaml_emitter import dump
+    from modelcar_dsl.diagnostics.errors import DefinitionError
 
     project = mini_project(CODE)
     assert project.compile().exit_code == 0
@@ -165,7 +165,7 @@ def test_an_error_while_rendering_leaves_the_old_tree(
             raise DefinitionError("interrupted on purpose")
         return dump(document, source)
 
-    monkeypatch.setattr("modelcar_dsl.render.dump", dump_then_fail)
+    monkeypatch.setattr("modelcar_dsl.compiling.render.dump", dump_then_fail)
     monkeypatch.chdir(project.root)
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["compile"], standalone_mode=False)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from modelcar_dsl.param_checks import InWorkspace
+from modelcar_dsl.model.param_checks import InWorkspace
 from tests.conftest import REPO
 
 VALUES = [

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from modelcar_dsl import Resources
-from modelcar_dsl.errors import DefinitionError
-from modelcar_dsl.quantities import quantity_problem
-from modelcar_dsl.specs import VolumeClaim
-from modelcar_dsl.validate_files import validate_files
+from modelcar_dsl.diagnostics.errors import DefinitionError
+from modelcar_dsl.formats.quantities import quantity_problem
+from modelcar_dsl.model.specs import VolumeClaim
+from modelcar_dsl.reading.validate_files import validate_files
 from tests.conftest import validated
 
 QUANTITY_GO = "https://github.com/kubernetes/apimachinery/blob/master/pkg/api/resource/quantity.go"

@@ -7,8 +7,8 @@ from typing import Any
 
 import yaml
 
-from modelcar_dsl.compiler import compile_run
-from modelcar_dsl.target import Target
+from modelcar_dsl.compiling.compiler import compile_run
+from modelcar_dsl.model.target import Target
 from modelcar_tasks.pipelines import model_testing, modelcar_build_deploy
 from pipelines.catalogue import CATALOGUE
 from pipelines.runs import (

@@ -18,11 +18,11 @@ import attrs
 import pytest
 
 from modelcar_dsl import Pipeline, RunSpec, Task, check
-from modelcar_dsl.errors import DefinitionError, Problem
-from modelcar_dsl.rules import catalog
-from modelcar_dsl.rules.gates import Gates
-from modelcar_dsl.target import Target
-from modelcar_dsl.validate_files import validate_files
+from modelcar_dsl.diagnostics import catalog
+from modelcar_dsl.diagnostics.errors import DefinitionError, Problem
+from modelcar_dsl.model.gates import Gates
+from modelcar_dsl.model.target import Target
+from modelcar_dsl.reading.validate_files import validate_files
 
 MARK = "# <-"
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from modelcar_dsl.errors import DefinitionError
-from modelcar_dsl.script_source import assemble_script
-from modelcar_dsl.source import SourceLocation
+from modelcar_dsl.authoring.script_source import assemble_script
+from modelcar_dsl.diagnostics.errors import DefinitionError
+from modelcar_dsl.diagnostics.source import SourceLocation
 from tests.conftest import MiniProject
 
 CODE = """\

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from modelcar_dsl.project import load_project, read_settings
-from modelcar_dsl.script_source import line_origin
-from modelcar_dsl.specs import Step
+from modelcar_dsl.authoring.script_source import line_origin
+from modelcar_dsl.model.specs import Step
+from modelcar_dsl.project.loading import load_project
+from modelcar_dsl.project.settings import read_settings
 from tests.conftest import REPO
 
 SHELL_SCRIPTS = sorted(

@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 import yaml
 
-from modelcar_dsl.project import find_pyproject, load_project, read_settings
-from modelcar_dsl.render import render_tree
+from modelcar_dsl.compiling.render import render_tree
+from modelcar_dsl.project.loading import load_project
+from modelcar_dsl.project.settings import find_pyproject, read_settings
 from tests.conftest import REPO, CliResult, run_modelcar
 from tests.kubernetes_server import KubernetesApi, kubeconfig
 from tests.tls import free_port, make_authority

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from modelcar_dsl.rules.gates import Gates
+from modelcar_dsl.model.gates import Gates
 from tests.conftest import validated
 
 TEKTON = "https://github.com/tektoncd/pipeline/blob/v1.15.0/"

@@ -7,9 +7,9 @@ import json
 from importlib import resources
 from pathlib import Path
 
-from modelcar_dsl.errors import Problem
+from modelcar_dsl.diagnostics.errors import Problem
+from modelcar_dsl.reading.validate_files import validate_files
 from modelcar_dsl.rules.api_fields import go_fold, tekton_api
-from modelcar_dsl.validate_files import validate_files
 from tests.conftest import validated
 
 REPO = Path(__file__).resolve().parent.parent

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from modelcar_dsl.validate_files import validate_files
+from modelcar_dsl.reading.validate_files import validate_files
 from tests.conftest import admission_errors, validated
 
 LONE_ARRAY = """\

@@ -27,11 +27,11 @@ from modelcar_dsl import (
     script_step,
     task,
 )
-from modelcar_dsl.compiler import compile_task
-from modelcar_dsl.errors import DefinitionError
-from modelcar_dsl.specs import VolumeSource
-from modelcar_dsl.target import Target
-from modelcar_dsl.validate_files import validate_files
+from modelcar_dsl.compiling.compiler import compile_task
+from modelcar_dsl.diagnostics.errors import DefinitionError
+from modelcar_dsl.model.specs import VolumeSource
+from modelcar_dsl.model.target import Target
+from modelcar_dsl.reading.validate_files import validate_files
 from modelcar_tasks.push_to_quay import push_to_quay
 from tests.conftest import REPO, MiniProject, run_modelcar
 

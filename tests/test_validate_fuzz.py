@@ -19,13 +19,13 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from modelcar_dsl.errors import ProjectError
-from modelcar_dsl.project import Settings, read_settings
+from modelcar_dsl.diagnostics.errors import ProjectError
+from modelcar_dsl.diagnostics.source import SourceLocation
+from modelcar_dsl.project.settings import Settings, read_settings
+from modelcar_dsl.reading.validate_files import ValidationReport
+from modelcar_dsl.reading.yaml_source import YamlSyntaxError, load_documents
 from modelcar_dsl.rules import SourceDocument, validate_documents
 from modelcar_dsl.rules.validate import is_validated_kind
-from modelcar_dsl.source import SourceLocation
-from modelcar_dsl.validate_files import ValidationReport
-from modelcar_dsl.yaml_source import YamlSyntaxError, load_documents
 from tests.conftest import REPO
 
 Path_ = tuple[str | int, ...]

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from modelcar_dsl.rules.validate import is_validated_kind
-from modelcar_dsl.yaml_source import (
+from modelcar_dsl.reading.yaml_source import (
     MAX_ALIAS_VALUES,
     YamlLimitError,
     YamlSyntaxError,
     load_documents,
 )
+from modelcar_dsl.rules.validate import is_validated_kind
 from tests.conftest import CliResult, run_modelcar
 
 TASK = """\

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import yaml
 
-from modelcar_dsl.yaml_emitter import dump, is_generated
+from modelcar_dsl.compiling.yaml_emitter import dump
+from modelcar_dsl.output.layout import is_generated
 
 DOCUMENT = {
     "apiVersion": "tekton.dev/v1",

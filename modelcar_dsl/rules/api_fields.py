@@ -13,9 +13,9 @@ from typing import Any, NamedTuple
 
 import attrs
 
-from modelcar_dsl.names import did_you_mean
-from modelcar_dsl.quantities import quantity_problem
-from modelcar_dsl.rules import catalog
+from modelcar_dsl.diagnostics import catalog
+from modelcar_dsl.formats.names import did_you_mean
+from modelcar_dsl.formats.quantities import quantity_problem
 from modelcar_dsl.rules.document import Report, shape
 
 _API_FILE = "tekton_api.json"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelcar_dsl.rules import catalog
+from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.rules.declarations import duplicates
 from modelcar_dsl.rules.document import Report, mapping, mappings, named, sequence
 

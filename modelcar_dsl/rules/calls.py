@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelcar_dsl.names import did_you_mean
-from modelcar_dsl.rules import catalog
-from modelcar_dsl.rules.catalog import Origin
+from modelcar_dsl.diagnostics import catalog
+from modelcar_dsl.diagnostics.catalog import Origin
+from modelcar_dsl.formats.names import did_you_mean
 from modelcar_dsl.rules.declarations import article, param_type, value_type
 from modelcar_dsl.rules.document import Report, mapping, mappings, named
 from modelcar_dsl.rules.variables import variables

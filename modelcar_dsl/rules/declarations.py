@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from modelcar_dsl.names import (
+from modelcar_dsl.diagnostics import catalog
+from modelcar_dsl.diagnostics.catalog import Origin
+from modelcar_dsl.formats.names import (
     OBJECT_NAME,
     PARAM_NAME,
     RESULT_NAME,
     dns_subdomain_problem,
     pattern_problem,
 )
-from modelcar_dsl.rules import catalog
-from modelcar_dsl.rules.catalog import Origin
 from modelcar_dsl.rules.document import Report, mapping, mappings, named, sequence, shape
 
 PARAM_TYPES = ("string", "array", "object")

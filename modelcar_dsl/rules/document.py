@@ -7,11 +7,11 @@ from typing import Any
 
 import attrs
 
-from modelcar_dsl.errors import Problem
-from modelcar_dsl.rules import catalog
-from modelcar_dsl.rules.catalog import Origin, Rule
-from modelcar_dsl.rules.gates import Gates
-from modelcar_dsl.source import SourceLocation
+from modelcar_dsl.diagnostics import catalog
+from modelcar_dsl.diagnostics.catalog import Origin, Rule
+from modelcar_dsl.diagnostics.errors import Problem
+from modelcar_dsl.diagnostics.source import SourceLocation
+from modelcar_dsl.model.gates import Gates
 
 Locate = Callable[[str], SourceLocation | None]
 

@@ -11,9 +11,9 @@ from typing import Any, Literal
 
 import attrs
 
-from modelcar_dsl.rules import catalog
+from modelcar_dsl.diagnostics import catalog
+from modelcar_dsl.model.gates import FEATURE_FLAGS, STEP_ACTIONS_STABLE, Version, shown
 from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
-from modelcar_dsl.rules.gates import FEATURE_FLAGS, STEP_ACTIONS_STABLE, Version, shown
 
 Level = Literal["absent", "alpha", "beta", "stable"]
 """A feature in one release: not there yet, behind `enable-api-fields` at alpha or beta (or, for

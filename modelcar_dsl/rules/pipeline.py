@@ -7,16 +7,16 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
-from modelcar_dsl.dag import ancestor_masks, find_cycle, topological_order
-from modelcar_dsl.durations import is_duration
-from modelcar_dsl.names import RESULT_NAME, did_you_mean, dns_label_problem, pattern_problem
-from modelcar_dsl.rules import catalog
+from modelcar_dsl.diagnostics import catalog
+from modelcar_dsl.diagnostics.catalog import Origin
+from modelcar_dsl.formats.durations import is_duration
+from modelcar_dsl.formats.names import RESULT_NAME, did_you_mean, dns_label_problem, pattern_problem
+from modelcar_dsl.model.dag import ancestor_masks, find_cycle, topological_order
 from modelcar_dsl.rules.calls import (
     check_arguments,
     check_param_values,
     check_workspace_bindings,
 )
-from modelcar_dsl.rules.catalog import Origin
 from modelcar_dsl.rules.declarations import (
     RESULT_NAME_RULE,
     check_combined,

@@ -10,9 +10,9 @@ import re
 from collections.abc import Iterator
 from typing import Any, TypeGuard
 
-from modelcar_dsl.names import did_you_mean
-from modelcar_dsl.rules import catalog
-from modelcar_dsl.rules.catalog import Origin
+from modelcar_dsl.diagnostics import catalog
+from modelcar_dsl.diagnostics.catalog import Origin
+from modelcar_dsl.formats.names import did_you_mean
 from modelcar_dsl.rules.declarations import param_type
 from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
 from modelcar_dsl.rules.task_variables import (

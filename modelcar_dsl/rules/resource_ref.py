@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from modelcar_dsl.names import DNS_LABEL
-from modelcar_dsl.rules import catalog
+from modelcar_dsl.diagnostics import catalog
+from modelcar_dsl.formats.names import DNS_LABEL
 from modelcar_dsl.rules.bindings import check_run_params
 from modelcar_dsl.rules.document import Report, mapping
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelcar_dsl.durations import go_duration_seconds
-from modelcar_dsl.rules import catalog
+from modelcar_dsl.diagnostics import catalog
+from modelcar_dsl.formats.durations import go_duration_seconds
 from modelcar_dsl.rules.bindings import check_run_params, check_run_workspaces
 from modelcar_dsl.rules.calls import (
     check_arguments,

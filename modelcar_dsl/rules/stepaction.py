@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from modelcar_dsl.rules import catalog
+from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.rules.calls import check_arguments
 from modelcar_dsl.rules.declarations import (
     check_param_declarations,

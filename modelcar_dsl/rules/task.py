@@ -7,9 +7,9 @@ from typing import Any
 
 import attrs
 
-from modelcar_dsl.durations import go_duration_seconds, is_duration
-from modelcar_dsl.names import ENV_NAME, did_you_mean, dns_label_problem, pattern_problem
-from modelcar_dsl.rules import catalog
+from modelcar_dsl.diagnostics import catalog
+from modelcar_dsl.formats.durations import go_duration_seconds, is_duration
+from modelcar_dsl.formats.names import ENV_NAME, did_you_mean, dns_label_problem, pattern_problem
 from modelcar_dsl.rules.declarations import (
     check_param_declarations,
     check_result_declarations,

@@ -17,8 +17,8 @@ from typing import Any
 
 import attrs
 
-from modelcar_dsl.names import did_you_mean
-from modelcar_dsl.rules import catalog
+from modelcar_dsl.diagnostics import catalog
+from modelcar_dsl.formats.names import did_you_mean
 from modelcar_dsl.rules.declarations import param_type
 from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
 from modelcar_dsl.rules.variables import (

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelcar_dsl.rules import catalog
+from modelcar_dsl.diagnostics import catalog
+from modelcar_dsl.model.gates import Version, shown
 from modelcar_dsl.rules.document import Report, mapping, mappings
-from modelcar_dsl.rules.gates import Version, shown
 
 CONDITIONS_REMOVED: Version = (0, 37)
 """Conditions (kind and `conditions` on pipeline tasks) removed: commit 9d60d0adf."""

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from modelcar_dsl.rules import catalog
+from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
 from modelcar_dsl.rules.variables import param_reference
 

@@ -1,0 +1,165 @@
+"""`@task`: a Python function whose typed parameters are the params of a Tekton Task."""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Generic
+
+import attrs
+
+from modelcar_dsl.authoring.annotations import check_named_parameter, param_from_annotation
+from modelcar_dsl.authoring.declaration import Declaration
+from modelcar_dsl.authoring.pipeline_builder import TaskCall, active_builder
+from modelcar_dsl.diagnostics.errors import DefinitionError
+from modelcar_dsl.diagnostics.source import SourceLocation, caller_location, parameter_locations
+from modelcar_dsl.formats.durations import Duration, checked_duration
+from modelcar_dsl.model.params import ParamSpec, tekton_name
+from modelcar_dsl.model.refs import ParamRef
+from modelcar_dsl.model.specs import EnvSource, Resources, Result, Step, TaskSpec, Workspace
+
+Steps = Sequence[Step]
+P = typing.ParamSpec("P")
+
+
+class Task(Declaration[TaskSpec], Generic[P]):
+    """A compiled-once Task; calling it inside a `@pipeline` function adds it to that pipeline.
+
+    It keeps the function's signature, so editors complete its params and mypy checks the
+    arguments (a result, `call.results.x`, is accepted for any param)."""
+
+    def __call__(self, *args: P.args, **arguments: P.kwargs) -> TaskCall:
+        return self.options()(*args, **arguments)
+
+    def options(
+        self,
+        *,
+        name: str | None = None,
+        workspaces: Mapping[str, str] | None = None,
+        timeout: Duration | None = None,
+        retries: int | None = None,
+    ) -> Callable[P, TaskCall]:
+        """Call this task under another name, with other workspace bindings, timeout or retries.
+
+        `workspaces` maps the task's workspace names to the pipeline's; by default a task
+        workspace binds to the pipeline workspace of the same name.
+        """
+        options_location = caller_location()
+        checked_timeout = checked_duration(timeout, options_location)
+
+        def call(*args: P.args, **arguments: P.kwargs) -> TaskCall:
+            location = caller_location()
+            if args:
+                raise DefinitionError(
+                    f"pass the params of task '{self.spec.name}' by name "
+                    f"({', '.join(p.py_name + '=...' for p in self.spec.params)})",
+                    location,
+                )
+            return active_builder(location).add(
+                task=self.spec,
+                name=name,
+                arguments=arguments,
+                workspaces=workspaces or {},
+                timeout=checked_timeout,
+                retries=retries,
+                location=location,
+            )
+
+        return call
+
+
+def _returned(value: Any) -> str:
+    return "nothing (no return statement?)" if value is None else f"a {type(value).__name__}"
+
+
+def task(
+    *,
+    name: str | None = None,
+    image: str | None = None,
+    workspaces: Iterable[Workspace] = (),
+    results: Iterable[Result | str] = (),
+    env: Iterable[EnvSource] = (),
+    resources: Resources | None = None,
+    timeout: Duration | None = None,
+    retries: int | None = None,
+) -> Callable[[Callable[P, Steps]], Task[P]]:
+    """Declare a Tekton Task; the function returns its steps and its docstring describes it.
+
+    `image` is the default for steps that name none; `env` adds Secret and ConfigMap keys to every
+    step's environment; `resources` applies to every step that sets none; `timeout` and `retries`
+    are the defaults for each use of the task in a pipeline.
+    """
+    location = caller_location()
+    checked_timeout = checked_duration(timeout, location)
+
+    def decorate(function: Callable[P, Steps]) -> Task[P]:
+        params = _params_of(function, location)
+        placeholders = {p.py_name: ParamRef(p.name, p.type) for p in params}
+        # The function runs once, with each param's placeholder for its value.
+        returned = typing.cast(Callable[..., Any], function)(**placeholders)
+        if not isinstance(returned, list | tuple):
+            raise DefinitionError(
+                f"task function {function.__name__} returned {_returned(returned)}; it must "
+                "return its steps: `return [script_step(...), command_step(...)]`",
+                location,
+            )
+        steps = tuple(returned)
+        if not all(isinstance(step, Step) for step in steps):
+            raise DefinitionError(
+                f"task function {function.__name__} must return a list of steps "
+                "(script_step(...), command_step(...))",
+                location,
+            )
+        steps = tuple(_with_defaults(step, image=image, resources=resources) for step in steps)
+        spec = TaskSpec(
+            name=name or tekton_name(function.__name__),
+            source=f"{function.__module__}:{function.__qualname__}",
+            location=location,
+            description=inspect.cleandoc(function.__doc__ or ""),
+            params=params,
+            steps=steps,
+            workspaces=tuple(workspaces),
+            results=tuple(r if isinstance(r, Result) else Result(r) for r in results),
+            env_from=tuple(env),
+            timeout=checked_timeout,
+            retries=retries,
+        )
+        return Task(spec, function)
+
+    return decorate
+
+
+def _params_of(function: Callable[..., Any], location: SourceLocation) -> tuple[ParamSpec, ...]:
+    hints = typing.get_type_hints(function, include_extras=True)
+    lines = parameter_locations(function, location)
+    params = []
+    for parameter in inspect.signature(function).parameters.values():
+        check_named_parameter(function.__name__, parameter, location)
+        if parameter.name not in hints:
+            raise DefinitionError(
+                f"{function.__name__}: param '{parameter.name}' needs a type annotation "
+                "(str, int, float, bool, Literal[...], list[str], dict[str, str])",
+                location,
+            )
+        params.append(
+            param_from_annotation(
+                parameter.name,
+                hints[parameter.name],
+                parameter.default,
+                lines.get(parameter.name, location),
+            )
+        )
+    kinds = {param.py_name: param.kind for param in params}
+    for param in params:
+        if param.tls_host is not None and kinds.get(param.tls_host) != "str":
+            raise DefinitionError(
+                f"{function.__name__}: param '{param.py_name}' verifies TLS for the host in "
+                f"param '{param.tls_host}', which is not a str param of this task",
+                location,
+            )
+    return tuple(params)
+
+
+def _with_defaults(step: Step, image: str | None, resources: Resources | None) -> Step:
+    return attrs.evolve(step, image=step.image or image, resources=step.resources or resources)

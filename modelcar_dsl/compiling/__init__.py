@@ -1,0 +1,1 @@
+"""Specs to Tekton documents and YAML text, held to the rules on the way."""

@@ -1,0 +1,114 @@
+"""From a loaded project to the text of every file of the out tree, validated first."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+import attrs
+
+from modelcar_dsl.authoring.collection import Specs
+from modelcar_dsl.compiling.compiler import compile_pipeline, compile_run, compile_task
+from modelcar_dsl.compiling.source_map import pipeline_locations, run_locations, task_locations
+from modelcar_dsl.compiling.validation import (
+    DSL_RULES,
+    validate_pipeline,
+    validate_records,
+    validate_run,
+    validate_task,
+)
+from modelcar_dsl.compiling.yaml_emitter import dump
+from modelcar_dsl.diagnostics import catalog
+from modelcar_dsl.diagnostics.errors import Problem, ValidationError
+from modelcar_dsl.model.target import Target
+from modelcar_dsl.output.layout import KUSTOMIZATION, PIPELINES_DIR, RUNS_DIR, TASKS_DIR
+from modelcar_dsl.rules import SourceDocument, validate_documents
+
+
+@attrs.frozen
+class CompiledResource:
+    """One resource: its file in the out tree, the Python it came from, and its document with
+    the source map that points its fields back there."""
+
+    path: str
+    source: str
+    document: SourceDocument
+
+
+def compile_project(project: Specs, target: Target) -> list[CompiledResource]:
+    compiled: list[CompiledResource] = []
+    for task in project.tasks:
+        document = SourceDocument(compile_task(task, target), task_locations(task))
+        compiled.append(
+            CompiledResource(f"{TASKS_DIR}/task-{task.name}.yaml", task.source, document)
+        )
+    for pipeline in project.pipelines:
+        body = compile_pipeline(pipeline, target)
+        document = SourceDocument(body, pipeline_locations(pipeline, body))
+        path = f"{PIPELINES_DIR}/pipeline-{pipeline.name}.yaml"
+        compiled.append(CompiledResource(path, pipeline.source, document))
+    for source, run in project.runs:
+        document = SourceDocument(compile_run(run, target), run_locations(run))
+        compiled.append(
+            CompiledResource(f"{RUNS_DIR}/pipelinerun-{run.name}.yaml", source, document)
+        )
+    return compiled
+
+
+def validate_project(
+    project: Specs, compiled: list[CompiledResource], target: Target
+) -> list[Problem]:
+    """Every problem: the DSL's own checks on the specs, then Tekton's rules on the compiled
+    documents (each reported at the user's line), then run files that would collide."""
+    problems: list[Problem] = []
+    for task in project.tasks:
+        problems.extend(validate_task(task))
+    for pipeline in project.pipelines:
+        problems.extend(validate_pipeline(pipeline, target))
+    for _, run in project.runs:
+        problems.extend(validate_run(run))
+    problems.extend(validate_records(run for _, run in project.runs))
+    documents = [resource.document for resource in compiled]
+    found = validate_documents(documents, DSL_RULES, target.insecure_registries, target.gates)
+    problems.extend(problem for problem in found if problem.severity != "info")
+    problems.extend(_run_collisions(project))
+    return problems
+
+
+def _run_collisions(project: Specs) -> Iterator[Problem]:
+    counts = Counter(run.name for _, run in project.runs)
+    for source, run in project.runs:
+        if counts[run.name] > 1:
+            yield Problem(
+                f"pipelinerun/{run.name}",
+                "metadata.generateName",
+                f"run name {run.name!r} is used by more than one run ({source} is one); "
+                "each run needs its own file in 03-runs/",
+                catalog.METADATA_NAME.id,
+                run.location,
+            )
+
+
+def compile_validated(project: Specs, target: Target) -> list[CompiledResource]:
+    """Every resource compiled; raises ValidationError with every problem first."""
+    compiled = compile_project(project, target)
+    problems = validate_project(project, compiled, target)
+    if problems:
+        raise ValidationError(problems)
+    return compiled
+
+
+def render_tree(project: Specs, target: Target) -> dict[str, str]:
+    """Relative path -> file text for every generated file; raises ValidationError first."""
+    compiled = compile_validated(project, target)
+    files = {resource.path: dump(resource.document.body, resource.source) for resource in compiled}
+    resources = sorted(path for path in files if not path.startswith(f"{RUNS_DIR}/"))
+    kustomization = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": resources,
+    }
+    files[KUSTOMIZATION] = dump(
+        kustomization, f"the project's Tasks and Pipelines ({RUNS_DIR}/ is never listed)"
+    )
+    return dict(sorted(files.items()))

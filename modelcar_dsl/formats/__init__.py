@@ -1,0 +1,2 @@
+"""Kubernetes' value formats the DSL and the rules both check: DNS names, Go durations and
+resource quantities."""

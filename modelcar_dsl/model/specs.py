@@ -1,0 +1,253 @@
+"""The frozen description of tasks, pipelines and runs that every later stage reads.
+
+The decorators build these from user code; validation, the graph and the compiler only read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+import attrs
+
+from modelcar_dsl.diagnostics.catalog import QUANTITY
+from modelcar_dsl.diagnostics.errors import DefinitionError
+from modelcar_dsl.diagnostics.source import SourceLocation, caller_location
+from modelcar_dsl.formats.quantities import SUFFIXES_HELP, quantity_problem
+from modelcar_dsl.model.params import ParamSpec
+
+
+def _as_tuple(value: Any) -> tuple[Any, ...]:
+    return tuple(value)
+
+
+def _as_sorted_pairs(
+    value: Mapping[str, str] | tuple[tuple[str, str], ...] | None,
+) -> tuple[tuple[str, str], ...]:
+    pairs = value.items() if isinstance(value, Mapping) else (value or ())
+    return tuple(sorted(pairs))
+
+
+def check_quantities(owner: str, quantities: Iterable[tuple[str, Any]]) -> None:
+    """Refuse, at the user's line, a size or compute amount Kubernetes cannot read (`50GB`):
+    the compiled run would be rejected when applied."""
+    for name, value in quantities:
+        problem = quantity_problem(value) if value is not None else f"None; give {SUFFIXES_HELP}"
+        if problem:
+            raise DefinitionError(
+                f"{owner} {name}: {problem} [{QUANTITY.id}]", caller_location(skip_generated=True)
+            )
+
+
+def _as_pairs(
+    value: Mapping[str, str] | tuple[tuple[str, str], ...] | None,
+) -> tuple[tuple[str, str], ...]:
+    """Env keeps the user's order: Kubernetes expands `$(VAR)` only from variables above it."""
+    return tuple(value.items() if isinstance(value, Mapping) else (value or ()))
+
+
+@attrs.frozen
+class Workspace:
+    """A workspace a task mounts. `read_only` tasks never get serialized against each other."""
+
+    name: str
+    description: str = ""
+    optional: bool = False
+    read_only: bool = False
+    mount_path: str | None = None
+
+
+@attrs.frozen
+class PipelineWorkspace:
+    """A workspace a pipeline declares and its runs bind to a volume. A run that binds none
+    gets `default` (e.g. `VolumeClaim(size="60Gi")`, a fresh claim per run); without a default,
+    a run must bind it: an unbound workspace is an error, never a silent empty volume."""
+
+    name: str
+    description: str = ""
+    optional: bool = False
+    default: VolumeSource | None = None
+
+
+@attrs.frozen
+class Result:
+    """A string result a task writes to `$RESULT_<NAME>_PATH`, or to the path in `env` where two
+    results would share that name (`image-digest` and Tekton Chains' `IMAGE_DIGEST`)."""
+
+    name: str
+    description: str = ""
+    env: str | None = None
+
+
+@attrs.frozen
+class SecretEnv:
+    """An environment variable read from a key of a Secret: credentials never enter the YAML."""
+
+    name: str
+    secret: str
+    key: str
+    optional: bool = False
+
+
+@attrs.frozen
+class ConfigMapEnv:
+    """An environment variable read from a key of a ConfigMap."""
+
+    name: str
+    config_map: str
+    key: str
+    optional: bool = False
+
+
+EnvSource = SecretEnv | ConfigMapEnv
+
+
+@attrs.frozen
+class Resources:
+    """Compute requests and limits of a step (`{"cpu": "2", "memory": "4Gi"}`)."""
+
+    requests: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_as_sorted_pairs)
+    limits: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_as_sorted_pairs)
+
+    def __attrs_post_init__(self) -> None:
+        check_quantities("Resources requests", self.requests)
+        check_quantities("Resources limits", self.limits)
+
+
+@attrs.frozen
+class Step:
+    """One container of a task: a script file, or a command with args."""
+
+    name: str
+    location: SourceLocation
+    image: str | None = None
+    script: str | None = None
+    script_origins: tuple[tuple[str, int], ...] = ()
+    """For each line of `script`, the file and line it came from (scripts inline libraries)."""
+    command: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
+    args: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
+    env: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_as_pairs)
+    env_from: tuple[EnvSource, ...] = attrs.field(default=(), converter=_as_tuple)
+    resources: Resources | None = None
+    working_dir: str | None = None
+    timeout: str | None = None
+
+
+@attrs.frozen
+class TaskSpec:
+    """A Tekton Task, as declared by `@task`."""
+
+    name: str
+    source: str
+    location: SourceLocation
+    description: str
+    params: tuple[ParamSpec, ...]
+    steps: tuple[Step, ...]
+    workspaces: tuple[Workspace, ...] = ()
+    results: tuple[Result, ...] = ()
+    env_from: tuple[EnvSource, ...] = ()
+    timeout: str | None = None
+    retries: int | None = None
+
+
+@attrs.frozen
+class When:
+    """A guard: the task runs only when `input` is (or is not) one of `values`."""
+
+    input: str
+    operator: Literal["in", "notin"]
+    values: tuple[str, ...] = attrs.field(converter=_as_tuple)
+
+
+@attrs.frozen
+class PipelineTaskSpec:
+    """One call of a task inside a pipeline, with the arguments exactly as the user passed them."""
+
+    name: str
+    task: TaskSpec
+    location: SourceLocation
+    arguments: tuple[tuple[str, Any], ...]
+    workspaces: tuple[tuple[str, str], ...]
+    after: tuple[tuple[str, SourceLocation], ...] = ()
+    when: tuple[When, ...] = ()
+    timeout: str | None = None
+    retries: int | None = None
+    is_finally: bool = False
+
+
+@attrs.frozen
+class PipelineSpec:
+    """A Tekton Pipeline, as traced from the `@pipeline` function."""
+
+    name: str
+    source: str
+    location: SourceLocation
+    description: str
+    params: tuple[ParamSpec, ...]
+    workspaces: tuple[PipelineWorkspace, ...]
+    tasks: tuple[PipelineTaskSpec, ...]
+    finally_tasks: tuple[PipelineTaskSpec, ...] = ()
+
+    @property
+    def all_tasks(self) -> tuple[PipelineTaskSpec, ...]:
+        return self.tasks + self.finally_tasks
+
+
+@attrs.frozen
+class VolumeClaim:
+    """A fresh PVC for every run (`volumeClaimTemplate`): no stale files from earlier runs."""
+
+    size: str = "10Gi"
+    storage_class: str | None = None
+    access_mode: str = "ReadWriteOnce"
+
+    def __attrs_post_init__(self) -> None:
+        check_quantities("VolumeClaim", [("size", self.size)])
+
+
+@attrs.frozen
+class ExistingClaim:
+    """A PVC that already exists and outlives the run."""
+
+    claim_name: str
+    read_only: bool = False
+
+
+@attrs.frozen
+class EmptyDir:
+    """Scratch space that lives as long as one TaskRun's pod."""
+
+
+@attrs.frozen
+class SecretVolume:
+    """A Secret mounted as files, e.g. a dockerconfigjson for `--authfile`."""
+
+    secret_name: str
+
+
+@attrs.frozen
+class ConfigMapVolume:
+    """A ConfigMap mounted as files, e.g. a CA bundle."""
+
+    name: str
+
+
+VolumeSource = VolumeClaim | ExistingClaim | EmptyDir | SecretVolume | ConfigMapVolume
+
+
+@attrs.frozen
+class RunSpec:
+    """A PipelineRun: which pipeline, with which values, on which volumes, as which group."""
+
+    name: str
+    pipeline: PipelineSpec
+    location: SourceLocation
+    params: tuple[tuple[str, Any], ...]
+    workspaces: tuple[tuple[str, VolumeSource], ...]
+    timeout: str
+    tasks_timeout: str | None = None
+    finally_timeout: str | None = None
+    fs_group: int | None = None
+    service_account: str | None = None
+    records: tuple[tuple[str, Any], ...] = ()
+    """The catalogue records passed (`("model", MISTRAL_24B_QUANTIZED)`), for their checks."""

@@ -1,0 +1,1 @@
+"""The out tree on disk: its layout, and writing it whole or not at all."""
