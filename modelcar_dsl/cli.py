@@ -552,6 +552,14 @@ Needs the cluster extra. To install it: {install}.
     metavar="SECONDS",
     help="Give up on the cluster when connecting, or an answer, takes longer.",
 )
+@click.option(
+    "--poll-interval",
+    type=click.FloatRange(min=0, min_open=True),
+    default=5,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --wait: how often to ask the cluster for the run's state.",
+)
 @_project_option
 @_debug_option
 def submit(
@@ -561,6 +569,7 @@ def submit(
     dry_run: bool,
     wait: bool,
     request_timeout: float,
+    poll_interval: float,
     project: Path | None,
 ) -> bool:
     """Create a PipelineRun from a compiled run on the cluster of the current kubeconfig.
@@ -568,8 +577,6 @@ def submit(
     RUN is the run's name (its generateName without the dash). First checks that the Pipeline
     and Tasks it needs are on the cluster and equal to the compiled ones.
     """
-    import os
-
     from modelcar_dsl.cluster.client import connect
     from modelcar_dsl.cluster.submit import Compiled, drift, follow
     from modelcar_dsl.compiling.render import compile_validated
@@ -590,8 +597,7 @@ def submit(
     name = created["metadata"]["name"]
     click.echo(f"created PipelineRun {name} in {cluster.namespace}", err=True)
     if wait:
-        poll = float(os.environ.get("MODELCAR_POLL_SECONDS", "5"))
-        succeeded = follow(cluster, name, lambda line: click.echo(line, err=True), poll)
+        succeeded = follow(cluster, name, lambda line: click.echo(line, err=True), poll_interval)
         return not succeeded
     return False
 

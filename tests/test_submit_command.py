@@ -48,7 +48,7 @@ def cluster(tmp_path: Path) -> Iterator[tuple[KubernetesApi, dict[str, str]]]:
     config = tmp_path / "kubeconfig"
     config.write_text(kubeconfig(port, NAMESPACE))
     with serving(api, port):
-        yield api, {"KUBECONFIG": str(config), "MODELCAR_POLL_SECONDS": "0.01"}
+        yield api, {"KUBECONFIG": str(config)}
 
 
 def test_dry_run_prints_the_run_and_calls_nothing() -> None:
@@ -116,7 +116,7 @@ def test_wait_follows_the_run_and_exits_with_its_outcome(
             "message": "Tasks Completed: 5 (Failed: 0)",
         },
     ]
-    result = run_modelcar("submit", RUN, "--wait", cwd=REPO, env=env)
+    result = run_modelcar("submit", RUN, "--wait", "--poll-interval", "0.01", cwd=REPO, env=env)
     assert result.exit_code == exit_code, result.stderr
     progress = [line for line in result.stderr.splitlines() if line.startswith(f"{RUN}-x7k2p:")]
     ended = "Succeeded" if outcome == "True" else "Failed"

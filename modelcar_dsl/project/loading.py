@@ -74,7 +74,7 @@ def _import_all(settings: Settings) -> list[ModuleType]:
     root = str(settings.root)
     if root not in sys.path:
         sys.path.insert(0, root)
-    _forget_foreign_modules(settings)
+    _refuse_foreign_modules(settings)
     imported: list[ModuleType] = []
     with _output_to_stderr():
         for name in settings.modules:
@@ -116,14 +116,20 @@ def _output_to_stderr() -> Iterator[None]:
             os.close(saved)
 
 
-def _forget_foreign_modules(settings: Settings) -> None:
-    """Drop cached modules of the same names from another project (tests compile several)."""
-    for name in list(sys.modules):
+def _refuse_foreign_modules(settings: Settings) -> None:
+    """A configured module already imported from elsewhere (an installed package of the same
+    name, or another project loaded in this process) would be compiled in its place; say so
+    instead of compiling the wrong code or unloading someone else's module."""
+    configured = {name.split(".", 1)[0] for name in settings.modules}
+    for name, module in sorted(sys.modules.items()):
+        file = getattr(module, "__file__", None)
         top = name.split(".", 1)[0]
-        if any(top == configured.split(".", 1)[0] for configured in settings.modules):
-            file = getattr(sys.modules[name], "__file__", None) or ""
-            if not Path(file).resolve().is_relative_to(settings.root):
-                del sys.modules[name]
+        if top in configured and file and not Path(file).resolve().is_relative_to(settings.root):
+            raise ProjectError(
+                f"[tool.modelcar] modules names {top!r}, but this Python has already imported "
+                f"{name} from {display_path(file)}, outside {display_path(str(settings.root))}; "
+                "rename the project's package, or load each project in its own process"
+            )
 
 
 def _import(name: str, settings: Settings) -> ModuleType:
