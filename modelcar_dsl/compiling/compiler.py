@@ -163,8 +163,10 @@ def _resources(resources: Resources) -> ResourceRequirements:
     return body
 
 
-def _container(body: _Step, step: Step, array_args: list[str]) -> _Step:
+def _before_resources(body: _Step, step: Step, array_args: list[str], target: Target) -> _Step:
     """A step's fields before its resources, the same in both versions."""
+    if step.image is not None:
+        body["image"] = target.image_mirrors.mirrored(step.image)
     if step.command:
         body["command"] = list(step.command)
     args = list(step.args) or (array_args if step.script is not None else [])
@@ -179,7 +181,7 @@ def _container(body: _Step, step: Step, array_args: list[str]) -> _Step:
     return body
 
 
-def _run_fields(body: _Step, step: Step) -> _Step:
+def _after_resources(body: _Step, step: Step) -> _Step:
     """A step's fields after its resources, the same in both versions."""
     if step.timeout:
         body["timeout"] = step.timeout
@@ -190,22 +192,18 @@ def _run_fields(body: _Step, step: Step) -> _Step:
 
 def _v1_step(step: Step, array_args: list[str], target: Target) -> V1Step:
     body: V1Step = {"name": step.name}
-    if step.image is not None:
-        body["image"] = target.image_mirrors.mirrored(step.image)
-    _container(body, step, array_args)
+    _before_resources(body, step, array_args, target)
     if step.resources:
         body["computeResources"] = _resources(step.resources)
-    return _run_fields(body, step)
+    return _after_resources(body, step)
 
 
 def _v1beta1_step(step: Step, array_args: list[str], target: Target) -> V1beta1Step:
     body: V1beta1Step = {"name": step.name}
-    if step.image is not None:
-        body["image"] = target.image_mirrors.mirrored(step.image)
-    _container(body, step, array_args)
+    _before_resources(body, step, array_args, target)
     if step.resources:
         body["resources"] = _resources(step.resources)
-    return _run_fields(body, step)
+    return _after_resources(body, step)
 
 
 def _task_spec(spec: _TaskSpec, task: TaskSpec, target: Target) -> _TaskSpec:
