@@ -1,5 +1,6 @@
-"""What scripts/generate_tekton_documents.py makes from rules/tekton_api.json is committed as
-it makes it: regenerated here in memory, compared with the files in the checkout.
+"""What scripts/generate_tekton_documents.py makes from rules/tekton_api.json (the compiler's
+TypedDicts and the Tekton yamale schemas) is committed as it makes it: regenerated here in
+memory, compared with the files in the checkout.
 
 They change only when asked: `MODELCAR_UPDATE_GOLDEN=1 pytest tests/test_tekton_documents.py`
 rewrites them (as `python3 scripts/generate_tekton_documents.py` does), to be reviewed in the
