@@ -1,12 +1,16 @@
-"""Lowering validated specs to Tekton documents: plain dicts, keys in Tekton's conventional order.
+"""Lowering validated specs to Tekton documents, keys in Tekton's conventional order.
 
 Emits the defaults Tekton's webhook would fill in (param and result `type`, `taskRef.kind`), so
-what git holds equals what the cluster stores and ArgoCD sees no drift.
+what git holds equals what the cluster stores and ArgoCD sees no drift. Each document is built as
+the TypedDicts generated from Tekton's API (tekton/documents.py), so mypy refuses a key or value
+Tekton would refuse; it leaves as a plain dict, which the rules and the emitter read like any
+document from a file.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from modelcar_dsl.model.graph import PipelineGraph
 from modelcar_dsl.model.param_checks import PulledImage
@@ -19,6 +23,7 @@ from modelcar_dsl.model.specs import (
     ExistingClaim,
     PipelineSpec,
     PipelineTaskSpec,
+    PipelineWorkspace,
     Resources,
     RunSpec,
     SecretEnv,
@@ -27,31 +32,66 @@ from modelcar_dsl.model.specs import (
     TaskSpec,
     VolumeClaim,
     VolumeSource,
+    Workspace,
 )
 from modelcar_dsl.model.target import Target
+from modelcar_dsl.tekton.documents import (
+    ConfigMapKeySelector,
+    EnvVar,
+    ObjectMeta,
+    PersistentVolumeClaimSpec,
+    PodTemplate,
+    ResourceRequirements,
+    SecretKeySelector,
+    V1beta1Pipeline,
+    V1beta1PipelineRun,
+    V1beta1PipelineRunSpec,
+    V1beta1PipelineSpec,
+    V1beta1PipelineTask,
+    V1beta1Step,
+    V1beta1Task,
+    V1beta1TaskSpec,
+    V1Param,
+    V1ParamSpec,
+    V1Pipeline,
+    V1PipelineRun,
+    V1PipelineRunSpec,
+    V1PipelineSpec,
+    V1PipelineTask,
+    V1PipelineWorkspaceDeclaration,
+    V1Step,
+    V1Task,
+    V1TaskResult,
+    V1TaskSpec,
+    V1TimeoutFields,
+    V1WorkspaceBinding,
+    V1WorkspaceDeclaration,
+)
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "modelcar-dsl"}
 
+_TaskSpec = TypeVar("_TaskSpec", V1TaskSpec, V1beta1TaskSpec)
+_PipelineSpec = TypeVar("_PipelineSpec", V1PipelineSpec, V1beta1PipelineSpec)
+_PipelineTask = TypeVar("_PipelineTask", V1PipelineTask, V1beta1PipelineTask)
+_RunSpec = TypeVar("_RunSpec", V1PipelineRunSpec, V1beta1PipelineRunSpec)
+_Step = TypeVar("_Step", V1Step, V1beta1Step)
+"""What the two API versions share is written once, checked by mypy against each version."""
 
-def _metadata(target: Target, **fields: str) -> dict[str, Any]:
-    metadata: dict[str, Any] = dict(fields)
+
+def _metadata(target: Target, name: str = "", generate_name: str = "") -> ObjectMeta:
+    metadata: ObjectMeta = {"name": name} if name else {"generateName": generate_name}
     if target.namespace:
         metadata["namespace"] = target.namespace
     metadata["labels"] = dict(MANAGED_BY)
     return metadata
 
 
-def _present(**fields: Any) -> dict[str, Any]:
-    """The fields that are set, in the order given: Tekton omits empty and false ones."""
-    return {key: value for key, value in fields.items() if value}
-
-
 def _yaml_value(value: ParamValue) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def _param_declaration(param: ParamSpec, target: Target) -> dict[str, Any]:
-    declaration: dict[str, Any] = {"name": param.name, "type": param.type}
+def _param_declaration(param: ParamSpec, target: Target) -> V1ParamSpec:
+    declaration: V1ParamSpec = {"name": param.name, "type": param.type}
     if param.description:
         declaration["description"] = param.description
     if param.type == "object":
@@ -63,23 +103,24 @@ def _param_declaration(param: ParamSpec, target: Target) -> dict[str, Any]:
     return declaration
 
 
-def _env_source(source: EnvSource) -> dict[str, Any]:
+def _env_source(source: EnvSource) -> EnvVar:
+    """Tekton omits a false `optional`, so it is written only when true."""
     if isinstance(source, SecretEnv):
-        ref: dict[str, Any] = {"name": source.secret, "key": source.key}
-        kind = "secretKeyRef"
-    else:
-        assert isinstance(source, ConfigMapEnv)
-        ref = {"name": source.config_map, "key": source.key}
-        kind = "configMapKeyRef"
+        secret: SecretKeySelector = {"name": source.secret, "key": source.key}
+        if source.optional:
+            secret["optional"] = True
+        return {"name": source.name, "valueFrom": {"secretKeyRef": secret}}
+    assert isinstance(source, ConfigMapEnv)
+    config_map: ConfigMapKeySelector = {"name": source.config_map, "key": source.key}
     if source.optional:
-        ref["optional"] = True
-    return {"name": source.name, "valueFrom": {kind: ref}}
+        config_map["optional"] = True
+    return {"name": source.name, "valueFrom": {"configMapKeyRef": config_map}}
 
 
-def _task_environment(task: TaskSpec, target: Target) -> list[dict[str, Any]]:
+def _task_environment(task: TaskSpec, target: Target) -> list[EnvVar]:
     """Every param, workspace path and result path as env, so scripts never see `$(...)`; and
     the project's insecure hosts, the only ones a step may reach without verified TLS."""
-    env: list[dict[str, Any]] = []
+    env: list[EnvVar] = []
     for param in task.params:
         if param.type == "string":
             env.append({"name": env_name(param.name), "value": f"$(params.{param.name})"})
@@ -113,8 +154,8 @@ def _task_environment(task: TaskSpec, target: Target) -> list[dict[str, Any]]:
     return env
 
 
-def _resources(resources: Resources) -> dict[str, Any]:
-    body: dict[str, Any] = {}
+def _resources(resources: Resources) -> ResourceRequirements:
+    body: ResourceRequirements = {}
     if resources.requests:
         body["requests"] = dict(resources.requests)
     if resources.limits:
@@ -122,9 +163,10 @@ def _resources(resources: Resources) -> dict[str, Any]:
     return body
 
 
-def _step(step: Step, array_args: list[str], target: Target) -> dict[str, Any]:
-    image = step.image if step.image is None else target.image_mirrors.mirrored(step.image)
-    body: dict[str, Any] = {"name": step.name, "image": image}
+def _before_resources(body: _Step, step: Step, array_args: list[str], target: Target) -> _Step:
+    """A step's fields before its resources, the same in both versions."""
+    if step.image is not None:
+        body["image"] = target.image_mirrors.mirrored(step.image)
     if step.command:
         body["command"] = list(step.command)
     args = list(step.args) or (array_args if step.script is not None else [])
@@ -132,12 +174,15 @@ def _step(step: Step, array_args: list[str], target: Target) -> dict[str, Any]:
         body["args"] = args
     if step.working_dir:
         body["workingDir"] = step.working_dir
-    env = [{"name": name, "value": value} for name, value in step.env]
+    env: list[EnvVar] = [{"name": name, "value": value} for name, value in step.env]
     env.extend(_env_source(source) for source in step.env_from)
     if env:
         body["env"] = env
-    if step.resources:
-        body["computeResources" if target.api == "v1" else "resources"] = _resources(step.resources)
+    return body
+
+
+def _after_resources(body: _Step, step: Step) -> _Step:
+    """A step's fields after its resources, the same in both versions."""
     if step.timeout:
         body["timeout"] = step.timeout
     if step.script is not None:
@@ -145,41 +190,84 @@ def _step(step: Step, array_args: list[str], target: Target) -> dict[str, Any]:
     return body
 
 
-def compile_task(task: TaskSpec, target: Target) -> dict[str, Any]:
-    spec: dict[str, Any] = {}
+def _v1_step(step: Step, array_args: list[str], target: Target) -> V1Step:
+    body: V1Step = {"name": step.name}
+    _before_resources(body, step, array_args, target)
+    if step.resources:
+        body["computeResources"] = _resources(step.resources)
+    return _after_resources(body, step)
+
+
+def _v1beta1_step(step: Step, array_args: list[str], target: Target) -> V1beta1Step:
+    body: V1beta1Step = {"name": step.name}
+    _before_resources(body, step, array_args, target)
+    if step.resources:
+        body["resources"] = _resources(step.resources)
+    return _after_resources(body, step)
+
+
+def _task_spec(spec: _TaskSpec, task: TaskSpec, target: Target) -> _TaskSpec:
+    """A Task's spec up to its steps, the same in both versions."""
     if task.description:
         spec["description"] = task.description
     if task.params:
         spec["params"] = [_param_declaration(param, target) for param in task.params]
     if task.workspaces:
-        spec["workspaces"] = [
-            _present(
-                name=w.name,
-                description=w.description,
-                mountPath=w.mount_path,
-                readOnly=w.read_only,
-                optional=w.optional,
-            )
-            for w in task.workspaces
-        ]
+        spec["workspaces"] = [_workspace_declaration(w) for w in task.workspaces]
     if task.results:
-        spec["results"] = [
-            _present(name=r.name, type="string", description=r.description) for r in task.results
-        ]
+        spec["results"] = [_task_result(r.name, r.description) for r in task.results]
     env = _task_environment(task, target)
     if env:
         spec["stepTemplate"] = {"env": env}
+    return spec
+
+
+def _workspace_declaration(workspace: Workspace) -> V1WorkspaceDeclaration:
+    """Tekton omits empty and false fields, so only the set ones are written."""
+    declaration: V1WorkspaceDeclaration = {"name": workspace.name}
+    if workspace.description:
+        declaration["description"] = workspace.description
+    if workspace.mount_path:
+        declaration["mountPath"] = workspace.mount_path
+    if workspace.read_only:
+        declaration["readOnly"] = True
+    if workspace.optional:
+        declaration["optional"] = True
+    return declaration
+
+
+def _task_result(name: str, description: str) -> V1TaskResult:
+    result: V1TaskResult = {"name": name, "type": "string"}
+    if description:
+        result["description"] = description
+    return result
+
+
+def compile_task(task: TaskSpec, target: Target) -> dict[str, Any]:
     array_args = [f"$(params.{p.name}[*])" for p in task.params if p.type == "array"]
-    spec["steps"] = [_step(step, array_args, target) for step in task.steps]
-    return {
+    metadata = _metadata(target, name=task.name)
+    if target.api == "v1":
+        spec = _task_spec(V1TaskSpec(), task, target)
+        spec["steps"] = [_v1_step(step, array_args, target) for step in task.steps]
+        v1: V1Task = {
+            "apiVersion": target.api_version,
+            "kind": "Task",
+            "metadata": metadata,
+            "spec": spec,
+        }
+        return dict(v1)
+    beta_spec = _task_spec(V1beta1TaskSpec(), task, target)
+    beta_spec["steps"] = [_v1beta1_step(step, array_args, target) for step in task.steps]
+    beta: V1beta1Task = {
         "apiVersion": target.api_version,
         "kind": "Task",
-        "metadata": _metadata(target, name=task.name),
-        "spec": spec,
+        "metadata": metadata,
+        "spec": beta_spec,
     }
+    return dict(beta)
 
 
-def _arguments(params: tuple[ParamSpec, ...], arguments: dict[str, Any]) -> list[dict[str, Any]]:
+def _arguments(params: tuple[ParamSpec, ...], arguments: dict[str, Any]) -> list[V1Param]:
     """Given arguments as Tekton params, in the order the params are declared."""
     return [
         {"name": param.name, "value": _yaml_value(render_value(arguments[param.py_name]))}
@@ -188,8 +276,11 @@ def _arguments(params: tuple[ParamSpec, ...], arguments: dict[str, Any]) -> list
     ]
 
 
-def _pipeline_task(task: PipelineTaskSpec, run_after: list[str]) -> dict[str, Any]:
-    body: dict[str, Any] = {"name": task.name, "taskRef": {"name": task.task.name, "kind": "Task"}}
+def _pipeline_task(
+    body: _PipelineTask, task: PipelineTaskSpec, run_after: list[str]
+) -> _PipelineTask:
+    body["name"] = task.name
+    body["taskRef"] = {"name": task.task.name, "kind": "Task"}
     if run_after:
         body["runAfter"] = run_after
     if task.when:
@@ -209,44 +300,79 @@ def _pipeline_task(task: PipelineTaskSpec, run_after: list[str]) -> dict[str, An
     return body
 
 
-def compile_pipeline(pipeline: PipelineSpec, target: Target) -> dict[str, Any]:
-    graph = PipelineGraph(pipeline)
-    spec: dict[str, Any] = {}
+def _pipeline_spec(spec: _PipelineSpec, pipeline: PipelineSpec, target: Target) -> _PipelineSpec:
+    """A Pipeline's spec up to its tasks, the same in both versions."""
     if pipeline.description:
         spec["description"] = pipeline.description
     if pipeline.params:
         spec["params"] = [_param_declaration(param, target) for param in pipeline.params]
     if pipeline.workspaces:
-        spec["workspaces"] = [
-            _present(name=w.name, description=w.description, optional=w.optional)
-            for w in pipeline.workspaces
-        ]
+        spec["workspaces"] = [_pipeline_workspace(w) for w in pipeline.workspaces]
+    return spec
+
+
+def _pipeline_workspace(workspace: PipelineWorkspace) -> V1PipelineWorkspaceDeclaration:
+    declaration: V1PipelineWorkspaceDeclaration = {"name": workspace.name}
+    if workspace.description:
+        declaration["description"] = workspace.description
+    if workspace.optional:
+        declaration["optional"] = True
+    return declaration
+
+
+def _pipeline_tasks(
+    pipeline: PipelineSpec, new: Callable[[], _PipelineTask]
+) -> tuple[list[_PipelineTask], list[_PipelineTask]]:
+    """The pipeline's tasks and its finally tasks, each a `new()` pipeline task filled in."""
+    graph = PipelineGraph(pipeline)
     regular = {task.name for task in pipeline.tasks}
-    spec["tasks"] = [
+    tasks = [
         _pipeline_task(
+            new(),
             task,
             # .after() a finally task is kept, so validation reports it at the user's line.
             graph.run_after(task.name) + [name for name, _ in task.after if name not in regular],
         )
         for task in pipeline.tasks
     ]
-    if pipeline.finally_tasks:
-        spec["finally"] = [
-            _pipeline_task(task, [name for name, _ in task.after])
-            for task in pipeline.finally_tasks
-        ]
-    return {
+    finally_tasks = [
+        _pipeline_task(new(), task, [name for name, _ in task.after])
+        for task in pipeline.finally_tasks
+    ]
+    return tasks, finally_tasks
+
+
+def compile_pipeline(pipeline: PipelineSpec, target: Target) -> dict[str, Any]:
+    metadata = _metadata(target, name=pipeline.name)
+    if target.api == "v1":
+        spec = _pipeline_spec(V1PipelineSpec(), pipeline, target)
+        spec["tasks"], finally_tasks = _pipeline_tasks(pipeline, V1PipelineTask)
+        if finally_tasks:
+            spec["finally"] = finally_tasks
+        v1: V1Pipeline = {
+            "apiVersion": target.api_version,
+            "kind": "Pipeline",
+            "metadata": metadata,
+            "spec": spec,
+        }
+        return dict(v1)
+    beta_spec = _pipeline_spec(V1beta1PipelineSpec(), pipeline, target)
+    beta_spec["tasks"], beta_finally = _pipeline_tasks(pipeline, V1beta1PipelineTask)
+    if beta_finally:
+        beta_spec["finally"] = beta_finally
+    beta: V1beta1Pipeline = {
         "apiVersion": target.api_version,
         "kind": "Pipeline",
-        "metadata": _metadata(target, name=pipeline.name),
-        "spec": spec,
+        "metadata": metadata,
+        "spec": beta_spec,
     }
+    return dict(beta)
 
 
-def _volume(name: str, source: VolumeSource) -> dict[str, Any]:
-    binding: dict[str, Any] = {"name": name}
+def _volume(name: str, source: VolumeSource) -> V1WorkspaceBinding:
+    binding: V1WorkspaceBinding = {"name": name}
     if isinstance(source, VolumeClaim):
-        claim: dict[str, Any] = {"accessModes": [source.access_mode]}
+        claim: PersistentVolumeClaimSpec = {"accessModes": [source.access_mode]}
         if source.storage_class:
             claim["storageClassName"] = source.storage_class
         claim["resources"] = {"requests": {"storage": source.size}}
@@ -265,38 +391,61 @@ def _volume(name: str, source: VolumeSource) -> dict[str, Any]:
     return binding
 
 
-def compile_run(run: RunSpec, target: Target) -> dict[str, Any]:
-    fs_group = run.fs_group if run.fs_group is not None else target.fs_group
-    service_account = run.service_account or target.service_account
-    spec: dict[str, Any] = {"pipelineRef": {"name": run.pipeline.name}}
+def _run_spec(spec: _RunSpec, run: RunSpec) -> _RunSpec:
+    """A PipelineRun's spec up to its pod settings, the same in both versions."""
+    spec["pipelineRef"] = {"name": run.pipeline.name}
     params = _arguments(run.pipeline.params, dict(run.params))
     if params:
         spec["params"] = params
     if run.workspaces:
         spec["workspaces"] = [_volume(name, source) for name, source in run.workspaces]
-    pod_template = {"securityContext": {"fsGroup": fs_group}}
-    if target.api == "v1":
-        template: dict[str, Any] = {}
-        if service_account:
-            template["serviceAccountName"] = service_account
-        template["podTemplate"] = pod_template
-        spec["taskRunTemplate"] = template
-    else:
-        if service_account:
-            spec["serviceAccountName"] = service_account
-        spec["podTemplate"] = pod_template
-    timeouts = {"pipeline": run.timeout}
+    return spec
+
+
+def _timeouts(run: RunSpec) -> V1TimeoutFields:
+    timeouts: V1TimeoutFields = {"pipeline": run.timeout}
     if run.tasks_timeout:
         timeouts["tasks"] = run.tasks_timeout
     if run.finally_timeout:
         timeouts["finally"] = run.finally_timeout
-    if target.api == "v1beta1" and len(timeouts) == 1:
-        spec["timeout"] = run.timeout
+    return timeouts
+
+
+def compile_run(run: RunSpec, target: Target) -> dict[str, Any]:
+    fs_group = run.fs_group if run.fs_group is not None else target.fs_group
+    service_account = run.service_account or target.service_account
+    # Without an fsGroup the pod template stays empty, and the run-fs-group rule says what to set.
+    pod_template: PodTemplate = {"securityContext": {}}
+    if fs_group is not None:
+        pod_template["securityContext"]["fsGroup"] = fs_group
+    metadata = _metadata(target, generate_name=f"{run.name}-")
+    if target.api == "v1":
+        spec = _run_spec(V1PipelineRunSpec(), run)
+        spec["taskRunTemplate"] = {}
+        if service_account:
+            spec["taskRunTemplate"]["serviceAccountName"] = service_account
+        spec["taskRunTemplate"]["podTemplate"] = pod_template
+        spec["timeouts"] = _timeouts(run)
+        v1: V1PipelineRun = {
+            "apiVersion": target.api_version,
+            "kind": "PipelineRun",
+            "metadata": metadata,
+            "spec": spec,
+        }
+        return dict(v1)
+    beta_spec = _run_spec(V1beta1PipelineRunSpec(), run)
+    if service_account:
+        beta_spec["serviceAccountName"] = service_account
+    beta_spec["podTemplate"] = pod_template
+    timeouts = _timeouts(run)
+    if len(timeouts) == 1:
+        beta_spec["timeout"] = run.timeout
     else:
-        spec["timeouts"] = timeouts
-    return {
+        beta_spec["timeouts"] = timeouts
+    beta: V1beta1PipelineRun = {
         "apiVersion": target.api_version,
         "kind": "PipelineRun",
-        "metadata": _metadata(target, generateName=f"{run.name}-"),
-        "spec": spec,
+        "metadata": metadata,
+        "spec": beta_spec,
     }
+    return dict(beta)

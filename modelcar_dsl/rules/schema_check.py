@@ -1,4 +1,6 @@
-"""Structural checks of compiled documents against the yamale schemas shipped in the package."""
+"""Structural checks of compiled documents against the yamale schemas generated from Tekton's
+API description, for the tests: yamale is in the `test` extra (the README says why the product's
+checks do not use it)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Tekton's API as Python types, generated from the description in rules/tekton_api.json."""
