@@ -15,6 +15,8 @@ from benchmarks.measure import Run, best_of, run_process
 
 @attrs.frozen
 class StartUp:
+    """The best run of each modelcar process and of the bare import it is judged against."""
+
     help: Run
     import_click: Run
     compile: Run
