@@ -14,9 +14,10 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.build_throughput import build_throughput
-from benchmarks.compile_speed import repo_compile, synthetic_compile
+from benchmarks.compile_speed import synthetic_compile
 from benchmarks.layer_push import layer_push
-from benchmarks.report import build_table, compile_table, push_table, synthetic_table
+from benchmarks.report import build_table, push_table, startup_table, synthetic_table
+from benchmarks.startup import start_up
 from benchmarks.validate_limits import validate_limits, validate_table
 
 GIB = 1 << 30
@@ -35,7 +36,7 @@ def main() -> None:
     model_bytes = GIB // 4 if options.quick else 2 * GIB
     work = Path(tempfile.mkdtemp(prefix="modelcar-bench-", dir=options.work or "/var/tmp"))
     try:
-        print(compile_table(repo_compile(work, options.repeats)))
+        print(startup_table(start_up(work, options.repeats)))
         plain = [synthetic_compile(work, n, options.repeats) for n in sizes]
         print(synthetic_table(plain, "Synthetic pipeline, compile + validate (whole process)"))
         shared = [synthetic_compile(work, n, options.repeats, True) for n in sizes]

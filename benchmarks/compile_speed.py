@@ -1,5 +1,5 @@
-"""Compile speed: the repo's own pipelines against `import yaml`, and a synthetic pipeline of
-N tasks against a process that only dumps the same documents with PyYAML's C emitter."""
+"""Compile speed: a synthetic pipeline of N tasks against a process that only dumps the same
+documents with PyYAML's C emitter (the repo's own pipelines are in `benchmarks.startup`)."""
 
 from __future__ import annotations
 
@@ -56,12 +56,6 @@ EMIT_FLOOR = textwrap.dedent(
 
 
 @attrs.frozen
-class RepoCompile:
-    compile: Run
-    floor: Run
-
-
-@attrs.frozen
 class SyntheticCompile:
     tasks: int
     compile: Run
@@ -73,12 +67,6 @@ def fresh_compile(project: Path, out: Path) -> Run:
     """A whole `modelcar compile` into an empty tree, so every file is rendered and written."""
     shutil.rmtree(out, ignore_errors=True)
     return run_process([*MODELCAR, "compile", "--out", str(out)], cwd=project)
-
-
-def repo_compile(work: Path, repeats: int) -> RepoCompile:
-    compiled = best_of(repeats, lambda: fresh_compile(REPO, work / "repo-out"))
-    floor = best_of(repeats, lambda: run_process([sys.executable, "-c", "import yaml"], cwd=REPO))
-    return RepoCompile(compiled, floor)
 
 
 def write_synthetic_project(root: Path, count: int, shared_workspace: bool) -> None:

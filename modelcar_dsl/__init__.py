@@ -1,37 +1,47 @@
-"""modelcar-dsl: ModelCar pipelines as typed Python, compiled to Tekton YAML."""
+"""modelcar-dsl: ModelCar pipelines as typed Python, compiled to Tekton YAML.
 
-from modelcar_dsl.authoring.catalogue import CatalogueName, RecordCheck, where_defined
-from modelcar_dsl.authoring.pipeline import Pipeline, pipeline
-from modelcar_dsl.authoring.pipeline_builder import TaskCall, finally_tasks
-from modelcar_dsl.authoring.run import pipeline_run
-from modelcar_dsl.authoring.steps import command_step, script_step
-from modelcar_dsl.authoring.task import Steps, Task, task
-from modelcar_dsl.diagnostics.source import SourceLocation
-from modelcar_dsl.model.param_checks import (
-    Between,
-    InWorkspace,
-    PulledImage,
-    VerifiesTls,
-    WorkspacePath,
-)
-from modelcar_dsl.model.refs import PIPELINE_STATUS, ParamRef, ResultRef
-from modelcar_dsl.model.specs import (
-    ConfigMapEnv,
-    ConfigMapVolume,
-    EmptyDir,
-    ExistingClaim,
-    PipelineWorkspace,
-    Resources,
-    Result,
-    RunSpec,
-    SecretEnv,
-    SecretVolume,
-    Step,
-    VolumeClaim,
-    Workspace,
-)
-from modelcar_dsl.model.target import Target
-from modelcar_dsl.project.check import check
+Names are exported lazily (PEP 562): `modelcar --help`, and a command that needs only part of
+the package, must not pay for importing all of it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from modelcar_dsl.authoring.catalogue import CatalogueName, RecordCheck, where_defined
+    from modelcar_dsl.authoring.pipeline import Pipeline, pipeline
+    from modelcar_dsl.authoring.pipeline_builder import TaskCall, finally_tasks
+    from modelcar_dsl.authoring.run import pipeline_run
+    from modelcar_dsl.authoring.steps import command_step, script_step
+    from modelcar_dsl.authoring.task import Steps, Task, task
+    from modelcar_dsl.diagnostics.source import SourceLocation
+    from modelcar_dsl.model.param_checks import (
+        Between,
+        InWorkspace,
+        PulledImage,
+        VerifiesTls,
+        WorkspacePath,
+    )
+    from modelcar_dsl.model.refs import PIPELINE_STATUS, ParamRef, ResultRef
+    from modelcar_dsl.model.specs import (
+        ConfigMapEnv,
+        ConfigMapVolume,
+        EmptyDir,
+        ExistingClaim,
+        PipelineWorkspace,
+        Resources,
+        Result,
+        RunSpec,
+        SecretEnv,
+        SecretVolume,
+        Step,
+        VolumeClaim,
+        Workspace,
+    )
+    from modelcar_dsl.model.target import Target
+    from modelcar_dsl.project.check import check
 
 __all__ = [
     "PIPELINE_STATUS",
@@ -72,3 +82,54 @@ __all__ = [
     "task",
     "where_defined",
 ]
+
+_EXPORTS = {
+    "CatalogueName": "modelcar_dsl.authoring.catalogue",
+    "RecordCheck": "modelcar_dsl.authoring.catalogue",
+    "where_defined": "modelcar_dsl.authoring.catalogue",
+    "Pipeline": "modelcar_dsl.authoring.pipeline",
+    "pipeline": "modelcar_dsl.authoring.pipeline",
+    "TaskCall": "modelcar_dsl.authoring.pipeline_builder",
+    "finally_tasks": "modelcar_dsl.authoring.pipeline_builder",
+    "pipeline_run": "modelcar_dsl.authoring.run",
+    "command_step": "modelcar_dsl.authoring.steps",
+    "script_step": "modelcar_dsl.authoring.steps",
+    "Steps": "modelcar_dsl.authoring.task",
+    "Task": "modelcar_dsl.authoring.task",
+    "task": "modelcar_dsl.authoring.task",
+    "SourceLocation": "modelcar_dsl.diagnostics.source",
+    "Between": "modelcar_dsl.model.param_checks",
+    "InWorkspace": "modelcar_dsl.model.param_checks",
+    "PulledImage": "modelcar_dsl.model.param_checks",
+    "VerifiesTls": "modelcar_dsl.model.param_checks",
+    "WorkspacePath": "modelcar_dsl.model.param_checks",
+    "PIPELINE_STATUS": "modelcar_dsl.model.refs",
+    "ParamRef": "modelcar_dsl.model.refs",
+    "ResultRef": "modelcar_dsl.model.refs",
+    "ConfigMapEnv": "modelcar_dsl.model.specs",
+    "ConfigMapVolume": "modelcar_dsl.model.specs",
+    "EmptyDir": "modelcar_dsl.model.specs",
+    "ExistingClaim": "modelcar_dsl.model.specs",
+    "PipelineWorkspace": "modelcar_dsl.model.specs",
+    "Resources": "modelcar_dsl.model.specs",
+    "Result": "modelcar_dsl.model.specs",
+    "RunSpec": "modelcar_dsl.model.specs",
+    "SecretEnv": "modelcar_dsl.model.specs",
+    "SecretVolume": "modelcar_dsl.model.specs",
+    "Step": "modelcar_dsl.model.specs",
+    "VolumeClaim": "modelcar_dsl.model.specs",
+    "Workspace": "modelcar_dsl.model.specs",
+    "Target": "modelcar_dsl.model.target",
+    "check": "modelcar_dsl.project.check",
+}
+
+
+if not TYPE_CHECKING:  # mypy sees the imports above, so a misspelt name stays a type error
+
+    def __getattr__(name: str) -> Any:
+        if name in _EXPORTS:
+            return getattr(importlib.import_module(_EXPORTS[name]), name)
+        raise AttributeError(f"module 'modelcar_dsl' has no attribute {name!r}")
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *__all__})

@@ -1,20 +1,21 @@
 """The `modelcar` command. Every command's outcome maps to one exit code, in `_Modelcar.invoke`:
 0 ok; 1 findings (a stale tree, problems, changes, a failed run); 2 the user's input or environment
 is wrong (one line naming the file or host, no traceback); 3 a bug in modelcar itself. `--debug`
-adds the traceback, never changes the code."""
+adds the traceback, never changes the code.
+
+At the top this module imports only click: each command imports what it uses in its body, so
+`modelcar --help` and every command start without loading the rest of the package."""
 
 from __future__ import annotations
 
 import errno
 import sys
-import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from modelcar_dsl.diagnostics.errors import ModelcarError, UserCodeError, how_to_install
-from modelcar_dsl.review.graph_formats import FORMATS as GRAPH_FORMATS
+from modelcar_dsl.diagnostics.extras import how_to_install
 
 if TYPE_CHECKING:
     from modelcar_dsl.model.gates import Gates
@@ -57,6 +58,8 @@ class _Modelcar(click.Group):
     when it has findings; click exits 2 for usage errors; everything raised ends here."""
 
     def invoke(self, ctx: click.Context) -> None:
+        from modelcar_dsl.diagnostics.errors import ModelcarError, UserCodeError
+
         try:
             found = super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
@@ -99,6 +102,8 @@ def _fail(
     The line ends with `plain` without --debug (a pointer to it) and `debugging` with it, so a
     traceback is never followed by advice to ask for one."""
     if ctx.meta.get(_DEBUG):
+        import traceback
+
         traceback.print_exc()
         click.echo(line + debugging, err=True)
     else:
@@ -379,6 +384,7 @@ def _gates(
         raise click.BadParameter(str(error), param_hint="--feature-flag") from None
 
 
+GRAPH_FORMATS = ("text", "mermaid", "dot", "png")
 GRAPH_EXAMPLES = """
 \b
 Examples:

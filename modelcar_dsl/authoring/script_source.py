@@ -90,6 +90,7 @@ def assemble_script(path: Path, location: SourceLocation) -> AssembledScript:
 def _append(path: Path, text: str, assembly: _Assembly) -> None:
     source_lines = text.splitlines()
     _record_definitions(path, text, assembly)
+    source = str(path)
     continued = False
     in_prologue = True
     for number, line in enumerate(source_lines, start=1):
@@ -104,10 +105,10 @@ def _append(path: Path, text: str, assembly: _Assembly) -> None:
                 continue
         library = _library_of(path, number, line, in_prologue, assembly)
         if library is None:
-            if not BASH_PROLOGUE.match(line):
+            if in_prologue and not BASH_PROLOGUE.match(line):
                 in_prologue = False
             assembly.lines.append(line)
-            assembly.origins.append((str(path), number))
+            assembly.origins.append((source, number))
             continue
         code = line.split("#")[0]
         continued = assembly.python and "(" in code and ")" not in code
@@ -123,7 +124,7 @@ def _append(path: Path, text: str, assembly: _Assembly) -> None:
                 "remove it (Python 3.11 needs none)",
             )
         assembly.lines.append(f"# modelcar-dsl: inlined {_relative(library, path)} here")
-        assembly.origins.append((str(path), number))
+        assembly.origins.append((source, number))
         _append(library, library_text, assembly)
 
 

@@ -12,7 +12,8 @@ from typing import Any, cast
 
 import attrs
 
-from modelcar_dsl.diagnostics.errors import ClusterError, MissingExtraError, how_to_install
+from modelcar_dsl.diagnostics.errors import ClusterError, MissingExtraError
+from modelcar_dsl.diagnostics.extras import how_to_install
 
 GROUP = "tekton.dev"
 PLURALS = {"Task": "tasks", "Pipeline": "pipelines", "PipelineRun": "pipelineruns"}

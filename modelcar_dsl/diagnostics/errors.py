@@ -83,15 +83,5 @@ class MissingExtraError(ModelcarError):
     """A command needs an optional extra (and its system tools) that are not installed."""
 
 
-def how_to_install(extra: str) -> str:
-    """The ways to add an optional extra, for every way modelcar-dsl comes: from a clone or a
-    wheel it is on no package index, where `pip install 'modelcar-dsl[extra]'` alone fails."""
-    return (
-        f"in a clone of modelcar-dsl, pip install -e '.[{extra}]' (or bash .ci/install "
-        f"{extra}); from a wheel, pip install '/path/to/modelcar_dsl-VERSION-py3-none-any.whl"
-        f"[{extra}]'; from a package index that has it, pip install 'modelcar-dsl[{extra}]'"
-    )
-
-
 class ClusterError(ModelcarError):
     """The cluster cannot be reached, refused a request, or lacks what a run needs."""

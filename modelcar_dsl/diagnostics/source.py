@@ -5,12 +5,11 @@ from __future__ import annotations
 import ast
 import contextlib
 import functools
-import inspect
+import linecache
 import os
 import site
 import sys
 import sysconfig
-import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
@@ -20,22 +19,27 @@ import attrs
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parents[1]) + os.sep
 _CONTEXTLIB = os.path.abspath(contextlib.__file__)
-_INSTALLED = tuple(
-    sorted(
-        {
-            os.path.join(os.path.abspath(directory), "")
-            for directory in (
-                *(
-                    sysconfig.get_paths()[key]
-                    for key in ("stdlib", "platstdlib", "purelib", "platlib")
-                ),
-                *site.getsitepackages(),
-                site.getusersitepackages(),
-            )
-        }
+
+
+@functools.cache
+def _installed() -> tuple[str, ...]:
+    """Where Python's library and installed packages live; a user's project is elsewhere.
+    Asked the first time a user's helper function declares something, not on every start."""
+    return tuple(
+        sorted(
+            {
+                os.path.join(os.path.abspath(directory), "")
+                for directory in (
+                    *(
+                        sysconfig.get_paths()[key]
+                        for key in ("stdlib", "platstdlib", "purelib", "platlib")
+                    ),
+                    *site.getsitepackages(),
+                    site.getusersitepackages(),
+                )
+            }
+        )
     )
-)
-"""Where Python's library and installed packages live; a user's project is elsewhere."""
 
 
 @attrs.frozen
@@ -157,25 +161,37 @@ def _is_user_file(filename: str) -> bool:
     (the import machinery): the frames a walk out of the user's functions must not enter."""
     path = os.path.abspath(filename)
     return not (
-        filename.startswith("<") or is_library_file(filename) or path.startswith(_INSTALLED)
+        filename.startswith("<") or is_library_file(filename) or path.startswith(_installed())
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _functions_by_first_line(source: str) -> dict[int, ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The functions a module defines, by the line a code object starts at (its first
+    decorator's); each module is parsed once, not tokenized again for every task in it."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {}
+    return {
+        min([node.lineno, *(decorator.lineno for decorator in node.decorator_list)]): node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
 
 
 def parameter_locations(
     function: Callable[..., Any], fallback: SourceLocation
 ) -> dict[str, SourceLocation]:
     """The line of each parameter of `function`, so a bad default is reported where it is
-    written; `fallback` (the decorator's line) when the source cannot be read."""
-    try:
-        source = textwrap.dedent(inspect.getsource(function))
-        first = function.__code__.co_firstlineno
-    except (OSError, TypeError, AttributeError):
+    written; none when the source cannot be read (the caller falls back to the decorator's)."""
+    code = getattr(function, "__code__", None)
+    if code is None:
         return {}
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            arguments = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
-            return {
-                argument.arg: attrs.evolve(fallback, line=first + argument.lineno - 1)
-                for argument in arguments
-            }
-    return {}
+    linecache.checkcache(code.co_filename)
+    lines = linecache.getlines(code.co_filename, getattr(function, "__globals__", None))
+    definition = _functions_by_first_line("".join(lines)).get(code.co_firstlineno)
+    if definition is None:
+        return {}
+    arguments = definition.args.posonlyargs + definition.args.args + definition.args.kwonlyargs
+    return {argument.arg: attrs.evolve(fallback, line=argument.lineno) for argument in arguments}

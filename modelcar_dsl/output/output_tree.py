@@ -19,7 +19,6 @@ import fcntl
 import json
 import os
 import re
-import secrets
 import shutil
 import stat
 from collections.abc import Callable, Iterator
@@ -405,7 +404,8 @@ class _Tree:
 
     def swap_in(self, files: dict[str, str], changes: TreeChanges) -> None:
         """Stage, check, commit the journal, then replay it."""
-        staging = STAGING_PREFIX + secrets.token_hex(6)
+        # os.urandom as secrets.token_hex uses it: importing secrets loads OpenSSL at start-up
+        staging = STAGING_PREFIX + os.urandom(6).hex()
         try:
             os.mkdir(staging, 0o700, dir_fd=self.fd)
             os.fsync(self.fd)

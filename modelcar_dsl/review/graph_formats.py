@@ -8,11 +8,10 @@ from collections.abc import Iterator
 
 import attrs
 
-from modelcar_dsl.diagnostics.errors import MissingExtraError, how_to_install
+from modelcar_dsl.diagnostics.errors import MissingExtraError
+from modelcar_dsl.diagnostics.extras import how_to_install
 from modelcar_dsl.model.graph import Edge, PipelineGraph, task_references
 from modelcar_dsl.model.specs import PipelineTaskSpec
-
-FORMATS = ("text", "mermaid", "dot", "png")
 
 
 @attrs.frozen
