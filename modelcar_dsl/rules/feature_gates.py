@@ -105,9 +105,9 @@ _OVERRIDE_FIELDS = {
 }
 
 
-def check_feature_gates(kind: str, api: str, spec: dict[str, Any], report: Report) -> None:
+def check_feature_gates(spec: dict[str, Any], report: Report) -> None:
     """Report each feature in a document's `spec` that the cluster's gates leave off."""
-    walk = _Walk(report, api)
+    walk, kind = _Walk(report, report.context.api), report.context.kind
     if kind in ("Task", "ClusterTask"):
         walk.task(spec, "spec")
     elif kind == "Pipeline":
@@ -124,9 +124,10 @@ def gate_message(feature: Feature, level: Level, report: Report) -> str:
     """What is used, the flag that turns it on, and how to tell validate the cluster has it."""
     if feature.flag == "enable-api-fields":
         setting = "alpha" if level == "alpha" else "beta or alpha"
+        current = report.context.gates.enable_api_fields
         return (
             f"{feature.what} needs enable-api-fields: {setting}; the cluster's is "
-            f"{report.gates.enable_api_fields}; pass --api-fields {level} if your cluster sets it"
+            f"{current}; pass --api-fields {level} if your cluster sets it"
         )
     stability = FEATURE_FLAGS[feature.flag].stability
     return (
@@ -141,11 +142,13 @@ class _Walk:
     def __init__(self, report: Report, api: str) -> None:
         self.report = report
         self.api = api
-        self.inline_disabled = set(str(report.gates.flag("disable-inline-spec") or "").split(","))
+        self.inline_disabled = set(
+            str(report.context.gates.flag("disable-inline-spec") or "").split(",")
+        )
 
     def check(self, feature: Feature, path: str) -> None:
         """Report `feature` at `path` when the cluster's release lacks it or its gate is off."""
-        gates = self.report.gates
+        gates = self.report.context.gates
         level = feature.level(gates.tekton_version)
         if level == "absent":
             self.report(

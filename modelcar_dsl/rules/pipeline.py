@@ -149,7 +149,7 @@ def check_pipeline_spec(
     workspaces = check_workspace_declarations(spec.get("workspaces"), f"{path}.workspaces", report)
     calls = _calls(spec, path)
     scope = _Scope(params, workspaces, run, calls)
-    if run is not None and report.document.api_version == "tekton.dev/v1beta1":
+    if run is not None and report.context.is_v1beta1:
         scope.bound = set()
     if run is not None:
         check_combined(run.params, spec.get("params"), f"{path}.params", report)
@@ -186,7 +186,7 @@ def check_pipeline_spec(
                 check_context(text, where, report, at_admission=admitted)
     defaults = {name: declaration.get("default") for name, declaration in params.items()}
     check_calls_tls([(call.path, call.body, call.spec) for call in calls], defaults, report)
-    _check_order(calls, regular, report, report.document.api_version == "tekton.dev/v1")
+    _check_order(calls, regular, report, report.context.is_v1)
     _check_results(spec.get("results"), f"{path}.results", regular, finally_names, report)
 
 

@@ -12,6 +12,7 @@ from modelcar_dsl.rules.calls import (
     check_param_values,
     check_workspace_bindings,
 )
+from modelcar_dsl.rules.context import ValidationContext
 from modelcar_dsl.rules.declarations import (
     check_propagated_names,
     declarations_from_values,
@@ -46,7 +47,6 @@ RUN_STATUSES = ("", "Cancelled", "CancelledRunFinally", "StoppedRunFinally", "Pi
 
 def check_run_spec(
     spec: dict[str, Any],
-    api: str,
     report: Report,
     resolve_task: TaskResolver,
     resolve_pipeline: TaskResolver,
@@ -105,7 +105,7 @@ def check_run_spec(
         )
     check_param_values(spec.get("params"), "spec.params", report)
     _check_result_values(spec.get("params"), report)
-    template_path, template = _pod_template(spec, api)
+    template_path, template = _pod_template(spec, report.context)
     check_container_tls({"env": template.get("env")}, template_path, report)
     for index, run_spec in mappings(spec.get("taskRunSpecs")):
         check_container_tls(
@@ -114,7 +114,7 @@ def check_run_spec(
             report,
         )
     check_run_params(spec.get("params"), "spec.params", report)
-    _check_timeouts(spec, api, report)
+    _check_timeouts(spec, report)
     status = spec.get("status") or ""  # null decodes to Go's zero value, unset
     if status not in RUN_STATUSES:
         report(
@@ -122,7 +122,7 @@ def check_run_spec(
             catalog.RUN_STATUS,
             f"status {status!r} is not one of {', '.join(s for s in RUN_STATUSES if s)}",
         )
-    _check_fs_group(spec, api, report)
+    _check_fs_group(spec, report)
 
 
 def _check_aliased_workspaces(
@@ -172,15 +172,15 @@ def _check_aliased_workspaces(
         )
 
 
-def _check_timeouts(spec: dict[str, Any], api: str, report: Report) -> None:
+def _check_timeouts(spec: dict[str, Any], report: Report) -> None:
     timeouts = mapping(spec.get("timeouts"))
-    if api == "v1beta1" and "timeout" in spec and "timeouts" in spec:
+    if report.context.is_v1beta1 and "timeout" in spec and "timeouts" in spec:
         report(
             "spec.timeout",
             catalog.TIMEOUTS,
             "expected exactly one of timeout and timeouts, got both; keep timeouts",
         )
-    if api == "v1beta1" and "timeout" in spec and "timeouts" not in spec:
+    if report.context.is_v1beta1 and "timeout" in spec and "timeouts" not in spec:
         timeouts = {"pipeline": spec["timeout"]}
         prefix = "spec.timeout"
     else:
@@ -235,16 +235,16 @@ def _check_timeouts(spec: dict[str, Any], api: str, report: Report) -> None:
         )
 
 
-def _pod_template(spec: dict[str, Any], api: str) -> tuple[str, dict[str, Any]]:
+def _pod_template(spec: dict[str, Any], context: ValidationContext) -> tuple[str, dict[str, Any]]:
     """Where a run's pod template is (v1: under taskRunTemplate), and the template."""
-    if api == "v1":
+    if context.is_v1:
         template = mapping(mapping(spec.get("taskRunTemplate")).get("podTemplate"))
         return "spec.taskRunTemplate.podTemplate", template
     return "spec.podTemplate", mapping(spec.get("podTemplate"))
 
 
-def _check_fs_group(spec: dict[str, Any], api: str, report: Report) -> None:
-    template_path, template = _pod_template(spec, api)
+def _check_fs_group(spec: dict[str, Any], report: Report) -> None:
+    template_path, template = _pod_template(spec, report.context)
     path = f"{template_path}.securityContext.fsGroup"
     fs_group = mapping(template.get("securityContext")).get("fsGroup")
     if fs_group is not None and not (

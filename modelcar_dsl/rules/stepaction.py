@@ -28,7 +28,7 @@ StepActionResolver = Callable[[dict[str, Any], str, Report], dict[str, Any] | No
 """Finds the StepAction a step's `ref` names among the files; None when it is not there."""
 
 
-def check_step_action_spec(spec: dict[str, Any], api: str, report: Report) -> None:
+def check_step_action_spec(spec: dict[str, Any], report: Report) -> None:
     if not spec.get("image"):
         report("spec.image", catalog.STEP_IMAGE, "a StepAction needs an image")
     script = spec.get("script")
@@ -57,7 +57,7 @@ def check_step_action_spec(spec: dict[str, Any], api: str, report: Report) -> No
     if isinstance(script, str):
         _check_result_variables(script, results, report)
     _check_volume_mounts(spec.get("volumeMounts"), params, report)
-    if api == "v1alpha1":
+    if report.context.api == "v1alpha1":
         _check_default_references(spec.get("params"), params, report)
 
 

@@ -64,7 +64,7 @@ def check_task_spec(
     _check_workspace_mounts(spec, f"{path}.workspaces", report)
     # v1beta1 merges a stepTemplate into the steps before checking them, and the merge drops
     # their results (v1beta1 MergeStepsWithStepTemplate): unread by the webhook.
-    dropped = report.document.api_version == "tekton.dev/v1beta1" and "stepTemplate" in spec
+    dropped = report.context.is_v1beta1 and "stepTemplate" in spec
     steps_report = attrs.evolve(report, unchecked="run") if dropped else report
     _check_container_workspaces(spec, path, workspaces, report)
     for index, step in mappings(spec.get("steps")):

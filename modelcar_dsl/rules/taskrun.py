@@ -33,9 +33,7 @@ CONTAINER_SPECS = {
 """Per API version: the fields overriding steps and sidecars, and their resources field."""
 
 
-def check_taskrun_spec(
-    spec: dict[str, Any], api: str, report: Report, resolve_task: TaskResolver
-) -> None:
+def check_taskrun_spec(spec: dict[str, Any], report: Report, resolve_task: TaskResolver) -> None:
     params = spec.get("params")
     check_run_params(params, "spec.params", report)
     check_param_values(params, "spec.params", report)
@@ -64,10 +62,10 @@ def check_taskrun_spec(
     check_container_tls({"env": template.get("env")}, "spec.podTemplate", report)
     _check_status(spec, report)
     _check_timeout(spec, report)
-    if api == "v1":
+    if report.context.is_v1:
         _check_retries(spec, report)
     _check_debug(spec.get("debug"), report)
-    _check_container_specs(spec, api, report, task)
+    _check_container_specs(spec, report, task)
 
 
 def _task(
@@ -171,13 +169,13 @@ def _check_debug(debug: Any, report: Report) -> None:
 
 
 def _check_container_specs(
-    spec: dict[str, Any], api: str, report: Report, task: dict[str, Any] | None
+    spec: dict[str, Any], report: Report, task: dict[str, Any] | None
 ) -> None:
     """Step and sidecar overrides: each names one container, once (ignoring case); resources
     are set per step or for the whole run, not both; with the Task known, each names one of its
     steps or sidecars (Tekton fails the run otherwise)."""
     for (field, resources), containers in zip(
-        CONTAINER_SPECS.get(api, ()), ("steps", "sidecars"), strict=False
+        CONTAINER_SPECS.get(report.context.api, ()), ("steps", "sidecars"), strict=False
     ):
         names = []
         for index, override in mappings(spec.get(field)):

@@ -238,7 +238,7 @@ def check_calls_tls(
     lists as insecure: the switch when every host param of the same task (given, else its
     default) is a listed host; the URL when its own host is. For a run (`run_params`: its params
     by position), only what the run's own values decide is reported, at the run's param."""
-    insecure = report.insecure_registries
+    insecure = report.context.insecure_registries
     for path, body, spec in calls:
         declared = {
             str(param.get("name")): param.get("default")
@@ -314,7 +314,10 @@ def check_tls_defaults(declarations: Any, path: str, report: Report) -> None:
                 "wherever it is not set; default it to verifying, and trust the registry's CA "
                 "(a ca-bundle workspace)",
             )
-        elif _plain_http(name, default) and url_host(default) not in report.insecure_registries:
+        elif (
+            _plain_http(name, default)
+            and url_host(default) not in report.context.insecure_registries
+        ):
             report(
                 f"{path}[{index}].default",
                 catalog.TLS_VERIFY_OFF,

@@ -12,6 +12,7 @@ from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.diagnostics.errors import Problem
 from modelcar_dsl.model.gates import Gates
 from modelcar_dsl.rules.api_fields import check_api_fields
+from modelcar_dsl.rules.context import ValidationContext
 from modelcar_dsl.rules.declarations import check_metadata
 from modelcar_dsl.rules.document import Report, SourceDocument, mapping, mappings
 from modelcar_dsl.rules.feature_gates import check_feature_gates
@@ -166,9 +167,10 @@ def validate_documents(
     for document in documents:
         if not is_validated(document):
             continue
-        report = Report(document, problems, ignore, insecure_registries, gates)
+        context = ValidationContext(gates, document.kind, document.api_version, insecure_registries)
+        report = Report(document, problems, ignore, context)
         api = document.api_version.removeprefix("tekton.dev/")
-        if not check_kind_release(document.kind, api, report):
+        if not check_kind_release(report):
             continue
         versions = KIND_VERSIONS.get(document.kind, API_VERSIONS)
         if api not in versions:
@@ -186,18 +188,18 @@ def validate_documents(
             if spec is None:
                 report("spec", catalog.MISSING_FIELD, f"a {document.kind} needs a spec mapping")
             continue
-        check_feature_gates(document.kind, api, spec, report)
-        check_release(document.kind, api, spec, report)
+        check_feature_gates(spec, report)
+        check_release(spec, report)
         if document.kind in ("Task", "ClusterTask"):
             check_task_spec(spec, "spec", report)
         elif document.kind == "Pipeline":
             check_pipeline_spec(spec, "spec", report, index.resolve_task)
         elif document.kind == "TaskRun":
-            check_taskrun_spec(spec, api, report, index.resolve_task)
+            check_taskrun_spec(spec, report, index.resolve_task)
         elif document.kind == "StepAction":
-            check_step_action_spec(spec, api, report)
+            check_step_action_spec(spec, report)
         else:
-            check_run_spec(spec, api, report, index.resolve_task, index.resolve_pipeline)
+            check_run_spec(spec, report, index.resolve_task, index.resolve_pipeline)
         for path, task in task_specs(document.kind, spec):
             check_step_action_calls(task, path, report, index.resolve_step_action)
         key = (document.kind, document.name)
