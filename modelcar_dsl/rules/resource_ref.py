@@ -5,7 +5,7 @@ The concise resolver syntax's feature flag is the feature gates' to judge."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Protocol
 
 from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.formats.names import DNS_LABEL
@@ -17,6 +17,12 @@ URL_LIKE = re.compile(r"[\w-]+:/", re.ASCII)
 QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 MAX_QUALIFIED_NAME = 63
 MAX_PREFIX = 253
+
+
+class TaskResolver(Protocol):
+    def __call__(self, ref: dict[str, Any], path: str, report: Report) -> dict[str, Any] | None:
+        """The spec of the Task (Pipeline) a taskRef (pipelineRef) names, or None when it is
+        not among the files or behind a resolver."""
 
 
 def check_ref(ref: Any, path: str, report: Report, what: str) -> bool:

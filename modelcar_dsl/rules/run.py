@@ -19,18 +19,13 @@ from modelcar_dsl.rules.declarations import (
     param_declarations,
 )
 from modelcar_dsl.rules.document import Report, exactly_one, mapping, mappings
-from modelcar_dsl.rules.pipeline import (
-    PipelineTaskCall,
-    RunContext,
-    TaskResolver,
-    check_pipeline_spec,
-    has_inline_steps,
-    pipeline_calls,
-    unordered_writers,
-)
+from modelcar_dsl.rules.pipeline import check_pipeline_spec
+from modelcar_dsl.rules.pipeline_calls import PipelineTaskCall, pipeline_calls
+from modelcar_dsl.rules.pipeline_scope import RunContext, has_inline_steps
 from modelcar_dsl.rules.pipeline_variables import expressions
-from modelcar_dsl.rules.resource_ref import check_ref
+from modelcar_dsl.rules.resource_ref import TaskResolver, check_ref
 from modelcar_dsl.rules.tls import check_calls_tls, check_container_tls
+from modelcar_dsl.rules.workspace_order import unordered_writers
 
 SHARED_VOLUMES = {
     "persistentVolumeClaim": ("claimName", "PersistentVolumeClaim"),

@@ -18,8 +18,7 @@ from modelcar_dsl.rules.declarations import (
     param_declarations,
 )
 from modelcar_dsl.rules.document import Report, exactly_one, mapping, mappings, sequence, shape
-from modelcar_dsl.rules.pipeline import TaskResolver
-from modelcar_dsl.rules.resource_ref import check_ref
+from modelcar_dsl.rules.resource_ref import TaskResolver, check_ref
 from modelcar_dsl.rules.task import check_task_spec
 from modelcar_dsl.rules.task_variables import ParamScope
 from modelcar_dsl.rules.tls import check_container_tls
