@@ -29,7 +29,8 @@ from modelcar_dsl.rules.pipeline_variables import (
     looks_like_result,
 )
 from modelcar_dsl.rules.resource_ref import TaskResolver, check_ref
-from modelcar_dsl.rules.task import check_task_spec, check_when
+from modelcar_dsl.rules.task import check_task_spec
+from modelcar_dsl.rules.when import when_findings
 
 ON_ERROR = ("continue", "stopAndFail")
 
@@ -42,7 +43,7 @@ def check_pipeline_task(
     report.add(_name_findings(call.name), path)
     has_ref = _check_target(call, scope, report, resolve)
     report.add(_run_after_findings(call, scope), path)
-    check_when(body.get("when"), f"{path}.when", report)
+    report.add(when_findings(body.get("when")), f"{path}.when")
     report.add(_execution_findings(body), path)
     _check_strings(call, scope, report)
     bindings = _check_bindings(call, scope, report)
