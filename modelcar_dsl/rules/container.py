@@ -12,7 +12,7 @@ from modelcar_dsl.formats.durations import go_duration_seconds, is_duration
 from modelcar_dsl.formats.names import ENV_NAME, dns_label_problem, pattern_problem
 from modelcar_dsl.rules.declarations import duplicates
 from modelcar_dsl.rules.document import Report, mappings
-from modelcar_dsl.rules.findings import Finding, via_field, via_index
+from modelcar_dsl.rules.findings import HERE, Finding, via_field, via_index
 from modelcar_dsl.rules.resource_ref import check_ref
 from modelcar_dsl.rules.tls import check_container_tls
 from modelcar_dsl.rules.variables import INJECTED_VALUE
@@ -131,7 +131,7 @@ def _mount_findings(container: dict[str, Any]) -> list[Finding]:
     for index, mount_path in duplicates(mount_paths):
         message = f"volumeMount path {mount_path!r} is used more than once"
         findings.append(
-            Finding(catalog.VOLUME_MOUNT, message).via_field("mountPath").via_index(index)
+            Finding(catalog.VOLUME_MOUNT, message, HERE.index(index).field("mountPath"))
         )
     return via_field(findings, "volumeMounts")
 
@@ -157,15 +157,15 @@ def env_findings(container: dict[str, Any]) -> list[Finding]:
         names.append((index, name))
         if problem := pattern_problem(name, ENV_NAME, "env var", "letters, digits, '_', '-', '.'"):
             message = f"{problem}; Kubernetes refuses the pod"
-            finding = Finding(catalog.ENV_NAME, message, origin="run")
-            findings.append(finding.via_field("name").via_index(index))
+            where = HERE.index(index).field("name")
+            findings.append(Finding(catalog.ENV_NAME, message, where, origin="run"))
     for index, name in duplicates(names):
         message = (
             f"env var {name!r} is set more than once; Kubernetes keeps one value silently"
             " (in the DSL: a param and an object param's key that both become this name)"
         )
-        finding = Finding(catalog.ENV_NAME, message, origin="modelcar")
-        findings.append(finding.via_field("name").via_index(index))
+        where = HERE.index(index).field("name")
+        findings.append(Finding(catalog.ENV_NAME, message, where, origin="modelcar"))
     return via_field(findings, "env")
 
 

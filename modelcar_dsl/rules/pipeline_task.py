@@ -14,7 +14,7 @@ from modelcar_dsl.rules.calls import check_arguments, check_param_values, check_
 from modelcar_dsl.rules.custom_task import custom_task
 from modelcar_dsl.rules.declarations import duplicates, param_declarations
 from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
-from modelcar_dsl.rules.findings import Finding, via_field, via_index
+from modelcar_dsl.rules.findings import HERE, Finding, via_field, via_index
 from modelcar_dsl.rules.pipeline_calls import PipelineTaskCall
 from modelcar_dsl.rules.pipeline_scope import PipelineScope
 from modelcar_dsl.rules.pipeline_variables import (
@@ -205,7 +205,7 @@ def _check_bindings(
     for index, name in duplicates(bindings):
         message = f"task workspace {name!r} is bound more than once"
         findings.append(
-            Finding(catalog.WORKSPACE_DUPLICATE, message).via_field("name").via_index(index)
+            Finding(catalog.WORKSPACE_DUPLICATE, message, HERE.index(index).field("name"))
         )
     report.add(via_field(findings, "workspaces"), call.path)
     return bindings

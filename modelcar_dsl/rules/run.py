@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from modelcar_dsl.diagnostics import catalog
-from modelcar_dsl.formats.durations import go_duration_seconds
 from modelcar_dsl.rules.bindings import check_run_params, check_run_workspaces
 from modelcar_dsl.rules.calls import (
     check_arguments,
@@ -19,11 +18,13 @@ from modelcar_dsl.rules.declarations import (
     param_declarations,
 )
 from modelcar_dsl.rules.document import Report, exactly_one, mapping, mappings
+from modelcar_dsl.rules.findings import HERE, Finding
 from modelcar_dsl.rules.pipeline import check_pipeline_spec
 from modelcar_dsl.rules.pipeline_calls import PipelineTaskCall, pipeline_calls
 from modelcar_dsl.rules.pipeline_scope import RunContext, has_inline_steps
 from modelcar_dsl.rules.pipeline_variables import expressions
 from modelcar_dsl.rules.resource_ref import TaskResolver, check_ref
+from modelcar_dsl.rules.run_timeouts import timeouts_findings
 from modelcar_dsl.rules.tls import check_calls_tls, check_container_tls
 from modelcar_dsl.rules.workspace_order import unordered_writers
 
@@ -34,8 +35,6 @@ SHARED_VOLUMES = {
 }
 """The sources two bindings can share: the field naming the volume, and its kind. A
 volumeClaimTemplate or emptyDir is always a volume of its own."""
-DEFAULT_PIPELINE_TIMEOUT = 3600.0
-"""Tekton's default-timeout-minutes (60), used when a run sets no timeouts.pipeline."""
 MAX_GID = 2**31 - 1
 RUN_STATUSES = ("", "Cancelled", "CancelledRunFinally", "StoppedRunFinally", "PipelineRunPending")
 
@@ -46,60 +45,15 @@ def check_run_spec(
     resolve_task: TaskResolver,
     resolve_pipeline: TaskResolver,
 ) -> None:
-    source = exactly_one(
-        spec, ("pipelineRef", "pipelineSpec"), "spec", catalog.PIPELINE_REF, report
-    )
-    has_spec = source == "pipelineSpec"
-    pipeline: dict[str, Any] | None = None
-    if has_spec:
-        pipeline = mapping(spec["pipelineSpec"])
-        given_params = declarations_from_values(spec.get("params"))
-        bound = {str(binding.get("name")) for _, binding in mappings(spec.get("workspaces"))}
-        run = RunContext(given_params, bound)
-        check_pipeline_spec(pipeline, "spec.pipelineSpec", report, resolve_task, run)
-        if has_inline_steps(pipeline, embedded=True):
-            check_propagated_names(spec.get("params"), "spec.params", given_params, report)
-    elif source == "pipelineRef":
-        ref = mapping(spec["pipelineRef"])
-        if check_ref(ref, "spec.pipelineRef", report, "pipelineRef"):
-            pipeline = resolve_pipeline(ref, "spec.pipelineRef", report)
+    """A PipelineRun's spec: the pipeline it runs and what it passes to it, its params, pod
+    template, timeouts and status."""
+    pipeline, has_spec = _check_pipeline(spec, report, resolve_task, resolve_pipeline)
     bindings = check_run_workspaces(spec.get("workspaces"), "spec.workspaces", report, False)
     if pipeline is not None:
-        name = mapping(spec.get("pipelineRef")).get("name")
-        owner = f"Pipeline {name!r}" if name else "the pipelineSpec"
-        declared = param_declarations(pipeline.get("params"))
-        given: Any = spec.get("params")
-        if has_spec:
-            # What an embedded pipelineSpec does not declare propagates into its tasks.
-            given = [p for _, p in mappings(given) if str(p.get("name")) in declared]
-            workspaces = {str(w.get("name")) for _, w in mappings(pipeline.get("workspaces"))}
-            bindings = [(index, name) for index, name in bindings if name in workspaces]
-        check_arguments(declared, given, "spec.params", owner, report)
-        check_workspace_bindings(
-            pipeline.get("workspaces"),
-            bindings,
-            "spec.workspaces",
-            owner,
-            report,
-            "; Tekton would refuse to start the run. Bind it to a volume (in the DSL: "
-            "pipeline_run(workspaces={...}), or default= on the pipeline's PipelineWorkspace)",
-        )
-        calls = pipeline_calls(pipeline, resolve_task)
-        _check_aliased_workspaces(spec.get("workspaces"), calls, report)
-        given = {str(p.get("name")): (i, p.get("value")) for i, p in mappings(spec.get("params"))}
-        values = {
-            name: declaration.get("default")
-            for name, declaration in param_declarations(pipeline.get("params")).items()
-        }
-        values.update({name: value for name, (_, value) in given.items()})
-        check_calls_tls(
-            [(call.path, call.body, call.spec) for call in calls],
-            values,
-            report,
-            {name: index for name, (index, _) in given.items()},
-        )
+        _check_arguments(spec, pipeline, has_spec, bindings, report)
+        _check_calls(spec, pipeline, report, resolve_task)
     check_param_values(spec.get("params"), "spec.params", report)
-    _check_result_values(spec.get("params"), report)
+    report.add(_result_value_findings(spec.get("params")), "spec.params")
     template_path, template = _pod_template(spec, report.context)
     check_container_tls({"env": template.get("env")}, template_path, report)
     for index, run_spec in mappings(spec.get("taskRunSpecs")):
@@ -109,7 +63,7 @@ def check_run_spec(
             report,
         )
     check_run_params(spec.get("params"), "spec.params", report)
-    _check_timeouts(spec, report)
+    report.add(timeouts_findings(spec, report.context), "spec")
     status = spec.get("status") or ""  # null decodes to Go's zero value, unset
     if status not in RUN_STATUSES:
         report(
@@ -118,6 +72,83 @@ def check_run_spec(
             f"status {status!r} is not one of {', '.join(s for s in RUN_STATUSES if s)}",
         )
     _check_fs_group(spec, report)
+
+
+def _check_pipeline(
+    spec: dict[str, Any],
+    report: Report,
+    resolve_task: TaskResolver,
+    resolve_pipeline: TaskResolver,
+) -> tuple[dict[str, Any] | None, bool]:
+    """Check the pipelineSpec the run embeds, or its pipelineRef; the pipeline's spec when
+    known, and whether it is embedded."""
+    source = exactly_one(
+        spec, ("pipelineRef", "pipelineSpec"), "spec", catalog.PIPELINE_REF, report
+    )
+    if source == "pipelineSpec":
+        pipeline = mapping(spec["pipelineSpec"])
+        given_params = declarations_from_values(spec.get("params"))
+        bound = {str(binding.get("name")) for _, binding in mappings(spec.get("workspaces"))}
+        run = RunContext(given_params, bound)
+        check_pipeline_spec(pipeline, "spec.pipelineSpec", report, resolve_task, run)
+        if has_inline_steps(pipeline, embedded=True):
+            check_propagated_names(spec.get("params"), "spec.params", given_params, report)
+        return pipeline, True
+    if source == "pipelineRef":
+        ref = mapping(spec["pipelineRef"])
+        if check_ref(ref, "spec.pipelineRef", report, "pipelineRef"):
+            return resolve_pipeline(ref, "spec.pipelineRef", report), False
+    return None, False
+
+
+def _check_arguments(
+    spec: dict[str, Any],
+    pipeline: dict[str, Any],
+    has_spec: bool,
+    bindings: list[tuple[int, str]],
+    report: Report,
+) -> None:
+    """The params and workspaces the run passes against those the pipeline declares."""
+    name = mapping(spec.get("pipelineRef")).get("name")
+    owner = f"Pipeline {name!r}" if name else "the pipelineSpec"
+    declared = param_declarations(pipeline.get("params"))
+    given: Any = spec.get("params")
+    if has_spec:
+        # What an embedded pipelineSpec does not declare propagates into its tasks.
+        given = [p for _, p in mappings(given) if str(p.get("name")) in declared]
+        workspaces = {str(w.get("name")) for _, w in mappings(pipeline.get("workspaces"))}
+        bindings = [(index, name) for index, name in bindings if name in workspaces]
+    check_arguments(declared, given, "spec.params", owner, report)
+    check_workspace_bindings(
+        pipeline.get("workspaces"),
+        bindings,
+        "spec.workspaces",
+        owner,
+        report,
+        "; Tekton would refuse to start the run. Bind it to a volume (in the DSL: "
+        "pipeline_run(workspaces={...}), or default= on the pipeline's PipelineWorkspace)",
+    )
+
+
+def _check_calls(
+    spec: dict[str, Any], pipeline: dict[str, Any], report: Report, resolve_task: TaskResolver
+) -> None:
+    """What the run's bindings and param values do to the pipeline's tasks: workspaces that
+    share a volume, TLS switches the values turn off."""
+    calls = pipeline_calls(pipeline, resolve_task)
+    _check_aliased_workspaces(spec.get("workspaces"), calls, report)
+    given = {str(p.get("name")): (i, p.get("value")) for i, p in mappings(spec.get("params"))}
+    values = {
+        name: declaration.get("default")
+        for name, declaration in param_declarations(pipeline.get("params")).items()
+    }
+    values.update({name: value for name, (_, value) in given.items()})
+    check_calls_tls(
+        [(call.path, call.body, call.spec) for call in calls],
+        values,
+        report,
+        {name: index for name, (index, _) in given.items()},
+    )
 
 
 def _check_aliased_workspaces(
@@ -167,69 +198,6 @@ def _check_aliased_workspaces(
         )
 
 
-def _check_timeouts(spec: dict[str, Any], report: Report) -> None:
-    timeouts = mapping(spec.get("timeouts"))
-    if report.context.is_v1beta1 and "timeout" in spec and "timeouts" in spec:
-        report(
-            "spec.timeout",
-            catalog.TIMEOUTS,
-            "expected exactly one of timeout and timeouts, got both; keep timeouts",
-        )
-    if report.context.is_v1beta1 and "timeout" in spec and "timeouts" not in spec:
-        timeouts = {"pipeline": spec["timeout"]}
-        prefix = "spec.timeout"
-    else:
-        prefix = "spec.timeouts"
-    seconds: dict[str, float] = {}
-    for field in ("pipeline", "tasks", "finally"):
-        if field not in timeouts:
-            continue
-        where = prefix if prefix == "spec.timeout" else f"{prefix}.{field}"
-        value = go_duration_seconds(str(timeouts[field]))
-        if value is None:
-            report(where, catalog.TIMEOUTS, f"{timeouts[field]!r} is not a duration like 1h30m")
-        elif value < 0:
-            report(where, catalog.TIMEOUTS, f"{timeouts[field]!r} is negative")
-        else:
-            seconds[field] = value
-    if "pipeline" not in timeouts:
-        report(
-            "spec.timeouts.pipeline",
-            catalog.RUN_TIMEOUT,
-            "the run sets no pipeline timeout, so Tekton stops it after 60 minutes; a model "
-            "download or build takes longer. Set timeouts.pipeline (e.g. 4h)",
-        )
-    pipeline = seconds.get("pipeline", DEFAULT_PIPELINE_TIMEOUT)
-    shown = timeouts.get("pipeline", "1h (Tekton's default)")
-    for field in ("tasks", "finally"):
-        if field not in seconds or pipeline == 0:
-            continue
-        if seconds[field] == 0:
-            report(
-                f"{prefix}.{field}",
-                catalog.TIMEOUTS,
-                f"timeouts.{field} 0 (no timeout) cannot be longer than timeouts.pipeline {shown}",
-            )
-        elif seconds[field] > pipeline:
-            report(
-                f"{prefix}.{field}",
-                catalog.TIMEOUTS,
-                f"timeouts.{field} {timeouts[field]} is longer than timeouts.pipeline {shown}",
-            )
-    if (
-        "tasks" in seconds
-        and "finally" in seconds
-        and seconds["tasks"] + seconds["finally"] > pipeline
-    ):
-        report(
-            f"{prefix}.tasks",
-            catalog.TIMEOUTS,
-            f"timeouts.tasks ({timeouts['tasks']}) plus timeouts.finally ({timeouts['finally']}) "
-            f"exceed timeouts.pipeline ({shown}); Tekton checks this sum even when the pipeline "
-            "timeout is 0",
-        )
-
-
 def _pod_template(spec: dict[str, Any], context: ValidationContext) -> tuple[str, dict[str, Any]]:
     """Where a run's pod template is (v1: under taskRunTemplate), and the template."""
     if context.is_v1:
@@ -262,25 +230,30 @@ def _check_fs_group(spec: dict[str, Any], report: Report) -> None:
         )
 
 
-def _check_result_values(params: Any, report: Report) -> None:
+def _result_value_findings(params: Any) -> list[Finding]:
     """A run's params are set before any task runs, so Tekton's webhook refuses a value that
     reads a task result (validatePipelineRunParameters; ParseTaskExpression takes four or
     five dot-separated parts)."""
+    findings = []
     for index, param in mappings(params):
         value = param.get("value")
         texts = value if isinstance(value, list) else list(mapping(value).values())
-        for text in [value, *texts]:
-            if not isinstance(text, str):
-                continue
-            found = [e for e in expressions(text) if _is_task_result(e)]
-            if found:
-                report(
-                    f"spec.params[{index}].value",
-                    catalog.RUN_PARAM_RESULT,
-                    f"$({found[0]}) reads a task result, which no task has produced when the "
-                    "run's params are set; pass the result between tasks in the pipeline",
-                )
-                break
+        found = [
+            expression
+            for text in [value, *texts]
+            if isinstance(text, str)
+            for expression in expressions(text)
+            if _is_task_result(expression)
+        ]
+        if found:
+            message = (
+                f"$({found[0]}) reads a task result, which no task has produced when the "
+                "run's params are set; pass the result between tasks in the pipeline"
+            )
+            findings.append(
+                Finding(catalog.RUN_PARAM_RESULT, message, HERE.index(index).field("value"))
+            )
+    return findings
 
 
 def _is_task_result(expression: str) -> bool:

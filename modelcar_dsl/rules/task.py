@@ -17,7 +17,7 @@ from modelcar_dsl.rules.declarations import (
     duplicates,
 )
 from modelcar_dsl.rules.document import Report, mapping, mappings
-from modelcar_dsl.rules.findings import Finding
+from modelcar_dsl.rules.findings import HERE, Finding
 from modelcar_dsl.rules.task_variables import ParamScope, check_step_variables, located_references
 from modelcar_dsl.rules.tls import check_container_tls, check_tls_defaults
 
@@ -86,9 +86,8 @@ def _step_name_findings(steps: Any) -> list[Finding]:
         Finding(
             catalog.STEP_DUPLICATE,
             f"step name {name!r} is used more than once; step names must be unique",
+            HERE.index(index).field("name"),
         )
-        .via_field("name")
-        .via_index(index)
         for index, name in duplicates(names)
     ]
 
