@@ -15,6 +15,7 @@ from typing import Any
 
 from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
+from modelcar_dsl.rules.findings import HERE, Finding
 from modelcar_dsl.rules.variables import param_reference
 
 _FALSE = r"(?:false|f|0)\b"
@@ -240,63 +241,86 @@ def check_calls_tls(
     by position), only what the run's own values decide is reported, at the run's param."""
     insecure = report.context.insecure_registries
     for path, body, spec in calls:
-        declared = {
-            str(param.get("name")): param.get("default")
-            for _, param in mappings(mapping(spec).get("params"))
-        }
-        given = {
-            str(param.get("name")): (index, param.get("value"))
-            for index, param in mappings(body.get("params"))
-            if "value" in param
-        }
-        effective = {
-            name: _resolved(given[name][1] if name in given else declared.get(name), values)
-            for name in declared.keys() | given.keys()
-        }
+        given, effective = _effective_params(body, spec, values)
         hosts = [value for name, (value, _) in effective.items() if _is_host_param(name)]
         allowed = bool(hosts) and all(url_host(host) in insecure for host in hosts)
         task = str(body.get("name", ""))
         for name, (value, via) in sorted(effective.items()):
-            raw = given[name][1] if name in given else None
-            if value is None and run_params is None and is_tls_switch(name) and via is None:
-                if isinstance(raw, str) and "$(" in raw:
-                    report(
-                        f"{path}.params[{given[name][0]}].value",
-                        catalog.TLS_VERIFY_OFF,
-                        f"pipeline task {task!r} sets {name}={raw!r}, known only when the run "
-                        "reaches it, so TLS verification could be off for any host; pass a "
-                        "literal, or a pipeline param (held to the policy by each run)",
-                    )
-                continue
             if value is None:
+                if run_params is None and via is None and is_tls_switch(name):
+                    report.add(_unknown_switch_findings(task, name, given), path)
                 continue
-            if is_tls_switch(name) and is_tls_switch_off(name, value) and not allowed:
-                problem = (
-                    "turning TLS verification off, and its host params name no host the project "
-                    "lists as insecure; trust the registry's CA instead (a ca-bundle workspace), "
-                    "or list the host in [tool.modelcar] insecure_registries"
-                )
-            elif _plain_http(name, value) and url_host(value) not in insecure:
-                problem = (
-                    "a plain http:// URL, so credentials and data cross the network without "
-                    "TLS; use https://, or list the host in [tool.modelcar] insecure_registries"
-                )
-            else:
+            problem = _tls_problem(name, value, allowed, insecure)
+            if problem is None:
                 continue
             if run_params is None and name in given:
-                shown = f"{given[name][1]!r}" + (f" ({value!r}, param {via!r})" if via else "")
-                report(
-                    f"{path}.params[{given[name][0]}].value",
-                    catalog.TLS_VERIFY_OFF,
-                    f"pipeline task {task!r} sets {name}={shown}, {problem}",
-                )
+                index, raw = given[name]
+                shown = f"{raw!r}" + (f" ({value!r}, param {via!r})" if via else "")
+                message = f"pipeline task {task!r} sets {name}={shown}, {problem}"
+                report.add([_param_value_finding(index, message)], path)
             elif run_params is not None and via in run_params:
-                report(
-                    f"spec.params[{run_params[via]}].value",
-                    catalog.TLS_VERIFY_OFF,
-                    f"the run's {via}={value!r} reaches {name} of pipeline task {task!r}, "
-                    f"{problem}",
+                message = (
+                    f"the run's {via}={value!r} reaches {name} of pipeline task {task!r}, {problem}"
                 )
+                report.add([_param_value_finding(run_params[via], message)], "spec")
+
+
+def _effective_params(
+    body: dict[str, Any], spec: dict[str, Any] | None, values: dict[str, Any]
+) -> tuple[dict[str, tuple[int, Any]], dict[str, tuple[Any, str | None]]]:
+    """The params a pipeline task gives (name -> position, value), and every param of the
+    call resolved through the pipeline's `values` (name -> literal or None, pipeline param)."""
+    declared = {
+        str(param.get("name")): param.get("default")
+        for _, param in mappings(mapping(spec).get("params"))
+    }
+    given = {
+        str(param.get("name")): (index, param.get("value"))
+        for index, param in mappings(body.get("params"))
+        if "value" in param
+    }
+    effective = {
+        name: _resolved(given[name][1] if name in given else declared.get(name), values)
+        for name in declared.keys() | given.keys()
+    }
+    return given, effective
+
+
+def _param_value_finding(index: int, message: str) -> Finding:
+    return Finding(
+        catalog.TLS_VERIFY_OFF, message, HERE.field("params").index(index).field("value")
+    )
+
+
+def _unknown_switch_findings(
+    task: str, name: str, given: dict[str, tuple[int, Any]]
+) -> list[Finding]:
+    """A switch set to a variable Tekton fills only at run time."""
+    index, raw = given.get(name, (0, None))
+    if not (isinstance(raw, str) and "$(" in raw):
+        return []
+    message = (
+        f"pipeline task {task!r} sets {name}={raw!r}, known only when the run "
+        "reaches it, so TLS verification could be off for any host; pass a "
+        "literal, or a pipeline param (held to the policy by each run)"
+    )
+    return [_param_value_finding(index, message)]
+
+
+def _tls_problem(name: str, value: Any, allowed: bool, insecure: frozenset[str]) -> str | None:
+    """What a resolved param value does to TLS, unless the project allows it."""
+    if is_tls_switch(name) and is_tls_switch_off(name, value) and not allowed:
+        return (
+            "turning TLS verification off, and its host params name no host the project "
+            "lists as insecure; trust the registry's CA instead (a ca-bundle workspace), "
+            "or list the host in [tool.modelcar] insecure_registries"
+        )
+    if _plain_http(name, value) and url_host(value) not in insecure:
+        return (
+            "a plain http:// URL, so credentials and data cross the network without "
+            "TLS; use https://, or list the host in [tool.modelcar] insecure_registries"
+        )
+    return None
 
 
 def check_tls_defaults(declarations: Any, path: str, report: Report) -> None:
