@@ -23,7 +23,7 @@ from modelcar_dsl.rules.pipeline_order import check_order
 from modelcar_dsl.rules.pipeline_results import pipeline_results_findings
 from modelcar_dsl.rules.pipeline_scope import PipelineScope, RunContext, has_inline_steps
 from modelcar_dsl.rules.pipeline_task import check_pipeline_task
-from modelcar_dsl.rules.pipeline_variables import call_strings, check_context
+from modelcar_dsl.rules.pipeline_variables import call_strings, context_findings
 from modelcar_dsl.rules.resource_ref import TaskResolver
 from modelcar_dsl.rules.tekton_types import struct_fields
 from modelcar_dsl.rules.tls import check_calls_tls
@@ -120,4 +120,4 @@ def _check_contexts(calls: list[PipelineTaskCall], report: Report) -> None:
         for call in listed:
             for where, text, _ in call_strings(call.body, call.path):
                 admitted = call is listed[-1] and ".when[" not in where
-                check_context(text, where, report, at_admission=admitted)
+                report.add(context_findings(text, at_admission=admitted), where)

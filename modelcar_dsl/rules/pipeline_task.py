@@ -21,12 +21,12 @@ from modelcar_dsl.rules.pipeline_variables import (
     AGGREGATE_STATUS,
     MATRIX_STRING,
     call_strings,
-    check_param_names,
-    check_prefixes,
     check_status,
     expressions,
     is_matrix_length,
     looks_like_result,
+    param_name_findings,
+    prefix_findings,
 )
 from modelcar_dsl.rules.resource_ref import TaskResolver, check_ref
 from modelcar_dsl.rules.task import check_task_spec
@@ -147,11 +147,11 @@ def _check_strings(call: PipelineTaskCall, scope: PipelineScope, report: Report)
     texts = []
     for where, text, how in call_strings(call.body, call.path):
         texts.append((where, text))
-        check_prefixes(text, where, report)
+        report.add(prefix_findings(text), where)
         if how == MATRIX_STRING:
             continue  # Tekton checks only the prefixes of a matrix param's string value
         if admitted is not None:
-            check_param_names(text, how, where, admitted, report)
+            report.add(param_name_findings(text, how, admitted), where)
         for expression in expressions(text):
             report.add(_task_reference_findings(call, expression, scope), where)
     check_status(texts, call.is_finally, scope.regular, report)
