@@ -18,9 +18,9 @@ from modelcar_dsl.rules.task_variables import located_references
 from modelcar_dsl.rules.variables import (
     VARIABLE,
     Variable,
-    check_param_use,
     check_result_use,
     param_reference,
+    param_use_findings,
     variables,
 )
 
@@ -50,9 +50,10 @@ def check_step_action_spec(spec: dict[str, Any], report: Report) -> None:
     for where, text, isolation_allowed in _param_fields(spec):
         for variable in variables(text):
             if variable.head == "params" and _is_param_reference(variable.text):
-                check_param_use(
-                    variable, params, where, report, catalog.TASK_VARIABLE, isolation_allowed
+                findings = param_use_findings(
+                    variable, params, catalog.TASK_VARIABLE, isolation_allowed
                 )
+                report.add(findings, where)
     results = check_result_declarations(spec.get("results"), "spec.results", report)
     if isinstance(script, str):
         _check_result_variables(script, results, report)
