@@ -16,7 +16,7 @@ from modelcar_dsl.formats.names import did_you_mean
 from modelcar_dsl.rules.declarations import param_type
 from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
 from modelcar_dsl.rules.findings import Finding
-from modelcar_dsl.rules.task_variables import (
+from modelcar_dsl.rules.reference_patterns import (
     located_references,
     missing_key_message,
     references,

@@ -14,7 +14,7 @@ from modelcar_dsl.rules.declarations import (
     param_declarations,
 )
 from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
-from modelcar_dsl.rules.task_variables import located_references
+from modelcar_dsl.rules.reference_patterns import located_references
 from modelcar_dsl.rules.variables import (
     VARIABLE,
     Variable,

@@ -18,7 +18,8 @@ from modelcar_dsl.rules.declarations import (
 )
 from modelcar_dsl.rules.document import Report, mapping, mappings
 from modelcar_dsl.rules.findings import HERE, Finding
-from modelcar_dsl.rules.task_variables import ParamScope, check_step_variables, located_references
+from modelcar_dsl.rules.reference_patterns import located_references
+from modelcar_dsl.rules.task_variables import ParamScope, check_step_variables
 from modelcar_dsl.rules.tls import check_container_tls, check_tls_defaults
 
 TERMINATION_MESSAGE_BYTES = 4096
