@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from modelcar_dsl.formats.names import did_you_mean
 
@@ -59,35 +59,33 @@ def whole_references(text: str, prefix: str) -> list[str]:
     ]
 
 
-def first_undeclared(
-    found: list[tuple[str, str]], known: Collection[str]
-) -> tuple[str, str] | None:
-    """The first (variable, name) of `found` whose name, array index trimmed, is not `known`:
-    Tekton reports one unknown name a string."""
-    for variable, name in found:
-        trimmed = INDEX.sub("", name)
-        if trimmed not in known:
-            return variable, trimmed
-    return None
-
-
 def undeclared_message(
     found: list[tuple[str, str]], known: Collection[str], what: str
 ) -> str | None:
     """`$(params.x) names param 'x', which is not declared; did you mean ...`, or None."""
-    first = first_undeclared(found, known)
-    if first is None:
-        return None
-    variable, name = first
-    return f"{variable} names {what} {name!r}, which is not declared" + did_you_mean(name, known)
+    return _first_undeclared(
+        found,
+        known,
+        lambda variable, name: f"{variable} names {what} {name!r}, which is not declared",
+    )
 
 
 def missing_key_message(
     found: list[tuple[str, str]], param: str, keys: Collection[str]
 ) -> str | None:
     """The first key of object param `param` that `found` reads and it does not declare."""
-    first = first_undeclared(found, keys)
-    if first is None:
-        return None
-    variable, key = first
-    return f"{variable}: object param {param!r} has no key {key!r}" + did_you_mean(key, keys)
+    return _first_undeclared(
+        found, keys, lambda variable, key: f"{variable}: object param {param!r} has no key {key!r}"
+    )
+
+
+def _first_undeclared(
+    found: list[tuple[str, str]], known: Collection[str], describe: Callable[[str, str], str]
+) -> str | None:
+    """What `describe` says of the first (variable, name) of `found` whose name, array index
+    trimmed, is not `known` (Tekton reports one unknown name a string), with a did-you-mean."""
+    for variable, name in found:
+        trimmed = INDEX.sub("", name)
+        if trimmed not in known:
+            return describe(variable, trimmed) + did_you_mean(trimmed, known)
+    return None
