@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
+
 from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.rules.bindings import check_run_params, check_run_workspaces
 from modelcar_dsl.rules.calls import (
@@ -151,6 +153,42 @@ def _check_calls(
     )
 
 
+@attrs.frozen
+class _BoundVolumes:
+    """The volumes a run binds its workspaces to: each workspace's volume (`source/name`) and
+    subPath, its binding's position, and those mounted read-only."""
+
+    volumes: dict[str, tuple[str, str]]
+    positions: dict[str, int]
+    read_only: frozenset[str]
+
+    def volume_of(self, workspace: str) -> tuple[str, str]:
+        return self.volumes.get(workspace, (f"workspace/{workspace}", ""))
+
+
+def _bound_volumes(workspaces: Any) -> _BoundVolumes | None:
+    """The run's shared volumes, or None when no two bindings share one."""
+    volumes: dict[str, tuple[str, str]] = {}
+    positions: dict[str, int] = {}
+    read_only: set[str] = set()
+    counts: dict[str, int] = {}
+    for index, binding in mappings(workspaces):
+        name = binding.get("name")
+        for source, (field, _) in SHARED_VOLUMES.items():
+            volume = mapping(binding.get(source)).get(field)
+            if isinstance(name, str) and volume:
+                key = f"{source}/{volume}"
+                volumes[name] = (key, str(binding.get("subPath", "")))
+                positions[name] = index
+                counts[key] = counts.get(key, 0) + 1
+                claim = source == "persistentVolumeClaim"
+                if not claim or mapping(binding.get(source)).get("readOnly"):
+                    read_only.add(name)
+    if all(count < 2 for count in counts.values()):
+        return None
+    return _BoundVolumes(volumes, positions, frozenset(read_only))
+
+
 def _check_aliased_workspaces(
     workspaces: Any, calls: list[PipelineTaskCall], report: Report
 ) -> None:
@@ -158,35 +196,16 @@ def _check_aliased_workspaces(
     overlapping subPaths) are one volume: tasks that write it through different workspaces must
     be ordered too. Writers of the same workspace are the Pipeline's own problem, reported
     there; Secrets, ConfigMaps and read-only claims are mounted read-only, so never written."""
-    bindings: dict[str, tuple[str, str]] = {}
-    positions: dict[str, int] = {}
-    read_only: set[str] = set()
-    volumes: dict[str, int] = {}
-    for index, binding in mappings(workspaces):
-        name = binding.get("name")
-        for source, (field, _) in SHARED_VOLUMES.items():
-            volume = mapping(binding.get(source)).get(field)
-            if isinstance(name, str) and volume:
-                key = f"{source}/{volume}"
-                bindings[name] = (key, str(binding.get("subPath", "")))
-                positions[name] = index
-                volumes[key] = volumes.get(key, 0) + 1
-                if source != "persistentVolumeClaim" or mapping(binding.get(source)).get(
-                    "readOnly"
-                ):
-                    read_only.add(name)
-    if all(count < 2 for count in volumes.values()):
+    bound = _bound_volumes(workspaces)
+    if bound is None:
         return
-
-    def volume_of(workspace: str) -> tuple[str, str]:
-        return bindings.get(workspace, (f"workspace/{workspace}", ""))
-
-    for use, other in unordered_writers(calls, volume_of=volume_of, read_only=frozenset(read_only)):
+    writers = unordered_writers(calls, volume_of=bound.volume_of, read_only=bound.read_only)
+    for use, other in writers:
         if use.workspace == other.workspace:
             continue
-        source, volume = bindings[use.workspace][0].split("/", 1)
+        source, volume = bound.volumes[use.workspace][0].split("/", 1)
         report(
-            f"spec.workspaces[{positions[use.workspace]}]",
+            f"spec.workspaces[{bound.positions[use.workspace]}]",
             catalog.SHARED_WORKSPACE,
             f"the run binds workspaces {other.workspace!r} and {use.workspace!r} to one volume "
             f"({SHARED_VOLUMES[source][1]} {volume!r}); tasks {other.call.name!r} (through "

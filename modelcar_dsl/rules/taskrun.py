@@ -18,6 +18,7 @@ from modelcar_dsl.rules.declarations import (
     param_declarations,
 )
 from modelcar_dsl.rules.document import Report, exactly_one, mapping, mappings, sequence, shape
+from modelcar_dsl.rules.findings import HERE, Finding
 from modelcar_dsl.rules.resource_ref import TaskResolver, check_ref
 from modelcar_dsl.rules.task import check_task_spec
 from modelcar_dsl.rules.task_variables import ParamScope
@@ -176,39 +177,49 @@ def _check_container_specs(
     for (field, resources), containers in zip(
         CONTAINER_SPECS.get(report.context.api, ()), ("steps", "sidecars"), strict=False
     ):
-        names = []
-        for index, override in mappings(spec.get(field)):
-            name = override.get("name")
-            if not isinstance(name, str) or not name:
-                report(
-                    f"spec.{field}[{index}].name",
-                    catalog.MISSING_FIELD,
-                    f"each of {field} needs the name of the {containers[:-1]} it overrides",
-                )
-                continue
-            names.append((index, name))
-        for index, name in duplicates((index, name.lower()) for index, name in names):
-            report(
-                f"spec.{field}[{index}].name",
-                catalog.TASKRUN_CONTAINER_SPECS,
-                f"{field} names {containers[:-1]} {name!r} more than once (ignoring case)",
-            )
-        if task is not None:
-            known = {str(c.get("name")) for _, c in mappings(task.get(containers))}
-            for index, name in names:
-                if name not in known:
-                    report(
-                        f"spec.{field}[{index}].name",
-                        catalog.TASKRUN_CONTAINER_SPECS,
-                        f"the Task has no {containers[:-1]} {name!r}, so Tekton fails the run",
-                        "run",
-                    )
+        overrides = spec.get(field)
+        findings = _override_findings(overrides, field, containers, task)
         if containers == "steps" and spec.get("computeResources") is not None:
-            for index, override in mappings(spec.get(field)):
-                if any(mapping(override.get(resources)).values()):
-                    report(
-                        f"spec.{field}[{index}].{resources}",
-                        catalog.TASKRUN_CONTAINER_SPECS,
-                        f"{resources} is set both here and in spec.computeResources; set one",
-                    )
-                    break
+            findings += _resources_findings(overrides, resources)
+        report.add(findings, f"spec.{field}")
+
+
+def _override_findings(
+    overrides: Any, field: str, containers: str, task: dict[str, Any] | None
+) -> list[Finding]:
+    """Each override names a container (`containers`: steps or sidecars) once, one the Task
+    has when it is known."""
+    container = containers[:-1]
+    findings = []
+    names = []
+    for index, override in mappings(overrides):
+        name = override.get("name")
+        if isinstance(name, str) and name:
+            names.append((index, name))
+        else:
+            message = f"each of {field} needs the name of the {container} it overrides"
+            findings.append(
+                Finding(catalog.MISSING_FIELD, message, HERE.index(index).field("name"))
+            )
+    for index, name in duplicates((index, name.lower()) for index, name in names):
+        message = f"{field} names {container} {name!r} more than once (ignoring case)"
+        where = HERE.index(index).field("name")
+        findings.append(Finding(catalog.TASKRUN_CONTAINER_SPECS, message, where))
+    if task is not None:
+        known = {str(c.get("name")) for _, c in mappings(task.get(containers))}
+        for index, name in names:
+            if name not in known:
+                message = f"the Task has no {container} {name!r}, so Tekton fails the run"
+                where = HERE.index(index).field("name")
+                findings.append(Finding(catalog.TASKRUN_CONTAINER_SPECS, message, where, "run"))
+    return findings
+
+
+def _resources_findings(overrides: Any, resources: str) -> list[Finding]:
+    """Step resources set beside the run's computeResources (the first such override)."""
+    for index, override in mappings(overrides):
+        if any(mapping(override.get(resources)).values()):
+            message = f"{resources} is set both here and in spec.computeResources; set one"
+            where = HERE.index(index).field(resources)
+            return [Finding(catalog.TASKRUN_CONTAINER_SPECS, message, where)]
+    return []
