@@ -9,15 +9,17 @@ from typing import Any
 from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.rules.context import ValidationContext
 from modelcar_dsl.rules.declarations import (
-    check_combined,
-    check_param_declarations,
-    check_propagated_names,
     check_workspace_declarations,
     duplicates,
     merged,
 )
 from modelcar_dsl.rules.document import Report, mapping, sequence
 from modelcar_dsl.rules.findings import Finding
+from modelcar_dsl.rules.param_specs import (
+    check_combined,
+    check_param_declarations,
+    check_propagated_names,
+)
 from modelcar_dsl.rules.pipeline_calls import PipelineTaskCall, calls_of
 from modelcar_dsl.rules.pipeline_order import check_order
 from modelcar_dsl.rules.pipeline_results import pipeline_results_findings

@@ -15,12 +15,12 @@ from modelcar_dsl.rules.calls import (
 )
 from modelcar_dsl.rules.context import ValidationContext
 from modelcar_dsl.rules.declarations import (
-    check_propagated_names,
     declarations_from_values,
     param_declarations,
 )
 from modelcar_dsl.rules.document import Report, exactly_one, mapping, mappings
 from modelcar_dsl.rules.findings import HERE, Finding
+from modelcar_dsl.rules.param_specs import check_propagated_names
 from modelcar_dsl.rules.pipeline import check_pipeline_spec
 from modelcar_dsl.rules.pipeline_calls import PipelineTaskCall, pipeline_calls
 from modelcar_dsl.rules.pipeline_scope import RunContext, has_inline_steps

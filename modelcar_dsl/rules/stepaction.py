@@ -9,11 +9,11 @@ from typing import Any
 from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.rules.calls import check_arguments
 from modelcar_dsl.rules.declarations import (
-    check_param_declarations,
     check_result_declarations,
     param_declarations,
 )
 from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
+from modelcar_dsl.rules.param_specs import check_param_declarations
 from modelcar_dsl.rules.reference_patterns import located_references
 from modelcar_dsl.rules.variables import (
     VARIABLE,

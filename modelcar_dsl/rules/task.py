@@ -11,13 +11,13 @@ from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.formats.names import did_you_mean
 from modelcar_dsl.rules.container import check_container, env_findings
 from modelcar_dsl.rules.declarations import (
-    check_param_declarations,
     check_result_declarations,
     check_workspace_declarations,
     duplicates,
 )
 from modelcar_dsl.rules.document import Report, mapping, mappings
 from modelcar_dsl.rules.findings import HERE, Finding
+from modelcar_dsl.rules.param_specs import check_param_declarations
 from modelcar_dsl.rules.reference_patterns import located_references
 from modelcar_dsl.rules.task_variables import ParamScope, check_step_variables
 from modelcar_dsl.rules.tls import check_container_tls, check_tls_defaults

@@ -10,8 +10,6 @@ from modelcar_dsl.formats.durations import go_duration_seconds
 from modelcar_dsl.rules.bindings import check_run_params, check_run_workspaces
 from modelcar_dsl.rules.calls import check_arguments, check_param_values, check_workspace_bindings
 from modelcar_dsl.rules.declarations import (
-    check_combined,
-    check_propagated_names,
     declarations_from_values,
     duplicates,
     merged,
@@ -19,6 +17,7 @@ from modelcar_dsl.rules.declarations import (
 )
 from modelcar_dsl.rules.document import Report, exactly_one, mapping, mappings, sequence, shape
 from modelcar_dsl.rules.findings import HERE, Finding
+from modelcar_dsl.rules.param_specs import check_combined, check_propagated_names
 from modelcar_dsl.rules.resource_ref import TaskResolver, check_ref
 from modelcar_dsl.rules.task import check_task_spec
 from modelcar_dsl.rules.task_variables import ParamScope

@@ -13,9 +13,9 @@ from modelcar_dsl.diagnostics.errors import Problem
 from modelcar_dsl.model.gates import Gates
 from modelcar_dsl.rules.api_fields import check_api_fields
 from modelcar_dsl.rules.context import ValidationContext
-from modelcar_dsl.rules.declarations import check_metadata
 from modelcar_dsl.rules.document import Report, SourceDocument, mapping, mappings
 from modelcar_dsl.rules.feature_gates import check_feature_gates
+from modelcar_dsl.rules.metadata import check_metadata
 from modelcar_dsl.rules.pipeline import check_pipeline_spec
 from modelcar_dsl.rules.run import check_run_spec
 from modelcar_dsl.rules.stepaction import check_step_action_calls, check_step_action_spec
