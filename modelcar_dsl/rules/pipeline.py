@@ -28,7 +28,7 @@ from modelcar_dsl.rules.pipeline_task import check_pipeline_task
 from modelcar_dsl.rules.pipeline_variables import call_strings, context_findings
 from modelcar_dsl.rules.resource_ref import TaskResolver
 from modelcar_dsl.rules.tekton_types import struct_fields
-from modelcar_dsl.rules.tls import check_calls_tls
+from modelcar_dsl.rules.tls_params import check_calls_tls
 
 
 def check_pipeline_spec(

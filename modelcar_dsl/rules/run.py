@@ -27,7 +27,8 @@ from modelcar_dsl.rules.pipeline_scope import RunContext, has_inline_steps
 from modelcar_dsl.rules.pipeline_variables import expressions
 from modelcar_dsl.rules.resource_ref import TaskResolver, check_ref
 from modelcar_dsl.rules.run_timeouts import timeouts_findings
-from modelcar_dsl.rules.tls import check_calls_tls, check_container_tls
+from modelcar_dsl.rules.tls import check_container_tls
+from modelcar_dsl.rules.tls_params import check_calls_tls
 from modelcar_dsl.rules.workspace_order import unordered_writers
 
 SHARED_VOLUMES = {

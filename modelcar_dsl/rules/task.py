@@ -20,7 +20,8 @@ from modelcar_dsl.rules.findings import HERE, Finding
 from modelcar_dsl.rules.param_specs import check_param_declarations
 from modelcar_dsl.rules.reference_patterns import located_references
 from modelcar_dsl.rules.task_variables import ParamScope, check_step_variables
-from modelcar_dsl.rules.tls import check_container_tls, check_tls_defaults
+from modelcar_dsl.rules.tls import check_container_tls
+from modelcar_dsl.rules.tls_params import check_tls_defaults
 
 TERMINATION_MESSAGE_BYTES = 4096
 """Tekton returns a step's results in its container's termination message, which Kubernetes
