@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from modelcar_dsl.rules.document import sequence
 from modelcar_dsl.rules.pipeline_calls import PipelineTaskCall
-from modelcar_dsl.rules.references import result_reference
+from modelcar_dsl.rules.result_references import result_reference
 
 
 def task_graph(

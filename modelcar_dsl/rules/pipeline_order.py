@@ -11,7 +11,7 @@ from modelcar_dsl.rules.declarations import names_of
 from modelcar_dsl.rules.document import Report
 from modelcar_dsl.rules.pipeline_calls import PipelineTaskCall
 from modelcar_dsl.rules.pipeline_graph import cycle_path, regular_tasks, task_graph
-from modelcar_dsl.rules.references import result_reference
+from modelcar_dsl.rules.result_references import result_reference
 from modelcar_dsl.rules.workspace_order import Graph, unordered_writers
 
 
