@@ -8,6 +8,7 @@ from typing import Any
 from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.rules.declarations import duplicates
 from modelcar_dsl.rules.document import Report, mapping, mappings, named, sequence
+from modelcar_dsl.rules.findings import HERE, Finding
 
 VOLUME_SOURCES = (
     "persistentVolumeClaim",
@@ -69,12 +70,15 @@ def check_run_workspaces(
     return bindings
 
 
-def check_run_params(params: Any, path: str, report: Report) -> None:
-    """Each param given once; Tekton compares run param names ignoring case."""
+def run_param_findings(params: Any) -> list[Finding]:
+    """Each param given once; Tekton compares run param names ignoring case. Relative to the
+    params list."""
     names = [(i, str(p.get("name")).lower()) for i, p in mappings(params)]
-    for index, name in duplicates(names):
-        report(
-            f"{path}[{index}].name",
+    return [
+        Finding(
             catalog.RUN_PARAM_DUPLICATE,
             f"param {name!r} is given twice (Tekton compares run param names ignoring case)",
+            HERE.index(index).field("name"),
         )
+        for index, name in duplicates(names)
+    ]

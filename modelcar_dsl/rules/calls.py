@@ -57,20 +57,21 @@ def check_arguments(
     report.add(findings, path)
 
 
-def check_param_values(given: Any, path: str, report: Report) -> None:
+def param_value_findings(given: Any) -> list[Finding]:
     """Every value a string, a list of strings or a mapping of strings: anything else (a list
     of lists, a mapping of mappings) Tekton's ParamValue decoder keeps as its JSON text, so the
-    task runs with that text for a value."""
-    for index, param in mappings(given):
-        value = param.get("value")
-        if "value" in param and value_type(value) is None:
-            report(
-                f"{path}[{index}].value",
-                catalog.FIELD_TYPE,
-                f"the value of param {param.get('name')!r} must be a string, a list of strings "
-                "or a mapping of strings; Tekton would pass on its JSON text",
-                origin="run",
-            )
+    task runs with that text for a value. Relative to the params list."""
+    return [
+        Finding(
+            catalog.FIELD_TYPE,
+            f"the value of param {param.get('name')!r} must be a string, a list of strings "
+            "or a mapping of strings; Tekton would pass on its JSON text",
+            HERE.index(index).field("value"),
+            "run",
+        )
+        for index, param in mappings(given)
+        if "value" in param and value_type(param.get("value")) is None
+    ]
 
 
 def _value_type_findings(declaration: dict[str, Any], value: Any, owner: str) -> list[Finding]:
@@ -109,29 +110,24 @@ def _object_key_findings(declaration: dict[str, Any], value: Any, owner: str) ->
     return [Finding(catalog.PARAM_VALUE_TYPE, message)]
 
 
-def check_workspace_bindings(
-    declared: Any,
-    bound: list[tuple[int, str]],
-    path: str,
-    owner: str,
-    report: Report,
-    hint: str = "",
-) -> None:
+def workspace_binding_findings(
+    declared: Any, bound: list[tuple[int, str]], owner: str, hint: str = ""
+) -> list[Finding]:
     """Every non-optional workspace of `owner` bound; nothing bound that it does not declare.
-    `hint` says how to bind one."""
+    `hint` says how to bind one. Relative to the bindings list."""
     declarations = {str(w.get("name")): w for _, w in mappings(declared)}
-    for index, name in bound:
-        if name not in declarations:
-            report(
-                f"{path}[{index}]",
-                catalog.WORKSPACE_UNKNOWN,
-                f"{owner} declares no workspace {name!r}" + did_you_mean(name, declarations),
-            )
+    findings = [
+        Finding(
+            catalog.WORKSPACE_UNKNOWN,
+            f"{owner} declares no workspace {name!r}" + did_you_mean(name, declarations),
+            HERE.index(index),
+        )
+        for index, name in bound
+        if name not in declarations
+    ]
     bound_names = {name for _, name in bound}
     for name, workspace in declarations.items():
         if name not in bound_names and not workspace.get("optional"):
-            report(
-                path,
-                catalog.WORKSPACE_UNBOUND,
-                f"{owner} needs workspace {name!r}, which is not bound{hint}",
-            )
+            message = f"{owner} needs workspace {name!r}, which is not bound{hint}"
+            findings.append(Finding(catalog.WORKSPACE_UNBOUND, message))
+    return findings

@@ -10,7 +10,11 @@ from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.diagnostics.catalog import Origin
 from modelcar_dsl.formats.durations import is_duration
 from modelcar_dsl.formats.names import did_you_mean, dns_label_problem
-from modelcar_dsl.rules.calls import check_arguments, check_param_values, check_workspace_bindings
+from modelcar_dsl.rules.calls import (
+    check_arguments,
+    param_value_findings,
+    workspace_binding_findings,
+)
 from modelcar_dsl.rules.custom_task import custom_task
 from modelcar_dsl.rules.declarations import duplicates, param_declarations
 from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
@@ -47,7 +51,7 @@ def check_pipeline_task(
     report.add(_execution_findings(body), path)
     _check_strings(call, scope, report)
     bindings = _check_bindings(call, scope, report)
-    check_param_values(body.get("params"), f"{path}.params", report)
+    report.add(param_value_findings(body.get("params")), f"{path}.params")
     given = [(i, p.get("name")) for i, p in mappings(body.get("params"))]
     for index, name in duplicates(given):
         message = f"param {name!r} is given more than once; parameter names must be unique"
@@ -248,4 +252,4 @@ def _check_arguments(
     declared = param_declarations(task.get("params"))
     check_arguments(declared, body.get("params"), f"{path}.params", owner, report, supplied)
     workspaces = task.get("workspaces")
-    check_workspace_bindings(workspaces, bindings, f"{path}.workspaces", owner, report)
+    report.add(workspace_binding_findings(workspaces, bindings, owner), f"{path}.workspaces")

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.formats.names import DNS_LABEL
-from modelcar_dsl.rules.bindings import check_run_params
+from modelcar_dsl.rules.bindings import run_param_findings
 from modelcar_dsl.rules.document import Report, mapping
 from modelcar_dsl.rules.findings import HERE, Finding
 
@@ -38,7 +38,7 @@ def check_ref(ref: Any, path: str, report: Report, what: str) -> bool:
     if resolver or params is not None:
         if params is not None:
             report.add(_resolver_params_findings(what, name, resolver), path)
-            check_run_params(params, f"{path}.params", report)
+            report.add(run_param_findings(params), f"{path}.params")
         if resolver and name and not URL_LIKE.search(name):
             message = (
                 f"{what} {name!r} with a resolver must be a URL (concise resolver syntax); "

@@ -7,11 +7,11 @@ from typing import Any
 import attrs
 
 from modelcar_dsl.diagnostics import catalog
-from modelcar_dsl.rules.bindings import check_run_params, check_run_workspaces
+from modelcar_dsl.rules.bindings import check_run_workspaces, run_param_findings
 from modelcar_dsl.rules.calls import (
     check_arguments,
-    check_param_values,
-    check_workspace_bindings,
+    param_value_findings,
+    workspace_binding_findings,
 )
 from modelcar_dsl.rules.context import ValidationContext
 from modelcar_dsl.rules.declarations import (
@@ -55,7 +55,7 @@ def check_run_spec(
     if pipeline is not None:
         _check_arguments(spec, pipeline, has_spec, bindings, report)
         _check_calls(spec, pipeline, report, resolve_task)
-    check_param_values(spec.get("params"), "spec.params", report)
+    report.add(param_value_findings(spec.get("params")), "spec.params")
     report.add(_result_value_findings(spec.get("params")), "spec.params")
     template_path, template = _pod_template(spec, report.context)
     check_container_tls({"env": template.get("env")}, template_path, report)
@@ -65,7 +65,7 @@ def check_run_spec(
             f"spec.taskRunSpecs[{index}].podTemplate",
             report,
         )
-    check_run_params(spec.get("params"), "spec.params", report)
+    report.add(run_param_findings(spec.get("params")), "spec.params")
     report.add(timeouts_findings(spec, report.context), "spec")
     status = spec.get("status") or ""  # null decodes to Go's zero value, unset
     if status not in RUN_STATUSES:
@@ -122,15 +122,12 @@ def _check_arguments(
         workspaces = {str(w.get("name")) for _, w in mappings(pipeline.get("workspaces"))}
         bindings = [(index, name) for index, name in bindings if name in workspaces]
     check_arguments(declared, given, "spec.params", owner, report)
-    check_workspace_bindings(
-        pipeline.get("workspaces"),
-        bindings,
-        "spec.workspaces",
-        owner,
-        report,
+    hint = (
         "; Tekton would refuse to start the run. Bind it to a volume (in the DSL: "
-        "pipeline_run(workspaces={...}), or default= on the pipeline's PipelineWorkspace)",
+        "pipeline_run(workspaces={...}), or default= on the pipeline's PipelineWorkspace)"
     )
+    unbound = workspace_binding_findings(pipeline.get("workspaces"), bindings, owner, hint)
+    report.add(unbound, "spec.workspaces")
 
 
 def _check_calls(

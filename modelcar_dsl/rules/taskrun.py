@@ -7,8 +7,12 @@ from typing import Any
 
 from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.formats.durations import go_duration_seconds
-from modelcar_dsl.rules.bindings import check_run_params, check_run_workspaces
-from modelcar_dsl.rules.calls import check_arguments, check_param_values, check_workspace_bindings
+from modelcar_dsl.rules.bindings import check_run_workspaces, run_param_findings
+from modelcar_dsl.rules.calls import (
+    check_arguments,
+    param_value_findings,
+    workspace_binding_findings,
+)
 from modelcar_dsl.rules.declarations import (
     declarations_from_values,
     duplicates,
@@ -34,8 +38,8 @@ CONTAINER_SPECS = {
 
 def check_taskrun_spec(spec: dict[str, Any], report: Report, resolve_task: TaskResolver) -> None:
     params = spec.get("params")
-    check_run_params(params, "spec.params", report)
-    check_param_values(params, "spec.params", report)
+    report.add(run_param_findings(params), "spec.params")
+    report.add(param_value_findings(params), "spec.params")
     bindings = check_run_workspaces(spec.get("workspaces"), "spec.workspaces", report, True)
     task, owner, declared_workspaces = _task(spec, report, resolve_task, bindings)
     if task is not None:
@@ -49,14 +53,9 @@ def check_taskrun_spec(spec: dict[str, Any], report: Report, resolve_task: TaskR
             owner,
             report,
         )
-        check_workspace_bindings(
-            declared_workspaces,
-            bindings,
-            "spec.workspaces",
-            owner,
-            report,
-            "; Tekton would fail the TaskRun. Bind it to a volume",
-        )
+        hint = "; Tekton would fail the TaskRun. Bind it to a volume"
+        unbound = workspace_binding_findings(declared_workspaces, bindings, owner, hint)
+        report.add(unbound, "spec.workspaces")
     template = mapping(spec.get("podTemplate"))
     check_container_tls({"env": template.get("env")}, "spec.podTemplate", report)
     _check_status(spec, report)
