@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from modelcar_dsl.diagnostics import catalog
-from modelcar_dsl.rules.declarations import duplicates
+from modelcar_dsl.rules.declarations import duplicate_findings
 from modelcar_dsl.rules.document import Report, mapping, mappings, named, sequence
-from modelcar_dsl.rules.findings import HERE, Finding
+from modelcar_dsl.rules.findings import Finding
 
 VOLUME_SOURCES = (
     "persistentVolumeClaim",
@@ -60,13 +60,15 @@ def check_run_workspaces(
                 f"workspace {name!r} binds a {source} without {field}; set it",
             )
     keys = ((index, name.lower() if ignore_case else name) for index, name in bindings)
-    for index, name in duplicates(keys):
-        report(
-            f"{path}[{index}].name",
+    how = " (Tekton compares names ignoring case)" if ignore_case else ""
+    report.add(
+        duplicate_findings(
+            keys,
             catalog.RUN_WORKSPACE_DUPLICATE,
-            f"workspace {name!r} is bound more than once"
-            + (" (Tekton compares names ignoring case)" if ignore_case else ""),
-        )
+            lambda name: f"workspace {name!r} is bound more than once{how}",
+        ),
+        path,
+    )
     return bindings
 
 
@@ -74,11 +76,10 @@ def run_param_findings(params: Any) -> list[Finding]:
     """Each param given once; Tekton compares run param names ignoring case. Relative to the
     params list."""
     names = [(i, str(p.get("name")).lower()) for i, p in mappings(params)]
-    return [
-        Finding(
-            catalog.RUN_PARAM_DUPLICATE,
-            f"param {name!r} is given twice (Tekton compares run param names ignoring case)",
-            HERE.index(index).field("name"),
-        )
-        for index, name in duplicates(names)
-    ]
+    return duplicate_findings(
+        names,
+        catalog.RUN_PARAM_DUPLICATE,
+        lambda name: (
+            f"param {name!r} is given twice (Tekton compares run param names ignoring case)"
+        ),
+    )

@@ -10,7 +10,7 @@ from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.diagnostics.catalog import Origin
 from modelcar_dsl.formats.durations import go_duration_seconds, is_duration
 from modelcar_dsl.formats.names import ENV_NAME, dns_label_problem, pattern_problem
-from modelcar_dsl.rules.declarations import duplicates
+from modelcar_dsl.rules.declarations import duplicate_findings
 from modelcar_dsl.rules.document import Report, mappings
 from modelcar_dsl.rules.findings import HERE, Finding, via_field, via_index
 from modelcar_dsl.rules.resource_ref import check_ref
@@ -128,11 +128,12 @@ def _mount_findings(container: dict[str, Any]) -> list[Finding]:
         mount_path = posixpath.normpath(str(mount.get("mountPath", "")))
         findings += via_index(_reserved_mount_findings(mount, mount_path), index)
         mount_paths.append((index, mount_path))
-    for index, mount_path in duplicates(mount_paths):
-        message = f"volumeMount path {mount_path!r} is used more than once"
-        findings.append(
-            Finding(catalog.VOLUME_MOUNT, message, HERE.index(index).field("mountPath"))
-        )
+    findings += duplicate_findings(
+        mount_paths,
+        catalog.VOLUME_MOUNT,
+        lambda mount_path: f"volumeMount path {mount_path!r} is used more than once",
+        "mountPath",
+    )
     return via_field(findings, "volumeMounts")
 
 
@@ -159,13 +160,15 @@ def env_findings(container: dict[str, Any]) -> list[Finding]:
             message = f"{problem}; Kubernetes refuses the pod"
             where = HERE.index(index).field("name")
             findings.append(Finding(catalog.ENV_NAME, message, where, origin="run"))
-    for index, name in duplicates(names):
-        message = (
+    findings += duplicate_findings(
+        names,
+        catalog.ENV_NAME,
+        lambda name: (
             f"env var {name!r} is set more than once; Kubernetes keeps one value silently"
             " (in the DSL: a param and an object param's key that both become this name)"
-        )
-        where = HERE.index(index).field("name")
-        findings.append(Finding(catalog.ENV_NAME, message, where, origin="modelcar"))
+        ),
+        origin="modelcar",
+    )
     return via_field(findings, "env")
 
 

@@ -3,11 +3,11 @@ declarations and values (types, names) that the param, call and variable rules s
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from modelcar_dsl.diagnostics import catalog
-from modelcar_dsl.diagnostics.catalog import Origin
+from modelcar_dsl.diagnostics.catalog import Origin, Rule
 from modelcar_dsl.formats.names import (
     RESULT_NAME,
     pattern_problem,
@@ -31,6 +31,21 @@ def duplicates(items: Iterable[tuple[int, Any]]) -> list[tuple[int, Any]]:
             repeated.append((position, name))
         seen.add(name)
     return repeated
+
+
+def duplicate_findings(
+    items: Iterable[tuple[int, Any]],
+    rule: Rule,
+    message: Callable[[Any], str],
+    field: str = "name",
+    origin: Origin | None = None,
+) -> list[Finding]:
+    """A finding at `field` of each list item whose name (the pair's second) appeared at an
+    earlier position, relative to the list; `message` says it of the name."""
+    return [
+        Finding(rule, message(name), HERE.index(index).field(field), origin)
+        for index, name in duplicates(items)
+    ]
 
 
 def param_declarations(params: Any) -> dict[str, dict[str, Any]]:
@@ -150,12 +165,12 @@ def check_result_declarations(results: Any, path: str, report: Report) -> set[st
             )
         elif kind == "object":
             report.add(property_type_findings(properties), where)
-    for index, name in duplicates((index, name) for index, name, _ in found):
-        report(
-            f"{path}[{index}].name",
-            catalog.RESULT_DUPLICATE,
-            f"result {name!r} is declared more than once",
-        )
+    repeated = duplicate_findings(
+        ((index, name) for index, name, _ in found),
+        catalog.RESULT_DUPLICATE,
+        lambda name: f"result {name!r} is declared more than once",
+    )
+    report.add(repeated, path)
     return {name for _, name, _ in found}
 
 
@@ -165,12 +180,12 @@ def check_workspace_declarations(
     """Unique workspace names; returns them. A nameless one is reported at `nameless` (a
     Task's passes Tekton's webhook, a Pipeline's does not)."""
     found = named(workspaces, path, report, "workspace", nameless)
-    for index, name in duplicates((index, name) for index, name, _ in found):
-        report(
-            f"{path}[{index}].name",
-            catalog.WORKSPACE_DUPLICATE,
-            f"workspace {name!r} is declared more than once",
-        )
+    repeated = duplicate_findings(
+        ((index, name) for index, name, _ in found),
+        catalog.WORKSPACE_DUPLICATE,
+        lambda name: f"workspace {name!r} is declared more than once",
+    )
+    report.add(repeated, path)
     return {name for _, name, _ in found}
 
 

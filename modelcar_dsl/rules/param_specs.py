@@ -12,6 +12,7 @@ from modelcar_dsl.formats.names import OBJECT_NAME, PARAM_NAME, pattern_problem
 from modelcar_dsl.rules.declarations import (
     PARAM_TYPES,
     article,
+    duplicate_findings,
     duplicates,
     param_declarations,
     param_type,
@@ -52,10 +53,11 @@ def check_param_declarations(
         found = _name_findings(name, param) if names_checked else []
         found += _param_spec_findings(param, properties_checked)
         findings += via_index(found, index)
-    for index, name in duplicates((index, name) for index, name, _ in names):
-        message = f"param {name!r} is declared more than once; parameter names must be unique"
-        where = HERE.index(index).field("name")
-        findings.append(Finding(catalog.PARAM_DUPLICATE, message, where))
+    findings += duplicate_findings(
+        ((index, name) for index, name, _ in names),
+        catalog.PARAM_DUPLICATE,
+        lambda name: f"param {name!r} is declared more than once; parameter names must be unique",
+    )
     report.add(findings, path)
     return param_declarations(params)
 

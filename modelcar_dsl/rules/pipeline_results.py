@@ -7,9 +7,9 @@ from typing import Any
 
 from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.formats.names import RESULT_NAME, did_you_mean, pattern_problem
-from modelcar_dsl.rules.declarations import RESULT_NAME_RULE, duplicates
+from modelcar_dsl.rules.declarations import RESULT_NAME_RULE, duplicate_findings
 from modelcar_dsl.rules.document import mappings
-from modelcar_dsl.rules.findings import HERE, Finding, via_index
+from modelcar_dsl.rules.findings import Finding, via_index
 from modelcar_dsl.rules.pipeline_variables import expressions, looks_like_result
 from modelcar_dsl.rules.variables import strings
 
@@ -25,10 +25,9 @@ def pipeline_results_findings(
         if isinstance(name, str):
             names.append((index, name))
         findings += via_index(_result_findings(result, regular, finally_names), index)
-    for index, name in duplicates(names):
-        message = f"result {name!r} is declared twice"
-        findings.append(Finding(catalog.RESULT_DUPLICATE, message, HERE.index(index).field("name")))
-    return findings
+    return findings + duplicate_findings(
+        names, catalog.RESULT_DUPLICATE, lambda name: f"result {name!r} is declared twice"
+    )
 
 
 def _result_findings(

@@ -16,9 +16,9 @@ from modelcar_dsl.rules.calls import (
     workspace_binding_findings,
 )
 from modelcar_dsl.rules.custom_task import custom_task
-from modelcar_dsl.rules.declarations import duplicates, param_declarations
+from modelcar_dsl.rules.declarations import duplicate_findings, param_declarations
 from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
-from modelcar_dsl.rules.findings import HERE, Finding, via_field, via_index
+from modelcar_dsl.rules.findings import Finding, via_field, via_index
 from modelcar_dsl.rules.pipeline_calls import PipelineTaskCall
 from modelcar_dsl.rules.pipeline_scope import PipelineScope
 from modelcar_dsl.rules.pipeline_variables import (
@@ -53,9 +53,12 @@ def check_pipeline_task(
     bindings = _check_bindings(call, scope, report)
     report.add(param_value_findings(body.get("params")), f"{path}.params")
     given = [(i, p.get("name")) for i, p in mappings(body.get("params"))]
-    for index, name in duplicates(given):
-        message = f"param {name!r} is given more than once; parameter names must be unique"
-        report(f"{path}.params[{index}].name", catalog.PARAM_DUPLICATE, message)
+    repeated = duplicate_findings(
+        given,
+        catalog.PARAM_DUPLICATE,
+        lambda name: f"param {name!r} is given more than once; parameter names must be unique",
+    )
+    report.add(repeated, f"{path}.params")
     if call.spec is not None and has_ref:
         _check_arguments(call, call.spec, bindings, report)
 
@@ -206,11 +209,11 @@ def _check_bindings(
     for index, binding in mappings(bindings_field):
         findings += via_index(_binding_findings(binding, known, scope), index)
         bindings.append((index, str(binding.get("name"))))
-    for index, name in duplicates(bindings):
-        message = f"task workspace {name!r} is bound more than once"
-        findings.append(
-            Finding(catalog.WORKSPACE_DUPLICATE, message, HERE.index(index).field("name"))
-        )
+    findings += duplicate_findings(
+        bindings,
+        catalog.WORKSPACE_DUPLICATE,
+        lambda name: f"task workspace {name!r} is bound more than once",
+    )
     report.add(via_field(findings, "workspaces"), call.path)
     return bindings
 

@@ -13,10 +13,10 @@ from modelcar_dsl.rules.container import check_container, env_findings
 from modelcar_dsl.rules.declarations import (
     check_result_declarations,
     check_workspace_declarations,
-    duplicates,
+    duplicate_findings,
 )
 from modelcar_dsl.rules.document import Report, mapping, mappings
-from modelcar_dsl.rules.findings import HERE, Finding
+from modelcar_dsl.rules.findings import Finding
 from modelcar_dsl.rules.param_specs import check_param_declarations
 from modelcar_dsl.rules.reference_patterns import located_references
 from modelcar_dsl.rules.task_variables import ParamScope, check_step_variables
@@ -84,14 +84,11 @@ def _steps_findings(steps: Any) -> list[Finding]:
 def _step_name_findings(steps: Any) -> list[Finding]:
     """Each step's name once."""
     names = [(i, step["name"]) for i, step in mappings(steps) if isinstance(step.get("name"), str)]
-    return [
-        Finding(
-            catalog.STEP_DUPLICATE,
-            f"step name {name!r} is used more than once; step names must be unique",
-            HERE.index(index).field("name"),
-        )
-        for index, name in duplicates(names)
-    ]
+    return duplicate_findings(
+        names,
+        catalog.STEP_DUPLICATE,
+        lambda name: f"step name {name!r} is used more than once; step names must be unique",
+    )
 
 
 def _check_step_results(step: dict[str, Any], path: str, report: Report) -> None:

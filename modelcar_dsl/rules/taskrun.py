@@ -15,6 +15,7 @@ from modelcar_dsl.rules.calls import (
 )
 from modelcar_dsl.rules.declarations import (
     declarations_from_values,
+    duplicate_findings,
     duplicates,
     merged,
     param_declarations,
@@ -199,10 +200,11 @@ def _override_findings(
             findings.append(
                 Finding(catalog.MISSING_FIELD, message, HERE.index(index).field("name"))
             )
-    for index, name in duplicates((index, name.lower()) for index, name in names):
-        message = f"{field} names {container} {name!r} more than once (ignoring case)"
-        where = HERE.index(index).field("name")
-        findings.append(Finding(catalog.TASKRUN_CONTAINER_SPECS, message, where))
+    findings += duplicate_findings(
+        ((index, name.lower()) for index, name in names),
+        catalog.TASKRUN_CONTAINER_SPECS,
+        lambda name: f"{field} names {container} {name!r} more than once (ignoring case)",
+    )
     if task is not None:
         known = {str(c.get("name")) for _, c in mappings(task.get(containers))}
         for index, name in names:
