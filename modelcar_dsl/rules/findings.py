@@ -24,6 +24,12 @@ class FieldPath:
     def index(self, position: int) -> FieldPath:
         return FieldPath((*self.segments, f"[{position}]"))
 
+    @classmethod
+    def rendered(cls, text: str) -> FieldPath:
+        """A relative path the string walkers (`variables.strings`) already rendered, such as
+        `.params[0].value`."""
+        return cls((text,))
+
     def under(self, prefix: str) -> str:
         """The path below `prefix` (an absolute path such as `spec.tasks[0]`, or "" for the
         relative path itself)."""

@@ -26,43 +26,42 @@ class PipelineTaskCall:
         self.name = str(body.get("name", ""))
         self.variables = [
             (where, variable)
-            for where, value in _dependency_values(body, path)
+            for where, value in _dependency_values(body)
             for where, text in strings(value, where)
             for variable in variables(text)
         ]
-        """The variables in param values, `when` and matrix values (not names)."""
+        """The variables in param values, `when` and matrix values (not names), each with its
+        path relative to the task (`.params[0].value`)."""
         self.step_variables = [
             (where, variable)
-            for where, text in _step_dependency_strings(mapping(body.get("taskSpec")), path)
+            for where, text in _step_dependency_strings(mapping(body.get("taskSpec")))
             for variable in variables(text)
         ]
-        """The variables of an inline taskSpec's steps and sidecars, which order tasks too."""
+        """The variables of an inline taskSpec's steps and sidecars, which order tasks too
+        (paths relative to the task)."""
 
 
-def _dependency_values(body: dict[str, Any], path: str) -> Iterator[tuple[str, Any]]:
+def _dependency_values(body: dict[str, Any]) -> Iterator[tuple[str, Any]]:
     """Where Tekton looks for the result references that order a task (PipelineTaskResultRefs):
     param values, matrix and include param values, `when` input, cel and values."""
     matrix = mapping(body.get("matrix"))
-    lists = [
-        (f"{path}.params", body.get("params")),
-        (f"{path}.matrix.params", matrix.get("params")),
-    ]
+    lists = [(".params", body.get("params")), (".matrix.params", matrix.get("params"))]
     for index, include in mappings(matrix.get("include")):
-        lists.append((f"{path}.matrix.include[{index}].params", include.get("params")))
+        lists.append((f".matrix.include[{index}].params", include.get("params")))
     for where, params in lists:
         for index, param in mappings(params):
             yield f"{where}[{index}].value", param.get("value")
     for index, when in mappings(body.get("when")):
         for field in ("input", "cel", "values"):
-            yield f"{path}.when[{index}].{field}", when.get(field)
+            yield f".when[{index}].{field}", when.get(field)
 
 
-def _step_dependency_strings(task_spec: dict[str, Any], path: str) -> Iterator[tuple[str, str]]:
+def _step_dependency_strings(task_spec: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """The step and sidecar fields of an inline taskSpec Tekton reads result references in
     (Step and Sidecar GetVarSubstitutionExpressions)."""
     for section in ("steps", "sidecars"):
         for index, step in mappings(task_spec.get(section)):
-            yield from _container_strings(step, f"{path}.taskSpec.{section}[{index}]")
+            yield from _container_strings(step, f".taskSpec.{section}[{index}]")
 
 
 def _container_strings(step: dict[str, Any], where: str) -> Iterator[tuple[str, str]]:

@@ -9,6 +9,7 @@ from modelcar_dsl.formats.names import did_you_mean
 from modelcar_dsl.model.dag import find_cycle
 from modelcar_dsl.rules.declarations import names_of
 from modelcar_dsl.rules.document import Report
+from modelcar_dsl.rules.findings import FieldPath, Finding
 from modelcar_dsl.rules.pipeline_calls import PipelineTaskCall
 from modelcar_dsl.rules.pipeline_graph import cycle_path, regular_tasks, task_graph
 from modelcar_dsl.rules.result_references import result_reference
@@ -23,9 +24,10 @@ def check_order(calls: list[PipelineTaskCall], report: Report) -> None:
     steps_admitted = report.context.is_v1
     tasks, by_name = regular_tasks(calls)
     for call in calls:
-        _check_result_names(call, by_name, report)
+        report.add(_result_name_findings(call, by_name), call.path)
         if not call.is_finally:
-            _check_step_dependencies(call, by_name, report, None if steps_admitted else "run")
+            origin: Origin | None = None if steps_admitted else "run"
+            report.add(_step_dependency_findings(call, by_name, origin), call.path)
     graph = task_graph(tasks, by_name)
     cycle = find_cycle(*graph)
     if cycle:
@@ -61,50 +63,42 @@ def _check_shared_workspaces(calls: list[PipelineTaskCall], graph: Graph, report
         )
 
 
-def _check_step_dependencies(
-    call: PipelineTaskCall,
-    by_name: dict[str, PipelineTaskCall],
-    report: Report,
-    origin: Origin | None,
-) -> None:
+def _step_dependency_findings(
+    call: PipelineTaskCall, by_name: dict[str, PipelineTaskCall], origin: Origin | None
+) -> list[Finding]:
     """A task result read in an inline taskSpec's steps orders the task after its producer as
     a param would; Tekton's graph refuses a producer that is no task (or a finally task) of
-    the pipeline (dag.Build: `couldn't add link`)."""
+    the pipeline (dag.Build: `couldn't add link`). The first such, relative to the task."""
     for where, variable in call.step_variables:
         reference = result_reference(variable)
         parts = variable.expression.split(".")
-        if reference is None or len(parts) not in (4, 5):
-            continue
-        if reference.task not in by_name:
-            report(
-                where,
-                catalog.RESULT_REFERENCE,
+        if reference is not None and len(parts) in (4, 5) and reference.task not in by_name:
+            message = (
                 f"{variable.text} names task {reference.task!r}, which is no task of this "
                 "pipeline (a finally task's results cannot be read before finally)"
-                + did_you_mean(reference.task, by_name),
-                origin=origin,
+                + did_you_mean(reference.task, by_name)
             )
-            return
+            return [Finding(catalog.RESULT_REFERENCE, message, FieldPath.rendered(where), origin)]
+    return []
 
 
-def _check_result_names(
-    call: PipelineTaskCall, by_name: dict[str, PipelineTaskCall], report: Report
-) -> None:
+def _result_name_findings(
+    call: PipelineTaskCall, by_name: dict[str, PipelineTaskCall]
+) -> list[Finding]:
     """A result the task does not declare: Tekton's webhook never reads the Task's results
     (not even an embedded taskSpec's), so the run fails when it resolves the reference."""
+    findings = []
     for where, variable in call.variables:
         reference = result_reference(variable)
-        if reference is None:
-            continue
-        source = by_name.get(reference.task)
-        if source is None or source.spec is None:
+        source = by_name.get(reference.task) if reference else None
+        if reference is None or source is None or source.spec is None:
             continue
         declared = names_of(source.spec.get("results"))
         if reference.result not in declared:
-            report(
-                where,
-                catalog.RESULT_REFERENCE,
+            message = (
                 f"{variable.text}: task {reference.task!r} has no result "
-                f"{reference.result!r}" + did_you_mean(reference.result, declared),
-                origin="run",
+                f"{reference.result!r}" + did_you_mean(reference.result, declared)
             )
+            where_found = FieldPath.rendered(where)
+            findings.append(Finding(catalog.RESULT_REFERENCE, message, where_found, "run"))
+    return findings
