@@ -37,8 +37,9 @@ def check_arguments(
             message = f"{owner} declares no param {name!r}, {extra_effect}"
             message += did_you_mean(name, declared)
             findings.append(Finding(catalog.PARAM_UNKNOWN, message, HERE.index(index), extra))
-        elif types_checked:
-            value = _value_type_findings(declared[name], param.get("value"), owner)
+        elif types_checked and (
+            value := _value_type_findings(declared[name], param.get("value"), owner)
+        ):
             findings += via_index(via_field(value, "value"), index)
     given_names = {name for _, name, _ in names} | supplied
     unpassed = {name: param for name, param in declared.items() if name not in given_names}

@@ -207,7 +207,8 @@ def _check_bindings(
     findings: list[Finding] = []
     bindings = []
     for index, binding in mappings(bindings_field):
-        findings += via_index(_binding_findings(binding, known, scope), index)
+        if found := _binding_findings(binding, known, scope):
+            findings += via_index(found, index)
         bindings.append((index, str(binding.get("name"))))
     findings += duplicate_findings(
         bindings,
