@@ -15,7 +15,7 @@ from modelcar_dsl.rules.api_fields import check_api_fields
 from modelcar_dsl.rules.context import ValidationContext
 from modelcar_dsl.rules.document import Report, SourceDocument, mapping, mappings
 from modelcar_dsl.rules.feature_gates import check_feature_gates
-from modelcar_dsl.rules.metadata import check_metadata
+from modelcar_dsl.rules.metadata import metadata_findings
 from modelcar_dsl.rules.pipeline import check_pipeline_spec
 from modelcar_dsl.rules.run import check_run_spec
 from modelcar_dsl.rules.stepaction import check_step_action_calls, check_step_action_spec
@@ -194,7 +194,7 @@ def _check_document(body: dict[str, Any], report: Report, index: _Index) -> bool
         )
         return False
     check_api_fields(body, api, kind, report)
-    check_metadata(body, report, generate_name=kind in RUN_KINDS)
+    report.add(metadata_findings(body.get("metadata"), kind in RUN_KINDS), "metadata")
     spec = body.get("spec")
     if not isinstance(spec, dict):
         if spec is None:
