@@ -32,6 +32,10 @@ STEP_ACTION_PROVIDES = (
     "results",
 )
 """A step's fields that a StepAction `ref` replaces, so the webhook refuses them beside it."""
+SCRIPT_WITH_COMMAND = (
+    "script cannot be used with command: put the command in the script, or drop "
+    "the script and keep command and args"
+)
 
 
 def check_container(
@@ -92,11 +96,8 @@ def _command_findings(
         message = f"{'step' if is_step else 'sidecar'} {name or '(unnamed)'!r} has no image"
         findings.append(Finding(catalog.STEP_IMAGE, message).via_field("image"))
     if not has_ref and container.get("script") and container.get("command"):
-        message = (
-            "script cannot be used with command: put the command in the script, or drop "
-            "the script and keep command and args"
-        )
-        findings.append(Finding(catalog.STEP_SCRIPT_COMMAND, message).via_field("script"))
+        where = HERE.field("script")
+        findings.append(Finding(catalog.STEP_SCRIPT_COMMAND, SCRIPT_WITH_COMMAND, where))
     return findings
 
 
