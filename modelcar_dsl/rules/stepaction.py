@@ -149,16 +149,16 @@ def _default_reference_findings(params: Any, declared: dict[str, dict[str, Any]]
         if not unknown:
             needs[name] = refs
     _resolve(needs, resolved)
-    for index, param in mappings(params):
-        if str(param.get("name")) in needs:
-            message = (
-                f"the default of param {param['name']!r} depends on itself through other "
-                "params' defaults"
-            )
-            findings.append(
-                Finding(catalog.PARAM_DEFAULT, message, HERE.index(index).field("default"))
-            )
-    return findings
+    return findings + [
+        Finding(
+            catalog.PARAM_DEFAULT,
+            f"the default of param {param['name']!r} depends on itself through other "
+            "params' defaults",
+            HERE.index(index).field("default"),
+        )
+        for index, param in mappings(params)
+        if str(param.get("name")) in needs
+    ]
 
 
 def _resolve(needs: dict[str, set[str]], resolved: set[str]) -> None:
