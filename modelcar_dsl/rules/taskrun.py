@@ -47,23 +47,17 @@ def check_taskrun_spec(spec: dict[str, Any], report: Report, resolve_task: TaskR
         declared = param_declarations(task.get("params"))
         if "taskSpec" in spec:
             declared = declarations_from_values(params) | declared
-        check_arguments(
-            declared,
-            params,
-            "spec.params",
-            owner,
-            report,
-        )
+        check_arguments(declared, params, "spec.params", owner, report)
         hint = "; Tekton would fail the TaskRun. Bind it to a volume"
         unbound = workspace_binding_findings(declared_workspaces, bindings, owner, hint)
         report.add(unbound, "spec.workspaces")
     template = mapping(spec.get("podTemplate"))
     check_container_tls({"env": template.get("env")}, "spec.podTemplate", report)
-    _check_status(spec, report)
-    _check_timeout(spec, report)
+    report.add(_status_findings(spec), "spec")
+    report.add(_timeout_findings(spec), "spec")
     if report.context.is_v1:
-        _check_retries(spec, report)
-    _check_debug(spec.get("debug"), report)
+        report.add(_retries_findings(spec), "spec")
+    report.add(_debug_findings(spec.get("debug")), "spec.debug.breakpoints")
     _check_container_specs(spec, report, task)
 
 
@@ -99,72 +93,66 @@ def _task(
     return found, f"Task {ref.get('name')!r}", sequence(mapping(found).get("workspaces"))
 
 
-def _check_status(spec: dict[str, Any], report: Report) -> None:
+def _status_findings(spec: dict[str, Any]) -> list[Finding]:
+    """A status a TaskRun may be created with, and a message only with a status."""
     status = spec.get("status") or ""
     if status and status not in TASKRUN_STATUSES:
-        report(
-            "spec.status",
-            catalog.RUN_STATUS,
-            f"a TaskRun's status {status!r} is not one of {', '.join(TASKRUN_STATUSES)}",
-        )
+        message = f"a TaskRun's status {status!r} is not one of {', '.join(TASKRUN_STATUSES)}"
+        return [Finding(catalog.RUN_STATUS, message, HERE.field("status"))]
     if not status and spec.get("statusMessage"):
-        report(
-            "spec.statusMessage",
-            catalog.RUN_STATUS,
-            "statusMessage is set but status is not; set status too, or drop statusMessage",
-        )
+        message = "statusMessage is set but status is not; set status too, or drop statusMessage"
+        return [Finding(catalog.RUN_STATUS, message, HERE.field("statusMessage"))]
+    return []
 
 
-def _check_timeout(spec: dict[str, Any], report: Report) -> None:
+def _timeout_findings(spec: dict[str, Any]) -> list[Finding]:
     if spec.get("timeout") is None:
-        return
+        return []
     timeout = str(spec["timeout"])
     seconds = go_duration_seconds(timeout)
     if seconds is None:
-        report(
-            "spec.timeout",
-            catalog.TIMEOUTS,
-            f"timeout {timeout!r} is not a duration like 1h30m, 90s or 0 (no timeout)",
-        )
+        message = f"timeout {timeout!r} is not a duration like 1h30m, 90s or 0 (no timeout)"
     elif seconds < 0:
-        report("spec.timeout", catalog.TIMEOUTS, f"timeout {timeout!r} is negative")
+        message = f"timeout {timeout!r} is negative"
+    else:
+        return []
+    return [Finding(catalog.TIMEOUTS, message, HERE.field("timeout"))]
 
 
-def _check_retries(spec: dict[str, Any], report: Report) -> None:
+def _retries_findings(spec: dict[str, Any]) -> list[Finding]:
     """v1 only: the v1beta1 webhook never checked a TaskRun's retries."""
     retries = spec.get("retries")
+    where = HERE.field("retries")
     if retries is None:
-        return
+        return []
     if not isinstance(retries, int) or isinstance(retries, bool):
-        report(
-            "spec.retries", catalog.FIELD_TYPE, f"retries must be a number, got {shape(retries)}"
-        )
-    elif retries < 0:
-        report("spec.retries", catalog.RETRIES, f"retries {retries} is negative; use 0 or more")
+        message = f"retries must be a number, got {shape(retries)}"
+        return [Finding(catalog.FIELD_TYPE, message, where)]
+    if retries < 0:
+        return [Finding(catalog.RETRIES, f"retries {retries} is negative; use 0 or more", where)]
+    return []
 
 
-def _check_debug(debug: Any, report: Report) -> None:
-    """Breakpoints: onFailure can only be `enabled`; each beforeSteps step once."""
+def _debug_findings(debug: Any) -> list[Finding]:
+    """Breakpoints: onFailure can only be `enabled`; each beforeSteps step once. Relative to
+    the breakpoints."""
     breakpoints = mapping(debug).get("breakpoints")
     if breakpoints is None:
-        return
+        return []
+    findings = []
     on_failure = mapping(breakpoints).get("onFailure") or ""
     if on_failure != ON_FAILURE_BREAKPOINT:
-        report(
-            "spec.debug.breakpoints.onFailure",
-            catalog.TASKRUN_DEBUG,
-            f"onFailure {on_failure!r} is not allowed; the only value is {ON_FAILURE_BREAKPOINT!r}",
+        message = (
+            f"onFailure {on_failure!r} is not allowed; the only value is {ON_FAILURE_BREAKPOINT!r}"
         )
-    before = [
-        (index, step)
-        for index, step in enumerate(sequence(mapping(breakpoints).get("beforeSteps")))
-    ]
+        findings.append(Finding(catalog.TASKRUN_DEBUG, message, HERE.field("onFailure")))
+    before = enumerate(sequence(mapping(breakpoints).get("beforeSteps")))
     for index, step in duplicates(before):
-        report(
-            f"spec.debug.breakpoints.beforeSteps[{index}]",
-            catalog.TASKRUN_DEBUG,
-            f"beforeSteps names step {step!r} more than once",
+        message = f"beforeSteps names step {step!r} more than once"
+        findings.append(
+            Finding(catalog.TASKRUN_DEBUG, message, HERE.field("beforeSteps").index(index))
         )
+    return findings
 
 
 def _check_container_specs(
