@@ -43,6 +43,15 @@ def check_arguments(
             findings += via_index(via_field(value, "value"), index)
     given_names = {name for _, name, _ in names} | supplied
     unpassed = {name: param for name, param in declared.items() if name not in given_names}
+    report.add(findings + _unpassed_findings(unpassed, owner, types_checked), path)
+
+
+def _unpassed_findings(
+    unpassed: dict[str, dict[str, Any]], owner: str, types_checked: bool
+) -> list[Finding]:
+    """Declared params not passed: an object's keys must come from its default, and a param
+    without a default must be passed."""
+    findings = []
     if types_checked:
         for declaration in unpassed.values():
             if param_type(declaration) == "object":
@@ -55,7 +64,7 @@ def check_arguments(
             f"{'have' if len(missing) > 1 else 'has'} no default"
         )
         findings.append(Finding(catalog.PARAM_MISSING, message))
-    report.add(findings, path)
+    return findings
 
 
 def param_value_findings(given: Any) -> list[Finding]:
