@@ -169,6 +169,13 @@ spec:
 apiVersion: tekton.dev/v1
 kind: Pipeline
 metadata:
+  name: displayed
+spec:
+  displayName: Nothing yet
+---
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
   name: empty
 spec:
   tasks: []
@@ -189,7 +196,7 @@ def test_a_pipeline_without_tasks_is_refused_only_when_empty_or_with_finally(
     tmp_path: Path,
 ) -> None:
     """PipelineSpec.Validate refuses a spec equal to the empty one, and finally tasks without
-    tasks (validatePipelineTasks); a description alone passes.
+    tasks (validatePipelineTasks); a description or a displayName alone passes.
     https://github.com/tektoncd/pipeline/blob/v1.15.0/pkg/apis/pipeline/v1/pipeline_validation.go"""
     assert admission_errors(tmp_path, NO_TASKS) == [
         ("pipeline-no-tasks", "spec.tasks"),
@@ -198,6 +205,7 @@ def test_a_pipeline_without_tasks_is_refused_only_when_empty_or_with_finally(
     found = validated(tmp_path, NO_TASKS)
     assert [(p.resource, p.severity) for p in found if p.rule == "pipeline-no-tasks"] == [
         ("pipeline/described", "warning"),
+        ("pipeline/displayed", "warning"),
         ("pipeline/empty", "error"),
         ("pipeline/finally-only", "error"),
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
@@ -11,7 +11,8 @@ from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.diagnostics.catalog import Origin, Rule
 from modelcar_dsl.diagnostics.errors import Problem
 from modelcar_dsl.diagnostics.source import SourceLocation
-from modelcar_dsl.model.gates import Gates
+from modelcar_dsl.rules.context import ValidationContext
+from modelcar_dsl.rules.findings import Finding
 
 Locate = Callable[[str], SourceLocation | None]
 
@@ -51,10 +52,7 @@ class Report:
     document: SourceDocument
     problems: list[Problem]
     ignore: frozenset[str] = frozenset()
-    insecure_registries: frozenset[str] = frozenset()
-    """Hosts the project lets a TLS switch turn verification off for (`[tool.modelcar]`)."""
-    gates: Gates = attrs.field(factory=Gates)
-    """The target cluster's Tekton version and feature flags."""
+    context: ValidationContext = attrs.field(factory=ValidationContext)
     unchecked: Origin | None = None
     """The origin of every finding, for a part Tekton's webhook does not read (so what is wrong
     there reaches the run); `attrs.evolve` makes such a view sharing `problems`."""
@@ -68,6 +66,11 @@ class Report:
                 rule, self.document.resource, path, message, self.document.locate(path), origin
             )
         )
+
+    def add(self, findings: Iterable[Finding], at: str) -> None:
+        """Report `findings` a validator returned for the object at path `at`."""
+        for finding in findings:
+            self(finding.path.under(at), finding.rule, finding.message, finding.origin)
 
 
 def mapping(value: Any) -> dict[str, Any]:

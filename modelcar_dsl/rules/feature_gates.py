@@ -1,97 +1,40 @@
 """Features Tekton's webhook accepts only when the cluster's feature flags turn them on: fields
 of alpha or beta stability under `enable-api-fields`, and the per-feature flags (param enum,
-artifacts, CEL in `when`, ...), which `enable-api-fields: alpha` does not turn on. The list
-follows every gate in Tekton v1.15's pkg/apis/pipeline validation; each feature is judged at
-its level in the cluster's release, from the history of those gates."""
+artifacts, CEL in `when`, ...), which `enable-api-fields: alpha` does not turn on. This walk
+finds where a document uses each feature of gated_features.py, and judges it at its level in
+the cluster's release."""
 
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
-
-import attrs
+from typing import Any
 
 from modelcar_dsl.diagnostics import catalog
-from modelcar_dsl.model.gates import FEATURE_FLAGS, STEP_ACTIONS_STABLE, Version, shown
+from modelcar_dsl.model.gates import FEATURE_FLAGS, shown
 from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
-
-Level = Literal["absent", "alpha", "beta", "stable"]
-"""A feature in one release: not there yet, behind `enable-api-fields` at alpha or beta (or, for
-a per-feature flag, behind that flag), or accepted everywhere."""
-
-
-@attrs.frozen
-class Feature:
-    """A gated feature: what it is, the flag that turns it on (`enable-api-fields`, or a
-    per-feature flag) and its level from each release on, oldest first: the level in force
-    for a release is that of the last entry at or before it."""
-
-    what: str
-    levels: tuple[tuple[Version, Level], ...]
-    flag: str = "enable-api-fields"
-
-    def level(self, version: Version) -> Level:
-        """The feature's level in release `version`."""
-        current: Level = "absent"
-        for since, level in self.levels:
-            if version >= since:
-                current = level
-        return current
-
-    def since(self, version: Version) -> Version:
-        """The first release after `version` where the feature exists."""
-        return next(since for since, level in self.levels if since > version and level != "absent")
-
-
-def _api(what: str, *levels: tuple[Version, Level]) -> Feature:
-    return Feature(what, levels)
-
-
-def _flag(what: str, flag: str, added: Version) -> Feature:
-    return Feature(what, ((added, "alpha"),), flag)
-
-
-# Levels: where the gate in Tekton's validation changed between two releases (git tags of
-# tektoncd/pipeline); Tekton 1.15's are the last of each.
-PIPELINES_IN_PIPELINES = _api(
-    "a pipeline in a pipeline task (pipelines in pipelines)", ((0, 52), "alpha")
-)
-STDOUT_CONFIG = _api("stdoutConfig (step output streams)", ((0, 38), "alpha"))
-STDERR_CONFIG = _api("stderrConfig (step output streams)", ((0, 38), "alpha"))
-WINDOWS_SCRIPT = _api("a Windows script (#!win)", ((0, 0), "alpha"))
-DEBUG = _api("debug (TaskRun breakpoints)", ((0, 0), "alpha"))
-RESOLVER = _api("a remote resolver", ((0, 38), "alpha"), ((0, 41), "beta"))
-RESOLVER_PARAMS = _api("resolver params", ((0, 38), "alpha"), ((0, 41), "beta"))
-PIPELINE_TASK_ON_ERROR = _api("onError on a pipeline task", ((0, 53), "alpha"), ((0, 62), "beta"))
-MATRIX = _api("matrix", ((0, 35), "alpha"), ((0, 53), "beta"))
-STEP_WORKSPACES = _api("workspaces on a step", ((0, 0), "alpha"), ((0, 50), "beta"))
-SIDECAR_WORKSPACES = _api("workspaces on a sidecar", ((0, 0), "alpha"), ((0, 50), "beta"))
-RUN_COMPUTE_RESOURCES = _api(
-    "computeResources on a run's task", ((0, 38), "alpha"), ((0, 53), "beta")
-)
-RUN_OVERRIDES = _api(
-    "step and sidecar overrides on a run's task", ((0, 0), "alpha"), ((0, 62), "beta")
-)
-OBJECT_PARAMS = _api("an object param", ((0, 36), "alpha"), ((0, 46), "beta"), ((0, 56), "stable"))
-ARRAY_RESULTS = _api("an array result", ((0, 36), "alpha"), ((0, 45), "beta"), ((0, 56), "stable"))
-OBJECT_RESULTS = _api(
-    "an object result", ((0, 36), "alpha"), ((0, 46), "beta"), ((0, 56), "stable")
-)
-TYPED_RESULTS = {"array": ARRAY_RESULTS, "object": OBJECT_RESULTS}
-PARAM_ENUM = _flag("param enum", "enable-param-enum", (0, 54))
-CEL_WHEN = _flag("CEL in when", "enable-cel-in-whenexpression", (0, 53))
-ARTIFACTS = _flag(
-    "artifacts ($(steps.x.outputs...), $(step.artifacts.path))", "enable-artifacts", (0, 58)
-)
-CONCISE_RESOLVER = _flag(
-    "a resolver URL as a ref's name (concise resolver syntax)",
-    "enable-concise-resolver-syntax",
-    (0, 60),
-)
-STEP_ACTIONS = Feature(
-    "StepActions (a step's ref, results or when; a result's value)",
-    (((0, 53), "alpha"), (STEP_ACTIONS_STABLE, "stable")),
-    "enable-step-actions",
+from modelcar_dsl.rules.gated_features import (
+    ARTIFACTS,
+    CEL_WHEN,
+    CONCISE_RESOLVER,
+    DEBUG,
+    MATRIX,
+    OBJECT_PARAMS,
+    PARAM_ENUM,
+    PIPELINE_TASK_ON_ERROR,
+    PIPELINES_IN_PIPELINES,
+    RESOLVER,
+    RESOLVER_PARAMS,
+    RUN_COMPUTE_RESOURCES,
+    RUN_OVERRIDES,
+    SIDECAR_WORKSPACES,
+    STDERR_CONFIG,
+    STDOUT_CONFIG,
+    STEP_ACTIONS,
+    STEP_WORKSPACES,
+    TYPED_RESULTS,
+    WINDOWS_SCRIPT,
+    Feature,
+    Level,
 )
 
 _SCHEME = re.compile(r"[\w-]+:/")
@@ -105,9 +48,9 @@ _OVERRIDE_FIELDS = {
 }
 
 
-def check_feature_gates(kind: str, api: str, spec: dict[str, Any], report: Report) -> None:
+def check_feature_gates(spec: dict[str, Any], report: Report) -> None:
     """Report each feature in a document's `spec` that the cluster's gates leave off."""
-    walk = _Walk(report, api)
+    walk, kind = _Walk(report, report.context.api), report.context.kind
     if kind in ("Task", "ClusterTask"):
         walk.task(spec, "spec")
     elif kind == "Pipeline":
@@ -124,9 +67,10 @@ def gate_message(feature: Feature, level: Level, report: Report) -> str:
     """What is used, the flag that turns it on, and how to tell validate the cluster has it."""
     if feature.flag == "enable-api-fields":
         setting = "alpha" if level == "alpha" else "beta or alpha"
+        current = report.context.gates.enable_api_fields
         return (
             f"{feature.what} needs enable-api-fields: {setting}; the cluster's is "
-            f"{report.gates.enable_api_fields}; pass --api-fields {level} if your cluster sets it"
+            f"{current}; pass --api-fields {level} if your cluster sets it"
         )
     stability = FEATURE_FLAGS[feature.flag].stability
     return (
@@ -141,11 +85,13 @@ class _Walk:
     def __init__(self, report: Report, api: str) -> None:
         self.report = report
         self.api = api
-        self.inline_disabled = set(str(report.gates.flag("disable-inline-spec") or "").split(","))
+        self.inline_disabled = set(
+            str(report.context.gates.flag("disable-inline-spec") or "").split(",")
+        )
 
     def check(self, feature: Feature, path: str) -> None:
         """Report `feature` at `path` when the cluster's release lacks it or its gate is off."""
-        gates = self.report.gates
+        gates = self.report.context.gates
         level = feature.level(gates.tekton_version)
         if level == "absent":
             self.report(

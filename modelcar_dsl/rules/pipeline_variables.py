@@ -15,7 +15,8 @@ from modelcar_dsl.diagnostics.catalog import Origin
 from modelcar_dsl.formats.names import did_you_mean
 from modelcar_dsl.rules.declarations import param_type
 from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
-from modelcar_dsl.rules.task_variables import (
+from modelcar_dsl.rules.findings import Finding
+from modelcar_dsl.rules.reference_patterns import (
     located_references,
     missing_key_message,
     references,
@@ -101,13 +102,7 @@ def _param_strings(value: Any, path: str, isolatable: bool) -> Iterator[tuple[st
                 yield f"{path}.{key}", item, "string"
 
 
-def check_param_names(
-    text: str,
-    how: str,
-    path: str,
-    params: dict[str, dict[str, Any]],
-    report: Report,
-) -> None:
+def param_name_findings(text: str, how: str, params: dict[str, dict[str, Any]]) -> list[Finding]:
     """Tekton's param checks on one string of a pipeline task (validateStringVariable,
     validateArrayVariable): known names, object keys, whole objects and arrays only where
     they may stand."""
@@ -115,7 +110,7 @@ def check_param_names(
     # An object param is one only with properties: Tekton's checks take the object names from
     # their keys (validatePipelineTaskParameterUsage's objectParameterNameKeys).
     objects = {
-        name: param
+        name: mapping(param.get("properties"))
         for name, param in params.items()
         if param_type(param) == "object" and mapping(param.get("properties"))
     }
@@ -123,75 +118,79 @@ def check_param_names(
         reference = text.removeprefix("$(params.").removesuffix("[*])")
         how = "item" if reference in arrays else "string"
     found, error = located_references(text, "params")
-    if error:
-        report(path, catalog.PIPELINE_VARIABLE, error)
-        return
-    names = [name for _, name in found]
-    if message := undeclared_message(found, params, "param"):
-        report(path, catalog.PIPELINE_VARIABLE, message)
-        return
+    problem = error or undeclared_message(found, params, "param")
+    if not problem and not (how == "isolatable" and _ISOLATED_WHOLE.fullmatch(text)):
+        problem = _missing_key_problem(text, objects)
+    if problem:
+        return [Finding(catalog.PIPELINE_VARIABLE, problem)]
     if how == "isolatable" and _ISOLATED_WHOLE.fullmatch(text):
-        return
-    for name, param in objects.items():
-        keys = mapping(param.get("properties"))
+        return []
+    whole = [name.removesuffix("[*]") for _, name in found]
+    isolation = _isolation_problem(text, how, whole, arrays, objects)
+    return [Finding(catalog.ARRAY_ISOLATION, isolation)] if isolation else []
+
+
+def _missing_key_problem(text: str, objects: dict[str, dict[str, Any]]) -> str | None:
+    """A key of an object param that its properties do not declare."""
+    for name, keys in objects.items():
         keyed, _ = located_references(text, rf"params\.{re.escape(name)}")
         if message := missing_key_message(keyed, name, keys):
-            report(path, catalog.PIPELINE_VARIABLE, message)
-            return
-    whole = [name.removesuffix("[*]") for name in names]
+            return message
+    return None
+
+
+def _isolation_problem(
+    text: str, how: str, whole: list[str], arrays: set[str], objects: dict[str, Any]
+) -> str | None:
+    """A whole object, or a whole array where it may not stand: in a longer string, or in a
+    string (not an array item)."""
     entire = [name.removesuffix("[*]") for name in whole_references(text, "params")]
     if any(name in objects for name in entire):
-        report(
-            path,
-            catalog.ARRAY_ISOLATION,
+        return (
             f"{text!r} uses a whole object param; pass it alone as $(params.name[*]), or "
-            "one key at a time ($(params.name.key))",
+            "one key at a time ($(params.name.key))"
         )
-    elif how == "item":
-        first = re.search(r"\$\(params[^)]*\)", text)
-        if any(name in arrays for name in whole) and first and first.group(0) != text:
-            report(
-                path,
-                catalog.ARRAY_ISOLATION,
-                f"{text!r} uses an array param inside a longer string; it must stand alone",
-            )
-    elif any(name in arrays for name in whole):
-        report(
-            path,
-            catalog.ARRAY_ISOLATION,
+    if not any(name in arrays for name in whole):
+        return None
+    if how != "item":
+        return (
             f"{text!r} uses a whole array param in a string; pass $(params.name[*]) alone, "
-            "as an array value, or one item ($(params.name[0]))",
+            "as an array value, or one item ($(params.name[0]))"
         )
+    first = re.search(r"\$\(params[^)]*\)", text)
+    if first and first.group(0) != text:
+        return f"{text!r} uses an array param inside a longer string; it must stand alone"
+    return None
 
 
-def check_prefixes(text: str, path: str, report: Report) -> None:
-    for expression in expressions(text):
-        prefix = expression.split(".", 1)[0]
-        if prefix not in PREFIXES:
-            report(
-                path,
-                catalog.PIPELINE_VARIABLE,
-                f"$({expression}) does not start with one of {', '.join(PREFIXES)}; if you "
-                "meant a shell variable, write ${VAR}",
-            )
+def prefix_findings(text: str) -> list[Finding]:
+    """Variables whose prefix Tekton does not know (often a shell variable meant)."""
+    return [
+        Finding(
+            catalog.PIPELINE_VARIABLE,
+            f"$({expression}) does not start with one of {', '.join(PREFIXES)}; if you "
+            "meant a shell variable, write ${VAR}",
+        )
+        for expression in expressions(text)
+        if expression.split(".", 1)[0] not in PREFIXES
+    ]
 
 
-def check_context(text: str, path: str, report: Report, at_admission: bool) -> None:
+def context_findings(text: str, at_admission: bool) -> list[Finding]:
     """`$(context.pipelineRun.*)`, `$(context.pipeline.*)`, `$(context.pipelineTask.*)` must
     exist. Tekton's webhook checks the param values of the last task of a list only; in the
     others an unknown one stays unresolved at run time."""
+    findings = []
+    origin: Origin | None = None if at_admission else "run"
     for prefix, known in CONTEXT:
         found, _ = references(text, prefix)
+        shown = prefix.replace("\\", "")
+        listed = ", ".join(f"$({shown}.{each})" for each in known)
         for name in found:
             if name not in known:
-                shown = prefix.replace("\\", "")
-                report(
-                    path,
-                    catalog.PIPELINE_VARIABLE,
-                    f"$({shown}.{name}) is not a variable Tekton provides; known: "
-                    + ", ".join(f"$({shown}.{each})" for each in known),
-                    None if at_admission else "run",
-                )
+                message = f"$({shown}.{name}) is not a variable Tekton provides; known: {listed}"
+                findings.append(Finding(catalog.PIPELINE_VARIABLE, message, origin=origin))
+    return findings
 
 
 def check_status(

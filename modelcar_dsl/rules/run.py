@@ -4,32 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
+
 from modelcar_dsl.diagnostics import catalog
-from modelcar_dsl.formats.durations import go_duration_seconds
-from modelcar_dsl.rules.bindings import check_run_params, check_run_workspaces
+from modelcar_dsl.rules.bindings import check_run_workspaces, run_param_findings
 from modelcar_dsl.rules.calls import (
     check_arguments,
-    check_param_values,
-    check_workspace_bindings,
+    param_value_findings,
+    workspace_binding_findings,
 )
+from modelcar_dsl.rules.context import ValidationContext
 from modelcar_dsl.rules.declarations import (
-    check_propagated_names,
     declarations_from_values,
     param_declarations,
 )
 from modelcar_dsl.rules.document import Report, exactly_one, mapping, mappings
-from modelcar_dsl.rules.pipeline import (
-    PipelineTaskCall,
-    RunContext,
-    TaskResolver,
-    check_pipeline_spec,
-    has_inline_steps,
-    pipeline_calls,
-    unordered_writers,
-)
+from modelcar_dsl.rules.findings import HERE, Finding
+from modelcar_dsl.rules.param_specs import check_propagated_names
+from modelcar_dsl.rules.pipeline import check_pipeline_spec
+from modelcar_dsl.rules.pipeline_calls import PipelineTaskCall, pipeline_calls
+from modelcar_dsl.rules.pipeline_scope import RunContext, has_inline_steps
 from modelcar_dsl.rules.pipeline_variables import expressions
-from modelcar_dsl.rules.resource_ref import check_ref
-from modelcar_dsl.rules.tls import check_calls_tls, check_container_tls
+from modelcar_dsl.rules.resource_ref import TaskResolver, check_ref
+from modelcar_dsl.rules.run_timeouts import timeouts_findings
+from modelcar_dsl.rules.tls import check_container_tls
+from modelcar_dsl.rules.tls_params import check_calls_tls
+from modelcar_dsl.rules.workspace_order import unordered_writers
 
 SHARED_VOLUMES = {
     "persistentVolumeClaim": ("claimName", "PersistentVolumeClaim"),
@@ -38,74 +38,26 @@ SHARED_VOLUMES = {
 }
 """The sources two bindings can share: the field naming the volume, and its kind. A
 volumeClaimTemplate or emptyDir is always a volume of its own."""
-DEFAULT_PIPELINE_TIMEOUT = 3600.0
-"""Tekton's default-timeout-minutes (60), used when a run sets no timeouts.pipeline."""
 MAX_GID = 2**31 - 1
 RUN_STATUSES = ("", "Cancelled", "CancelledRunFinally", "StoppedRunFinally", "PipelineRunPending")
 
 
 def check_run_spec(
     spec: dict[str, Any],
-    api: str,
     report: Report,
     resolve_task: TaskResolver,
     resolve_pipeline: TaskResolver,
 ) -> None:
-    source = exactly_one(
-        spec, ("pipelineRef", "pipelineSpec"), "spec", catalog.PIPELINE_REF, report
-    )
-    has_spec = source == "pipelineSpec"
-    pipeline: dict[str, Any] | None = None
-    if has_spec:
-        pipeline = mapping(spec["pipelineSpec"])
-        given_params = declarations_from_values(spec.get("params"))
-        bound = {str(binding.get("name")) for _, binding in mappings(spec.get("workspaces"))}
-        run = RunContext(given_params, bound)
-        check_pipeline_spec(pipeline, "spec.pipelineSpec", report, resolve_task, run)
-        if has_inline_steps(pipeline, embedded=True):
-            check_propagated_names(spec.get("params"), "spec.params", given_params, report)
-    elif source == "pipelineRef":
-        ref = mapping(spec["pipelineRef"])
-        if check_ref(ref, "spec.pipelineRef", report, "pipelineRef"):
-            pipeline = resolve_pipeline(ref, "spec.pipelineRef", report)
+    """A PipelineRun's spec: the pipeline it runs and what it passes to it, its params, pod
+    template, timeouts and status."""
+    pipeline, has_spec = _check_pipeline(spec, report, resolve_task, resolve_pipeline)
     bindings = check_run_workspaces(spec.get("workspaces"), "spec.workspaces", report, False)
     if pipeline is not None:
-        name = mapping(spec.get("pipelineRef")).get("name")
-        owner = f"Pipeline {name!r}" if name else "the pipelineSpec"
-        declared = param_declarations(pipeline.get("params"))
-        given: Any = spec.get("params")
-        if has_spec:
-            # What an embedded pipelineSpec does not declare propagates into its tasks.
-            given = [p for _, p in mappings(given) if str(p.get("name")) in declared]
-            workspaces = {str(w.get("name")) for _, w in mappings(pipeline.get("workspaces"))}
-            bindings = [(index, name) for index, name in bindings if name in workspaces]
-        check_arguments(declared, given, "spec.params", owner, report)
-        check_workspace_bindings(
-            pipeline.get("workspaces"),
-            bindings,
-            "spec.workspaces",
-            owner,
-            report,
-            "; Tekton would refuse to start the run. Bind it to a volume (in the DSL: "
-            "pipeline_run(workspaces={...}), or default= on the pipeline's PipelineWorkspace)",
-        )
-        calls = pipeline_calls(pipeline, resolve_task)
-        _check_aliased_workspaces(spec.get("workspaces"), calls, report)
-        given = {str(p.get("name")): (i, p.get("value")) for i, p in mappings(spec.get("params"))}
-        values = {
-            name: declaration.get("default")
-            for name, declaration in param_declarations(pipeline.get("params")).items()
-        }
-        values.update({name: value for name, (_, value) in given.items()})
-        check_calls_tls(
-            [(call.path, call.body, call.spec) for call in calls],
-            values,
-            report,
-            {name: index for name, (index, _) in given.items()},
-        )
-    check_param_values(spec.get("params"), "spec.params", report)
-    _check_result_values(spec.get("params"), report)
-    template_path, template = _pod_template(spec, api)
+        _check_arguments(spec, pipeline, has_spec, bindings, report)
+        _check_calls(spec, pipeline, report, resolve_task)
+    report.add(param_value_findings(spec.get("params")), "spec.params")
+    report.add(_result_value_findings(spec.get("params")), "spec.params")
+    template_path, template = _pod_template(spec, report.context)
     check_container_tls({"env": template.get("env")}, template_path, report)
     for index, run_spec in mappings(spec.get("taskRunSpecs")):
         check_container_tls(
@@ -113,8 +65,8 @@ def check_run_spec(
             f"spec.taskRunSpecs[{index}].podTemplate",
             report,
         )
-    check_run_params(spec.get("params"), "spec.params", report)
-    _check_timeouts(spec, api, report)
+    report.add(run_param_findings(spec.get("params")), "spec.params")
+    report.add(timeouts_findings(spec, report.context), "spec")
     status = spec.get("status") or ""  # null decodes to Go's zero value, unset
     if status not in RUN_STATUSES:
         report(
@@ -122,7 +74,117 @@ def check_run_spec(
             catalog.RUN_STATUS,
             f"status {status!r} is not one of {', '.join(s for s in RUN_STATUSES if s)}",
         )
-    _check_fs_group(spec, api, report)
+    _check_fs_group(spec, report)
+
+
+def _check_pipeline(
+    spec: dict[str, Any],
+    report: Report,
+    resolve_task: TaskResolver,
+    resolve_pipeline: TaskResolver,
+) -> tuple[dict[str, Any] | None, bool]:
+    """Check the pipelineSpec the run embeds, or its pipelineRef; the pipeline's spec when
+    known, and whether it is embedded."""
+    source = exactly_one(
+        spec, ("pipelineRef", "pipelineSpec"), "spec", catalog.PIPELINE_REF, report
+    )
+    if source == "pipelineSpec":
+        pipeline = mapping(spec["pipelineSpec"])
+        given_params = declarations_from_values(spec.get("params"))
+        bound = {str(binding.get("name")) for _, binding in mappings(spec.get("workspaces"))}
+        run = RunContext(given_params, bound)
+        check_pipeline_spec(pipeline, "spec.pipelineSpec", report, resolve_task, run)
+        if has_inline_steps(pipeline, embedded=True):
+            check_propagated_names(spec.get("params"), "spec.params", given_params, report)
+        return pipeline, True
+    if source == "pipelineRef":
+        ref = mapping(spec["pipelineRef"])
+        if check_ref(ref, "spec.pipelineRef", report, "pipelineRef"):
+            return resolve_pipeline(ref, "spec.pipelineRef", report), False
+    return None, False
+
+
+def _check_arguments(
+    spec: dict[str, Any],
+    pipeline: dict[str, Any],
+    has_spec: bool,
+    bindings: list[tuple[int, str]],
+    report: Report,
+) -> None:
+    """The params and workspaces the run passes against those the pipeline declares."""
+    name = mapping(spec.get("pipelineRef")).get("name")
+    owner = f"Pipeline {name!r}" if name else "the pipelineSpec"
+    declared = param_declarations(pipeline.get("params"))
+    given: Any = spec.get("params")
+    if has_spec:
+        # What an embedded pipelineSpec does not declare propagates into its tasks.
+        given = [p for _, p in mappings(given) if str(p.get("name")) in declared]
+        workspaces = {str(w.get("name")) for _, w in mappings(pipeline.get("workspaces"))}
+        bindings = [(index, name) for index, name in bindings if name in workspaces]
+    check_arguments(declared, given, "spec.params", owner, report)
+    hint = (
+        "; Tekton would refuse to start the run. Bind it to a volume (in the DSL: "
+        "pipeline_run(workspaces={...}), or default= on the pipeline's PipelineWorkspace)"
+    )
+    unbound = workspace_binding_findings(pipeline.get("workspaces"), bindings, owner, hint)
+    report.add(unbound, "spec.workspaces")
+
+
+def _check_calls(
+    spec: dict[str, Any], pipeline: dict[str, Any], report: Report, resolve_task: TaskResolver
+) -> None:
+    """What the run's bindings and param values do to the pipeline's tasks: workspaces that
+    share a volume, TLS switches the values turn off."""
+    calls = pipeline_calls(pipeline, resolve_task)
+    _check_aliased_workspaces(spec.get("workspaces"), calls, report)
+    given = {str(p.get("name")): (i, p.get("value")) for i, p in mappings(spec.get("params"))}
+    values = {
+        name: declaration.get("default")
+        for name, declaration in param_declarations(pipeline.get("params")).items()
+    }
+    values.update({name: value for name, (_, value) in given.items()})
+    check_calls_tls(
+        [(call.path, call.body, call.spec) for call in calls],
+        values,
+        report,
+        {name: index for name, (index, _) in given.items()},
+    )
+
+
+@attrs.frozen
+class _BoundVolumes:
+    """The volumes a run binds its workspaces to: each workspace's volume (`source/name`) and
+    subPath, its binding's position, and those mounted read-only."""
+
+    volumes: dict[str, tuple[str, str]]
+    positions: dict[str, int]
+    read_only: frozenset[str]
+
+    def volume_of(self, workspace: str) -> tuple[str, str]:
+        return self.volumes.get(workspace, (f"workspace/{workspace}", ""))
+
+
+def _bound_volumes(workspaces: Any) -> _BoundVolumes | None:
+    """The run's shared volumes, or None when no two bindings share one."""
+    volumes: dict[str, tuple[str, str]] = {}
+    positions: dict[str, int] = {}
+    read_only: set[str] = set()
+    counts: dict[str, int] = {}
+    for index, binding in mappings(workspaces):
+        name = binding.get("name")
+        for source, (field, _) in SHARED_VOLUMES.items():
+            volume = mapping(binding.get(source)).get(field)
+            if isinstance(name, str) and volume:
+                key = f"{source}/{volume}"
+                volumes[name] = (key, str(binding.get("subPath", "")))
+                positions[name] = index
+                counts[key] = counts.get(key, 0) + 1
+                claim = source == "persistentVolumeClaim"
+                if not claim or mapping(binding.get(source)).get("readOnly"):
+                    read_only.add(name)
+    if all(count < 2 for count in counts.values()):
+        return None
+    return _BoundVolumes(volumes, positions, frozenset(read_only))
 
 
 def _check_aliased_workspaces(
@@ -132,35 +194,16 @@ def _check_aliased_workspaces(
     overlapping subPaths) are one volume: tasks that write it through different workspaces must
     be ordered too. Writers of the same workspace are the Pipeline's own problem, reported
     there; Secrets, ConfigMaps and read-only claims are mounted read-only, so never written."""
-    bindings: dict[str, tuple[str, str]] = {}
-    positions: dict[str, int] = {}
-    read_only: set[str] = set()
-    volumes: dict[str, int] = {}
-    for index, binding in mappings(workspaces):
-        name = binding.get("name")
-        for source, (field, _) in SHARED_VOLUMES.items():
-            volume = mapping(binding.get(source)).get(field)
-            if isinstance(name, str) and volume:
-                key = f"{source}/{volume}"
-                bindings[name] = (key, str(binding.get("subPath", "")))
-                positions[name] = index
-                volumes[key] = volumes.get(key, 0) + 1
-                if source != "persistentVolumeClaim" or mapping(binding.get(source)).get(
-                    "readOnly"
-                ):
-                    read_only.add(name)
-    if all(count < 2 for count in volumes.values()):
+    bound = _bound_volumes(workspaces)
+    if bound is None:
         return
-
-    def volume_of(workspace: str) -> tuple[str, str]:
-        return bindings.get(workspace, (f"workspace/{workspace}", ""))
-
-    for use, other in unordered_writers(calls, volume_of=volume_of, read_only=frozenset(read_only)):
+    writers = unordered_writers(calls, volume_of=bound.volume_of, read_only=bound.read_only)
+    for use, other in writers:
         if use.workspace == other.workspace:
             continue
-        source, volume = bindings[use.workspace][0].split("/", 1)
+        source, volume = bound.volumes[use.workspace][0].split("/", 1)
         report(
-            f"spec.workspaces[{positions[use.workspace]}]",
+            f"spec.workspaces[{bound.positions[use.workspace]}]",
             catalog.SHARED_WORKSPACE,
             f"the run binds workspaces {other.workspace!r} and {use.workspace!r} to one volume "
             f"({SHARED_VOLUMES[source][1]} {volume!r}); tasks {other.call.name!r} (through "
@@ -172,79 +215,16 @@ def _check_aliased_workspaces(
         )
 
 
-def _check_timeouts(spec: dict[str, Any], api: str, report: Report) -> None:
-    timeouts = mapping(spec.get("timeouts"))
-    if api == "v1beta1" and "timeout" in spec and "timeouts" in spec:
-        report(
-            "spec.timeout",
-            catalog.TIMEOUTS,
-            "expected exactly one of timeout and timeouts, got both; keep timeouts",
-        )
-    if api == "v1beta1" and "timeout" in spec and "timeouts" not in spec:
-        timeouts = {"pipeline": spec["timeout"]}
-        prefix = "spec.timeout"
-    else:
-        prefix = "spec.timeouts"
-    seconds: dict[str, float] = {}
-    for field in ("pipeline", "tasks", "finally"):
-        if field not in timeouts:
-            continue
-        where = prefix if prefix == "spec.timeout" else f"{prefix}.{field}"
-        value = go_duration_seconds(str(timeouts[field]))
-        if value is None:
-            report(where, catalog.TIMEOUTS, f"{timeouts[field]!r} is not a duration like 1h30m")
-        elif value < 0:
-            report(where, catalog.TIMEOUTS, f"{timeouts[field]!r} is negative")
-        else:
-            seconds[field] = value
-    if "pipeline" not in timeouts:
-        report(
-            "spec.timeouts.pipeline",
-            catalog.RUN_TIMEOUT,
-            "the run sets no pipeline timeout, so Tekton stops it after 60 minutes; a model "
-            "download or build takes longer. Set timeouts.pipeline (e.g. 4h)",
-        )
-    pipeline = seconds.get("pipeline", DEFAULT_PIPELINE_TIMEOUT)
-    shown = timeouts.get("pipeline", "1h (Tekton's default)")
-    for field in ("tasks", "finally"):
-        if field not in seconds or pipeline == 0:
-            continue
-        if seconds[field] == 0:
-            report(
-                f"{prefix}.{field}",
-                catalog.TIMEOUTS,
-                f"timeouts.{field} 0 (no timeout) cannot be longer than timeouts.pipeline {shown}",
-            )
-        elif seconds[field] > pipeline:
-            report(
-                f"{prefix}.{field}",
-                catalog.TIMEOUTS,
-                f"timeouts.{field} {timeouts[field]} is longer than timeouts.pipeline {shown}",
-            )
-    if (
-        "tasks" in seconds
-        and "finally" in seconds
-        and seconds["tasks"] + seconds["finally"] > pipeline
-    ):
-        report(
-            f"{prefix}.tasks",
-            catalog.TIMEOUTS,
-            f"timeouts.tasks ({timeouts['tasks']}) plus timeouts.finally ({timeouts['finally']}) "
-            f"exceed timeouts.pipeline ({shown}); Tekton checks this sum even when the pipeline "
-            "timeout is 0",
-        )
-
-
-def _pod_template(spec: dict[str, Any], api: str) -> tuple[str, dict[str, Any]]:
+def _pod_template(spec: dict[str, Any], context: ValidationContext) -> tuple[str, dict[str, Any]]:
     """Where a run's pod template is (v1: under taskRunTemplate), and the template."""
-    if api == "v1":
+    if context.is_v1:
         template = mapping(mapping(spec.get("taskRunTemplate")).get("podTemplate"))
         return "spec.taskRunTemplate.podTemplate", template
     return "spec.podTemplate", mapping(spec.get("podTemplate"))
 
 
-def _check_fs_group(spec: dict[str, Any], api: str, report: Report) -> None:
-    template_path, template = _pod_template(spec, api)
+def _check_fs_group(spec: dict[str, Any], report: Report) -> None:
+    template_path, template = _pod_template(spec, report.context)
     path = f"{template_path}.securityContext.fsGroup"
     fs_group = mapping(template.get("securityContext")).get("fsGroup")
     if fs_group is not None and not (
@@ -267,25 +247,30 @@ def _check_fs_group(spec: dict[str, Any], api: str, report: Report) -> None:
         )
 
 
-def _check_result_values(params: Any, report: Report) -> None:
+def _result_value_findings(params: Any) -> list[Finding]:
     """A run's params are set before any task runs, so Tekton's webhook refuses a value that
     reads a task result (validatePipelineRunParameters; ParseTaskExpression takes four or
     five dot-separated parts)."""
+    findings = []
     for index, param in mappings(params):
         value = param.get("value")
         texts = value if isinstance(value, list) else list(mapping(value).values())
-        for text in [value, *texts]:
-            if not isinstance(text, str):
-                continue
-            found = [e for e in expressions(text) if _is_task_result(e)]
-            if found:
-                report(
-                    f"spec.params[{index}].value",
-                    catalog.RUN_PARAM_RESULT,
-                    f"$({found[0]}) reads a task result, which no task has produced when the "
-                    "run's params are set; pass the result between tasks in the pipeline",
-                )
-                break
+        found = [
+            expression
+            for text in [value, *texts]
+            if isinstance(text, str)
+            for expression in expressions(text)
+            if _is_task_result(expression)
+        ]
+        if found:
+            message = (
+                f"$({found[0]}) reads a task result, which no task has produced when the "
+                "run's params are set; pass the result between tasks in the pipeline"
+            )
+            findings.append(
+                Finding(catalog.RUN_PARAM_RESULT, message, HERE.index(index).field("value"))
+            )
+    return findings
 
 
 def _is_task_result(expression: str) -> bool:

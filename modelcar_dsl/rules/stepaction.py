@@ -8,19 +8,21 @@ from typing import Any
 
 from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.rules.calls import check_arguments
+from modelcar_dsl.rules.container import SCRIPT_WITH_COMMAND
 from modelcar_dsl.rules.declarations import (
-    check_param_declarations,
     check_result_declarations,
     param_declarations,
 )
 from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
-from modelcar_dsl.rules.task_variables import located_references
+from modelcar_dsl.rules.findings import HERE, Finding
+from modelcar_dsl.rules.param_specs import check_param_declarations
+from modelcar_dsl.rules.reference_patterns import located_references
 from modelcar_dsl.rules.variables import (
     VARIABLE,
     Variable,
-    check_param_use,
     check_result_use,
     param_reference,
+    param_use_findings,
     variables,
 )
 
@@ -28,37 +30,45 @@ StepActionResolver = Callable[[dict[str, Any], str, Report], dict[str, Any] | No
 """Finds the StepAction a step's `ref` names among the files; None when it is not there."""
 
 
-def check_step_action_spec(spec: dict[str, Any], api: str, report: Report) -> None:
-    if not spec.get("image"):
-        report("spec.image", catalog.STEP_IMAGE, "a StepAction needs an image")
+def check_step_action_spec(spec: dict[str, Any], report: Report) -> None:
+    """A StepAction's spec: what it runs, its params and results, and its volume mounts."""
     script = spec.get("script")
-    if script and spec.get("command"):
-        report(
-            "spec.script",
-            catalog.STEP_SCRIPT_COMMAND,
-            "script cannot be used with command: put the command in the script, or drop "
-            "the script and keep command and args",
-        )
-    if isinstance(script, str) and any(v.head == "params" for v in variables(script)):
-        report(
-            "spec.script",
-            catalog.STEPACTION_SCRIPT_PARAM,
-            "a StepAction's script cannot use $(params...): Tekton refuses it, as the value "
-            "would be pasted into the script. Pass the param in env and read the variable",
-        )
+    report.add(_command_findings(spec), "spec")
     params = check_param_declarations(spec.get("params"), "spec.params", report)
     for where, text, isolation_allowed in _param_fields(spec):
         for variable in variables(text):
             if variable.head == "params" and _is_param_reference(variable.text):
-                check_param_use(
-                    variable, params, where, report, catalog.TASK_VARIABLE, isolation_allowed
+                findings = param_use_findings(
+                    variable, params, catalog.TASK_VARIABLE, isolation_allowed
                 )
+                report.add(findings, where)
     results = check_result_declarations(spec.get("results"), "spec.results", report)
     if isinstance(script, str):
         _check_result_variables(script, results, report)
-    _check_volume_mounts(spec.get("volumeMounts"), params, report)
-    if api == "v1alpha1":
-        _check_default_references(spec.get("params"), params, report)
+    report.add(_volume_mount_findings(spec.get("volumeMounts")), "spec.volumeMounts")
+    if report.context.api == "v1alpha1":
+        report.add(_default_reference_findings(spec.get("params"), params), "spec.params")
+
+
+def _command_findings(spec: dict[str, Any]) -> list[Finding]:
+    """An image, a script or a command, and no params pasted into the script."""
+    findings = []
+    if not spec.get("image"):
+        findings.append(
+            Finding(catalog.STEP_IMAGE, "a StepAction needs an image", HERE.field("image"))
+        )
+    script = spec.get("script")
+    if script and spec.get("command"):
+        findings.append(
+            Finding(catalog.STEP_SCRIPT_COMMAND, SCRIPT_WITH_COMMAND, HERE.field("script"))
+        )
+    if isinstance(script, str) and any(v.head == "params" for v in variables(script)):
+        message = (
+            "a StepAction's script cannot use $(params...): Tekton refuses it, as the value "
+            "would be pasted into the script. Pass the param in env and read the variable"
+        )
+        findings.append(Finding(catalog.STEPACTION_SCRIPT_PARAM, message, HERE.field("script")))
+    return findings
 
 
 def _is_param_reference(text: str) -> bool:
@@ -102,24 +112,24 @@ def _check_result_variables(script: str, results: set[str], report: Report) -> N
             )
 
 
-def _check_volume_mounts(mounts: Any, params: dict[str, dict[str, Any]], report: Report) -> None:
+def _volume_mount_findings(mounts: Any) -> list[Finding]:
     """A StepAction mounts the volumes its caller names: each mount's name is one param."""
+    findings = []
     for index, mount in mappings(mounts):
         name = mount.get("name")
         reference = param_reference(name) if isinstance(name, str) else None
         if reference is None or VARIABLE.fullmatch(str(name)) is None:
-            report(
-                f"spec.volumeMounts[{index}].name",
-                catalog.VOLUME_MOUNT,
+            message = (
                 f"volumeMount name {name!r} must be a single param reference like "
-                "$(params.volume-name): the step that uses the StepAction names the volume",
+                "$(params.volume-name): the step that uses the StepAction names the volume"
             )
+            findings.append(Finding(catalog.VOLUME_MOUNT, message, HERE.index(index).field("name")))
+    return findings
 
 
-def _check_default_references(
-    params: Any, declared: dict[str, dict[str, Any]], report: Report
-) -> None:
+def _default_reference_findings(params: Any, declared: dict[str, dict[str, Any]]) -> list[Finding]:
     """v1alpha1: a default may name other params; they must exist and not form a cycle."""
+    findings = []
     needs: dict[str, set[str]] = {}
     resolved: set[str] = set()
     for index, param in mappings(params):
@@ -132,23 +142,23 @@ def _check_default_references(
             resolved.add(name)
             continue
         unknown = sorted(ref for ref in refs if ref not in declared)
+        where = HERE.index(index).field("default")
         for other in unknown:
-            report(
-                f"spec.params[{index}].default",
-                catalog.PARAM_DEFAULT,
-                f"the default of param {name!r} names param {other!r}, which is not declared",
-            )
+            message = f"the default of param {name!r} names param {other!r}, which is not declared"
+            findings.append(Finding(catalog.PARAM_DEFAULT, message, where))
         if not unknown:
             needs[name] = refs
     _resolve(needs, resolved)
-    for index, param in mappings(params):
-        if str(param.get("name")) in needs:
-            report(
-                f"spec.params[{index}].default",
-                catalog.PARAM_DEFAULT,
-                f"the default of param {param['name']!r} depends on itself through other "
-                "params' defaults",
-            )
+    return findings + [
+        Finding(
+            catalog.PARAM_DEFAULT,
+            f"the default of param {param['name']!r} depends on itself through other "
+            "params' defaults",
+            HERE.index(index).field("default"),
+        )
+        for index, param in mappings(params)
+        if str(param.get("name")) in needs
+    ]
 
 
 def _resolve(needs: dict[str, set[str]], resolved: set[str]) -> None:

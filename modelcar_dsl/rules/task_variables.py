@@ -10,9 +10,8 @@ Decided by pkg/apis/pipeline/v1/task_validation.go and pkg/substitution/substitu
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import attrs
@@ -21,6 +20,16 @@ from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.formats.names import did_you_mean
 from modelcar_dsl.rules.declarations import param_type
 from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
+from modelcar_dsl.rules.findings import Finding
+from modelcar_dsl.rules.reference_patterns import (
+    INDEX,
+    located_references,
+    missing_key_message,
+    references,
+    undeclared_message,
+    whole_references,
+)
+from modelcar_dsl.rules.step_results import check_step_result_uses
 from modelcar_dsl.rules.variables import (
     TASK_CONTEXT,
     check_context_use,
@@ -30,98 +39,8 @@ from modelcar_dsl.rules.variables import (
     variables,
 )
 
-_INDEX = re.compile(r"\[[0-9]*\*?\]")
-STEP_RESULT = re.compile(r"\$\(steps\..*?\.results\..*?\)")
-"""Tekton's StepResultRegex: any `$(steps.<step>.results.<name>...)`."""
-_STEP_RESULT_FIELDS = ("name", "image", "script", "imagePullPolicy", "workingDir")
-_STEP_RESULT_LISTS = (
-    ("envFrom", ("prefix", "configMapRef.name", "secretRef.name")),
-    ("volumeMounts", ("name", "mountPath", "subPath")),
-    ("volumeDevices", ("name", "devicePath")),
-)
-"""The step fields Tekton refuses a step result in (validateStepResultReference)."""
-"""Array indexing (`[0]`, `[*]`), which Tekton trims before it looks a name up."""
 TASK_RUN_CONTEXT = ("name", "namespace", "uid")
 TASK_CONTEXT_NAMES = ("name", "retry-count")
-
-
-@functools.lru_cache(maxsize=256)
-def _reference(prefix: str) -> re.Pattern[str]:
-    """Tekton's reference pattern for `prefix`: `$(prefix.x)`, `$(prefix["x"])`, `$(prefix['x'])`,
-    each optionally ending in `[*]`; the name is matched lazily up to the first `)`."""
-    name = r".*?(?:\[\*\])?"
-    return re.compile(
-        rf"""\$\({prefix}(?:\.(?P<dot>{name})|\["(?P<double>{name})"\]|\['(?P<single>{name})'\])\)"""
-    )
-
-
-def references(text: str, prefix: str) -> tuple[list[str], str | None]:
-    """The names `text` refers to under `prefix` as Tekton extracts them (the part before a
-    second dot), and Tekton's error when a dotted reference has more than two parts."""
-    found, error = located_references(text, prefix)
-    return [name for _, name in found], error
-
-
-def located_references(text: str, prefix: str) -> tuple[list[tuple[str, str]], str | None]:
-    """`references`, each with the variable's own text (`$(params.x)`)."""
-    found: list[tuple[str, str]] = []
-    for match in _reference(prefix).finditer(text):
-        dotted = match.group("dot")
-        if dotted and "." in dotted:
-            parts = dotted.split(".")
-            if len(parts) > 2:
-                return found, (
-                    f"{match.group(0)} has more than two dot-separated parts after '"
-                    f"{prefix.replace(chr(92), '')}'; use the bracket form "
-                    f'$({prefix.replace(chr(92), "")}["a.b"]) for a name with dots'
-                )
-            found.append((match.group(0), parts[0]))
-        else:
-            name = dotted or match.group("double") or match.group("single") or ""
-            found.append((match.group(0), name))
-    return found, None
-
-
-def whole_references(text: str, prefix: str) -> list[str]:
-    """Every name referred to in full, dots kept (`obj`, `obj.key`, `arr[*]`)."""
-    return [
-        match.group("dot") or match.group("double") or match.group("single") or ""
-        for match in _reference(prefix).finditer(text)
-    ]
-
-
-def first_undeclared(
-    found: list[tuple[str, str]], known: Collection[str]
-) -> tuple[str, str] | None:
-    """The first (variable, name) of `found` whose name, array index trimmed, is not `known`:
-    Tekton reports one unknown name a string."""
-    for variable, name in found:
-        trimmed = _INDEX.sub("", name)
-        if trimmed not in known:
-            return variable, trimmed
-    return None
-
-
-def undeclared_message(
-    found: list[tuple[str, str]], known: Collection[str], what: str
-) -> str | None:
-    """`$(params.x) names param 'x', which is not declared; did you mean ...`, or None."""
-    first = first_undeclared(found, known)
-    if first is None:
-        return None
-    variable, name = first
-    return f"{variable} names {what} {name!r}, which is not declared" + did_you_mean(name, known)
-
-
-def missing_key_message(
-    found: list[tuple[str, str]], param: str, keys: Collection[str]
-) -> str | None:
-    """The first key of object param `param` that `found` reads and it does not declare."""
-    first = first_undeclared(found, keys)
-    if first is None:
-        return None
-    variable, key = first
-    return f"{variable}: object param {param!r} has no key {key!r}" + did_you_mean(key, keys)
 
 
 @attrs.frozen
@@ -168,30 +87,22 @@ def check_step_variables(
     """Every variable in the Task spec at `path`: Tekton's admission checks in the step fields
     it reads, and what would go unresolved at run time everywhere else."""
     known = scope.admitted if scope.admitted is not None else declared
-    arrays = {name for name, param in known.items() if param_type(param) == "array"}
-    objects = {name: param for name, param in known.items() if param_type(param) == "object"}
-    read: set[str] = set()
+    names = _AdmittedNames(
+        scope,
+        frozenset(name for name, param in known.items() if param_type(param) == "array"),
+        {name: param for name, param in known.items() if param_type(param) == "object"},
+        frozenset(results),
+    )
     steps = [step for _, step in mappings(spec.get("steps"))]
     inherited = _inherited(mapping(spec.get("stepTemplate")), steps, f"{path}.stepTemplate")
-    for index, step in mappings(spec.get("steps")):
-        check_step_result_use(step, f"{path}.steps[{index}]", report)
-    template = mapping(spec.get("stepTemplate"))
-    if steps:
-        given = {
-            field: value
-            for field, value in template.items()
-            if not all(s.get(field) for s in steps)
-        }
-        check_step_result_use(given, f"{path}.stepTemplate", report)
+    check_step_result_uses(spec, steps, path, report)
+    read: set[str] = set()
     for where, text, is_list_item in [
         field
         for index, step in mappings(spec.get("steps"))
         for field in step_fields(step, f"{path}.steps[{index}]")
     ] + inherited:
-        for rule, message in _admission_problems(
-            text, is_list_item, where.endswith(".script"), scope, arrays, objects, results
-        ):
-            report(where, rule, message)
+        report.add(names.findings(text, is_list_item, where.endswith(".script")), where)
         read.add(where)
     available = set(declared) | scope.propagated | set(scope.admitted or {})
     for field in ("steps", "stepTemplate", "sidecars", "volumes"):
@@ -230,76 +141,61 @@ def _top_field(where: str, path: str) -> str:
     return re.split(r"[.\[]", where.removeprefix(f"{path}."), maxsplit=1)[0]
 
 
-def check_step_result_use(step: dict[str, Any], path: str, report: Report) -> None:
-    """A step may read an earlier step's result only in env, command and args
-    (validateStepResultReference)."""
-    for where, text in _step_result_fields(step, path):
-        if match := STEP_RESULT.search(text):
-            report(
-                where,
-                catalog.STEP_RESULT_USE,
-                f"{match.group(0)} is a step result, which Tekton substitutes only in env, "
-                "command and args; pass it through an env variable",
-            )
+@attrs.frozen
+class _AdmittedNames:
+    """What Tekton's webhook knows of a Task's names when it reads a step's strings: the
+    params in scope (their arrays and objects) and the Task's results."""
 
+    scope: ParamScope
+    arrays: frozenset[str]
+    objects: dict[str, dict[str, Any]]
+    results: frozenset[str]
 
-def _step_result_fields(step: dict[str, Any], path: str) -> Iterator[tuple[str, str]]:
-    for field in _STEP_RESULT_FIELDS:
-        if isinstance(step.get(field), str):
-            yield f"{path}.{field}", step[field]
-    for field, keys in _STEP_RESULT_LISTS:
-        for index, item in mappings(step.get(field)):
-            for key in keys:
-                head, _, tail = key.partition(".")
-                value = mapping(item.get(head)).get(tail) if tail else item.get(head)
-                if isinstance(value, str):
-                    yield f"{path}.{field}[{index}].{key}", value
-
-
-def _admission_problems(
-    text: str,
-    is_list_item: bool,
-    is_script: bool,
-    scope: ParamScope,
-    arrays: set[str],
-    objects: dict[str, dict[str, Any]],
-    results: set[str],
-) -> Iterator[tuple[catalog.Rule, str]]:
-    found, error = located_references(text, "params")
-    if error:
-        yield catalog.TASK_VARIABLE, error
-        return
-    if scope.admitted is not None:
-        if message := undeclared_message(found, scope.admitted, "param"):
-            yield catalog.TASK_VARIABLE, message
-        yield from _object_problems(text, objects)
-    whole = [(variable, name.removesuffix("[*]")) for variable, name in found]
-    arrays_used = [variable for variable, name in whole if name in arrays]
-    if is_list_item:
-        if arrays_used and found[0][0] != text:
-            yield (
-                catalog.ARRAY_ISOLATION,
-                (
-                    f"{arrays_used[0]} is an array, so it must stand alone as a whole list item of "
-                    "args or command; it cannot be part of a longer string"
-                ),
-            )
-    elif arrays_used:
-        yield (
-            catalog.ARRAY_ISOLATION,
-            (
-                f"{arrays_used[0]} is a whole array where a string belongs; use one item "
-                "($(params.name[0])), or pass it alone as an item of command or args"
-            ),
-        )
-    for message in _context_problems(text):
-        yield catalog.TASK_VARIABLE, message
-    if is_script:
-        named, error = located_references(text, "results")
+    def findings(self, text: str, is_list_item: bool, is_script: bool) -> list[Finding]:
+        """Tekton's admission checks on one step string."""
+        found, error = located_references(text, "params")
         if error:
-            yield catalog.TASK_VARIABLE, error
-        if message := undeclared_message(named, results, "result"):
-            yield catalog.TASK_VARIABLE, message
+            return [Finding(catalog.TASK_VARIABLE, error)]
+        problems: list[tuple[catalog.Rule, str]] = []
+        if self.scope.admitted is not None:
+            if message := undeclared_message(found, self.scope.admitted, "param"):
+                problems.append((catalog.TASK_VARIABLE, message))
+            problems += _object_problems(text, self.objects)
+        if isolation := _array_problem(text, found, self.arrays, is_list_item):
+            problems.append((catalog.ARRAY_ISOLATION, isolation))
+        problems += [(catalog.TASK_VARIABLE, message) for message in _context_problems(text)]
+        if is_script:
+            problems += [(catalog.TASK_VARIABLE, m) for m in _result_problems(text, self.results)]
+        return [Finding(rule, message) for rule, message in problems]
+
+
+def _array_problem(
+    text: str, found: list[tuple[str, str]], arrays: frozenset[str], is_list_item: bool
+) -> str | None:
+    """A whole array stands alone as a list item of command or args, nowhere else."""
+    used = [variable for variable, name in found if name.removesuffix("[*]") in arrays]
+    if not used:
+        return None
+    if not is_list_item:
+        return (
+            f"{used[0]} is a whole array where a string belongs; use one item "
+            "($(params.name[0])), or pass it alone as an item of command or args"
+        )
+    if found[0][0] != text:
+        return (
+            f"{used[0]} is an array, so it must stand alone as a whole list item of "
+            "args or command; it cannot be part of a longer string"
+        )
+    return None
+
+
+def _result_problems(script: str, results: frozenset[str]) -> list[str]:
+    """The results a script writes: its Task's own."""
+    named, error = located_references(script, "results")
+    problems = [error] if error else []
+    if message := undeclared_message(named, results, "result"):
+        problems.append(message)
+    return problems
 
 
 def _object_problems(
@@ -359,7 +255,7 @@ def _check_at_run_time(
             continue
         if head == "params":
             names, _ = references(variable.text, "params")
-            name = _INDEX.sub("", names[0]) if names else ""
+            name = INDEX.sub("", names[0]) if names else ""
             if names and name not in params:
                 report(
                     path,

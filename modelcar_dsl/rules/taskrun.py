@@ -7,19 +7,23 @@ from typing import Any
 
 from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.formats.durations import go_duration_seconds
-from modelcar_dsl.rules.bindings import check_run_params, check_run_workspaces
-from modelcar_dsl.rules.calls import check_arguments, check_param_values, check_workspace_bindings
+from modelcar_dsl.rules.bindings import check_run_workspaces, run_param_findings
+from modelcar_dsl.rules.calls import (
+    check_arguments,
+    param_value_findings,
+    workspace_binding_findings,
+)
 from modelcar_dsl.rules.declarations import (
-    check_combined,
-    check_propagated_names,
     declarations_from_values,
+    duplicate_findings,
     duplicates,
     merged,
     param_declarations,
 )
 from modelcar_dsl.rules.document import Report, exactly_one, mapping, mappings, sequence, shape
-from modelcar_dsl.rules.pipeline import TaskResolver
-from modelcar_dsl.rules.resource_ref import check_ref
+from modelcar_dsl.rules.findings import HERE, Finding
+from modelcar_dsl.rules.param_specs import check_combined, check_propagated_names
+from modelcar_dsl.rules.resource_ref import TaskResolver, check_ref
 from modelcar_dsl.rules.task import check_task_spec
 from modelcar_dsl.rules.task_variables import ParamScope
 from modelcar_dsl.rules.tls import check_container_tls
@@ -33,41 +37,28 @@ CONTAINER_SPECS = {
 """Per API version: the fields overriding steps and sidecars, and their resources field."""
 
 
-def check_taskrun_spec(
-    spec: dict[str, Any], api: str, report: Report, resolve_task: TaskResolver
-) -> None:
+def check_taskrun_spec(spec: dict[str, Any], report: Report, resolve_task: TaskResolver) -> None:
     params = spec.get("params")
-    check_run_params(params, "spec.params", report)
-    check_param_values(params, "spec.params", report)
+    report.add(run_param_findings(params), "spec.params")
+    report.add(param_value_findings(params), "spec.params")
     bindings = check_run_workspaces(spec.get("workspaces"), "spec.workspaces", report, True)
     task, owner, declared_workspaces = _task(spec, report, resolve_task, bindings)
     if task is not None:
         declared = param_declarations(task.get("params"))
         if "taskSpec" in spec:
             declared = declarations_from_values(params) | declared
-        check_arguments(
-            declared,
-            params,
-            "spec.params",
-            owner,
-            report,
-        )
-        check_workspace_bindings(
-            declared_workspaces,
-            bindings,
-            "spec.workspaces",
-            owner,
-            report,
-            "; Tekton would fail the TaskRun. Bind it to a volume",
-        )
+        check_arguments(declared, params, "spec.params", owner, report)
+        hint = "; Tekton would fail the TaskRun. Bind it to a volume"
+        unbound = workspace_binding_findings(declared_workspaces, bindings, owner, hint)
+        report.add(unbound, "spec.workspaces")
     template = mapping(spec.get("podTemplate"))
     check_container_tls({"env": template.get("env")}, "spec.podTemplate", report)
-    _check_status(spec, report)
-    _check_timeout(spec, report)
-    if api == "v1":
-        _check_retries(spec, report)
-    _check_debug(spec.get("debug"), report)
-    _check_container_specs(spec, api, report, task)
+    report.add(_status_findings(spec), "spec")
+    report.add(_timeout_findings(spec), "spec")
+    if report.context.is_v1:
+        report.add(_retries_findings(spec), "spec")
+    report.add(_debug_findings(spec.get("debug")), "spec.debug.breakpoints")
+    _check_container_specs(spec, report, task)
 
 
 def _task(
@@ -102,116 +93,121 @@ def _task(
     return found, f"Task {ref.get('name')!r}", sequence(mapping(found).get("workspaces"))
 
 
-def _check_status(spec: dict[str, Any], report: Report) -> None:
+def _status_findings(spec: dict[str, Any]) -> list[Finding]:
+    """A status a TaskRun may be created with, and a message only with a status."""
     status = spec.get("status") or ""
     if status and status not in TASKRUN_STATUSES:
-        report(
-            "spec.status",
-            catalog.RUN_STATUS,
-            f"a TaskRun's status {status!r} is not one of {', '.join(TASKRUN_STATUSES)}",
-        )
+        message = f"a TaskRun's status {status!r} is not one of {', '.join(TASKRUN_STATUSES)}"
+        return [Finding(catalog.RUN_STATUS, message, HERE.field("status"))]
     if not status and spec.get("statusMessage"):
-        report(
-            "spec.statusMessage",
-            catalog.RUN_STATUS,
-            "statusMessage is set but status is not; set status too, or drop statusMessage",
-        )
+        message = "statusMessage is set but status is not; set status too, or drop statusMessage"
+        return [Finding(catalog.RUN_STATUS, message, HERE.field("statusMessage"))]
+    return []
 
 
-def _check_timeout(spec: dict[str, Any], report: Report) -> None:
+def _timeout_findings(spec: dict[str, Any]) -> list[Finding]:
     if spec.get("timeout") is None:
-        return
+        return []
     timeout = str(spec["timeout"])
     seconds = go_duration_seconds(timeout)
     if seconds is None:
-        report(
-            "spec.timeout",
-            catalog.TIMEOUTS,
-            f"timeout {timeout!r} is not a duration like 1h30m, 90s or 0 (no timeout)",
-        )
+        message = f"timeout {timeout!r} is not a duration like 1h30m, 90s or 0 (no timeout)"
     elif seconds < 0:
-        report("spec.timeout", catalog.TIMEOUTS, f"timeout {timeout!r} is negative")
+        message = f"timeout {timeout!r} is negative"
+    else:
+        return []
+    return [Finding(catalog.TIMEOUTS, message, HERE.field("timeout"))]
 
 
-def _check_retries(spec: dict[str, Any], report: Report) -> None:
+def _retries_findings(spec: dict[str, Any]) -> list[Finding]:
     """v1 only: the v1beta1 webhook never checked a TaskRun's retries."""
     retries = spec.get("retries")
+    where = HERE.field("retries")
     if retries is None:
-        return
+        return []
     if not isinstance(retries, int) or isinstance(retries, bool):
-        report(
-            "spec.retries", catalog.FIELD_TYPE, f"retries must be a number, got {shape(retries)}"
-        )
-    elif retries < 0:
-        report("spec.retries", catalog.RETRIES, f"retries {retries} is negative; use 0 or more")
+        message = f"retries must be a number, got {shape(retries)}"
+        return [Finding(catalog.FIELD_TYPE, message, where)]
+    if retries < 0:
+        return [Finding(catalog.RETRIES, f"retries {retries} is negative; use 0 or more", where)]
+    return []
 
 
-def _check_debug(debug: Any, report: Report) -> None:
-    """Breakpoints: onFailure can only be `enabled`; each beforeSteps step once."""
+def _debug_findings(debug: Any) -> list[Finding]:
+    """Breakpoints: onFailure can only be `enabled`; each beforeSteps step once. Relative to
+    the breakpoints."""
     breakpoints = mapping(debug).get("breakpoints")
     if breakpoints is None:
-        return
+        return []
+    findings = []
     on_failure = mapping(breakpoints).get("onFailure") or ""
     if on_failure != ON_FAILURE_BREAKPOINT:
-        report(
-            "spec.debug.breakpoints.onFailure",
-            catalog.TASKRUN_DEBUG,
-            f"onFailure {on_failure!r} is not allowed; the only value is {ON_FAILURE_BREAKPOINT!r}",
+        message = (
+            f"onFailure {on_failure!r} is not allowed; the only value is {ON_FAILURE_BREAKPOINT!r}"
         )
-    before = [
-        (index, step)
-        for index, step in enumerate(sequence(mapping(breakpoints).get("beforeSteps")))
-    ]
+        findings.append(Finding(catalog.TASKRUN_DEBUG, message, HERE.field("onFailure")))
+    before = enumerate(sequence(mapping(breakpoints).get("beforeSteps")))
     for index, step in duplicates(before):
-        report(
-            f"spec.debug.breakpoints.beforeSteps[{index}]",
-            catalog.TASKRUN_DEBUG,
-            f"beforeSteps names step {step!r} more than once",
+        message = f"beforeSteps names step {step!r} more than once"
+        findings.append(
+            Finding(catalog.TASKRUN_DEBUG, message, HERE.field("beforeSteps").index(index))
         )
+    return findings
 
 
 def _check_container_specs(
-    spec: dict[str, Any], api: str, report: Report, task: dict[str, Any] | None
+    spec: dict[str, Any], report: Report, task: dict[str, Any] | None
 ) -> None:
     """Step and sidecar overrides: each names one container, once (ignoring case); resources
     are set per step or for the whole run, not both; with the Task known, each names one of its
     steps or sidecars (Tekton fails the run otherwise)."""
     for (field, resources), containers in zip(
-        CONTAINER_SPECS.get(api, ()), ("steps", "sidecars"), strict=False
+        CONTAINER_SPECS.get(report.context.api, ()), ("steps", "sidecars"), strict=False
     ):
-        names = []
-        for index, override in mappings(spec.get(field)):
-            name = override.get("name")
-            if not isinstance(name, str) or not name:
-                report(
-                    f"spec.{field}[{index}].name",
-                    catalog.MISSING_FIELD,
-                    f"each of {field} needs the name of the {containers[:-1]} it overrides",
-                )
-                continue
-            names.append((index, name))
-        for index, name in duplicates((index, name.lower()) for index, name in names):
-            report(
-                f"spec.{field}[{index}].name",
-                catalog.TASKRUN_CONTAINER_SPECS,
-                f"{field} names {containers[:-1]} {name!r} more than once (ignoring case)",
-            )
-        if task is not None:
-            known = {str(c.get("name")) for _, c in mappings(task.get(containers))}
-            for index, name in names:
-                if name not in known:
-                    report(
-                        f"spec.{field}[{index}].name",
-                        catalog.TASKRUN_CONTAINER_SPECS,
-                        f"the Task has no {containers[:-1]} {name!r}, so Tekton fails the run",
-                        "run",
-                    )
+        overrides = spec.get(field)
+        findings = _override_findings(overrides, field, containers, task)
         if containers == "steps" and spec.get("computeResources") is not None:
-            for index, override in mappings(spec.get(field)):
-                if any(mapping(override.get(resources)).values()):
-                    report(
-                        f"spec.{field}[{index}].{resources}",
-                        catalog.TASKRUN_CONTAINER_SPECS,
-                        f"{resources} is set both here and in spec.computeResources; set one",
-                    )
-                    break
+            findings += _resources_findings(overrides, resources)
+        report.add(findings, f"spec.{field}")
+
+
+def _override_findings(
+    overrides: Any, field: str, containers: str, task: dict[str, Any] | None
+) -> list[Finding]:
+    """Each override names a container (`containers`: steps or sidecars) once, one the Task
+    has when it is known."""
+    container = containers[:-1]
+    findings = []
+    names = []
+    for index, override in mappings(overrides):
+        name = override.get("name")
+        if isinstance(name, str) and name:
+            names.append((index, name))
+        else:
+            message = f"each of {field} needs the name of the {container} it overrides"
+            findings.append(
+                Finding(catalog.MISSING_FIELD, message, HERE.index(index).field("name"))
+            )
+    findings += duplicate_findings(
+        ((index, name.lower()) for index, name in names),
+        catalog.TASKRUN_CONTAINER_SPECS,
+        lambda name: f"{field} names {container} {name!r} more than once (ignoring case)",
+    )
+    if task is not None:
+        known = {str(c.get("name")) for _, c in mappings(task.get(containers))}
+        for index, name in names:
+            if name not in known:
+                message = f"the Task has no {container} {name!r}, so Tekton fails the run"
+                where = HERE.index(index).field("name")
+                findings.append(Finding(catalog.TASKRUN_CONTAINER_SPECS, message, where, "run"))
+    return findings
+
+
+def _resources_findings(overrides: Any, resources: str) -> list[Finding]:
+    """Step resources set beside the run's computeResources (the first such override)."""
+    for index, override in mappings(overrides):
+        if any(mapping(override.get(resources)).values()):
+            message = f"{resources} is set both here and in spec.computeResources; set one"
+            where = HERE.index(index).field(resources)
+            return [Finding(catalog.TASKRUN_CONTAINER_SPECS, message, where)]
+    return []

@@ -41,10 +41,10 @@ REMOVED_KINDS = {
 }
 
 
-def check_kind_release(kind: str, api: str, report: Report) -> bool:
+def check_kind_release(report: Report) -> bool:
     """Report a kind or API version the cluster's release does not serve; False when the
     document cannot be applied at all, so its spec is not checked further."""
-    gates = report.gates
+    gates, kind, api = report.context.gates, report.context.kind, report.context.api
     removed = REMOVED_KINDS.get(kind)
     if removed is not None and not gates.before(removed):
         report(
@@ -70,9 +70,9 @@ def check_kind_release(kind: str, api: str, report: Report) -> bool:
     return kind not in UNCHECKED_KINDS
 
 
-def check_release(kind: str, api: str, spec: dict[str, Any], report: Report) -> None:
+def check_release(spec: dict[str, Any], report: Report) -> None:
     """Report the fields of a document's spec that the cluster's release removed."""
-    _Release(report, api).spec(kind, spec, "spec")
+    _Release(report, report.context.api).spec(report.context.kind, spec, "spec")
 
 
 class _Release:
@@ -100,7 +100,7 @@ class _Release:
                 self.spec("Task", spec["taskSpec"], f"{path}.taskSpec")
 
     def resources(self, body: dict[str, Any], path: str) -> None:
-        if "resources" in body and not self.report.gates.before(RESOURCES_REMOVED):
+        if "resources" in body and not self.report.context.gates.before(RESOURCES_REMOVED):
             self.removed(
                 f"{path}.resources",
                 "PipelineResources (resources) were",
@@ -113,7 +113,7 @@ class _Release:
             self.resources(task, path)
             if isinstance(task.get("taskSpec"), dict):
                 self.resources(task["taskSpec"], f"{path}.taskSpec")
-            if "conditions" in task and not self.report.gates.before(CONDITIONS_REMOVED):
+            if "conditions" in task and not self.report.context.gates.before(CONDITIONS_REMOVED):
                 self.removed(
                     f"{path}.conditions",
                     "Conditions (conditions) were",
@@ -130,7 +130,7 @@ class _Release:
         flag enable-tekton-oci-bundles=true; v1 never had it."""
         if "bundle" not in mapping(ref):
             return
-        gates = self.report.gates
+        gates = self.report.context.gates
         instead = "use the bundles resolver (resolver: bundles) instead"
         if self.api == "v1":
             self.report(
@@ -154,7 +154,7 @@ class _Release:
         ClusterTask to run."""
         if mapping(ref).get("kind") != "ClusterTask":
             return
-        if not self.report.gates.before(CLUSTER_TASK_REMOVED):
+        if not self.report.context.gates.before(CLUSTER_TASK_REMOVED):
             self.removed(
                 f"{path}.kind",
                 "ClusterTask was",
@@ -175,6 +175,6 @@ class _Release:
             path,
             catalog.TEKTON_VERSION,
             f"{what} removed in Tekton {shown(release)} (the cluster runs "
-            f"{self.report.gates.shown_version}); {instead}",
+            f"{self.report.context.gates.shown_version}); {instead}",
             origin,
         )

@@ -1,5 +1,5 @@
-"""TLS verification stays on: the ways scripts, commands and env switch it off, and the params
-that do, unless the project names the host as insecure (`[tool.modelcar] insecure_registries`).
+"""TLS verification stays on: the ways scripts, commands and env switch it off, and how a param
+is recognised as a switch or a host (the policy on params is tls_params.py's).
 
 The team of the second status report ended with verification off in six places, one word each.
 Trust is configured instead: a CA bundle (ConfigMap) mounted and used.
@@ -14,8 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from modelcar_dsl.diagnostics import catalog
-from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
-from modelcar_dsl.rules.variables import param_reference
+from modelcar_dsl.rules.document import Report, mappings, sequence
 
 _FALSE = r"(?:false|f|0)\b"
 """How Go's ParseBool (skopeo, podman, buildah flags) and shells spell false."""
@@ -57,10 +56,6 @@ _SWITCH = re.compile(r"(src|dest|source|destination)?(tls|ssl)verify|verify(tls|
 _INSECURE = re.compile(r"insecure|insecureskiptlsverify|skiptlsverify")
 _OFF = ("false", "f", "0", "no", "off")
 _ON = ("true", "t", "1", "yes", "on")
-_HOST_PARAM = re.compile(r"(host|hostname|registry|server|address|url|endpoint)$")
-"""A param naming where a task connects: its name, lower case without separators, ends in one
-of these words (`registry-host`, `registryHost`, `destImageURL`)."""
-_URL_PARAM = re.compile(r"(url|endpoint)$")
 FIX = (
     "trust the server's CA instead: mount a CA bundle (a ConfigMap workspace) and use it. A "
     "registry that truly has no valid certificate goes in [tool.modelcar] insecure_registries "
@@ -171,22 +166,23 @@ def check_container_tls(container: dict[str, Any], path: str, report: Report) ->
             report(f"{path}.env[{index}]", catalog.TLS_BYPASS, f"{message}; {FIX}")
 
 
-def _normalised(name: str) -> str:
+def folded_name(name: str) -> str:
+    """A param name lower case without separators, as the switch and host patterns read it."""
     return re.sub(r"[-_.]", "", name).lower()
 
 
 def is_tls_switch(name: str) -> bool:
     """A param that by Tekton catalog convention switches verification: `tls-verify`,
     `TLSVERIFY`, `srcTLSverify`, `sslVerify`, or `insecure`."""
-    return bool(_SWITCH.fullmatch(_normalised(name)) or _INSECURE.fullmatch(_normalised(name)))
+    return bool(_SWITCH.fullmatch(folded_name(name)) or _INSECURE.fullmatch(folded_name(name)))
 
 
 def is_tls_switch_off(name: str, value: Any) -> bool:
     """Such a switch set to off: false, 0, f, no or off (for `insecure`: true, 1, t, yes, on)."""
     text = str(value).strip().lower()
-    if _SWITCH.fullmatch(_normalised(name)):
+    if _SWITCH.fullmatch(folded_name(name)):
         return text in _OFF
-    return bool(_INSECURE.fullmatch(_normalised(name))) and text in _ON
+    return bool(_INSECURE.fullmatch(folded_name(name))) and text in _ON
 
 
 def url_host(value: Any) -> str | None:
@@ -196,128 +192,3 @@ def url_host(value: Any) -> str | None:
         return None
     host = re.sub(r"^[a-z]+://", "", value.strip()).split("/")[0]
     return host if re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?", host) else None
-
-
-def _is_host_param(name: str) -> bool:
-    return bool(_HOST_PARAM.search(_normalised(name)))
-
-
-def _plain_http(name: str, value: Any) -> bool:
-    return (
-        bool(_URL_PARAM.search(_normalised(name)))
-        and isinstance(value, str)
-        and value.strip().lower().startswith("http://")
-    )
-
-
-def _resolved(value: Any, values: dict[str, Any]) -> tuple[Any, str | None]:
-    """A param value with a whole `$(params.x)` (or one key of an object param) looked up in
-    the pipeline's `values`: (the literal, or None when unknown; the pipeline param it came
-    through, or None)."""
-    if not isinstance(value, str):
-        return value, None
-    reference = param_reference(value)
-    if reference is None:
-        return (None if "$(" in value else value), None
-    name, key = reference
-    found = values.get(name)
-    if key is not None:
-        found = found.get(key) if isinstance(found, dict) else None
-    return (found if isinstance(found, str) and "$(" not in found else None), name
-
-
-def check_calls_tls(
-    calls: list[tuple[str, dict[str, Any], dict[str, Any] | None]],
-    values: dict[str, Any],
-    report: Report,
-    run_params: dict[str, int] | None = None,
-) -> None:
-    """Each pipeline task `(path, body, its Task's spec)`, its params resolved through the
-    pipeline's `values` (its defaults; for a run, the run's values over them). A TLS switch
-    that is off, or a URL param given a plain http:// URL, is allowed only for hosts the project
-    lists as insecure: the switch when every host param of the same task (given, else its
-    default) is a listed host; the URL when its own host is. For a run (`run_params`: its params
-    by position), only what the run's own values decide is reported, at the run's param."""
-    insecure = report.insecure_registries
-    for path, body, spec in calls:
-        declared = {
-            str(param.get("name")): param.get("default")
-            for _, param in mappings(mapping(spec).get("params"))
-        }
-        given = {
-            str(param.get("name")): (index, param.get("value"))
-            for index, param in mappings(body.get("params"))
-            if "value" in param
-        }
-        effective = {
-            name: _resolved(given[name][1] if name in given else declared.get(name), values)
-            for name in declared.keys() | given.keys()
-        }
-        hosts = [value for name, (value, _) in effective.items() if _is_host_param(name)]
-        allowed = bool(hosts) and all(url_host(host) in insecure for host in hosts)
-        task = str(body.get("name", ""))
-        for name, (value, via) in sorted(effective.items()):
-            raw = given[name][1] if name in given else None
-            if value is None and run_params is None and is_tls_switch(name) and via is None:
-                if isinstance(raw, str) and "$(" in raw:
-                    report(
-                        f"{path}.params[{given[name][0]}].value",
-                        catalog.TLS_VERIFY_OFF,
-                        f"pipeline task {task!r} sets {name}={raw!r}, known only when the run "
-                        "reaches it, so TLS verification could be off for any host; pass a "
-                        "literal, or a pipeline param (held to the policy by each run)",
-                    )
-                continue
-            if value is None:
-                continue
-            if is_tls_switch(name) and is_tls_switch_off(name, value) and not allowed:
-                problem = (
-                    "turning TLS verification off, and its host params name no host the project "
-                    "lists as insecure; trust the registry's CA instead (a ca-bundle workspace), "
-                    "or list the host in [tool.modelcar] insecure_registries"
-                )
-            elif _plain_http(name, value) and url_host(value) not in insecure:
-                problem = (
-                    "a plain http:// URL, so credentials and data cross the network without "
-                    "TLS; use https://, or list the host in [tool.modelcar] insecure_registries"
-                )
-            else:
-                continue
-            if run_params is None and name in given:
-                shown = f"{given[name][1]!r}" + (f" ({value!r}, param {via!r})" if via else "")
-                report(
-                    f"{path}.params[{given[name][0]}].value",
-                    catalog.TLS_VERIFY_OFF,
-                    f"pipeline task {task!r} sets {name}={shown}, {problem}",
-                )
-            elif run_params is not None and via in run_params:
-                report(
-                    f"spec.params[{run_params[via]}].value",
-                    catalog.TLS_VERIFY_OFF,
-                    f"the run's {via}={value!r} reaches {name} of pipeline task {task!r}, "
-                    f"{problem}",
-                )
-
-
-def check_tls_defaults(declarations: Any, path: str, report: Report) -> None:
-    """A Task's switch whose default is off turns verification off wherever it is not set;
-    likewise a URL param defaulting to plain http:// for a host the project does not list."""
-    for index, param in mappings(declarations):
-        name, default = str(param.get("name", "")), param.get("default")
-        if "default" not in param:
-            continue
-        if is_tls_switch_off(name, default):
-            report(
-                f"{path}[{index}].default",
-                catalog.TLS_VERIFY_OFF,
-                f"param {name!r} defaults to {default!r}, turning TLS verification off "
-                "wherever it is not set; default it to verifying, and trust the registry's CA "
-                "(a ca-bundle workspace)",
-            )
-        elif _plain_http(name, default) and url_host(default) not in report.insecure_registries:
-            report(
-                f"{path}[{index}].default",
-                catalog.TLS_VERIFY_OFF,
-                f"param {name!r} defaults to the plain http:// URL {default!r}; use https://, "
-                "or list the host in [tool.modelcar] insecure_registries",
-            )

@@ -12,9 +12,10 @@ from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.diagnostics.errors import Problem
 from modelcar_dsl.model.gates import Gates
 from modelcar_dsl.rules.api_fields import check_api_fields
-from modelcar_dsl.rules.declarations import check_metadata
+from modelcar_dsl.rules.context import ValidationContext
 from modelcar_dsl.rules.document import Report, SourceDocument, mapping, mappings
 from modelcar_dsl.rules.feature_gates import check_feature_gates
+from modelcar_dsl.rules.metadata import metadata_findings
 from modelcar_dsl.rules.pipeline import check_pipeline_spec
 from modelcar_dsl.rules.run import check_run_spec
 from modelcar_dsl.rules.stepaction import check_step_action_calls, check_step_action_spec
@@ -166,51 +167,72 @@ def validate_documents(
     for document in documents:
         if not is_validated(document):
             continue
-        report = Report(document, problems, ignore, insecure_registries, gates)
-        api = document.api_version.removeprefix("tekton.dev/")
-        if not check_kind_release(document.kind, api, report):
+        context = ValidationContext(gates, document.kind, document.api_version, insecure_registries)
+        report = Report(document, problems, ignore, context)
+        if not _check_document(document.body, report, index):
             continue
-        versions = KIND_VERSIONS.get(document.kind, API_VERSIONS)
-        if api not in versions:
-            report(
-                "apiVersion",
-                catalog.API_VERSION,
-                f"{document.api_version} has no {document.kind}; use "
-                + " or ".join(f"tekton.dev/{version}" for version in versions),
-            )
-            continue
-        check_api_fields(document.body, api, document.kind, report)
-        check_metadata(document.body, report, generate_name=document.kind in RUN_KINDS)
-        spec = document.body.get("spec")
-        if not isinstance(spec, dict):
-            if spec is None:
-                report("spec", catalog.MISSING_FIELD, f"a {document.kind} needs a spec mapping")
-            continue
-        check_feature_gates(document.kind, api, spec, report)
-        check_release(document.kind, api, spec, report)
-        if document.kind in ("Task", "ClusterTask"):
-            check_task_spec(spec, "spec", report)
-        elif document.kind == "Pipeline":
-            check_pipeline_spec(spec, "spec", report, index.resolve_task)
-        elif document.kind == "TaskRun":
-            check_taskrun_spec(spec, api, report, index.resolve_task)
-        elif document.kind == "StepAction":
-            check_step_action_spec(spec, api, report)
-        else:
-            check_run_spec(spec, api, report, index.resolve_task, index.resolve_pipeline)
-        for path, task in task_specs(document.kind, spec):
-            check_step_action_calls(task, path, report, index.resolve_step_action)
         key = (document.kind, document.name)
         if document.kind not in RUN_KINDS and key in seen:
-            first = seen[key].locate("metadata.name")
-            report(
-                "metadata.name",
-                catalog.METADATA_NAME,
-                f"{document.kind} {document.name!r} is also declared"
-                + (f" at {first}" if first else "")
-                + "; `kubectl apply -k` refuses two resources of one name, and a plain apply "
-                "keeps only the second",
-                "apply",
-            )
+            _report_redeclared(seen[key], report)
         seen.setdefault(key, document)
     return problems + index.unresolved_note(ignore)
+
+
+def _check_document(body: dict[str, Any], report: Report, index: _Index) -> bool:
+    """Check one document whose kind and apiVersion are validated; False when it is not
+    applied at all (a kind or version the cluster does not serve)."""
+    kind, api = report.context.kind, report.context.api
+    if not check_kind_release(report):
+        return False
+    versions = KIND_VERSIONS.get(kind, API_VERSIONS)
+    if api not in versions:
+        report(
+            "apiVersion",
+            catalog.API_VERSION,
+            f"{report.context.api_version} has no {kind}; use "
+            + " or ".join(f"tekton.dev/{version}" for version in versions),
+        )
+        return False
+    check_api_fields(body, api, kind, report)
+    report.add(metadata_findings(body.get("metadata"), kind in RUN_KINDS), "metadata")
+    spec = body.get("spec")
+    if not isinstance(spec, dict):
+        if spec is None:
+            report("spec", catalog.MISSING_FIELD, f"a {kind} needs a spec mapping")
+        return False
+    check_feature_gates(spec, report)
+    check_release(spec, report)
+    _check_spec(spec, report, index)
+    for path, task in task_specs(kind, spec):
+        check_step_action_calls(task, path, report, index.resolve_step_action)
+    return True
+
+
+def _check_spec(spec: dict[str, Any], report: Report, index: _Index) -> None:
+    """The rules of the document's kind on its spec."""
+    kind = report.context.kind
+    if kind in ("Task", "ClusterTask"):
+        check_task_spec(spec, "spec", report)
+    elif kind == "Pipeline":
+        check_pipeline_spec(spec, "spec", report, index.resolve_task)
+    elif kind == "TaskRun":
+        check_taskrun_spec(spec, report, index.resolve_task)
+    elif kind == "StepAction":
+        check_step_action_spec(spec, report)
+    else:
+        check_run_spec(spec, report, index.resolve_task, index.resolve_pipeline)
+
+
+def _report_redeclared(first_document: SourceDocument, report: Report) -> None:
+    """A Task, Pipeline or StepAction declared again under a name already used."""
+    first = first_document.locate("metadata.name")
+    kind, name = report.context.kind, report.document.name
+    report(
+        "metadata.name",
+        catalog.METADATA_NAME,
+        f"{kind} {name!r} is also declared"
+        + (f" at {first}" if first else "")
+        + "; `kubectl apply -k` refuses two resources of one name, and a plain apply "
+        "keeps only the second",
+        "apply",
+    )

@@ -16,6 +16,7 @@ from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.formats.names import did_you_mean
 from modelcar_dsl.rules.declarations import param_type
 from modelcar_dsl.rules.document import Report
+from modelcar_dsl.rules.findings import Finding
 
 VARIABLE = re.compile(r"\$\(([^()]*)\)")
 TEKTON_VARIABLE = re.compile(
@@ -91,64 +92,72 @@ def strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
             pending.extend((item, f"{where}[{i}]") for i, item in enumerate(current))
 
 
-def check_param_use(
+def param_use_findings(
     variable: Variable,
     params: dict[str, dict[str, Any]],
-    path: str,
-    report: Report,
     rule: catalog.Rule,
     isolation_allowed: bool,
-) -> None:
+) -> list[Finding]:
     """`$(params...)` must name a declared param, with the access its type allows."""
     match = _PARAM.fullmatch(variable.expression)
     if match is None:
-        report(path, rule, f"{variable.text} is not a valid param reference")
-        return
+        return [Finding(rule, f"{variable.text} is not a valid param reference")]
     name = match.group("dotted") or match.group("quoted")
     key, index = match.group("key"), match.group("index")
     if name not in params and key and f"{name}.{key}" in params:
         name, key = f"{name}.{key}", None
     if name not in params:
-        report(
-            path,
-            rule,
-            f"{variable.text} names param {name!r}, which is not declared"
-            + did_you_mean(name, params),
-        )
-        return
+        message = f"{variable.text} names param {name!r}, which is not declared"
+        return [Finding(rule, message + did_you_mean(name, params))]
     kind = param_type(params[name])
-    whole = index == "*" or (kind in ("array", "object") and not key and index is None)
     if kind == "string" and (key or index):
         # Tekton looks the name up without the index or key; the text stays unresolved.
         message = f"{variable.text}: param {name!r} is a string; use $(params.{name})"
-        report(path, rule, message, origin="run")
-    elif kind == "object" and key:
-        properties = params[name].get("properties") or {}
-        if isinstance(properties, dict) and properties and key not in properties:
-            report(
-                path,
-                rule,
-                f"{variable.text}: object param {name!r} has no key {key!r}"
-                + did_you_mean(key, properties),
-            )
-    elif kind == "array" and key:
-        report(path, rule, f"{variable.text}: param {name!r} is an array and has no keys")
-    elif kind == "array" and whole and variable.isolated and isolation_allowed:
-        pass  # a lone array item of command or args expands as with [*]
-    elif kind in ("array", "object") and whole and index != "*":
-        report(
-            path,
-            catalog.ARRAY_ISOLATION,
-            f"{variable.text}: {kind} param {name!r} must be referenced as $(params.{name}[*])",
+        return [Finding(rule, message, origin="run")]
+    if key and kind in ("array", "object"):
+        problem = _key_problem(variable, name, kind, key, params[name])
+        return [Finding(rule, problem)] if problem else []
+    whole = index == "*" or (kind in ("array", "object") and not key and index is None)
+    problem = _whole_problem(variable, name, kind, index, whole, isolation_allowed)
+    return [Finding(catalog.ARRAY_ISOLATION, problem)] if problem else []
+
+
+def _key_problem(
+    variable: Variable, name: str, kind: str, key: str, param: dict[str, Any]
+) -> str | None:
+    """`$(params.name.key)`: a key of an object param's properties; arrays have no keys."""
+    if kind == "array":
+        return f"{variable.text}: param {name!r} is an array and has no keys"
+    properties = param.get("properties") or {}
+    if isinstance(properties, dict) and properties and key not in properties:
+        return f"{variable.text}: object param {name!r} has no key {key!r}" + did_you_mean(
+            key, properties
         )
-    elif whole and not (variable.isolated and isolation_allowed):
-        report(
-            path,
-            catalog.ARRAY_ISOLATION,
-            f"{variable.text} is an {kind}, so it must stand alone"
-            + (" as a whole list item of args or command" if kind == "array" else "")
-            + "; it cannot be part of a longer string",
-        )
+    return None
+
+
+def _whole_problem(
+    variable: Variable,
+    name: str,
+    kind: str,
+    index: str | None,
+    whole: bool,
+    isolation_allowed: bool,
+) -> str | None:
+    """A whole array or object: as `[*]`, and standing alone (a lone array item of command
+    or args expands as with `[*]`)."""
+    alone = variable.isolated and isolation_allowed
+    if not whole or (alone and kind == "array"):
+        return None
+    if kind in ("array", "object") and index != "*":
+        return f"{variable.text}: {kind} param {name!r} must be referenced as $(params.{name}[*])"
+    if alone:
+        return None
+    return (
+        f"{variable.text} is an {kind}, so it must stand alone"
+        + (" as a whole list item of args or command" if kind == "array" else "")
+        + "; it cannot be part of a longer string"
+    )
 
 
 def check_context_use(
