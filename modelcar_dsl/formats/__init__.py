@@ -1,2 +1,2 @@
-"""Kubernetes' value formats the DSL and the rules both check: DNS names, Go durations and
-resource quantities."""
+"""Kubernetes' value formats the DSL and the rules both check: DNS names, Go durations,
+resource quantities and group IDs."""

@@ -21,8 +21,8 @@ from string import Template
 import attrs
 
 from modelcar_dsl.diagnostics.errors import ProjectError
+from modelcar_dsl.formats.group_ids import MAX_GID, is_group_id
 from modelcar_dsl.formats.names import dns_label_problem
-from modelcar_dsl.rules.run import MAX_GID
 
 TEMPLATES = "scaffold_templates"
 TARGETS = {
@@ -60,7 +60,7 @@ def answer_problems(answers: Answers) -> list[str]:
     problems = []
     if problem := dns_label_problem(answers.namespace, "namespace"):
         problems.append(problem)
-    if not 0 <= answers.fs_group <= MAX_GID:
+    if not is_group_id(answers.fs_group):
         problems.append(f"fs-group {answers.fs_group} must be a GID from 0 to {MAX_GID}")
     if not _REPOSITORY_PART.fullmatch(answers.quay_organization):
         problems.append(

@@ -11,6 +11,7 @@ import attrs
 
 from modelcar_dsl.diagnostics.errors import ProjectError
 from modelcar_dsl.diagnostics.source import display_path
+from modelcar_dsl.formats.group_ids import is_group_id
 from modelcar_dsl.formats.names import dns_label_problem, dns_subdomain_problem
 from modelcar_dsl.model.gates import (
     NEWEST_VERSION,
@@ -21,7 +22,6 @@ from modelcar_dsl.model.gates import (
 )
 from modelcar_dsl.model.image_mirrors import ImageMirrors, location_problem
 from modelcar_dsl.model.target import API_VERSIONS, ApiVersion, Target
-from modelcar_dsl.rules.run import MAX_GID
 
 _KNOWN_SETTINGS = {
     "modules",
@@ -144,9 +144,7 @@ def read_settings(pyproject: Path) -> Settings:
     if api not in API_VERSIONS:
         raise ProjectError(f"{where}: [tool.modelcar] api must be one of {list(API_VERSIONS)}")
     fs_group = table.get("fs_group")
-    if fs_group is not None and (
-        isinstance(fs_group, bool) or not isinstance(fs_group, int) or not 0 <= fs_group <= MAX_GID
-    ):
+    if fs_group is not None and not is_group_id(fs_group):
         raise ProjectError(
             f"{where}: [tool.modelcar] fs_group must be a whole number, the first GID of the "
             "namespace's openshift.io/sa.scc.supplemental-groups annotation"

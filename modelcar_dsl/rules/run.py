@@ -7,6 +7,7 @@ from typing import Any
 import attrs
 
 from modelcar_dsl.diagnostics import catalog
+from modelcar_dsl.formats.group_ids import MAX_GID, is_group_id
 from modelcar_dsl.rules.bindings import check_run_workspaces, run_param_findings
 from modelcar_dsl.rules.calls import (
     check_arguments,
@@ -38,7 +39,6 @@ SHARED_VOLUMES = {
 }
 """The sources two bindings can share: the field naming the volume, and its kind. A
 volumeClaimTemplate or emptyDir is always a volume of its own."""
-MAX_GID = 2**31 - 1
 RUN_STATUSES = ("", "Cancelled", "CancelledRunFinally", "StoppedRunFinally", "PipelineRunPending")
 
 
@@ -227,9 +227,7 @@ def _check_fs_group(spec: dict[str, Any], report: Report) -> None:
     template_path, template = _pod_template(spec, report.context)
     path = f"{template_path}.securityContext.fsGroup"
     fs_group = mapping(template.get("securityContext")).get("fsGroup")
-    if fs_group is not None and not (
-        isinstance(fs_group, int) and not isinstance(fs_group, bool) and 0 <= fs_group <= MAX_GID
-    ):
+    if fs_group is not None and not (is_group_id(fs_group)):
         report(
             path,
             catalog.RUN_FS_GROUP,
