@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import errno
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -542,6 +543,21 @@ Needs the cluster extra. To install it: {install}.
 """.format(install=how_to_install("cluster"))
 
 
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+
+def _seconds_option(name: str, default: float, help: str) -> Callable[[_Command], _Command]:
+    """A positive number of seconds, shown with its default."""
+    return click.option(
+        name,
+        type=click.FloatRange(min=0, min_open=True),
+        default=default,
+        show_default=True,
+        metavar="SECONDS",
+        help=help,
+    )
+
+
 @main.command(epilog=SUBMIT_EXAMPLES)
 @click.argument("run_name", metavar="RUN")
 @click.option(
@@ -550,21 +566,11 @@ Needs the cluster extra. To install it: {install}.
 @click.option("--context", help="kubeconfig context (default: the current one).")
 @click.option("--dry-run", is_flag=True, help="Print the PipelineRun instead of creating it.")
 @click.option("--wait", is_flag=True, help="Follow the run until it ends; exit with its outcome.")
-@click.option(
-    "--request-timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=30,
-    show_default=True,
-    metavar="SECONDS",
-    help="Give up on the cluster when connecting, or an answer, takes longer.",
+@_seconds_option(
+    "--request-timeout", 30, "Give up on the cluster when connecting, or an answer, takes longer."
 )
-@click.option(
-    "--poll-interval",
-    type=click.FloatRange(min=0, min_open=True),
-    default=5,
-    show_default=True,
-    metavar="SECONDS",
-    help="With --wait: how often to ask the cluster for the run's state.",
+@_seconds_option(
+    "--poll-interval", 5, "With --wait: how often to ask the cluster for the run's state."
 )
 @_project_option
 @_debug_option
