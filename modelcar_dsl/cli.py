@@ -334,7 +334,7 @@ def validate(
     report = validate_files(
         roots,
         frozenset(ignore),
-        settings.insecure_registries if settings else frozenset(),
+        settings.cluster.insecure_registries if settings else frozenset(),
         max_file_mib * 2**20,
         gates,
     )
@@ -365,7 +365,7 @@ def _gates(
     """The cluster's Tekton: the options over the project's settings over Tekton's defaults."""
     from modelcar_dsl.model.gates import Gates, parse_api_fields, parse_flag, parse_version
 
-    gates = settings.gates if settings else Gates()
+    gates = settings.cluster.gates if settings else Gates()
     try:
         flags = dict(gates.flags)
         flags.update(parse_flag(text) for text in feature_flags)
@@ -602,7 +602,7 @@ def submit(
     if dry_run:
         click.echo(dump_body(run), nl=False)
         return False
-    cluster = connect(target.api, context, namespace or settings.namespace, request_timeout)
+    cluster = connect(target.api, context, namespace or settings.cluster.namespace, request_timeout)
     for warning in drift(compiled, cluster, run):
         click.echo(warning, err=True)
     created = cluster.create(run)

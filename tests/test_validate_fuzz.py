@@ -303,8 +303,8 @@ def _assert_usable(read: Settings) -> None:
     """Settings that were read hold what compile, validate and submit expect."""
     assert read.modules and all(part.isidentifier() for m in read.modules for part in m.split("."))
     assert "\0" not in str(read.out)
-    assert read.api in ("v1", "v1beta1")
-    assert read.fs_group is None or 0 <= read.fs_group <= 2**31 - 1
-    assert all(isinstance(host, str) for host in read.insecure_registries)
     target = read.target()
+    assert target.api in ("v1", "v1beta1")
+    assert target.fs_group is None or 0 <= target.fs_group <= 2**31 - 1
+    assert all(isinstance(host, str) for host in target.insecure_registries)
     assert target.namespace is None or target.namespace.isprintable()

@@ -42,32 +42,20 @@ _HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?(:[0-9]{1,5})?
 
 @attrs.frozen
 class Settings:
-    """`[tool.modelcar]` of one pyproject.toml, with paths made absolute."""
+    """`[tool.modelcar]` of one pyproject.toml, with paths made absolute: where the project is,
+    what to compile and where to, and the cluster it compiles for."""
 
     root: Path
     modules: tuple[str, ...]
     out: Path
-    api: ApiVersion = "v1"
-    namespace: str | None = None
-    fs_group: int | None = None
-    service_account: str | None = None
-    insecure_registries: frozenset[str] = frozenset()
-    gates: Gates = attrs.field(factory=Gates)
-    """The cluster's Tekton, as `modelcar validate` judges YAML for it."""
+    cluster: Target = attrs.field(factory=Target)
+    """The API version, namespace, run defaults, TLS policy, gates and mirrors of the cluster."""
     strict: bool = False
     """`modelcar validate` fails on policy warnings too."""
-    image_mirrors: ImageMirrors = attrs.field(factory=ImageMirrors)
 
     def target(self, api: ApiVersion | None = None) -> Target:
-        return Target(
-            api=api or self.api,
-            namespace=self.namespace,
-            fs_group=self.fs_group,
-            service_account=self.service_account,
-            insecure_registries=self.insecure_registries,
-            gates=self.gates,
-            image_mirrors=self.image_mirrors,
-        )
+        """The project's cluster, compiled for `api` where a command overrides it."""
+        return attrs.evolve(self.cluster, api=api) if api else self.cluster
 
 
 def project_target(directory: Path) -> Target:
@@ -177,14 +165,16 @@ def read_settings(pyproject: Path) -> Settings:
         root=root,
         modules=tuple(modules),
         out=root / out,
-        api=cast(ApiVersion, api),
-        namespace=table.get("namespace"),
-        fs_group=fs_group,
-        service_account=table.get("service_account"),
-        insecure_registries=frozenset(insecure),
-        gates=gates,
+        cluster=Target(
+            api=cast(ApiVersion, api),
+            namespace=table.get("namespace"),
+            fs_group=fs_group,
+            service_account=table.get("service_account"),
+            insecure_registries=frozenset(insecure),
+            gates=gates,
+            image_mirrors=_image_mirrors(table, where),
+        ),
         strict=table.get("strict", False),
-        image_mirrors=_image_mirrors(table, where),
     )
 
 
