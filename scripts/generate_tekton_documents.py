@@ -23,6 +23,8 @@ from typing import TypeVar
 
 import attrs
 
+from modelcar_dsl.rules.api_fields import INTEGER_BOUNDS
+
 REPO = Path(__file__).resolve().parent.parent
 DESCRIPTION = REPO / "modelcar_dsl" / "rules" / "tekton_api.json"
 DOCUMENTS = Path("modelcar_dsl") / "tekton" / "documents.py"
@@ -169,14 +171,6 @@ def render_documents(description: Description) -> str:
             lines.extend(f"    {field}" for field in fields)
     return "\n".join(lines) + "\n"
 
-
-INTEGER_BOUNDS: dict[str, tuple[int, int]] = {
-    f"{sign}int{bits}": (
-        (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if sign == "" else (0, 2**bits - 1)
-    )
-    for sign in ("", "u")
-    for bits in (8, 16, 32, 64)
-}
 
 SCALAR_VALIDATORS: dict[str, str] = {
     "string": "str()",

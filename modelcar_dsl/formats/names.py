@@ -11,6 +11,9 @@ PARAM_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_.-]*")
 OBJECT_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_-]*")
 RESULT_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
+HOST_PATTERN = r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}[A-Za-z0-9])?(?::[0-9]{1,5})?"
+"""A registry's address, host or host:port, as insecure_registries and image mirrors name it."""
+HOST = re.compile(HOST_PATTERN)
 
 
 def dns_label_problem(name: str, what: str) -> str | None:

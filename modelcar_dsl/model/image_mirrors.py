@@ -13,9 +13,10 @@ from collections.abc import Mapping
 
 import attrs
 
+from modelcar_dsl.formats.names import HOST_PATTERN
+
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-_HOST = r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}[A-Za-z0-9])?(?::[0-9]{1,5})?"
-LOCATION = re.compile(rf"(?:{_HOST}|{_HOST}(?:/{_COMPONENT})+)")
+LOCATION = re.compile(rf"{HOST_PATTERN}(?:/{_COMPONENT})*")
 """A registry host, or a repository path under one, without tag or digest."""
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import tomllib
 from pathlib import Path
 from typing import Any, cast
@@ -12,7 +11,7 @@ import attrs
 from modelcar_dsl.diagnostics.errors import ProjectError
 from modelcar_dsl.diagnostics.source import display_path
 from modelcar_dsl.formats.group_ids import is_group_id
-from modelcar_dsl.formats.names import dns_label_problem, dns_subdomain_problem
+from modelcar_dsl.formats.names import HOST, dns_label_problem, dns_subdomain_problem
 from modelcar_dsl.model.gates import (
     NEWEST_VERSION,
     Gates,
@@ -37,7 +36,6 @@ _KNOWN_SETTINGS = {
     "tekton_version",
     "strict",
 }
-_HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?(:[0-9]{1,5})?")
 
 
 @attrs.frozen
@@ -151,7 +149,7 @@ def read_settings(pyproject: Path) -> Settings:
             raise ProjectError(f"{where}: [tool.modelcar] {problem}")
     insecure = table.get("insecure_registries", [])
     if not isinstance(insecure, list) or not all(
-        isinstance(host, str) and _HOST.fullmatch(host) for host in insecure
+        isinstance(host, str) and HOST.fullmatch(host) for host in insecure
     ):
         raise ProjectError(
             f"{where}: [tool.modelcar] insecure_registries must list hosts (host or host:port) "
