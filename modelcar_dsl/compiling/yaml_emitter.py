@@ -89,10 +89,9 @@ def _dump(document: Any) -> str:
 def _unused_character(document: Any) -> str:
     """A private-use character in none of the document's strings; "" when no multi-line string
     has a tab (nothing to swap), or, absurdly, the strings hold every one (tabs stay quoted)."""
-    strings = list(_strings(document))
-    if not any("\t" in text and "\n" in text for text in strings):
-        return ""
-    used = set().union(*map(set, strings))
+    if not any("\t" in text and "\n" in text for text in _strings(document)):
+        return ""  # the common case: one walk, without keeping the strings
+    used = set().union(*map(set, _strings(document)))
     return next((chr(code) for code in range(0xE000, 0xF900) if chr(code) not in used), "")
 
 
