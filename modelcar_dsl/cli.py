@@ -590,8 +590,8 @@ def submit(
     and Tasks it needs are on the cluster and equal to the compiled ones.
     """
     from modelcar_dsl.cluster.client import connect
-    from modelcar_dsl.cluster.submit import Compiled, drift, follow
-    from modelcar_dsl.compiling.render import compile_validated
+    from modelcar_dsl.cluster.submit import drift, follow
+    from modelcar_dsl.compiling.render import Compiled, compile_validated
     from modelcar_dsl.compiling.yaml_emitter import dump_body
     from modelcar_dsl.project.loading import load_project
 
@@ -612,6 +612,182 @@ def submit(
         succeeded = follow(cluster, name, lambda line: click.echo(line, err=True), poll_interval)
         return not succeeded
     return False
+
+
+RUN_EXAMPLES = """
+\b
+Examples:
+  modelcar run mistral-24b-quantized-build \\
+      --param registry-url=https://127.0.0.1:8443 \\
+      --secret modelcar-registry-auth=auth/ --configmap trusted-ca-bundle=ca/
+  modelcar run mistral-24b-quantized-build --from push-to-quay    rerun from a failed task
+  modelcar run mistral-24b-quantized-test --only publish-results --report run.json
+\b
+Steps run on this machine with its tools (its images are not used). A Secret or ConfigMap is
+a directory with one file per key. Exit 0: the run succeeded; 1: it failed; 2: bad input or
+an unmapped Secret or ConfigMap (nothing ran).
+"""
+
+
+def _pairs(option: str, given: tuple[str, ...]) -> dict[str, str]:
+    """NAME=VALUE options as a dict; a malformed or repeated one is a usage error."""
+    pairs: dict[str, str] = {}
+    for item in given:
+        name, equals, value = item.partition("=")
+        if not equals or not name:
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint=option)
+        if name in pairs:
+            raise click.BadParameter(f"{name} is given twice", param_hint=option)
+        pairs[name] = value
+    return pairs
+
+
+def _directories(option: str, given: tuple[str, ...]) -> dict[str, Path]:
+    return {name: Path(value) for name, value in _pairs(option, given).items()}
+
+
+def _user(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    uid, _, gid = value.partition(":")
+    if not uid.isdigit() or (gid and not gid.isdigit()):
+        raise click.BadParameter(f"{value!r} is not UID or UID:GID", param_hint="--user")
+    return int(uid), int(gid or 0)
+
+
+@main.command(epilog=RUN_EXAMPLES)
+@click.argument("run_name", metavar="RUN")
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A pipeline param's value (an array: a JSON list or a,b,c).",
+)
+@click.option(
+    "--workspace",
+    "-w",
+    "workspaces",
+    multiple=True,
+    metavar="NAME=DIR",
+    help="Use DIR for a pipeline workspace, whatever the run binds it to.",
+)
+@click.option(
+    "--secret",
+    "secrets",
+    multiple=True,
+    metavar="NAME=DIR",
+    help="The Secret NAME: DIR holds one file per key.",
+)
+@click.option(
+    "--configmap",
+    "config_maps",
+    multiple=True,
+    metavar="NAME=DIR",
+    help="The ConfigMap NAME: DIR holds one file per key.",
+)
+@click.option(
+    "--env",
+    "env",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Add to every step's environment (the step's own env wins).",
+)
+@click.option(
+    "--run-dir",
+    type=click.Path(path_type=Path),
+    help="Where workspaces, results and logs go (default: .modelcar/runs/RUN).",
+)
+@click.option(
+    "--from",
+    "from_task",
+    metavar="TASK",
+    help="Rerun TASK and what follows it, reusing the earlier run in --run-dir.",
+)
+@click.option(
+    "--only",
+    "only_task",
+    metavar="TASK",
+    help="Run TASK alone, with the earlier run's results as its inputs.",
+)
+@click.option(
+    "--parallel",
+    type=click.IntRange(1, 256),
+    default=4,
+    show_default=True,
+    help="Tasks running at once.",
+)
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the outcome as JSON to this file.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Do not print the steps' output.")
+@click.option(
+    "--user",
+    metavar="UID[:GID]",
+    help="Run steps as this user, as OpenShift does (needs root; fsGroup applies).",
+)
+@_project_option
+@_debug_option
+def run(
+    run_name: str,
+    params: tuple[str, ...],
+    workspaces: tuple[str, ...],
+    secrets: tuple[str, ...],
+    config_maps: tuple[str, ...],
+    env: tuple[str, ...],
+    run_dir: Path | None,
+    from_task: str | None,
+    only_task: str | None,
+    parallel: int,
+    report: Path | None,
+    quiet: bool,
+    user: str | None,
+    project: Path | None,
+) -> bool:
+    """Run a compiled PipelineRun on this machine, with Tekton's semantics.
+
+    RUN is the run's name (its generateName without the dash). The project is compiled in
+    memory and judged first; then its tasks run as the cluster would run them: in parallel
+    where the graph allows, with `when`, retries, finally tasks and the run's timeouts.
+    """
+    from modelcar_dsl.project.local_run import project_documents
+    from modelcar_dsl.running.console import Console, summary_table
+    from modelcar_dsl.running.local import RunOptions, execute
+    from modelcar_dsl.running.report import report as report_of
+    from modelcar_dsl.running.report import write_report
+    from modelcar_dsl.running.run_plan import RunPlan
+
+    settings = _settings(project)
+    options = RunOptions(
+        params=dict(_pairs("--param", params)),
+        workspaces=_directories("--workspace", workspaces),
+        secrets=dict(_directories("--secret", secrets)),
+        config_maps=dict(_directories("--configmap", config_maps)),
+        env=_pairs("--env", env),
+        parallel=parallel,
+        from_task=from_task,
+        only_task=only_task,
+        user=_user(user),
+    )
+    documents = project_documents(settings).documents
+    directory = run_dir or settings.root / ".modelcar" / "runs" / run_name
+    console = Console(quiet=quiet)
+    result = execute(documents, run_name, directory, options, console)
+    outcome = result.outcome
+    click.echo(summary_table(outcome.tasks), err=True)
+    verdict = "succeeded" if outcome.succeeded else f"failed ({outcome.reason})"
+    click.echo(
+        f"PipelineRun {outcome.name} {verdict} in {outcome.seconds:.1f}s; logs in "
+        f"{_shown(result.run_dir / 'tasks')}/TASK/logs/",
+        err=True,
+    )
+    if report is not None:
+        images = RunPlan.of(documents, run_name).images()
+        write_report(report, report_of(result, run_name, images))
+    return not outcome.succeeded
 
 
 INIT_EXAMPLES = """

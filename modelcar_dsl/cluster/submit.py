@@ -7,38 +7,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import attrs
-
 from modelcar_dsl.cluster.client import Cluster
-from modelcar_dsl.compiling.render import CompiledResource
-from modelcar_dsl.diagnostics.errors import ClusterError, ProjectError
-from modelcar_dsl.formats.names import did_you_mean
+from modelcar_dsl.compiling.render import Compiled
+from modelcar_dsl.diagnostics.errors import ClusterError
 
 Say = Callable[[str], None]
-
-
-@attrs.frozen
-class Compiled:
-    """The documents of a fresh compile, by kind and name (runs by their name prefix)."""
-
-    documents: dict[tuple[str, str], dict[str, Any]]
-
-    @classmethod
-    def of(cls, resources: list[CompiledResource]) -> Compiled:
-        return cls(
-            {
-                (resource.document.kind, resource.document.name.removesuffix("-")): (
-                    resource.document.body
-                )
-                for resource in resources
-            }
-        )
-
-    def run(self, name: str) -> dict[str, Any]:
-        runs = [key for kind, key in self.documents if kind == "PipelineRun"]
-        if ("PipelineRun", name) not in self.documents:
-            raise ProjectError(f"the project has no run {name!r}" + did_you_mean(name, runs))
-        return self.documents[("PipelineRun", name)]
 
 
 def drift(compiled: Compiled, cluster: Cluster, run: dict[str, Any]) -> list[str]:

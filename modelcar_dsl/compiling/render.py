@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import attrs
 
@@ -19,7 +20,8 @@ from modelcar_dsl.compiling.validation import (
 )
 from modelcar_dsl.compiling.yaml_emitter import dump
 from modelcar_dsl.diagnostics import catalog
-from modelcar_dsl.diagnostics.errors import Problem, ValidationError
+from modelcar_dsl.diagnostics.errors import Problem, ProjectError, ValidationError
+from modelcar_dsl.formats.names import did_you_mean
 from modelcar_dsl.model.target import Target
 from modelcar_dsl.output.layout import KUSTOMIZATION, PIPELINES_DIR, RUNS_DIR, TASKS_DIR
 from modelcar_dsl.rules import SourceDocument, validate_documents
@@ -33,6 +35,30 @@ class CompiledResource:
     path: str
     source: str
     document: SourceDocument
+
+
+@attrs.frozen
+class Compiled:
+    """The documents of a fresh compile, by kind and name (runs by their name prefix)."""
+
+    documents: dict[tuple[str, str], dict[str, Any]]
+
+    @classmethod
+    def of(cls, resources: list[CompiledResource]) -> Compiled:
+        return cls(
+            {
+                (resource.document.kind, resource.document.name.removesuffix("-")): (
+                    resource.document.body
+                )
+                for resource in resources
+            }
+        )
+
+    def run(self, name: str) -> dict[str, Any]:
+        runs = [key for kind, key in self.documents if kind == "PipelineRun"]
+        if ("PipelineRun", name) not in self.documents:
+            raise ProjectError(f"the project has no run {name!r}" + did_you_mean(name, runs))
+        return self.documents[("PipelineRun", name)]
 
 
 def compile_project(project: Specs, target: Target) -> list[CompiledResource]:

@@ -85,3 +85,7 @@ class MissingExtraError(ModelcarError):
 
 class ClusterError(ModelcarError):
     """The cluster cannot be reached, refused a request, or lacks what a run needs."""
+
+
+class LocalRunError(ModelcarError):
+    """A local run cannot start: an unmapped Secret, a bad --param, a run directory in use."""

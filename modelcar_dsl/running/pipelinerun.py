@@ -1,0 +1,414 @@
+"""A PipelineRun on this machine, scheduled as Tekton's controller schedules it: a task starts
+when the tasks it waits for are done; `when` skips it (and the tasks that need its results);
+a failure is retried as often as the task allows, then stops new tasks from starting; finally
+tasks run after the rest, reading `$(tasks.<name>.status)` and `$(tasks.status)`; the
+PipelineRun's timeouts for its tasks, its finally tasks and itself stop what is running."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from modelcar_dsl.diagnostics.errors import LocalRunError
+from modelcar_dsl.formats.durations import go_duration_seconds
+from modelcar_dsl.running.console import Console
+from modelcar_dsl.running.run_directory import write_state
+from modelcar_dsl.running.run_plan import (
+    DEFAULT_TIMEOUT_SECONDS,
+    RunPlan,
+    parents,
+    result_references,
+)
+from modelcar_dsl.running.task_states import TaskState, aggregate_status
+from modelcar_dsl.running.taskrun import (
+    TaskRunEnvironment,
+    TaskRunOutcome,
+    TaskRunRequest,
+    run_taskrun,
+)
+from modelcar_dsl.running.variables import Value, substitute, substitute_value
+from modelcar_dsl.running.workspace_bindings import WorkspaceBinding
+
+_TICK_SECONDS = 0.05
+
+
+@attrs.frozen
+class Selection:
+    """Which tasks run now; the others keep their state from the earlier run."""
+
+    rerun: frozenset[str]
+    earlier: Mapping[str, TaskState]
+
+
+@attrs.frozen
+class PipelineRunOutcome:
+    """How the run ended (Succeeded, Completed, Failed, PipelineRunTimeout, Cancelled), each
+    task's state in the pipeline's order, and the pipeline's results."""
+
+    name: str
+    succeeded: bool
+    reason: str
+    tasks: tuple[TaskState, ...]
+    results: dict[str, Value]
+    seconds: float
+
+
+def new_run_name(run: str) -> str:
+    """A PipelineRun name as generateName makes one: the prefix and five characters."""
+    alphabet = "bcdfghjklmnpqrstvwxz2456789"
+    return f"{run}-" + "".join(secrets.choice(alphabet) for _ in range(5))
+
+
+@attrs.define
+class _Scheduler:
+    plan: RunPlan
+    params: Mapping[str, Value]
+    workspaces: Mapping[str, WorkspaceBinding]
+    environment: TaskRunEnvironment
+    console: Console
+    run_dir: Path
+    pipeline_run: str
+    parallel: int
+    selection: Selection
+    save: Callable[[], None]
+    states: dict[str, TaskState] = attrs.field(factory=dict)
+    stopping: str = ""
+    phase_deadline: float | None = None
+
+    def values(self) -> dict[str, Value]:
+        """What a pipeline task's params and when expressions may read."""
+        values: dict[str, Value] = {f"params.{k}": v for k, v in self.params.items()}
+        values.update(
+            {
+                "context.pipelineRun.name": self.pipeline_run,
+                "context.pipelineRun.namespace": self.plan.namespace,
+                "context.pipelineRun.uid": self.pipeline_run,
+                "context.pipeline.name": str(self.plan.run["spec"]["pipelineRef"]["name"]),
+            }
+        )
+        for name, state in self.states.items():
+            for result, value in state.results.items():
+                values[f"tasks.{name}.results.{result}"] = value
+            values[f"tasks.{name}.status"] = state.tekton_status
+            values[f"tasks.{name}.reason"] = state.reason
+        values["tasks.status"] = aggregate_status(self.states.values())
+        for name in self.workspaces:
+            values[f"workspaces.{name}.bound"] = "true"
+        for declared in self.plan.pipeline.get("workspaces", []):
+            values.setdefault(f"workspaces.{declared['name']}.bound", "false")
+        return values
+
+    def run_phase(self, tasks: Sequence[Mapping[str, Any]], deadline: float | None) -> None:
+        self.phase_deadline = deadline
+        pending = [task for task in tasks if task["name"] in self.selection.rerun]
+        running: dict[concurrent.futures.Future[TaskRunOutcome], Mapping[str, Any]] = {}
+        with concurrent.futures.ThreadPoolExecutor(max_workers=self.parallel) as pool:
+            try:
+                while pending or running:
+                    for task in list(pending):
+                        if len(running) >= self.parallel:
+                            break
+                        if not all(self._done(name) for name in self._waits_for(task, tasks)):
+                            continue
+                        pending.remove(task)
+                        future = self._start(task, pool)
+                        if future is not None:
+                            running[future] = task
+                    if deadline is not None and time.monotonic() >= deadline and not running:
+                        self._stop_pending(pending, "PipelineRunTimeout")
+                        pending = []
+                    if not running:
+                        if pending and not any(
+                            all(self._done(n) for n in self._waits_for(t, tasks)) for t in pending
+                        ):
+                            self._stop_pending(pending, "PipelineRunStopping")
+                            pending = []
+                        continue
+                    finished, _ = concurrent.futures.wait(
+                        running, timeout=_TICK_SECONDS, return_when="FIRST_COMPLETED"
+                    )
+                    for future in finished:
+                        task = running.pop(future)
+                        if self._finished(task, future.result()):
+                            again = self._start(task, pool, retry=True)
+                            if again is not None:
+                                running[again] = task
+            except BaseException:
+                self.environment.cancelled.set()
+                for future, task in running.items():
+                    self._finished(task, future.result(), retry_allowed=False)
+                self._stop_pending(pending, "Cancelled")
+                raise
+
+    def _waits_for(self, task: Mapping[str, Any], phase: Sequence[Mapping[str, Any]]) -> list[str]:
+        in_phase = {each["name"] for each in phase}
+        return [name for name in parents(task) if name in in_phase]
+
+    def _done(self, name: str) -> bool:
+        state = self.states.get(name)
+        return state is not None and state.done
+
+    def _stop_pending(self, pending: Iterable[Mapping[str, Any]], reason: str) -> None:
+        messages = {
+            "PipelineRunTimeout": "not started: the PipelineRun's time ran out",
+            "PipelineRunStopping": f"not started: {self.stopping or 'the run stopped'}",
+            "Cancelled": "not started: the run was cancelled",
+        }
+        for task in pending:
+            self._set(task["name"], "Skipped", reason, messages[reason])
+
+    def _set(self, name: str, status: str, reason: str = "", message: str = "") -> TaskState:
+        state = self.states[name]
+        state.status, state.reason, state.message = status, reason, message
+        self.console.changed(state, self.states.values())
+        self.save()
+        return state
+
+    def _start(
+        self,
+        task: Mapping[str, Any],
+        pool: concurrent.futures.ThreadPoolExecutor,
+        retry: bool = False,
+    ) -> concurrent.futures.Future[TaskRunOutcome] | None:
+        name = task["name"]
+        state = self.states[name]
+        if not retry:
+            skipped = self._skip_reason(task)
+            if skipped is not None:
+                self._set(name, skipped[0], skipped[1], skipped[2])
+                return None
+        values = self.values()
+        request = self._request(task, values, state.attempts)
+        if state.started is None:
+            state.started = time.time()
+        state.attempts += 1
+        state.taskrun = request.name
+        self._set(name, "Running", "", f"retry {state.attempts - 1}" if retry else "")
+        return pool.submit(run_taskrun, request, self.environment)
+
+    def _skip_reason(self, task: Mapping[str, Any]) -> tuple[str, str, str] | None:
+        """(status, reason, message) when the task must not run; None when it may."""
+        if self.stopping and task not in self.plan.finally_tasks:
+            return ("Skipped", "PipelineRunStopping", f"not started: {self.stopping}")
+        if self.phase_deadline is not None and time.monotonic() >= self.phase_deadline:
+            return ("Skipped", "PipelineRunTimeout", "not started: the time ran out")
+        for producer, result in result_references(task):
+            state = self.states.get(producer)
+            if state is None or state.status != "Succeeded":
+                return (
+                    "Skipped",
+                    "ResultsMissing",
+                    f"needs the results of {producer}, which did not succeed",
+                )
+            if result not in state.results:
+                self.stopping = self.stopping or f"{task['name']} could not read its inputs"
+                return (
+                    "Failed",
+                    "InvalidTaskResultReference",
+                    f"{producer} did not write its result {result}",
+                )
+        values = self.values()
+        for when in task.get("when", []):
+            if "cel" in when:
+                raise LocalRunError(f"{task['name']}: CEL when expressions do not run locally")
+            given = substitute(str(when["input"]), values)
+            listed = [substitute(str(value), values) for value in when.get("values", [])]
+            holds = (given in listed) == (when["operator"] == "in")
+            if not holds:
+                return (
+                    "Skipped",
+                    "WhenExpressionsEvaluatedToFalse",
+                    f"when {given!r} {when['operator']} {listed} is false",
+                )
+        return None
+
+    def _request(
+        self, task: Mapping[str, Any], values: Mapping[str, Value], retry_count: int
+    ) -> TaskRunRequest:
+        spec = self.plan.task_spec(task)
+        name = task["name"]
+        taskrun_dir = self.run_dir / "tasks" / name
+        workspaces: dict[str, Path | None] = {}
+        volumes: list[Path] = []
+        for declared in spec.get("workspaces", []):
+            workspaces[declared["name"]] = None
+        for given in task.get("workspaces", []):
+            binding = self.workspaces.get(given.get("workspace", given["name"]))
+            if binding is None:
+                continue
+            path = binding.for_taskrun(taskrun_dir, given["name"], given.get("subPath", ""))
+            workspaces[given["name"]] = path
+            if binding.owned:
+                volumes.append(path)
+        params = {
+            param["name"]: substitute_value(param["value"], values)
+            for param in task.get("params", [])
+        }
+        context = {"namespace": self.plan.namespace}
+        return TaskRunRequest(
+            name=f"{self.pipeline_run}-{name}",
+            task_name=str(task["taskRef"]["name"]),
+            spec=spec,
+            params=params,
+            workspaces=workspaces,
+            directory=taskrun_dir,
+            context=context,
+            volumes=tuple(volumes),
+            retry_count=retry_count,
+            timeout_seconds=self._task_timeout(task),
+        )
+
+    def _task_timeout(self, task: Mapping[str, Any]) -> float | None:
+        """The TaskRun's own timeout: the pipeline task's, else Tekton's default (or the
+        PipelineRun's tasks timeout when that is longer); "0" means none."""
+        if "timeout" in task:
+            return go_duration_seconds(str(task["timeout"])) or None
+        _, tasks, finally_ = self.plan.timeouts()
+        phase = finally_ if task in self.plan.finally_tasks else tasks
+        return max(DEFAULT_TIMEOUT_SECONDS, phase or 0)
+
+    def _finished(
+        self, task: Mapping[str, Any], outcome: TaskRunOutcome, retry_allowed: bool = True
+    ) -> bool:
+        """Record an attempt's end; True when it failed and may be retried."""
+        name = task["name"]
+        state = self.states[name]
+        state.steps = [
+            {
+                "name": step.name,
+                "exitCode": step.exit_code,
+                "log": str(step.log),
+                "seconds": round(step.seconds, 3),
+            }
+            for step in outcome.steps
+        ]
+        state.seconds = time.time() - (state.started or time.time())
+        if outcome.succeeded:
+            state.results = dict(outcome.results)
+            self._set(name, "Succeeded", "Succeeded", "")
+            return False
+        retries = int(task.get("retries", 0))
+        cancelled = outcome.reason == "TaskRunCancelled" or self._phase_over()
+        if retry_allowed and not cancelled and state.attempts <= retries:
+            self.console.note(
+                f"{name}: attempt {state.attempts} failed ({outcome.message}); retrying"
+            )
+            return True
+        self._set(name, "Failed", outcome.reason, outcome.message)
+        if not self.stopping:
+            self.stopping = f"{name} failed"
+        return False
+
+    def _phase_over(self) -> bool:
+        return self.phase_deadline is not None and time.monotonic() >= self.phase_deadline
+
+
+def run_pipeline(
+    plan: RunPlan,
+    params: Mapping[str, Value],
+    workspaces: Mapping[str, WorkspaceBinding],
+    environment: TaskRunEnvironment,
+    console: Console,
+    run_dir: Path,
+    *,
+    pipeline_run: str,
+    parallel: int,
+    selection: Selection,
+    state_extra: Mapping[str, Any],
+) -> PipelineRunOutcome:
+    """Run the plan's tasks, then its finally tasks, within the run's timeouts."""
+    order = [*plan.pipeline_tasks, *plan.finally_tasks]
+    started = time.monotonic()
+    lock = threading.Lock()
+    scheduler: _Scheduler
+
+    def save() -> None:
+        with lock:
+            write_state(
+                run_dir,
+                {
+                    **state_extra,
+                    "pipelineRun": pipeline_run,
+                    "tasks": [scheduler.states[task["name"]].to_json() for task in order],
+                },
+            )
+
+    scheduler = _Scheduler(
+        plan,
+        params,
+        workspaces,
+        environment,
+        console,
+        run_dir,
+        pipeline_run,
+        parallel,
+        selection,
+        save,
+    )
+    for task in order:
+        earlier = selection.earlier.get(task["name"])
+        if task["name"] not in selection.rerun and earlier is not None:
+            scheduler.states[task["name"]] = earlier
+        else:
+            scheduler.states[task["name"]] = TaskState(
+                task["name"], is_finally=task in plan.finally_tasks
+            )
+    pipeline_timeout, tasks_timeout, finally_timeout = plan.timeouts()
+    pipeline_deadline = started + pipeline_timeout if pipeline_timeout else None
+    tasks_deadline = _earliest(
+        pipeline_deadline, started + tasks_timeout if tasks_timeout else None
+    )
+    deadline_now = {"value": tasks_deadline}
+    environment = attrs.evolve(environment, deadline=lambda: deadline_now["value"])
+    scheduler.environment = environment
+    scheduler.run_phase(plan.pipeline_tasks, tasks_deadline)
+    timed_out = tasks_deadline is not None and time.monotonic() >= tasks_deadline
+    finally_started = time.monotonic()
+    finally_deadline = _earliest(
+        pipeline_deadline, finally_started + finally_timeout if finally_timeout else None
+    )
+    deadline_now["value"] = finally_deadline
+    scheduler.stopping = ""
+    scheduler.run_phase(plan.finally_tasks, finally_deadline)
+    timed_out = timed_out or (finally_deadline is not None and time.monotonic() >= finally_deadline)
+    states = tuple(scheduler.states[task["name"]] for task in order)
+    failed = any(state.status == "Failed" for state in states)
+    reason = (
+        "PipelineRunTimeout"
+        if timed_out
+        else "Failed"
+        if failed
+        else "Succeeded"
+        if all(state.status == "Succeeded" for state in states)
+        else "Completed"
+    )
+    results = _pipeline_results(plan, scheduler.values())
+    return PipelineRunOutcome(
+        pipeline_run,
+        reason in ("Succeeded", "Completed"),
+        reason,
+        states,
+        results,
+        time.monotonic() - started,
+    )
+
+
+def _earliest(*deadlines: float | None) -> float | None:
+    set_ = [deadline for deadline in deadlines if deadline is not None]
+    return min(set_) if set_ else None
+
+
+def _pipeline_results(plan: RunPlan, values: Mapping[str, Value]) -> dict[str, Value]:
+    results: dict[str, Value] = {}
+    for declared in plan.pipeline.get("results", []):
+        value = substitute_value(declared["value"], values)
+        if "$(tasks." not in str(value):
+            results[declared["name"]] = value
+    return results

@@ -1,0 +1,195 @@
+"""What a local run reads from the compiled documents: the PipelineRun, its Pipeline and the
+Tasks they use, with the run's params and timeouts as Tekton would read them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from modelcar_dsl.diagnostics.errors import LocalRunError
+from modelcar_dsl.formats.durations import go_duration_seconds
+from modelcar_dsl.formats.names import did_you_mean
+from modelcar_dsl.running.variables import Value, references
+
+DEFAULT_TIMEOUT_SECONDS = 3600.0
+"""Tekton's default-timeout-minutes: a PipelineRun or TaskRun that sets none gets one hour."""
+
+
+@attrs.frozen
+class RunPlan:
+    """A PipelineRun with the Pipeline spec and the Task specs it runs, by Task name."""
+
+    name: str
+    run: Mapping[str, Any]
+    pipeline: Mapping[str, Any]
+    tasks: Mapping[str, Mapping[str, Any]]
+
+    @classmethod
+    def of(cls, documents: Mapping[tuple[str, str], Mapping[str, Any]], name: str) -> RunPlan:
+        runs = [key for kind, key in documents if kind == "PipelineRun"]
+        if ("PipelineRun", name) not in documents:
+            raise LocalRunError(f"the project has no run {name!r}" + did_you_mean(name, runs))
+        run = documents[("PipelineRun", name)]
+        pipeline = documents[("Pipeline", run["spec"]["pipelineRef"]["name"])]["spec"]
+        tasks = {}
+        for task in [*pipeline.get("tasks", []), *pipeline.get("finally", [])]:
+            if "taskRef" not in task or ("Task", task["taskRef"].get("name", "")) not in documents:
+                raise LocalRunError(
+                    f"pipeline task {task['name']} does not use one of the project's Tasks; "
+                    "only those run locally"
+                )
+            task_name = task["taskRef"]["name"]
+            tasks[task_name] = documents[("Task", task_name)]["spec"]
+        return cls(name, run, pipeline, tasks)
+
+    @property
+    def namespace(self) -> str:
+        return str(self.run.get("metadata", {}).get("namespace", "default"))
+
+    @property
+    def pipeline_tasks(self) -> list[Mapping[str, Any]]:
+        return list(self.pipeline.get("tasks", []))
+
+    @property
+    def finally_tasks(self) -> list[Mapping[str, Any]]:
+        return list(self.pipeline.get("finally", []))
+
+    def pipeline_task(self, name: str) -> Mapping[str, Any]:
+        for task in [*self.pipeline_tasks, *self.finally_tasks]:
+            if task["name"] == name:
+                return task
+        known = [task["name"] for task in [*self.pipeline_tasks, *self.finally_tasks]]
+        raise LocalRunError(f"pipeline has no task {name!r}" + did_you_mean(name, known))
+
+    def task_spec(self, pipeline_task: Mapping[str, Any]) -> Mapping[str, Any]:
+        return self.tasks[pipeline_task["taskRef"]["name"]]
+
+    def fs_group(self) -> int | None:
+        spec = self.run["spec"]
+        template = spec.get("taskRunTemplate", {}).get("podTemplate") or spec.get("podTemplate")
+        group = (template or {}).get("securityContext", {}).get("fsGroup")
+        return int(group) if group is not None else None
+
+    def images(self) -> list[str]:
+        """Every step image of the Tasks this run uses, once, in order."""
+        seen: dict[str, None] = {}
+        for spec in self.tasks.values():
+            for step in spec.get("steps", []):
+                if step.get("image"):
+                    seen[step["image"]] = None
+        return list(seen)
+
+    def params(self, overrides: Mapping[str, Value]) -> dict[str, Value]:
+        """The run's params over the Pipeline's defaults, with `overrides` (from --param) on
+        top; every override must be a declared param of the right type."""
+        declared = {param["name"]: param for param in self.pipeline.get("params", [])}
+        checked: dict[str, Value] = {}
+        for name, value in overrides.items():
+            if name not in declared:
+                raise LocalRunError(
+                    f"--param {name}: the pipeline has no such param" + did_you_mean(name, declared)
+                )
+            wanted = declared[name].get("type", "string")
+            checked[name] = _coerced(name, value, wanted)
+        given = {param["name"]: param["value"] for param in self.run["spec"].get("params", [])}
+        values: dict[str, Value] = {}
+        for name, param in declared.items():
+            value = checked.get(name, given.get(name, param.get("default")))
+            if value is None:
+                raise LocalRunError(
+                    f"the run gives no value for param {name}; pass --param {name}="
+                )
+            values[name] = value if isinstance(value, (list, dict)) else str(value)
+        return values
+
+    def timeouts(self) -> tuple[float | None, float | None, float | None]:
+        """(pipeline, tasks, finally) in seconds, None for no limit, as Tekton defaults them."""
+        spec = self.run["spec"]
+        fields = dict(spec.get("timeouts") or {})
+        if "timeout" in spec and "pipeline" not in fields:
+            fields["pipeline"] = spec["timeout"]
+
+        def seconds(field: str) -> float | None:
+            text = fields.get(field)
+            return go_duration_seconds(str(text)) if text is not None else None
+
+        pipeline = seconds("pipeline")
+        pipeline = DEFAULT_TIMEOUT_SECONDS if pipeline is None else pipeline or None
+        finally_ = seconds("finally") or None
+        tasks = seconds("tasks")
+        if tasks is None:
+            tasks = pipeline - finally_ if pipeline and finally_ else pipeline
+        return pipeline, tasks or None, finally_
+
+
+def _coerced(name: str, value: Value, wanted: str) -> Value:
+    """A --param value as the param's type: an array from a JSON list or comma-separated
+    text, an object from a JSON object; anything else is refused, naming the param."""
+    if isinstance(value, str) and wanted == "array" and not value.startswith("["):
+        value = value.split(",") if value else []
+    elif isinstance(value, str) and wanted != "string":
+        value = _json(name, value)
+    got = "array" if isinstance(value, list) else "object" if isinstance(value, dict) else "string"
+    if got != wanted:
+        raise LocalRunError(f"--param {name}: the param is {wanted}, the value {got}")
+    if isinstance(value, list):
+        return [item if isinstance(item, str) else json.dumps(item) for item in value]
+    if isinstance(value, dict):
+        return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in value.items()}
+    return value
+
+
+def _json(name: str, text: str) -> Value:
+    try:
+        parsed: Value = json.loads(text)
+    except ValueError as error:
+        raise LocalRunError(f"--param {name}: not JSON ({error})") from None
+    return parsed
+
+
+def parents(task: Mapping[str, Any]) -> list[str]:
+    """The pipeline tasks `task` waits for: its runAfter, and those whose results or status its
+    params and when expressions read."""
+    found = list(task.get("runAfter", []))
+    for text in texts_of(task):
+        for body in references(text):
+            parts = body.split(".")
+            if parts[0] == "tasks" and len(parts) > 2:
+                found.append(parts[1])
+    return list(dict.fromkeys(found))
+
+
+def result_references(task: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(task, result) for every `$(tasks.T.results.R...)` in the task's params and when."""
+    found = []
+    for text in texts_of(task):
+        for body in references(text):
+            parts = body.split(".")
+            if parts[0] == "tasks" and len(parts) > 3 and parts[2] == "results":
+                found.append((parts[1], parts[3].split("[")[0]))
+    return list(dict.fromkeys(found))
+
+
+def texts_of(task: Mapping[str, Any]) -> list[str]:
+    """Every string of a pipeline task's params and when expressions."""
+    texts: list[str] = []
+    for param in task.get("params", []):
+        texts.extend(_strings(param.get("value")))
+    for when in task.get("when", []):
+        texts.extend(_strings(when.get("input")))
+        texts.extend(_strings(when.get("values")))
+        texts.extend(_strings(when.get("cel")))
+    return texts
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [item for element in value for item in _strings(element)]
+    if isinstance(value, dict):
+        return [item for element in value.values() for item in _strings(element)]
+    return []

@@ -1,0 +1,101 @@
+"""One step's process: started in its own process group, its output streamed line by line to
+its log file and the console, and the whole group stopped at its deadline or on cancel, as the
+kubelet stops a container (TERM, then KILL after a grace period)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import IO
+
+import attrs
+
+GRACE_SECONDS = 2.0
+"""Between TERM and KILL; a pod's default is 30 s, shorter here so a local timeout is prompt."""
+_POLL_SECONDS = 0.05
+_LINE_BYTES = 64 * 1024
+"""A longer line is passed on in pieces: a step printing without newlines costs no memory."""
+
+
+@attrs.frozen
+class ProcessOutcome:
+    """How a step's process ended: its exit code (negative for a signal), and whether it was
+    stopped for its deadline or because the run was cancelled."""
+
+    exit_code: int
+    timed_out: bool = False
+    cancelled: bool = False
+
+
+def run_process(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    cwd: Path,
+    log: Path,
+    on_line: Callable[[str], None],
+    deadline: float | None,
+    cancelled: threading.Event,
+) -> ProcessOutcome:
+    """Run `argv` until it exits, `deadline` (time.monotonic()) passes or `cancelled` is set."""
+    with log.open("ab") as log_file:
+        try:
+            process = subprocess.Popen(
+                list(argv),
+                cwd=cwd,
+                env=dict(env),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        except OSError as error:
+            message = f"cannot start {argv[0]}: {error.strerror or error}\n"
+            log_file.write(message.encode())
+            on_line(message.rstrip("\n"))
+            return ProcessOutcome(127)
+        assert process.stdout is not None
+        reader = threading.Thread(
+            target=_copy_lines, args=(process.stdout, log_file, on_line), daemon=True
+        )
+        reader.start()
+        timed_out = was_cancelled = False
+        while process.poll() is None:
+            if cancelled.is_set():
+                was_cancelled = True
+                _stop(process)
+            elif deadline is not None and time.monotonic() >= deadline:
+                timed_out = True
+                _stop(process)
+            else:
+                time.sleep(_POLL_SECONDS)
+        reader.join()
+    return ProcessOutcome(process.returncode, timed_out, was_cancelled)
+
+
+def _copy_lines(stream: IO[bytes], log_file: IO[bytes], on_line: Callable[[str], None]) -> None:
+    for raw in iter(lambda: stream.readline(_LINE_BYTES), b""):
+        log_file.write(raw)
+        log_file.flush()
+        on_line(raw.decode("utf-8", "replace").rstrip("\r\n"))
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """TERM to the step's whole process group, KILL if it outlives the grace period."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        process.wait()

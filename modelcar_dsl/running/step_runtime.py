@@ -1,0 +1,152 @@
+"""Where a step runs: on this machine with its tools (the default), or in its image. The
+runtime decides the paths a step sees for its workspaces and results, and starts its process."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import attrs
+
+from modelcar_dsl.running.step_process import ProcessOutcome, run_process
+
+
+class StepRuntime(Protocol):
+    """How steps are started, and the paths they see."""
+
+    def workspace_path(self, declaration: Mapping[str, Any], host: Path) -> str: ...
+
+    def results_path(self, host: Path) -> str: ...
+
+    def home_path(self, host: Path) -> str: ...
+
+    def prepare(self, directory: Path, volumes: Sequence[Path]) -> None:
+        """Once per TaskRun, before its first step: make `directory` and the run's own
+        `volumes` what the pod's user would find."""
+
+    def run(
+        self,
+        *,
+        step_name: str,
+        image: str,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        working_dir: str,
+        directory: Path,
+        workspaces: Mapping[str, Path],
+        declarations: Sequence[Mapping[str, Any]],
+        log: Path,
+        on_line: Callable[[str], None],
+        deadline: float | None,
+        cancelled: threading.Event,
+    ) -> ProcessOutcome: ...
+
+
+@attrs.frozen
+class RunAs:
+    """A pod's user: steps run as `uid`:`gid`, with `fs_group` as their only other group when
+    the pod has one (what fsGroup gives a pod), else with none (needs root; uses setpriv)."""
+
+    uid: int
+    gid: int
+    fs_group: int | None = None
+
+    def prefix(self) -> list[str]:
+        groups = f"--groups={self.fs_group}" if self.fs_group is not None else "--clear-groups"
+        return ["setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", groups]
+
+    def own(self, *paths: Path) -> None:
+        """Give the step's user what a pod's user owns: its results, home and scratch."""
+        for path in paths:
+            os.chown(path, self.uid, self.gid)
+
+    def share_volume(self, path: Path) -> None:
+        """What the kubelet does to a volume for fsGroup: the group owns every file, may
+        write it, and new files inherit the group (setgid directories)."""
+        if self.fs_group is None:
+            return
+        for root, directories, files in os.walk(path):
+            for name in [*directories, *files]:
+                _share(Path(root) / name, self.fs_group)
+        _share(path, self.fs_group)
+
+
+def _share(path: Path, group: int) -> None:
+    if path.is_symlink():
+        return
+    os.chown(path, -1, group)
+    mode = path.stat().st_mode
+    extra = 0o2070 if path.is_dir() else 0o060
+    os.chmod(path, (mode | extra) & 0o7777)
+
+
+@attrs.frozen
+class HostRuntime:
+    """Steps run here, with the tools on PATH; paths are this machine's. Each step's image is
+    not used (the console says which)."""
+
+    run_as: RunAs | None = None
+
+    def workspace_path(self, declaration: Mapping[str, Any], host: Path) -> str:
+        return str(host)
+
+    def results_path(self, host: Path) -> str:
+        return str(host)
+
+    def home_path(self, host: Path) -> str:
+        return str(host)
+
+    def prepare(self, directory: Path, volumes: Sequence[Path]) -> None:
+        if self.run_as is not None:
+            self.run_as.own(directory / "results", directory / "home", directory / "workspace")
+            for path in volumes:
+                self.run_as.share_volume(path)
+
+    def run(
+        self,
+        *,
+        step_name: str,
+        image: str,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        working_dir: str,
+        directory: Path,
+        workspaces: Mapping[str, Path],
+        declarations: Sequence[Mapping[str, Any]],
+        log: Path,
+        on_line: Callable[[str], None],
+        deadline: float | None,
+        cancelled: threading.Event,
+    ) -> ProcessOutcome:
+        cwd = Path(working_dir) if working_dir else directory / "workspace"
+        if not cwd.is_dir():
+            inside = [directory, *workspaces.values()]
+            if not any(cwd.resolve().is_relative_to(root.resolve()) for root in inside):
+                message = f"workingDir {working_dir} does not exist on this machine"
+                log.write_text(message + "\n")
+                on_line(message)
+                return ProcessOutcome(1)
+            cwd.mkdir(parents=True, exist_ok=True)
+        if not argv:
+            message = (
+                f"step {step_name} has no command or script: its image's entrypoint cannot run "
+                "on this machine"
+            )
+            log.write_text(message + "\n")
+            on_line(message)
+            return ProcessOutcome(1)
+        command = list(argv)
+        if self.run_as is not None:
+            command = [*self.run_as.prefix(), *command]
+        return run_process(
+            command,
+            env=env,
+            cwd=cwd,
+            log=log,
+            on_line=on_line,
+            deadline=deadline,
+            cancelled=cancelled,
+        )
