@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import secrets
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -235,6 +236,9 @@ class _Scheduler:
         spec = self.plan.task_spec(task)
         name = task["name"]
         taskrun_dir = self.run_dir / "tasks" / name
+        if retry_count == 0 and taskrun_dir.is_dir():
+            shutil.rmtree(taskrun_dir)  # a rerun (--from) starts as a new TaskRun would
+        values = {**values, "context.pipelineTask.retries": str(task.get("retries", 0))}
         workspaces: dict[str, Path | None] = {}
         volumes: list[Path] = []
         for declared in spec.get("workspaces", []):
