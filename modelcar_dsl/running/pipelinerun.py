@@ -17,7 +17,6 @@ from typing import Any
 
 import attrs
 
-from modelcar_dsl.diagnostics.errors import LocalRunError
 from modelcar_dsl.formats.durations import go_duration_seconds
 from modelcar_dsl.running.console import Console
 from modelcar_dsl.running.run_directory import write_state
@@ -217,8 +216,6 @@ class _Scheduler:
                 )
         values = self.values()
         for when in task.get("when", []):
-            if "cel" in when:
-                raise LocalRunError(f"{task['name']}: CEL when expressions do not run locally")
             given = substitute(str(when["input"]), values)
             listed = [substitute(str(value), values) for value in when.get("values", [])]
             holds = (given in listed) == (when["operator"] == "in")
