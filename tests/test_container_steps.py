@@ -1,0 +1,183 @@
+"""`modelcar run --containers`: each step runs in its image under podman, with the pod's paths,
+its env (a multi-line Secret value too), workspaces shared between tasks, results passed on,
+and a step's timeout stopping its container even when the step ignores TERM."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from modelcar_dsl.cli import main
+from modelcar_dsl.running.console import Console
+from modelcar_dsl.running.container_runtime import LABEL, ContainerRuntime
+from modelcar_dsl.running.local import LocalRunResult, RunOptions, execute
+from tests.oci_images import busybox_base
+
+needs_podman = pytest.mark.skipif(
+    shutil.which("podman") is None,
+    reason="podman is not installed; .ci/run installs it (apt-get install podman runc catatonit)",
+)
+
+
+@pytest.fixture(scope="module")
+def image(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return busybox_base(tmp_path_factory.mktemp("busybox"), tools=("sh", "cat", "sleep", "touch"))
+
+
+def _run(
+    tmp_path: Path,
+    tasks: Mapping[str, Mapping[str, Any]],
+    pipeline_tasks: list[dict[str, Any]],
+    secrets: Mapping[str, Mapping[str, str]] | None = None,
+) -> LocalRunResult:
+    documents: dict[tuple[str, str], Mapping[str, Any]] = {
+        ("Task", name): {"kind": "Task", "metadata": {"name": name}, "spec": spec}
+        for name, spec in tasks.items()
+    }
+    documents[("Pipeline", "demo")] = {
+        "kind": "Pipeline",
+        "metadata": {"name": "demo"},
+        "spec": {"workspaces": [{"name": "shared"}], "tasks": pipeline_tasks},
+    }
+    documents[("PipelineRun", "demo")] = {
+        "kind": "PipelineRun",
+        "metadata": {"generateName": "demo-"},
+        "spec": {
+            "pipelineRef": {"name": "demo"},
+            "workspaces": [{"name": "shared", "volumeClaimTemplate": {"spec": {}}}],
+        },
+    }
+    options = RunOptions(secrets=dict(secrets or {}), runtime=ContainerRuntime())
+    return execute(documents, "demo", tmp_path / "run", options, Console(quiet=True, live=False))
+
+
+def _task(name: str, workspace: str = "shared", **extra: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "taskRef": {"name": name},
+        "workspaces": [{"name": workspace, "workspace": "shared"}],
+        **extra,
+    }
+
+
+@needs_podman
+def test_steps_run_in_their_image_with_env_workspaces_and_results(
+    tmp_path: Path, image: str
+) -> None:
+    write = {
+        "workspaces": [{"name": "shared"}],
+        "results": [{"name": "greeting"}],
+        "steps": [
+            {
+                "name": "write",
+                "image": image,
+                "env": [
+                    {"name": "GREETING", "value": "hello from $(context.task.name)"},
+                    {
+                        "name": "TOKEN",
+                        "valueFrom": {"secretKeyRef": {"name": "auth", "key": "token"}},
+                    },
+                ],
+                "script": (
+                    "[ ! -e /usr/bin/python3 ]\n"
+                    '[ "$(workspaces.shared.path)" = /workspace/shared ]\n'
+                    '[ "$(results.greeting.path)" = /tekton/results/greeting ]\n'
+                    '[ "$HOME" = /tekton/home ] && [ "$(pwd)" = /workspace ]\n'
+                    'echo "$GREETING" > $(workspaces.shared.path)/greeting.txt\n'
+                    'printf %s "$TOKEN" > $(workspaces.shared.path)/token.txt\n'
+                    "printf written > $(results.greeting.path)\n"
+                ),
+            }
+        ],
+    }
+    read = {
+        "params": [{"name": "greeting"}],
+        "workspaces": [{"name": "data", "mountPath": "/data", "readOnly": True}],
+        "results": [{"name": "seen"}],
+        "steps": [
+            {
+                "name": "read",
+                "image": image,
+                "workingDir": "/data",
+                "script": (
+                    'echo "param $(params.greeting)"\n'
+                    "cat greeting.txt\n"
+                    "if touch /data/x 2>/dev/null; then echo writable; exit 1; fi\n"
+                    "cat greeting.txt > $(results.seen.path)\n"
+                ),
+            }
+        ],
+    }
+    result = _run(
+        tmp_path,
+        {"write": write, "read": read},
+        [
+            _task("write"),
+            _task(
+                "read",
+                workspace="data",
+                params=[{"name": "greeting", "value": "$(tasks.write.results.greeting)"}],
+            ),
+        ],
+        secrets={"auth": {"token": "line one\nline two"}},
+    )
+
+    assert result.succeeded, result["write"].log + result["read"].log
+    assert result["write"].results == {"greeting": "written"}
+    assert result["read"].results == {"seen": "hello from write\n"}
+    assert "param written\nhello from write\n" in result["read"].log
+    shared = result.run_dir / "workspaces" / "shared"
+    assert (shared / "token.txt").read_text() == "line one\nline two"
+    assert not (shared / "x").exists()
+    assert list(result.run_dir.rglob(".env-*")) == []
+
+
+@needs_podman
+def test_a_step_timeout_stops_its_container(tmp_path: Path, image: str) -> None:
+    stubborn = {
+        "workspaces": [{"name": "shared"}],
+        "steps": [
+            {
+                "name": "stubborn",
+                "image": image,
+                "timeout": "2s",
+                "script": "trap '' TERM\necho started\nsleep 300\n",
+            },
+            {"name": "never", "image": image, "script": "echo never\n"},
+        ],
+    }
+    started = time.monotonic()
+    result = _run(tmp_path, {"stubborn": stubborn}, [_task("stubborn")])
+    elapsed = time.monotonic() - started
+
+    assert result["stubborn"].status == "Failed"
+    assert result["stubborn"].reason == "TaskRunTimeout"
+    assert "started" in result["stubborn"].log
+    assert "never" not in result["stubborn"].log
+    assert elapsed < 120
+    running = subprocess.run(
+        ["podman", "ps", "--all", "--format", f'{{{{index .Labels "{LABEL}"}}}}'],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert [label for label in running if label.startswith(str(result.run_dir))] == []
+
+
+def test_containers_without_podman_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["run", "demo", "--containers", "--project", str(tmp_path)],
+        env={"PATH": str(tmp_path)},
+    )
+
+    assert result.exit_code == 2, result.output
+    assert "--containers needs podman" in result.output
+    assert "apt-get install podman" in result.output
