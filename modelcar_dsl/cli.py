@@ -819,7 +819,7 @@ def run(
         err=True,
     )
     if report is not None:
-        images = RunPlan.of(documents, run_name).images()
+        images = [] if containers else RunPlan.of(documents, run_name).images()
         write_report(report, report_of(result, run_name, images))
     return not outcome.succeeded
 

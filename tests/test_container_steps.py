@@ -18,6 +18,7 @@ from modelcar_dsl.cli import main
 from modelcar_dsl.running.console import Console
 from modelcar_dsl.running.container_runtime import LABEL, ContainerRuntime
 from modelcar_dsl.running.local import LocalRunResult, RunOptions, execute
+from modelcar_dsl.running.step_runtime import RunAs
 from tests.oci_images import busybox_base
 
 needs_podman = pytest.mark.skipif(
@@ -28,7 +29,9 @@ needs_podman = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def image(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return busybox_base(tmp_path_factory.mktemp("busybox"), tools=("sh", "cat", "sleep", "touch"))
+    return busybox_base(
+        tmp_path_factory.mktemp("busybox"), tools=("sh", "cat", "sleep", "touch", "id")
+    )
 
 
 def _run(
@@ -36,6 +39,7 @@ def _run(
     tasks: Mapping[str, Mapping[str, Any]],
     pipeline_tasks: list[dict[str, Any]],
     secrets: Mapping[str, Mapping[str, str]] | None = None,
+    runtime: ContainerRuntime | None = None,
 ) -> LocalRunResult:
     documents: dict[tuple[str, str], Mapping[str, Any]] = {
         ("Task", name): {"kind": "Task", "metadata": {"name": name}, "spec": spec}
@@ -54,7 +58,7 @@ def _run(
             "workspaces": [{"name": "shared", "volumeClaimTemplate": {"spec": {}}}],
         },
     }
-    options = RunOptions(secrets=dict(secrets or {}), runtime=ContainerRuntime())
+    options = RunOptions(secrets=dict(secrets or {}), runtime=runtime or ContainerRuntime())
     return execute(documents, "demo", tmp_path / "run", options, Console(quiet=True, live=False))
 
 
@@ -169,6 +173,31 @@ def test_a_step_timeout_stops_its_container(tmp_path: Path, image: str) -> None:
         check=True,
     ).stdout.split()
     assert [label for label in running if label.startswith(str(result.run_dir))] == []
+
+
+@needs_podman
+def test_steps_run_as_the_given_user_with_the_fsgroup(tmp_path: Path, image: str) -> None:
+    whoami = {
+        "workspaces": [{"name": "shared"}],
+        "results": [{"name": "ids"}],
+        "steps": [
+            {
+                "name": "ids",
+                "image": image,
+                "script": (
+                    "id -u > $(workspaces.shared.path)/owned\n"
+                    'printf "%s:%s" "$(id -u)" "$(id -G)" > $(results.ids.path)\n'
+                ),
+            }
+        ],
+    }
+    runtime = ContainerRuntime(RunAs(4321, 4321, fs_group=5000))
+    result = _run(tmp_path, {"whoami": whoami}, [_task("whoami")], runtime=runtime)
+
+    assert result.succeeded, result["whoami"].log
+    assert result["whoami"].results == {"ids": "4321:4321 5000"}
+    owned = result.run_dir / "workspaces" / "shared" / "owned"
+    assert (owned.stat().st_uid, owned.stat().st_gid) == (4321, 5000)
 
 
 def test_containers_without_podman_is_a_usage_error(tmp_path: Path) -> None:
