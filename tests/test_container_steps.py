@@ -4,10 +4,11 @@ and a step's timeout stopping its container even when the step ignores TERM."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from modelcar_dsl.running.console import Console
 from modelcar_dsl.running.container_runtime import LABEL, ContainerRuntime
 from modelcar_dsl.running.local import LocalRunResult, RunOptions, execute
 from modelcar_dsl.running.step_runtime import RunAs
+from tests.conftest import MiniProject, run_modelcar
 from tests.oci_images import busybox_base
 
 needs_podman = pytest.mark.skipif(
@@ -198,6 +200,51 @@ def test_steps_run_as_the_given_user_with_the_fsgroup(tmp_path: Path, image: str
     assert result["whoami"].results == {"ids": "4321:4321 5000"}
     owned = result.run_dir / "workspaces" / "shared" / "owned"
     assert (owned.stat().st_uid, owned.stat().st_gid) == (4321, 5000)
+
+
+@needs_podman
+def test_modelcar_run_containers_runs_the_project_in_its_image(
+    mini_project: Callable[..., MiniProject], image: str
+) -> None:
+    project = mini_project(
+        f"""\
+        from modelcar_dsl import Result, pipeline, pipeline_run, script_step, task
+
+
+        @task(image="{image}", results=[Result("where", "Where the step ran.")])
+        def probe(who: str) -> list:
+            \"\"\"Say where the step runs.\"\"\"
+            return [script_step("hello.sh")]
+
+
+        @pipeline()
+        def flow(who: str) -> None:
+            probe(who=who)
+
+
+        run = pipeline_run("flow-run", flow, params={{"who": "x"}})
+        """,
+        script='#!/bin/sh\nset -e\necho "hello $WHO"\n[ ! -e /usr/bin/python3 ]\n'
+        'printf image > "$RESULT_WHERE_PATH"\n',
+    )
+    report = project.root / "report.json"
+
+    result = run_modelcar(
+        "run",
+        "flow-run",
+        "--containers",
+        "--param",
+        "who=podman",
+        "--report",
+        str(report),
+        cwd=project.root,
+    )
+
+    assert result.exit_code == 0, result.stderr
+    assert "hello podman" in result.stdout + result.stderr
+    written = json.loads(report.read_text())
+    assert written["imagesNotUsed"] == []
+    assert written["tasks"][0]["results"] == {"where": "image"}
 
 
 def test_containers_without_podman_is_a_usage_error(tmp_path: Path) -> None:
