@@ -23,6 +23,7 @@ from modelcar_dsl.diagnostics.extras import how_to_install
 if TYPE_CHECKING:
     from modelcar_dsl.model.gates import Gates
     from modelcar_dsl.project.settings import Settings
+    from modelcar_dsl.running.step_runtime import StepRuntime
 
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
@@ -640,9 +641,10 @@ Examples:
   modelcar run mistral-24b-quantized-build --from push-to-quay    rerun from a failed task
   modelcar run mistral-24b-quantized-test --only publish-results --report run.json
 \b
-Steps run on this machine with its tools (its images are not used). A Secret or ConfigMap is
-a directory with one file per key. Exit 0: the run succeeded; 1: it failed; 2: bad input or
-an unmapped Secret or ConfigMap (nothing ran).
+Steps run on this machine with its tools (its images are not used); with --containers, each
+runs in its image under podman. A Secret or ConfigMap is a directory with one file per key.
+Exit 0: the run succeeded; 1: it failed; 2: bad input, an unmapped Secret or ConfigMap, or
+--containers without podman (nothing ran).
 """
 
 
@@ -670,6 +672,25 @@ def _user(value: str | None) -> tuple[int, int] | None:
     if not uid.isdigit() or (gid and not gid.isdigit()):
         raise click.BadParameter(f"{value!r} is not UID or UID:GID", param_hint="--user")
     return int(uid), int(gid or 0)
+
+
+def _container_runtime(user: tuple[int, int] | None, fs_group: int | None) -> StepRuntime:
+    """`--containers`: podman runs each step, as `user` (with the run's fsGroup) when given."""
+    from modelcar_dsl.running.container_runtime import ContainerRuntime
+    from modelcar_dsl.running.step_runtime import RunAs
+
+    return ContainerRuntime(RunAs(user[0], user[1], fs_group) if user else None)
+
+
+def _require_container_tools() -> None:
+    """Before anything compiles: a usage error when this machine lacks podman or runc."""
+    from modelcar_dsl.running.container_runtime import INSTALL_HINT, missing_tools
+
+    missing = missing_tools()
+    if missing:
+        raise click.UsageError(
+            f"--containers needs {' and '.join(missing)}, not found on PATH: {INSTALL_HINT}"
+        )
 
 
 @main.command(epilog=RUN_EXAMPLES)
@@ -746,6 +767,11 @@ def _user(value: str | None) -> tuple[int, int] | None:
     metavar="UID[:GID]",
     help="Run steps as this user, as OpenShift does (needs root; fsGroup applies).",
 )
+@click.option(
+    "--containers",
+    is_flag=True,
+    help="Run each step in its image with podman, instead of on this machine.",
+)
 @_project_option
 @_debug_option
 def run(
@@ -762,6 +788,7 @@ def run(
     report: Path | None,
     quiet: bool,
     user: str | None,
+    containers: bool,
     project: Path | None,
 ) -> bool:
     """Run a compiled PipelineRun on this machine, with Tekton's semantics.
@@ -770,6 +797,8 @@ def run(
     memory and judged first; then its tasks run as the cluster would run them: in parallel
     where the graph allows, with `when`, retries, finally tasks and the run's timeouts.
     """
+    import attrs
+
     from modelcar_dsl.project.local_run import project_documents
     from modelcar_dsl.running.console import Console, summary_table
     from modelcar_dsl.running.local import RunOptions, execute
@@ -777,6 +806,8 @@ def run(
     from modelcar_dsl.running.report import write_report
     from modelcar_dsl.running.run_plan import RunPlan
 
+    if containers:
+        _require_container_tools()
     settings = _settings(project)
     options = RunOptions(
         params=dict(_pairs("--param", params)),
@@ -790,6 +821,9 @@ def run(
         user=_user(user),
     )
     documents = project_documents(settings).documents
+    if containers:
+        fs_group = RunPlan.of(documents, run_name).fs_group()
+        options = attrs.evolve(options, runtime=_container_runtime(options.user, fs_group))
     directory = run_dir or settings.root / ".modelcar" / "runs" / run_name
     console = Console(quiet=quiet)
     with _terminate_as_interrupt():
@@ -803,7 +837,7 @@ def run(
         err=True,
     )
     if report is not None:
-        images = RunPlan.of(documents, run_name).images()
+        images = [] if containers else RunPlan.of(documents, run_name).images()
         write_report(report, report_of(result, run_name, images))
     return not outcome.succeeded
 

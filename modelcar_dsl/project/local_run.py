@@ -13,11 +13,13 @@ from modelcar_dsl.authoring.collection import collect_specs
 from modelcar_dsl.authoring.task import Task
 from modelcar_dsl.compiling.compiler import compile_task
 from modelcar_dsl.compiling.render import Compiled, compile_validated
+from modelcar_dsl.diagnostics.errors import LocalRunError
 from modelcar_dsl.model.specs import RunSpec
 from modelcar_dsl.model.target import Target
 from modelcar_dsl.project.loading import load_project
 from modelcar_dsl.project.settings import Settings, project_target
 from modelcar_dsl.running.console import Console
+from modelcar_dsl.running.container_runtime import INSTALL_HINT, ContainerRuntime, missing_tools
 from modelcar_dsl.running.local import (
     LocalRunResult,
     RunOptions,
@@ -50,10 +52,17 @@ def run_local(
     only_task: str | None = None,
     target: Target | None = None,
     console: Console | None = None,
+    containers: bool = False,
 ) -> LocalRunResult:
     """Run `run` (a `pipeline_run(...)`) on this machine and return each task's status,
     results and log. Params and workspaces use Tekton's names (`model-source`); a Secret or
-    ConfigMap is a directory of keys or a dict. `run_dir` defaults to a new temporary one."""
+    ConfigMap is a directory of keys or a dict. `run_dir` defaults to a new temporary one.
+    `containers` runs each step in its image under podman instead of with this machine's
+    tools."""
+    if containers and missing_tools():
+        raise LocalRunError(
+            f"containers=True needs {' and '.join(missing_tools())}: {INSTALL_HINT}"
+        )
     specs = collect_specs([("", "run", run)])
     target = target or project_target(Path.cwd())
     documents = Compiled.of(compile_validated(specs, target)).documents
@@ -66,6 +75,7 @@ def run_local(
         parallel=parallel,
         from_task=from_task,
         only_task=only_task,
+        runtime=ContainerRuntime() if containers else None,
     )
     directory = run_dir or Path(tempfile.mkdtemp(prefix=f"modelcar-run-{run.name}-"))
     return execute(
