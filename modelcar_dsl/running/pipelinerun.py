@@ -377,7 +377,11 @@ def run_pipeline(
     deadline_now["value"] = finally_deadline
     scheduler.stopping = ""
     scheduler.run_phase(plan.finally_tasks, finally_deadline)
-    timed_out = timed_out or (finally_deadline is not None and time.monotonic() >= finally_deadline)
+    # As Tekton: the pipeline's and the tasks' timeouts time the run out; the finally timeout
+    # only cancels the finally tasks, which then count as failed.
+    timed_out = timed_out or (
+        pipeline_deadline is not None and time.monotonic() >= pipeline_deadline
+    )
     states = tuple(scheduler.states[task["name"]] for task in order)
     failed = any(state.status == "Failed" for state in states)
     reason = (
