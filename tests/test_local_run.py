@@ -292,6 +292,26 @@ def test_when_true_runs_the_task(tmp_path: Path) -> None:
 
 
 @pipeline()
+def skipped_chain(go_on: str = "no") -> None:
+    """A guarded task; one needing its result; one after that; one after that again."""
+    guarded = echo.options(name="guarded")(word="x").when(go_on, "in", ["yes"])
+    needs = echo.options(name="needs-result")(word=guarded.results.out)
+    after = echo.options(name="after-needs")(word="x").after(needs)
+    echo.options(name="after-after")(word="x").after(after)
+    echo.options(name="after-guarded")(word="x").after(guarded)
+
+
+def test_a_task_after_a_task_skipped_for_missing_results_is_skipped(tmp_path: Path) -> None:
+    result = go(pipeline_run("skipped-chain", skipped_chain, timeout="1m"), tmp_path)
+    assert result["needs-result"].reason == "ResultsMissing"
+    for name, parent in (("after-needs", "needs-result"), ("after-after", "after-needs")):
+        assert (result[name].status, result[name].reason) == ("Skipped", "ParentTasksSkipped")
+        assert parent in result[name].message
+    assert result["after-guarded"].status == "Succeeded"
+    assert result.reason == "Completed"
+
+
+@pipeline()
 def failing() -> None:
     """A task fails while its sibling runs; what waits for either never starts."""
     broken = fail.options(name="broken")(pause="0.2")
