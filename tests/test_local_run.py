@@ -379,10 +379,50 @@ def test_finally_reads_each_status_and_the_aggregate(
 
 
 @pipeline()
+def reacting() -> None:
+    """Finally tasks guarded by a task's status, and one reading a failed task's result."""
+    good = echo.options(name="good")(word="x")
+    bad = argv.options(name="bad")(word="x").after(fail.options(name="broken")())
+    with finally_tasks():
+        echo.options(name="on-failure")(word="cleaning").when(good.status, "in", ["Failed"])
+        echo.options(name="on-success")(word="done").when(good.status, "in", ["Succeeded"])
+        echo.options(name="on-result")(word=bad.results.out)
+        echo.options(name="on-good-result")(word=good.results.out)
+
+
+def test_finally_tasks_follow_when_on_status_and_skip_without_results(tmp_path: Path) -> None:
+    result = go(pipeline_run("reacting", reacting, timeout="1m"), tmp_path)
+    assert result["on-failure"].reason == "WhenExpressionsEvaluatedToFalse"
+    assert "'Succeeded'" in result["on-failure"].message
+    assert result["on-success"].results == {"out": "done"}
+    assert (result["on-result"].status, result["on-result"].reason) == (
+        "Skipped",
+        "ResultsMissing",
+    )
+    assert result["on-good-result"].results == {"out": "x"}
+    assert result.reason == "Failed"
+
+
+@pipeline()
 def retrying() -> None:
     """One task that succeeds on its retry, one that never does."""
     flaky.options(name="flaky", retries=1)()
     fail.options(name="hopeless", retries=2)()
+
+
+@pipeline()
+def timing_out_twice() -> None:
+    """A task that times out on each of its two attempts."""
+    hang.options(timeout="1s", retries=1)()
+
+
+def test_a_timed_out_task_is_retried(tmp_path: Path) -> None:
+    result = go(pipeline_run("timing-out", timing_out_twice, timeout="1m"), tmp_path)
+    hung = states(result)["hang"]
+    assert (hung.status, hung.reason, hung.attempts) == ("Failed", "TaskRunTimeout", 2)
+    children = [int(pid) for pid in CHILD.findall(result["hang"].log)]
+    assert len(children) == 2
+    assert all(gone(pid) for pid in children)
 
 
 def test_retries_rerun_a_failed_task_until_it_succeeds_or_they_run_out(tmp_path: Path) -> None:
