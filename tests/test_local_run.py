@@ -8,6 +8,7 @@ import fcntl
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -686,6 +687,16 @@ CLI_PROJECT = """
         broken = fail()
         say(word="x").after(broken)
 
+    @task(image=IMAGE)
+    def hang() -> Steps:
+        \"\"\"Hang.\"\"\"
+        return [command_step("hang", ["sh", "-c", 'sleep 600 & echo "child=$!"; wait'])]
+
+    @pipeline()
+    def hanging() -> None:
+        \"\"\"Hangs until stopped.\"\"\"
+        hang()
+
     @pipeline()
     def listing(names: list[str] = ["x"]) -> None:
         \"\"\"Array params.\"\"\"
@@ -694,6 +705,7 @@ CLI_PROJECT = """
     chatty_run = pipeline_run("chatty", chatty, timeout="1m")
     failing_run = pipeline_run("failing", failing, timeout="1m")
     listing_run = pipeline_run("listing", listing, timeout="1m")
+    hanging_run = pipeline_run("hanging", hanging, timeout="1m")
 """
 
 
@@ -870,3 +882,35 @@ def test_cli_lists_unmapped_secrets_before_running(
     )
     assert code == 0, err
     assert "[needy/use] token=abc" in out
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM])
+def test_cli_stopped_by_a_signal_stops_its_steps(
+    project: MiniProject, tmp_path: Path, signal_number: int
+) -> None:
+    run_dir = tmp_path / "rd"
+    log = run_dir / "tasks" / "hang" / "logs" / "hang.log"
+    command = ["run", "hanging", "--run-dir", str(run_dir), "--quiet"]
+    running = subprocess.Popen(
+        [sys.executable, "-m", "modelcar_dsl", *command],
+        cwd=project.root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (log.exists() and CHILD.search(log.read_text())):
+            assert time.monotonic() < deadline and running.poll() is None
+            time.sleep(0.05)
+        running.send_signal(signal_number)
+        _, err = running.communicate(timeout=30)
+    finally:
+        if running.poll() is None:
+            running.kill()
+    assert running.returncode not in (0, 1, 2), err
+    assert gone(child_pid(log.read_text()))
+    state = json.loads((run_dir / "state.json").read_text())
+    assert [(task["status"], task["reason"]) for task in state["tasks"]] == [
+        ("Failed", "TaskRunCancelled")
+    ]
