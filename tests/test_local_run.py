@@ -756,9 +756,18 @@ def test_cli_quiet_keeps_the_steps_output_in_the_logs_only(
 
 
 def test_cli_failed_run_exits_1(project: MiniProject, tmp_path: Path) -> None:
-    code, _, err = modelcar_run(project, "failing", "--run-dir", str(tmp_path / "rd"))
+    report = tmp_path / "report.json"
+    code, _, err = modelcar_run(
+        project, "failing", "--run-dir", str(tmp_path / "rd"), "--report", str(report)
+    )
     assert code == 1, err
     assert "failed (Failed)" in err
+    document = json.loads(report.read_text())
+    assert (document["succeeded"], document["reason"]) == (False, "Failed")
+    assert [(task["name"], task["status"]) for task in document["tasks"]] == [
+        ("fail", "Failed"),
+        ("say", "Skipped"),
+    ]
     rows = {line.split()[0]: line.split()[1] for line in err.splitlines() if line[:1].islower()}
     assert rows.get("fail") == "Failed" and rows.get("say") == "Skipped", err
 
@@ -772,6 +781,24 @@ def test_cli_array_params_from_commas_or_json(
     )
     assert code == 0, err
     assert "[items/list] item=a b\n[items/list] item=c\n" in out
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        (["--param", "nope=1"], "the pipeline has no such param"),
+        (["--workspace", "data=/nonexistent"], "the pipeline has no such workspace"),
+        (["--only", "nope"], "pipeline has no task 'nope'"),
+    ],
+)
+def test_cli_bad_input_exits_2_before_running(
+    project: MiniProject, tmp_path: Path, given: list[str], said: str
+) -> None:
+    code, out, err = modelcar_run(project, "chatty", "--run-dir", str(tmp_path / "rd"), *given)
+    assert code == 2
+    assert said in err
+    assert "said" not in out
+    assert not (tmp_path / "rd" / "tasks").exists()
 
 
 def test_cli_from_without_an_earlier_run_exits_2(project: MiniProject, tmp_path: Path) -> None:
@@ -795,7 +822,7 @@ def test_cli_refuses_a_run_directory_another_run_holds(
     project: MiniProject, tmp_path: Path
 ) -> None:
     run_dir = tmp_path / "rd"
-    command = ["run", "chatty", "--run-dir", str(run_dir), "--param", "pause=2", "--quiet"]
+    command = ["run", "chatty", "--run-dir", str(run_dir), "--param", "pause=60", "--quiet"]
     first = subprocess.Popen(
         [sys.executable, "-m", "modelcar_dsl", *command],
         cwd=project.root,
@@ -808,10 +835,14 @@ def test_cli_refuses_a_run_directory_another_run_holds(
             assert time.monotonic() < deadline and first.poll() is None
             time.sleep(0.05)
         code, _, err = modelcar_run(project, "chatty", "--run-dir", str(run_dir))
+        assert first.poll() is None, "the first run ended before the second tried the lock"
         assert code == 2
         assert "another modelcar run is using" in err
     finally:
-        assert first.wait(60) == 0
+        first.terminate()
+        first.wait(30)
+    state = json.loads((run_dir / "state.json").read_text())
+    assert state["tasks"][0]["reason"] == "TaskRunCancelled"
 
 
 def test_cli_refuses_a_lock_it_cannot_take(project: MiniProject, tmp_path: Path) -> None:
