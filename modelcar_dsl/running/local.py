@@ -3,11 +3,13 @@ CLI's `modelcar run` and a team's pytest both come here."""
 
 from __future__ import annotations
 
+import signal
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import attrs
@@ -170,21 +172,40 @@ def execute(
             extra_env=dict(options.env),
         )
         try:
-            outcome = run_pipeline(
-                plan,
-                params,
-                bindings,
-                environment,
-                console,
-                run_dir,
-                pipeline_run=pipeline_run,
-                parallel=options.parallel,
-                selection=selection,
-                state_extra={"run": run_name, "params": params},
-            )
+            with _stopped_by_sigterm():
+                outcome = run_pipeline(
+                    plan,
+                    params,
+                    bindings,
+                    environment,
+                    console,
+                    run_dir,
+                    pipeline_run=pipeline_run,
+                    parallel=options.parallel,
+                    selection=selection,
+                    state_extra={"run": run_name, "params": params},
+                )
         finally:
             console.finish()
     return LocalRunResult(outcome, run_dir)
+
+
+@contextmanager
+def _stopped_by_sigterm() -> Iterator[None]:
+    """SIGTERM (a cancelled CI job, `kill`) stops the run as Ctrl-C does, so the steps' own
+    process groups are stopped rather than left running after this process is gone."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 def _run_as(user: tuple[int, int] | None, plan: RunPlan) -> RunAs | None:

@@ -194,11 +194,19 @@ class _Scheduler:
         return pool.submit(run_taskrun, request, self.environment)
 
     def _skip_reason(self, task: Mapping[str, Any]) -> tuple[str, str, str] | None:
-        """(status, reason, message) when the task must not run; None when it may."""
-        if self.stopping and task not in self.plan.finally_tasks:
+        """(status, reason, message) when the task must not run; None when it may. Checked
+        in Tekton's order: stopping, when, a skipped parent, missing results, timeouts."""
+        is_finally = task in self.plan.finally_tasks
+        if self.stopping and not is_finally:
             return ("Skipped", "PipelineRunStopping", f"not started: {self.stopping}")
-        if self.phase_deadline is not None and time.monotonic() >= self.phase_deadline:
-            return ("Skipped", "PipelineRunTimeout", "not started: the time ran out")
+        when = self._when_false(task)
+        if when is not None:
+            return ("Skipped", "WhenExpressionsEvaluatedToFalse", when)
+        if not is_finally:
+            for parent in parents(task):
+                state = self.states.get(parent)
+                if state is not None and _skipped_not_by_when(state):
+                    return ("Skipped", "ParentTasksSkipped", f"not started: {parent} was skipped")
         for producer, result in result_references(task):
             state = self.states.get(producer)
             if state is None or state.status != "Succeeded":
@@ -214,17 +222,19 @@ class _Scheduler:
                     "InvalidTaskResultReference",
                     f"{producer} did not write its result {result}",
                 )
+        if self.phase_deadline is not None and time.monotonic() >= self.phase_deadline:
+            return ("Skipped", "PipelineRunTimeout", "not started: the time ran out")
+        return None
+
+    def _when_false(self, task: Mapping[str, Any]) -> str | None:
+        """The message naming the first of the task's when expressions that is false."""
         values = self.values()
         for when in task.get("when", []):
             given = substitute(str(when["input"]), values)
             listed = [substitute(str(value), values) for value in when.get("values", [])]
             holds = (given in listed) == (when["operator"] == "in")
             if not holds:
-                return (
-                    "Skipped",
-                    "WhenExpressionsEvaluatedToFalse",
-                    f"when {given!r} {when['operator']} {listed} is false",
-                )
+                return f"when {given!r} {when['operator']} {listed} is false"
         return None
 
     def _request(
@@ -378,7 +388,11 @@ def run_pipeline(
     deadline_now["value"] = finally_deadline
     scheduler.stopping = ""
     scheduler.run_phase(plan.finally_tasks, finally_deadline)
-    timed_out = timed_out or (finally_deadline is not None and time.monotonic() >= finally_deadline)
+    # As Tekton: the pipeline's and the tasks' timeouts time the run out; the finally timeout
+    # only cancels the finally tasks, which then count as failed.
+    timed_out = timed_out or (
+        pipeline_deadline is not None and time.monotonic() >= pipeline_deadline
+    )
     states = tuple(scheduler.states[task["name"]] for task in order)
     failed = any(state.status == "Failed" for state in states)
     reason = (
@@ -398,6 +412,16 @@ def run_pipeline(
         states,
         results,
         time.monotonic() - started,
+    )
+
+
+def _skipped_not_by_when(state: TaskState) -> bool:
+    """Tekton skips a task whose parent this run skipped, unless only the parent's own `when`
+    expressions skipped it (they guard that task alone). A parent --only left out is not one."""
+    return (
+        state.status == "Skipped"
+        and not state.reused
+        and state.reason != "WhenExpressionsEvaluatedToFalse"
     )
 
 

@@ -26,6 +26,8 @@ BASE_ENVIRONMENT = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR")
 """What a step gets from this machine: enough to find its tools, never its credentials."""
 DEFAULT_SHEBANG = "#!/bin/sh\nset -e\n"
 """What Tekton puts before a script without its own #! line."""
+CANCELLED_BY_PIPELINE_TIMEOUT = "TaskRun cancelled as the PipelineRun it belongs to has timed out."
+"""Tekton's message on a TaskRun its PipelineRun's timeout (pipeline, tasks or finally) ends."""
 
 Say = Callable[[str, str], None]
 """(step name, line): where a step's output goes besides its log file."""
@@ -157,11 +159,8 @@ def run_taskrun(request: TaskRunRequest, environment: TaskRunEnvironment) -> Tas
         if request.only_steps is not None and step["name"] not in request.only_steps:
             continue
         log = directory / "logs" / f"{step['name']}.log"
-        deadline = _nearest(
-            task_deadline,
-            environment.deadline(),
-            _step_deadline(step),
-        )
+        deadlines = _Deadlines(_step_deadline(step), task_deadline, environment.deadline())
+        deadline = deadlines.nearest()
         if environment.cancelled.is_set() or (deadline is not None and time.monotonic() > deadline):
             break
         env = _step_env(template, step, values, environment, directory)
@@ -191,9 +190,7 @@ def run_taskrun(request: TaskRunRequest, environment: TaskRunEnvironment) -> Tas
         if ended.cancelled:
             return _failed("TaskRunCancelled", "the run was cancelled", outcomes)
         if ended.timed_out:
-            return _failed(
-                "TaskRunTimeout", _timeout_source(step, task_deadline, deadline), outcomes
-            )
+            return _failed(*deadlines.passed(request.name, step), outcomes)
         if ended.exit_code != 0 and step.get("onError") != "continue":
             message = f"step {step['name']} exited with code {ended.exit_code}"
             return _failed("Failed", message, outcomes)
@@ -201,29 +198,42 @@ def run_taskrun(request: TaskRunRequest, environment: TaskRunEnvironment) -> Tas
         return _finished(spec, outcomes, results_dir)
     if environment.cancelled.is_set():
         return _failed("TaskRunCancelled", "the run was cancelled", outcomes)
-    return _failed("TaskRunTimeout", "the task's time ran out before its next step", outcomes)
+    return _failed(*deadlines.passed(request.name, step), outcomes)
 
 
 def _step_lines(environment: TaskRunEnvironment, taskrun: str, step: str) -> Callable[[str], None]:
     return lambda line: environment.say(taskrun, step, line)
 
 
-def _nearest(*deadlines: float | None) -> float | None:
-    set_ = [deadline for deadline in deadlines if deadline is not None]
-    return min(set_) if set_ else None
+@attrs.frozen
+class _Deadlines:
+    """A step's three limits (time.monotonic(), None for none): its own timeout, its TaskRun's
+    and the PipelineRun's, which decide Tekton's reason when one passes."""
+
+    step: float | None
+    task: float | None
+    run: float | None
+
+    def nearest(self) -> float | None:
+        set_ = [each for each in (self.step, self.task, self.run) if each is not None]
+        return min(set_) if set_ else None
+
+    def passed(self, taskrun: str, step: Mapping[str, Any]) -> tuple[str, str]:
+        """(reason, message) as Tekton reports the limit that passed: the PipelineRun's
+        cancels the TaskRun, the TaskRun's times it out, a step's fails it."""
+        hit = self.nearest()
+        if hit is not None and hit == self.run:
+            return "TaskRunCancelled", CANCELLED_BY_PIPELINE_TIMEOUT
+        if hit is not None and hit == self.task:
+            return "TaskRunTimeout", f"TaskRun {taskrun} failed to finish within its timeout"
+        return "Failed", (
+            f"step {step['name']} exited because it exceeded its timeout {step.get('timeout')}"
+        )
 
 
 def _step_deadline(step: Mapping[str, Any]) -> float | None:
     seconds = go_duration_seconds(step.get("timeout", "")) if step.get("timeout") else None
     return time.monotonic() + seconds if seconds else None
-
-
-def _timeout_source(step: Mapping[str, Any], task_deadline: float | None, hit: float | None) -> str:
-    if step.get("timeout") and hit is not None and (task_deadline is None or hit < task_deadline):
-        return f"step {step['name']} ran longer than its timeout {step['timeout']}"
-    if task_deadline is not None and hit == task_deadline:
-        return f"step {step['name']} was running when the task's timeout passed"
-    return f"step {step['name']} was running when the PipelineRun's timeout passed"
 
 
 def _step_env(
