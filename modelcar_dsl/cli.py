@@ -9,10 +9,8 @@ At the top this module imports only click: each command imports what it uses in 
 from __future__ import annotations
 
 import errno
-import signal
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -617,21 +615,6 @@ def submit(
     return False
 
 
-@contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM (a CI job cancelled, `kill`) stops a run as Ctrl-C does: its steps' process
-    groups are stopped and its state is saved, instead of orphaning them."""
-
-    def interrupt(_signal: int, _frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 RUN_EXAMPLES = """
 \b
 Examples:
@@ -826,8 +809,7 @@ def run(
         options = attrs.evolve(options, runtime=_container_runtime(options.user, fs_group))
     directory = run_dir or settings.root / ".modelcar" / "runs" / run_name
     console = Console(quiet=quiet)
-    with _terminate_as_interrupt():
-        result = execute(documents, run_name, directory, options, console)
+    result = execute(documents, run_name, directory, options, console)
     outcome = result.outcome
     click.echo(summary_table(outcome.tasks), err=True)
     verdict = "succeeded" if outcome.succeeded else f"failed ({outcome.reason})"
