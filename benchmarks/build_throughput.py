@@ -13,8 +13,9 @@ from pathlib import Path
 import attrs
 
 from benchmarks.measure import peak_disk_use, timed
+from modelcar_dsl.project.local_run import run_task
+from modelcar_tasks.build_modelcar_image import build_modelcar_image
 from tests.oci_images import busybox_base
-from tests.task_runner import run_task
 
 CHUNK = 8 << 20
 SMALL_FILES = {"config.json": 4 << 10, "tokenizer.json": 2 << 20, "generation_config.json": 1 << 10}
@@ -74,13 +75,13 @@ def build(work: Path, base: str, image_format: str) -> Build:
     with peak_disk_use(work) as peak:
         result, seconds = timed(
             lambda: run_task(
-                "build-modelcar-image",
+                build_modelcar_image,
                 {"base-image": base, "image-format": image_format},
                 {"source": work, "registry-auth": None, "ca-bundle": None},
             )
         )
     if result.exit_code != 0:
-        raise RuntimeError(f"build ({image_format}) failed:\n{result.output}")
+        raise RuntimeError(f"build ({image_format}) failed:\n{result.log}")
     shutil.rmtree(image, ignore_errors=True)
     if image.exists():
         image.unlink()

@@ -17,10 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from modelcar_dsl.project.local_run import run_task
+from modelcar_dsl.running.local import TaskResult
 from modelcar_tasks import add_model_layer
+from modelcar_tasks.build_modelcar_image import build_modelcar_image
 from modelcar_tasks.lib import tar_layers
 from tests.oci_images import busybox_base, flip_byte, layer_members, require_tool
-from tests.task_runner import TaskRunResult, run_task
 
 
 def make_model(workspace: Path, seed: int = 1) -> None:
@@ -32,10 +34,10 @@ def make_model(workspace: Path, seed: int = 1) -> None:
     (model / "config.json").chmod(0o600)
 
 
-def build(workspace: Path, base: str, **params: str) -> TaskRunResult:
+def build(workspace: Path, base: str, **params: str) -> TaskResult:
     require_tool("skopeo", "skopeo")
     return run_task(
-        "build-modelcar-image",
+        build_modelcar_image,
         {"base-image": base, **params},
         {"source": workspace, "registry-auth": None, "ca-bundle": None},
     )
@@ -61,7 +63,7 @@ def test_build_writes_an_image_skopeo_reads_with_the_model_under_models(
 ) -> None:
     make_model(tmp_path)
     run = build(tmp_path, base)
-    assert run.exit_code == 0, run.output
+    assert run.exit_code == 0, run.log
     image = tmp_path / "image"
     assert run.results == {
         "image-digest": skopeo_digest(f"oci:{image}:modelcar"),
@@ -93,7 +95,7 @@ def test_the_same_model_gives_the_same_digest(tmp_path: Path, base: str) -> None
     digests = []
     for workspace in (first, second):
         run = build(workspace, base)
-        assert run.exit_code == 0, run.output
+        assert run.exit_code == 0, run.log
         digests.append(run.results["image-digest"])
     assert digests[0] == digests[1]
     make_model(second, seed=2)
@@ -105,7 +107,7 @@ def test_archive_format_holds_the_same_image(tmp_path: Path, base: str) -> None:
     make_model(tmp_path)
     layout = build(tmp_path, base)
     archive = build(tmp_path, base, **{"image-format": "oci-archive", "image-path": "image.tar"})
-    assert archive.exit_code == 0, archive.output
+    assert archive.exit_code == 0, archive.log
     assert (tmp_path / "image.tar").is_file()
     assert archive.results["image-digest"] == layout.results["image-digest"]
     assert (
@@ -114,10 +116,10 @@ def test_archive_format_holds_the_same_image(tmp_path: Path, base: str) -> None:
     )
 
 
-def verify_again(workspace: Path, **params: str) -> TaskRunResult:
+def verify_again(workspace: Path, **params: str) -> TaskResult:
     """The build's checks on an image already on the workspace, as a retried build runs them."""
     return run_task(
-        "build-modelcar-image",
+        build_modelcar_image,
         params,
         {"source": workspace, "registry-auth": None, "ca-bundle": None},
         steps=["verify", "validate"],
@@ -138,18 +140,18 @@ def test_a_corrupt_layer_fails_verification_with_its_message(
     else:
         flip_byte(largest, size // 2)
     run = verify_again(tmp_path)
-    assert (run.exit_code, run.failed_step) == (1, "verify"), run.output
+    assert (run.exit_code, run.failed_step) == (1, "verify"), run.log
     if corruption == "truncated":
         assert f"reads back as sha256:{hashlib.sha256(largest.read_bytes()).hexdigest()}" in (
-            run.output
+            run.log
         )
     else:
         assert f"blob sha256:{largest.name} (index.json manifests[0] layers[1]) reads back" in (
-            run.output
+            run.log
         )
         assert largest.stat().st_size == size
-    assert "Rebuild it; do not push it." in run.output
-    assert run.results == {}
+    assert "Rebuild it; do not push it." in run.log
+    assert run.written_results == {}
 
 
 @pytest.mark.parametrize("blob", ["manifest", "config"])
@@ -167,9 +169,9 @@ def test_a_corrupt_manifest_or_config_fails_verification(
         target = image / "blobs" / "sha256" / config_digest.removeprefix("sha256:")
     flip_byte(target, 1)
     run = verify_again(tmp_path)
-    assert (run.exit_code, run.failed_step) == (1, "verify"), run.output
-    assert f"blob sha256:{target.name}" in run.output
-    assert "Rebuild it; do not push it." in run.output
+    assert (run.exit_code, run.failed_step) == (1, "verify"), run.log
+    assert f"blob sha256:{target.name}" in run.log
+    assert "Rebuild it; do not push it." in run.log
 
 
 def test_a_corrupt_archive_fails_verification_without_unpacking_it(
@@ -186,9 +188,9 @@ def test_a_corrupt_archive_fails_verification_without_unpacking_it(
     flip_byte(archive, layer.offset_data + layer.size // 2)
     shutil.rmtree(tmp_path / ".tmp", ignore_errors=True)
     run = verify_again(tmp_path, **params)
-    assert (run.exit_code, run.failed_step) == (1, "verify"), run.output
-    assert f"blob sha256:{layer.name.rsplit('/', 1)[1]}" in run.output
-    assert "Rebuild it; do not push it." in run.output
+    assert (run.exit_code, run.failed_step) == (1, "verify"), run.log
+    assert f"blob sha256:{layer.name.rsplit('/', 1)[1]}" in run.log
+    assert "Rebuild it; do not push it." in run.log
     assert not (tmp_path / ".tmp").exists()
 
 
@@ -197,8 +199,8 @@ def test_an_unreadable_image_fails_verification(tmp_path: Path, base: str) -> No
     assert build(tmp_path, base).exit_code == 0
     (tmp_path / "image" / "index.json").write_text("{not json")
     run = verify_again(tmp_path)
-    assert (run.exit_code, run.failed_step) == (1, "verify"), run.output
-    assert "is broken: index.json is not JSON" in run.output
+    assert (run.exit_code, run.failed_step) == (1, "verify"), run.log
+    assert "is broken: index.json is not JSON" in run.log
 
 
 def test_an_image_skopeo_cannot_read_fails_validation(tmp_path: Path, base: str) -> None:
@@ -210,8 +212,8 @@ def test_an_image_skopeo_cannot_read_fails_validation(tmp_path: Path, base: str)
     index["manifests"][0]["mediaType"] = "text/plain"
     (tmp_path / "image" / "index.json").write_text(json.dumps(index))
     run = verify_again(tmp_path)
-    assert (run.exit_code, run.failed_step) == (1, "validate"), run.output
-    assert "is broken: skopeo cannot read it" in run.output
+    assert (run.exit_code, run.failed_step) == (1, "validate"), run.log
+    assert "is broken: skopeo cannot read it" in run.log
 
 
 def test_a_base_without_sleep_is_refused_before_the_copy(tmp_path: Path) -> None:
@@ -220,7 +222,7 @@ def test_a_base_without_sleep_is_refused_before_the_copy(tmp_path: Path) -> None
     run = build(tmp_path / "ws", base)
     assert run.exit_code == 1
     assert run.failed_step == "add-model-layer"
-    assert "has no sleep in /bin or /usr/bin" in run.output
+    assert "has no sleep in /bin or /usr/bin" in run.log
     assert not (tmp_path / "ws" / "image").exists()
 
 
@@ -228,7 +230,7 @@ def test_a_missing_model_directory_is_named(tmp_path: Path, base: str) -> None:
     run = build(tmp_path, base)
     assert run.exit_code == 1
     assert f"model directory {tmp_path / 'model'} does not exist; did download-model run?" in (
-        run.output
+        run.log
     )
 
 
@@ -282,7 +284,7 @@ def test_an_archive_entry_another_reader_may_take_differently_is_refused(
             info.size = 2
             archive.addfile(info, io.BytesIO(b"{}"))
     run = verify_again(tmp_path, **params)
-    assert (run.exit_code, run.failed_step) == (1, "verify"), run.output
-    assert "the archive holds an unexpected entry" in run.output or "is not a regular file" in (
-        run.output
+    assert (run.exit_code, run.failed_step) == (1, "verify"), run.log
+    assert "the archive holds an unexpected entry" in run.log or "is not a regular file" in (
+        run.log
     )

@@ -21,6 +21,12 @@ from typing import Any
 import attrs
 import pytest
 
+from modelcar_dsl.project.local_run import run_task
+from modelcar_dsl.running.local import TaskResult
+from modelcar_tasks.check_release import check_release
+from modelcar_tasks.push_to_internal_registry import push_to_internal_registry
+from modelcar_tasks.push_to_quay import push_to_quay
+from modelcar_tasks.register_model import register_model
 from tests.model_registry_server import TOKEN, ModelRegistryStandIn, running_model_registry
 from tests.oci_images import busybox_base, require_tool
 from tests.registry_server import (
@@ -29,7 +35,6 @@ from tests.registry_server import (
     USER,
     Registry,
 )
-from tests.task_runner import TaskRunResult, run_task
 from tests.test_push_tasks import build_into
 from tests.tls import LoopbackAuthority, free_port, make_authority
 
@@ -147,9 +152,9 @@ def check(
     workspaces: dict[str, Path | None] | None = None,
     env: dict[str, str] | None = None,
     **params: str,
-) -> TaskRunResult:
+) -> TaskResult:
     return run_task(
-        "check-release",
+        check_release,
         {**stage.params(digest), **params},
         workspaces or {"registry-auth": stage.auth, "ca-bundle": stage.ca_bundle},
         secrets=SECRETS,
@@ -157,17 +162,17 @@ def check(
     )
 
 
-def release(stage: Stage, build: Build) -> dict[str, TaskRunResult]:
+def release(stage: Stage, build: Build) -> dict[str, TaskResult]:
     """The pipeline after the build, in its order; the tasks that ran, by name."""
     ran = {"check-release": check(stage, build.digest)}
     if ran["check-release"].exit_code != 0:
         return ran
     cleared = ran["check-release"].results["image-digest"]
     for task, repository in [
-        ("push-to-internal-registry", stage.internal),
-        ("push-to-quay", stage.quay),
+        (push_to_internal_registry, stage.internal),
+        (push_to_quay, stage.quay),
     ]:
-        ran[task] = run_task(
+        ran[task.spec.name] = run_task(
             task,
             {
                 "registry-host": stage.registry.host,
@@ -182,10 +187,10 @@ def release(stage: Stage, build: Build) -> dict[str, TaskRunResult]:
             },
             env={"SERVICE_ACCOUNT_DIR": "/nonexistent"},
         )
-        if ran[task].exit_code != 0:
+        if ran[task.spec.name].exit_code != 0:
             return ran
     ran["register-model"] = run_task(
-        "register-model",
+        register_model,
         {
             "registry-url": stage.model_registry.base_url,
             "model-name": MODEL,
@@ -202,7 +207,7 @@ def release(stage: Stage, build: Build) -> dict[str, TaskRunResult]:
 
 def released(stage: Stage, build: Build) -> None:
     ran = release(stage, build)
-    assert all(run.exit_code == 0 for run in ran.values()), [r.output for r in ran.values()]
+    assert all(run.exit_code == 0 for run in ran.values()), [r.log for r in ran.values()]
     assert list(ran) == [
         "check-release",
         "push-to-internal-registry",
@@ -216,7 +221,7 @@ def test_a_first_release_finds_nothing_anywhere_and_is_cleared(
 ) -> None:
     build = builds[0]
     run = check(stage, build.digest)
-    assert run.exit_code == 0, run.output
+    assert run.exit_code == 0, run.log
     assert run.results == {
         "internal-tag-digest": "absent",
         "quay-tag-digest": "absent",
@@ -225,9 +230,9 @@ def test_a_first_release_finds_nothing_anywhere_and_is_cleared(
         "image-digest": build.digest,
     }
     assert f"internal registry: {stage.registry.host}/{stage.internal}:{VERSION} is absent" in (
-        run.output
+        run.log
     )
-    assert f"Model Registry: {MODEL}/{VERSION} is not registered" in run.output
+    assert f"Model Registry: {MODEL}/{VERSION} is not registered" in run.log
     assert stage.model_registry.writes() == [], "the check only reads"
     assert stage.held() == (None, None)
 
@@ -262,23 +267,24 @@ def test_a_build_whose_upstream_moved_stops_before_any_push_and_moves_nothing(
     ran = release(stage, new)
     run = ran["check-release"]
     assert list(ran) == ["check-release"], "no push ran"
-    assert (run.exit_code, run.failed_step) == (1, "check"), run.output
+    assert (run.exit_code, run.failed_step) == (1, "check"), run.log
     host = stage.registry.host
     assert (
         f"Not pushing: {MODEL}/{VERSION} is released as oci://{host}/{stage.quay}@{old.digest}, "
         f"and this build is {new.digest}, another image"
-    ) in run.output
+    ) in run.log
     for name, repository in [("internal registry", stage.internal), ("Quay registry", stage.quay)]:
         assert (
             f"The {name} tag {host}/{repository}:{VERSION} holds {old.digest}; the push would "
             f"move it to {new.digest}."
-        ) in run.output
-    assert "Give this build a new version name in pipelines/catalogue.py" in run.output
+        ) in run.log
+    assert "Give this build a new version name in pipelines/catalogue.py" in run.log
     assert f"change the uri of its ModelArtifact to oci://{host}/{stage.quay}@{new.digest}" in (
-        run.output
+        run.log
     )
-    assert "image-digest" not in run.results and "tag-moves" not in run.results
-    assert run.results["registered-image"] == f"oci://{host}/{stage.quay}@{old.digest}"
+    assert "image-digest" not in run.written_results and "tag-moves" not in run.written_results
+    assert run.written_results["registered-image"] == f"oci://{host}/{stage.quay}@{old.digest}"
+    assert run.results == {}, "Tekton passes no result of a failed task on"
     assert stage.held() == (old.digest, old.digest)
     assert stage.model_registry.writes() == writes
 
@@ -292,19 +298,15 @@ def test_a_tag_moved_outside_the_pipeline_is_not_moved_again(
     ran = release(stage, registered)
     run = ran["check-release"]
     assert list(ran) == ["check-release"]
-    assert (run.exit_code, run.failed_step) == (1, "check"), run.output
+    assert (run.exit_code, run.failed_step) == (1, "check"), run.log
     host = stage.registry.host
-    assert f"is released as oci://{host}/{stage.quay}@{registered.digest}, this build" in (
-        run.output
-    )
-    assert f"the Quay registry tag {host}/{stage.quay}:{VERSION} holds {other.digest}" in (
-        run.output
-    )
-    assert "internal registry tag" not in run.output.split("Not pushing")[1]
+    assert f"is released as oci://{host}/{stage.quay}@{registered.digest}, this build" in (run.log)
+    assert f"the Quay registry tag {host}/{stage.quay}:{VERSION} holds {other.digest}" in (run.log)
+    assert "internal registry tag" not in run.log.split("Not pushing")[1]
     assert (
         f"(to put it back: skopeo copy docker://{host}/{stage.quay}@{registered.digest} "
         f"docker://{host}/{stage.quay}:{VERSION})"
-    ) in run.output
+    ) in run.log
     assert stage.held() == (registered.digest, other.digest)
 
 
@@ -316,7 +318,7 @@ def test_tags_an_unregistered_run_left_are_moved_with_a_warning(
     earlier, build = builds
     stage.copy_to_tags(earlier, stage.internal, stage.quay)
     ran = release(stage, build)
-    assert all(run.exit_code == 0 for run in ran.values()), ran["check-release"].output
+    assert all(run.exit_code == 0 for run in ran.values()), ran["check-release"].log
     run = ran["check-release"]
     host = stage.registry.host
     assert run.results["tag-moves"] == (
@@ -326,7 +328,7 @@ def test_tags_an_unregistered_run_left_are_moved_with_a_warning(
     assert (
         f"WARNING: the Quay registry tag {host}/{stage.quay}:{VERSION} holds {earlier.digest}, "
         f"which the Model Registry does not record for {MODEL}/{VERSION}"
-    ) in run.output
+    ) in run.log
     assert stage.held() == (build.digest, build.digest)
 
 
@@ -338,7 +340,7 @@ def test_the_same_image_registered_from_another_repository_stops_before_the_push
     build = builds[0]
     elsewhere = f"{stage.registry.host}/modelcar/elsewhere@{build.digest}"
     registered = run_task(
-        "register-model",
+        register_model,
         {
             "registry-url": stage.model_registry.base_url,
             "model-name": MODEL,
@@ -349,11 +351,11 @@ def test_the_same_image_registered_from_another_repository_stops_before_the_push
         secrets=SECRETS,
         env={"SERVICE_ACCOUNT_DIR": "/nonexistent"},
     )
-    assert registered.exit_code == 0, registered.output
+    assert registered.exit_code == 0, registered.log
     run = check(stage, build.digest)
-    assert (run.exit_code, run.failed_step) == (1, "check"), run.output
-    assert f"is registered as oci://{elsewhere}: this build's image, from another" in (run.output)
-    assert f"register-model would refuse oci://{stage.registry.host}/{stage.quay}@" in run.output
+    assert (run.exit_code, run.failed_step) == (1, "check"), run.log
+    assert f"is registered as oci://{elsewhere}: this build's image, from another" in (run.log)
+    assert f"register-model would refuse oci://{stage.registry.host}/{stage.quay}@" in run.log
     assert stage.held() == (None, None)
 
 
@@ -387,11 +389,11 @@ def test_a_registry_that_cannot_be_read_fails_the_check_and_is_never_absent(
     stage: Stage, builds: tuple[Build, Build], make: Callable[[Stage], dict[str, Any]], says: str
 ) -> None:
     run = check(stage, builds[0].digest, **make(stage))
-    assert (run.exit_code, run.failed_step) == (1, "read-tags"), run.output
-    assert says in run.output
-    assert "not pushing. A tag that cannot be read is not taken for an absent one." in run.output
-    assert "absent" not in run.results.values()
-    assert "image-digest" not in run.results
+    assert (run.exit_code, run.failed_step) == (1, "read-tags"), run.log
+    assert says in run.log
+    assert "not pushing. A tag that cannot be read is not taken for an absent one." in run.log
+    assert "absent" not in run.written_results.values()
+    assert "image-digest" not in run.written_results
 
 
 def test_an_unreachable_model_registry_fails_the_check(
@@ -399,9 +401,11 @@ def test_an_unreachable_model_registry_fails_the_check(
 ) -> None:
     nowhere: dict[str, Any] = {"registry-url": f"https://localhost:{free_port()}"}
     run = check(stage, builds[0].digest, **nowhere)
-    assert (run.exit_code, run.failed_step) == (1, "check"), run.output
-    assert "cannot reach the Model Registry at https://localhost:" in run.output
-    assert "image-digest" not in run.results and "registered-image" not in run.results
+    assert (run.exit_code, run.failed_step) == (1, "check"), run.log
+    assert "cannot reach the Model Registry at https://localhost:" in run.log
+    assert (
+        "image-digest" not in run.written_results and "registered-image" not in run.written_results
+    )
 
 
 def test_the_internal_registry_is_read_with_the_service_account_as_its_push_signs_in(
@@ -422,12 +426,10 @@ def test_the_internal_registry_is_read_with_the_service_account_as_its_push_sign
         workspaces={"registry-auth": None, "ca-bundle": None},
         env={"SERVICE_ACCOUNT_DIR": str(account)},
     )
-    assert f"Signing in to {stage.registry.host} with this pod's ServiceAccount token" in (
-        run.output
-    )
-    assert run.results == {"internal-tag-digest": build.digest}
-    assert (run.exit_code, run.failed_step) == (1, "read-tags"), run.output
-    assert f"Cannot read {stage.registry.host}/{stage.quay}:{VERSION} from the Quay" in run.output
+    assert f"Signing in to {stage.registry.host} with this pod's ServiceAccount token" in (run.log)
+    assert run.written_results == {"internal-tag-digest": build.digest}
+    assert (run.exit_code, run.failed_step) == (1, "read-tags"), run.log
+    assert f"Cannot read {stage.registry.host}/{stage.quay}:{VERSION} from the Quay" in run.log
 
 
 def test_an_index_under_the_tag_is_read_as_the_digest_of_its_own_bytes(
@@ -481,6 +483,6 @@ def test_an_index_under_the_tag_is_read_as_the_digest_of_its_own_bytes(
         capture_output=True,
     )
     run = check(stage, f"sha256:{digest}")
-    assert run.exit_code == 0, run.output
+    assert run.exit_code == 0, run.log
     assert run.results["internal-tag-digest"] == f"sha256:{digest}"
     assert run.results["tag-moves"] == "none"

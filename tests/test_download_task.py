@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from modelcar_dsl.project.local_run import run_task
+from modelcar_dsl.running.local import TaskResult
+from modelcar_tasks.download_model import download_model
 from tests.hub_server import COMMIT, HubStandIn, running_hub
 from tests.s3_server import S3Server, running_s3
-from tests.task_runner import TaskRunResult, run_task
 from tests.tls import free_port
 
 FILES = {
@@ -37,9 +39,9 @@ def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
         yield server
 
 
-def download_s3(s3: S3Server, workspace: Path, source: str, **params: object) -> TaskRunResult:
+def download_s3(s3: S3Server, workspace: Path, source: str, **params: object) -> TaskResult:
     return run_task(
-        "download-model",
+        download_model,
         {"source": source, "s3-endpoint": s3.endpoint, **params},  # type: ignore[dict-item]
         {"source": workspace, "ca-bundle": None},
         secrets={
@@ -68,7 +70,7 @@ def newest_s3_change(s3: S3Server) -> str:
 
 def test_s3_download_writes_the_files_a_manifest_and_results(s3: S3Server, tmp_path: Path) -> None:
     run = download_s3(s3, tmp_path, "s3://models/mistral")
-    assert run.exit_code == 0, run.output
+    assert run.exit_code == 0, run.log
     assert model_files(tmp_path) == FILES
     assert run.results == {
         "file-count": "4",
@@ -91,14 +93,14 @@ def test_s3_rerun_skips_complete_files_and_removes_stale_ones(s3: S3Server, tmp_
     assert download_s3(s3, tmp_path, "s3://models/mistral").exit_code == 0
     (tmp_path / "model" / "left-over.bin").write_bytes(b"old")
     run = download_s3(s3, tmp_path, "s3://models/mistral")
-    assert run.exit_code == 0, run.output
-    assert "4 files, 4 already complete, 0 to download" in run.output
+    assert run.exit_code == 0, run.log
+    assert "4 files, 4 already complete, 0 to download" in run.log
     assert model_files(tmp_path) == FILES
 
 
 def test_s3_include_patterns_select_files(s3: S3Server, tmp_path: Path) -> None:
     run = download_s3(s3, tmp_path, "s3://models/mistral/", include=["*.json", "tokenizer/*"])
-    assert run.exit_code == 0, run.output
+    assert run.exit_code == 0, run.log
     assert sorted(model_files(tmp_path)) == ["config.json", "tokenizer/tokenizer.json"]
 
 
@@ -106,7 +108,7 @@ def test_s3_with_wrong_credentials_fails_with_the_servers_reason(
     s3: S3Server, tmp_path: Path
 ) -> None:
     run = run_task(
-        "download-model",
+        download_model,
         {"source": "s3://models/mistral", "s3-endpoint": s3.endpoint},
         {"source": tmp_path, "ca-bundle": None},
         secrets={
@@ -115,17 +117,17 @@ def test_s3_with_wrong_credentials_fails_with_the_servers_reason(
         env={"INSECURE_HOSTS": s3.host},
     )
     assert run.exit_code == 1
-    assert "listing s3://models/mistral/ failed (403)" in run.output
-    assert "SignatureDoesNotMatch" in run.output
+    assert "listing s3://models/mistral/ failed (403)" in run.log
+    assert "SignatureDoesNotMatch" in run.log
 
 
 def test_s3_without_credentials_names_the_secret(tmp_path: Path) -> None:
     run = run_task(
-        "download-model", {"source": "s3://models/x"}, {"source": tmp_path, "ca-bundle": None}
+        download_model, {"source": "s3://models/x"}, {"source": tmp_path, "ca-bundle": None}
     )
     assert run.exit_code == 1
     assert "put AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the s3-credentials Secret" in (
-        run.output
+        run.log
     )
 
 
@@ -136,9 +138,9 @@ def download_hf(
     revision: str = "",
     include: tuple[str, ...] = (),
     env: dict[str, str] | None = None,
-) -> TaskRunResult:
+) -> TaskResult:
     return run_task(
-        "download-model",
+        download_model,
         {
             "source": f"hf://{hub.repo}{revision}",
             "hf-endpoint": hub.base_url,
@@ -153,7 +155,7 @@ def download_hf(
 def test_hf_download_pins_the_commit_and_verifies_sha256(tmp_path: Path) -> None:
     with running_hub(HubStandIn(REPO_ID, FILES, token="hf_secret")) as hub:
         run = download_hf(hub, tmp_path, token="hf_secret")
-        assert run.exit_code == 0, run.output
+        assert run.exit_code == 0, run.log
         assert model_files(tmp_path) == FILES
         assert run.results["revision"] == COMMIT
         assert run.results["revision-date"] == "2025-01-30T12:34:56Z"
@@ -167,7 +169,7 @@ def test_hf_gated_repo_without_token_names_the_secret(tmp_path: Path) -> None:
         run = download_hf(hub, tmp_path)
     assert run.exit_code == 1
     assert f"{REPO_ID} is gated or private (401): put a token with access in the hf-token" in (
-        run.output
+        run.log
     )
 
 
@@ -175,12 +177,12 @@ def test_hf_download_resumes_a_cut_connection_with_a_range_request(tmp_path: Pat
     name = "model-00001-of-00002.safetensors"
     with running_hub(HubStandIn(REPO_ID, {name: FILES[name]}, cut_after=100_000)) as hub:
         run = download_hf(hub, tmp_path)
-        assert run.exit_code == 0, run.output
+        assert run.exit_code == 0, run.log
         assert model_files(tmp_path) == {name: FILES[name]}
         ranges = [r["range"] for r in hub.requests if r["path"] == f"/cdn/{name}"]
         assert ranges == [None, "bytes=100000-"]
         assert hub.bytes_served(name) == len(FILES[name])
-    assert "resuming at byte 100000" in run.output
+    assert "resuming at byte 100000" in run.log
 
 
 def test_hf_download_continues_a_part_file_left_by_a_killed_run(tmp_path: Path) -> None:
@@ -191,7 +193,7 @@ def test_hf_download_continues_a_part_file_left_by_a_killed_run(tmp_path: Path) 
     part.write_bytes(FILES[name][:123_456])
     with running_hub(HubStandIn(REPO_ID, {name: FILES[name]})) as hub:
         run = download_hf(hub, tmp_path)
-        assert run.exit_code == 0, run.output
+        assert run.exit_code == 0, run.log
         assert hub.bytes_served(name) == len(FILES[name]) - 123_456
     assert model_files(tmp_path) == {name: FILES[name]}
     manifest = json.loads((tmp_path / "model-manifest.json").read_text())
@@ -206,7 +208,7 @@ def test_hf_corrupt_part_file_is_caught_by_the_hubs_sha256(tmp_path: Path) -> No
     with running_hub(HubStandIn(REPO_ID, {name: FILES[name]})) as hub:
         run = download_hf(hub, tmp_path)
     assert run.exit_code == 1
-    assert f"{name}: sha256" in run.output and "does not match the Hub's" in run.output
+    assert f"{name}: sha256" in run.log and "does not match the Hub's" in run.log
     assert not (tmp_path / "model" / name).exists()
 
 
@@ -223,9 +225,9 @@ def test_a_broken_hub_listing_fails_with_what_it_answered(
 ) -> None:
     with running_hub(HubStandIn(REPO_ID, FILES, listing=listing)) as hub:
         run = download_hf(hub, tmp_path)
-    assert run.exit_code == 1, run.output
-    assert message in run.output
-    assert "Traceback" not in run.output
+    assert run.exit_code == 1, run.log
+    assert message in run.log
+    assert "Traceback" not in run.log
 
 
 @pytest.mark.parametrize("source", [f"hf://{REPO_ID}", "s3://models/mistral"])
@@ -234,16 +236,16 @@ def test_an_endpoint_nobody_answers_on_fails_with_the_reason(tmp_path: Path, sou
     host = f"127.0.0.1:{free_port()}"
     endpoint = "hf-endpoint" if source.startswith("hf://") else "s3-endpoint"
     run = run_task(
-        "download-model",
+        download_model,
         {"source": source, endpoint: f"http://{host}"},
         {"source": tmp_path, "ca-bundle": None},
         secrets={"s3-credentials": {"AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"}},
         env={"RETRY_DELAY_SECONDS": "0", "INSECURE_HOSTS": host},
     )
-    assert run.exit_code == 1, run.output
-    assert f"error: cannot reach http://{host}/" in run.output
-    assert "Connection refused" in run.output
-    assert "Traceback" not in run.output
+    assert run.exit_code == 1, run.log
+    assert f"error: cannot reach http://{host}/" in run.log
+    assert "Connection refused" in run.log
+    assert "Traceback" not in run.log
 
 
 def test_a_plain_http_endpoint_the_project_does_not_list_is_refused_before_any_request(
@@ -253,33 +255,33 @@ def test_a_plain_http_endpoint_the_project_does_not_list_is_refused_before_any_r
     unless [tool.modelcar] insecure_registries lists its host (INSECURE_HOSTS in the Task)."""
     with running_hub(HubStandIn(REPO_ID, FILES, token="hf_secret")) as hub:
         run = run_task(
-            "download-model",
+            download_model,
             {"source": f"hf://{hub.repo}", "hf-endpoint": hub.base_url},
             {"source": tmp_path, "ca-bundle": None},
             secrets={"hf-token": {"token": "hf_secret"}},
         )
         assert run.exit_code == 2
-        assert f"error: hf-endpoint '{hub.base_url}' is plain http://" in run.output
+        assert f"error: hf-endpoint '{hub.base_url}' is plain http://" in run.log
         assert hub.requests == []
 
 
 def test_hf_a_pinned_commit_is_listed_at_that_commit_without_a_note(tmp_path: Path) -> None:
     with running_hub(HubStandIn(REPO_ID, FILES)) as hub:
         run = download_hf(hub, tmp_path, revision=f"@{COMMIT}")
-        assert run.exit_code == 0, run.output
+        assert run.exit_code == 0, run.log
         listings = [r["path"] for r in hub.requests if r["path"].startswith("/api/")]
     assert listings == [f"/api/models/{REPO_ID}/revision/{COMMIT}"]
     assert run.results["revision"] == COMMIT
-    assert "moves" not in run.output
+    assert "moves" not in run.log
 
 
 def test_hf_a_moving_revision_names_the_commit_to_pin(tmp_path: Path) -> None:
     with running_hub(HubStandIn(REPO_ID, FILES)) as hub:
         run = download_hf(hub, tmp_path, revision="@main")
-    assert run.exit_code == 0, run.output
+    assert run.exit_code == 0, run.log
     assert (
         f"note: 'main' moves; this run downloads commit {COMMIT}. Pin it in the catalogue: "
-        f"hf://{REPO_ID}@{COMMIT}" in run.output
+        f"hf://{REPO_ID}@{COMMIT}" in run.log
     )
 
 
@@ -289,8 +291,8 @@ def test_hf_a_listing_without_the_revisions_date_fails_before_downloading(
     with running_hub(HubStandIn(REPO_ID, FILES, last_modified=None)) as hub:
         run = download_hf(hub, tmp_path)
         assert not [r for r in hub.requests if r["path"].startswith("/cdn/")]
-    assert run.exit_code == 1, run.output
-    assert "gives no lastModified for the revision" in run.output
+    assert run.exit_code == 1, run.log
+    assert "gives no lastModified for the revision" in run.log
 
 
 MISTRAL_LAYOUT = {
@@ -307,13 +309,13 @@ def test_hf_patterns_that_select_consolidated_weights_and_shards_are_refused(
     with running_hub(HubStandIn(REPO_ID, MISTRAL_LAYOUT)) as hub:
         run = download_hf(hub, tmp_path, include=("*.json", "*.safetensors"))
         assert not [r for r in hub.requests if r["path"].startswith("/cdn/")]
-    assert run.exit_code == 1, run.output
+    assert run.exit_code == 1, run.log
     assert (
         f"hf://{REPO_ID} with include ['*.json', '*.safetensors'] selects both consolidated "
         "weights (consolidated.safetensors) and shards (model-00001-of-00002.safetensors, "
         "model-00002-of-00002.safetensors (2 files)): the same weights twice, 70000 bytes "
         "(0.0 GiB) more to download and pack. Include one naming scheme: 'model-*.safetensors' "
-        "for the shards" in run.output
+        "for the shards" in run.log
     )
     assert not (tmp_path / "model").exists()
 
@@ -321,7 +323,7 @@ def test_hf_patterns_that_select_consolidated_weights_and_shards_are_refused(
 def test_hf_the_shards_pattern_leaves_the_consolidated_weights_out(tmp_path: Path) -> None:
     with running_hub(HubStandIn(REPO_ID, MISTRAL_LAYOUT)) as hub:
         run = download_hf(hub, tmp_path, include=("*.json", "model-*.safetensors"))
-    assert run.exit_code == 0, run.output
+    assert run.exit_code == 0, run.log
     assert sorted(model_files(tmp_path)) == [
         "config.json",
         "model-00001-of-00002.safetensors",
@@ -338,17 +340,17 @@ def test_hf_a_model_larger_than_the_free_space_fails_before_any_byte(tmp_path: P
     with running_hub(HubStandIn(REPO_ID, FILES, listed_sizes={name: huge})) as hub:
         run = download_hf(hub, tmp_path)
         assert not [r for r in hub.requests if r["path"].startswith("/cdn/")]
-    assert run.exit_code == 1, run.output
+    assert run.exit_code == 1, run.log
     total = huge + sum(len(data) for path, data in FILES.items() if path != name)
     found = re.search(
         rf"needs {total} bytes \(\d+\.\d GiB\) more in the workspace \({total} bytes "
         r"\(\d+\.\d GiB\) selected, 0 bytes \(0\.0 GiB\) already there\), but it has "
         r"(\d+) bytes \(\d+\.\d GiB\) free\. Give the run a bigger PVC",
-        run.output,
+        run.log,
     )
-    assert found, run.output
+    assert found, run.log
     assert 0 < int(found[1]) < total
-    assert f"the build needs about twice the weights, {2 * total} bytes" in run.output
+    assert f"the build needs about twice the weights, {2 * total} bytes" in run.log
     assert not list((tmp_path / "model").iterdir())
 
 
@@ -359,11 +361,11 @@ def test_s3_a_model_larger_than_the_free_space_fails_before_any_byte(
     s3: S3Server, tmp_path: Path
 ) -> None:
     run = run_s3_with_free_space(s3, tmp_path, TOTAL - 1)
-    assert run.exit_code == 1, run.output
+    assert run.exit_code == 1, run.log
     assert (
         f"s3://models/mistral needs {TOTAL} bytes (0.0 GiB) more in the workspace ({TOTAL} "
         f"bytes (0.0 GiB) selected, 0 bytes (0.0 GiB) already there), but it has {TOTAL - 1} "
-        "bytes (0.0 GiB) free" in run.output
+        "bytes (0.0 GiB) free" in run.log
     )
     assert model_files(tmp_path) == {}
 
@@ -377,20 +379,20 @@ def test_s3_what_is_already_complete_or_partial_needs_no_room(s3: S3Server, tmp_
     part.write_bytes(FILES[name][:1000])
     missing = len(FILES[name]) - 1000
     refused = run_s3_with_free_space(s3, tmp_path, missing - 1)
-    assert refused.exit_code == 1, refused.output
-    assert f"needs {missing} bytes (0.0 GiB) more" in refused.output
-    assert f"{TOTAL - missing} bytes (0.0 GiB) already there" in refused.output
+    assert refused.exit_code == 1, refused.log
+    assert f"needs {missing} bytes (0.0 GiB) more" in refused.log
+    assert f"{TOTAL - missing} bytes (0.0 GiB) already there" in refused.log
     accepted = run_s3_with_free_space(s3, tmp_path, missing)
-    assert accepted.exit_code == 0, accepted.output
+    assert accepted.exit_code == 0, accepted.log
     assert model_files(tmp_path) == FILES
 
 
 def run_s3_with_free_space(
     s3: S3Server, workspace: Path, free: int, include: list[str] | None = None
-) -> TaskRunResult:
+) -> TaskResult:
     """download-model told the file system has at most `free` bytes free (tests only)."""
     return run_task(
-        "download-model",
+        download_model,
         {"source": "s3://models/mistral", "s3-endpoint": s3.endpoint, "include": include or []},
         {"source": workspace, "ca-bundle": None},
         secrets={

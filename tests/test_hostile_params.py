@@ -1,4 +1,5 @@
-"""Hostile values through every param of every task, run from the compiled YAML.
+"""Hostile values through every param of every task, compiled for the project and run by
+`run_task`.
 
 Each run sets one param to a hostile value (command substitution, backticks, `;`, a newline,
 `a[$(...)]` for bash arithmetic, quotes, an option as a value, `..`, paths leading out of the
@@ -29,10 +30,13 @@ from typing import Any
 import attrs
 import pytest
 
+from modelcar_dsl.compiling.compiler import compile_task
 from modelcar_dsl.model.param_checks import Between
 from modelcar_dsl.model.specs import TaskSpec
 from modelcar_dsl.project.loading import load_project
+from modelcar_dsl.project.local_run import run_task
 from modelcar_dsl.project.settings import read_settings
+from modelcar_dsl.running.local import TaskResult
 from tests.conftest import REPO
 from tests.evaluation_tools import GUIDELLM_REPORT, LM_EVAL_REPORT, stand_in
 from tests.hub_server import HubStandIn, running_hub
@@ -40,7 +44,6 @@ from tests.kserve_server import SERVICE, kubernetes, service_account
 from tests.model_registry_server import TOKEN, ModelRegistryStandIn, running_model_registry
 from tests.oci_images import busybox_base, require_tool
 from tests.registry_server import Registry, running_registry
-from tests.task_runner import ParamValue, TaskRunResult, compiled_task, run_task
 from tests.tls import LoopbackAuthority, make_authority
 
 HOSTILE = (
@@ -59,10 +62,15 @@ HOSTILE = (
     "{outside}",
     "modèle-é",
 )
+ParamValue = str | list[str]
+"""A string or array param's value."""
 IMAGE_REF = "quay.io/private-ai-demo/mistral-24b-quantized@sha256:" + "a" * 64
-TASKS: dict[str, TaskSpec] = {
-    task.name: task for task in load_project(read_settings(REPO / "pyproject.toml")).tasks
+SETTINGS = read_settings(REPO / "pyproject.toml")
+TASKS: dict[str, TaskSpec] = {task.name: task for task in load_project(SETTINGS).tasks}
+DOCUMENTS: dict[str, dict[str, Any]] = {
+    name: compile_task(task, SETTINGS.target()) for name, task in TASKS.items()
 }
+"""Each Task as `modelcar compile` writes it, by name."""
 
 
 @attrs.frozen
@@ -74,10 +82,10 @@ class RunInputs:
     env: dict[str, str] = attrs.Factory(dict)
     secrets: dict[str, dict[str, str]] = attrs.Factory(dict)
 
-    def run(self, task_name: str, **params: ParamValue) -> TaskRunResult:
+    def run(self, task_name: str, **params: ParamValue) -> TaskResult:
         """Run `task_name` with these inputs, `params` (by Tekton name) replacing some."""
         return run_task(
-            task_name,
+            DOCUMENTS[task_name],
             {**self.params, **params},
             self.workspaces,
             env=self.env,
@@ -114,11 +122,11 @@ def parts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Parts]:
     (built / "model").mkdir()
     (built / "model" / "weights.safetensors").write_bytes(b"\x05" * 4096)
     build = run_task(
-        "build-modelcar-image",
+        DOCUMENTS["build-modelcar-image"],
         {"base-image": base},
         {"source": built, "registry-auth": None, "ca-bundle": None},
     )
-    assert build.exit_code == 0, build.output
+    assert build.exit_code == 0, build.log
     files = {"config.json": b"{}", "model.safetensors": b"\x07" * 2048}
     with (
         running_hub(HubStandIn("org/model", files)) as hub,
@@ -127,7 +135,7 @@ def parts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Parts]:
         kubernetes(authority, ready_after=0) as kserve,
     ):
         registered = run_task(
-            "register-model",
+            DOCUMENTS["register-model"],
             {
                 "registry-url": model_registry.base_url,
                 "model-name": "Hostile-Model",
@@ -138,7 +146,7 @@ def parts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Parts]:
             env={"SERVICE_ACCOUNT_DIR": "/nonexistent"},
             secrets={"model-registry-token": {"token": TOKEN}},
         )
-        assert registered.exit_code == 0, registered.output
+        assert registered.exit_code == 0, registered.log
         yield Parts(
             authority,
             hub,
@@ -147,7 +155,7 @@ def parts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Parts]:
             kserve,
             base,
             built,
-            build.results["image-digest"],
+            str(build.results["image-digest"]),
         )
 
 
@@ -330,7 +338,7 @@ def _values(task: TaskSpec, param_name: str, marker: Path, outside: Path) -> lis
 CASES = sorted(
     (document_name, param["name"])
     for document_name in TASKS
-    for param in compiled_task(document_name)["spec"].get("params", [])
+    for param in DOCUMENTS[document_name]["spec"].get("params", [])
 )
 
 
@@ -360,12 +368,12 @@ def test_hostile_values_run_nothing_and_change_nothing_outside_the_workspace(
             value = _retarget(value, root)
             before = _snapshot(root)
             run = inputs.run(task_name, **{param_name: value})
-            where = f"{task_name} {param_name}={value!r}:\n{run.output}"
+            where = f"{task_name} {param_name}={value!r}:\n{run.log}"
             assert not marker.exists(), f"a payload ran: {where}"
-            assert "Traceback" not in run.output, f"not explained: {where}"
+            assert "Traceback" not in run.log, f"not explained: {where}"
             assert _snapshot(root) == before, f"something outside the workspace changed: {where}"
             if run.exit_code == 2:
-                assert f"error: {param_name} " in run.output, where
+                assert f"error: {param_name} " in run.log, where
             if strict:
                 assert run.exit_code == 2, f"not refused: {where}"
             if task_name == "wait-for-inference-service":
@@ -388,9 +396,9 @@ def test_a_letter_outside_ascii_is_refused_not_a_crash(
     _sentinels(root)
     inputs = _scenarios(parts)[task_name](root, tmp_path / "tools")
     run = inputs.run(task_name, **{param_name: value})
-    assert run.exit_code == 2, run.output
-    assert f"error: {param_name} '{value}' is not" in run.output
-    assert "Traceback" not in run.output
+    assert run.exit_code == 2, run.log
+    assert f"error: {param_name} '{value}' is not" in run.log
+    assert "Traceback" not in run.log
 
 
 def _retarget(value: ParamValue, root: Path) -> ParamValue:
@@ -434,8 +442,8 @@ def test_a_link_inside_the_workspace_is_not_followed_out_of_it(
         (root / "ws" / "escape").symlink_to(root / "outside")
         before = _snapshot(root)
         run = inputs.run(task_name, **{param_name: value})
-        assert run.exit_code == 2, run.output
-        assert f"error: {param_name} '{value}' leads to {root / 'outside'}" in run.output
+        assert run.exit_code == 2, run.log
+        assert f"error: {param_name} '{value}' leads to {root / 'outside'}" in run.log
         assert _snapshot(root) == before
 
 
@@ -462,10 +470,10 @@ def test_a_model_entry_that_is_no_file_of_the_workspace_is_not_packed(
     _sentinels(root)
     inputs = _scenarios(parts)["build-modelcar-image"](root, tmp_path)
     plant(root / "ws" / "model")
-    run = run_task("build-modelcar-image", inputs.params, inputs.workspaces)
-    assert (run.exit_code, run.failed_step) == (1, "add-model-layer"), run.output
+    run = run_task(DOCUMENTS["build-modelcar-image"], inputs.params, inputs.workspaces)
+    assert (run.exit_code, run.failed_step) == (1, "add-model-layer"), run.log
     for message in expected:
-        assert message in run.output
+        assert message in run.log
     assert not (root / "ws" / "image").exists()
 
 
@@ -480,13 +488,13 @@ def test_file_names_a_source_lists_stay_inside_the_model_directory(tmp_path: Pat
         with running_hub(HubStandIn("org/model", {name: b"x", "ok.json": b"{}"})) as hub:
             before = _snapshot(root)
             run = run_task(
-                "download-model",
+                DOCUMENTS["download-model"],
                 {"source": "hf://org/model", "hf-endpoint": hub.base_url},
                 {"source": root / "ws", "ca-bundle": None},
                 env={"RETRY_DELAY_SECONDS": "0", "INSECURE_HOSTS": hub.host},
             )
-        assert run.exit_code == 2, run.output
-        assert "error: file " in run.output
+        assert run.exit_code == 2, run.log
+        assert "error: file " in run.log
         assert _snapshot(root) == before
         assert not (root / "ws" / "model" / "ok.json").exists()
 
@@ -511,12 +519,12 @@ def test_overlapping_image_and_model_paths_are_refused_before_anything_is_remove
             (root / "ws" / "moved").rename(root / "ws" / model_dir)
         weights = sorted((root / "ws").rglob("weights.safetensors"))
         run = run_task(
-            "build-modelcar-image",
+            DOCUMENTS["build-modelcar-image"],
             {**inputs.params, "model-dir": model_dir, "image-path": image_path},
             inputs.workspaces,
         )
-        assert run.exit_code == 2, run.output
-        assert "overlap" in run.output
+        assert run.exit_code == 2, run.log
+        assert "overlap" in run.log
         assert sorted((root / "ws").rglob("weights.safetensors")) == weights
 
 
@@ -541,11 +549,11 @@ def test_a_link_planted_at_the_archives_partial_name_is_replaced_not_followed(
     inputs = _scenarios(parts)["build-modelcar-image"](root, tmp_path)
     (root / "ws" / "image.tar.partial").symlink_to(victim)
     run = run_task(
-        "build-modelcar-image",
+        DOCUMENTS["build-modelcar-image"],
         {**inputs.params, "image-format": "oci-archive", "image-path": "image.tar"},
         inputs.workspaces,
     )
-    assert run.exit_code == 0, run.output
+    assert run.exit_code == 0, run.log
     assert _untouched(victim)
     assert (root / "ws" / "image.tar").is_file() and not (root / "ws" / "image.tar").is_symlink()
     assert not list((root / "ws").glob(".skopeo-tmp.*")), "skopeo's unpacked copy is removed"
@@ -565,12 +573,12 @@ def test_links_planted_at_the_downloads_working_files_are_not_followed(tmp_path:
     (root / "ws" / "model-manifest.json.partial").symlink_to(victim)
     with running_hub(HubStandIn("org/model", files)) as hub:
         run = run_task(
-            "download-model",
+            DOCUMENTS["download-model"],
             {"source": "hf://org/model", "hf-endpoint": hub.base_url},
             {"source": root / "ws", "ca-bundle": None},
             env={"RETRY_DELAY_SECONDS": "0", "INSECURE_HOSTS": hub.host},
         )
-    assert run.exit_code == 0, run.output
+    assert run.exit_code == 0, run.log
     assert _untouched(victim)
     config = root / "ws" / "model" / "config.json"
     assert not config.is_symlink() and config.read_bytes() == files["config.json"]
@@ -582,14 +590,14 @@ def test_a_server_sending_more_than_it_lists_is_stopped_at_the_listed_size(
     files = {"weights.bin": b"\x02" * (1 << 20)}
     with running_hub(HubStandIn("org/model", files, listed_sizes={"weights.bin": 10})) as hub:
         run = run_task(
-            "download-model",
+            DOCUMENTS["download-model"],
             {"source": "hf://org/model", "hf-endpoint": hub.base_url},
             {"source": tmp_path, "ca-bundle": None},
             env={"RETRY_DELAY_SECONDS": "0", "INSECURE_HOSTS": hub.host},
         )
     assert run.exit_code == 1
-    assert "the server sent more than the 10 bytes it lists; not writing past them" in run.output
-    assert "retrying" not in run.output
+    assert "the server sent more than the 10 bytes it lists; not writing past them" in run.log
+    assert "retrying" not in run.log
     assert all(part.stat().st_size <= 10 for part in (tmp_path / ".download").iterdir())
 
 
@@ -606,7 +614,7 @@ def test_links_in_the_results_directory_are_neither_written_nor_read(
     (root / "ws" / "results").mkdir()
     (root / "ws" / "results" / "guidellm.metrics.json").symlink_to(victim)
     run = inputs.run("run-guidellm")
-    assert run.exit_code == 0, run.output
+    assert run.exit_code == 0, run.log
     assert _untouched(victim)
     root = tmp_path / "publish"
     _sentinels(root)
@@ -617,7 +625,7 @@ def test_links_in_the_results_directory_are_neither_written_nor_read(
     (root / "ws" / "results" / "lm-eval.metrics.json").symlink_to(leaked)
     run = inputs.run("publish-results")
     assert run.exit_code == 1
-    assert "no *.metrics.json files in" in run.output
+    assert "no *.metrics.json files in" in run.log
     assert not any("budget_eur" in str(request) for request in parts.model_registry.requests)
 
 
@@ -641,8 +649,8 @@ def test_a_refused_value_leaves_the_previous_report_in_place(
     previous.parent.mkdir(parents=True)
     previous.write_text("{}")
     run = inputs.run(task_name, **{param: value})
-    assert run.exit_code == 2, run.output
-    assert f"error: {param} " in run.output
+    assert run.exit_code == 2, run.log
+    assert f"error: {param} " in run.log
     assert previous.read_text() == "{}"
 
 
@@ -670,7 +678,7 @@ def test_skopeo_unpacks_an_archive_into_a_fresh_directory_on_the_workspace(
     (tools / "skopeo").write_text(FAKE_SKOPEO)
     (tools / "skopeo").chmod(0o755)
     run = run_task(
-        "push-to-quay",
+        DOCUMENTS["push-to-quay"],
         {
             "repository": "org/model",
             "tag": "v1",
@@ -685,7 +693,7 @@ def test_skopeo_unpacks_an_archive_into_a_fresh_directory_on_the_workspace(
         },
         steps=["preflight"],
     )
-    assert run.exit_code == 0, run.output
+    assert run.exit_code == 0, run.log
     calls = (tmp_path / "skopeo").read_text().splitlines()
     assert len(calls) == 1
     assert calls[0].startswith(f"--tmpdir {workspace}/.skopeo-tmp.")
@@ -720,10 +728,10 @@ def test_a_nested_index_fanning_out_is_verified_once_per_blob(parts: Parts, tmp_
     index["manifests"].append(child)
     (workspace / "image" / "index.json").write_text(json.dumps(index))
     run = run_task(
-        "build-modelcar-image",
+        DOCUMENTS["build-modelcar-image"],
         {},
         {"source": workspace, "registry-auth": None, "ca-bundle": None},
         steps=["verify"],
     )
-    assert run.exit_code == 0, run.output
-    assert f"Verified {image_blobs + 3} blobs against their sha256 digests" in run.output
+    assert run.exit_code == 0, run.log
+    assert f"Verified {image_blobs + 3} blobs against their sha256 digests" in run.log

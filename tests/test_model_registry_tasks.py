@@ -14,8 +14,11 @@ from pathlib import Path
 import pytest
 from werkzeug.wrappers import Request, Response
 
+from modelcar_dsl.project.local_run import run_task
+from modelcar_dsl.running.local import TaskResult
+from modelcar_tasks.publish_results import publish_results
+from modelcar_tasks.register_model import register_model
 from tests.model_registry_server import TOKEN, ModelRegistryStandIn, running_model_registry
-from tests.task_runner import TaskRunResult, run_task
 from tests.tls import LoopbackAuthority, free_port, make_authority
 from tests.wsgi_server import serving
 
@@ -54,9 +57,9 @@ def register(
     *,
     secrets: dict[str, dict[str, str]] = SECRETS,
     service_account: Path = Path("/nonexistent"),
-) -> TaskRunResult:
+) -> TaskResult:
     return run_task(
-        "register-model",
+        register_model,
         {
             "registry-url": registry.base_url,
             "model-name": "Mistral-24B-Instruct",
@@ -75,9 +78,9 @@ def register(
 
 def publish(
     registry: ModelRegistryStandIn, workspace: Path, ca_bundle: Path, version: str
-) -> TaskRunResult:
+) -> TaskResult:
     return run_task(
-        "publish-results",
+        publish_results,
         {
             "registry-url": registry.base_url,
             "model-name": "Mistral-24B-Instruct",
@@ -93,10 +96,10 @@ def test_register_creates_model_version_and_artifact(
     registry: ModelRegistryStandIn, ca_bundle: Path
 ) -> None:
     run = register(registry, ca_bundle)
-    assert run.exit_code == 0, run.output
-    model_id = run.results["registered-model-id"]
-    version_id = run.results["model-version-id"]
-    artifact = registry.artifacts[run.results["model-artifact-id"]]
+    assert run.exit_code == 0, run.log
+    model_id = str(run.results["registered-model-id"])
+    version_id = str(run.results["model-version-id"])
+    artifact = registry.artifacts[str(run.results["model-artifact-id"])]
     assert registry.models[model_id]["name"] == "Mistral-24B-Instruct"
     assert registry.versions[version_id]["name"] == "24b-w4a16-1gpu"
     assert registry.versions[version_id]["registeredModelId"] == model_id
@@ -116,10 +119,10 @@ def test_a_version_registered_without_provenance_gets_it_on_the_next_run(
     """A version an earlier build registered (before revisions and SBOMs were recorded) gains
     them when the same image is registered again; nothing else is written."""
     first = register(registry, ca_bundle)
-    version_id = first.results["model-version-id"]
+    version_id = str(first.results["model-version-id"])
     registry.versions[version_id].pop("customProperties")
     again = register(registry, ca_bundle)
-    assert again.exit_code == 0, again.output
+    assert again.exit_code == 0, again.log
     assert again.results == first.results
     properties = registry.versions[version_id]["customProperties"]
     assert properties["revision"]["string_value"] == REVISION
@@ -133,10 +136,10 @@ def test_register_again_finds_everything_and_writes_nothing(
     first = register(registry, ca_bundle)
     writes = registry.writes()
     second = register(registry, ca_bundle)
-    assert second.exit_code == 0, second.output
+    assert second.exit_code == 0, second.log
     assert second.results == first.results
     assert registry.writes() == writes
-    assert "was registered already" in second.output
+    assert "was registered already" in second.log
 
 
 def test_a_new_digest_under_an_existing_version_is_refused(
@@ -146,22 +149,22 @@ def test_a_new_digest_under_an_existing_version_is_refused(
     other = IMAGE.replace("a" * 64, "b" * 64)
     run = register(registry, ca_bundle, image=other)
     assert run.exit_code == 1
-    assert f"is registered with oci://{IMAGE}, not oci://{other}" in run.output
-    assert "give this build a new version name in the catalogue" in run.output
+    assert f"is registered with oci://{IMAGE}, not oci://{other}" in run.log
+    assert "give this build a new version name in the catalogue" in run.log
 
 
 def test_an_untrusted_registry_certificate_is_named(registry: ModelRegistryStandIn) -> None:
     run = register(registry, ca_bundle=None)
     assert run.exit_code == 1
-    assert f"cannot reach the Model Registry at {registry.base_url}" in run.output
-    assert "CERTIFICATE_VERIFY_FAILED" in run.output
-    assert "bind a ca-bundle workspace" in run.output
+    assert f"cannot reach the Model Registry at {registry.base_url}" in run.log
+    assert "CERTIFICATE_VERIFY_FAILED" in run.log
+    assert "bind a ca-bundle workspace" in run.log
 
 
 def test_a_missing_token_is_explained(registry: ModelRegistryStandIn, ca_bundle: Path) -> None:
     run = register(registry, ca_bundle, secrets={})
     assert run.exit_code == 1
-    assert "401" in run.output and "model-registry-token Secret" in run.output
+    assert "401" in run.log and "model-registry-token Secret" in run.log
 
 
 def test_the_service_account_token_signs_in_when_no_secret_is_given(
@@ -174,7 +177,7 @@ def test_the_service_account_token_signs_in_when_no_secret_is_given(
     assert run.exit_code == 1, "the service CA is not in the account dir yet"
     (account / "service-ca.crt").write_bytes((ca_bundle / "ca-bundle.crt").read_bytes())
     run = register(registry, None, secrets={}, service_account=account)
-    assert run.exit_code == 0, run.output
+    assert run.exit_code == 0, run.log
 
 
 def write_metrics(workspace: Path, values: dict[str, float]) -> None:
@@ -190,8 +193,8 @@ def test_publish_attaches_metrics_to_the_registered_version_and_updates_on_rerun
     registered = register(registry, ca_bundle)
     write_metrics(tmp_path, {"lm-eval/arc_easy/acc": 0.8, "lm-eval/hellaswag/acc": 0.6})
     run = publish(registry, tmp_path, ca_bundle, "24b-w4a16-1gpu")
-    assert run.exit_code == 0, run.output
-    version_id = registered.results["model-version-id"]
+    assert run.exit_code == 0, run.log
+    version_id = str(registered.results["model-version-id"])
     assert run.results == {"metric-count": "3", "model-version-id": version_id}
 
     def metrics() -> dict[str, float]:
@@ -219,7 +222,7 @@ def test_publish_to_a_version_the_build_never_registered_names_what_exists(
     assert (
         "RegisteredModel 'Mistral-24B-Instruct' has no version 'quantized-w4a16-2501' "
         "(it has: '24b-w4a16-1gpu')"
-    ) in run.output
+    ) in run.log
 
 
 def test_a_plain_http_registry_url_is_refused_before_the_token_is_sent(
@@ -229,7 +232,7 @@ def test_a_plain_http_registry_url_is_refused_before_the_token_is_sent(
     account.mkdir()
     (account / "token").write_text("service-account-token")
     run = run_task(
-        "register-model",
+        register_model,
         {
             "registry-url": "http://127.0.0.1:9",
             "model-name": "Mistral-24B-Instruct",
@@ -240,7 +243,7 @@ def test_a_plain_http_registry_url_is_refused_before_the_token_is_sent(
         env={"SERVICE_ACCOUNT_DIR": str(account)},
     )
     assert run.exit_code == 2
-    assert "error: registry-url 'http://127.0.0.1:9' is plain http://" in run.output
+    assert "error: registry-url 'http://127.0.0.1:9' is plain http://" in run.log
 
 
 def test_a_redirect_to_plain_http_is_not_followed(
@@ -264,7 +267,7 @@ def test_a_redirect_to_plain_http_is_not_followed(
 
     with serving(plain, plain_port), serving(redirecting, tls_port, authority):
         run = run_task(
-            "register-model",
+            register_model,
             {
                 "registry-url": f"https://localhost:{tls_port}",
                 "model-name": "Mistral-24B-Instruct",
@@ -275,7 +278,7 @@ def test_a_redirect_to_plain_http_is_not_followed(
             secrets=SECRETS,
             env={"SERVICE_ACCOUNT_DIR": "/nonexistent"},
         )
-    assert run.exit_code == 2, run.output
-    assert f"error: redirect 'http://127.0.0.1:{plain_port}/" in run.output
-    assert "is plain http://" in run.output
+    assert run.exit_code == 2, run.log
+    assert f"error: redirect 'http://127.0.0.1:{plain_port}/" in run.log
+    assert "is plain http://" in run.log
     assert plain_requests == []

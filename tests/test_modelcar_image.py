@@ -20,11 +20,14 @@ from typing import Any
 
 import pytest
 
+from modelcar_dsl.project.local_run import run_task
+from modelcar_dsl.running.local import TaskResult
+from modelcar_tasks.build_modelcar_image import build_modelcar_image
 from modelcar_tasks.lib import tar_layers
+from modelcar_tasks.push_to_quay import push_to_quay
 from tests.conftest import REPO
 from tests.oci_images import busybox_base, require_tool
 from tests.registry_server import PASSWORD, USER, Registry
-from tests.task_runner import TaskRunResult, run_task
 from tests.test_build_task import build
 
 SHARD = tar_layers.LARGE_FILE
@@ -156,12 +159,12 @@ def with_attestation(reference: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory, base: str) -> tuple[Path, TaskRunResult]:
+def built(tmp_path_factory: pytest.TempPathFactory, base: str) -> tuple[Path, TaskResult]:
     """One image of `make_model`'s files with provenance, shared by the tests that read it."""
     workspace = tmp_path_factory.mktemp("built")
     make_model(workspace / "model")
     run = build(workspace, base, **PROVENANCE)
-    assert run.exit_code == 0, run.output
+    assert run.exit_code == 0, run.log
     return workspace, run
 
 
@@ -197,7 +200,7 @@ def test_a_file_over_8_gib_has_a_size_go_and_python_read(tmp_path: Path) -> None
 
 
 def test_large_files_get_layers_of_their_own_and_the_model_card_its_own(
-    built: tuple[Path, TaskRunResult],
+    built: tuple[Path, TaskResult],
 ) -> None:
     workspace = built[0]
     image = workspace / "image"
@@ -255,7 +258,7 @@ def test_every_platform_of_the_base_gets_the_same_model_layers(
 ) -> None:
     make_model(tmp_path / "model")
     run = build(tmp_path, two_platform_base)
-    assert run.exit_code == 0, run.output
+    assert run.exit_code == 0, run.log
     assert run.results["platforms"] == "linux/amd64,linux/arm64"
     image = tmp_path / "image"
     top = tagged(image, "modelcar")
@@ -283,23 +286,23 @@ def test_one_platform_is_taken_when_asked_and_a_missing_one_is_named(
 ) -> None:
     make_model(tmp_path / "model")
     run = build(tmp_path, two_platform_base, platform="linux/arm64")
-    assert run.exit_code == 0, run.output
+    assert run.exit_code == 0, run.log
     assert run.results["platforms"] == "linux/arm64"
     top = tagged(tmp_path / "image", "modelcar")
     assert top["mediaType"] == "application/vnd.oci.image.manifest.v1+json"
     missing = build(tmp_path, two_platform_base, platform="linux/s390x")
     assert missing.exit_code != 0
-    assert "linux/s390x" in missing.output
+    assert "linux/s390x" in missing.log
 
 
 def test_provenance_is_in_labels_and_annotations_and_no_base_label_survives(
-    built: tuple[Path, TaskRunResult], base: str
+    built: tuple[Path, TaskResult], base: str
 ) -> None:
     workspace, run = built
     image = workspace / "image"
     manifest = document(image, tagged(image, "modelcar")["digest"])
     config = document(image, manifest["config"]["digest"])
-    base_digest = run.results["BASE_IMAGE_REF"].rsplit("@", 1)[1]
+    base_digest = str(run.results["BASE_IMAGE_REF"]).rsplit("@", 1)[1]
     assert run.results["BASE_IMAGE_REF"] == f"{base}@{base_digest}"
     expected = {
         "org.opencontainers.image.title": "Example-Model",
@@ -319,7 +322,7 @@ def test_provenance_is_in_labels_and_annotations_and_no_base_label_survives(
 
 
 def test_the_sbom_lists_every_file_with_its_sha256_and_names_the_image(
-    built: tuple[Path, TaskRunResult],
+    built: tuple[Path, TaskResult],
 ) -> None:
     workspace, run = built
     image = workspace / "image"
@@ -341,7 +344,9 @@ def test_the_sbom_lists_every_file_with_its_sha256_and_names_the_image(
     assert packages["SPDXRef-Model"]["externalRefs"][0]["referenceLocator"] == (
         f"pkg:huggingface/example-org/example-model@{COMMIT}"
     )
-    assert packages["SPDXRef-Base"]["versionInfo"] == run.results["BASE_IMAGE_REF"].rsplit("@")[1]
+    assert (
+        packages["SPDXRef-Base"]["versionInfo"] == str(run.results["BASE_IMAGE_REF"]).rsplit("@")[1]
+    )
     assert sbom["creationInfo"]["created"] == "2025-01-30T12:34:56Z"
 
 
@@ -378,7 +383,7 @@ def test_a_registry_base_is_built_from_the_digest_its_tag_named(
     registry_copy(registry, two_platform_base, "base/busybox:1")
     make_model(tmp_path / "model")
     run = run_task(
-        "build-modelcar-image",
+        build_modelcar_image,
         {"base-image": f"{registry.host}/base/busybox:1"},
         {
             "source": tmp_path,
@@ -386,7 +391,7 @@ def test_a_registry_base_is_built_from_the_digest_its_tag_named(
             "ca-bundle": registry.write_ca_bundle(tmp_path / "ca"),
         },
     )
-    assert run.exit_code == 0, run.output
+    assert run.exit_code == 0, run.log
     digest = registry.digest("base/busybox", "1")
     assert run.results["BASE_IMAGE_REF"] == f"{registry.host}/base/busybox@{digest}"
     assert run.results["platforms"] == "linux/amd64,linux/arm64"
@@ -407,7 +412,7 @@ def test_a_multi_platform_push_keeps_the_index_and_a_retry_sends_only_missing_la
     digest = built_run.results["image-digest"]
     seeded = registry.log.stat().st_size
     run = run_task(
-        "push-to-quay",
+        push_to_quay,
         {
             "registry-host": registry.host,
             "repository": "org/partial",
@@ -422,7 +427,7 @@ def test_a_multi_platform_push_keeps_the_index_and_a_retry_sends_only_missing_la
         },
         env={"RETRY_DELAY_SECONDS": "0"},
     )
-    assert run.exit_code == 0, run.output
+    assert run.exit_code == 0, run.log
     assert run.results["image-digest"] == digest
     pushed = json.loads(registry.manifest("org/partial", "v1"))
     assert [m["platform"]["architecture"] for m in pushed["manifests"]] == ["amd64", "arm64"]
@@ -466,9 +471,9 @@ def test_a_base_whose_config_is_not_oci_is_named_not_a_traceback(
 ) -> None:
     make_model(tmp_path / "model")
     run = build(tmp_path, rewrite_base(base, change))
-    assert (run.exit_code, run.failed_step) == (1, "add-model-layer"), run.output
-    assert "Traceback" not in run.output
-    assert "base image" in run.output
+    assert (run.exit_code, run.failed_step) == (1, "add-model-layer"), run.log
+    assert "Traceback" not in run.log
+    assert "base image" in run.log
     assert not (tmp_path / "image").exists()
 
 
@@ -480,15 +485,15 @@ def test_a_failed_build_leaves_the_previous_image_and_a_variant_matches_its_plat
     variant_base = busybox_base(tmp_path / "base", platforms=("linux/amd64", "linux/arm64/v8"))
     make_model(tmp_path / "ws" / "model")
     arm = build(tmp_path / "ws", variant_base, platform="linux/arm64")
-    assert arm.exit_code == 0, arm.output
+    assert arm.exit_code == 0, arm.log
     assert arm.results["platforms"] == "linux/arm64/v8"
     index_before = (tmp_path / "ws" / "image" / "index.json").read_bytes()
     from_index = build(tmp_path / "ws", variant_base, platform="linux/s390x")
-    assert (from_index.exit_code, from_index.failed_step) == (1, "fetch-base"), from_index.output
-    assert "no image found in image index for architecture s390x" in from_index.output
+    assert (from_index.exit_code, from_index.failed_step) == (1, "fetch-base"), from_index.log
+    assert "no image found in image index for architecture s390x" in from_index.log
     single = build(tmp_path / "ws", base, platform="linux/s390x")
-    assert (single.exit_code, single.failed_step) == (1, "add-model-layer"), single.output
-    assert "is for linux/amd64, not linux/s390x" in single.output
+    assert (single.exit_code, single.failed_step) == (1, "add-model-layer"), single.log
+    assert "is for linux/amd64, not linux/s390x" in single.log
     assert (tmp_path / "ws" / "image" / "index.json").read_bytes() == index_before
 
 
@@ -497,8 +502,8 @@ def test_a_date_that_does_not_exist_is_refused_before_anything_is_built(
 ) -> None:
     make_model(tmp_path / "model")
     run = build(tmp_path, base, **{**PROVENANCE, "model-created": "2025-13-45T25:61:61Z"})
-    assert run.exit_code == 2, run.output
-    assert "model-created '2025-13-45T25:61:61Z' is not a time that exists" in run.output
+    assert run.exit_code == 2, run.log
+    assert "model-created '2025-13-45T25:61:61Z' is not a time that exists" in run.log
     assert not (tmp_path / "image").exists()
 
 
@@ -506,7 +511,7 @@ def test_an_empty_model_directory_is_refused(tmp_path: Path, base: str) -> None:
     (tmp_path / "model" / "empty").mkdir(parents=True)
     run = build(tmp_path, base)
     assert run.exit_code == 1
-    assert "holds no files; did download-model run?" in run.output
+    assert "holds no files; did download-model run?" in run.log
 
 
 def test_a_file_that_grows_while_packed_fails_the_build(tmp_path: Path) -> None:
@@ -526,7 +531,7 @@ def test_a_file_name_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
         tar_layers.tree_entries(tmp_path, "models")
 
 
-def test_an_image_without_its_sbom_is_not_pushed(built: tuple[Path, TaskRunResult]) -> None:
+def test_an_image_without_its_sbom_is_not_pushed(built: tuple[Path, TaskResult]) -> None:
     """The SBOM goes with the image: verification (the build's last check and every push's
     first) fails when it is missing or describes another image."""
     workspace = built[0]
@@ -536,10 +541,10 @@ def test_an_image_without_its_sbom_is_not_pushed(built: tuple[Path, TaskRunResul
     index["manifests"] = [m for m in index["manifests"] if "sbom" not in m["annotations"].values()]
     (copy / "image" / "index.json").write_text(json.dumps(index))
     run = run_task(
-        "build-modelcar-image",
+        build_modelcar_image,
         {},
         {"source": copy, "registry-auth": None, "ca-bundle": None},
         steps=["verify"],
     )
-    assert (run.exit_code, run.failed_step) == (1, "verify"), run.output
-    assert "names 0 SBOMs tagged 'sbom', not one" in run.output
+    assert (run.exit_code, run.failed_step) == (1, "verify"), run.log
+    assert "names 0 SBOMs tagged 'sbom', not one" in run.log

@@ -19,9 +19,14 @@ from typing import Any
 
 import pytest
 
+from modelcar_dsl import Task
+from modelcar_dsl.project.local_run import run_task
+from modelcar_dsl.running.local import TaskResult
+from modelcar_tasks.build_modelcar_image import build_modelcar_image
+from modelcar_tasks.push_to_internal_registry import push_to_internal_registry
+from modelcar_tasks.push_to_quay import push_to_quay
 from tests.oci_images import busybox_base, flip_byte, require_tool
 from tests.registry_server import SERVICE_ACCOUNT_TOKEN, Registry
-from tests.task_runner import TaskRunResult, run_task
 
 NOBODY = (65534, 65534)
 
@@ -42,12 +47,12 @@ def build_into(
     (workspace / "model").mkdir()
     (workspace / "model" / "weights.safetensors").write_bytes(weights * 300_000)
     run = run_task(
-        "build-modelcar-image",
+        build_modelcar_image,
         {"base-image": base, **(params or {})},
         {"source": workspace, "registry-auth": None, "ca-bundle": None},
     )
-    assert run.exit_code == 0, run.output
-    return run.results["image-digest"]
+    assert run.exit_code == 0, run.log
+    return str(run.results["image-digest"])
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +63,7 @@ def built(base: str) -> Iterator[tuple[Path, str]]:
 
 
 def push(
-    task: str,
+    task: Task[Any],
     registry: Registry,
     workspace: Path,
     digest: str,
@@ -68,7 +73,7 @@ def push(
     tag: str = "24b-w4a16-1gpu",
     image_path: str = "image",
     **kwargs: object,
-) -> TaskRunResult:
+) -> TaskResult:
     return run_task(
         task,
         {
@@ -90,14 +95,14 @@ def test_push_to_quay_copies_the_build_and_reports_its_digest(
 ) -> None:
     workspace, digest = built
     run = push(
-        "push-to-quay",
+        push_to_quay,
         registry,
         workspace,
         digest,
         auth=registry.write_authfile(tmp_path / "auth"),
         ca_bundle=registry.write_ca_bundle(tmp_path / "ca"),
     )
-    assert run.exit_code == 0, run.output
+    assert run.exit_code == 0, run.log
     assert run.results == {
         "image-digest": digest,
         "image-ref": f"{registry.host}/private-ai-demo/mistral-24b-quantized@{digest}",
@@ -107,13 +112,13 @@ def test_push_to_quay_copies_the_build_and_reports_its_digest(
     }
     repository = "private-ai-demo/mistral-24b-quantized"
     assert registry.digest(repository, "24b-w4a16-1gpu") == digest
-    sbom_digest = run.results["sbom-ref"].removeprefix(f"{registry.host}/{repository}@")
+    sbom_digest = str(run.results["sbom-ref"]).removeprefix(f"{registry.host}/{repository}@")
     raw = registry.manifest(repository, f"{digest.replace(':', '-')}.sbom")
     assert f"sha256:{hashlib.sha256(raw).hexdigest()}" == sbom_digest
     sbom = json.loads(raw)
     assert sbom["artifactType"] == "application/spdx+json"
     assert sbom["subject"]["digest"] == digest
-    assert "== id" in run.output and "== skopeo inspect" in run.output
+    assert "== id" in run.log and "== skopeo inspect" in run.log
 
 
 def test_the_internal_push_signs_in_with_the_service_account_and_trusts_the_service_ca(
@@ -125,7 +130,7 @@ def test_the_internal_push_signs_in_with_the_service_account_and_trusts_the_serv
     (service_account / "token").write_text(SERVICE_ACCOUNT_TOKEN)
     (service_account / "service-ca.crt").write_bytes(registry.authority.ca_cert.read_bytes())
     run = run_task(
-        "push-to-internal-registry",
+        push_to_internal_registry,
         {
             "registry-host": registry.host,
             "repository": "private-ai-demo/internal",
@@ -135,8 +140,8 @@ def test_the_internal_push_signs_in_with_the_service_account_and_trusts_the_serv
         {"source": workspace, "registry-auth": None, "ca-bundle": None},
         env={"SERVICE_ACCOUNT_DIR": str(service_account)},
     )
-    assert run.exit_code == 0, run.output
-    assert "Signing in to" in run.output
+    assert run.exit_code == 0, run.log
+    assert "Signing in to" in run.log
     assert registry.digest("private-ai-demo/internal", "v1") == digest
 
 
@@ -145,7 +150,7 @@ def test_an_untrusted_registry_certificate_fails_the_push(
 ) -> None:
     workspace, digest = built
     run = push(
-        "push-to-quay",
+        push_to_quay,
         registry,
         workspace,
         digest,
@@ -154,14 +159,14 @@ def test_an_untrusted_registry_certificate_fails_the_push(
         tag="untrusted",
     )
     assert run.exit_code == 1
-    assert "certificate signed by unknown authority" in run.output
-    assert "failed after 1 attempts" in run.output
+    assert "certificate signed by unknown authority" in run.log
+    assert "failed after 1 attempts" in run.log
 
 
 def test_retries_back_off_and_then_give_up(built: tuple[Path, str], tmp_path: Path) -> None:
     workspace, digest = built
     run = run_task(
-        "push-to-quay",
+        push_to_quay,
         {
             "registry-host": "127.0.0.1:9",
             "repository": "org/model",
@@ -173,8 +178,8 @@ def test_retries_back_off_and_then_give_up(built: tuple[Path, str], tmp_path: Pa
         env={"RETRY_DELAY_SECONDS": "0"},
     )
     assert run.exit_code == 1
-    assert run.output.count("retrying in 0s") == 2
-    assert "Push to 127.0.0.1:9/org/model:v1 failed after 3 attempts" in run.output
+    assert run.log.count("retrying in 0s") == 2
+    assert "Push to 127.0.0.1:9/org/model:v1 failed after 3 attempts" in run.log
 
 
 def test_a_different_image_in_the_workspace_is_not_pushed(
@@ -183,7 +188,7 @@ def test_a_different_image_in_the_workspace_is_not_pushed(
     workspace, digest = built
     other = "sha256:" + "0" * 64
     run = push(
-        "push-to-quay",
+        push_to_quay,
         registry,
         workspace,
         other,
@@ -192,10 +197,10 @@ def test_a_different_image_in_the_workspace_is_not_pushed(
         tag="wrong",
     )
     assert run.exit_code == 1
-    assert f"Not pushing: skopeo reads {workspace}/image as {digest}" in run.output
-    assert f"build-modelcar-image validated {other}" in run.output
-    assert "is another run's PVC bound" in run.output
-    assert run.results == {}
+    assert f"Not pushing: skopeo reads {workspace}/image as {digest}" in run.log
+    assert f"build-modelcar-image validated {other}" in run.log
+    assert "is another run's PVC bound" in run.log
+    assert run.written_results == {}
 
 
 def test_an_unreadable_image_makes_the_preflight_name_uid_groups_and_the_fix(
@@ -209,7 +214,7 @@ def test_an_unreadable_image_makes_the_preflight_name_uid_groups_and_the_fix(
         path.chmod(0o750 if path.is_dir() else 0o640)
     try:
         run = push(
-            "push-to-quay",
+            push_to_quay,
             registry,
             workspace,
             digest,
@@ -222,10 +227,40 @@ def test_an_unreadable_image_makes_the_preflight_name_uid_groups_and_the_fix(
             path.chmod(0o755 if path.is_dir() else 0o644)
     assert run.exit_code == 1
     assert run.failed_step == "preflight"
-    assert f"This pod cannot read the image: {image}" in run.output
-    assert "owned by 0:1000970000" in run.output
-    assert "runs as uid 65534 with groups 65534" in run.output
-    assert "taskRunTemplate.podTemplate.securityContext.fsGroup" in run.output
+    assert f"This pod cannot read the image: {image}" in run.log
+    assert "owned by 0:1000970000" in run.log
+    assert "runs as uid 65534 with groups 65534" in run.log
+    assert "taskRunTemplate.podTemplate.securityContext.fsGroup" in run.log
+
+
+def test_the_same_image_is_pushed_by_a_pod_with_the_fs_group(registry: Registry, base: str) -> None:
+    """The fix the preflight names: with fsGroup the pod's user is in the group that owns the
+    workspace, so the image the uid alone cannot read is read and pushed."""
+    with tempfile.TemporaryDirectory(prefix="modelcar-fsgroup-") as directory:
+        root = Path(directory)
+        root.chmod(0o755)
+        workspace = root / "ws"
+        workspace.mkdir()
+        digest = build_into(workspace, base, weights=b"\x06")
+        image = workspace / "image"
+        os.chown(workspace, 0, 1000970000)
+        for path in [image, *image.rglob("*")]:
+            os.chown(path, 0, 1000970000)
+            path.chmod(0o750 if path.is_dir() else 0o640)
+        run = push(
+            push_to_quay,
+            registry,
+            workspace,
+            digest,
+            auth=registry.write_authfile(root / "auth"),
+            ca_bundle=registry.write_ca_bundle(root / "ca"),
+            tag="fs-group",
+            user=NOBODY,
+            fs_group=1000970000,
+        )
+    assert run.exit_code == 0, run.log
+    assert "runs as uid 65534" not in run.log
+    assert registry.digest("private-ai-demo/mistral-24b-quantized", "fs-group") == digest
 
 
 def corrupt_model_layer(image: Path) -> None:
@@ -238,8 +273,8 @@ def corrupt_model_layer(image: Path) -> None:
 
 
 def trusted_push(
-    task: str, registry: Registry, workspace: Path, digest: str, tmp_path: Path, **kwargs: Any
-) -> TaskRunResult:
+    task: Task[Any], registry: Registry, workspace: Path, digest: str, tmp_path: Path, **kwargs: Any
+) -> TaskResult:
     """A push that signs in and trusts the registry's CA: whatever fails, it is not those."""
     return push(
         task,
@@ -259,11 +294,11 @@ def test_a_corrupt_image_is_refused_before_the_first_attempt(
     workspace.mkdir()
     digest = build_into(workspace, base)
     corrupt_model_layer(workspace / "image")
-    run = trusted_push("push-to-quay", registry, workspace, digest, tmp_path, tag="corrupt")
-    assert (run.exit_code, run.failed_step) == (1, "verify"), run.output
-    assert "reads back as sha256:" in run.output
-    assert "Rebuild it; do not push it." in run.output
-    assert "Pushing" not in run.output
+    run = trusted_push(push_to_quay, registry, workspace, digest, tmp_path, tag="corrupt")
+    assert (run.exit_code, run.failed_step) == (1, "verify"), run.log
+    assert "reads back as sha256:" in run.log
+    assert "Rebuild it; do not push it." in run.log
+    assert "Pushing" not in run.log
     with pytest.raises(subprocess.CalledProcessError):
         registry.digest("private-ai-demo/mistral-24b-quantized", "corrupt")
 
@@ -278,12 +313,12 @@ def test_a_digest_mismatch_during_the_copy_is_not_retried(
     digest = build_into(workspace, base, weights=b"\x02")
     corrupt_model_layer(workspace / "image")
     run = trusted_push(
-        "push-to-quay", registry, workspace, digest, tmp_path, tag="corrupt-late", steps=["push"]
+        push_to_quay, registry, workspace, digest, tmp_path, tag="corrupt-late", steps=["push"]
     )
-    assert (run.exit_code, run.failed_step) == (1, "push"), run.output
-    assert "Digest did not match" in run.output
-    assert "Rebuild it; do not push it." in run.output
-    assert "retrying" not in run.output
+    assert (run.exit_code, run.failed_step) == (1, "push"), run.log
+    assert "Digest did not match" in run.log
+    assert "Rebuild it; do not push it." in run.log
+    assert "retrying" not in run.log
 
 
 def test_a_corrupt_archive_is_refused_before_the_first_attempt(
@@ -298,7 +333,7 @@ def test_a_corrupt_archive_is_refused_before_the_first_attempt(
         layer = max(tar.getmembers(), key=lambda member: member.size)
     flip_byte(archive, layer.offset_data + 10)
     run = trusted_push(
-        "push-to-internal-registry",
+        push_to_internal_registry,
         registry,
         workspace,
         digest,
@@ -306,8 +341,8 @@ def test_a_corrupt_archive_is_refused_before_the_first_attempt(
         tag="corrupt-archive",
         image_path="image.tar",
     )
-    assert (run.exit_code, run.failed_step) == (1, "verify"), run.output
-    assert "Rebuild it; do not push it." in run.output
+    assert (run.exit_code, run.failed_step) == (1, "verify"), run.log
+    assert "Rebuild it; do not push it." in run.log
 
 
 def test_an_index_two_readers_read_differently_is_refused_before_any_push(
@@ -328,14 +363,14 @@ def test_an_index_two_readers_read_differently_is_refused_before_any_push(
         {**other, "annotations": {"org.opencontainers.image.ref.name": "modelcar"}}
     ]
     (image / "index.json").write_text(json.dumps(index))
-    run = trusted_push("push-to-quay", registry, workspace, digest, tmp_path, tag="two-readers")
-    assert (run.exit_code, run.failed_step) == (1, "preflight"), run.output
-    assert f"Not pushing: skopeo reads {image} as {other['digest']}" in run.output
+    run = trusted_push(push_to_quay, registry, workspace, digest, tmp_path, tag="two-readers")
+    assert (run.exit_code, run.failed_step) == (1, "preflight"), run.log
+    assert f"Not pushing: skopeo reads {image} as {other['digest']}" in run.log
     verify = trusted_push(
-        "push-to-quay", registry, workspace, digest, tmp_path, tag="two-readers", steps=["verify"]
+        push_to_quay, registry, workspace, digest, tmp_path, tag="two-readers", steps=["verify"]
     )
     assert verify.exit_code == 1
-    assert "index.json gives a key twice (keys are compared ignoring case)" in verify.output
+    assert "index.json gives a key twice (keys are compared ignoring case)" in verify.log
     with pytest.raises(subprocess.CalledProcessError):
         registry.digest("private-ai-demo/mistral-24b-quantized", "two-readers")
 
@@ -347,9 +382,9 @@ def test_tls_verify_false_reaches_only_a_host_the_project_lists(
     applied by hand or a value from a run cannot reach around the project's list."""
     workspace, digest = built
 
-    def push_unverified(env: dict[str, str]) -> TaskRunResult:
+    def push_unverified(env: dict[str, str]) -> TaskResult:
         return run_task(
-            "push-to-quay",
+            push_to_quay,
             {
                 "registry-host": registry.host,
                 "repository": "org/unverified",
@@ -363,11 +398,11 @@ def test_tls_verify_false_reaches_only_a_host_the_project_lists(
         )
 
     refused = push_unverified({})
-    assert (refused.exit_code, refused.failed_step) == (2, "push"), refused.output
+    assert (refused.exit_code, refused.failed_step) == (2, "push"), refused.log
     assert f"tls-verify is false for '{registry.host}', which the project does not list" in (
-        refused.output
+        refused.log
     )
     listed = push_unverified({"INSECURE_HOSTS": f"registry.lab:5000,{registry.host}"})
-    assert listed.exit_code == 0, listed.output
-    assert "WARNING: not verifying the TLS certificate" in listed.output
+    assert listed.exit_code == 0, listed.log
+    assert "WARNING: not verifying the TLS certificate" in listed.log
     assert registry.digest("org/unverified", "v1") == digest

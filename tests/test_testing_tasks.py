@@ -1,4 +1,5 @@
-"""The model-testing tasks, run from the compiled YAML with their real scripts.
+"""The model-testing tasks, compiled for the project and run by `run_task` with their real
+scripts.
 
 wait-for-inference-service talks to a Kubernetes API stand-in over TLS, since no cluster runs
 here (`tests/kserve_server.py`). lm-eval and GuideLLM need model weights and data sets from the
@@ -15,9 +16,14 @@ from typing import Any
 
 import pytest
 
+from modelcar_dsl import Task
+from modelcar_dsl.project.local_run import run_task
+from modelcar_dsl.running.local import TaskResult
+from modelcar_tasks.run_guidellm import run_guidellm
+from modelcar_tasks.run_lm_eval import run_lm_eval
+from modelcar_tasks.wait_for_inference_service import wait_for_inference_service
 from tests.evaluation_tools import GUIDELLM_REPORT, LM_EVAL_REPORT, stand_in
 from tests.kserve_server import SERVICE, kubernetes, service_account
-from tests.task_runner import TaskRunResult, run_task
 from tests.tls import LoopbackAuthority, make_authority
 
 
@@ -26,9 +32,9 @@ def authority(tmp_path_factory: pytest.TempPathFactory) -> LoopbackAuthority:
     return make_authority(tmp_path_factory.mktemp("tls"))
 
 
-def wait(state: dict[str, Any], account: Path, service: str = SERVICE) -> TaskRunResult:
+def wait(state: dict[str, Any], account: Path, service: str = SERVICE) -> TaskResult:
     return run_task(
-        "wait-for-inference-service",
+        wait_for_inference_service,
         {"inference-service": service, "wait-seconds": "30"},
         {"ca-bundle": None},
         env={
@@ -46,9 +52,9 @@ def test_wait_polls_until_ready_and_reports_url_and_model(
     account = service_account(tmp_path / "sa", authority)
     with kubernetes(authority, ready_after=2) as state:
         run = wait(state, account)
-    assert run.exit_code == 0, run.output
+    assert run.exit_code == 0, run.log
     assert run.results == {"model-id": SERVICE, "url": f"https://localhost:{state['port']}/served"}
-    assert run.output.count("waiting for mistral-24b-quantized: Ready=False RevisionMissing") == 2
+    assert run.log.count("waiting for mistral-24b-quantized: Ready=False RevisionMissing") == 2
 
 
 def test_wait_for_a_missing_service_says_to_deploy_it(
@@ -58,17 +64,17 @@ def test_wait_for_a_missing_service_says_to_deploy_it(
     with kubernetes(authority, ready_after=0) as state:
         run = wait(state, account, service="mistral-24b-typo")
     assert run.exit_code == 1
-    assert "there is no InferenceService mistral-24b-typo in private-ai-demo" in run.output
+    assert "there is no InferenceService mistral-24b-typo in private-ai-demo" in run.log
 
 
-def evaluate(task: str, workspace: Path, bin_dir: Path, record: Path, ca: Path) -> TaskRunResult:
+def evaluate(task: Task[Any], workspace: Path, bin_dir: Path, record: Path, ca: Path) -> TaskResult:
     record.mkdir()
     params: dict[str, str | list[str]] = {
         "endpoint": "https://mistral.private-ai-demo.svc",
         "model-id": SERVICE,
         "tokenizer": "RedHatAI/Mistral-Small-24B-Instruct-2501-quantized.w4a16",
     }
-    if task == "run-lm-eval":
+    if task is run_lm_eval:
         params |= {"tasks": ["arc_easy", "gsm8k"], "limit": "50"}
     return run_task(
         task,
@@ -95,13 +101,13 @@ def test_run_lm_eval_builds_the_command_trusts_the_ca_and_extracts_scores(
         f'mkdir -p "$out/model"\necho \'{report}\' > "$out/model/results_1.json"\n',
     )
     run = evaluate(
-        "run-lm-eval",
+        run_lm_eval,
         tmp_path / "ws",
         tmp_path / "bin",
         tmp_path / "record",
         ca_bundle(authority, tmp_path / "ca"),
     )
-    assert run.exit_code == 0, run.output
+    assert run.exit_code == 0, run.log
     args = (tmp_path / "record" / "args").read_text().splitlines()
     assert args[:2] == ["--model", "local-completions"]
     assert args[args.index("--tasks") + 1] == "arc_easy,gsm8k"
@@ -122,13 +128,13 @@ def test_run_guidellm_benchmarks_the_endpoint_and_extracts_figures(
     report = json.dumps(GUIDELLM_REPORT)
     stand_in(tmp_path / "bin", "guidellm", f"echo '{report}' > \"$out\"\n")
     run = evaluate(
-        "run-guidellm",
+        run_guidellm,
         tmp_path / "ws",
         tmp_path / "bin",
         tmp_path / "record",
         ca_bundle(authority, tmp_path / "ca"),
     )
-    assert run.exit_code == 0, run.output
+    assert run.exit_code == 0, run.log
     args = (tmp_path / "record" / "args").read_text().splitlines()
     assert args[0] == "benchmark"
     assert args[args.index("--target") + 1] == "https://mistral.private-ai-demo.svc"
@@ -148,7 +154,7 @@ def test_a_tool_that_writes_no_report_fails_the_summary(
 ) -> None:
     stand_in(tmp_path / "bin", "guidellm", "")
     run = evaluate(
-        "run-guidellm",
+        run_guidellm,
         tmp_path / "ws",
         tmp_path / "bin",
         tmp_path / "record",
@@ -156,7 +162,7 @@ def test_a_tool_that_writes_no_report_fails_the_summary(
     )
     assert run.exit_code == 1
     assert run.failed_step == "summarize"
-    assert "cannot read the guidellm report: GuideLLM wrote no" in run.output
+    assert "cannot read the guidellm report: GuideLLM wrote no" in run.log
 
 
 @pytest.mark.parametrize("served", [" http://127.0.0.1:9/served", "http://127.0.0.1:9/served"])
@@ -168,6 +174,6 @@ def test_a_plain_http_service_url_gets_no_token(
     account = service_account(tmp_path / "sa", authority)
     with kubernetes(authority, ready_after=0, served_url=served) as state:
         run = wait(state, account)
-    assert run.exit_code == 2, run.output
-    assert f"error: url {served!r} is" in run.output
+    assert run.exit_code == 2, run.log
+    assert f"error: url {served!r} is" in run.log
     assert all(not path.endswith("/v1/models") for path in state["paths"])

@@ -34,6 +34,7 @@ from modelcar_dsl.running.task_states import TaskState
 from modelcar_dsl.running.taskrun import (
     TaskRunEnvironment,
     TaskRunRequest,
+    read_results,
     run_taskrun,
 )
 from modelcar_dsl.running.variables import Value
@@ -61,6 +62,9 @@ class TaskResult:
     exit_code: int = 0
     """The failed step's exit code (1 when none failed but the task did; 0 when it succeeded)."""
     failed_step: str | None = None
+    written_results: dict[str, Value] = attrs.field(factory=dict)
+    """From `run_task()` only: the results the steps had written when the task ended, also
+    when it failed (Tekton then passes none on), so a test sees what a refusing step wrote."""
 
     @property
     def succeeded(self) -> bool:
@@ -348,6 +352,7 @@ def run_task_document(
             _logs((step.name, step.log) for step in outcome.steps),
             outcome.exit_code,
             outcome.failed_step,
+            read_results(spec, directory / "results"),
         )
 
 
