@@ -41,6 +41,7 @@ COMMANDS = {
         ("modelcar_dsl.project.scaffold", "render"),
         ["init", "{tmp}/p", "--namespace", "a", "--fs-group", "1", "--registry-url", "https://r.x"],
     ),
+    "run": (LOADS_THE_PROJECT, ["run", "mistral-24b-quantized-build", "--run-dir", "{tmp}/r"]),
     "submit": (LOADS_THE_PROJECT, ["submit", "mistral-24b-quantized-build", "--dry-run"]),
     "validate": (
         ("modelcar_dsl.reading.validate_files", "validate_files"),
