@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import random
 import shlex
 import signal
 import struct
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -253,10 +255,13 @@ def main(arguments: list[str]) -> int:
     if len(arguments) != 1:
         print("usage: python3 -m tests.loopback_services DIR", file=sys.stderr)
         return 2
-    stopped: list[int] = []
+    stop = threading.Event()
     for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, lambda received, _: stopped.append(received))
+        signal.signal(number, lambda *_: stop.set())
     directory = Path(arguments[0]).resolve()
+    directory.mkdir(parents=True, exist_ok=True)
+    # The stand-ins' request lines go to a file, not the terminal the run prints to.
+    logging.basicConfig(filename=directory / "requests.log", level=logging.INFO)
     with loopback_services(directory) as services:
         print(f"serving on loopback; what the runs map is in {directory}")
         for run, name in ((BUILD_RUN, "build.args"), (TEST_RUN, "test.args")):
@@ -267,8 +272,7 @@ def main(arguments: list[str]) -> int:
             "Ctrl-C or SIGTERM stops them",
             flush=True,
         )
-        while not stopped:
-            signal.pause()
+        stop.wait()
     return 0
 
 
