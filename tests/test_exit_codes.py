@@ -41,6 +41,7 @@ COMMANDS = {
         ("modelcar_dsl.project.scaffold", "render"),
         ["init", "{tmp}/p", "--namespace", "a", "--fs-group", "1", "--registry-url", "https://r.x"],
     ),
+    "run": (LOADS_THE_PROJECT, ["run", "mistral-24b-quantized-build", "--run-dir", "{tmp}/run"]),
     "submit": (LOADS_THE_PROJECT, ["submit", "mistral-24b-quantized-build", "--dry-run"]),
     "validate": (
         ("modelcar_dsl.reading.validate_files", "validate_files"),
@@ -176,7 +177,7 @@ def test_os_errors_say_what_to_do(code: int, hint: str) -> None:
 
 def test_the_readme_gives_the_codes_of_every_command() -> None:
     readme = (REPO / "README.md").read_text()
-    table = readme.split("### 12. Exit codes, for scripts and CI\n", 1)[1].split("\n\n- ", 1)[0]
+    table = readme.split("### 13. Exit codes, for scripts and CI\n", 1)[1].split("\n\n- ", 1)[0]
     rows = [line.split(" | ")[0][2:] for line in table.splitlines() if line.startswith("| `")]
     assert sorted(rows) == sorted(f"`{name}`" for name in [*main.commands, "compile --check"])
 
