@@ -138,13 +138,11 @@ class LoopbackServices:
         env = [a for n, v in self.test_env().items() for a in ("--env", f"{n}={v}")]
         return [*params, *env, *self.mapped()]
 
-    def restart_quay(self, *, read_only: bool = False) -> None:
-        """Stop Quay and start it again on the same port and storage."""
+    def restart_quay(self) -> None:
+        """Stop Quay and start it again, taking writes, on the same port and storage."""
         self._quay_stack.close()
         port = int(self.quay.host.rsplit(":", 1)[1])
-        self._quay_stack.enter_context(
-            running_registry(self.directory / "quay", port=port, read_only=read_only)
-        )
+        self._quay_stack.enter_context(running_registry(self.directory / "quay", port=port))
 
 
 @contextmanager
