@@ -177,7 +177,7 @@ def test_os_errors_say_what_to_do(code: int, hint: str) -> None:
 
 def test_the_readme_gives_the_codes_of_every_command() -> None:
     readme = (REPO / "README.md").read_text()
-    table = readme.split("### 12. Exit codes, for scripts and CI\n", 1)[1].split("\n\n- ", 1)[0]
+    table = readme.split("### 13. Exit codes, for scripts and CI\n", 1)[1].split("\n\n- ", 1)[0]
     rows = [line.split(" | ")[0][2:] for line in table.splitlines() if line.startswith("| `")]
     assert sorted(rows) == sorted(f"`{name}`" for name in [*main.commands, "compile --check"])
 

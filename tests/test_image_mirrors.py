@@ -114,6 +114,11 @@ def test_compile_writes_the_mirrors_into_every_library_step(tmp_path: Path) -> N
     assert base == MODELCAR_BASE_IMAGE.replace(
         "registry.access.redhat.com/ubi9", "mirror.corp:5000/ubi9"
     ), "the base the build pulls itself (a PulledImage param) comes from the mirror too"
+    pipeline = yaml.safe_load(
+        (mirrored / "compiled" / "02-pipeline" / "pipeline-modelcar-build-deploy.yaml").read_text()
+    )
+    [passed] = [p["default"] for p in pipeline["spec"]["params"] if p["name"] == "base-image"]
+    assert passed == base, "the pipeline's base-image, which the build is given, is mirrored too"
 
 
 @pytest.mark.parametrize(

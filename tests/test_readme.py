@@ -3,7 +3,11 @@ Secret, so the reference cannot fall behind the code."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -136,3 +140,89 @@ def test_readme_out_of_git_example_is_real_output(tmp_path: Path) -> None:
     assert against.stdout == _console_output(
         section, "modelcar diff --against /srv/deployed/pipelines"
     )
+
+
+def _local_run_section() -> str:
+    readme = (REPO / "README.md").read_text()
+    return readme.split("### 11. Run a pipeline on this machine\n", 1)[1].split("\n### ", 1)[0]
+
+
+def _summary_rows(text: str) -> list[list[str]]:
+    """TASK and STATUS of each row of a `modelcar run` summary table."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("TASK "))
+    rows: list[list[str]] = []
+    for line in lines[start + 1 :]:
+        if line.startswith("PipelineRun "):
+            return rows
+        rows.append(line.split()[:2])
+    raise AssertionError("no PipelineRun line after the summary")
+
+
+def _without_ports(text: str) -> str:
+    return re.sub(r"localhost:[0-9]+", "localhost:PORT", text)
+
+
+def test_readme_local_run_example_runs_as_shown(tmp_path: Path) -> None:
+    """README §11's two commands, run from the repository with `modelcar` and `python3` on
+    PATH meaning this checkout, `/tmp/loopback` under tmp_path and `--run-dir` there too: the
+    loopback services serve, `build.args` holds what the README shows (ports aside), the build
+    succeeds with the summary shown, and SIGTERM stops the services."""
+    section = _local_run_section()
+    block = section.split("```bash\n", 1)[1].split("```", 1)[0]
+    loopback = tmp_path / "loopback"
+    shown_serve, shown_run = (line.split("  #", 1)[0].strip() for line in block.splitlines())
+    serve, run = (line.replace("/tmp/loopback", str(loopback)) for line in (shown_serve, shown_run))
+    assert serve.endswith(" &")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3").symlink_to(sys.executable)
+    (bin_dir / "modelcar").write_text(f'#!/bin/sh\nexec {sys.executable} -m modelcar_dsl "$@"\n')
+    (bin_dir / "modelcar").chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "PYTHONPATH": str(REPO)}
+    server = subprocess.Popen(
+        ["bash", "-c", f"exec {serve.removesuffix(' &')}"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        assert server.stdout.readline().startswith("serving on loopback"), "the services died"
+        shown_args = section.split("```text\n", 1)[1].split("```", 1)[0]
+        written = (loopback / "build.args").read_text().splitlines()
+        pairs = [
+            f"{option} {value}" for option, value in zip(written[::2], written[1::2], strict=True)
+        ]
+        assert _without_ports("\n".join(pairs) + "\n") == _without_ports(
+            shown_args.replace("/tmp/loopback", str(loopback))
+        )
+        completed = subprocess.run(
+            ["bash", "-c", f"{run} --run-dir {tmp_path / 'run'}"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        server.send_signal(signal.SIGTERM)
+        stopped = server.wait(timeout=60)
+    assert completed.returncode == 0, completed.stderr
+    assert stopped == 0
+    shown = _console_output(section, shown_run)
+    assert _summary_rows(completed.stderr) == _summary_rows(shown)
+    assert completed.stderr.splitlines()[0] == shown.splitlines()[0]
+
+
+def test_readme_run_local_example_passes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pytest example of README §11 passes, run from this repository."""
+    section = _local_run_section()
+    (block,) = [block.split("```", 1)[0] for block in section.split("```python\n")[1:]]
+    monkeypatch.chdir(REPO)
+    namespace: dict[str, object] = {}
+    exec(block, namespace)
+    (test,) = [value for name, value in namespace.items() if name.startswith("test_")]
+    assert callable(test)
+    test(tmp_path)
