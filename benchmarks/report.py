@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from benchmarks.build_throughput import BuildThroughput
 from benchmarks.compile_speed import SyntheticCompile
 from benchmarks.layer_push import LayerPush
+from benchmarks.local_run_overhead import Overhead
 from benchmarks.measure import Run
 from benchmarks.startup import StartUp
 
@@ -193,3 +194,37 @@ def push_table(result: LayerPush) -> str:
         ("image", "model layers", "seconds", "MB/s", "vs one layer"),
         rows,
     )
+
+
+def overhead_table(results: Sequence[Overhead]) -> str:
+    """No goal: the issue asks for the runner's cost per task beside the plain processes'. The
+    overhead per task is the runner's wall time less the shell's, over the tasks."""
+    rows = [
+        (
+            result.shape,
+            f"{result.tasks:,}",
+            f"{result.runner.seconds:.3f}",
+            f"{result.runner.cpu_seconds:.3f}",
+            f"{result.runner.peak_mib:.0f}",
+            f"{result.floor.seconds:.3f}",
+            f"{(result.runner.seconds - result.floor.seconds) / result.tasks * 1000:.1f}",
+            f"{result.runner.seconds / result.floor.seconds:.1f}x",
+        )
+        for result in results
+    ]
+    table = _table(
+        "Local run (--parallel 4) of no-op tasks, one `true` step each, against a shell "
+        "starting the same processes (best run)",
+        (
+            "shape",
+            "tasks",
+            "runner wall s",
+            "runner CPU s",
+            "peak MiB",
+            "shell wall s",
+            "overhead ms/task",
+            "vs shell",
+        ),
+        rows,
+    )
+    return table + "".join(f"\n{r.shape} floor: `{r.floor_command}`" for r in results) + "\n"
