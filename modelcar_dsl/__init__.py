@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     )
     from modelcar_dsl.model.target import Target
     from modelcar_dsl.project.check import check
+    from modelcar_dsl.project.local_run import run_local, run_task
 
 __all__ = [
     "PIPELINE_STATUS",
@@ -78,6 +79,8 @@ __all__ = [
     "finally_tasks",
     "pipeline",
     "pipeline_run",
+    "run_local",
+    "run_task",
     "script_step",
     "task",
     "where_defined",
@@ -121,6 +124,8 @@ _EXPORTS = {
     "Workspace": "modelcar_dsl.model.specs",
     "Target": "modelcar_dsl.model.target",
     "check": "modelcar_dsl.project.check",
+    "run_local": "modelcar_dsl.project.local_run",
+    "run_task": "modelcar_dsl.project.local_run",
 }
 
 

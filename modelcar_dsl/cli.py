@@ -9,8 +9,10 @@ At the top this module imports only click: each command imports what it uses in 
 from __future__ import annotations
 
 import errno
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -614,6 +616,21 @@ def submit(
     return False
 
 
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a CI job cancelled, `kill`) stops a run as Ctrl-C does: its steps' process
+    groups are stopped and its state is saved, instead of orphaning them."""
+
+    def interrupt(_signal: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 RUN_EXAMPLES = """
 \b
 Examples:
@@ -775,7 +792,8 @@ def run(
     documents = project_documents(settings).documents
     directory = run_dir or settings.root / ".modelcar" / "runs" / run_name
     console = Console(quiet=quiet)
-    result = execute(documents, run_name, directory, options, console)
+    with _terminate_as_interrupt():
+        result = execute(documents, run_name, directory, options, console)
     outcome = result.outcome
     click.echo(summary_table(outcome.tasks), err=True)
     verdict = "succeeded" if outcome.succeeded else f"failed ({outcome.reason})"

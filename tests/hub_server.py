@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 from werkzeug.wrappers import Request, Response
 
-from tests.tls import free_port
+from tests.tls import LoopbackAuthority, free_port
 from tests.wsgi_server import serving
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -117,8 +117,11 @@ def _serve(hub: HubStandIn, name: str, request: Request, record: dict[str, Any])
 
 
 @contextmanager
-def running_hub(hub: HubStandIn) -> Iterator[HubStandIn]:
+def running_hub(
+    hub: HubStandIn, authority: LoopbackAuthority | None = None
+) -> Iterator[HubStandIn]:
+    """Serve `hub` on plain http, or over TLS from `authority` as a mirror a step trusts."""
     port = free_port()
-    hub.base_url = f"http://127.0.0.1:{port}"
-    with serving(_application(hub), port):
+    hub.base_url = f"https://localhost:{port}" if authority else f"http://127.0.0.1:{port}"
+    with serving(_application(hub), port, authority):
         yield hub

@@ -78,27 +78,26 @@ class Registry:
 
 
 @contextmanager
-def running_registry(directory: Path, log_level: str = "warn") -> Iterator[Registry]:
+def running_registry(
+    directory: Path, log_level: str = "warn", *, port: int | None = None, read_only: bool = False
+) -> Iterator[Registry]:
     """A registry serving until the block ends; at log level "info" its log in
-    `directory`/registry.log names every request."""
+    `directory`/registry.log names every request. Started again on the same `directory` and
+    `port`, it keeps its CA, users and storage; `read_only` refuses every write, as a registry
+    in maintenance does, while reads go on."""
     binary = require_tool("docker-registry", "docker-registry")
-    htpasswd = require_tool("htpasswd", "apache2-utils")
-    authority = make_authority(directory / "tls")
-    users = directory / "htpasswd"
-    for user, password in ((USER, PASSWORD), (SERVICE_ACCOUNT, SERVICE_ACCOUNT_TOKEN)):
-        created = subprocess.run(
-            [htpasswd, "-nbB", user, password], capture_output=True, text=True, check=True
-        )
-        with users.open("a") as handle:
-            handle.write(created.stdout.strip() + "\n")
-    port = free_port()
+    authority = _authority_and_users(directory)
+    port = port or free_port()
+    storage: dict[str, object] = {"filesystem": {"rootdirectory": str(directory / "storage")}}
+    if read_only:
+        storage["maintenance"] = {"readonly": {"enabled": True}}
     config = directory / "config.yml"
     config.write_text(
         json.dumps(
             {
                 "version": 0.1,
                 "log": {"level": log_level},
-                "storage": {"filesystem": {"rootdirectory": str(directory / "storage")}},
+                "storage": storage,
                 "http": {
                     "addr": f"127.0.0.1:{port}",
                     "tls": {
@@ -106,7 +105,9 @@ def running_registry(directory: Path, log_level: str = "warn") -> Iterator[Regis
                         "key": str(authority.server_key),
                     },
                 },
-                "auth": {"htpasswd": {"realm": "modelcar-test", "path": str(users)}},
+                "auth": {
+                    "htpasswd": {"realm": "modelcar-test", "path": str(directory / "htpasswd")}
+                },
             }
         )
     )
@@ -120,6 +121,23 @@ def running_registry(directory: Path, log_level: str = "warn") -> Iterator[Regis
         process.terminate()
         process.wait(timeout=10)
         log.close()
+
+
+def _authority_and_users(directory: Path) -> LoopbackAuthority:
+    """The registry's CA and htpasswd file, made on its first start and kept after."""
+    users = directory / "htpasswd"
+    if users.is_file():
+        tls = directory / "tls"
+        return LoopbackAuthority(tls / "trust" / "ca.crt", tls / "server.crt", tls / "server.key")
+    htpasswd = require_tool("htpasswd", "apache2-utils")
+    authority = make_authority(directory / "tls")
+    for user, password in ((USER, PASSWORD), (SERVICE_ACCOUNT, SERVICE_ACCOUNT_TOKEN)):
+        created = subprocess.run(
+            [htpasswd, "-nbB", user, password], capture_output=True, text=True, check=True
+        )
+        with users.open("a") as handle:
+            handle.write(created.stdout.strip() + "\n")
+    return authority
 
 
 def _wait_until_serving(

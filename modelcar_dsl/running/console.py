@@ -84,7 +84,7 @@ def summary_table(states: Iterable[TaskState]) -> str:
         duration = f"{state.seconds:.1f}s" if state.seconds is not None else "-"
         attempts = str(state.attempts) if state.attempts else "-"
         status = state.status + (" (earlier run)" if state.reused else "")
-        rows.append((state.name, status, duration, attempts, state.detail().lstrip(" ()")))
+        rows.append((state.name, status, duration, attempts, state.why()))
     widths = [max(len(row[column]) for row in rows) for column in range(4)]
     lines = [
         "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import secrets
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -16,7 +17,6 @@ from typing import Any
 
 import attrs
 
-from modelcar_dsl.diagnostics.errors import LocalRunError
 from modelcar_dsl.formats.durations import go_duration_seconds
 from modelcar_dsl.running.console import Console
 from modelcar_dsl.running.run_directory import write_state
@@ -216,8 +216,6 @@ class _Scheduler:
                 )
         values = self.values()
         for when in task.get("when", []):
-            if "cel" in when:
-                raise LocalRunError(f"{task['name']}: CEL when expressions do not run locally")
             given = substitute(str(when["input"]), values)
             listed = [substitute(str(value), values) for value in when.get("values", [])]
             holds = (given in listed) == (when["operator"] == "in")
@@ -235,6 +233,9 @@ class _Scheduler:
         spec = self.plan.task_spec(task)
         name = task["name"]
         taskrun_dir = self.run_dir / "tasks" / name
+        if retry_count == 0 and taskrun_dir.is_dir():
+            shutil.rmtree(taskrun_dir)  # a rerun (--from) starts as a new TaskRun would
+        values = {**values, "context.pipelineTask.retries": str(task.get("retries", 0))}
         workspaces: dict[str, Path | None] = {}
         volumes: list[Path] = []
         for declared in spec.get("workspaces", []):

@@ -41,6 +41,11 @@ class RunPlan:
                     f"pipeline task {task['name']} does not use one of the project's Tasks; "
                     "only those run locally"
                 )
+            if any("cel" in when for when in task.get("when", [])):
+                raise LocalRunError(
+                    f"pipeline task {task['name']} has a CEL when expression, which a local "
+                    "run cannot evaluate as Tekton does"
+                )
             task_name = task["taskRef"]["name"]
             tasks[task_name] = documents[("Task", task_name)]["spec"]
         return cls(name, run, pipeline, tasks)

@@ -77,6 +77,7 @@ def run_process(
                 # Returns as soon as the process ends: a sleep held every short step ~25 ms.
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     process.wait(_POLL_SECONDS)
+        _kill_group(process.pid)
         reader.join()
     return ProcessOutcome(process.returncode, timed_out, was_cancelled)
 
@@ -86,6 +87,15 @@ def _copy_lines(stream: IO[bytes], log_file: IO[bytes], on_line: Callable[[str],
         log_file.write(raw)
         log_file.flush()
         on_line(raw.decode("utf-8", "replace").rstrip("\r\n"))
+
+
+def _kill_group(group: int) -> None:
+    """What is left of the step's processes when its main one has ended: a container's
+    background processes end with it, and an orphan must not hold the log pipe open."""
+    try:
+        os.killpg(group, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        return
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

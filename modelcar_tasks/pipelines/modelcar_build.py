@@ -8,13 +8,17 @@ results. No `.after()` is written here.
 
 from typing import Annotated
 
-from modelcar_dsl import PipelineWorkspace, pipeline
+from modelcar_dsl import PipelineWorkspace, PulledImage, pipeline
 from modelcar_tasks.build_modelcar_image import build_modelcar_image
 from modelcar_tasks.catalogue import ModelVersion
 from modelcar_tasks.check_release import check_release
 from modelcar_tasks.download_model import download_model
-from modelcar_tasks.push_to_internal_registry import push_to_internal_registry
-from modelcar_tasks.push_to_quay import push_to_quay
+from modelcar_tasks.images import MODELCAR_BASE_IMAGE
+from modelcar_tasks.push_to_internal_registry import (
+    INTERNAL_REGISTRY_HOST,
+    push_to_internal_registry,
+)
+from modelcar_tasks.push_to_quay import QUAY_HOST, push_to_quay
 from modelcar_tasks.register_model import register_model
 
 
@@ -32,10 +36,24 @@ def modelcar_build_deploy(
     internal_repository: Annotated[str, "Internal registry repository (namespace/name)."],
     quay_repository: Annotated[str, "Quay repository (organization/name)."],
     registry_url: Annotated[str, "Model Registry REST base URL."],
+    hf_endpoint: Annotated[
+        str, "Hugging Face endpoint; a mirror for a cluster that cannot reach huggingface.co."
+    ] = "https://huggingface.co",
+    base_image: Annotated[
+        str,
+        PulledImage(),
+        "The ModelCar's base image: a registry reference or an oci: layout; a disconnected "
+        "cluster's mirror follows [tool.modelcar] image_mirrors.",
+    ] = MODELCAR_BASE_IMAGE,
+    internal_registry_host: Annotated[
+        str, "The internal registry's address, where a cluster exposes it elsewhere."
+    ] = INTERNAL_REGISTRY_HOST,
+    quay_host: Annotated[str, "Quay's address: quay.io, or a team's self-hosted Quay."] = QUAY_HOST,
 ) -> None:
     """Package a catalogue model version as a ModelCar image, push it and register it."""
-    download = download_model(source=model.source, include=model.include)
+    download = download_model(source=model.source, include=model.include, hf_endpoint=hf_endpoint)
     build = build_modelcar_image(
+        base_image=base_image,
         model_source=model.source,
         model_revision=download.results.revision,
         model_created=download.results.revision_date,
@@ -51,15 +69,19 @@ def modelcar_build_deploy(
         registry_url=registry_url,
         model_name=model.registry_name,
         version_name=model.version,
+        internal_registry_host=internal_registry_host,
+        quay_host=quay_host,
     )
     internal = push_to_internal_registry(
         repository=internal_repository,
+        registry_host=internal_registry_host,
         tag=model.version,
         expected_digest=release.results.image_digest,
         image_path=build.results.image_path,
     )
     quay = push_to_quay(
         repository=quay_repository,
+        registry_host=quay_host,
         tag=model.version,
         expected_digest=release.results.image_digest,
         image_path=build.results.image_path,
