@@ -16,9 +16,11 @@ from pathlib import Path
 from benchmarks.build_throughput import build_throughput
 from benchmarks.compile_speed import synthetic_compile
 from benchmarks.layer_push import layer_push
+from benchmarks.local_run_e2e import local_run_e2e
 from benchmarks.local_run_overhead import local_run_overhead
 from benchmarks.report import (
     build_table,
+    e2e_table,
     overhead_table,
     push_table,
     startup_table,
@@ -55,6 +57,8 @@ def main() -> None:
         if not options.no_build:
             print(build_table(build_throughput(work / "build", model_bytes)))
             print(push_table(layer_push(work / "push", model_bytes)))
+            e2e_bytes = 64 << 20 if options.quick else 2 * GIB
+            print(e2e_table(local_run_e2e(work / "run-e2e", e2e_bytes)))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

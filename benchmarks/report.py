@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from benchmarks.build_throughput import BuildThroughput
 from benchmarks.compile_speed import SyntheticCompile
 from benchmarks.layer_push import LayerPush
+from benchmarks.local_run_e2e import BUILD, PUSHES, EndToEnd
 from benchmarks.local_run_overhead import Overhead
 from benchmarks.measure import Run
 from benchmarks.startup import StartUp
@@ -228,3 +229,36 @@ def overhead_table(results: Sequence[Overhead]) -> str:
         rows,
     )
     return table + "".join(f"\n{r.shape} floor: `{r.floor_command}`" for r in results) + "\n"
+
+
+def e2e_table(result: EndToEnd) -> str:
+    """No goal: the issue asks for the local build and pushes beside their floors, measured in
+    the same run. The build's floor is the build benchmark's (a write plus a sha256 read); a
+    push's is the same skopeo copy alone, to an empty registry."""
+    size_mib = result.model_bytes / MIB
+    floors = {
+        BUILD: ("write + sha256 (cat, sync, openssl)", result.build_floor_seconds),
+        **{
+            push: ("skopeo copy to an empty registry", seconds)
+            for push, seconds in zip(PUSHES, result.push_floor_seconds, strict=True)
+        },
+    }
+    rows = []
+    for task, seconds in result.tasks:
+        floor = floors.get(task)
+        rows.append(
+            (
+                task,
+                f"{seconds:.1f}",
+                f"{size_mib / seconds:.0f}" if floor else "",
+                floor[0] if floor else "",
+                f"{floor[1]:.1f}" if floor else "",
+                f"{seconds / floor[1]:.2f}x" if floor else "",
+            )
+        )
+    rows.append(("the whole run", f"{result.run_seconds:.1f}", "", "", "", ""))
+    return _table(
+        f"modelcar-build-deploy run locally on a {size_mib:,.0f} MiB model, loopback services",
+        ("task", "seconds", "MB/s", "floor", "floor seconds", "vs floor"),
+        rows,
+    )
