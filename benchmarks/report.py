@@ -260,7 +260,7 @@ def e2e_table(result: EndToEnd) -> str:
     rows.append(("the whole run", f"{result.run_seconds:.1f}", "", "", "", "", ""))
     return _table(
         f"modelcar-build-deploy run locally on a {size_mib:,.0f} MiB model against loopback "
-        f"services (each figure the best of {result.runs})",
+        "services" + (f" (each figure the best of {result.runs})" if result.runs > 1 else ""),
         ("task", "seconds", "MB/s", "floor", "floor seconds", "vs floor", "steps, seconds"),
         rows,
     )
