@@ -16,7 +16,16 @@ from pathlib import Path
 from benchmarks.build_throughput import build_throughput
 from benchmarks.compile_speed import synthetic_compile
 from benchmarks.layer_push import layer_push
-from benchmarks.report import build_table, push_table, startup_table, synthetic_table
+from benchmarks.local_run_e2e import local_run_e2e
+from benchmarks.local_run_overhead import local_run_overhead
+from benchmarks.report import (
+    build_table,
+    e2e_table,
+    overhead_table,
+    push_table,
+    startup_table,
+    synthetic_table,
+)
 from benchmarks.startup import start_up
 from benchmarks.validate_limits import validate_limits, validate_table
 
@@ -43,9 +52,13 @@ def main() -> None:
         title = "The same, every task also writing one workspace (all serialized)"
         print(synthetic_table(shared, title))
         print(validate_table(validate_limits(work, 1 if options.quick else 3)))
+        tasks = 20 if options.quick else 100
+        print(overhead_table(local_run_overhead(work / "run-overhead", tasks, options.repeats)))
         if not options.no_build:
             print(build_table(build_throughput(work / "build", model_bytes)))
             print(push_table(layer_push(work / "push", model_bytes)))
+            e2e_bytes, runs = (64 << 20, 1) if options.quick else (2 * GIB, 2)
+            print(e2e_table(local_run_e2e(work / "run-e2e", e2e_bytes, runs)))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

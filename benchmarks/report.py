@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from benchmarks.build_throughput import BuildThroughput
 from benchmarks.compile_speed import SyntheticCompile
 from benchmarks.layer_push import LayerPush
+from benchmarks.local_run_e2e import BUILD, PUSHES, EndToEnd
+from benchmarks.local_run_overhead import Overhead
 from benchmarks.measure import Run
 from benchmarks.startup import StartUp
 
@@ -191,5 +193,74 @@ def push_table(result: LayerPush) -> str:
     return _table(
         f"Push of a {size_mib:,.0f} MiB four-file model to a loopback registry (skopeo copy)",
         ("image", "model layers", "seconds", "MB/s", "vs one layer"),
+        rows,
+    )
+
+
+def overhead_table(results: Sequence[Overhead]) -> str:
+    """No goal: the issue asks for the runner's cost per task beside the plain processes'. The
+    overhead per task is the runner's wall time less the shell's, over the tasks."""
+    rows = [
+        (
+            result.shape,
+            f"{result.tasks:,}",
+            f"{result.runner.seconds:.3f}",
+            f"{result.runner.cpu_seconds:.3f}",
+            f"{result.runner.peak_mib:.0f}",
+            f"{result.floor.seconds:.3f}",
+            f"{(result.runner.seconds - result.floor.seconds) / result.tasks * 1000:.1f}",
+            f"{result.runner.seconds / result.floor.seconds:.1f}x",
+        )
+        for result in results
+    ]
+    table = _table(
+        "Local run (--parallel 4) of no-op tasks, one `true` step each, against a shell "
+        "starting the same processes (best run)",
+        (
+            "shape",
+            "tasks",
+            "runner wall s",
+            "runner CPU s",
+            "peak MiB",
+            "shell wall s",
+            "overhead ms/task",
+            "vs shell",
+        ),
+        rows,
+    )
+    return table + "".join(f"\n{r.shape} floor: `{r.floor_command}`" for r in results) + "\n"
+
+
+def e2e_table(result: EndToEnd) -> str:
+    """No goal: the issue asks for the local build and pushes beside their floors, measured in
+    the same run. The build's floor is the build benchmark's (a write plus a sha256 read); a
+    push's is the same skopeo copy alone, to an empty registry."""
+    size_mib = result.model_bytes / MIB
+    floors = {
+        BUILD: ("write + sha256 (cat, sync, openssl)", result.build_floor_seconds),
+        **{
+            push: ("skopeo copy to an empty registry", seconds)
+            for push, seconds in zip(PUSHES, result.push_floor_seconds, strict=True)
+        },
+    }
+    rows = []
+    for task in result.tasks:
+        floor = floors.get(task.name)
+        rows.append(
+            (
+                task.name,
+                f"{task.seconds:.1f}",
+                f"{size_mib / task.seconds:.0f}" if floor else "",
+                floor[0] if floor else "",
+                f"{floor[1]:.1f}" if floor else "",
+                f"{task.seconds / floor[1]:.2f}x" if floor else "",
+                ", ".join(f"{step} {seconds:.1f}" for step, seconds in task.steps),
+            )
+        )
+    rows.append(("the whole run", f"{result.run_seconds:.1f}", "", "", "", "", ""))
+    return _table(
+        f"modelcar-build-deploy run locally on a {size_mib:,.0f} MiB model against loopback "
+        "services" + (f" (each figure the best of {result.runs})" if result.runs > 1 else ""),
+        ("task", "seconds", "MB/s", "floor", "floor seconds", "vs floor", "steps, seconds"),
         rows,
     )

@@ -11,7 +11,7 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +108,7 @@ class _Scheduler:
     def run_phase(self, tasks: Sequence[Mapping[str, Any]], deadline: float | None) -> None:
         self.phase_deadline = deadline
         pending = [task for task in tasks if task["name"] in self.selection.rerun]
+        phase = {task["name"] for task in tasks}
         running: dict[concurrent.futures.Future[TaskRunOutcome], Mapping[str, Any]] = {}
         with concurrent.futures.ThreadPoolExecutor(max_workers=self.parallel) as pool:
             try:
@@ -115,7 +116,7 @@ class _Scheduler:
                     for task in list(pending):
                         if len(running) >= self.parallel:
                             break
-                        if not all(self._done(name) for name in self._waits_for(task, tasks)):
+                        if not all(self._done(name) for name in self._waits_for(task, phase)):
                             continue
                         pending.remove(task)
                         future = self._start(task, pool)
@@ -126,7 +127,7 @@ class _Scheduler:
                         pending = []
                     if not running:
                         if pending and not any(
-                            all(self._done(n) for n in self._waits_for(t, tasks)) for t in pending
+                            all(self._done(n) for n in self._waits_for(t, phase)) for t in pending
                         ):
                             self._stop_pending(pending, "PipelineRunStopping")
                             pending = []
@@ -147,9 +148,8 @@ class _Scheduler:
                 self._stop_pending(pending, "Cancelled")
                 raise
 
-    def _waits_for(self, task: Mapping[str, Any], phase: Sequence[Mapping[str, Any]]) -> list[str]:
-        in_phase = {each["name"] for each in phase}
-        return [name for name in parents(task) if name in in_phase]
+    def _waits_for(self, task: Mapping[str, Any], phase: Set[str]) -> list[str]:
+        return [name for name in parents(task) if name in phase]
 
     def _done(self, name: str) -> bool:
         state = self.states.get(name)

@@ -66,7 +66,7 @@ def write_state(run_dir: Path, state: dict[str, Any]) -> None:
     """state.json replaced whole (written beside it, then renamed), so a killed run leaves the
     last complete state, never half of one."""
     staged = run_dir / f".{STATE}.{os.getpid()}"
-    staged.write_text(json.dumps({"version": STATE_VERSION, **state}, indent=2, sort_keys=True))
+    staged.write_text(json.dumps({"version": STATE_VERSION, **state}, sort_keys=True))
     staged.replace(run_dir / STATE)
 
 
