@@ -34,7 +34,9 @@ GIB = 1 << 30
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="N up to 1,000, a 256 MiB build and a 64 MiB local run")
+    parser.add_argument(
+        "--quick", action="store_true", help="N up to 1,000, a 256 MiB build and a 64 MiB local run"
+    )
     parser.add_argument("--no-build", action="store_true", help="skip build and push")
     parser.add_argument("--repeats", type=int, default=5, help="best of this many runs")
     parser.add_argument(
