@@ -56,7 +56,8 @@ class RunAs:
 
     def prefix(self) -> list[str]:
         groups = f"--groups={self.fs_group}" if self.fs_group is not None else "--clear-groups"
-        return ["setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", groups]
+        # "--" ends setpriv's options: a command taken from a param must not add to them.
+        return ["setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", groups, "--"]
 
     def own(self, *paths: Path) -> None:
         """Give the step's user what a pod's user owns: its results, home and scratch."""
