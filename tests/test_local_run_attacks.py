@@ -5,13 +5,32 @@ runner as it was."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from modelcar_dsl.diagnostics.errors import LocalRunError
 from modelcar_dsl.project.local_run import run_task
+from tests.conftest import MiniProject, run_modelcar
+
+CLI_PROJECT = """
+    from modelcar_dsl import Result, Steps, command_step, pipeline, pipeline_run, task
+
+    @task(image="registry.example/tools:1", results=[Result("out", "What the code wrote.")])
+    def shell(code: str = "true") -> Steps:
+        \"\"\"Run the code.\"\"\"
+        return [command_step("run", ["sh", "-c", "$(params.code)"])]
+
+    @pipeline()
+    def one(code: str = "true") -> None:
+        \"\"\"One task.\"\"\"
+        first = shell.options(name="first")(code=code)
+        shell.options(name="second")(code=first.results.out)
+
+    one_run = pipeline_run("one", one, timeout="1m")
+"""
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="--user needs root, as setpriv does")
 
@@ -46,3 +65,22 @@ def test_a_command_from_a_param_cannot_add_setpriv_options(tmp_path: Path) -> No
     assert not result.succeeded
     plain = run_task(command_task(), {"cmd": ["id", "-u"]}, user=(1000, 1000))
     assert plain.log.splitlines()[1:] == ["1000"]
+
+
+@pytest.mark.parametrize("user", [(4294967295, 4294967295), (2**40, 0), (0, -1)])
+def test_a_user_id_out_of_range_is_refused_not_run_as_root(user: tuple[int, int]) -> None:
+    """2**32 - 1 is -1 to setreuid ("unchanged"): the step would run as root, unasked."""
+    with pytest.raises(LocalRunError, match="not between 0 and 4294967294"):
+        run_task(command_task(), {"cmd": ["id", "-u"]}, user=user)
+
+
+@pytest.mark.parametrize("user", ["4294967295", "1000:4294967295", "²", "1:²"])
+def test_cli_user_out_of_range_or_not_a_number_exits_2(
+    mini_project: Callable[..., MiniProject], tmp_path: Path, user: str
+) -> None:
+    project = mini_project(CLI_PROJECT)
+    result = run_modelcar(
+        "run", "one", "--user", user, "--run-dir", str(tmp_path / "rd"), cwd=project.root
+    )
+    assert result.exit_code == 2, result.stderr
+    assert "bug" not in result.stderr

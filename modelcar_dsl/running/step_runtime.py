@@ -11,7 +11,12 @@ from typing import Any, Protocol
 
 import attrs
 
+from modelcar_dsl.diagnostics.errors import LocalRunError
 from modelcar_dsl.running.step_process import ProcessOutcome, run_process
+
+MAX_ID = 2**32 - 2
+"""The largest uid or gid: 2**32 - 1 is -1 to setreuid and chown, "leave it as it is", which
+would leave a step running as root."""
 
 
 class StepRuntime(Protocol):
@@ -50,9 +55,11 @@ class RunAs:
     """A pod's user: steps run as `uid`:`gid`, with `fs_group` as their only other group when
     the pod has one (what fsGroup gives a pod), else with none (needs root; uses setpriv)."""
 
-    uid: int
-    gid: int
-    fs_group: int | None = None
+    uid: int = attrs.field(validator=lambda _, field, value: _check_id(field.name, value))
+    gid: int = attrs.field(validator=lambda _, field, value: _check_id(field.name, value))
+    fs_group: int | None = attrs.field(
+        default=None, validator=lambda _, field, value: _check_id(field.name, value)
+    )
 
     def prefix(self) -> list[str]:
         groups = f"--groups={self.fs_group}" if self.fs_group is not None else "--clear-groups"
@@ -73,6 +80,11 @@ class RunAs:
             for name in [*directories, *files]:
                 _share(Path(root) / name, self.fs_group)
         _share(path, self.fs_group)
+
+
+def _check_id(field: str, value: int | None) -> None:
+    if value is not None and not 0 <= value <= MAX_ID:
+        raise LocalRunError(f"user {field} {value} is not between 0 and {MAX_ID}")
 
 
 def _share(path: Path, group: int) -> None:
