@@ -84,3 +84,22 @@ def test_cli_user_out_of_range_or_not_a_number_exits_2(
     )
     assert result.exit_code == 2, result.stderr
     assert "bug" not in result.stderr
+
+
+def modelcar_run(project: MiniProject, tmp_path: Path, *args: str) -> tuple[int, str]:
+    result = run_modelcar("run", *args, "--run-dir", str(tmp_path / "rd"), cwd=project.root)
+    return result.exit_code, result.stdout + result.stderr
+
+
+def test_a_result_holding_a_nul_byte_fails_the_task_using_it_not_the_runner(
+    mini_project: Callable[..., MiniProject], tmp_path: Path
+) -> None:
+    """A NUL cannot be in a process's argv or env: the step cannot start, so its task fails
+    (as the container runtime refuses it); the runner must not crash with a traceback."""
+    project = mini_project(CLI_PROJECT)
+    code, output = modelcar_run(
+        project, tmp_path, "one", "--param", r"code=printf 'a\000b' > $RESULT_OUT_PATH"
+    )
+    assert code == 1, output
+    assert "second: Failed" in output
+    assert "embedded null byte" in (tmp_path / "rd/tasks/second/logs/run.log").read_text()

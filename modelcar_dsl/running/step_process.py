@@ -54,8 +54,10 @@ def run_process(
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        except OSError as error:
-            message = f"cannot start {argv[0]}: {error.strerror or error}\n"
+        except (OSError, ValueError) as error:
+            # ValueError: a NUL byte in argv or env (from a param or a result), which no
+            # process can be given; the container runtime refuses it as well.
+            message = f"cannot start {argv[0]}: {getattr(error, 'strerror', None) or error}\n"
             log_file.write(message.encode())
             on_line(message.rstrip("\n"))
             return ProcessOutcome(127)
