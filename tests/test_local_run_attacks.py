@@ -13,6 +13,8 @@ import pytest
 
 from modelcar_dsl.diagnostics.errors import LocalRunError
 from modelcar_dsl.project.local_run import run_task
+from modelcar_dsl.running.console import Console
+from modelcar_dsl.running.local import RunOptions, execute
 from tests.conftest import MiniProject, run_modelcar
 
 CLI_PROJECT = """
@@ -37,6 +39,32 @@ needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="--user needs root, as
 
 def task_document(name: str, **spec: Any) -> dict[str, Any]:
     return {"kind": "Task", "metadata": {"name": name}, "spec": spec}
+
+
+def pipeline_documents(
+    tasks: Mapping[str, Mapping[str, Any]],
+    pipeline_tasks: list[dict[str, Any]],
+    params: list[dict[str, Any]] | None = None,
+) -> dict[tuple[str, str], Mapping[str, Any]]:
+    """A PipelineRun "demo" of a Pipeline of `pipeline_tasks`, using the Task documents given."""
+    documents: dict[tuple[str, str], Mapping[str, Any]] = {
+        ("Task", name): document for name, document in tasks.items()
+    }
+    documents[("Pipeline", "demo")] = {
+        "kind": "Pipeline",
+        "metadata": {"name": "demo"},
+        "spec": {"params": params or [], "tasks": pipeline_tasks},
+    }
+    documents[("PipelineRun", "demo")] = {
+        "kind": "PipelineRun",
+        "metadata": {"generateName": "demo-"},
+        "spec": {"pipelineRef": {"name": "demo"}, "timeouts": {"pipeline": "1m"}},
+    }
+    return documents
+
+
+def quiet() -> Console:
+    return Console(quiet=True, live=False)
 
 
 def command_task(name: str = "any", **step: Any) -> Mapping[str, Any]:
@@ -103,3 +131,27 @@ def test_a_result_holding_a_nul_byte_fails_the_task_using_it_not_the_runner(
     assert code == 1, output
     assert "second: Failed" in output
     assert "embedded null byte" in (tmp_path / "rd/tasks/second/logs/run.log").read_text()
+
+
+RETRIED = task_document(
+    "retried",
+    results=[{"name": "out"}],
+    steps=[
+        {
+            "name": "run",
+            "image": "tools",
+            "command": ["sh", "-c", 'mkdir -p "$1/deep" && exit 1', "sh", "$(results.out.path)"],
+        }
+    ],
+)
+
+
+def test_a_retry_clears_a_directory_the_last_attempt_made_as_its_result(tmp_path: Path) -> None:
+    """A failed attempt that made its result path a directory: the retry starts clean (and
+    fails again, here), where the runner crashed on IsADirectoryError."""
+    documents = pipeline_documents(
+        {"retried": RETRIED}, [{"name": "retried", "taskRef": {"name": "retried"}, "retries": 1}]
+    )
+    result = execute(documents, "demo", tmp_path / "run", RunOptions(), quiet())
+    assert result["retried"].status == "Failed"
+    assert result.outcome.tasks[0].attempts == 2

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import threading
 import time
 import uuid
@@ -123,7 +124,11 @@ def run_taskrun(request: TaskRunRequest, environment: TaskRunEnvironment) -> Tas
     for sub in ("results", "scripts", "logs", "home", "workspace"):
         (directory / sub).mkdir(parents=True, exist_ok=True)
     for stale in results_dir.iterdir():
-        stale.unlink()
+        # A retry starts without the last attempt's results, whatever it left (a directory too).
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale)
+        else:
+            stale.unlink()
     runtime = environment.runtime
     values: dict[str, Value] = {
         f"params.{name}": value for name, value in task_params(spec, request.params).items()
