@@ -5,6 +5,10 @@ runner as it was."""
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -61,6 +65,20 @@ def pipeline_documents(
         "spec": {"pipelineRef": {"name": "demo"}, "timeouts": {"pipeline": "1m"}},
     }
     return documents
+
+
+def gone(pid: int) -> bool:
+    """The process has ended (or is a zombie nobody reaped yet), within 10 s."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return True
+        if state in ("Z", "X"):
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def quiet() -> Console:
@@ -155,3 +173,31 @@ def test_a_retry_clears_a_directory_the_last_attempt_made_as_its_result(tmp_path
     result = execute(documents, "demo", tmp_path / "run", RunOptions(), quiet())
     assert result["retried"].status == "Failed"
     assert result.outcome.tasks[0].attempts == 2
+
+
+def test_a_process_escaping_the_steps_group_ends_with_the_step(
+    mini_project: Callable[..., MiniProject], tmp_path: Path
+) -> None:
+    """A step that leaves a process in a session of its own (setsid) holding its output: the
+    run waited for it (600 s here, for ever for a daemon). A container's processes all end
+    with it; so must this one."""
+    project = mini_project(CLI_PROJECT)
+    daemon = "setsid sh -c 'echo child=$$; exec sleep 600' & sleep 0.5; : > $RESULT_OUT_PATH"
+    command = [sys.executable, "-m", "modelcar_dsl", "run", "one", "--param", f"code={daemon}"]
+    try:
+        completed = subprocess.run(
+            [*command, "--run-dir", str(tmp_path / "rd")],
+            cwd=project.root,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        log = (tmp_path / "rd/tasks/first/logs/run.log").read_text()
+        child = int(log.split("child=")[1].split()[0])
+        escaped = not gone(child)
+        if escaped:
+            os.kill(child, signal.SIGKILL)
+    assert completed.returncode == 0, completed.stderr
+    assert not escaped
