@@ -4,6 +4,7 @@ runner as it was."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -201,3 +202,122 @@ def test_a_process_escaping_the_steps_group_ends_with_the_step(
             os.kill(child, signal.SIGKILL)
     assert completed.returncode == 0, completed.stderr
     assert not escaped
+
+
+ECHO = task_document(
+    "echo",
+    params=[{"name": "word", "default": ""}],
+    results=[{"name": "out"}],
+    steps=[
+        {
+            "name": "echo",
+            "image": "tools",
+            "command": ["sh", "-c", 'printf %s "$1" > "$2"', "sh"],
+            "args": ["$(params.word)", "$(results.out.path)"],
+        }
+    ],
+)
+RELAY = pipeline_documents(
+    {"echo": ECHO},
+    [
+        {"name": "first", "taskRef": {"name": "echo"}, "params": [{"name": "word", "value": "x"}]},
+        {
+            "name": "second",
+            "taskRef": {"name": "echo"},
+            "params": [{"name": "word", "value": "$(tasks.first.results.out)"}],
+        },
+    ],
+)
+
+
+def corrupted(state: dict[str, Any], change: str) -> str:
+    """The state's JSON with one kind of damage."""
+    task = state["tasks"][0]
+    if change == "deep":
+        return '{"version": 1, "tasks": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    if change == "huge":
+        return json.dumps({**state, "padding": "x" * (64 * 1024 * 1024)})
+    damaged = {
+        "tasks-text": {**state, "tasks": "abc"},
+        "task-number": {**state, "tasks": [1]},
+        "no-status": {**state, "tasks": [{"name": "first"}]},
+        "results-text": {**state, "tasks": [{**task, "results": "zz"}]},
+        "result-number": {**state, "tasks": [{**task, "results": {"out": 5}}]},
+        "attempts-text": {**state, "tasks": [{**task, "attempts": "x"}]},
+        "seconds-text": {**state, "tasks": [{**task, "seconds": "x"}]},
+        "params-list": {**state, "params": [1]},
+        "steps-text": {**state, "tasks": [{**task, "steps": "abc"}]},
+        "log-elsewhere": {
+            **state,
+            "tasks": [{**task, "steps": [{"name": "s", "exitCode": 0, "log": "/etc/passwd"}]}],
+        },
+        "log-climbing": {
+            **state,
+            "tasks": [
+                {
+                    **task,
+                    "steps": [
+                        {
+                            **task["steps"][0],
+                            "log": task["steps"][0]["log"] + "/../../../../../etc/passwd",
+                        }
+                    ],
+                }
+            ],
+        },
+    }
+    return json.dumps(damaged[change])
+
+
+CORRUPTIONS = [
+    "deep",
+    "huge",
+    "tasks-text",
+    "task-number",
+    "no-status",
+    "results-text",
+    "result-number",
+    "attempts-text",
+    "seconds-text",
+    "params-list",
+    "steps-text",
+    "log-elsewhere",
+    "log-climbing",
+]
+
+
+@pytest.mark.parametrize("selected", [{"from_task": "second"}, {"only_task": "second"}])
+@pytest.mark.parametrize("change", CORRUPTIONS)
+def test_a_corrupt_state_is_refused_for_from_and_only(
+    tmp_path: Path, change: str, selected: dict[str, str]
+) -> None:
+    """--from and --only trust state.json: a damaged or planted one must be refused cleanly
+    (LocalRunError, exit 2), never a traceback, a huge read, or a log read from elsewhere."""
+    run_dir = tmp_path / "run"
+    assert execute(RELAY, "demo", run_dir, RunOptions(), quiet()).succeeded
+    state = json.loads((run_dir / "state.json").read_text())
+    (run_dir / "state.json").write_text(corrupted(state, change))
+    with pytest.raises(LocalRunError, match="start a fresh run"):
+        execute(RELAY, "demo", run_dir, RunOptions(**selected), quiet())  # type: ignore[arg-type]
+
+
+def test_an_intact_state_is_still_reused(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    assert execute(RELAY, "demo", run_dir, RunOptions(), quiet()).succeeded
+    again = execute(RELAY, "demo", run_dir, RunOptions(only_task="second"), quiet())
+    assert again.succeeded
+    assert again["first"].log.startswith("--- step echo")
+    assert again["second"].results == {"out": "x"}
+
+
+def test_cli_refuses_a_deeply_nested_state_with_exit_2(
+    mini_project: Callable[..., MiniProject], tmp_path: Path
+) -> None:
+    project = mini_project(CLI_PROJECT)
+    run_dir = tmp_path / "rd"
+    run_dir.mkdir()
+    (run_dir / ".modelcar-run").touch()
+    (run_dir / "state.json").write_text('{"version": 1, "tasks": ' + "[" * 100_000 + "}")
+    code, output = modelcar_run(project, tmp_path, "one", "--from", "second")
+    assert code == 2, output
+    assert "is not a run state" in output

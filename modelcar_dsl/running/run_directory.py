@@ -25,6 +25,10 @@ MARKER = ".modelcar-run"
 STATE = "state.json"
 STATE_VERSION = 1
 _FRESH_EACH_RUN = ("workspaces", "tasks", STATE)
+MAX_STATE_BYTES = 64 * 1024 * 1024
+"""Far more than a run writes (each task's results are at most 4 KiB); a larger file is not
+one of ours, and is not read into memory."""
+_STATUSES = ("Pending", "Running", "Succeeded", "Failed", "Skipped")
 
 
 @contextmanager
@@ -72,14 +76,66 @@ def write_state(run_dir: Path, state: dict[str, Any]) -> None:
 
 def read_state(run_dir: Path) -> dict[str, Any] | None:
     """The earlier run's state, or None when there was none; a state this version did not
-    write is refused rather than guessed at."""
+    write, or one not in its shape (edited, truncated, planted), is refused, never guessed at."""
     path = run_dir / STATE
     if not path.is_file():
         return None
+    with path.open("rb") as file:
+        data = file.read(MAX_STATE_BYTES + 1)
+    if len(data) > MAX_STATE_BYTES:
+        raise LocalRunError(f"{path} is larger than a run state; start a fresh run")
     try:
-        state = json.loads(path.read_text())
-    except (ValueError, UnicodeDecodeError) as error:
+        state = json.loads(data.decode())
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
         raise LocalRunError(f"{path} is not a run state ({error}); start a fresh run") from None
     if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
         raise LocalRunError(f"{path} was written by another version; start a fresh run")
+    problem = _state_problem(state, run_dir / "tasks")
+    if problem:
+        raise LocalRunError(f"{path} is not a run state ({problem}); start a fresh run")
     return state
+
+
+def _state_problem(state: dict[str, Any], tasks_dir: Path) -> str:
+    """What in `state` is not as write_state() writes it, or "": --from and --only trust its
+    task states, results (passed on as params) and step log paths (read for the results)."""
+    if not isinstance(state.get("params", {}), dict) or not isinstance(state.get("tasks"), list):
+        return "its params or tasks are not a mapping and a list"
+    for task in state["tasks"]:
+        if not isinstance(task, dict) or not isinstance(task.get("name"), str):
+            return "a task without a name"
+        name = task["name"]
+        if task.get("status") not in _STATUSES:
+            return f"task {name} has no status"
+        if not all(isinstance(task.get(field, ""), str) for field in ("reason", "message")):
+            return f"task {name}'s reason or message is not text"
+        times = (task.get("started"), task.get("seconds"))
+        if not isinstance(task.get("attempts", 0), int) or not all(
+            isinstance(each, (int, float, type(None))) for each in times
+        ):
+            return f"task {name}'s attempts, start or duration is not a number"
+        results = task.get("results", {})
+        if not isinstance(results, dict) or not all(map(_is_value, results.values())):
+            return f"task {name}'s results are not strings, arrays or objects of strings"
+        steps = task.get("steps", [])
+        if not isinstance(steps, list) or not all(_is_step(step, tasks_dir) for step in steps):
+            return f"task {name}'s steps are not as a run writes them"
+    return ""
+
+
+def _is_value(value: object) -> bool:
+    if isinstance(value, list):
+        return all(isinstance(item, str) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(item, str) for item in value.values())
+    return isinstance(value, str)
+
+
+def _is_step(step: object, tasks_dir: Path) -> bool:
+    """A step's name, exit code and a log inside the run directory's tasks."""
+    if not isinstance(step, dict) or not isinstance(step.get("name"), str):
+        return False
+    code, log = step.get("exitCode"), step.get("log")
+    if not (code is None or isinstance(code, int)) or not isinstance(log, str):
+        return False
+    return Path(os.path.normpath(log)).is_relative_to(tasks_dir)
