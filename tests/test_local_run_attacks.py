@@ -20,6 +20,7 @@ from modelcar_dsl.diagnostics.errors import LocalRunError
 from modelcar_dsl.project.local_run import run_task
 from modelcar_dsl.running.console import Console
 from modelcar_dsl.running.local import RunOptions, execute
+from modelcar_dsl.running.report import write_report
 from tests.conftest import MiniProject, run_modelcar
 
 CLI_PROJECT = """
@@ -321,3 +322,38 @@ def test_cli_refuses_a_deeply_nested_state_with_exit_2(
     code, output = modelcar_run(project, tmp_path, "one", "--from", "second")
     assert code == 2, output
     assert "is not a run state" in output
+
+
+def test_state_is_not_written_through_a_symlink_planted_at_its_staging_name(
+    tmp_path: Path,
+) -> None:
+    """state.json was staged at `.state.json.PID`, a name anyone able to write the directory
+    could guess and plant a symlink at: the state then overwrote the file it pointed to."""
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / ".modelcar-run").touch()
+    (run_dir / f".state.json.{os.getpid()}").symlink_to(victim)
+
+    assert execute(RELAY, "demo", run_dir, RunOptions(), quiet()).succeeded
+
+    assert victim.read_text() == "precious\n"
+    assert json.loads((run_dir / "state.json").read_text())["tasks"][1]["results"] == {"out": "x"}
+
+
+def test_the_report_is_not_written_through_a_symlink_planted_at_its_staging_name(
+    tmp_path: Path,
+) -> None:
+    """--report /tmp/report.json staged at /tmp/.report.json.PID: in a shared directory
+    another user could plant a symlink there and have the report overwrite a file of yours."""
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / f".report.json.{os.getpid()}").symlink_to(victim)
+
+    write_report(shared / "report.json", {"succeeded": True})
+
+    assert victim.read_text() == "precious\n"
+    assert json.loads((shared / "report.json").read_text()) == {"succeeded": True}

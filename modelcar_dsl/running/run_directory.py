@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -69,9 +70,23 @@ def clear_for_fresh_run(run_dir: Path) -> None:
 def write_state(run_dir: Path, state: dict[str, Any]) -> None:
     """state.json replaced whole (written beside it, then renamed), so a killed run leaves the
     last complete state, never half of one."""
-    staged = run_dir / f".{STATE}.{os.getpid()}"
-    staged.write_text(json.dumps({"version": STATE_VERSION, **state}, indent=2, sort_keys=True))
-    staged.replace(run_dir / STATE)
+    replace_whole(
+        run_dir / STATE, json.dumps({"version": STATE_VERSION, **state}, indent=2, sort_keys=True)
+    )
+
+
+def replace_whole(path: Path, text: str) -> None:
+    """`path` replaced by `text` at once: written to a new file beside it (a name nobody can
+    have planted a symlink at, as O_EXCL creates it), then renamed over it."""
+    descriptor, staged = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        os.fchmod(descriptor, 0o644)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(text)
+        os.replace(staged, path)
+    except BaseException:
+        Path(staged).unlink(missing_ok=True)
+        raise
 
 
 def read_state(run_dir: Path) -> dict[str, Any] | None:
