@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,9 +20,12 @@ import pytest
 from modelcar_dsl.diagnostics.errors import LocalRunError
 from modelcar_dsl.project.local_run import run_task
 from modelcar_dsl.running.console import Console
+from modelcar_dsl.running.container_runtime import ContainerRuntime
 from modelcar_dsl.running.local import RunOptions, execute
 from modelcar_dsl.running.report import write_report
+from modelcar_dsl.running.variables import Value
 from tests.conftest import MiniProject, run_modelcar
+from tests.oci_images import busybox_base
 
 CLI_PROJECT = """
     from modelcar_dsl import Result, Steps, command_step, pipeline, pipeline_run, task
@@ -357,3 +361,48 @@ def test_the_report_is_not_written_through_a_symlink_planted_at_its_staging_name
 
     assert victim.read_text() == "precious\n"
     assert json.loads((shared / "report.json").read_text()) == {"succeeded": True}
+
+
+@pytest.mark.skipif(shutil.which("podman") is None, reason="--containers needs podman")
+def test_an_image_from_a_param_cannot_add_podman_options(tmp_path: Path) -> None:
+    """`image: $(params.image)` is common; a value starting with "-" was read by podman as an
+    option (here a volume of this machine's), and the next argument as the image."""
+    image = busybox_base(tmp_path / "busybox", tools=("sh", "touch"))
+    host = tmp_path / "host"
+    host.mkdir()
+    spec = task_document(
+        "anyimage",
+        params=[{"name": "image"}, {"name": "args", "type": "array"}],
+        steps=[
+            {
+                "name": "run",
+                "image": "$(params.image)",
+                "command": ["sh"],
+                "args": ["$(params.args[*])"],
+            }
+        ],
+    )
+    documents = pipeline_documents(
+        {"anyimage": spec},
+        [
+            {
+                "name": "anyimage",
+                "taskRef": {"name": "anyimage"},
+                "params": [
+                    {"name": "image", "value": "$(params.image)"},
+                    {"name": "args", "value": ["$(params.args[*])"]},
+                ],
+            }
+        ],
+        params=[{"name": "image"}, {"name": "args", "type": "array"}],
+    )
+    hostile: dict[str, Value] = {
+        "image": f"--volume={host}:/host",
+        "args": [image, "-c", "touch /host/pwned"],
+    }
+    options = RunOptions(params=hostile, runtime=ContainerRuntime())
+
+    result = execute(documents, "demo", tmp_path / "run", options, quiet())
+
+    assert not (host / "pwned").exists()
+    assert result["anyimage"].status == "Failed"
