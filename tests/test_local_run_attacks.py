@@ -28,7 +28,7 @@ from tests.conftest import MiniProject, run_modelcar
 from tests.oci_images import busybox_base
 
 CLI_PROJECT = """
-    from modelcar_dsl import Result, Steps, command_step, pipeline, pipeline_run, task
+    from modelcar_dsl import Result, SecretEnv, Steps, command_step, pipeline, pipeline_run, task
 
     @task(image="registry.example/tools:1", results=[Result("out", "What the code wrote.")])
     def shell(code: str = "true") -> Steps:
@@ -41,7 +41,18 @@ CLI_PROJECT = """
         first = shell.options(name="first")(code=code)
         shell.options(name="second")(code=first.results.out)
 
+    @task(image="registry.example/tools:1", env=[SecretEnv("TOKEN", secret="creds", key="token")])
+    def keyed() -> Steps:
+        \"\"\"Use the token.\"\"\"
+        return [command_step("use", ["sh", "-c", 'test -n "$TOKEN"'])]
+
+    @pipeline()
+    def secretive() -> None:
+        \"\"\"Needs a Secret.\"\"\"
+        keyed()
+
     one_run = pipeline_run("one", one, timeout="1m")
+    secretive_run = pipeline_run("secretive", secretive, timeout="1m")
 """
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="--user needs root, as setpriv does")
@@ -406,3 +417,24 @@ def test_an_image_from_a_param_cannot_add_podman_options(tmp_path: Path) -> None
 
     assert not (host / "pwned").exists()
     assert result["anyimage"].status == "Failed"
+
+
+def test_a_secret_key_that_is_a_fifo_is_refused_not_waited_on(
+    mini_project: Callable[..., MiniProject], tmp_path: Path
+) -> None:
+    """Reading a FIFO waits for a writer: the run hung before it started."""
+    project = mini_project(CLI_PROJECT)
+    creds = tmp_path / "creds"
+    creds.mkdir()
+    os.mkfifo(creds / "token")
+    command = [sys.executable, "-m", "modelcar_dsl", "run", "secretive"]
+    completed = subprocess.run(
+        [*command, "--secret", f"creds={creds}", "--run-dir", str(tmp_path / "rd")],
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 2, completed.stderr
+    assert "is not a file" in completed.stderr
