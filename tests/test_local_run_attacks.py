@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -438,3 +439,26 @@ def test_a_secret_key_that_is_a_fifo_is_refused_not_waited_on(
     )
     assert completed.returncode == 2, completed.stderr
     assert "is not a file" in completed.stderr
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"steps": [{"name": "../../../escaped", "image": "x", "command": ["true"]}]},
+        {
+            "results": [{"name": "../../../../../../../../../etc/passwd"}],
+            "steps": [{"name": "run", "image": "x", "command": ["true"]}],
+        },
+    ],
+)
+def test_a_task_document_cannot_name_files_outside_its_taskrun(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: dict[str, Any]
+) -> None:
+    """run_task takes a Task document as it is: a step name was the path of its log (written
+    anywhere), a result name the path read as the result (here /etc/passwd)."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    with pytest.raises(LocalRunError, match="is not a"):
+        run_task(task_document("named", **spec), {})
+    assert not (tmp_path / "escaped.log").exists()

@@ -16,7 +16,9 @@ from typing import Any
 
 import attrs
 
+from modelcar_dsl.diagnostics.errors import LocalRunError
 from modelcar_dsl.formats.durations import go_duration_seconds
+from modelcar_dsl.formats.names import DNS_LABEL, RESULT_NAME
 from modelcar_dsl.running.mounts import Mounts
 from modelcar_dsl.running.step_runtime import StepRuntime
 from modelcar_dsl.running.variables import Value, substitute, substitute_list
@@ -119,6 +121,7 @@ def task_params(spec: Mapping[str, Any], given: Mapping[str, Value]) -> dict[str
 def run_taskrun(request: TaskRunRequest, environment: TaskRunEnvironment) -> TaskRunOutcome:
     """Run the steps in order; the first that fails (unless onError: continue) ends the run."""
     spec = request.spec
+    _check_names(spec)
     directory = request.directory
     results_dir = directory / "results"
     for sub in ("results", "scripts", "logs", "home", "workspace"):
@@ -204,6 +207,17 @@ def run_taskrun(request: TaskRunRequest, environment: TaskRunEnvironment) -> Tas
     if environment.cancelled.is_set():
         return _failed("TaskRunCancelled", "the run was cancelled", outcomes)
     return _failed(*deadlines.passed(request.name, step), outcomes)
+
+
+def _check_names(spec: Mapping[str, Any]) -> None:
+    """Step and result names become file names (logs, scripts, results): refuse what Tekton's
+    validation refuses, so a Task document cannot name a path outside its TaskRun."""
+    for step in spec.get("steps", []):
+        if not DNS_LABEL.fullmatch(str(step.get("name", ""))):
+            raise LocalRunError(f"step name {step.get('name')!r} is not a DNS label")
+    for result in spec.get("results", []):
+        if not RESULT_NAME.fullmatch(str(result.get("name", ""))):
+            raise LocalRunError(f"result name {result.get('name')!r} is not a valid result name")
 
 
 def _step_lines(environment: TaskRunEnvironment, taskrun: str, step: str) -> Callable[[str], None]:
