@@ -462,3 +462,38 @@ def test_a_task_document_cannot_name_files_outside_its_taskrun(
     with pytest.raises(LocalRunError, match="is not a"):
         run_task(task_document("named", **spec), {})
     assert not (tmp_path / "escaped.log").exists()
+
+
+@pytest.mark.parametrize("planted", ["claims", "tasks", "workspaces", "mapped"])
+@pytest.mark.parametrize("selected", [{}, {"from_task": "second"}])
+def test_a_symlink_planted_in_the_run_directory_is_refused(
+    tmp_path: Path, planted: str, selected: dict[str, str]
+) -> None:
+    """--from keeps `tasks` and clears each rerun task's directory in it: through a planted
+    `tasks` symlink, that deleted a directory elsewhere. Claims and Secrets kept in a planted
+    `claims` or `mapped` were written elsewhere by every run."""
+    run_dir = tmp_path / "run"
+    assert execute(RELAY, "demo", run_dir, RunOptions(), quiet()).succeeded
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "second").mkdir(parents=True)
+    (elsewhere / "second" / "precious").write_text("keep me\n")
+    if (run_dir / planted).exists():
+        shutil.rmtree(run_dir / planted)
+    (run_dir / planted).symlink_to(elsewhere)
+
+    with pytest.raises(LocalRunError, match="is a symlink"):
+        execute(RELAY, "demo", run_dir, RunOptions(**selected), quiet())  # type: ignore[arg-type]
+    assert (elsewhere / "second" / "precious").read_text() == "keep me\n"
+
+
+@needs_root
+def test_a_run_directory_of_another_user_is_refused(tmp_path: Path) -> None:
+    """A run directory made first by someone else (--run-dir /tmp/run): its owner decides
+    where this run's files go, and reads them."""
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / ".modelcar-run").touch()
+    os.chown(run_dir, 1000, 1000)
+    with pytest.raises(LocalRunError, match="belongs to another user"):
+        execute(RELAY, "demo", run_dir, RunOptions(), quiet())
+    assert not (run_dir / "state.json").exists()

@@ -43,6 +43,7 @@ def locked_run_directory(path: Path) -> Iterator[Path]:
             f"{path} holds files that are not a modelcar run; choose an empty or new --run-dir"
         )
     path.mkdir(parents=True, exist_ok=True)
+    _refuse_planted(path)
     descriptor = os.open(path / MARKER, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
     try:
         try:
@@ -54,6 +55,23 @@ def locked_run_directory(path: Path) -> Iterator[Path]:
         yield path.resolve()
     finally:
         os.close(descriptor)
+
+
+def _refuse_planted(path: Path) -> None:
+    """A run directory someone else owns (made first in a shared place such as /tmp), or one
+    where what a run makes is a symlink, would send this run's files (and a Secret's keys)
+    where that someone chose: refused."""
+    owner = path.stat().st_uid
+    if owner != os.geteuid():
+        raise LocalRunError(
+            f"{path} belongs to another user (uid {owner}); choose a --run-dir of your own"
+        )
+    for name in (*_FRESH_EACH_RUN, "claims", "mapped"):
+        if (path / name).is_symlink():
+            raise LocalRunError(
+                f"{path / name} is a symlink, which no run makes; remove it or choose another "
+                "--run-dir"
+            )
 
 
 def clear_for_fresh_run(run_dir: Path) -> None:
