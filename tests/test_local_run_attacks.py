@@ -497,3 +497,57 @@ def test_a_run_directory_of_another_user_is_refused(tmp_path: Path) -> None:
     with pytest.raises(LocalRunError, match="belongs to another user"):
         execute(RELAY, "demo", run_dir, RunOptions(), quiet())
     assert not (run_dir / "state.json").exists()
+
+
+LISTER = task_document(
+    "lister",
+    workspaces=[{"name": "creds"}],
+    results=[{"name": "keys"}],
+    steps=[
+        {
+            "name": "list",
+            "image": "tools",
+            "command": ["sh", "-c", 'ls "$1" | tr "\\n" " " > "$2"', "sh"],
+            "args": ["$(workspaces.creds.path)", "$(results.keys.path)"],
+        }
+    ],
+)
+
+
+def secret_run() -> dict[tuple[str, str], Mapping[str, Any]]:
+    """A run whose one task lists the keys of the Secret "creds", bound as a workspace."""
+    documents = pipeline_documents(
+        {"lister": LISTER},
+        [
+            {
+                "name": "lister",
+                "taskRef": {"name": "lister"},
+                "workspaces": [{"name": "creds", "workspace": "creds"}],
+            }
+        ],
+    )
+    pipeline = documents[("Pipeline", "demo")]
+    documents[("Pipeline", "demo")] = {
+        **pipeline,
+        "spec": {**pipeline["spec"], "workspaces": [{"name": "creds"}]},
+    }
+    run = documents[("PipelineRun", "demo")]
+    documents[("PipelineRun", "demo")] = {
+        **run,
+        "spec": {
+            **run["spec"],
+            "workspaces": [{"name": "creds", "secret": {"secretName": "creds"}}],
+        },
+    }
+    return documents
+
+
+def test_a_secret_given_as_a_dict_has_only_this_runs_keys(tmp_path: Path) -> None:
+    """A Secret from a dict is written under the run directory; the keys an earlier run wrote
+    there stayed, so the step saw a key (a credential) this run's Secret does not have."""
+    run_dir = tmp_path / "run"
+    before = RunOptions(secrets={"creds": {"old-token": "s3cret", "user": "me"}})
+    assert execute(secret_run(), "demo", run_dir, before, quiet()).succeeded
+    now = RunOptions(secrets={"creds": {"user": "me"}})
+    result = execute(secret_run(), "demo", run_dir, now, quiet())
+    assert result["lister"].results == {"keys": "user "}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -83,7 +84,9 @@ class Mounts:
         if isinstance(source, Path):
             return source
         written = scratch / f"{kind}-{name}"
-        written.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if written.is_dir():
+            shutil.rmtree(written)  # an earlier run's keys are not this Secret's
+        written.mkdir(mode=0o700, parents=True)
         for key, text in source.items():
             if not KEY.fullmatch(key) or key in (".", ".."):
                 raise LocalRunError(f"{KINDS[kind]} {name}: {key!r} is not a valid key")
