@@ -551,3 +551,40 @@ def test_a_secret_given_as_a_dict_has_only_this_runs_keys(tmp_path: Path) -> Non
     now = RunOptions(secrets={"creds": {"user": "me"}})
     result = execute(secret_run(), "demo", run_dir, now, quiet())
     assert result["lister"].results == {"keys": "user "}
+
+
+INDEXED = task_document(
+    "indexed",
+    params=[{"name": "names", "type": "array"}],
+    steps=[{"name": "run", "image": "tools", "command": ["echo", "$(params.names[3])"]}],
+)
+
+
+@pytest.mark.parametrize(
+    "passed",
+    [
+        ["$(params.names[*])"],  # the Task's own $(params.names[3]) is past the end
+        ["$(params.names[4])"],  # the pipeline's is
+    ],
+)
+def test_an_array_index_past_the_end_fails_the_task_not_the_runner(
+    tmp_path: Path, passed: list[str]
+) -> None:
+    """`--param names=` (an empty array) for a pipeline reading one element: the runner
+    crashed with UnresolvedReference (exit 3). Tekton fails it as InvalidParamValue."""
+    documents = pipeline_documents(
+        {"indexed": INDEXED},
+        [
+            {
+                "name": "indexed",
+                "taskRef": {"name": "indexed"},
+                "params": [{"name": "names", "value": passed}],
+            }
+        ],
+        params=[{"name": "names", "type": "array"}],
+    )
+    options = RunOptions(params={"names": ["only"]})
+    result = execute(documents, "demo", tmp_path / "run", options, quiet())
+    assert result.reason == "Failed"
+    assert result["indexed"].reason == "InvalidParamValue"
+    assert "past the array's end" in result["indexed"].message

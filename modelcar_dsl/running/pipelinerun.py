@@ -33,7 +33,12 @@ from modelcar_dsl.running.taskrun import (
     TaskRunRequest,
     run_taskrun,
 )
-from modelcar_dsl.running.variables import Value, substitute, substitute_value
+from modelcar_dsl.running.variables import (
+    UnresolvedReference,
+    Value,
+    substitute,
+    substitute_value,
+)
 from modelcar_dsl.running.workspace_bindings import WorkspaceBinding
 
 _TICK_SECONDS = 0.05
@@ -179,13 +184,17 @@ class _Scheduler:
     ) -> concurrent.futures.Future[TaskRunOutcome] | None:
         name = task["name"]
         state = self.states[name]
-        if not retry:
-            skipped = self._skip_reason(task)
+        try:
+            skipped = None if retry else self._skip_reason(task)
             if skipped is not None:
                 self._set(name, skipped[0], skipped[1], skipped[2])
                 return None
-        values = self.values()
-        request = self._request(task, values, state.attempts)
+            request = self._request(task, self.values(), state.attempts)
+        except UnresolvedReference as error:
+            # As Tekton, which fails a run whose array index is past its array's end.
+            self.stopping = self.stopping or f"{name} could not read its inputs"
+            self._set(name, "Failed", "InvalidParamValue", str(error))
+            return None
         if state.started is None:
             state.started = time.time()
         state.attempts += 1
@@ -433,7 +442,10 @@ def _earliest(*deadlines: float | None) -> float | None:
 def _pipeline_results(plan: RunPlan, values: Mapping[str, Value]) -> dict[str, Value]:
     results: dict[str, Value] = {}
     for declared in plan.pipeline.get("results", []):
-        value = substitute_value(declared["value"], values)
+        try:
+            value = substitute_value(declared["value"], values)
+        except UnresolvedReference:
+            continue
         if "$(tasks." not in str(value):
             results[declared["name"]] = value
     return results

@@ -21,7 +21,12 @@ from modelcar_dsl.formats.durations import go_duration_seconds
 from modelcar_dsl.formats.names import DNS_LABEL, RESULT_NAME
 from modelcar_dsl.running.mounts import Mounts
 from modelcar_dsl.running.step_runtime import StepRuntime
-from modelcar_dsl.running.variables import Value, substitute, substitute_list
+from modelcar_dsl.running.variables import (
+    UnresolvedReference,
+    Value,
+    substitute,
+    substitute_list,
+)
 
 MAX_RESULTS_BYTES = 4096
 """Tekton reads results from the termination message, which holds 4 KiB in all."""
@@ -171,13 +176,17 @@ def run_taskrun(request: TaskRunRequest, environment: TaskRunEnvironment) -> Tas
         deadline = deadlines.nearest()
         if environment.cancelled.is_set() or (deadline is not None and time.monotonic() > deadline):
             break
-        env = _step_env(template, step, values, environment, directory)
-        argv = _argv(step, index, values, directory)
-        working_dir = substitute(step.get("workingDir", ""), values)
+        try:
+            env = _step_env(template, step, values, environment, directory)
+            argv = _argv(step, index, values, directory)
+            working_dir = substitute(step.get("workingDir", ""), values)
+            image = substitute(step.get("image", ""), values)
+        except UnresolvedReference as error:
+            return _failed("InvalidParamValue", str(error), outcomes)
         step_started = time.monotonic()
         ended = runtime.run(
             step_name=step["name"],
-            image=substitute(step.get("image", ""), values),
+            image=image,
             argv=argv,
             env=env,
             working_dir=working_dir,
