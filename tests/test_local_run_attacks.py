@@ -588,3 +588,30 @@ def test_an_array_index_past_the_end_fails_the_task_not_the_runner(
     assert result.reason == "Failed"
     assert result["indexed"].reason == "InvalidParamValue"
     assert "past the array's end" in result["indexed"].message
+
+
+ARRAY_PROJECT = """
+    from modelcar_dsl import Steps, command_step, pipeline, pipeline_run, task
+
+    @task(image="registry.example/tools:1")
+    def items(names: list[str]) -> Steps:
+        \"\"\"List.\"\"\"
+        return [command_step("list", ["sh", "-c", 'for a; do echo "item=$a"; done'], ["sh", names])]
+
+    @pipeline()
+    def listing(names: list[str] = ["x"]) -> None:
+        \"\"\"Array params.\"\"\"
+        items(names=names)
+
+    listing_run = pipeline_run("listing", listing, timeout="1m")
+"""
+
+
+def test_cli_a_deeply_nested_json_param_exits_2(
+    mini_project: Callable[..., MiniProject], tmp_path: Path
+) -> None:
+    """json.loads raises RecursionError, not ValueError, past ~1000 levels: exit 3 before."""
+    project = mini_project(ARRAY_PROJECT)
+    code, output = modelcar_run(project, tmp_path, "listing", "--param", "names=" + "[" * 5000)
+    assert code == 2, output
+    assert "--param names: not JSON" in output
