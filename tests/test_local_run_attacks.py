@@ -24,6 +24,7 @@ from modelcar_dsl.running.console import Console
 from modelcar_dsl.running.container_runtime import ContainerRuntime
 from modelcar_dsl.running.local import RunOptions, execute
 from modelcar_dsl.running.report import write_report
+from modelcar_dsl.running.taskrun import read_results
 from modelcar_dsl.running.variables import Value
 from tests.conftest import MiniProject, run_modelcar
 from tests.oci_images import busybox_base
@@ -615,3 +616,30 @@ def test_cli_a_deeply_nested_json_param_exits_2(
     code, output = modelcar_run(project, tmp_path, "listing", "--param", "names=" + "[" * 5000)
     assert code == 2, output
     assert "--param names: not JSON" in output
+
+
+def test_a_result_swapped_for_a_symlink_while_it_is_read_is_never_followed(
+    tmp_path: Path,
+) -> None:
+    """With --user, a process the step left behind runs on as the step's user: it could swap
+    a result for a symlink between the runner's "not a symlink" check and its open, and have
+    the runner (root) read a file only root may as the result. Here a racer swaps it as
+    fast as it can while the results are read again and again."""
+    secret = tmp_path / "secret"
+    secret.write_text("TOPSECRET")
+    results = tmp_path / "results"
+    results.mkdir()
+    swap = (
+        'cd "$1"; while :; do ln -sfn ../secret a; mv -T a out; echo plain > b; mv -T b out; done'
+    )
+    racer = subprocess.Popen(["sh", "-c", swap, "sh", str(results)])
+    seen: set[str] = set()
+    try:
+        until = time.monotonic() + 3
+        while time.monotonic() < until:
+            seen.add(str(read_results({"results": [{"name": "out"}]}, results).get("out")))
+    finally:
+        racer.kill()
+        racer.wait()
+    assert "plain\n" in seen
+    assert "TOPSECRET" not in seen

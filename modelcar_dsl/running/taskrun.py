@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import threading
 import time
 import uuid
@@ -339,10 +340,17 @@ def read_results(spec: Mapping[str, Any], results_dir: Path) -> dict[str, Value]
     """The declared results the steps wrote; an array or object result is read as JSON."""
     results: dict[str, Value] = {}
     for declared in spec.get("results", []):
-        path = results_dir / declared["name"]
-        if not path.is_file() or path.is_symlink():
+        try:
+            # Opened without following a symlink, then checked: a process the step left
+            # behind must not swap in a link to a file only this process may read.
+            descriptor = os.open(
+                results_dir / declared["name"], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+            )
+        except OSError:
             continue
-        with path.open("rb") as file:
+        with os.fdopen(descriptor, "rb") as file:
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                continue
             text = file.read(MAX_RESULTS_BYTES + 1).decode("utf-8", "replace")
         kind = declared.get("type", "string")
         if kind in ("array", "object"):
