@@ -24,6 +24,7 @@ from modelcar_dsl.running.console import Console
 from modelcar_dsl.running.container_runtime import ContainerRuntime
 from modelcar_dsl.running.local import RunOptions, execute
 from modelcar_dsl.running.report import write_report
+from modelcar_dsl.running.step_runtime import RunAs
 from modelcar_dsl.running.taskrun import read_results
 from modelcar_dsl.running.variables import Value
 from tests.conftest import MiniProject, run_modelcar
@@ -643,3 +644,32 @@ def test_a_result_swapped_for_a_symlink_while_it_is_read_is_never_followed(
         racer.wait()
     assert "plain\n" in seen
     assert "TOPSECRET" not in seen
+
+
+@needs_root
+def test_sharing_a_volume_with_the_fsgroup_never_follows_a_swapped_in_symlink(
+    tmp_path: Path,
+) -> None:
+    """fsGroup makes the runner (root) give the group every file of a volume. A process of
+    the step's user left running in a claim can swap a file for a symlink to, say,
+    /etc/shadow between the "not a symlink" check and the chown: that file would then be
+    the group's to read and write. Here a racer swaps one as fast as it can."""
+    victim = tmp_path / "victim"
+    victim.write_text("root's\n")
+    victim.chmod(0o600)
+    volume = tmp_path / "volume"
+    volume.mkdir()
+    for index in range(50):
+        (volume / f"file-{index}").write_text("data\n")
+    swap = 'cd "$1"; while :; do ln -sfn "$2" a; mv -T a x; echo x > b; mv -T b x; done'
+    racer = subprocess.Popen(["sh", "-c", swap, "sh", str(volume), str(victim)])
+    try:
+        until = time.monotonic() + 3
+        while time.monotonic() < until:
+            RunAs(1000, 1000, fs_group=4242).share_volume(volume)
+    finally:
+        racer.kill()
+        racer.wait()
+    assert (victim.stat().st_gid, victim.stat().st_mode & 0o777) == (0, 0o600)
+    shared = (volume / "file-0").stat()
+    assert (shared.st_gid, shared.st_mode & 0o060) == (4242, 0o060)

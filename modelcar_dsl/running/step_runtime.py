@@ -4,6 +4,7 @@ runtime decides the paths a step sees for its workspaces and results, and starts
 from __future__ import annotations
 
 import os
+import stat
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -76,10 +77,10 @@ class RunAs:
         write it, and new files inherit the group (setgid directories)."""
         if self.fs_group is None:
             return
-        for root, directories, files in os.walk(path):
+        _share(str(path), None, self.fs_group)
+        for _, directories, files, root in os.fwalk(path):
             for name in [*directories, *files]:
-                _share(Path(root) / name, self.fs_group)
-        _share(path, self.fs_group)
+                _share(name, root, self.fs_group)
 
 
 def _check_id(field: str, value: int | None) -> None:
@@ -87,13 +88,20 @@ def _check_id(field: str, value: int | None) -> None:
         raise LocalRunError(f"user {field} {value} is not between 0 and {MAX_ID}")
 
 
-def _share(path: Path, group: int) -> None:
-    if path.is_symlink():
-        return
-    os.chown(path, -1, group)
-    mode = path.stat().st_mode
-    extra = 0o2070 if path.is_dir() else 0o060
-    os.chmod(path, (mode | extra) & 0o7777)
+def _share(name: str, directory: int | None, group: int) -> None:
+    """One file or directory given to `group`, through a descriptor opened without following
+    a symlink: the step's user may swap one in while this walks, or remove the file."""
+    try:
+        descriptor = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=directory)
+    except OSError:
+        return  # a symlink (left alone, as the kubelet leaves it), a socket, or gone
+    try:
+        os.fchown(descriptor, -1, group)
+        mode = os.fstat(descriptor).st_mode
+        extra = 0o2070 if stat.S_ISDIR(mode) else 0o060
+        os.fchmod(descriptor, (mode | extra) & 0o7777)
+    finally:
+        os.close(descriptor)
 
 
 @attrs.frozen
