@@ -673,3 +673,27 @@ def test_sharing_a_volume_with_the_fsgroup_never_follows_a_swapped_in_symlink(
     assert (victim.stat().st_gid, victim.stat().st_mode & 0o777) == (0, 0o600)
     shared = (volume / "file-0").stat()
     assert (shared.st_gid, shared.st_mode & 0o060) == (4242, 0o060)
+
+
+def test_only_after_a_killed_run_runs_the_task_instead_of_waiting_for_a_dead_parent(
+    tmp_path: Path,
+) -> None:
+    """A run killed (SIGKILL) while `first` ran leaves it Running in state.json: `--only
+    second` then waited for it, skipped second, and called the run a success (exit 0)."""
+    documents = pipeline_documents(
+        {"echo": ECHO},
+        [
+            {"name": "first", "taskRef": {"name": "echo"}},
+            {"name": "second", "taskRef": {"name": "echo"}, "runAfter": ["first"]},
+        ],
+    )
+    run_dir = tmp_path / "run"
+    assert execute(documents, "demo", run_dir, RunOptions(), quiet()).succeeded
+    state = json.loads((run_dir / "state.json").read_text())
+    state["tasks"][0].update(status="Running", reason="", results={})
+    (run_dir / "state.json").write_text(json.dumps(state))
+
+    result = execute(documents, "demo", run_dir, RunOptions(only_task="second"), quiet())
+
+    assert result["second"].status == "Succeeded", result["second"]
+    assert result.outcome.tasks[1].attempts == 1

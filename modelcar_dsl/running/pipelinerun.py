@@ -153,8 +153,10 @@ class _Scheduler:
                 raise
 
     def _waits_for(self, task: Mapping[str, Any], phase: Sequence[Mapping[str, Any]]) -> list[str]:
+        """The parents running in this phase now; one kept from the earlier run is not waited
+        for (a run killed while it ran left it Running for ever)."""
         in_phase = {each["name"] for each in phase}
-        return [name for name in parents(task) if name in in_phase]
+        return [name for name in parents(task) if name in in_phase and name in self.selection.rerun]
 
     def _done(self, name: str) -> bool:
         state = self.states.get(name)
