@@ -792,6 +792,9 @@ def run(
 
     if containers:
         _require_container_tools()
+    if report is not None and not report.absolute().parent.is_dir():
+        # Found before the run, not after it has run for an hour with nowhere to report.
+        raise click.BadParameter(f"{report.parent} is not a directory", param_hint="--report")
     settings = _settings(project)
     options = RunOptions(
         params=dict(_pairs("--param", params)),

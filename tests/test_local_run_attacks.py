@@ -697,3 +697,16 @@ def test_only_after_a_killed_run_runs_the_task_instead_of_waiting_for_a_dead_par
 
     assert result["second"].status == "Succeeded", result["second"]
     assert result.outcome.tasks[1].attempts == 1
+
+
+def test_cli_a_report_in_a_missing_directory_is_refused_before_the_run(
+    mini_project: Callable[..., MiniProject], tmp_path: Path
+) -> None:
+    """The report was written after the run: a typo in its directory cost the whole run's
+    outcome (exit 2 after running) instead of a usage error before it."""
+    project = mini_project(CLI_PROJECT)
+    report = tmp_path / "no-such-dir" / "report.json"
+    code, output = modelcar_run(project, tmp_path, "one", "--report", str(report))
+    assert code == 2, output
+    assert "--report" in output
+    assert not (tmp_path / "rd" / "state.json").exists()
