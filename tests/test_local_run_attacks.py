@@ -710,3 +710,16 @@ def test_cli_a_report_in_a_missing_directory_is_refused_before_the_run(
     assert code == 2, output
     assert "--report" in output
     assert not (tmp_path / "rd" / "state.json").exists()
+
+
+def test_a_step_printing_more_than_a_result_holds_keeps_only_the_logs_tail(
+    tmp_path: Path,
+) -> None:
+    """TaskResult.log read each step's whole log into memory: a step printing gigabytes
+    (without a newline, here) took as much memory in the test using run_task."""
+    printing = "head -c 40000000 /dev/zero | tr '\\0' a; echo; echo the end"
+    result = run_task(command_task(), {"cmd": ["sh", "-c", printing]})
+    assert result.succeeded
+    assert len(result.log) < 20_000_000
+    assert result.log.endswith("a\nthe end\n")
+    assert "bytes left out; the whole log is" in result.log
