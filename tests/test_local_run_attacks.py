@@ -723,3 +723,31 @@ def test_a_step_printing_more_than_a_result_holds_keeps_only_the_logs_tail(
     assert len(result.log) < 20_000_000
     assert result.log.endswith("a\nthe end\n")
     assert "bytes left out; the whole log is" in result.log
+
+
+@needs_root
+def test_setpriv_is_not_found_on_the_steps_path(tmp_path: Path) -> None:
+    """The runner started `setpriv` (as root) with the step's env, so it was looked up on the
+    step's PATH: a step env PATH with a directory the step's user can write ran that user's
+    "setpriv" as root."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    marker = tmp_path / "ran-as-root"
+    fake = bin_dir / "setpriv"
+    fake.write_text(f'#!/bin/sh\ntouch {marker}\nexec /usr/bin/setpriv "$@"\n')
+    fake.chmod(0o755)
+    path = f"{bin_dir}:/usr/bin:/bin"
+    document = task_document(
+        "pathy",
+        steps=[
+            {
+                "name": "run",
+                "image": "tools",
+                "env": [{"name": "PATH", "value": path}],
+                "command": ["id", "-u"],
+            }
+        ],
+    )
+    result = run_task(document, {}, user=(1000, 1000))
+    assert result.log.splitlines()[1:] == ["1000"]
+    assert not marker.exists()

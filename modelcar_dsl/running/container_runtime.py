@@ -124,7 +124,7 @@ class ContainerRuntime:
         self, name: str, working_dir: str, mounts: Sequence[tuple[Path, str, bool]]
     ) -> list[str]:
         options = [
-            self.podman,
+            shutil.which(self.podman) or self.podman,  # on this process's PATH, not the step's
             "run",
             "--rm",
             "--quiet",

@@ -4,6 +4,7 @@ runtime decides the paths a step sees for its workspaces and results, and starts
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -64,8 +65,11 @@ class RunAs:
 
     def prefix(self) -> list[str]:
         groups = f"--groups={self.fs_group}" if self.fs_group is not None else "--clear-groups"
+        # setpriv is found on this process's PATH: the step's env (its PATH, say a bin/ in a
+        # workspace the step's user writes) is the step's, and setpriv runs as root.
         # "--" ends setpriv's options: a command taken from a param must not add to them.
-        return ["setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", groups, "--"]
+        setpriv = shutil.which("setpriv") or "setpriv"
+        return [setpriv, f"--reuid={self.uid}", f"--regid={self.gid}", groups, "--"]
 
     def own(self, *paths: Path) -> None:
         """Give the step's user what a pod's user owns: its results, home and scratch."""
