@@ -751,3 +751,24 @@ def test_setpriv_is_not_found_on_the_steps_path(tmp_path: Path) -> None:
     result = run_task(document, {}, user=(1000, 1000))
     assert result.log.splitlines()[1:] == ["1000"]
     assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "directory",
+    ["/tmp/a\0b", "relative\0x", "/proc/1/root/nowhere", "/tmp/" + "x" * 300 + "/y"],
+)
+def test_a_working_dir_from_a_param_that_cannot_be_used_fails_the_step(
+    directory: str,
+) -> None:
+    """workingDir: $(params.dir) with a NUL, a name too long, or a place this user may not
+    look: ValueError, OSError or PermissionError escaped the step and ended the run."""
+    document = task_document(
+        "where",
+        params=[{"name": "dir"}],
+        steps=[
+            {"name": "run", "image": "tools", "workingDir": "$(params.dir)", "command": ["pwd"]}
+        ],
+    )
+    result = run_task(document, {"dir": directory})
+    assert result.status == "Failed"
+    assert "cannot be used" in result.log or "does not exist" in result.log

@@ -147,14 +147,22 @@ class HostRuntime:
         cancelled: threading.Event,
     ) -> ProcessOutcome:
         cwd = Path(working_dir) if working_dir else directory / "workspace"
-        if not cwd.is_dir():
-            inside = [directory, *workspaces.values()]
-            if not any(cwd.resolve().is_relative_to(root.resolve()) for root in inside):
-                message = f"workingDir {working_dir} does not exist on this machine"
-                log.write_text(message + "\n")
-                on_line(message)
-                return ProcessOutcome(1)
-            cwd.mkdir(parents=True, exist_ok=True)
+        try:
+            if not cwd.is_dir():
+                inside = [directory, *workspaces.values()]
+                if not any(cwd.resolve().is_relative_to(root.resolve()) for root in inside):
+                    message = f"workingDir {working_dir} does not exist on this machine"
+                    log.write_text(message + "\n")
+                    on_line(message)
+                    return ProcessOutcome(1)
+                cwd.mkdir(parents=True, exist_ok=True)
+        except (OSError, ValueError) as error:
+            # A workingDir from a param (a NUL, a name too long, a place it may not go): the
+            # step cannot start, as its container could not be created.
+            message = f"workingDir {working_dir!r} cannot be used: {error}"
+            log.write_text(message + "\n")
+            on_line(message)
+            return ProcessOutcome(1)
         if not argv:
             message = (
                 f"step {step_name} has no command or script: its image's entrypoint cannot run "
