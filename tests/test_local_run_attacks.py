@@ -772,3 +772,33 @@ def test_a_working_dir_from_a_param_that_cannot_be_used_fails_the_step(
     result = run_task(document, {"dir": directory})
     assert result.status == "Failed"
     assert "cannot be used" in result.log or "does not exist" in result.log
+
+
+@pytest.mark.skipif(shutil.which("podman") is None, reason="--containers needs podman")
+def test_a_secret_workspace_is_mounted_read_only_in_the_container(tmp_path: Path) -> None:
+    """A Secret's volume is read-only in a pod; mounted read-write, a step changed (here
+    added to) the user's own directory of credentials."""
+    image = busybox_base(tmp_path / "busybox", tools=("sh", "touch", "ls"))
+    creds = tmp_path / "creds"
+    creds.mkdir()
+    (creds / "token").write_text("s3cret")
+    writer = task_document(
+        "lister",
+        workspaces=[{"name": "creds"}],
+        steps=[
+            {
+                "name": "write",
+                "image": image,
+                "script": "ls $(workspaces.creds.path)\ntouch $(workspaces.creds.path)/planted\n",
+            }
+        ],
+    )
+    documents = secret_run()
+    documents[("Task", "lister")] = writer
+    options = RunOptions(secrets={"creds": creds}, runtime=ContainerRuntime())
+
+    result = execute(documents, "demo", tmp_path / "run", options, quiet())
+
+    assert "token" in result["lister"].log
+    assert result["lister"].status == "Failed"
+    assert sorted(path.name for path in creds.iterdir()) == ["token"]

@@ -259,6 +259,7 @@ class _Scheduler:
         values = {**values, "context.pipelineTask.retries": str(task.get("retries", 0))}
         workspaces: dict[str, Path | None] = {}
         volumes: list[Path] = []
+        read_only: set[str] = set()
         for declared in spec.get("workspaces", []):
             workspaces[declared["name"]] = None
         for given in task.get("workspaces", []):
@@ -269,6 +270,8 @@ class _Scheduler:
             workspaces[given["name"]] = path
             if binding.owned:
                 volumes.append(path)
+            if binding.read_only:
+                read_only.add(given["name"])
         params = {
             param["name"]: substitute_value(param["value"], values)
             for param in task.get("params", [])
@@ -283,6 +286,7 @@ class _Scheduler:
             directory=taskrun_dir,
             context=context,
             volumes=tuple(volumes),
+            read_only=frozenset(read_only),
             retry_count=retry_count,
             timeout_seconds=self._task_timeout(task),
         )

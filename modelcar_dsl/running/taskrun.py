@@ -90,6 +90,9 @@ class TaskRunRequest:
     volumes: Sequence[Path] = ()
     """The run's own volumes among `workspaces` (claims, emptyDirs), which the pod's fsGroup
     owns; never the user's mapped directories."""
+    read_only: frozenset[str] = frozenset()
+    """The Task's workspaces whose volume is read-only whatever the Task declares: a Secret,
+    a ConfigMap, a claim bound readOnly."""
     retry_count: int = 0
     timeout_seconds: float | None = None
     only_steps: Sequence[str] | None = None
@@ -195,7 +198,12 @@ def run_taskrun(request: TaskRunRequest, environment: TaskRunEnvironment) -> Tas
             workspaces={
                 name: path for name, path in request.workspaces.items() if path is not None
             },
-            declarations=spec.get("workspaces", []),
+            declarations=[
+                {**declared, "readOnly": True}
+                if declared["name"] in request.read_only
+                else declared
+                for declared in spec.get("workspaces", [])
+            ],
             log=log,
             on_line=_step_lines(environment, request.name, step["name"]),
             deadline=deadline,
