@@ -802,3 +802,45 @@ def test_a_secret_workspace_is_mounted_read_only_in_the_container(tmp_path: Path
     assert "token" in result["lister"].log
     assert result["lister"].status == "Failed"
     assert sorted(path.name for path in creds.iterdir()) == ["token"]
+
+
+def test_a_sub_path_through_a_symlink_left_in_a_claim_is_refused(tmp_path: Path) -> None:
+    """A claim keeps what steps leave in it, symlinks too: a subPath `cache/models` through a
+    `cache` symlink had the runner make (and, with fsGroup, give away) a directory wherever
+    the symlink pointed. The kubelet refuses such a subPath."""
+    user = task_document(
+        "user",
+        workspaces=[{"name": "data"}],
+        steps=[{"name": "run", "image": "tools", "command": ["true"]}],
+    )
+    documents = pipeline_documents(
+        {"user": user},
+        [
+            {
+                "name": "user",
+                "taskRef": {"name": "user"},
+                "workspaces": [{"name": "data", "workspace": "data", "subPath": "cache/models"}],
+            }
+        ],
+    )
+    pipeline = documents[("Pipeline", "demo")]
+    documents[("Pipeline", "demo")] = {
+        **pipeline,
+        "spec": {**pipeline["spec"], "workspaces": [{"name": "data"}]},
+    }
+    run = documents[("PipelineRun", "demo")]
+    binding = {"name": "data", "persistentVolumeClaim": {"claimName": "models"}}
+    documents[("PipelineRun", "demo")] = {
+        **run,
+        "spec": {**run["spec"], "workspaces": [binding]},
+    }
+    run_dir = tmp_path / "run"
+    (run_dir / "claims" / "models").mkdir(parents=True)
+    (run_dir / ".modelcar-run").touch()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (run_dir / "claims" / "models" / "cache").symlink_to(elsewhere)
+
+    with pytest.raises(LocalRunError, match="through a symlink"):
+        execute(documents, "demo", run_dir, RunOptions(), quiet())
+    assert list(elsewhere.iterdir()) == []
