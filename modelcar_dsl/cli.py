@@ -9,6 +9,7 @@ At the top this module imports only click: each command imports what it uses in 
 from __future__ import annotations
 
 import errno
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -652,7 +653,7 @@ def _user(value: str | None) -> tuple[int, int] | None:
     if value is None:
         return None
     uid, _, gid = value.partition(":")
-    if not uid.isdigit() or (gid and not gid.isdigit()):
+    if not re.fullmatch(r"[0-9]+", uid) or (gid and not re.fullmatch(r"[0-9]+", gid)):
         raise click.BadParameter(f"{value!r} is not UID or UID:GID", param_hint="--user")
     return int(uid), int(gid or 0)
 
@@ -791,6 +792,9 @@ def run(
 
     if containers:
         _require_container_tools()
+    if report is not None and not report.absolute().parent.is_dir():
+        # Found before the run, not after it has run for an hour with nowhere to report.
+        raise click.BadParameter(f"{report.parent} is not a directory", param_hint="--report")
     settings = _settings(project)
     options = RunOptions(
         params=dict(_pairs("--param", params)),

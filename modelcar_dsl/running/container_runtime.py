@@ -124,7 +124,7 @@ class ContainerRuntime:
         self, name: str, working_dir: str, mounts: Sequence[tuple[Path, str, bool]]
     ) -> list[str]:
         options = [
-            self.podman,
+            shutil.which(self.podman) or self.podman,  # on this process's PATH, not the step's
             "run",
             "--rm",
             "--quiet",
@@ -209,10 +209,11 @@ def _in_container(argv: Sequence[str], directory: Path) -> list[str]:
 
 
 def _entrypoint(argv: Sequence[str], image: str) -> list[str]:
-    """A step with a command replaces the image's entrypoint; one without runs the image's."""
+    """A step with a command replaces the image's entrypoint; one without runs the image's.
+    "--" ends podman's options: an image taken from a param must not add to them."""
     if not argv:
-        return [image]
-    return [f"--entrypoint={json.dumps([argv[0]])}", image, *argv[1:]]
+        return ["--", image]
+    return [f"--entrypoint={json.dumps([argv[0]])}", "--", image, *argv[1:]]
 
 
 def _limit(kind: int, ceiling: int) -> str:

@@ -3,6 +3,7 @@ CLI's `modelcar run` and a team's pytest both come here."""
 
 from __future__ import annotations
 
+import os
 import signal
 import tempfile
 import threading
@@ -45,6 +46,8 @@ from modelcar_dsl.running.workspace_bindings import (
     resolve_mounted,
 )
 
+MAX_LOG_BYTES = 16 * 1024 * 1024
+"""Of each step's log, what a TaskResult holds."""
 Documents = Mapping[tuple[str, str], Mapping[str, Any]]
 
 
@@ -112,9 +115,20 @@ def _logs(steps: Iterable[tuple[str, Path]]) -> str:
     """Each step's log after a `--- step NAME` line, in the order the steps ran."""
     logs = []
     for name, path in steps:
-        text = path.read_text(errors="replace") if path.is_file() else ""
+        text = _log_tail(path) if path.is_file() else ""
         logs.append(f"--- step {name}\n{text}")
     return "".join(logs)
+
+
+def _log_tail(path: Path) -> str:
+    """A step's log, or its last MAX_LOG_BYTES: a step may print gigabytes, which a test's
+    result must not hold in memory (the whole log stays on disk)."""
+    with path.open("rb") as file:
+        size = os.fstat(file.fileno()).st_size
+        cut = max(0, size - MAX_LOG_BYTES)
+        file.seek(cut)
+        text = file.read(MAX_LOG_BYTES).decode("utf-8", "replace")
+    return f"[first {cut} bytes left out; the whole log is {path}]\n{text}" if cut else text
 
 
 @attrs.frozen

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -57,13 +59,18 @@ class Mounts:
             return source.get(key)
         path = source / key
         try:
-            descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            # O_NONBLOCK: opening a FIFO for reading would wait for a writer, for ever.
+            descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except (FileNotFoundError, IsADirectoryError):
             return None
         except OSError as error:
             raise LocalRunError(
                 f"{path}: {error.strerror}; the {KINDS[kind]} key is unreadable"
             ) from None
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            os.close(descriptor)
+            raise LocalRunError(f"{path} is not a file; a {KINDS[kind]} key is one file")
+        os.set_blocking(descriptor, True)
         with os.fdopen(descriptor, "rb") as file:
             data = file.read(MAX_VALUE_BYTES + 1)
         if len(data) > MAX_VALUE_BYTES:
@@ -77,7 +84,9 @@ class Mounts:
         if isinstance(source, Path):
             return source
         written = scratch / f"{kind}-{name}"
-        written.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if written.is_dir():
+            shutil.rmtree(written)  # an earlier run's keys are not this Secret's
+        written.mkdir(mode=0o700, parents=True)
         for key, text in source.items():
             if not KEY.fullmatch(key) or key in (".", ".."):
                 raise LocalRunError(f"{KINDS[kind]} {name}: {key!r} is not a valid key")

@@ -33,7 +33,12 @@ from modelcar_dsl.running.taskrun import (
     TaskRunRequest,
     run_taskrun,
 )
-from modelcar_dsl.running.variables import Value, substitute, substitute_value
+from modelcar_dsl.running.variables import (
+    UnresolvedReference,
+    Value,
+    substitute,
+    substitute_value,
+)
 from modelcar_dsl.running.workspace_bindings import WorkspaceBinding
 
 _TICK_SECONDS = 0.05
@@ -149,7 +154,9 @@ class _Scheduler:
                 raise
 
     def _waits_for(self, task: Mapping[str, Any], phase: Set[str]) -> list[str]:
-        return [name for name in parents(task) if name in phase]
+        """The parents running in this phase now; one kept from the earlier run is not waited
+        for (a run killed while it ran left it Running for ever)."""
+        return [name for name in parents(task) if name in phase and name in self.selection.rerun]
 
     def _done(self, name: str) -> bool:
         state = self.states.get(name)
@@ -179,13 +186,17 @@ class _Scheduler:
     ) -> concurrent.futures.Future[TaskRunOutcome] | None:
         name = task["name"]
         state = self.states[name]
-        if not retry:
-            skipped = self._skip_reason(task)
+        try:
+            skipped = None if retry else self._skip_reason(task)
             if skipped is not None:
                 self._set(name, skipped[0], skipped[1], skipped[2])
                 return None
-        values = self.values()
-        request = self._request(task, values, state.attempts)
+            request = self._request(task, self.values(), state.attempts)
+        except UnresolvedReference as error:
+            # As Tekton, which fails a run whose array index is past its array's end.
+            self.stopping = self.stopping or f"{name} could not read its inputs"
+            self._set(name, "Failed", "InvalidParamValue", str(error))
+            return None
         if state.started is None:
             state.started = time.time()
         state.attempts += 1
@@ -248,6 +259,7 @@ class _Scheduler:
         values = {**values, "context.pipelineTask.retries": str(task.get("retries", 0))}
         workspaces: dict[str, Path | None] = {}
         volumes: list[Path] = []
+        read_only: set[str] = set()
         for declared in spec.get("workspaces", []):
             workspaces[declared["name"]] = None
         for given in task.get("workspaces", []):
@@ -258,6 +270,8 @@ class _Scheduler:
             workspaces[given["name"]] = path
             if binding.owned:
                 volumes.append(path)
+            if binding.read_only:
+                read_only.add(given["name"])
         params = {
             param["name"]: substitute_value(param["value"], values)
             for param in task.get("params", [])
@@ -272,6 +286,7 @@ class _Scheduler:
             directory=taskrun_dir,
             context=context,
             volumes=tuple(volumes),
+            read_only=frozenset(read_only),
             retry_count=retry_count,
             timeout_seconds=self._task_timeout(task),
         )
@@ -433,7 +448,10 @@ def _earliest(*deadlines: float | None) -> float | None:
 def _pipeline_results(plan: RunPlan, values: Mapping[str, Value]) -> dict[str, Value]:
     results: dict[str, Value] = {}
     for declared in plan.pipeline.get("results", []):
-        value = substitute_value(declared["value"], values)
+        try:
+            value = substitute_value(declared["value"], values)
+        except UnresolvedReference:
+            continue
         if "$(tasks." not in str(value):
             results[declared["name"]] = value
     return results

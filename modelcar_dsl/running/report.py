@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from modelcar_dsl.running.local import LocalRunResult
+from modelcar_dsl.running.run_directory import replace_whole
 
 REPORT_VERSION = 1
 
@@ -30,6 +30,4 @@ def report(result: LocalRunResult, run: str, images_not_used: list[str]) -> dict
 
 def write_report(path: Path, document: dict[str, Any]) -> None:
     """Written beside `path` and renamed over it, so a reader never sees half a report."""
-    staged = path.with_name(f".{path.name}.{os.getpid()}")
-    staged.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
-    staged.replace(path)
+    replace_whole(path, json.dumps(document, indent=2, sort_keys=True) + "\n")

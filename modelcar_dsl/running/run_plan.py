@@ -150,7 +150,7 @@ def _coerced(name: str, value: Value, wanted: str) -> Value:
 def _json(name: str, text: str) -> Value:
     try:
         parsed: Value = json.loads(text)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         raise LocalRunError(f"--param {name}: not JSON ({error})") from None
     return parsed
 

@@ -19,6 +19,8 @@ import attrs
 GRACE_SECONDS = 2.0
 """Between TERM and KILL; a pod's default is 30 s, shorter here so a local timeout is prompt."""
 _POLL_SECONDS = 0.05
+_DRAIN_SECONDS = 1.0
+"""How long the step's output may still flow once its process group has ended."""
 _LINE_BYTES = 64 * 1024
 """A longer line is passed on in pieces: a step printing without newlines costs no memory."""
 
@@ -55,8 +57,10 @@ def run_process(
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        except OSError as error:
-            message = f"cannot start {argv[0]}: {error.strerror or error}\n"
+        except (OSError, ValueError) as error:
+            # ValueError: a NUL byte in argv or env (from a param or a result), which no
+            # process can be given; the container runtime refuses it as well.
+            message = f"cannot start {argv[0]}: {getattr(error, 'strerror', None) or error}\n"
             log_file.write(message.encode())
             on_line(message.rstrip("\n"))
             return ProcessOutcome(127)
@@ -78,7 +82,7 @@ def run_process(
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     process.wait(_POLL_SECONDS)
         _kill_group(process.pid)
-        reader.join()
+        _end_escaped(process.stdout, reader)
     return ProcessOutcome(process.returncode, timed_out, was_cancelled)
 
 
@@ -96,6 +100,41 @@ def _kill_group(group: int) -> None:
         os.killpg(group, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         return
+
+
+def _end_escaped(stream: IO[bytes], reader: threading.Thread) -> None:
+    """A process the step started in a session of its own (setsid, a daemon) outlives its
+    group, but a container's processes all end with it: end those still holding the step's
+    output, for which the run would otherwise wait, past every timeout."""
+    reader.join(_DRAIN_SECONDS)
+    pipe = f"pipe:[{os.fstat(stream.fileno()).st_ino}]"
+    while reader.is_alive():
+        killed = False
+        for pid in _holders(pipe):
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed = True
+            except (ProcessLookupError, PermissionError):
+                continue
+        if not killed:
+            reader.join()
+            return
+        reader.join(_POLL_SECONDS)
+
+
+def _holders(pipe: str) -> list[int]:
+    """The other processes with `pipe` (as /proc shows it, pipe:[inode]) open."""
+    found = []
+    for fds in Path("/proc").glob("[0-9]*/fd"):
+        pid = int(fds.parent.name)
+        if pid == os.getpid():
+            continue
+        try:
+            if any(os.readlink(fd) == pipe for fd in fds.iterdir()):
+                found.append(pid)
+        except OSError:
+            continue
+    return found
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

@@ -4,6 +4,8 @@ runtime decides the paths a step sees for its workspaces and results, and starts
 from __future__ import annotations
 
 import os
+import shutil
+import stat
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -11,7 +13,12 @@ from typing import Any, Protocol
 
 import attrs
 
+from modelcar_dsl.diagnostics.errors import LocalRunError
 from modelcar_dsl.running.step_process import ProcessOutcome, run_process
+
+MAX_ID = 2**32 - 2
+"""The largest uid or gid: 2**32 - 1 is -1 to setreuid and chown, "leave it as it is", which
+would leave a step running as root."""
 
 
 class StepRuntime(Protocol):
@@ -50,13 +57,19 @@ class RunAs:
     """A pod's user: steps run as `uid`:`gid`, with `fs_group` as their only other group when
     the pod has one (what fsGroup gives a pod), else with none (needs root; uses setpriv)."""
 
-    uid: int
-    gid: int
-    fs_group: int | None = None
+    uid: int = attrs.field(validator=lambda _, field, value: _check_id(field.name, value))
+    gid: int = attrs.field(validator=lambda _, field, value: _check_id(field.name, value))
+    fs_group: int | None = attrs.field(
+        default=None, validator=lambda _, field, value: _check_id(field.name, value)
+    )
 
     def prefix(self) -> list[str]:
         groups = f"--groups={self.fs_group}" if self.fs_group is not None else "--clear-groups"
-        return ["setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", groups]
+        # setpriv is found on this process's PATH: the step's env (its PATH, say a bin/ in a
+        # workspace the step's user writes) is the step's, and setpriv runs as root.
+        # "--" ends setpriv's options: a command taken from a param must not add to them.
+        setpriv = shutil.which("setpriv") or "setpriv"
+        return [setpriv, f"--reuid={self.uid}", f"--regid={self.gid}", groups, "--"]
 
     def own(self, *paths: Path) -> None:
         """Give the step's user what a pod's user owns: its results, home and scratch."""
@@ -68,19 +81,31 @@ class RunAs:
         write it, and new files inherit the group (setgid directories)."""
         if self.fs_group is None:
             return
-        for root, directories, files in os.walk(path):
+        _share(str(path), None, self.fs_group)
+        for _, directories, files, root in os.fwalk(path):
             for name in [*directories, *files]:
-                _share(Path(root) / name, self.fs_group)
-        _share(path, self.fs_group)
+                _share(name, root, self.fs_group)
 
 
-def _share(path: Path, group: int) -> None:
-    if path.is_symlink():
-        return
-    os.chown(path, -1, group)
-    mode = path.stat().st_mode
-    extra = 0o2070 if path.is_dir() else 0o060
-    os.chmod(path, (mode | extra) & 0o7777)
+def _check_id(field: str, value: int | None) -> None:
+    if value is not None and not 0 <= value <= MAX_ID:
+        raise LocalRunError(f"user {field} {value} is not between 0 and {MAX_ID}")
+
+
+def _share(name: str, directory: int | None, group: int) -> None:
+    """One file or directory given to `group`, through a descriptor opened without following
+    a symlink: the step's user may swap one in while this walks, or remove the file."""
+    try:
+        descriptor = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=directory)
+    except OSError:
+        return  # a symlink (left alone, as the kubelet leaves it), a socket, or gone
+    try:
+        os.fchown(descriptor, -1, group)
+        mode = os.fstat(descriptor).st_mode
+        extra = 0o2070 if stat.S_ISDIR(mode) else 0o060
+        os.fchmod(descriptor, (mode | extra) & 0o7777)
+    finally:
+        os.close(descriptor)
 
 
 @attrs.frozen
@@ -122,14 +147,22 @@ class HostRuntime:
         cancelled: threading.Event,
     ) -> ProcessOutcome:
         cwd = Path(working_dir) if working_dir else directory / "workspace"
-        if not cwd.is_dir():
-            inside = [directory, *workspaces.values()]
-            if not any(cwd.resolve().is_relative_to(root.resolve()) for root in inside):
-                message = f"workingDir {working_dir} does not exist on this machine"
-                log.write_text(message + "\n")
-                on_line(message)
-                return ProcessOutcome(1)
-            cwd.mkdir(parents=True, exist_ok=True)
+        try:
+            if not cwd.is_dir():
+                inside = [directory, *workspaces.values()]
+                if not any(cwd.resolve().is_relative_to(root.resolve()) for root in inside):
+                    message = f"workingDir {working_dir} does not exist on this machine"
+                    log.write_text(message + "\n")
+                    on_line(message)
+                    return ProcessOutcome(1)
+                cwd.mkdir(parents=True, exist_ok=True)
+        except (OSError, ValueError) as error:
+            # A workingDir from a param (a NUL, a name too long, a place it may not go): the
+            # step cannot start, as its container could not be created.
+            message = f"workingDir {working_dir!r} cannot be used: {error}"
+            log.write_text(message + "\n")
+            on_line(message)
+            return ProcessOutcome(1)
         if not argv:
             message = (
                 f"step {step_name} has no command or script: its image's entrypoint cannot run "

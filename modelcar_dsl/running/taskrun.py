@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import stat
 import threading
 import time
 import uuid
@@ -15,10 +17,17 @@ from typing import Any
 
 import attrs
 
+from modelcar_dsl.diagnostics.errors import LocalRunError
 from modelcar_dsl.formats.durations import go_duration_seconds
+from modelcar_dsl.formats.names import DNS_LABEL, RESULT_NAME
 from modelcar_dsl.running.mounts import Mounts
 from modelcar_dsl.running.step_runtime import StepRuntime
-from modelcar_dsl.running.variables import Value, substitute, substitute_list
+from modelcar_dsl.running.variables import (
+    UnresolvedReference,
+    Value,
+    substitute,
+    substitute_list,
+)
 
 MAX_RESULTS_BYTES = 4096
 """Tekton reads results from the termination message, which holds 4 KiB in all."""
@@ -81,6 +90,9 @@ class TaskRunRequest:
     volumes: Sequence[Path] = ()
     """The run's own volumes among `workspaces` (claims, emptyDirs), which the pod's fsGroup
     owns; never the user's mapped directories."""
+    read_only: frozenset[str] = frozenset()
+    """The Task's workspaces whose volume is read-only whatever the Task declares: a Secret,
+    a ConfigMap, a claim bound readOnly."""
     retry_count: int = 0
     timeout_seconds: float | None = None
     only_steps: Sequence[str] | None = None
@@ -118,12 +130,17 @@ def task_params(spec: Mapping[str, Any], given: Mapping[str, Value]) -> dict[str
 def run_taskrun(request: TaskRunRequest, environment: TaskRunEnvironment) -> TaskRunOutcome:
     """Run the steps in order; the first that fails (unless onError: continue) ends the run."""
     spec = request.spec
+    _check_names(spec)
     directory = request.directory
     results_dir = directory / "results"
     for sub in ("results", "scripts", "logs", "home", "workspace"):
         (directory / sub).mkdir(parents=True, exist_ok=True)
     for stale in results_dir.iterdir():
-        stale.unlink()
+        # A retry starts without the last attempt's results, whatever it left (a directory too).
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale)
+        else:
+            stale.unlink()
     runtime = environment.runtime
     values: dict[str, Value] = {
         f"params.{name}": value for name, value in task_params(spec, request.params).items()
@@ -163,13 +180,17 @@ def run_taskrun(request: TaskRunRequest, environment: TaskRunEnvironment) -> Tas
         deadline = deadlines.nearest()
         if environment.cancelled.is_set() or (deadline is not None and time.monotonic() > deadline):
             break
-        env = _step_env(template, step, values, environment, directory)
-        argv = _argv(step, index, values, directory)
-        working_dir = substitute(step.get("workingDir", ""), values)
+        try:
+            env = _step_env(template, step, values, environment, directory)
+            argv = _argv(step, index, values, directory)
+            working_dir = substitute(step.get("workingDir", ""), values)
+            image = substitute(step.get("image", ""), values)
+        except UnresolvedReference as error:
+            return _failed("InvalidParamValue", str(error), outcomes)
         step_started = time.monotonic()
         ended = runtime.run(
             step_name=step["name"],
-            image=substitute(step.get("image", ""), values),
+            image=image,
             argv=argv,
             env=env,
             working_dir=working_dir,
@@ -177,7 +198,12 @@ def run_taskrun(request: TaskRunRequest, environment: TaskRunEnvironment) -> Tas
             workspaces={
                 name: path for name, path in request.workspaces.items() if path is not None
             },
-            declarations=spec.get("workspaces", []),
+            declarations=[
+                {**declared, "readOnly": True}
+                if declared["name"] in request.read_only
+                else declared
+                for declared in spec.get("workspaces", [])
+            ],
             log=log,
             on_line=_step_lines(environment, request.name, step["name"]),
             deadline=deadline,
@@ -199,6 +225,17 @@ def run_taskrun(request: TaskRunRequest, environment: TaskRunEnvironment) -> Tas
     if environment.cancelled.is_set():
         return _failed("TaskRunCancelled", "the run was cancelled", outcomes)
     return _failed(*deadlines.passed(request.name, step), outcomes)
+
+
+def _check_names(spec: Mapping[str, Any]) -> None:
+    """Step and result names become file names (logs, scripts, results): refuse what Tekton's
+    validation refuses, so a Task document cannot name a path outside its TaskRun."""
+    for step in spec.get("steps", []):
+        if not DNS_LABEL.fullmatch(str(step.get("name", ""))):
+            raise LocalRunError(f"step name {step.get('name')!r} is not a DNS label")
+    for result in spec.get("results", []):
+        if not RESULT_NAME.fullmatch(str(result.get("name", ""))):
+            raise LocalRunError(f"result name {result.get('name')!r} is not a valid result name")
 
 
 def _step_lines(environment: TaskRunEnvironment, taskrun: str, step: str) -> Callable[[str], None]:
@@ -311,10 +348,17 @@ def read_results(spec: Mapping[str, Any], results_dir: Path) -> dict[str, Value]
     """The declared results the steps wrote; an array or object result is read as JSON."""
     results: dict[str, Value] = {}
     for declared in spec.get("results", []):
-        path = results_dir / declared["name"]
-        if not path.is_file() or path.is_symlink():
+        try:
+            # Opened without following a symlink, then checked: a process the step left
+            # behind must not swap in a link to a file only this process may read.
+            descriptor = os.open(
+                results_dir / declared["name"], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+            )
+        except OSError:
             continue
-        with path.open("rb") as file:
+        with os.fdopen(descriptor, "rb") as file:
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                continue
             text = file.read(MAX_RESULTS_BYTES + 1).decode("utf-8", "replace")
         kind = declared.get("type", "string")
         if kind in ("array", "object"):

@@ -35,7 +35,12 @@ class WorkspaceBinding:
             parts = Path(sub_path).parts
             if Path(sub_path).is_absolute() or ".." in parts:
                 raise LocalRunError(f"workspace {self.name}: subPath {sub_path!r} leaves it")
-            base = base / sub_path
+            root, base = base, base / sub_path
+            if not base.resolve().is_relative_to(root.resolve()):
+                # A symlink a step left in the volume, as the kubelet refuses one in a subPath.
+                raise LocalRunError(
+                    f"workspace {self.name}: subPath {sub_path!r} leaves it through a symlink"
+                )
         if self.owned:
             base.mkdir(parents=True, exist_ok=True)
         return base
