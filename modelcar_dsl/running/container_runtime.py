@@ -11,14 +11,14 @@ import resource
 import shutil
 import threading
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from modelcar_dsl.running.step_process import ProcessOutcome, run_process
-from modelcar_dsl.running.step_runtime import HostRuntime, RunAs
+from modelcar_dsl.running.step_runtime import HostRuntime, RunAs, StepLaunch
 from modelcar_dsl.running.taskrun import BASE_ENVIRONMENT
 
 RESULTS = "/tekton/results"
@@ -66,30 +66,14 @@ class ContainerRuntime:
         directories, so the container's user must own them the same way."""
         HostRuntime(self.run_as).prepare(directory, volumes)
 
-    def run(
-        self,
-        *,
-        step_name: str,
-        image: str,
-        argv: Sequence[str],
-        env: Mapping[str, str],
-        working_dir: str,
-        directory: Path,
-        workspaces: Mapping[str, Path],
-        declarations: Sequence[Mapping[str, Any]],
-        log: Path,
-        on_line: Callable[[str], None],
-        deadline: float | None,
-        cancelled: threading.Event,
-    ) -> ProcessOutcome:
-        mounts = _mounts(directory, workspaces, declarations)
-        refused = _refusal(step_name, image, mounts)
+    def run(self, launch: StepLaunch) -> ProcessOutcome:
+        directory = launch.directory
+        mounts = _mounts(directory, launch.workspaces, launch.declarations)
+        refused = _refusal(launch.step_name, launch.image, mounts)
         if refused:
-            log.write_text(refused + "\n")
-            on_line(refused)
-            return ProcessOutcome(1)
+            return launch.refused(refused)
         name = f"modelcar-{uuid.uuid4().hex[:16]}"
-        step_env = _step_env(env)
+        step_env = _step_env(launch.env)
         single = {key: value for key, value in step_env.items() if not _multiline(value)}
         inherited = {key: value for key, value in step_env.items() if _multiline(value)}
         env_file = directory / f".env-{name}"
@@ -98,21 +82,21 @@ class ContainerRuntime:
             with os.fdopen(descriptor, "w") as file:
                 file.writelines(f"{key}={value}\n" for key, value in single.items())
             command = [
-                *self._run_options(name, working_dir, mounts),
+                *self._run_options(name, launch.working_dir, mounts),
                 f"--label={LABEL}={directory}",
                 "--env-file",
                 str(env_file),
                 *[option for key in inherited for option in ("--env", key)],
-                *_entrypoint(_in_container(argv, directory), image),
+                *_entrypoint(_in_container(launch.argv, directory), launch.image),
             ]
             ended = run_process(
                 command,
                 env={**os.environ, **inherited},
                 cwd=directory,
-                log=log,
-                on_line=on_line,
-                deadline=deadline,
-                cancelled=cancelled,
+                log=launch.log,
+                on_line=launch.on_line,
+                deadline=launch.deadline,
+                cancelled=launch.cancelled,
             )
         finally:
             env_file.unlink(missing_ok=True)

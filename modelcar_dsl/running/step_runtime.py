@@ -34,22 +34,32 @@ class StepRuntime(Protocol):
         """Once per TaskRun, before its first step: make `directory` and the run's own
         `volumes` what the pod's user would find."""
 
-    def run(
-        self,
-        *,
-        step_name: str,
-        image: str,
-        argv: Sequence[str],
-        env: Mapping[str, str],
-        working_dir: str,
-        directory: Path,
-        workspaces: Mapping[str, Path],
-        declarations: Sequence[Mapping[str, Any]],
-        log: Path,
-        on_line: Callable[[str], None],
-        deadline: float | None,
-        cancelled: threading.Event,
-    ) -> ProcessOutcome: ...
+    def run(self, launch: StepLaunch) -> ProcessOutcome: ...
+
+
+@attrs.frozen
+class StepLaunch:
+    """One step, ready to start: what it runs, with what env and where, the TaskRun directory
+    and workspaces it sees, where its lines go, and what stops it."""
+
+    step_name: str
+    image: str
+    argv: Sequence[str]
+    env: Mapping[str, str]
+    working_dir: str
+    directory: Path
+    workspaces: Mapping[str, Path]
+    declarations: Sequence[Mapping[str, Any]]
+    log: Path
+    on_line: Callable[[str], None]
+    deadline: float | None
+    cancelled: threading.Event
+
+    def refused(self, message: str) -> ProcessOutcome:
+        """The step cannot start (as its container could not be created): why, in its log."""
+        self.log.write_text(message + "\n")
+        self.on_line(message)
+        return ProcessOutcome(1)
 
 
 @attrs.frozen
@@ -130,56 +140,35 @@ class HostRuntime:
             for path in volumes:
                 self.run_as.share_volume(path)
 
-    def run(
-        self,
-        *,
-        step_name: str,
-        image: str,
-        argv: Sequence[str],
-        env: Mapping[str, str],
-        working_dir: str,
-        directory: Path,
-        workspaces: Mapping[str, Path],
-        declarations: Sequence[Mapping[str, Any]],
-        log: Path,
-        on_line: Callable[[str], None],
-        deadline: float | None,
-        cancelled: threading.Event,
-    ) -> ProcessOutcome:
+    def run(self, launch: StepLaunch) -> ProcessOutcome:
+        working_dir, directory = launch.working_dir, launch.directory
         cwd = Path(working_dir) if working_dir else directory / "workspace"
         try:
             if not cwd.is_dir():
-                inside = [directory, *workspaces.values()]
+                inside = [directory, *launch.workspaces.values()]
                 if not any(cwd.resolve().is_relative_to(root.resolve()) for root in inside):
-                    message = f"workingDir {working_dir} does not exist on this machine"
-                    log.write_text(message + "\n")
-                    on_line(message)
-                    return ProcessOutcome(1)
+                    return launch.refused(
+                        f"workingDir {working_dir} does not exist on this machine"
+                    )
                 cwd.mkdir(parents=True, exist_ok=True)
         except (OSError, ValueError) as error:
             # A workingDir from a param (a NUL, a name too long, a place it may not go): the
             # step cannot start, as its container could not be created.
-            message = f"workingDir {working_dir!r} cannot be used: {error}"
-            log.write_text(message + "\n")
-            on_line(message)
-            return ProcessOutcome(1)
-        if not argv:
-            message = (
-                f"step {step_name} has no command or script: its image's entrypoint cannot run "
-                "on this machine"
+            return launch.refused(f"workingDir {working_dir!r} cannot be used: {error}")
+        if not launch.argv:
+            return launch.refused(
+                f"step {launch.step_name} has no command or script: its image's entrypoint "
+                "cannot run on this machine"
             )
-            log.write_text(message + "\n")
-            on_line(message)
-            return ProcessOutcome(1)
-        command = list(argv)
+        command = list(launch.argv)
         if self.run_as is not None:
             command = [*self.run_as.prefix(), *command]
         return run_process(
             command,
-            env=env,
+            env=launch.env,
             cwd=cwd,
-            log=log,
-            on_line=on_line,
-            deadline=deadline,
-            cancelled=cancelled,
+            log=launch.log,
+            on_line=launch.on_line,
+            deadline=launch.deadline,
+            cancelled=launch.cancelled,
         )

@@ -21,7 +21,7 @@ from modelcar_dsl.diagnostics.errors import LocalRunError
 from modelcar_dsl.formats.durations import go_duration_seconds
 from modelcar_dsl.formats.names import DNS_LABEL, RESULT_NAME
 from modelcar_dsl.running.mounts import Mounts
-from modelcar_dsl.running.step_runtime import StepRuntime
+from modelcar_dsl.running.step_runtime import StepLaunch, StepRuntime
 from modelcar_dsl.running.variables import (
     UnresolvedReference,
     Value,
@@ -188,7 +188,7 @@ def run_taskrun(request: TaskRunRequest, environment: TaskRunEnvironment) -> Tas
         except UnresolvedReference as error:
             return _failed("InvalidParamValue", str(error), outcomes)
         step_started = time.monotonic()
-        ended = runtime.run(
+        launch = StepLaunch(
             step_name=step["name"],
             image=image,
             argv=argv,
@@ -209,6 +209,7 @@ def run_taskrun(request: TaskRunRequest, environment: TaskRunEnvironment) -> Tas
             deadline=deadline,
             cancelled=environment.cancelled,
         )
+        ended = runtime.run(launch)
         outcome = StepOutcome(
             step["name"], ended.exit_code, log, time.monotonic() - step_started, ended.timed_out
         )
