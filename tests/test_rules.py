@@ -784,6 +784,43 @@ CASES = [
         no_dsl="runs are declared, never cancelled, in the DSL",
     ),
     Case(
+        catalog.POD_TEMPLATE,
+        "spec.taskRunTemplate.podTemplate.tolerations[0]",
+        "operator 'Exist' is not one of Equal, Exists",
+        FLOW
+        + "---\n"
+        + WORK_TASK
+        + "---\n"
+        + RUN
+        + "  pipelineRef:\n    name: flow\n"
+        + RUN_TEMPLATE
+        + "      tolerations:\n        - key: gpu  # <-\n          operator: Exist\n"
+        + RUN_TIMEOUTS,
+        dsl="from modelcar_dsl import Toleration\n\n"
+        'GPU = Toleration(key="gpu", operator="Exist")  # <-\n',
+        dsl_error=True,
+    ),
+    Case(
+        catalog.TASK_RUN_SPEC_NAME,
+        "spec.taskRunSpecs[0].pipelineTaskName",
+        "pipelineTaskName 'frist' is not a task of the pipeline",
+        FLOW
+        + "---\n"
+        + WORK_TASK
+        + "---\n"
+        + RUN
+        + "  pipelineRef:\n    name: flow\n"
+        + RUN_TEMPLATE
+        + "  taskRunSpecs:\n    - pipelineTaskName: frist  # <-\n"
+        + "      serviceAccountName: builder\n"
+        + RUN_TIMEOUTS,
+        dsl="from modelcar_dsl import TaskRunSpec\n\n\n"
+        '@pipeline(workspaces=["data"])\ndef flow() -> None:\n    produce()\n\n\n'
+        'run = pipeline_run("flow-run", flow, task_run_specs={"frist": TaskRunSpec("b")})  # <-\n',
+        dsl_message="task_run_specs names 'frist', which is not a task of pipeline 'flow'",
+        dsl_error=True,
+    ),
+    Case(
         catalog.MISSING_REFERENCE,
         "spec.tasks[0].taskRef.name",
         "were not checked: Task 'work'",

@@ -9,8 +9,10 @@ import attrs
 
 from modelcar_dsl.authoring.pipeline import Pipeline, record_arguments
 from modelcar_dsl.diagnostics.errors import DefinitionError
-from modelcar_dsl.diagnostics.source import declaration_location
+from modelcar_dsl.diagnostics.source import SourceLocation, declaration_location
 from modelcar_dsl.formats.durations import Duration, checked_duration
+from modelcar_dsl.formats.names import did_you_mean
+from modelcar_dsl.model.pod_template import PodTemplate, TaskRunSpec
 from modelcar_dsl.model.specs import RunSpec, VolumeSource
 
 
@@ -25,12 +27,17 @@ def pipeline_run(
     finally_timeout: Duration | None = None,
     fs_group: int | None = None,
     service_account: str | None = None,
+    pod_template: PodTemplate | None = None,
+    task_run_specs: Mapping[str, TaskRunSpec] | None = None,
 ) -> RunSpec:
     """Declare a run of `pipeline`; `name` is the prefix Tekton completes (`generateName`).
 
     A workspace not given here gets the pipeline's default volume for it (`PipelineWorkspace(...,
     default=VolumeClaim())`); one without a default must be bound here. `fs_group` defaults to
     the project's `fs_group` setting; a run with neither does not compile.
+    `pod_template` applies to every TaskRun of the run (node placement, pull secrets, the pods'
+    user, env); `task_run_specs` overrides it, the service account and compute resources for
+    the pipeline tasks it names (`{"build-modelcar-image": TaskRunSpec(...)}`).
     `timeout` is always written: Tekton's 60-minute default kills model downloads.
     Errors about the run name the module-level line that declared it: this call's line, or,
     when a helper function makes the run, the line that called the helper, followed by the
@@ -87,4 +94,36 @@ def pipeline_run(
         fs_group=fs_group,
         service_account=service_account,
         records=tuple(records),
+        pod_template=_checked_pod_template(pod_template, location),
+        task_run_specs=_checked_task_run_specs(task_run_specs, pipeline, location),
     )
+
+
+def _checked_pod_template(
+    template: PodTemplate | None, location: SourceLocation
+) -> PodTemplate | None:
+    if template is not None and not isinstance(template, PodTemplate):
+        raise DefinitionError(
+            f"pod_template must be a PodTemplate(...), got {template!r}", location
+        )
+    return template
+
+
+def _checked_task_run_specs(
+    specs: Mapping[str, TaskRunSpec] | None, pipeline: Pipeline, location: SourceLocation
+) -> tuple[tuple[str, TaskRunSpec], ...]:
+    """The run's per-task settings, each naming a task of the pipeline: Tekton fails a run
+    whose taskRunSpecs name a task its pipeline lacks, after it has been applied."""
+    tasks = [task.name for task in pipeline.spec.all_tasks]
+    problems = []
+    for name, spec in (specs or {}).items():
+        if name not in tasks:
+            problems.append(
+                f"task_run_specs names {name!r}, which is not a task of pipeline "
+                f"{pipeline.spec.name!r}{did_you_mean(name, tasks)}"
+            )
+        if not isinstance(spec, TaskRunSpec):
+            problems.append(f"task_run_specs[{name!r}] must be a TaskRunSpec(...), got {spec!r}")
+    if problems:
+        raise DefinitionError("; ".join(problems), location)
+    return tuple(sorted((specs or {}).items()))

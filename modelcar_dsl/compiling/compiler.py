@@ -12,6 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from modelcar_dsl.compiling.pod_template import (
+    pod_template_document,
+    v1_task_run_specs,
+    v1beta1_task_run_specs,
+)
 from modelcar_dsl.model.graph import PipelineGraph
 from modelcar_dsl.model.param_checks import PulledImage
 from modelcar_dsl.model.params import ParamSpec, ParamValue, env_name, render_value
@@ -40,7 +45,6 @@ from modelcar_dsl.tekton.documents import (
     EnvVar,
     ObjectMeta,
     PersistentVolumeClaimSpec,
-    PodTemplate,
     ResourceRequirements,
     SecretKeySelector,
     V1beta1Pipeline,
@@ -414,10 +418,9 @@ def _timeouts(run: RunSpec) -> V1TimeoutFields:
 def compile_run(run: RunSpec, target: Target) -> dict[str, Any]:
     fs_group = run.fs_group if run.fs_group is not None else target.fs_group
     service_account = run.service_account or target.service_account
-    # Without an fsGroup the pod template stays empty, and the run-fs-group rule says what to set.
-    pod_template: PodTemplate = {"securityContext": {}}
-    if fs_group is not None:
-        pod_template["securityContext"]["fsGroup"] = fs_group
+    # Without an fsGroup the securityContext stays empty, and the run-fs-group rule says what
+    # to set.
+    pod_template = pod_template_document(run.pod_template, fs_group)
     metadata = _metadata(target, generate_name=f"{run.name}-")
     if target.api == "v1":
         spec = _run_spec(V1PipelineRunSpec(), run)
@@ -425,6 +428,8 @@ def compile_run(run: RunSpec, target: Target) -> dict[str, Any]:
         if service_account:
             spec["taskRunTemplate"]["serviceAccountName"] = service_account
         spec["taskRunTemplate"]["podTemplate"] = pod_template
+        if run.task_run_specs:
+            spec["taskRunSpecs"] = v1_task_run_specs(run.task_run_specs, fs_group)
         spec["timeouts"] = _timeouts(run)
         v1: V1PipelineRun = {
             "apiVersion": target.api_version,
@@ -437,6 +442,8 @@ def compile_run(run: RunSpec, target: Target) -> dict[str, Any]:
     if service_account:
         beta_spec["serviceAccountName"] = service_account
     beta_spec["podTemplate"] = pod_template
+    if run.task_run_specs:
+        beta_spec["taskRunSpecs"] = v1beta1_task_run_specs(run.task_run_specs, fs_group)
     timeouts = _timeouts(run)
     if len(timeouts) == 1:
         beta_spec["timeout"] = run.timeout

@@ -209,6 +209,12 @@ TASKRUN_CONTAINER_SPECS = _rule(
 TASKRUN_DEBUG = _rule("taskrun-debug", "A TaskRun's debug breakpoints are malformed", "tekton")
 TIMEOUTS = _rule("timeouts", "Run timeouts are invalid or inconsistent", "tekton")
 RUN_STATUS = _rule("run-status", "A run's spec.status is not a known value", "tekton")
+POD_TEMPLATE = _rule(
+    "pod-template", "A pod template holds a value Kubernetes refuses in a pod", "run"
+)
+TASK_RUN_SPEC_NAME = _rule(
+    "task-run-spec-name", "taskRunSpecs names a task the pipeline does not have", "run"
+)
 
 # Across resources: Tekton finds these only when the run starts
 MISSING_REFERENCE = _rule(

@@ -6,7 +6,7 @@ The decorators build these from user code; validation, the graph and the compile
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
@@ -15,6 +15,9 @@ from modelcar_dsl.diagnostics.errors import DefinitionError
 from modelcar_dsl.diagnostics.source import SourceLocation, caller_location
 from modelcar_dsl.formats.quantities import SUFFIXES_HELP, quantity_problem
 from modelcar_dsl.model.params import ParamSpec
+
+if TYPE_CHECKING:
+    from modelcar_dsl.model.pod_template import PodTemplate, TaskRunSpec
 
 
 def _as_tuple(value: Any) -> tuple[Any, ...]:
@@ -251,3 +254,6 @@ class RunSpec:
     service_account: str | None = None
     records: tuple[tuple[str, Any], ...] = ()
     """The catalogue records passed (`("model", MISTRAL_24B_QUANTIZED)`), for their checks."""
+    pod_template: PodTemplate | None = None
+    task_run_specs: tuple[tuple[str, TaskRunSpec], ...] = ()
+    """Per pipeline task settings, by the task's Tekton name."""

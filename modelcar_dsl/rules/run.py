@@ -26,6 +26,7 @@ from modelcar_dsl.rules.pipeline import check_pipeline_spec
 from modelcar_dsl.rules.pipeline_calls import PipelineTaskCall, pipeline_calls
 from modelcar_dsl.rules.pipeline_scope import RunContext, has_inline_steps
 from modelcar_dsl.rules.pipeline_variables import expressions
+from modelcar_dsl.rules.pod_template import pod_template_findings, task_run_spec_findings
 from modelcar_dsl.rules.resource_ref import TaskResolver, check_ref
 from modelcar_dsl.rules.run_timeouts import timeouts_findings
 from modelcar_dsl.rules.tls import check_container_tls
@@ -59,7 +60,14 @@ def check_run_spec(
     report.add(_result_value_findings(spec.get("params")), "spec.params")
     template_path, template = _pod_template(spec, report.context)
     check_container_tls({"env": template.get("env")}, template_path, report)
+    report.add(pod_template_findings(template), template_path)
+    report.add(task_run_spec_findings(spec.get("taskRunSpecs"), pipeline), "spec.taskRunSpecs")
+    task_template = "podTemplate" if report.context.is_v1 else "taskPodTemplate"
     for index, run_spec in mappings(spec.get("taskRunSpecs")):
+        report.add(
+            pod_template_findings(mapping(run_spec.get(task_template))),
+            f"spec.taskRunSpecs[{index}].{task_template}",
+        )
         check_container_tls(
             {"env": mapping(run_spec.get("podTemplate")).get("env")},
             f"spec.taskRunSpecs[{index}].podTemplate",

@@ -1,0 +1,158 @@
+"""A run's pod template and taskRunSpecs, as Tekton's documents hold them."""
+
+from __future__ import annotations
+
+from modelcar_dsl.model.pod_template import (
+    NodeAffinity,
+    NodeRequirement,
+    NodeTerm,
+    PodTemplate,
+    TaskRunSpec,
+    Toleration,
+)
+from modelcar_dsl.model.specs import Resources
+from modelcar_dsl.tekton.documents import (
+    Affinity as AffinityDocument,
+)
+from modelcar_dsl.tekton.documents import (
+    NodeSelectorRequirement,
+    NodeSelectorTerm,
+    PodSecurityContext,
+    ResourceRequirements,
+    V1beta1PipelineTaskRunSpec,
+    V1PipelineTaskRunSpec,
+)
+from modelcar_dsl.tekton.documents import (
+    PodTemplate as PodTemplateDocument,
+)
+from modelcar_dsl.tekton.documents import (
+    Toleration as TolerationDocument,
+)
+
+
+def pod_template_document(
+    template: PodTemplate | None, fs_group: int | None, always: bool = True
+) -> PodTemplateDocument:
+    """The template's fields in Tekton's order; securityContext holds `fs_group` too. Tekton
+    replaces the run's securityContext with a task's whole, so a task's carries the run's
+    fsGroup (`always` false: only when the task's template sets a security field)."""
+    document: PodTemplateDocument = {}
+    if template is not None and template.affinity is not None:
+        document["affinity"] = _affinity(template.affinity)
+    if template is not None and template.env:
+        document["env"] = [{"name": name, "value": value} for name, value in template.env]
+    if template is not None and template.image_pull_secrets:
+        document["imagePullSecrets"] = [{"name": name} for name in template.image_pull_secrets]
+    if template is not None and template.node_selector:
+        document["nodeSelector"] = dict(template.node_selector)
+    if template is not None and template.priority_class_name is not None:
+        document["priorityClassName"] = template.priority_class_name
+    if template is not None and template.runtime_class_name is not None:
+        document["runtimeClassName"] = template.runtime_class_name
+    security = _security_context(template)
+    if always or security:
+        if fs_group is not None:
+            security = {"fsGroup": fs_group, **security}
+        document["securityContext"] = security
+    if template is not None and template.tolerations:
+        document["tolerations"] = [_toleration(t) for t in template.tolerations]
+    return document
+
+
+def _security_context(template: PodTemplate | None) -> PodSecurityContext:
+    security: PodSecurityContext = {}
+    if template is None:
+        return security
+    if template.run_as_group is not None:
+        security["runAsGroup"] = template.run_as_group
+    if template.run_as_non_root is not None:
+        security["runAsNonRoot"] = template.run_as_non_root
+    if template.run_as_user is not None:
+        security["runAsUser"] = template.run_as_user
+    if template.seccomp_profile is not None:
+        security["seccompProfile"] = {"type": template.seccomp_profile}
+    if template.supplemental_groups:
+        security["supplementalGroups"] = list(template.supplemental_groups)
+    return security
+
+
+def _toleration(toleration: Toleration) -> TolerationDocument:
+    document: TolerationDocument = {}
+    if toleration.effect:
+        document["effect"] = toleration.effect
+    if toleration.key:
+        document["key"] = toleration.key
+    document["operator"] = toleration.operator
+    if toleration.toleration_seconds is not None:
+        document["tolerationSeconds"] = toleration.toleration_seconds
+    if toleration.value:
+        document["value"] = toleration.value
+    return document
+
+
+def _requirement(requirement: NodeRequirement) -> NodeSelectorRequirement:
+    document: NodeSelectorRequirement = {
+        "key": requirement.key,
+        "operator": requirement.operator,
+    }
+    if requirement.values:
+        document["values"] = list(requirement.values)
+    return document
+
+
+def _term(term: NodeTerm) -> NodeSelectorTerm:
+    return {"matchExpressions": [_requirement(r) for r in term.requirements]}
+
+
+def _affinity(affinity: NodeAffinity) -> AffinityDocument:
+    document: AffinityDocument = {"nodeAffinity": {}}
+    if affinity.preferred:
+        document["nodeAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"] = [
+            {"preference": _term(p.term), "weight": p.weight} for p in affinity.preferred
+        ]
+    if affinity.required:
+        document["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"] = {
+            "nodeSelectorTerms": [_term(t) for t in affinity.required]
+        }
+    return document
+
+
+def _compute_resources(resources: Resources) -> ResourceRequirements:
+    document: ResourceRequirements = {}
+    if resources.limits:
+        document["limits"] = dict(resources.limits)
+    if resources.requests:
+        document["requests"] = dict(resources.requests)
+    return document
+
+
+def v1_task_run_specs(
+    specs: tuple[tuple[str, TaskRunSpec], ...], fs_group: int | None
+) -> list[V1PipelineTaskRunSpec]:
+    documents: list[V1PipelineTaskRunSpec] = []
+    for name, spec in specs:
+        document: V1PipelineTaskRunSpec = {"pipelineTaskName": name}
+        if spec.service_account is not None:
+            document["serviceAccountName"] = spec.service_account
+        if spec.pod_template is not None:
+            document["podTemplate"] = pod_template_document(spec.pod_template, fs_group, False)
+        if spec.compute_resources is not None:
+            document["computeResources"] = _compute_resources(spec.compute_resources)
+        documents.append(document)
+    return documents
+
+
+def v1beta1_task_run_specs(
+    specs: tuple[tuple[str, TaskRunSpec], ...], fs_group: int | None
+) -> list[V1beta1PipelineTaskRunSpec]:
+    documents: list[V1beta1PipelineTaskRunSpec] = []
+    for name, spec in specs:
+        document: V1beta1PipelineTaskRunSpec = {"pipelineTaskName": name}
+        if spec.service_account is not None:
+            document["taskServiceAccountName"] = spec.service_account
+        if spec.pod_template is not None:
+            document["taskPodTemplate"] = pod_template_document(spec.pod_template, fs_group, False)
+        if spec.compute_resources is not None:
+            document["computeResources"] = _compute_resources(spec.compute_resources)
+        documents.append(document)
+    return documents
