@@ -3,6 +3,7 @@ for v1 and v1beta1, and held to Kubernetes' and Tekton's rules on the compiled d
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,7 +28,9 @@ from modelcar_dsl.compiling.compiler import compile_run
 from modelcar_dsl.diagnostics.errors import DefinitionError
 from modelcar_dsl.model.target import Target
 from modelcar_dsl.project.check import check
+from modelcar_dsl.project.local_run import run_local
 from modelcar_dsl.rules import SourceDocument, validate_documents
+from modelcar_dsl.running.console import Console
 
 IMAGE = "registry.example/tools:1"
 GPU_NODES = PodTemplate(
@@ -283,3 +286,36 @@ def test_the_rules_report_hand_written_templates_and_task_names() -> None:
         ("spec.taskRunSpecs[0].pipelineTaskName", "task-run-spec-name"),
         ("spec.taskRunSpecs[0].podTemplate.tolerations[0]", "pod-template"),
     } <= problems
+
+
+def test_a_local_run_says_which_pod_settings_it_does_not_apply(tmp_path: Path) -> None:
+    """`modelcar run` cannot place pods or switch their user: it says so rather than
+    silently running as if the settings were not there."""
+    err = io.StringIO()
+    result = run_local(
+        PLACED,
+        run_dir=tmp_path / "run",
+        target=Target(fs_group=5),
+        console=Console(quiet=True, live=False, err=err),
+    )
+    assert result.outcome.tasks[0].status == "Succeeded"
+    notes = [line for line in err.getvalue().splitlines() if "not applied" in line]
+    assert notes == [
+        "pod settings not applied on this machine: podTemplate affinity, podTemplate env, "
+        "podTemplate imagePullSecrets, podTemplate nodeSelector, podTemplate "
+        "priorityClassName, podTemplate runtimeClassName, podTemplate tolerations, "
+        "podTemplate securityContext.runAsGroup, podTemplate securityContext.runAsNonRoot, "
+        "podTemplate securityContext.runAsUser, podTemplate securityContext.seccompProfile, "
+        "podTemplate securityContext.supplementalGroups, taskRunSpecs for build-modelcar-image"
+    ]
+
+
+def test_a_local_run_without_pod_settings_has_no_such_note(tmp_path: Path) -> None:
+    err = io.StringIO()
+    run_local(
+        _run(),
+        run_dir=tmp_path / "run",
+        target=Target(fs_group=5),
+        console=Console(quiet=True, live=False, err=err),
+    )
+    assert "not applied" not in err.getvalue()

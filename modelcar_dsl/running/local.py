@@ -180,6 +180,8 @@ def execute(
                 "steps run on this machine with its tools; not used: "
                 + ", ".join(plan.images() or ["no images"])
             )
+        if unapplied := plan.unapplied_pod_settings():
+            console.note("pod settings not applied on this machine: " + ", ".join(unapplied))
         environment = TaskRunEnvironment(
             mounts=mounts,
             runtime=runtime,

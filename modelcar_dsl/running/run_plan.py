@@ -78,6 +78,25 @@ class RunPlan:
         group = (template or {}).get("securityContext", {}).get("fsGroup")
         return int(group) if group is not None else None
 
+    def unapplied_pod_settings(self) -> list[str]:
+        """The pod template fields (the run's, and each taskRunSpecs entry) a local run does not
+        emulate, so `modelcar run` can say so: steps run here as if they were unset. The
+        fsGroup is left out: --user and --containers honour it."""
+        spec = self.run["spec"]
+        template = spec.get("taskRunTemplate", {}).get("podTemplate") or spec.get("podTemplate")
+        unapplied = [
+            f"podTemplate {field}" for field in sorted(template or {}) if field != "securityContext"
+        ]
+        security = (template or {}).get("securityContext", {})
+        unapplied += [
+            f"podTemplate securityContext.{f}" for f in sorted(security) if f != "fsGroup"
+        ]
+        unapplied += [
+            f"taskRunSpecs for {entry.get('pipelineTaskName')}"
+            for entry in spec.get("taskRunSpecs", [])
+        ]
+        return unapplied
+
     def images(self) -> list[str]:
         """Every step image of the Tasks this run uses, once, in order."""
         seen: dict[str, None] = {}
