@@ -319,3 +319,21 @@ def test_a_local_run_without_pod_settings_has_no_such_note(tmp_path: Path) -> No
         console=Console(quiet=True, live=False, err=err),
     )
     assert "not applied" not in err.getvalue()
+
+
+def test_a_template_env_that_replaces_a_steps_variable_is_reported() -> None:
+    """Tekton appends the template's env after the step's: `TAG` would no longer be the param."""
+    run = _run(
+        pod_template=PodTemplate(env={"TAG": "x", "HF_HUB_OFFLINE": "1"}),
+        task_run_specs={
+            "build-modelcar-image": TaskRunSpec(pod_template=PodTemplate(env={"TAG": "y"}))
+        },
+    )
+    problems = check(run, target=Target(fs_group=5))
+    assert [(p.path, p.rule, p.severity) for p in problems] == [
+        ("spec.taskRunTemplate.podTemplate.env[0]", "pod-template", "warning"),
+        ("spec.taskRunSpecs[0].podTemplate.env[0]", "pod-template", "warning"),
+    ]
+    assert "env 'TAG' replaces the variable of that name the steps of build-modelcar-image set" in (
+        problems[0].message
+    )

@@ -121,3 +121,35 @@ def task_run_spec_findings(specs: Any, pipeline: dict[str, Any] | None) -> list[
             path = HERE.index(index).field("pipelineTaskName")
             findings.append(Finding(catalog.TASK_RUN_SPEC_NAME, message, path))
     return findings
+
+
+def env_override_findings(
+    env: Any, tasks: list[tuple[str, dict[str, Any] | None]]
+) -> list[Finding]:
+    """A pod template's env variable that a step of `tasks` (name, Task spec) sets too: Tekton
+    appends the template's env after the step's, so the template's value wins and the step's
+    script reads another value than its Task says (a param, a path, a TLS switch). Relative to
+    the env list; a warning, since Kubernetes accepts it."""
+    findings = []
+    for index, variable in mappings(env):
+        name = variable.get("name")
+        users = sorted(task for task, spec in tasks if name in _step_env_names(mapping(spec)))
+        if users:
+            message = (
+                f"env {name!r} replaces the variable of that name the steps of "
+                f"{', '.join(users)} set (Tekton puts the pod template's env last, so it wins); "
+                "rename it, or pass the value as the task's param"
+            )
+            findings.append(
+                Finding(catalog.POD_TEMPLATE, message, HERE.index(index), origin="modelcar")
+            )
+    return findings
+
+
+def _step_env_names(spec: dict[str, Any]) -> set[str]:
+    containers = [*mappings(spec.get("steps")), (0, mapping(spec.get("stepTemplate")))]
+    return {
+        str(variable.get("name"))
+        for _, container in containers
+        for _, variable in mappings(container.get("env"))
+    }

@@ -26,7 +26,11 @@ from modelcar_dsl.rules.pipeline import check_pipeline_spec
 from modelcar_dsl.rules.pipeline_calls import PipelineTaskCall, pipeline_calls
 from modelcar_dsl.rules.pipeline_scope import RunContext, has_inline_steps
 from modelcar_dsl.rules.pipeline_variables import expressions
-from modelcar_dsl.rules.pod_template import pod_template_findings, task_run_spec_findings
+from modelcar_dsl.rules.pod_template import (
+    env_override_findings,
+    pod_template_findings,
+    task_run_spec_findings,
+)
 from modelcar_dsl.rules.resource_ref import TaskResolver, check_ref
 from modelcar_dsl.rules.run_timeouts import timeouts_findings
 from modelcar_dsl.rules.tls import check_container_tls
@@ -145,6 +149,15 @@ def _check_calls(
     share a volume, TLS switches the values turn off."""
     calls = pipeline_calls(pipeline, resolve_task)
     _check_aliased_workspaces(spec.get("workspaces"), calls, report)
+    template_path, template = _pod_template(spec, report.context)
+    tasks = [(call.name, call.spec) for call in calls]
+    report.add(env_override_findings(template.get("env"), tasks), f"{template_path}.env")
+    task_template = "podTemplate" if report.context.is_v1 else "taskPodTemplate"
+    for index, run_spec in mappings(spec.get("taskRunSpecs")):
+        env = mapping(run_spec.get(task_template)).get("env")
+        named = [task for task in tasks if task[0] == run_spec.get("pipelineTaskName")]
+        path = f"spec.taskRunSpecs[{index}].{task_template}.env"
+        report.add(env_override_findings(env, named), path)
     given = {str(p.get("name")): (i, p.get("value")) for i, p in mappings(spec.get("params"))}
     values = {
         name: declaration.get("default")
