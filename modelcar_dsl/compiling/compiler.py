@@ -280,7 +280,14 @@ def _pipeline_task(
     body: _PipelineTask, task: PipelineTaskSpec, run_after: list[str]
 ) -> _PipelineTask:
     body["name"] = task.name
-    body["taskRef"] = {"name": task.task.name, "kind": "Task"}
+    resolver = task.task.resolver
+    if resolver is None:
+        body["taskRef"] = {"name": task.task.name, "kind": "Task"}
+    else:
+        body["taskRef"] = {
+            "resolver": resolver.resolver,
+            "params": [{"name": name, "value": value} for name, value in resolver.params],
+        }
     if run_after:
         body["runAfter"] = run_after
     if task.when:

@@ -64,6 +64,8 @@ class Compiled:
 def compile_project(project: Specs, target: Target) -> list[CompiledResource]:
     compiled: list[CompiledResource] = []
     for task in project.tasks:
+        if task.resolver is not None:
+            continue  # Tekton fetches a remote Task; its calls carry the resolver.
         document = SourceDocument(compile_task(task, target), task_locations(task))
         compiled.append(
             CompiledResource(f"{TASKS_DIR}/task-{task.name}.yaml", task.source, document)

@@ -15,6 +15,7 @@ from modelcar_dsl.diagnostics.errors import DefinitionError
 from modelcar_dsl.diagnostics.source import SourceLocation, caller_location
 from modelcar_dsl.formats.quantities import SUFFIXES_HELP, quantity_problem
 from modelcar_dsl.model.params import ParamSpec
+from modelcar_dsl.model.resolvers import Resolver
 
 
 def _as_tuple(value: Any) -> tuple[Any, ...]:
@@ -148,6 +149,8 @@ class TaskSpec:
     env_from: tuple[EnvSource, ...] = ()
     timeout: str | None = None
     retries: int | None = None
+    resolver: Resolver | None = None
+    """Where Tekton fetches a remote Task (`@remote_task`); the project writes no Task for it."""
 
 
 @attrs.frozen

@@ -36,6 +36,13 @@ class RunPlan:
         pipeline = documents[("Pipeline", run["spec"]["pipelineRef"]["name"])]["spec"]
         tasks = {}
         for task in [*pipeline.get("tasks", []), *pipeline.get("finally", [])]:
+            resolver = task.get("taskRef", {}).get("resolver")
+            if resolver:
+                raise LocalRunError(
+                    f"pipeline task {task['name']} uses a remote Task (resolver: {resolver}), "
+                    "which a local run does not fetch; run the pipeline on a cluster, or "
+                    "declare the Task with @task to run it locally"
+                )
             if "taskRef" not in task or ("Task", task["taskRef"].get("name", "")) not in documents:
                 raise LocalRunError(
                     f"pipeline task {task['name']} does not use one of the project's Tasks; "
