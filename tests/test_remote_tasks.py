@@ -4,9 +4,11 @@ it before it starts. Revisions, bundles and URLs are placeholders, never real on
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from modelcar_dsl import (
@@ -30,7 +32,9 @@ from modelcar_dsl.model.resolvers import Resolver
 from modelcar_dsl.model.target import Target
 from modelcar_dsl.project.check import check
 from modelcar_dsl.project.local_run import run_task
+from modelcar_dsl.review.tree_diff import as_text, diff_trees
 from modelcar_dsl.running.run_plan import RunPlan
+from tests.conftest import mypy_strict
 
 HERE = Path(__file__).name
 GIT = GitResolver(
@@ -215,3 +219,48 @@ def test_a_local_run_refuses_a_remote_task_before_it_starts() -> None:
 def test_run_task_refuses_a_remote_task() -> None:
     with pytest.raises(LocalRunError, match="remote Task"):
         run_task(git_clone, {"url": "u"})
+
+
+STUB_PROGRAM = """\
+from modelcar_dsl import HttpResolver, pipeline, remote_task
+
+
+@remote_task(resolver=HttpResolver(url="https://tasks.example/lint.yaml"))
+def lint(path: str, strict: bool = False) -> None:
+    '''Lint the sources.'''
+
+
+@pipeline()
+def flow(path: str) -> None:
+    lint(path=path, strict=True)
+    lint(path=path, strict="yes")  # line 12
+    lint(pth=path)  # line 13
+"""
+
+
+def test_mypy_checks_the_calls_of_a_remote_task(tmp_path: Path) -> None:
+    status, stdout = mypy_strict(tmp_path, STUB_PROGRAM)
+    assert status == 1, stdout
+    errors = sorted(
+        (int(match[1]), match[2])
+        for match in re.finditer(r"flow_under_mypy\.py:(\d+): error: .*\[([a-z-]+)\]", stdout)
+    )
+    assert errors == [(12, "arg-type"), (13, "call-arg")], stdout
+
+
+def test_diff_shows_a_new_revision_of_a_remote_task() -> None:
+    moved = attrs.evolve(GIT, revision="another-placeholder")
+
+    @remote_task(resolver=moved, name="git-clone", results=["commit"])
+    def git_clone_moved(url: str) -> None:
+        """The same Task, at another revision."""
+
+    @pipeline(name="clone-and-show")
+    def clone_moved(repo_url: str) -> None:
+        git_clone_moved(url=repo_url)
+
+    target = Target(fs_group=1000)
+    before = render_tree(collect_specs([("m", "p", clone_and_show)]), target)
+    after = render_tree(collect_specs([("m", "p", clone_moved)]), target)
+    text = as_text(diff_trees(before, after))
+    assert "placeholder-revision -> another-placeholder" in text, text
