@@ -28,6 +28,7 @@ from modelcar_dsl import (
 from modelcar_dsl.authoring.collection import collect_specs
 from modelcar_dsl.compiling.render import Compiled, compile_project, render_tree
 from modelcar_dsl.diagnostics.errors import DefinitionError, LocalRunError
+from modelcar_dsl.model.gates import Gates, parse_version
 from modelcar_dsl.model.resolvers import Resolver
 from modelcar_dsl.model.target import Target
 from modelcar_dsl.project.check import check
@@ -264,3 +265,14 @@ def test_diff_shows_a_new_revision_of_a_remote_task() -> None:
     after = render_tree(collect_specs([("m", "p", clone_moved)]), target)
     text = as_text(diff_trees(before, after))
     assert "placeholder-revision -> another-placeholder" in text, text
+
+
+def test_a_tekton_before_resolvers_refuses_the_call() -> None:
+    """Resolvers came to Tekton as alpha in 0.38, beta in 0.41: the gates judge the target's."""
+    old = Target(api="v1beta1", fs_group=1000, gates=Gates(tekton_version=parse_version("0.37")))
+    problems = check(RUN, target=old)
+    assert any("resolver" in problem.message for problem in problems), problems
+    assert (
+        check(RUN, target=Target(fs_group=1000, gates=Gates(tekton_version=parse_version("0.50"))))
+        == []
+    )
