@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from modelcar_dsl.authoring.pipeline_builder import TaskCall, finally_tasks
     from modelcar_dsl.authoring.remote_task import remote_task
     from modelcar_dsl.authoring.run import pipeline_run
+    from modelcar_dsl.authoring.step_action import StepAction, step_action
     from modelcar_dsl.authoring.steps import command_step, script_step
     from modelcar_dsl.authoring.task import Steps, Task, task
     from modelcar_dsl.diagnostics.source import SourceLocation
@@ -79,6 +80,7 @@ __all__ = [
     "SecretVolume",
     "SourceLocation",
     "Step",
+    "StepAction",
     "Steps",
     "Target",
     "Task",
@@ -96,6 +98,7 @@ __all__ = [
     "run_local",
     "run_task",
     "script_step",
+    "step_action",
     "task",
     "where_defined",
 ]
@@ -109,6 +112,8 @@ _EXPORTS = {
     "TaskCall": "modelcar_dsl.authoring.pipeline_builder",
     "finally_tasks": "modelcar_dsl.authoring.pipeline_builder",
     "pipeline_run": "modelcar_dsl.authoring.run",
+    "StepAction": "modelcar_dsl.authoring.step_action",
+    "step_action": "modelcar_dsl.authoring.step_action",
     "remote_task": "modelcar_dsl.authoring.remote_task",
     "command_step": "modelcar_dsl.authoring.steps",
     "script_step": "modelcar_dsl.authoring.steps",

@@ -85,6 +85,15 @@ def validate_task(task: TaskSpec) -> Iterator[Problem]:
             "pass the others as strings",
         )
     for index, step in enumerate(task.steps):
+        if step.action is not None:
+            yield from _argument_problems(
+                step.action.action.params,
+                step.action.arguments,
+                f"spec.steps[{index}].params",
+                report,
+                step.location,
+                f"step action {step.action.action.name!r}",
+            )
         if step.script is not None:
             yield from _script_problems(step, f"spec.steps[{index}]", report)
         yield from _tls_bypasses(step, f"spec.steps[{index}]", report)

@@ -132,6 +132,30 @@ class Step:
     resources: Resources | None = None
     working_dir: str | None = None
     timeout: str | None = None
+    action: StepActionCall | None = None
+    """The StepAction this step runs (`ref:`) instead of an image of its own."""
+
+
+@attrs.frozen
+class StepActionSpec:
+    """A Tekton StepAction, as declared by `@step_action`: one reusable step, with its own
+    params (reaching it as env, as a task's do) and results (at `$(step.results.<name>.path)`)."""
+
+    name: str
+    source: str
+    location: SourceLocation
+    description: str
+    params: tuple[ParamSpec, ...]
+    step: Step
+    results: tuple[Result, ...] = ()
+
+
+@attrs.frozen
+class StepActionCall:
+    """A step's use of a StepAction, with the arguments exactly as the user passed them."""
+
+    action: StepActionSpec
+    arguments: tuple[tuple[str, Any], ...]
 
 
 @attrs.frozen

@@ -18,6 +18,19 @@ DEFAULT_TIMEOUT_SECONDS = 3600.0
 """Tekton's default-timeout-minutes: a PipelineRun or TaskRun that sets none gets one hour."""
 
 
+def refusing_step_actions(task: str, spec: Mapping[str, Any]) -> None:
+    """A step that calls a StepAction (`ref:`) is refused before the run starts: the local
+    runner runs a step's own image and script, and does not resolve StepActions."""
+    for step in spec.get("steps", []):
+        if "ref" in step:
+            action = step["ref"].get("name") or f"resolver {step['ref'].get('resolver')}"
+            raise LocalRunError(
+                f"step {step.get('name')} of task {task} calls StepAction {action}, which a "
+                "local run does not run; run it on a cluster, or write the step with "
+                "script_step or command_step to run it locally"
+            )
+
+
 @attrs.frozen
 class RunPlan:
     """A PipelineRun with the Pipeline spec and the Task specs it runs, by Task name."""
@@ -55,6 +68,7 @@ class RunPlan:
                 )
             task_name = task["taskRef"]["name"]
             tasks[task_name] = documents[("Task", task_name)]["spec"]
+            refusing_step_actions(task_name, tasks[task_name])
         return cls(name, run, pipeline, tasks)
 
     @property
