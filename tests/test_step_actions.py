@@ -174,3 +174,17 @@ def test_mypy_checks_the_calls_of_a_step_action(tmp_path: Path) -> None:
         for match in re.finditer(r"flow_under_mypy\.py:(\d+): error: .*\[([a-z-]+)\]", stdout)
     )
     assert errors == [(11, "arg-type"), (11, "call-arg")], stdout
+
+
+def test_two_calls_in_one_task_take_distinct_names() -> None:
+    @task(image="registry.example/tools:1")
+    def twice() -> Steps:
+        return [fetch(url="a"), fetch(url="b")]
+
+    assert any("fetch" in p.message for p in check(twice))
+
+    @task(image="registry.example/tools:1")
+    def renamed() -> Steps:
+        return [fetch(url="a"), fetch.options(name="fetch-again")(url="b")]
+
+    assert check(renamed) == []

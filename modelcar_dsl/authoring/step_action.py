@@ -22,18 +22,26 @@ class StepAction(Declaration[StepActionSpec], Generic[P]):
     """A StepAction; calling it (by param name) gives a step of a task that runs it."""
 
     def __call__(self, *args: P.args, **arguments: P.kwargs) -> Step:
-        location = caller_location()
-        if args:
-            raise DefinitionError(
-                f"pass the params of step action '{self.spec.name}' by name "
-                f"({', '.join(p.py_name + '=...' for p in self.spec.params)})",
-                location,
+        return self.options()(*args, **arguments)
+
+    def options(self, *, name: str | None = None) -> Callable[P, Step]:
+        """Call this action under another step name: a task's steps need distinct names."""
+
+        def call(*args: P.args, **arguments: P.kwargs) -> Step:
+            location = caller_location()
+            if args:
+                raise DefinitionError(
+                    f"pass the params of step action '{self.spec.name}' by name "
+                    f"({', '.join(p.py_name + '=...' for p in self.spec.params)})",
+                    location,
+                )
+            return Step(
+                name=name or self.spec.name,
+                location=location,
+                action=StepActionCall(self.spec, tuple(arguments.items())),
             )
-        return Step(
-            name=self.spec.name,
-            location=location,
-            action=StepActionCall(self.spec, tuple(arguments.items())),
-        )
+
+        return call
 
 
 def step_action(
