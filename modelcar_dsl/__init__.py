@@ -13,7 +13,9 @@ if TYPE_CHECKING:
     from modelcar_dsl.authoring.catalogue import CatalogueName, RecordCheck, where_defined
     from modelcar_dsl.authoring.pipeline import Pipeline, pipeline
     from modelcar_dsl.authoring.pipeline_builder import TaskCall, finally_tasks
+    from modelcar_dsl.authoring.remote_task import remote_task
     from modelcar_dsl.authoring.run import pipeline_run
+    from modelcar_dsl.authoring.step_action import StepAction, step_action
     from modelcar_dsl.authoring.steps import command_step, script_step
     from modelcar_dsl.authoring.task import Steps, Task, task
     from modelcar_dsl.diagnostics.source import SourceLocation
@@ -34,6 +36,13 @@ if TYPE_CHECKING:
         Toleration,
     )
     from modelcar_dsl.model.refs import PIPELINE_STATUS, ParamRef, ResultRef
+    from modelcar_dsl.model.resolvers import (
+        BundlesResolver,
+        ClusterResolver,
+        GitResolver,
+        HttpResolver,
+        HubResolver,
+    )
     from modelcar_dsl.model.specs import (
         ConfigMapEnv,
         ConfigMapVolume,
@@ -56,11 +65,16 @@ if TYPE_CHECKING:
 __all__ = [
     "PIPELINE_STATUS",
     "Between",
+    "BundlesResolver",
     "CatalogueName",
+    "ClusterResolver",
     "ConfigMapEnv",
     "ConfigMapVolume",
     "EmptyDir",
     "ExistingClaim",
+    "GitResolver",
+    "HttpResolver",
+    "HubResolver",
     "InWorkspace",
     "NodeAffinity",
     "NodeRequirement",
@@ -80,6 +94,7 @@ __all__ = [
     "SecretVolume",
     "SourceLocation",
     "Step",
+    "StepAction",
     "Steps",
     "Target",
     "Task",
@@ -95,9 +110,11 @@ __all__ = [
     "finally_tasks",
     "pipeline",
     "pipeline_run",
+    "remote_task",
     "run_local",
     "run_task",
     "script_step",
+    "step_action",
     "task",
     "where_defined",
 ]
@@ -111,6 +128,9 @@ _EXPORTS = {
     "TaskCall": "modelcar_dsl.authoring.pipeline_builder",
     "finally_tasks": "modelcar_dsl.authoring.pipeline_builder",
     "pipeline_run": "modelcar_dsl.authoring.run",
+    "StepAction": "modelcar_dsl.authoring.step_action",
+    "step_action": "modelcar_dsl.authoring.step_action",
+    "remote_task": "modelcar_dsl.authoring.remote_task",
     "command_step": "modelcar_dsl.authoring.steps",
     "script_step": "modelcar_dsl.authoring.steps",
     "Steps": "modelcar_dsl.authoring.task",
@@ -132,6 +152,11 @@ _EXPORTS = {
     "PIPELINE_STATUS": "modelcar_dsl.model.refs",
     "ParamRef": "modelcar_dsl.model.refs",
     "ResultRef": "modelcar_dsl.model.refs",
+    "BundlesResolver": "modelcar_dsl.model.resolvers",
+    "ClusterResolver": "modelcar_dsl.model.resolvers",
+    "GitResolver": "modelcar_dsl.model.resolvers",
+    "HttpResolver": "modelcar_dsl.model.resolvers",
+    "HubResolver": "modelcar_dsl.model.resolvers",
     "ConfigMapEnv": "modelcar_dsl.model.specs",
     "ConfigMapVolume": "modelcar_dsl.model.specs",
     "EmptyDir": "modelcar_dsl.model.specs",

@@ -230,6 +230,49 @@ def compile(out: Path | None, check: bool, api: str | None, project: Path | None
     return False
 
 
+BUNDLE_EXAMPLES = """
+\b
+Examples:
+  modelcar bundle --out bundle                          the OCI layout in bundle/
+  skopeo copy oci:bundle:latest docker://quay.io/org/modelcar-tasks:v1
+\b
+A Task of the bundle is then fetched with the bundles resolver:
+BundlesResolver(bundle="quay.io/org/modelcar-tasks:v1", name="push-to-quay").
+Exit 0: the bundle is written; 2: a declaration that does not compile, or resources that
+do not fit one bundle (more than 20).
+"""
+
+
+@main.command(epilog=BUNDLE_EXAMPLES)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="The OCI layout directory to write (replaced if there).",
+)
+@click.option(
+    "--tag",
+    default="latest",
+    show_default=True,
+    help="The image's name in the layout (oci:OUT:TAG); the registry's tag is skopeo's to set.",
+)
+@_api_option
+@_project_option
+@_debug_option
+def bundle(out: Path, tag: str, api: str | None, project: Path | None) -> None:
+    """Pack the project's Tasks and StepActions as a Tekton bundle: an OCI image layout, one
+    layer per resource, for `skopeo copy oci:OUT:TAG docker://...` to push.
+
+    The same project gives the same bytes: layers are sorted, and hold no timestamps.
+    """
+    from modelcar_dsl.project.bundle import bundle_project
+
+    settings = _settings(project)
+    count, digest = bundle_project(settings, settings.target(api), out, tag)  # type: ignore[arg-type]
+    click.echo(f"{_shown(out)}: {count} resources, {digest}", err=True)
+    click.echo(digest)
+
+
 VALIDATE_EXAMPLES = """
 \b
 Examples:

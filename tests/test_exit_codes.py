@@ -33,6 +33,7 @@ main(sys.argv[4:], prog_name="modelcar")
 
 LOADS_THE_PROJECT = ("modelcar_dsl.project.loading", "load_project")
 COMMANDS = {
+    "bundle": (LOADS_THE_PROJECT, ["bundle", "--out", "{tmp}/bundle"]),
     "compile": (LOADS_THE_PROJECT, ["compile", "--out", "{tmp}"]),
     "compile --check": (LOADS_THE_PROJECT, ["compile", "--check"]),
     "diff": (LOADS_THE_PROJECT, ["diff"]),

@@ -162,4 +162,6 @@ def _params_of(function: Callable[..., Any], location: SourceLocation) -> tuple[
 
 
 def _with_defaults(step: Step, image: str | None, resources: Resources | None) -> Step:
+    if step.action is not None:
+        return step  # A StepAction brings its own image; Tekton refuses one beside a ref.
     return attrs.evolve(step, image=step.image or image, resources=step.resources or resources)

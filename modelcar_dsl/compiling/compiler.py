@@ -34,12 +34,15 @@ from modelcar_dsl.model.specs import (
     SecretEnv,
     SecretVolume,
     Step,
+    StepActionCall,
+    StepActionSpec,
     TaskSpec,
     VolumeClaim,
     VolumeSource,
     Workspace,
 )
 from modelcar_dsl.model.target import Target
+from modelcar_dsl.rules.tekton_versions import STEP_ACTION_SERVED
 from modelcar_dsl.tekton.documents import (
     ConfigMapKeySelector,
     EnvVar,
@@ -194,8 +197,66 @@ def _after_resources(body: _Step, step: Step) -> _Step:
     return body
 
 
+def _action_step(body: _Step, call: StepActionCall) -> _Step:
+    """A step that runs a StepAction: its ref and arguments, nothing of its own to run."""
+    body["ref"] = {"name": call.action.name}
+    params = _arguments(call.action.params, dict(call.arguments))
+    if params:
+        body["params"] = params
+    return body
+
+
+def compile_step_action(action: StepActionSpec, target: Target) -> dict[str, Any]:
+    """A StepAction document, tekton.dev/v1beta1 (v1alpha1 on a Tekton before 0.60, which
+    served only that). Params and result paths reach its step as env, as a task's do."""
+    step = action.step
+    spec: dict[str, Any] = {}
+    if action.description:
+        spec["description"] = action.description
+    if action.params:
+        spec["params"] = [_param_declaration(param, target) for param in action.params]
+    if action.results:
+        spec["results"] = [_task_result(r.name, r.description) for r in action.results]
+    assert step.image is not None
+    spec["image"] = target.image_mirrors.mirrored(step.image)
+    if step.command:
+        spec["command"] = list(step.command)
+    if step.args:
+        spec["args"] = list(step.args)
+    if step.working_dir:
+        spec["workingDir"] = step.working_dir
+    env: list[EnvVar] = [
+        {"name": env_name(param.name), "value": f"$(params.{param.name})"}
+        for param in action.params
+        if param.type == "string"
+    ]
+    env.extend(
+        {
+            "name": result.env or env_name(f"result_{result.name}_path"),
+            "value": f"$(step.results.{result.name}.path)",
+        }
+        for result in action.results
+    )
+    env.extend({"name": name, "value": value} for name, value in step.env)
+    env.extend(_env_source(source) for source in step.env_from)
+    if env:
+        spec["env"] = env
+    if step.script is not None:
+        spec["script"] = step.script
+    beta = STEP_ACTION_SERVED["v1beta1"]
+    api = "tekton.dev/v1alpha1" if target.gates.before(beta) else "tekton.dev/v1beta1"
+    return {
+        "apiVersion": api,
+        "kind": "StepAction",
+        "metadata": dict(_metadata(target, name=action.name)),
+        "spec": spec,
+    }
+
+
 def _v1_step(step: Step, array_args: list[str], target: Target) -> V1Step:
     body: V1Step = {"name": step.name}
+    if step.action is not None:
+        return _action_step(body, step.action)
     _before_resources(body, step, array_args, target)
     if step.resources:
         body["computeResources"] = _resources(step.resources)
@@ -204,6 +265,8 @@ def _v1_step(step: Step, array_args: list[str], target: Target) -> V1Step:
 
 def _v1beta1_step(step: Step, array_args: list[str], target: Target) -> V1beta1Step:
     body: V1beta1Step = {"name": step.name}
+    if step.action is not None:
+        return _action_step(body, step.action)
     _before_resources(body, step, array_args, target)
     if step.resources:
         body["resources"] = _resources(step.resources)
@@ -284,7 +347,14 @@ def _pipeline_task(
     body: _PipelineTask, task: PipelineTaskSpec, run_after: list[str]
 ) -> _PipelineTask:
     body["name"] = task.name
-    body["taskRef"] = {"name": task.task.name, "kind": "Task"}
+    resolver = task.task.resolver
+    if resolver is None:
+        body["taskRef"] = {"name": task.task.name, "kind": "Task"}
+    else:
+        body["taskRef"] = {
+            "resolver": resolver.resolver,
+            "params": [{"name": name, "value": value} for name, value in resolver.params],
+        }
     if run_after:
         body["runAfter"] = run_after
     if task.when:

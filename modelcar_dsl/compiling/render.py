@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import attrs
 
 from modelcar_dsl.authoring.collection import Specs
-from modelcar_dsl.compiling.compiler import compile_pipeline, compile_run, compile_task
+from modelcar_dsl.compiling.compiler import (
+    compile_pipeline,
+    compile_run,
+    compile_step_action,
+    compile_task,
+)
 from modelcar_dsl.compiling.source_map import pipeline_locations, run_locations, task_locations
 from modelcar_dsl.compiling.validation import (
     DSL_RULES,
@@ -21,6 +26,7 @@ from modelcar_dsl.compiling.validation import (
 from modelcar_dsl.compiling.yaml_emitter import dump
 from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.diagnostics.errors import Problem, ProjectError, ValidationError
+from modelcar_dsl.diagnostics.source import SourceLocation
 from modelcar_dsl.formats.names import did_you_mean
 from modelcar_dsl.model.target import Target
 from modelcar_dsl.output.layout import KUSTOMIZATION, PIPELINES_DIR, RUNS_DIR, TASKS_DIR
@@ -64,10 +70,13 @@ class Compiled:
 def compile_project(project: Specs, target: Target) -> list[CompiledResource]:
     compiled: list[CompiledResource] = []
     for task in project.tasks:
+        if task.resolver is not None:
+            continue  # Tekton fetches a remote Task; its calls carry the resolver.
         document = SourceDocument(compile_task(task, target), task_locations(task))
         compiled.append(
             CompiledResource(f"{TASKS_DIR}/task-{task.name}.yaml", task.source, document)
         )
+    compiled.extend(_step_actions(project, target))
     for pipeline in project.pipelines:
         body = compile_pipeline(pipeline, target)
         document = SourceDocument(body, pipeline_locations(pipeline, body))
@@ -79,6 +88,25 @@ def compile_project(project: Specs, target: Target) -> list[CompiledResource]:
             CompiledResource(f"{RUNS_DIR}/pipelinerun-{run.name}.yaml", source, document)
         )
     return compiled
+
+
+def _at(location: SourceLocation) -> Callable[[str], SourceLocation]:
+    """Every field of a document located at one line: a StepAction's declaration."""
+    return lambda _: location
+
+
+def _step_actions(project: Specs, target: Target) -> Iterator[CompiledResource]:
+    """Each StepAction the project's tasks call, once, beside the Tasks that call it."""
+    actions = {
+        id(step.action.action): step.action.action
+        for task in project.tasks
+        for step in task.steps
+        if step.action is not None
+    }
+    for action in sorted(actions.values(), key=lambda a: (a.name, a.source)):
+        document = SourceDocument(compile_step_action(action, target), _at(action.location))
+        path = f"{TASKS_DIR}/stepaction-{action.name}.yaml"
+        yield CompiledResource(path, action.source, document)
 
 
 def validate_project(

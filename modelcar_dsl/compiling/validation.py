@@ -15,6 +15,7 @@ from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.diagnostics.errors import Problem
 from modelcar_dsl.diagnostics.source import SourceLocation
 from modelcar_dsl.formats.names import did_you_mean
+from modelcar_dsl.model.graph import task_references
 from modelcar_dsl.model.params import (
     ParamSpec,
     check_value,
@@ -84,6 +85,15 @@ def validate_task(task: TaskSpec) -> Iterator[Problem]:
             "pass the others as strings",
         )
     for index, step in enumerate(task.steps):
+        if step.action is not None:
+            yield from _argument_problems(
+                step.action.action.params,
+                step.action.arguments,
+                f"spec.steps[{index}].params",
+                report,
+                step.location,
+                f"step action {step.action.action.name!r}",
+            )
         if step.script is not None:
             yield from _script_problems(step, f"spec.steps[{index}]", report)
         yield from _tls_bypasses(step, f"spec.steps[{index}]", report)
@@ -172,6 +182,7 @@ def validate_pipeline(pipeline: PipelineSpec, target: Target) -> Iterator[Proble
     )
     calls = [(task, f"spec.tasks[{i}]") for i, task in enumerate(pipeline.tasks)]
     calls += [(task, f"spec.finally[{i}]") for i, task in enumerate(pipeline.finally_tasks)]
+    yield from _remote_result_problems(pipeline, report)
     for task, path in calls:
         yield from _catalogue_problems(pipeline, task, f"{path}.params", report)
         yield from _tls_problems(task, f"{path}.params", target, report)
@@ -183,6 +194,27 @@ def validate_pipeline(pipeline: PipelineSpec, target: Target) -> Iterator[Proble
             task.location,
             f"task {task.task.name!r}",
         )
+
+
+def _remote_result_problems(pipeline: PipelineSpec, report: _Reporter) -> Iterator[Problem]:
+    """A result a remote Task's stub does not declare: no Task document is written for the
+    rules to read its results from, so the stub is what the call is held to."""
+    remote = {call.name: call.task for call in pipeline.all_tasks if call.task.resolver}
+    for call in pipeline.all_tasks:
+        for producer, result in task_references(call):
+            task = remote.get(producer)
+            if task is None or task.resolver is None or not result:
+                continue
+            declared = [declared.name for declared in task.results]
+            if result not in declared:
+                yield report(
+                    f"spec.tasks[{call.name}].params",
+                    catalog.RESULT_REFERENCE,
+                    f"task {producer!r} (remote, resolver {task.resolver.resolver}) declares no "
+                    f"result {result!r}; add it to @remote_task(results=[...]) if the fetched "
+                    "Task writes it" + did_you_mean(result, declared),
+                    call.location,
+                )
 
 
 def _catalogue_problems(

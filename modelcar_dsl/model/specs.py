@@ -15,6 +15,7 @@ from modelcar_dsl.diagnostics.errors import DefinitionError
 from modelcar_dsl.diagnostics.source import SourceLocation, caller_location
 from modelcar_dsl.formats.quantities import SUFFIXES_HELP, quantity_problem
 from modelcar_dsl.model.params import ParamSpec
+from modelcar_dsl.model.resolvers import Resolver
 
 if TYPE_CHECKING:
     from modelcar_dsl.model.pod_template import PodTemplate, TaskRunSpec
@@ -134,6 +135,30 @@ class Step:
     resources: Resources | None = None
     working_dir: str | None = None
     timeout: str | None = None
+    action: StepActionCall | None = None
+    """The StepAction this step runs (`ref:`) instead of an image of its own."""
+
+
+@attrs.frozen
+class StepActionSpec:
+    """A Tekton StepAction, as declared by `@step_action`: one reusable step, with its own
+    params (reaching it as env, as a task's do) and results (at `$(step.results.<name>.path)`)."""
+
+    name: str
+    source: str
+    location: SourceLocation
+    description: str
+    params: tuple[ParamSpec, ...]
+    step: Step
+    results: tuple[Result, ...] = ()
+
+
+@attrs.frozen
+class StepActionCall:
+    """A step's use of a StepAction, with the arguments exactly as the user passed them."""
+
+    action: StepActionSpec
+    arguments: tuple[tuple[str, Any], ...]
 
 
 @attrs.frozen
@@ -151,6 +176,8 @@ class TaskSpec:
     env_from: tuple[EnvSource, ...] = ()
     timeout: str | None = None
     retries: int | None = None
+    resolver: Resolver | None = None
+    """Where Tekton fetches a remote Task (`@remote_task`); the project writes no Task for it."""
 
 
 @attrs.frozen

@@ -100,6 +100,11 @@ def run_task(
     use Tekton's names; a workspace of None is an optional one left unbound. `user` runs the
     steps as (uid, gid), with `fs_group` as their group when given (needs root). `steps` runs
     only the named ones, to rerun one against a changed workspace."""
+    if isinstance(task, Task) and task.spec.resolver is not None:
+        raise LocalRunError(
+            f"task {task.spec.name} is a remote Task (resolver: {task.spec.resolver.resolver}), "
+            "which a local run does not fetch; declare it with @task to run it locally"
+        )
     if isinstance(task, Task):
         document = compile_task(task.spec, target or project_target(Path.cwd()))
     else:

@@ -29,7 +29,12 @@ from modelcar_dsl.running.run_directory import (
     locked_run_directory,
     read_state,
 )
-from modelcar_dsl.running.run_plan import RunPlan, parents, result_references
+from modelcar_dsl.running.run_plan import (
+    RunPlan,
+    parents,
+    refusing_step_actions,
+    result_references,
+)
 from modelcar_dsl.running.step_runtime import HostRuntime, RunAs, StepRuntime
 from modelcar_dsl.running.task_states import TaskState
 from modelcar_dsl.running.taskrun import (
@@ -327,6 +332,7 @@ def run_task_document(
     """One Task document's steps, as a TaskRun of it would run them; its params must be
     declared and the required ones given."""
     spec = task["spec"]
+    refusing_step_actions(str(task.get("metadata", {}).get("name")), spec)
     declared = {param["name"]: param for param in spec.get("params", [])}
     unknown = sorted(set(params) - set(declared))
     if unknown:

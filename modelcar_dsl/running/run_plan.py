@@ -18,6 +18,19 @@ DEFAULT_TIMEOUT_SECONDS = 3600.0
 """Tekton's default-timeout-minutes: a PipelineRun or TaskRun that sets none gets one hour."""
 
 
+def refusing_step_actions(task: str, spec: Mapping[str, Any]) -> None:
+    """A step that calls a StepAction (`ref:`) is refused before the run starts: the local
+    runner runs a step's own image and script, and does not resolve StepActions."""
+    for step in spec.get("steps", []):
+        if "ref" in step:
+            action = step["ref"].get("name") or f"resolver {step['ref'].get('resolver')}"
+            raise LocalRunError(
+                f"step {step.get('name')} of task {task} calls StepAction {action}, which a "
+                "local run does not run; run it on a cluster, or write the step with "
+                "script_step or command_step to run it locally"
+            )
+
+
 @attrs.frozen
 class RunPlan:
     """A PipelineRun with the Pipeline spec and the Task specs it runs, by Task name."""
@@ -36,6 +49,13 @@ class RunPlan:
         pipeline = documents[("Pipeline", run["spec"]["pipelineRef"]["name"])]["spec"]
         tasks = {}
         for task in [*pipeline.get("tasks", []), *pipeline.get("finally", [])]:
+            resolver = task.get("taskRef", {}).get("resolver")
+            if resolver:
+                raise LocalRunError(
+                    f"pipeline task {task['name']} uses a remote Task (resolver: {resolver}), "
+                    "which a local run does not fetch; run the pipeline on a cluster, or "
+                    "declare the Task with @task to run it locally"
+                )
             if "taskRef" not in task or ("Task", task["taskRef"].get("name", "")) not in documents:
                 raise LocalRunError(
                     f"pipeline task {task['name']} does not use one of the project's Tasks; "
@@ -48,6 +68,7 @@ class RunPlan:
                 )
             task_name = task["taskRef"]["name"]
             tasks[task_name] = documents[("Task", task_name)]["spec"]
+            refusing_step_actions(task_name, tasks[task_name])
         return cls(name, run, pipeline, tasks)
 
     @property
