@@ -42,7 +42,7 @@ def checked_include(
         ):
             raise DefinitionError(
                 f"include {name!r} is {entry!r}; an include entry maps params to one value "
-                'each, e.g. {"limit": "100"}: it is one more combination of the matrix',
+                'each, e.g. {"limit": "100"}',
                 location,
             )
         checked[name] = dict(entry)

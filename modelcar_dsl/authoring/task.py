@@ -71,9 +71,11 @@ class Task(Declaration[TaskSpec], Generic[P]):
 
         `workspaces` maps the task's workspace names to the pipeline's; by default a task
         workspace binds to the pipeline workspace of the same name. `matrix` fans the task out:
-        one run per combination of its params' values (`matrix={"tasks": ["arc", "mmlu"]}`);
-        `include` adds named combinations (`{"quick": {"limit": "10"}}`). A param in either is
-        not passed to the call; with a matrix, the call's params are not type-checked by mypy.
+        one run per combination of its string params' values (`matrix={"num_fewshot": ["0",
+        "5"]}`); `include` entries (`{"ten-shot": {"num_fewshot": "10", "limit": 100}}`) are new
+        runs where their matrix params' values are new, else add their params to the runs they
+        match. A param in either is not passed to the call; with a matrix, the call's params are
+        not type-checked by mypy.
         """
         options_location = caller_location()
         checked_timeout = checked_duration(timeout, options_location)
