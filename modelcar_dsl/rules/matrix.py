@@ -57,17 +57,19 @@ def _check_matrix(call: PipelineTaskCall, report: Report) -> None:
         value = param.get("value")
         whole = isinstance(value, str) and value.startswith("$(") and value.endswith("[*])")
         if not isinstance(value, list) and not whole:
+            # Tekton admits it; the run fails (ValidateParameterTypesInMatrix).
             report(
                 f"{path}.params[{index}].value",
                 catalog.MATRIX,
                 f"matrix param {param.get('name')!r} is {value!r}; a matrix param takes an "
                 "array of values, one per run (or a whole array, $(params.x[*]))",
+                "run",
             )
     in_matrix = {str(p.get("name")) for _, p in params} | {
         str(p.get("name")) for _, include in includes for _, p in mappings(include.get("params"))
     }
     for index, param in mappings(call.body.get("params")):
-        if param.get("name") in in_matrix:
+        if isinstance(param.get("name"), str) and param.get("name") in in_matrix:
             report(
                 f"{call.path}.params[{index}].name",
                 catalog.MATRIX,
@@ -85,9 +87,11 @@ def _check_matrix(call: PipelineTaskCall, report: Report) -> None:
 
 
 def _check_unique(params: list[tuple[int, dict[str, Any]]], path: str, report: Report) -> None:
-    seen: set[Any] = set()
+    seen: set[str] = set()
     for index, param in params:
         name = param.get("name")
+        if not isinstance(name, str):
+            continue
         if name in seen:
             report(
                 f"{path}[{index}].name",
@@ -105,16 +109,16 @@ def _combinations(
     if not params:
         return len(includes)
     count = 1
-    values: dict[Any, list[Any]] = {}
+    values: dict[str, list[Any]] = {}
     for _, param in params:
         value = param.get("value")
         if isinstance(value, list) and value:
             count *= len(value)
-            values[param.get("name")] = value
+            values[str(param.get("name"))] = value
     for _, include in includes:
         for _, param in mappings(include.get("params")):
-            if param.get("name") in values:
-                if param.get("value") not in values[param.get("name")]:
+            if str(param.get("name")) in values:
+                if param.get("value") not in values[str(param.get("name"))]:
                     count += 1
                 else:
                     break
