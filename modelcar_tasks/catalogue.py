@@ -9,11 +9,14 @@ branch or tag only with a written `MovingRevision`), the include patterns take o
 scheme of weights.
 """
 
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 import attrs
 
 from modelcar_dsl import SourceLocation, where_defined
+from modelcar_dsl.diagnostics.errors import DefinitionError
+from modelcar_dsl.diagnostics.source import caller_location
 from modelcar_tasks.model_registry_access import ModelVersionName, RegisteredModelName
 from modelcar_tasks.model_source import MovingRevision, OneWeightScheme, PinnedRevision
 
@@ -42,3 +45,27 @@ COMMIT_NOT_LOOKED_UP = MovingRevision(
 )
 """The visible placeholder for a record whose Hub commit nobody has looked up yet: the record
 compiles, following the branch, until someone writes the sha in."""
+
+
+def model_matrix(versions: Sequence[ModelVersion], **params: str) -> dict[str, dict[str, str]]:
+    """One matrix `include` entry per model version, named `<registry-name>-<version>`: the
+    matrixed call runs once per version, its params `params` (task param -> record field) taking
+    that version's fields, e.g. `run_lm_eval.options(include=model_matrix(VERSIONS,
+    tokenizer="tokenizer"))(...)`. Include entries, not matrix arrays, which would cross every
+    field's values with every other's."""
+    location = caller_location()
+    fields = [field.name for field in attrs.fields(ModelVersion) if field.name != "defined_at"]
+    for param, field in params.items():
+        if field not in fields or field == "include":
+            usable = [name for name in fields if name != "include"]
+            raise DefinitionError(
+                f"model_matrix: param {param!r} takes field {field!r}, which is not a single "
+                f"value of ModelVersion; take one of {', '.join(usable)}",
+                location,
+            )
+    return {
+        f"{version.registry_name}-{version.version}": {
+            param: str(getattr(version, field)) for param, field in params.items()
+        }
+        for version in versions
+    }

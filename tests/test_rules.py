@@ -553,6 +553,33 @@ CASES = [
         dsl_message="task 'produce' has no result 'digest'; known: out",
     ),
     Case(
+        catalog.MATRIX,
+        "spec.tasks[0].params[0].name",
+        "param 'tag' is in the matrix and in params",
+        _pipeline_yaml(
+            "    - name: first\n      taskRef:\n        name: work\n"
+            "      params:\n        - name: tag  # <-\n          value: x\n"
+            "      matrix:\n        params:\n          - name: tag\n            value: [a, b]\n"
+        ),
+        dsl='@pipeline(workspaces=["data"])\ndef flow() -> None:\n'
+        '    produce.options(matrix={"tag": ["a", "b"]})(tag="c")  # <-\n',
+        dsl_error=True,
+    ),
+    Case(
+        catalog.MATRIX_RESULT,
+        "spec.tasks[1].params[0].value",
+        "reads one value of matrixed task 'first'",
+        _pipeline_yaml(
+            "    - name: first\n      taskRef:\n        name: work\n"
+            "      matrix:\n        params:\n          - name: tag\n            value: [a, b]\n"
+            "    - name: second\n      taskRef:\n        name: work\n"
+            "      params:\n        - name: tag\n"
+            "          value: $(tasks.first.results.out)  # <-\n"
+        ),
+        no_dsl="a matrixed call's results are always read whole ([*]); passing one to a str "
+        "param is a param-value-type error",
+    ),
+    Case(
         catalog.FINALLY_RESULT_REFERENCE,
         "spec.finally[1].params[0].value",
         "finally tasks run in parallel and cannot read each other's results",

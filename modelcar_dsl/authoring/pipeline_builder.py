@@ -10,7 +10,7 @@ from typing import Any, Literal
 from modelcar_dsl.diagnostics.errors import DefinitionError
 from modelcar_dsl.diagnostics.source import SourceLocation, caller_location
 from modelcar_dsl.model.params import tekton_name
-from modelcar_dsl.model.refs import Ref, ResultRef, StatusRef
+from modelcar_dsl.model.refs import MatrixLengthRef, Ref, ResultRef, StatusRef
 from modelcar_dsl.model.specs import PipelineTaskSpec, PipelineWorkspace, TaskSpec, When
 
 _ACTIVE: ContextVar[PipelineBuilder | None] = ContextVar("modelcar_pipeline_builder", default=None)
@@ -27,10 +27,12 @@ class Results:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        return ResultRef(task=self._call.name, result=tekton_name(name))
+        return self[tekton_name(name)]
 
     def __getitem__(self, name: str) -> ResultRef:
-        return ResultRef(task=self._call.name, result=name)
+        """A matrixed task's result is the array of its runs' values (`[*]`), the only way
+        Tekton lets another task read it."""
+        return ResultRef(task=self._call.name, result=name, aggregate=self._call.is_matrixed)
 
 
 def _result_access(name: str) -> str:
@@ -52,6 +54,8 @@ class TaskCall:
         timeout: str | None,
         retries: int | None,
         is_finally: bool,
+        matrix: Mapping[str, Any] | None = None,
+        include: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self.name = name
         self.task = task
@@ -61,6 +65,8 @@ class TaskCall:
         self.timeout = timeout
         self.retries = retries
         self.is_finally = is_finally
+        self.matrix = dict(matrix or {})
+        self.include = {name: dict(entry) for name, entry in (include or {}).items()}
         self._after: list[tuple[str, SourceLocation]] = []
         self._when: list[When] = []
         self.results = Results(self)
@@ -74,6 +80,23 @@ class TaskCall:
             else f"task {self.task.name!r} has no results; declare one with @task(results=[...])"
         )
         return f"(the call of task {self.name!r} itself; {use})"
+
+    @property
+    def is_matrixed(self) -> bool:
+        return bool(self.matrix or self.include)
+
+    def matrix_length(self, result: str | None = None) -> Any:
+        """`$(tasks.<name>.matrix.length)`: how many runs the matrix made; with `result`, how
+        many values of that result they produced. Reading it orders the reader after this task.
+        Typed `Any` for mypy, like a result."""
+        location = caller_location()
+        if not self.is_matrixed:
+            raise DefinitionError(
+                f"task {self.name!r} has no matrix, so no matrix length; fan it out with "
+                ".options(matrix={...})",
+                location,
+            )
+        return MatrixLengthRef(self.name, tekton_name(result) if result else None)
 
     @property
     def status(self) -> Any:
@@ -116,6 +139,8 @@ class TaskCall:
             timeout=self.timeout,
             retries=self.retries,
             is_finally=self.is_finally,
+            matrix=tuple(self.matrix.items()),
+            include=tuple((name, tuple(entry.items())) for name, entry in self.include.items()),
         )
 
 
@@ -137,6 +162,8 @@ class PipelineBuilder:
         timeout: str | None,
         retries: int | None,
         location: SourceLocation,
+        matrix: Mapping[str, Any] | None = None,
+        include: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> TaskCall:
         bound = {
             declared.name: workspaces.get(declared.name, declared.name)
@@ -153,6 +180,8 @@ class PipelineBuilder:
             timeout=timeout if timeout is not None else task.timeout,
             retries=retries if retries is not None else task.retries,
             is_finally=self.finally_opened_at is not None,
+            matrix=matrix,
+            include=include,
         )
         self.calls.append(call)
         return call

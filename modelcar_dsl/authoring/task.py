@@ -5,12 +5,13 @@ from __future__ import annotations
 import inspect
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Generic
+from typing import Any, Generic, overload
 
 import attrs
 
 from modelcar_dsl.authoring.annotations import check_named_parameter, param_from_annotation
 from modelcar_dsl.authoring.declaration import Declaration
+from modelcar_dsl.authoring.matrix import check_not_given_twice, checked_include, checked_matrix
 from modelcar_dsl.authoring.pipeline_builder import TaskCall, active_builder
 from modelcar_dsl.diagnostics.errors import DefinitionError
 from modelcar_dsl.diagnostics.source import SourceLocation, caller_location, parameter_locations
@@ -32,6 +33,7 @@ class Task(Declaration[TaskSpec], Generic[P]):
     def __call__(self, *args: P.args, **arguments: P.kwargs) -> TaskCall:
         return self.options()(*args, **arguments)
 
+    @overload
     def options(
         self,
         *,
@@ -39,16 +41,48 @@ class Task(Declaration[TaskSpec], Generic[P]):
         workspaces: Mapping[str, str] | None = None,
         timeout: Duration | None = None,
         retries: int | None = None,
-    ) -> Callable[P, TaskCall]:
+        matrix: None = None,
+        include: None = None,
+    ) -> Callable[P, TaskCall]: ...
+
+    @overload
+    def options(
+        self,
+        *,
+        name: str | None = None,
+        workspaces: Mapping[str, str] | None = None,
+        timeout: Duration | None = None,
+        retries: int | None = None,
+        matrix: Mapping[str, Any] | None = None,
+        include: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> Callable[..., TaskCall]: ...
+
+    def options(
+        self,
+        *,
+        name: str | None = None,
+        workspaces: Mapping[str, str] | None = None,
+        timeout: Duration | None = None,
+        retries: int | None = None,
+        matrix: Mapping[str, Any] | None = None,
+        include: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> Callable[..., TaskCall]:
         """Call this task under another name, with other workspace bindings, timeout or retries.
 
         `workspaces` maps the task's workspace names to the pipeline's; by default a task
-        workspace binds to the pipeline workspace of the same name.
+        workspace binds to the pipeline workspace of the same name. `matrix` fans the task out:
+        one run per combination of its string params' values (`matrix={"num_fewshot": ["0",
+        "5"]}`); `include` entries (`{"ten-shot": {"num_fewshot": "10", "limit": 100}}`) are new
+        runs where their matrix params' values are new, else add their params to the runs they
+        match. A param in either is not passed to the call; with a matrix, the call's params are
+        not type-checked by mypy.
         """
         options_location = caller_location()
         checked_timeout = checked_duration(timeout, options_location)
+        fanned = checked_matrix(matrix, options_location)
+        extra = checked_include(include, options_location)
 
-        def call(*args: P.args, **arguments: P.kwargs) -> TaskCall:
+        def call(*args: Any, **arguments: Any) -> TaskCall:
             location = caller_location()
             if args:
                 raise DefinitionError(
@@ -56,6 +90,7 @@ class Task(Declaration[TaskSpec], Generic[P]):
                     f"({', '.join(p.py_name + '=...' for p in self.spec.params)})",
                     location,
                 )
+            check_not_given_twice(arguments, fanned, location)
             return active_builder(location).add(
                 task=self.spec,
                 name=name,
@@ -64,6 +99,8 @@ class Task(Declaration[TaskSpec], Generic[P]):
                 timeout=checked_timeout,
                 retries=retries,
                 location=location,
+                matrix=fanned,
+                include=extra,
             )
 
         return call

@@ -19,7 +19,7 @@ from modelcar_dsl.compiling.pod_template import (
 )
 from modelcar_dsl.model.graph import PipelineGraph
 from modelcar_dsl.model.param_checks import PulledImage
-from modelcar_dsl.model.params import ParamSpec, ParamValue, env_name, render_value
+from modelcar_dsl.model.params import ParamSpec, ParamValue, env_name, render_value, tekton_name
 from modelcar_dsl.model.specs import (
     ConfigMapEnv,
     ConfigMapVolume,
@@ -58,6 +58,7 @@ from modelcar_dsl.tekton.documents import (
     V1beta1Step,
     V1beta1Task,
     V1beta1TaskSpec,
+    V1Matrix,
     V1Param,
     V1ParamSpec,
     V1Pipeline,
@@ -343,6 +344,32 @@ def _arguments(params: tuple[ParamSpec, ...], arguments: dict[str, Any]) -> list
     ]
 
 
+def _matrix_value(value: Any) -> Any:
+    """A matrix param's values as a list, or an array variable as its `[*]` string, which
+    Tekton expands whole."""
+    if isinstance(value, tuple):
+        return [str(render_value(item)) for item in value]
+    return str(value)
+
+
+def _matrix(task: PipelineTaskSpec) -> V1Matrix:
+    """The matrix in the order the user wrote it: Tekton fans out params in their listed order."""
+    names = {param.py_name: param.name for param in task.task.params}
+
+    def param(py_name: str, value: Any) -> V1Param:
+        return {"name": names.get(py_name, tekton_name(py_name)), "value": value}
+
+    matrix: V1Matrix = {}
+    if task.matrix:
+        matrix["params"] = [param(name, _matrix_value(value)) for name, value in task.matrix]
+    if task.include:
+        matrix["include"] = [
+            {"name": name, "params": [param(key, render_value(v)) for key, v in entry]}
+            for name, entry in task.include
+        ]
+    return matrix
+
+
 def _pipeline_task(
     body: _PipelineTask, task: PipelineTaskSpec, run_after: list[str]
 ) -> _PipelineTask:
@@ -369,6 +396,8 @@ def _pipeline_task(
     params = _arguments(task.task.params, dict(task.arguments))
     if params:
         body["params"] = params
+    if task.is_matrixed:
+        body["matrix"] = _matrix(task)
     if task.workspaces:
         body["workspaces"] = [{"name": name, "workspace": bound} for name, bound in task.workspaces]
     return body

@@ -193,7 +193,10 @@ def validate_pipeline(pipeline: PipelineSpec, target: Target) -> Iterator[Proble
             report,
             task.location,
             f"task {task.task.name!r}",
+            supplied=frozenset(name for name, _ in task.matrix)
+            | frozenset(name for _, entry in task.include for name, _ in entry),
         )
+        yield from _matrix_problems(task, f"{path}.matrix", report)
 
 
 def _remote_result_problems(pipeline: PipelineSpec, report: _Reporter) -> Iterator[Problem]:
@@ -300,7 +303,9 @@ def _argument_problems(
     report: _Reporter,
     location: SourceLocation,
     owner: str,
+    supplied: frozenset[str] = frozenset(),
 ) -> Iterator[Problem]:
+    """`supplied`: the params a matrix gives, which the call need not."""
     by_name = {param.py_name: param for param in params}
     given = dict(arguments)
     for py_name, value in given.items():
@@ -327,12 +332,62 @@ def _argument_problems(
                 location,
             )
     for param in by_name.values():
-        if param.required and param.py_name not in given:
+        if param.required and param.py_name not in given and param.py_name not in supplied:
             yield report(
                 path,
                 catalog.PARAM_MISSING,
                 f"{owner} needs param {param.py_name!r} ({param.kind}), which has no default",
                 location,
+            )
+
+
+def _matrix_problems(task: PipelineTaskSpec, path: str, report: _Reporter) -> Iterator[Problem]:
+    """Each value of a matrix or include param, checked as the single value one run gets: a
+    matrix fans out into string params, so an array or object param cannot be in it."""
+    owner = f"task {task.task.name!r}"
+    by_name = {param.py_name: param for param in task.task.params}
+    values = [
+        (f"{path}.params", name, value)
+        for name, values in task.matrix
+        for value in (values if isinstance(values, tuple) else ())
+    ]
+    values += [
+        (f"{path}.include[{index}].params", name, value)
+        for index, (_, entry) in enumerate(task.include)
+        for name, value in entry
+    ]
+    for where, name, value in values:
+        param = by_name.get(name)
+        if param is None:
+            yield report(
+                where,
+                catalog.PARAM_UNKNOWN,
+                f"the matrix of {owner} names no param of it: {name!r}"
+                + did_you_mean(name, by_name),
+                task.location,
+            )
+        elif param.type != "string":
+            yield report(
+                f"{where}[{param.name}]",
+                catalog.PARAM_VALUE_TYPE,
+                f"param {name!r} of {owner} is an "
+                f"{param.type} param; a matrix gives each run one string value, so only "
+                "string params (str, int, float, bool, Literal) can be in it",
+                task.location,
+            )
+        elif problem := check_value(param, value):
+            yield report(
+                f"{where}[{param.name}]",
+                catalog.PARAM_VALUE_TYPE,
+                f"matrix param {name!r} {problem}",
+                task.location,
+            )
+        elif problem := constraint_problem(param, value):
+            yield report(
+                f"{where}[{param.name}]",
+                catalog.PARAM_CONSTRAINT,
+                f"matrix param {name!r} of {owner}: {problem}",
+                task.location,
             )
 
 

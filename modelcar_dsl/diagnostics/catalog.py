@@ -165,6 +165,12 @@ CYCLE = _rule("cycle", "The tasks form a cycle", "tekton")
 RESULT_REFERENCE = _rule(
     "result-reference", "$(tasks.x.results.y) names a task or result that does not exist", "tekton"
 )
+MATRIX = _rule(
+    "matrix", "A pipeline task's matrix repeats a param, is too large or is not arrays", "tekton"
+)
+MATRIX_RESULT = _rule(
+    "matrix-result", "A result of a matrixed task is read as one value, not [*]", "tekton"
+)
 FINALLY_RESULT_REFERENCE = _rule(
     "finally-result-reference", "A result of a finally task is read where it cannot be", "tekton"
 )

@@ -9,7 +9,7 @@ import attrs
 
 from modelcar_dsl.diagnostics.errors import CycleError
 from modelcar_dsl.model.dag import find_cycle, topological_order
-from modelcar_dsl.model.refs import RESULT_REFERENCE, STATUS_REFERENCE
+from modelcar_dsl.model.refs import MATRIX_LENGTH_REFERENCE, RESULT_REFERENCE, STATUS_REFERENCE
 from modelcar_dsl.model.specs import PipelineSpec, PipelineTaskSpec
 
 EdgeKind = Literal["data", "explicit", "serialization"]
@@ -49,6 +49,19 @@ def task_references(task: PipelineTaskSpec) -> Iterator[tuple[str, str]]:
     for when in task.when:
         yield from references(when.input)
         yield from references(list(when.values))
+    for _, values in task.matrix:
+        yield from references(values)
+    for _, combination in task.include:
+        for _, value in combination:
+            yield from references(value)
+
+
+def matrix_length_sources(task: PipelineTaskSpec) -> Iterator[str]:
+    """The tasks whose `$(tasks.X.matrix.length)` a task reads: Tekton does not order by it, so
+    the compiler writes a runAfter (a value read before the fan-out would be unresolved)."""
+    texts = [str(value) for _, value in task.arguments] + [when.input for when in task.when]
+    for text in texts:
+        yield from MATRIX_LENGTH_REFERENCE.findall(text)
 
 
 class PipelineGraph:
@@ -80,6 +93,9 @@ class PipelineGraph:
             for source, result in task_references(task):
                 if source in self._index and source != task.name and result:
                     edges.setdefault((source, task.name), Edge(source, task.name, "data", result))
+            for source in matrix_length_sources(task):
+                if source in self._index and source != task.name:
+                    edges.setdefault((source, task.name), Edge(source, task.name, "explicit"))
             for source, _ in task.after:
                 if source in self._index and source != task.name:
                     edges.setdefault((source, task.name), Edge(source, task.name, "explicit"))

@@ -12,6 +12,7 @@ import attrs
 
 RESULT_REFERENCE = re.compile(r"\$\(tasks\.([^.)\s]+)\.results\.([^.)\[\s]+)")
 STATUS_REFERENCE = re.compile(r"\$\(tasks\.([^.)\s]+)\.status\)")
+MATRIX_LENGTH_REFERENCE = re.compile(r"\$\(tasks\.([^.)\s]+)\.matrix\.(?:[^.)\s]+\.)?length\)")
 
 
 class Ref:
@@ -58,10 +59,18 @@ class ResultRef(Ref):
 
     task: str
     result: str
+    aggregate: bool = False
+    """A result of a matrixed task: the array of every combination's value, `[*]`."""
 
     @property
     def expression(self) -> str:  # type: ignore[override]
-        return f"$(tasks.{self.task}.results.{self.result})"
+        whole = "[*]" if self.aggregate else ""
+        return f"$(tasks.{self.task}.results.{self.result}{whole})"
+
+    @property
+    def type(self) -> str:
+        """What the value stands in for: an array for a matrixed task's result."""
+        return "array" if self.aggregate else "string"
 
 
 @attrs.frozen
@@ -73,6 +82,20 @@ class StatusRef(Ref):
     @property
     def expression(self) -> str:  # type: ignore[override]
         return f"$(tasks.{self.task}.status)"
+
+
+@attrs.frozen
+class MatrixLengthRef(Ref):
+    """`$(tasks.<name>.matrix.length)`, or with `result` the number of values of that result
+    the matrixed task's runs produced; Tekton orders nothing by it, so the compiler does."""
+
+    task: str
+    result: str | None = None
+
+    @property
+    def expression(self) -> str:  # type: ignore[override]
+        middle = f"{self.result}." if self.result else ""
+        return f"$(tasks.{self.task}.matrix.{middle}length)"
 
 
 PIPELINE_STATUS = "$(tasks.status)"

@@ -203,6 +203,15 @@ class PipelineTaskSpec:
     timeout: str | None = None
     retries: int | None = None
     is_finally: bool = False
+    matrix: tuple[tuple[str, Any], ...] = ()
+    """The params the task fans out over: Python name -> its values (a tuple, or an array
+    variable), one TaskRun per combination."""
+    include: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+    """The matrix's named extra combinations: name -> (Python name, single value) pairs."""
+
+    @property
+    def is_matrixed(self) -> bool:
+        return bool(self.matrix or self.include)
 
 
 @attrs.frozen

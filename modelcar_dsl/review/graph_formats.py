@@ -44,7 +44,23 @@ def _detail(edge: Edge) -> str:
 
 
 def _guards(task: PipelineTaskSpec) -> list[str]:
-    return [f"when {w.input} {w.operator} [{', '.join(w.values)}]" for w in task.when]
+    """The task's when expressions, and its fan-out if it has a matrix."""
+    guards = [f"when {w.input} {w.operator} [{', '.join(w.values)}]" for w in task.when]
+    return guards + _fan_out(task)
+
+
+def _fan_out(task: PipelineTaskSpec) -> list[str]:
+    """`matrix: suite (2) x limit (3)`, `+ include quick`: one run per combination."""
+    if not task.is_matrixed:
+        return []
+    axes = [
+        f"{name} ({len(values)})" if isinstance(values, tuple) else f"{name} ({values})"
+        for name, values in task.matrix
+    ]
+    line = "matrix: " + (" x ".join(axes) or "include only")
+    if task.include:
+        line += ", + include " + ", ".join(name for name, _ in task.include)
+    return [line]
 
 
 def stages(graph: PipelineGraph) -> list[list[str]]:

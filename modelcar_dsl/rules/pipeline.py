@@ -15,6 +15,7 @@ from modelcar_dsl.rules.declarations import (
 )
 from modelcar_dsl.rules.document import Report, mapping, sequence
 from modelcar_dsl.rules.findings import Finding
+from modelcar_dsl.rules.matrix import check_matrices
 from modelcar_dsl.rules.param_specs import (
     check_combined,
     check_param_declarations,
@@ -59,6 +60,7 @@ def check_pipeline_spec(
     _check_task_names(calls, report)
     for call in calls:
         check_pipeline_task(call, scope, report, resolve)
+    check_matrices(calls, report)
     _check_contexts(calls, report)
     defaults = {name: declaration.get("default") for name, declaration in params.items()}
     check_calls_tls([(call.path, call.body, call.spec) for call in calls], defaults, report)

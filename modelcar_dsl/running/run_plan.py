@@ -66,6 +66,12 @@ class RunPlan:
                     f"pipeline task {task['name']} has a CEL when expression, which a local "
                     "run cannot evaluate as Tekton does"
                 )
+            if task.get("matrix"):
+                raise LocalRunError(
+                    f"pipeline task {task['name']} has a matrix, which a local run does not fan "
+                    "out; run one combination by passing its values as the call's params, or "
+                    "run the pipeline on a cluster"
+                )
             task_name = task["taskRef"]["name"]
             tasks[task_name] = documents[("Task", task_name)]["spec"]
             refusing_step_actions(task_name, tasks[task_name])

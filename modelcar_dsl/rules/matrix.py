@@ -1,0 +1,125 @@
+"""A pipeline task's `matrix`, as Tekton's webhook judges it (pipeline_validation.go
+validateMatrix, matrix_types.go): unique params, none also in `params`, array values, at most
+default-max-matrix-combinations-count runs; and a matrixed task's results read whole (`[*]`)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from modelcar_dsl.diagnostics import catalog
+from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
+from modelcar_dsl.rules.pipeline_calls import PipelineTaskCall
+from modelcar_dsl.rules.pipeline_variables import call_strings
+
+MAX_COMBINATIONS = 256
+"""Tekton's default-max-matrix-combinations-count (config-defaults), which this check assumes."""
+_RESULT = re.compile(r"\$\(tasks\.([^.)\s]+)\.results\.([^)\s]+)\)")
+
+
+def check_matrices(calls: list[PipelineTaskCall], report: Report) -> None:
+    """Each task's matrix, then every read of a matrixed task's result."""
+    for call in calls:
+        _check_matrix(call, report)
+    matrixed = {call.name for call in calls if _is_matrixed(mapping(call.body.get("matrix")))}
+    if not matrixed:
+        return
+    for call in calls:
+        for where, text, _ in call_strings(call.body, call.path):
+            if ".params[" not in where:
+                continue
+            for task, result in _RESULT.findall(text):
+                if task in matrixed and not result.endswith("[*]"):
+                    report(
+                        where,
+                        catalog.MATRIX_RESULT,
+                        f"$(tasks.{task}.results.{result}) reads one value of matrixed task "
+                        f"{task!r}, which has one per run; read them all as an array, "
+                        f"$(tasks.{task}.results.{result}[*]), into an array param",
+                    )
+
+
+def _is_matrixed(matrix: dict[str, Any]) -> bool:
+    return bool(sequence(matrix.get("params")) or sequence(matrix.get("include")))
+
+
+def _check_matrix(call: PipelineTaskCall, report: Report) -> None:
+    matrix = mapping(call.body.get("matrix"))
+    path = f"{call.path}.matrix"
+    params = list(mappings(matrix.get("params")))
+    includes = list(mappings(matrix.get("include")))
+    _check_unique(params, f"{path}.params", report)
+    for index, include in includes:
+        _check_unique(
+            list(mappings(include.get("params"))), f"{path}.include[{index}].params", report
+        )
+    for index, param in params:
+        value = param.get("value")
+        whole = isinstance(value, str) and value.startswith("$(") and value.endswith("[*])")
+        if not isinstance(value, list) and not whole:
+            # Tekton admits it; the run fails (ValidateParameterTypesInMatrix).
+            report(
+                f"{path}.params[{index}].value",
+                catalog.MATRIX,
+                f"matrix param {param.get('name')!r} is {value!r}; a matrix param takes an "
+                "array of values, one per run (or a whole array, $(params.x[*]))",
+                "run",
+            )
+    in_matrix = {str(p.get("name")) for _, p in params} | {
+        str(p.get("name")) for _, include in includes for _, p in mappings(include.get("params"))
+    }
+    for index, param in mappings(call.body.get("params")):
+        if isinstance(param.get("name"), str) and param.get("name") in in_matrix:
+            report(
+                f"{call.path}.params[{index}].name",
+                catalog.MATRIX,
+                f"param {param.get('name')!r} is in the matrix and in params; give it in one "
+                "of them",
+            )
+    count = _combinations(params, includes)
+    if count > MAX_COMBINATIONS:
+        report(
+            path,
+            catalog.MATRIX,
+            f"the matrix makes {count} runs, more than Tekton's default-max-matrix-"
+            f"combinations-count, {MAX_COMBINATIONS}; split the task or fan out over fewer values",
+        )
+
+
+def _check_unique(params: list[tuple[int, dict[str, Any]]], path: str, report: Report) -> None:
+    seen: set[str] = set()
+    for index, param in params:
+        name = param.get("name")
+        if not isinstance(name, str):
+            continue
+        if name in seen:
+            report(
+                f"{path}[{index}].name",
+                catalog.MATRIX,
+                f"matrix param {name!r} is given more than once; give each param once",
+            )
+        seen.add(name)
+
+
+def _combinations(
+    params: list[tuple[int, dict[str, Any]]], includes: list[tuple[int, dict[str, Any]]]
+) -> int:
+    """Tekton's CountCombinations: the product of the params' lengths, plus each include entry
+    whose value for a matrix param is none of that param's values."""
+    if not params:
+        return len(includes)
+    count = 1
+    values: dict[str, list[Any]] = {}
+    for _, param in params:
+        value = param.get("value")
+        if isinstance(value, list) and value:
+            count *= len(value)
+            values[str(param.get("name"))] = value
+    for _, include in includes:
+        for _, param in mappings(include.get("params")):
+            if str(param.get("name")) in values:
+                if param.get("value") not in values[str(param.get("name"))]:
+                    count += 1
+                else:
+                    break
+    return count

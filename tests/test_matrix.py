@@ -1,0 +1,155 @@
+"""A task call's matrix: `.options(matrix=..., include=...)` compiled for v1 and v1beta1, held
+to Tekton's matrix rules at the user's line, a catalogue's versions as include entries, the
+graph's note of the fan-out, and the local runner's refusal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from modelcar_dsl import Steps, pipeline, pipeline_run, script_step, task
+from modelcar_dsl.compiling.compiler import compile_pipeline, compile_run
+from modelcar_dsl.diagnostics.errors import DefinitionError, LocalRunError
+from modelcar_dsl.model.gates import Gates
+from modelcar_dsl.model.target import Target
+from modelcar_dsl.project.check import check
+from modelcar_dsl.review.graph_formats import to_text
+from modelcar_dsl.running.run_plan import RunPlan
+from modelcar_tasks.catalogue import model_matrix
+from pipelines.catalogue import MISTRAL_24B_FULL, MISTRAL_24B_QUANTIZED
+
+IMAGE = "registry.example/tools:1"
+
+
+@task(image=IMAGE, results=["score"])
+def evaluate(suite: str, limit: int = 0, endpoint: str = "") -> Steps:
+    """Score one suite."""
+    return [script_step("fixtures/hello.sh")]
+
+
+@task(image=IMAGE)
+def summarize(scores: list[str], count: str = "") -> Steps:
+    """Gather the scores."""
+    return [script_step("fixtures/hello.sh")]
+
+
+@pipeline()
+def evals(endpoint: str) -> None:
+    scored = evaluate.options(
+        matrix={"suite": ["arc_easy", "hellaswag"]}, include={"quick": {"limit": 10}}
+    )(endpoint=endpoint)
+    summarize(scores=scored.results.score, count=scored.matrix_length())
+
+
+def _tasks(document: dict[str, Any]) -> dict[str, Any]:
+    return {task["name"]: task for task in document["spec"]["tasks"]}
+
+
+@pytest.mark.parametrize("api", ["v1", "v1beta1"])
+def test_a_matrix_compiles_with_its_include_and_results_read_whole(api: str) -> None:
+    tasks = _tasks(compile_pipeline(evals.spec, Target(api=api)))  # type: ignore[arg-type]
+    assert tasks["evaluate"]["matrix"] == {
+        "params": [{"name": "suite", "value": ["arc_easy", "hellaswag"]}],
+        "include": [{"name": "quick", "params": [{"name": "limit", "value": "10"}]}],
+    }
+    assert tasks["evaluate"]["params"] == [{"name": "endpoint", "value": "$(params.endpoint)"}]
+    assert tasks["summarize"]["params"] == [
+        {"name": "scores", "value": ["$(tasks.evaluate.results.score[*])"]},
+        {"name": "count", "value": "$(tasks.evaluate.matrix.length)"},
+    ]
+    assert check(evals, target=Target(api=api)) == []  # type: ignore[arg-type]
+
+
+def test_reading_the_matrix_length_alone_orders_the_reader_after_the_fan_out() -> None:
+    @pipeline()
+    def counted() -> None:
+        scored = evaluate.options(matrix={"suite": ["a", "b"]})()
+        summarize(scores=["x"], count=scored.matrix_length())
+
+    assert _tasks(compile_pipeline(counted.spec, Target()))["summarize"]["runAfter"] == ["evaluate"]
+
+
+@pytest.mark.parametrize(
+    ("gates", "needs"),
+    [
+        (Gates(api_fields="stable"), "beta or alpha"),
+        (Gates(tekton_version=(0, 50)), "alpha"),  # matrix was alpha until Tekton 0.53
+    ],
+)
+def test_a_matrix_is_refused_where_the_cluster_gates_it(gates: Gates, needs: str) -> None:
+    problems = check(evals, target=Target(gates=gates))
+    assert [(p.rule, p.path) for p in problems] == [("feature-gate", "spec.tasks[0].matrix")]
+    assert f"matrix needs enable-api-fields: {needs};" in problems[0].message
+    assert problems[0].location == evals.spec.tasks[0].location
+
+
+def test_a_param_in_the_matrix_and_the_call_is_refused_at_the_call() -> None:
+    with pytest.raises(DefinitionError, match="'suite' is in the matrix and passed"):
+
+        @pipeline()
+        def twice() -> None:
+            evaluate.options(matrix={"suite": ["a"]})(suite="b")
+
+
+def test_a_matrix_param_must_be_a_list() -> None:
+    with pytest.raises(DefinitionError, match="takes a list of values"):
+
+        @pipeline()
+        def single() -> None:
+            evaluate.options(matrix={"suite": "arc"})()
+
+
+def test_matrix_values_are_checked_against_the_task_params() -> None:
+    @pipeline()
+    def wrong() -> None:
+        evaluate.options(matrix={"limit": ["ten"], "suite": ["a"]})()
+        summarize.options(matrix={"scores": ["a"]})()
+
+    problems = check(wrong)
+    assert [(p.rule, p.path) for p in problems] == [
+        ("param-value-type", "spec.tasks[0].matrix.params[limit]"),
+        ("param-value-type", "spec.tasks[1].matrix.params[scores]"),
+    ]
+    assert all(p.location is not None and p.location.line > 0 for p in problems)
+
+
+def test_more_runs_than_tekton_allows_are_refused() -> None:
+    @pipeline()
+    def huge() -> None:
+        evaluate.options(matrix={"suite": [str(n) for n in range(20)], "limit": list(range(13))})()
+
+    problems = check(huge)
+    assert [p.rule for p in problems] == ["matrix"]
+    assert "makes 260 runs" in problems[0].message
+
+
+def test_a_catalogue_expands_into_one_include_entry_per_version() -> None:
+    include = model_matrix([MISTRAL_24B_FULL, MISTRAL_24B_QUANTIZED], suite="quantization")
+    assert include == {
+        f"{MISTRAL_24B_FULL.registry_name}-{MISTRAL_24B_FULL.version}": {
+            "suite": MISTRAL_24B_FULL.quantization
+        },
+        f"{MISTRAL_24B_QUANTIZED.registry_name}-{MISTRAL_24B_QUANTIZED.version}": {
+            "suite": MISTRAL_24B_QUANTIZED.quantization
+        },
+    }
+    with pytest.raises(DefinitionError, match="field 'include', which is not a single"):
+        model_matrix([MISTRAL_24B_FULL], suite="include")
+
+
+def test_the_graph_notes_the_fan_out() -> None:
+    assert "matrix: suite (2), + include quick" in to_text(evals.graph)
+
+
+def test_the_local_runner_refuses_a_matrix_before_the_run_starts() -> None:
+    run = pipeline_run("nightly", evals, params={"endpoint": "http://x"})
+    target = Target()
+    documents = {
+        ("Pipeline", "evals"): compile_pipeline(evals.spec, target),
+        ("PipelineRun", "nightly"): compile_run(run, target),
+        ("Task", "evaluate"): {"spec": {}},
+        ("Task", "summarize"): {"spec": {}},
+    }
+    with pytest.raises(LocalRunError, match="evaluate has a matrix"):
+        RunPlan.of(documents, "nightly")
