@@ -11,7 +11,13 @@ from modelcar_dsl.diagnostics.errors import DefinitionError
 from modelcar_dsl.diagnostics.source import SourceLocation, caller_location
 from modelcar_dsl.model.params import tekton_name
 from modelcar_dsl.model.refs import Ref, ResultRef, StatusRef
-from modelcar_dsl.model.specs import PipelineTaskSpec, PipelineWorkspace, TaskSpec, When
+from modelcar_dsl.model.specs import (
+    OnError,
+    PipelineTaskSpec,
+    PipelineWorkspace,
+    TaskSpec,
+    When,
+)
 
 _ACTIVE: ContextVar[PipelineBuilder | None] = ContextVar("modelcar_pipeline_builder", default=None)
 
@@ -64,6 +70,14 @@ class TaskCall:
         self._after: list[tuple[str, SourceLocation]] = []
         self._when: list[When] = []
         self.results = Results(self)
+        self.on_error: OnError | None = None
+        self.display_name: str | None = None
+
+    def configure(self, *, on_error: OnError | None, display_name: str | None) -> TaskCall:
+        """Set the options given to `Task.options` that Tekton reads only from the pipeline."""
+        self.on_error = on_error
+        self.display_name = display_name
+        return self
 
     def __repr__(self) -> str:
         """How a message names a task call passed where a value belongs: with its results."""
@@ -116,6 +130,8 @@ class TaskCall:
             timeout=self.timeout,
             retries=self.retries,
             is_finally=self.is_finally,
+            on_error=self.on_error,
+            display_name=self.display_name,
         )
 
 

@@ -17,7 +17,16 @@ from modelcar_dsl.diagnostics.source import SourceLocation, caller_location, par
 from modelcar_dsl.formats.durations import Duration, checked_duration
 from modelcar_dsl.model.params import ParamSpec, tekton_name
 from modelcar_dsl.model.refs import ParamRef
-from modelcar_dsl.model.specs import EnvSource, Resources, Result, Step, TaskSpec, Workspace
+from modelcar_dsl.model.specs import (
+    EnvSource,
+    OnError,
+    Resources,
+    Result,
+    Step,
+    TaskSpec,
+    Workspace,
+    checked_on_error,
+)
 
 Steps = Sequence[Step]
 P = typing.ParamSpec("P")
@@ -39,14 +48,19 @@ class Task(Declaration[TaskSpec], Generic[P]):
         workspaces: Mapping[str, str] | None = None,
         timeout: Duration | None = None,
         retries: int | None = None,
+        on_error: OnError | None = None,
+        display_name: str | None = None,
     ) -> Callable[P, TaskCall]:
         """Call this task under another name, with other workspace bindings, timeout or retries.
 
         `workspaces` maps the task's workspace names to the pipeline's; by default a task
-        workspace binds to the pipeline workspace of the same name.
+        workspace binds to the pipeline workspace of the same name. `on_error="continue"` lets
+        the pipeline go on when this task fails (publish what the other evaluations found);
+        `display_name` is the task's title in dashboards and may read `$(params.x)`.
         """
         options_location = caller_location()
         checked_timeout = checked_duration(timeout, options_location)
+        checked_error = checked_on_error(on_error, options_location)
 
         def call(*args: P.args, **arguments: P.kwargs) -> TaskCall:
             location = caller_location()
@@ -56,14 +70,18 @@ class Task(Declaration[TaskSpec], Generic[P]):
                     f"({', '.join(p.py_name + '=...' for p in self.spec.params)})",
                     location,
                 )
-            return active_builder(location).add(
-                task=self.spec,
-                name=name,
-                arguments=arguments,
-                workspaces=workspaces or {},
-                timeout=checked_timeout,
-                retries=retries,
-                location=location,
+            return (
+                active_builder(location)
+                .add(
+                    task=self.spec,
+                    name=name,
+                    arguments=arguments,
+                    workspaces=workspaces or {},
+                    timeout=checked_timeout,
+                    retries=retries,
+                    location=location,
+                )
+                .configure(on_error=checked_error, display_name=display_name)
             )
 
         return call

@@ -185,6 +185,8 @@ def _after_resources(body: _Step, step: Step) -> _Step:
     """A step's fields after its resources, the same in both versions."""
     if step.timeout:
         body["timeout"] = step.timeout
+    if step.on_error:
+        body["onError"] = step.on_error
     if step.script is not None:
         body["script"] = step.script
     return body
@@ -280,6 +282,8 @@ def _pipeline_task(
     body: _PipelineTask, task: PipelineTaskSpec, run_after: list[str]
 ) -> _PipelineTask:
     body["name"] = task.name
+    if task.display_name:
+        body["displayName"] = task.display_name
     body["taskRef"] = {"name": task.task.name, "kind": "Task"}
     if run_after:
         body["runAfter"] = run_after
@@ -292,6 +296,8 @@ def _pipeline_task(
         body["timeout"] = task.timeout
     if task.retries is not None:
         body["retries"] = task.retries
+    if task.on_error:
+        body["onError"] = task.on_error
     params = _arguments(task.task.params, dict(task.arguments))
     if params:
         body["params"] = params

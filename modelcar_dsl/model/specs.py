@@ -16,6 +16,10 @@ from modelcar_dsl.diagnostics.source import SourceLocation, caller_location
 from modelcar_dsl.formats.quantities import SUFFIXES_HELP, quantity_problem
 from modelcar_dsl.model.params import ParamSpec
 
+OnError = Literal["continue", "stopAndFail"]
+ON_ERROR: tuple[OnError, ...] = ("continue", "stopAndFail")
+"""What Tekton does when a step or a pipeline task fails: go on, or stop (its default)."""
+
 
 def _as_tuple(value: Any) -> tuple[Any, ...]:
     return tuple(value)
@@ -37,6 +41,18 @@ def check_quantities(owner: str, quantities: Iterable[tuple[str, Any]]) -> None:
             raise DefinitionError(
                 f"{owner} {name}: {problem} [{QUANTITY.id}]", caller_location(skip_generated=True)
             )
+
+
+def checked_on_error(value: str | None, location: SourceLocation) -> OnError | None:
+    """`on_error` as given, refused at the user's line unless Tekton knows it: Tekton would
+    refuse the compiled step or pipeline task when applied."""
+    if value is None or value in ON_ERROR:
+        return value
+    raise DefinitionError(
+        f"on_error={value!r}: give one of {', '.join(map(repr, ON_ERROR))} (continue: go on "
+        "past a failure; stopAndFail: stop, as by default)",
+        location,
+    )
 
 
 def _as_pairs(
@@ -131,6 +147,8 @@ class Step:
     resources: Resources | None = None
     working_dir: str | None = None
     timeout: str | None = None
+    on_error: OnError | None = None
+    """`continue`: the task goes on past this step's failure (its exit code is kept)."""
 
 
 @attrs.frozen
@@ -173,6 +191,9 @@ class PipelineTaskSpec:
     timeout: str | None = None
     retries: int | None = None
     is_finally: bool = False
+    on_error: OnError | None = None
+    """`continue`: the pipeline goes on past this task's failure (Tekton's FailureIgnored)."""
+    display_name: str | None = None
 
 
 @attrs.frozen

@@ -220,11 +220,18 @@ class _Scheduler:
                     return ("Skipped", "ParentTasksSkipped", f"not started: {parent} was skipped")
         for producer, result in result_references(task):
             state = self.states.get(producer)
-            if state is None or state.status != "Succeeded":
+            ignored = state is not None and state.failure_ignored
+            if state is None or (state.status != "Succeeded" and not ignored):
                 return (
                     "Skipped",
                     "ResultsMissing",
                     f"needs the results of {producer}, which did not succeed",
+                )
+            if result not in state.results and ignored and task.get("onError") == "continue":
+                return (
+                    "Skipped",
+                    "ResultsMissing",
+                    f"needs result {result} of {producer}, which failed without writing it",
                 )
             if result not in state.results:
                 self.stopping = self.stopping or f"{task['name']} could not read its inputs"
@@ -327,6 +334,13 @@ class _Scheduler:
                 f"{name}: attempt {state.attempts} failed ({outcome.message}); retrying"
             )
             return True
+        if task.get("onError") == "continue" and not cancelled:
+            # Tekton's FailureIgnored: the pipeline goes on, with what results were written.
+            state.results = dict(outcome.results)
+            state.failure_ignored = True
+            reason = "FailureIgnored" if outcome.reason == "Failed" else outcome.reason
+            self._set(name, "Failed", reason, outcome.message)
+            return False
         self._set(name, "Failed", outcome.reason, outcome.message)
         if not self.stopping:
             self.stopping = f"{name} failed"
@@ -409,14 +423,15 @@ def run_pipeline(
         pipeline_deadline is not None and time.monotonic() >= pipeline_deadline
     )
     states = tuple(scheduler.states[task["name"]] for task in order)
-    failed = any(state.status == "Failed" for state in states)
+    # A failure onError: continue ignored counts as done, as Tekton's IgnoredFailed does.
+    failed = any(state.status == "Failed" and not state.failure_ignored for state in states)
     reason = (
         "PipelineRunTimeout"
         if timed_out
         else "Failed"
         if failed
         else "Succeeded"
-        if all(state.status == "Succeeded" for state in states)
+        if all(state.status == "Succeeded" or state.failure_ignored for state in states)
         else "Completed"
     )
     results = _pipeline_results(plan, scheduler.values())

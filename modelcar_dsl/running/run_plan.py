@@ -46,6 +46,11 @@ class RunPlan:
                     f"pipeline task {task['name']} has a CEL when expression, which a local "
                     "run cannot evaluate as Tekton does"
                 )
+            if task.get("onError") not in (None, "continue", "stopAndFail"):
+                raise LocalRunError(
+                    f"pipeline task {task['name']} has onError {task['onError']!r}; a local "
+                    "run honours only continue and stopAndFail, written as they are"
+                )
             task_name = task["taskRef"]["name"]
             tasks[task_name] = documents[("Task", task_name)]["spec"]
         return cls(name, run, pipeline, tasks)

@@ -220,7 +220,12 @@ def run_taskrun(request: TaskRunRequest, environment: TaskRunEnvironment) -> Tas
             return _failed(*deadlines.passed(request.name, step), outcomes)
         if ended.exit_code != 0 and step.get("onError") != "continue":
             message = f"step {step['name']} exited with code {ended.exit_code}"
-            return _failed("Failed", message, outcomes)
+            # As Tekton, a failed TaskRun keeps the results its steps wrote before failing:
+            # a pipeline task with onError: continue passes them on.
+            written = read_results(spec, results_dir)
+            size = sum(len(str(value)) for value in written.values())
+            kept = written if size <= MAX_RESULTS_BYTES else {}
+            return TaskRunOutcome(False, "Failed", message, kept, tuple(outcomes))
     else:
         return _finished(spec, outcomes, results_dir)
     if environment.cancelled.is_set():
