@@ -24,6 +24,7 @@ from modelcar_dsl.model.gates import Gates
 from modelcar_dsl.model.target import Target
 from modelcar_dsl.project.check import check
 from modelcar_dsl.project.local_run import run_local
+from modelcar_dsl.review.graph_formats import to_mermaid, to_text
 
 IMAGE = "registry.example/tools:1"
 TARGET = Target(namespace="ns", fs_group=1000)
@@ -166,3 +167,10 @@ def test_a_missing_result_fails_a_consumer_that_stops_on_error(tmp_path: Path) -
         "Failed",
         "InvalidTaskResultReference",
     )
+
+
+def test_the_graph_shows_a_task_whose_failure_the_run_goes_past() -> None:
+    text = to_text(evaluations.graph)
+    assert "  failed\n    on error: continue\n" in text
+    assert "  tolerant\n" in text and "tolerant\n    on error" not in text
+    assert "failed<br/>on error: continue" in to_mermaid(evaluations.graph)

@@ -13,6 +13,7 @@ import attrs
 
 from modelcar_dsl.authoring.annotations import check_named_parameter, param_from_annotation
 from modelcar_dsl.authoring.declaration import Declaration
+from modelcar_dsl.authoring.display_names import check_display_names
 from modelcar_dsl.authoring.pipeline_builder import PipelineBuilder, tracing
 from modelcar_dsl.diagnostics.errors import DefinitionError
 from modelcar_dsl.diagnostics.source import SourceLocation, caller_location
@@ -65,6 +66,7 @@ def pipeline(
             for spec in (param.specs() if isinstance(param, _RecordParams) else [param])
         )
         calls = [call.freeze() for call in builder.calls]
+        check_display_names(calls, params)
         spec = PipelineSpec(
             name=name or tekton_name(function.__name__),
             source=f"{function.__module__}:{function.__qualname__}",

@@ -11,6 +11,7 @@ import attrs
 
 from modelcar_dsl.authoring.annotations import check_named_parameter, param_from_annotation
 from modelcar_dsl.authoring.declaration import Declaration
+from modelcar_dsl.authoring.display_names import checked_display_name
 from modelcar_dsl.authoring.pipeline_builder import TaskCall, active_builder
 from modelcar_dsl.diagnostics.errors import DefinitionError
 from modelcar_dsl.diagnostics.source import SourceLocation, caller_location, parameter_locations
@@ -61,6 +62,7 @@ class Task(Declaration[TaskSpec], Generic[P]):
         options_location = caller_location()
         checked_timeout = checked_duration(timeout, options_location)
         checked_error = checked_on_error(on_error, options_location)
+        checked_title = checked_display_name(display_name, options_location)
 
         def call(*args: P.args, **arguments: P.kwargs) -> TaskCall:
             location = caller_location()
@@ -81,7 +83,7 @@ class Task(Declaration[TaskSpec], Generic[P]):
                     retries=retries,
                     location=location,
                 )
-                .configure(on_error=checked_error, display_name=display_name)
+                .configure(on_error=checked_error, display_name=checked_title)
             )
 
         return call

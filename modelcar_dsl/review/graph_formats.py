@@ -44,7 +44,12 @@ def _detail(edge: Edge) -> str:
 
 
 def _guards(task: PipelineTaskSpec) -> list[str]:
-    return [f"when {w.input} {w.operator} [{', '.join(w.values)}]" for w in task.when]
+    """What a reviewer reads beside the task: its when guards, and that its failure does not
+    stop the run."""
+    guards = [f"when {w.input} {w.operator} [{', '.join(w.values)}]" for w in task.when]
+    if task.on_error == "continue":
+        guards.append("on error: continue")
+    return guards
 
 
 def stages(graph: PipelineGraph) -> list[list[str]]:
