@@ -54,6 +54,7 @@ from modelcar_dsl.tekton.documents import (
     V1Param,
     V1ParamSpec,
     V1Pipeline,
+    V1PipelineResult,
     V1PipelineRun,
     V1PipelineRunSpec,
     V1PipelineSpec,
@@ -348,6 +349,17 @@ def _pipeline_tasks(
     return tasks, finally_tasks
 
 
+def _pipeline_results(pipeline: PipelineSpec) -> list[V1PipelineResult]:
+    results: list[V1PipelineResult] = []
+    for result in pipeline.results:
+        body: V1PipelineResult = {"name": result.name, "type": "string"}
+        if result.description:
+            body["description"] = result.description
+        body["value"] = result.value
+        results.append(body)
+    return results
+
+
 def compile_pipeline(pipeline: PipelineSpec, target: Target) -> dict[str, Any]:
     metadata = _metadata(target, name=pipeline.name)
     if target.api == "v1":
@@ -355,6 +367,8 @@ def compile_pipeline(pipeline: PipelineSpec, target: Target) -> dict[str, Any]:
         spec["tasks"], finally_tasks = _pipeline_tasks(pipeline, V1PipelineTask)
         if finally_tasks:
             spec["finally"] = finally_tasks
+        if pipeline.results:
+            spec["results"] = _pipeline_results(pipeline)
         v1: V1Pipeline = {
             "apiVersion": target.api_version,
             "kind": "Pipeline",
@@ -366,6 +380,8 @@ def compile_pipeline(pipeline: PipelineSpec, target: Target) -> dict[str, Any]:
     beta_spec["tasks"], beta_finally = _pipeline_tasks(pipeline, V1beta1PipelineTask)
     if beta_finally:
         beta_spec["finally"] = beta_finally
+    if pipeline.results:
+        beta_spec["results"] = _pipeline_results(pipeline)
     beta: V1beta1Pipeline = {
         "apiVersion": target.api_version,
         "kind": "Pipeline",

@@ -197,6 +197,16 @@ class PipelineTaskSpec:
 
 
 @attrs.frozen
+class PipelineResult:
+    """A result of the whole pipeline (its run's status shows it): `value` reads task results,
+    `$(tasks.<task>.results.<name>)`, or a finally task's, `$(finally.<task>.results.<name>)`."""
+
+    name: str
+    value: str
+    description: str = ""
+
+
+@attrs.frozen
 class PipelineSpec:
     """A Tekton Pipeline, as traced from the `@pipeline` function."""
 
@@ -208,6 +218,7 @@ class PipelineSpec:
     workspaces: tuple[PipelineWorkspace, ...]
     tasks: tuple[PipelineTaskSpec, ...]
     finally_tasks: tuple[PipelineTaskSpec, ...] = ()
+    results: tuple[PipelineResult, ...] = ()
 
     @property
     def all_tasks(self) -> tuple[PipelineTaskSpec, ...]:

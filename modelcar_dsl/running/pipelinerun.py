@@ -101,6 +101,9 @@ class _Scheduler:
         for name, state in self.states.items():
             for result, value in state.results.items():
                 values[f"tasks.{name}.results.{result}"] = value
+                if state.is_finally:
+                    # How a pipeline result reads a finally task's result.
+                    values[f"finally.{name}.results.{result}"] = value
             values[f"tasks.{name}.status"] = state.tekton_status
             values[f"tasks.{name}.reason"] = state.reason
         values["tasks.status"] = aggregate_status(self.states.values())
@@ -467,6 +470,7 @@ def _pipeline_results(plan: RunPlan, values: Mapping[str, Value]) -> dict[str, V
             value = substitute_value(declared["value"], values)
         except UnresolvedReference:
             continue
-        if "$(tasks." not in str(value):
+        # As Tekton, a result reading a task that wrote nothing is left out.
+        if "$(tasks." not in str(value) and "$(finally." not in str(value):
             results[declared["name"]] = value
     return results
