@@ -33,9 +33,13 @@ class Results:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        return ResultRef(task=self._call.name, result=tekton_name(name))
+        return self[tekton_name(name)]
 
     def __getitem__(self, name: str) -> ResultRef:
+        declared = {result.name: result for result in self._call.task.results}
+        if name in declared:
+            result = declared[name]
+            return ResultRef(self._call.name, name, result.type, properties=result.properties)
         return ResultRef(task=self._call.name, result=name)
 
 

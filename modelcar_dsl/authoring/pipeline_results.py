@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from modelcar_dsl.diagnostics.errors import DefinitionError
 from modelcar_dsl.diagnostics.source import SourceLocation
 from modelcar_dsl.formats.names import did_you_mean
-from modelcar_dsl.model.refs import RESULT_REFERENCE, Ref
+from modelcar_dsl.model.refs import RESULT_REFERENCE, Ref, ResultRef
 from modelcar_dsl.model.specs import PipelineResult, PipelineTaskSpec
 
 _HOW = 'return {"image-ref": push.results.image_ref}'
@@ -63,5 +63,7 @@ def pipeline_results(
                 text = text.replace(
                     f"$(tasks.{task.name}.results.", f"$(finally.{task.name}.results."
                 )
-        results.append(PipelineResult(name, text))
+        whole = isinstance(value, ResultRef) and value.type != "string" and not value.path
+        kind = value.type if isinstance(value, ResultRef) and whole else "string"
+        results.append(PipelineResult(name, text, type=kind))  # type: ignore[arg-type]
     return tuple(results)

@@ -25,6 +25,7 @@ from modelcar_dsl.model.specs import (
     PipelineTaskSpec,
     PipelineWorkspace,
     Resources,
+    Result,
     RunSpec,
     SecretEnv,
     SecretVolume,
@@ -218,7 +219,7 @@ def _task_spec(spec: _TaskSpec, task: TaskSpec, target: Target) -> _TaskSpec:
     if task.workspaces:
         spec["workspaces"] = [_workspace_declaration(w) for w in task.workspaces]
     if task.results:
-        spec["results"] = [_task_result(r.name, r.description) for r in task.results]
+        spec["results"] = [_typed_result(r) for r in task.results]
     env = _task_environment(task, target)
     if env:
         spec["stepTemplate"] = {"env": env}
@@ -244,6 +245,18 @@ def _task_result(name: str, description: str) -> V1TaskResult:
     if description:
         result["description"] = description
     return result
+
+
+def _typed_result(result: Result) -> V1TaskResult:
+    """A string result as before; an array or object result with its type (and keys)."""
+    if result.type == "string":
+        return _task_result(result.name, result.description)
+    body: V1TaskResult = {"name": result.name, "type": result.type}
+    if result.properties:
+        body["properties"] = {key: {"type": "string"} for key in result.properties}
+    if result.description:
+        body["description"] = result.description
+    return body
 
 
 def compile_task(task: TaskSpec, target: Target) -> dict[str, Any]:
@@ -352,7 +365,7 @@ def _pipeline_tasks(
 def _pipeline_results(pipeline: PipelineSpec) -> list[V1PipelineResult]:
     results: list[V1PipelineResult] = []
     for result in pipeline.results:
-        body: V1PipelineResult = {"name": result.name, "type": "string"}
+        body: V1PipelineResult = {"name": result.name, "type": result.type}
         if result.description:
             body["description"] = result.description
         body["value"] = result.value

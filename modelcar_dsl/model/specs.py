@@ -16,6 +16,7 @@ from modelcar_dsl.diagnostics.source import SourceLocation, caller_location
 from modelcar_dsl.formats.quantities import SUFFIXES_HELP, quantity_problem
 from modelcar_dsl.model.params import ParamSpec
 
+ResultType = Literal["string", "array", "object"]
 OnError = Literal["continue", "stopAndFail"]
 ON_ERROR: tuple[OnError, ...] = ("continue", "stopAndFail")
 """What Tekton does when a step or a pipeline task fails: go on, or stop (its default)."""
@@ -87,12 +88,30 @@ class PipelineWorkspace:
 
 @attrs.frozen
 class Result:
-    """A string result a task writes to `$RESULT_<NAME>_PATH`, or to the path in `env` where two
-    results would share that name (`image-digest` and Tekton Chains' `IMAGE_DIGEST`)."""
+    """A result a task writes to `$RESULT_<NAME>_PATH`, or to the path in `env` where two
+    results would share that name (`image-digest` and Tekton Chains' `IMAGE_DIGEST`): a string,
+    or JSON for an array or object result."""
 
     name: str
     description: str = ""
     env: str | None = None
+    type: ResultType = "string"
+    """`array` (a JSON list of strings) or `object` (a JSON object of `properties`)."""
+    properties: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
+
+    def __attrs_post_init__(self) -> None:
+        if self.type not in ("string", "array", "object"):
+            raise DefinitionError(
+                f"result {self.name!r} has type {self.type!r}; give string, array or object",
+                caller_location(skip_generated=True),
+            )
+        if (self.type == "object") != bool(self.properties):
+            raise DefinitionError(
+                f"result {self.name!r}: an object result names its keys, "
+                f'Result({self.name!r}, type="object", properties=["key", ...]), and only '
+                "an object result has properties",
+                caller_location(skip_generated=True),
+            )
 
 
 @attrs.frozen
@@ -204,6 +223,7 @@ class PipelineResult:
     name: str
     value: str
     description: str = ""
+    type: ResultType = "string"
 
 
 @attrs.frozen
