@@ -36,6 +36,7 @@ from modelcar_dsl.model.specs import (
     Workspace,
 )
 from modelcar_dsl.model.target import Target
+from modelcar_dsl.rules.gated_features import PARAM_ENUM
 from modelcar_dsl.tekton.documents import (
     ConfigMapKeySelector,
     EnvVar,
@@ -102,7 +103,16 @@ def _param_declaration(param: ParamSpec, target: Target) -> V1ParamSpec:
         declaration["default"] = target.image_mirrors.mirrored(param.default)
     elif param.default is not None:
         declaration["default"] = _yaml_value(param.default)
+    if param.choices and _writes_enum(target):
+        declaration["enum"] = list(param.choices)
     return declaration
+
+
+def _writes_enum(target: Target) -> bool:
+    """A `Literal[...]` param's choices become Tekton's `enum` only where the cluster's gates
+    accept it (enable-param-enum); elsewhere the DSL checks them alone, as before."""
+    gates = target.gates
+    return PARAM_ENUM.level(gates.tekton_version) != "absent" and gates.enabled(PARAM_ENUM.flag)
 
 
 def _env_source(source: EnvSource) -> EnvVar:

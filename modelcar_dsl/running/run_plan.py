@@ -104,6 +104,10 @@ class RunPlan:
                 )
             wanted = declared[name].get("type", "string")
             checked[name] = _coerced(name, value, wanted)
+            enum = declared[name].get("enum")
+            if enum and checked[name] not in enum:
+                # As Tekton, which fails such a PipelineRun with InvalidParamValue.
+                raise LocalRunError(f"--param {name}: {value!r} is not one of {enum}")
         given = {param["name"]: param["value"] for param in self.run["spec"].get("params", [])}
         values: dict[str, Value] = {}
         for name, param in declared.items():
