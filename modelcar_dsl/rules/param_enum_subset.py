@@ -45,5 +45,6 @@ def enum_subset_findings(
             )
         else:
             continue
-        return [Finding(catalog.PARAM_ENUM, message).via_field("value").via_index(index)]
+        finding = Finding(catalog.PARAM_ENUM, message, origin="run")
+        return [finding.via_field("value").via_index(index)]
     return []
