@@ -339,7 +339,7 @@ class _Scheduler:
             return True
         if task.get("onError") == "continue" and not cancelled:
             # Tekton's FailureIgnored: the pipeline goes on, with what results were written.
-            state.results = dict(outcome.results)
+            state.results = dict(outcome.written_before_failing)
             state.failure_ignored = True
             reason = "FailureIgnored" if outcome.reason == "Failed" else outcome.reason
             self._set(name, "Failed", reason, outcome.message)
