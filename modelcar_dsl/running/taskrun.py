@@ -364,9 +364,11 @@ def read_results(spec: Mapping[str, Any], results_dir: Path) -> dict[str, Value]
             )
         except OSError:
             continue
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            # A directory (or fifo) where the result belongs: no result, and no fdopen of it.
+            os.close(descriptor)
+            continue
         with os.fdopen(descriptor, "rb") as file:
-            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-                continue
             text = file.read(MAX_RESULTS_BYTES + 1).decode("utf-8", "replace")
         kind = declared.get("type", "string")
         if kind in ("array", "object"):
