@@ -122,6 +122,18 @@ class TaskCall:
         self._when.append(When(str(input), operator, tuple(str(value) for value in values)))
         return self
 
+    def when_cel(self, expression: str) -> TaskCall:
+        """Run this task only when the CEL `expression` is true, e.g.
+        `f"'{score}' > 0.9"`; Tekton needs the flag enable-cel-in-whenexpression for it."""
+        if not isinstance(expression, str) or not expression.strip():
+            raise DefinitionError(
+                f"when_cel() takes a CEL expression as text, e.g. \"'$(params.mode)' == 'fast'\", "
+                f"not {expression!r}",
+                caller_location(),
+            )
+        self._when.append(When("", "in", (), cel=expression))
+        return self
+
     def freeze(self) -> PipelineTaskSpec:
         return PipelineTaskSpec(
             name=self.name,

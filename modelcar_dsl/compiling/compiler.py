@@ -313,7 +313,9 @@ def _pipeline_task(
         body["runAfter"] = run_after
     if task.when:
         body["when"] = [
-            {"input": when.input, "operator": when.operator, "values": list(when.values)}
+            {"cel": when.cel}
+            if when.cel
+            else {"input": when.input, "operator": when.operator, "values": list(when.values)}
             for when in task.when
         ]
     if task.timeout:

@@ -49,6 +49,7 @@ def task_references(task: PipelineTaskSpec) -> Iterator[tuple[str, str]]:
     for when in task.when:
         yield from references(when.input)
         yield from references(list(when.values))
+        yield from references(when.cel)
 
 
 class PipelineGraph:

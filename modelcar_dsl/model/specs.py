@@ -194,6 +194,9 @@ class When:
     input: str
     operator: Literal["in", "notin"]
     values: tuple[str, ...] = attrs.field(converter=_as_tuple)
+    cel: str = ""
+    """A CEL expression that says it all instead (Tekton's `cel:`, behind its
+    enable-cel-in-whenexpression flag); input, operator and values are then unused."""
 
 
 @attrs.frozen

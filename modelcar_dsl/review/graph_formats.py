@@ -46,7 +46,10 @@ def _detail(edge: Edge) -> str:
 def _guards(task: PipelineTaskSpec) -> list[str]:
     """What a reviewer reads beside the task: its when guards, and that its failure does not
     stop the run."""
-    guards = [f"when {w.input} {w.operator} [{', '.join(w.values)}]" for w in task.when]
+    guards = [
+        f"when {w.cel}" if w.cel else f"when {w.input} {w.operator} [{', '.join(w.values)}]"
+        for w in task.when
+    ]
     if task.on_error == "continue":
         guards.append("on error: continue")
     return guards
