@@ -13,8 +13,8 @@ from modelcar_dsl.model.params import ParamSpec
 from modelcar_dsl.model.specs import PipelineTaskSpec
 
 _VARIABLE = re.compile(r"\$\(([^()]*)\)")
-_PARAM = re.compile(r"params\.([\w-]+)(?:\.[\w-]+|\[\d+\])?")
-_RESULT = re.compile(r"tasks\.([\w-]+)\.results\.([\w-]+)(?:\.[\w-]+|\[\d+\])?")
+_PARAM = re.compile(r"params\.([\w-]+)(?:\.[\w-]+|\[(?:\d+|\*)\])?")
+_RESULT = re.compile(r"tasks\.([\w-]+)\.results\.([\w-]+)(?:\.[\w-]+|\[(?:\d+|\*)\])?")
 
 
 def checked_display_name(value: object, location: SourceLocation) -> str | None:
