@@ -13,7 +13,9 @@ import attrs
 
 from modelcar_dsl.authoring.annotations import check_named_parameter, param_from_annotation
 from modelcar_dsl.authoring.declaration import Declaration
+from modelcar_dsl.authoring.display_names import check_display_names
 from modelcar_dsl.authoring.pipeline_builder import PipelineBuilder, tracing
+from modelcar_dsl.authoring.pipeline_results import pipeline_results
 from modelcar_dsl.diagnostics.errors import DefinitionError
 from modelcar_dsl.diagnostics.source import SourceLocation, caller_location
 from modelcar_dsl.model.graph import PipelineGraph
@@ -36,7 +38,8 @@ def pipeline(
     name: str | None = None,
     workspaces: Iterable[str | PipelineWorkspace] = (),
 ) -> Callable[[Callable[..., Any]], Pipeline]:
-    """Declare a Tekton Pipeline; the function's typed parameters are the pipeline params.
+    """Declare a Tekton Pipeline; the function's typed parameters are the pipeline params, and
+    the dict it may return, its results (`return {"image-ref": push.results.image_ref}`).
 
     A parameter annotated with an attrs class (a catalogue record) becomes one param per field,
     `model.registry_name` -> `model-registry-name`, so runs pass the whole record at once.
@@ -58,13 +61,14 @@ def pipeline(
         declared_params, placeholders = _params_of(function, location)
         builder = PipelineBuilder(declared)
         with tracing(builder):
-            function(**placeholders)
+            returned = function(**placeholders)
         params = tuple(
             spec
             for param in declared_params
             for spec in (param.specs() if isinstance(param, _RecordParams) else [param])
         )
         calls = [call.freeze() for call in builder.calls]
+        check_display_names(calls, params)
         spec = PipelineSpec(
             name=name or tekton_name(function.__name__),
             source=f"{function.__module__}:{function.__qualname__}",
@@ -74,6 +78,7 @@ def pipeline(
             workspaces=declared,
             tasks=tuple(call for call in calls if not call.is_finally),
             finally_tasks=tuple(call for call in calls if call.is_finally),
+            results=pipeline_results(returned, calls, location),
         )
         return Pipeline(spec, function)
 

@@ -11,7 +11,13 @@ from modelcar_dsl.diagnostics.errors import DefinitionError
 from modelcar_dsl.diagnostics.source import SourceLocation, caller_location
 from modelcar_dsl.model.params import tekton_name
 from modelcar_dsl.model.refs import MatrixLengthRef, Ref, ResultRef, StatusRef
-from modelcar_dsl.model.specs import PipelineTaskSpec, PipelineWorkspace, TaskSpec, When
+from modelcar_dsl.model.specs import (
+    OnError,
+    PipelineTaskSpec,
+    PipelineWorkspace,
+    TaskSpec,
+    When,
+)
 
 _ACTIVE: ContextVar[PipelineBuilder | None] = ContextVar("modelcar_pipeline_builder", default=None)
 
@@ -30,9 +36,15 @@ class Results:
         return self[tekton_name(name)]
 
     def __getitem__(self, name: str) -> ResultRef:
-        """A matrixed task's result is the array of its runs' values (`[*]`), the only way
-        Tekton lets another task read it."""
-        return ResultRef(task=self._call.name, result=name, aggregate=self._call.is_matrixed)
+        """A result as its declared type; a matrixed task's is the array of its runs' values
+        (`[*]`), the only way Tekton lets another task read it."""
+        if self._call.is_matrixed:
+            return ResultRef(self._call.name, name, "array")
+        declared = {result.name: result for result in self._call.task.results}
+        if name in declared:
+            result = declared[name]
+            return ResultRef(self._call.name, name, result.type, properties=result.properties)
+        return ResultRef(task=self._call.name, result=name)
 
 
 def _result_access(name: str) -> str:
@@ -70,6 +82,14 @@ class TaskCall:
         self._after: list[tuple[str, SourceLocation]] = []
         self._when: list[When] = []
         self.results = Results(self)
+        self.on_error: OnError | None = None
+        self.display_name: str | None = None
+
+    def configure(self, *, on_error: OnError | None, display_name: str | None) -> TaskCall:
+        """Set the options given to `Task.options` that Tekton reads only from the pipeline."""
+        self.on_error = on_error
+        self.display_name = display_name
+        return self
 
     def __repr__(self) -> str:
         """How a message names a task call passed where a value belongs: with its results."""
@@ -127,6 +147,18 @@ class TaskCall:
         self._when.append(When(str(input), operator, tuple(str(value) for value in values)))
         return self
 
+    def when_cel(self, expression: str) -> TaskCall:
+        """Run this task only when the CEL `expression` is true, e.g.
+        `f"'{score}' > 0.9"`; Tekton needs the flag enable-cel-in-whenexpression for it."""
+        if not isinstance(expression, str) or not expression.strip():
+            raise DefinitionError(
+                f"when_cel() takes a CEL expression as text, e.g. \"'$(params.mode)' == 'fast'\", "
+                f"not {expression!r}",
+                caller_location(),
+            )
+        self._when.append(When("", "in", (), cel=expression))
+        return self
+
     def freeze(self) -> PipelineTaskSpec:
         return PipelineTaskSpec(
             name=self.name,
@@ -141,6 +173,8 @@ class TaskCall:
             is_finally=self.is_finally,
             matrix=tuple(self.matrix.items()),
             include=tuple((name, tuple(entry.items())) for name, entry in self.include.items()),
+            on_error=self.on_error,
+            display_name=self.display_name,
         )
 
 

@@ -9,7 +9,7 @@ from modelcar_dsl.authoring.script_source import assemble_script
 from modelcar_dsl.diagnostics.source import caller_location
 from modelcar_dsl.formats.durations import Duration, checked_duration
 from modelcar_dsl.model.refs import Ref
-from modelcar_dsl.model.specs import EnvSource, Resources, Step
+from modelcar_dsl.model.specs import EnvSource, OnError, Resources, Step, checked_on_error
 
 
 def script_step(
@@ -22,9 +22,11 @@ def script_step(
     resources: Resources | None = None,
     working_dir: str | None = None,
     timeout: Duration | None = None,
+    on_error: OnError | None = None,
 ) -> Step:
     """A step that runs the script file at `path`, relative to the file that calls this.
 
+    `on_error="continue"` lets the task go on when this step fails.
     The script reads its inputs from environment variables; the compiler wires every task param,
     workspace path and result path into the step's env. Library files the script sources (bash)
     or imports (Python) from its own task library are inlined, so the Task is self-contained.
@@ -43,6 +45,7 @@ def script_step(
         resources=resources,
         working_dir=working_dir,
         timeout=checked_duration(timeout, location),
+        on_error=checked_on_error(on_error, location),
     )
 
 
@@ -57,6 +60,7 @@ def command_step(
     resources: Resources | None = None,
     working_dir: str | None = None,
     timeout: Duration | None = None,
+    on_error: OnError | None = None,
 ) -> Step:
     """A step that runs a command; params may appear in `args` (Tekton passes them as argv)."""
     location = caller_location()
@@ -71,4 +75,5 @@ def command_step(
         resources=resources,
         working_dir=working_dir,
         timeout=checked_duration(timeout, location),
+        on_error=checked_on_error(on_error, location),
     )

@@ -11,6 +11,7 @@ import attrs
 
 from modelcar_dsl.authoring.annotations import check_named_parameter, param_from_annotation
 from modelcar_dsl.authoring.declaration import Declaration
+from modelcar_dsl.authoring.display_names import checked_display_name
 from modelcar_dsl.authoring.matrix import check_not_given_twice, checked_include, checked_matrix
 from modelcar_dsl.authoring.pipeline_builder import TaskCall, active_builder
 from modelcar_dsl.diagnostics.errors import DefinitionError
@@ -18,7 +19,16 @@ from modelcar_dsl.diagnostics.source import SourceLocation, caller_location, par
 from modelcar_dsl.formats.durations import Duration, checked_duration
 from modelcar_dsl.model.params import ParamSpec, tekton_name
 from modelcar_dsl.model.refs import ParamRef
-from modelcar_dsl.model.specs import EnvSource, Resources, Result, Step, TaskSpec, Workspace
+from modelcar_dsl.model.specs import (
+    EnvSource,
+    OnError,
+    Resources,
+    Result,
+    Step,
+    TaskSpec,
+    Workspace,
+    checked_on_error,
+)
 
 Steps = Sequence[Step]
 P = typing.ParamSpec("P")
@@ -43,6 +53,8 @@ class Task(Declaration[TaskSpec], Generic[P]):
         retries: int | None = None,
         matrix: None = None,
         include: None = None,
+        on_error: OnError | None = None,
+        display_name: str | None = None,
     ) -> Callable[P, TaskCall]: ...
 
     @overload
@@ -55,6 +67,8 @@ class Task(Declaration[TaskSpec], Generic[P]):
         retries: int | None = None,
         matrix: Mapping[str, Any] | None = None,
         include: Mapping[str, Mapping[str, Any]] | None = None,
+        on_error: OnError | None = None,
+        display_name: str | None = None,
     ) -> Callable[..., TaskCall]: ...
 
     def options(
@@ -66,6 +80,8 @@ class Task(Declaration[TaskSpec], Generic[P]):
         retries: int | None = None,
         matrix: Mapping[str, Any] | None = None,
         include: Mapping[str, Mapping[str, Any]] | None = None,
+        on_error: OnError | None = None,
+        display_name: str | None = None,
     ) -> Callable[..., TaskCall]:
         """Call this task under another name, with other workspace bindings, timeout or retries.
 
@@ -75,12 +91,16 @@ class Task(Declaration[TaskSpec], Generic[P]):
         "5"]}`); `include` entries (`{"ten-shot": {"num_fewshot": "10", "limit": 100}}`) are new
         runs where their matrix params' values are new, else add their params to the runs they
         match. A param in either is not passed to the call; with a matrix, the call's params are
-        not type-checked by mypy.
+        not type-checked by mypy. `on_error="continue"` lets the pipeline go on when this task
+        fails (publish what the other evaluations found); `display_name` is the task's title in
+        dashboards and may read `$(params.x)`.
         """
         options_location = caller_location()
         checked_timeout = checked_duration(timeout, options_location)
         fanned = checked_matrix(matrix, options_location)
         extra = checked_include(include, options_location)
+        checked_error = checked_on_error(on_error, options_location)
+        checked_title = checked_display_name(display_name, options_location)
 
         def call(*args: Any, **arguments: Any) -> TaskCall:
             location = caller_location()
@@ -91,16 +111,20 @@ class Task(Declaration[TaskSpec], Generic[P]):
                     location,
                 )
             check_not_given_twice(arguments, fanned, location)
-            return active_builder(location).add(
-                task=self.spec,
-                name=name,
-                arguments=arguments,
-                workspaces=workspaces or {},
-                timeout=checked_timeout,
-                retries=retries,
-                location=location,
-                matrix=fanned,
-                include=extra,
+            return (
+                active_builder(location)
+                .add(
+                    task=self.spec,
+                    name=name,
+                    arguments=arguments,
+                    workspaces=workspaces or {},
+                    timeout=checked_timeout,
+                    retries=retries,
+                    location=location,
+                    matrix=fanned,
+                    include=extra,
+                )
+                .configure(on_error=checked_error, display_name=checked_title)
             )
 
         return call

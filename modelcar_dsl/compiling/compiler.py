@@ -30,6 +30,7 @@ from modelcar_dsl.model.specs import (
     PipelineTaskSpec,
     PipelineWorkspace,
     Resources,
+    Result,
     RunSpec,
     SecretEnv,
     SecretVolume,
@@ -42,6 +43,7 @@ from modelcar_dsl.model.specs import (
     Workspace,
 )
 from modelcar_dsl.model.target import Target
+from modelcar_dsl.rules.gated_features import PARAM_ENUM
 from modelcar_dsl.rules.tekton_versions import STEP_ACTION_SERVED
 from modelcar_dsl.tekton.documents import (
     ConfigMapKeySelector,
@@ -62,6 +64,7 @@ from modelcar_dsl.tekton.documents import (
     V1Param,
     V1ParamSpec,
     V1Pipeline,
+    V1PipelineResult,
     V1PipelineRun,
     V1PipelineRunSpec,
     V1PipelineSpec,
@@ -108,7 +111,16 @@ def _param_declaration(param: ParamSpec, target: Target) -> V1ParamSpec:
         declaration["default"] = target.image_mirrors.mirrored(param.default)
     elif param.default is not None:
         declaration["default"] = _yaml_value(param.default)
+    if param.choices and _writes_enum(target):
+        declaration["enum"] = list(param.choices)
     return declaration
+
+
+def _writes_enum(target: Target) -> bool:
+    """A `Literal[...]` param's choices become Tekton's `enum` only where the cluster's gates
+    accept it (enable-param-enum); elsewhere the DSL checks them alone, as before."""
+    gates = target.gates
+    return PARAM_ENUM.level(gates.tekton_version) != "absent" and gates.enabled(PARAM_ENUM.flag)
 
 
 def _env_source(source: EnvSource) -> EnvVar:
@@ -193,6 +205,8 @@ def _after_resources(body: _Step, step: Step) -> _Step:
     """A step's fields after its resources, the same in both versions."""
     if step.timeout:
         body["timeout"] = step.timeout
+    if step.on_error:
+        body["onError"] = step.on_error
     if step.script is not None:
         body["script"] = step.script
     return body
@@ -283,7 +297,7 @@ def _task_spec(spec: _TaskSpec, task: TaskSpec, target: Target) -> _TaskSpec:
     if task.workspaces:
         spec["workspaces"] = [_workspace_declaration(w) for w in task.workspaces]
     if task.results:
-        spec["results"] = [_task_result(r.name, r.description) for r in task.results]
+        spec["results"] = [_typed_result(r) for r in task.results]
     env = _task_environment(task, target)
     if env:
         spec["stepTemplate"] = {"env": env}
@@ -309,6 +323,18 @@ def _task_result(name: str, description: str) -> V1TaskResult:
     if description:
         result["description"] = description
     return result
+
+
+def _typed_result(result: Result) -> V1TaskResult:
+    """A string result as before; an array or object result with its type (and keys)."""
+    if result.type == "string":
+        return _task_result(result.name, result.description)
+    body: V1TaskResult = {"name": result.name, "type": result.type}
+    if result.properties:
+        body["properties"] = {key: {"type": "string"} for key in result.properties}
+    if result.description:
+        body["description"] = result.description
+    return body
 
 
 def compile_task(task: TaskSpec, target: Target) -> dict[str, Any]:
@@ -374,6 +400,8 @@ def _pipeline_task(
     body: _PipelineTask, task: PipelineTaskSpec, run_after: list[str]
 ) -> _PipelineTask:
     body["name"] = task.name
+    if task.display_name:
+        body["displayName"] = task.display_name
     resolver = task.task.resolver
     if resolver is None:
         body["taskRef"] = {"name": task.task.name, "kind": "Task"}
@@ -386,13 +414,17 @@ def _pipeline_task(
         body["runAfter"] = run_after
     if task.when:
         body["when"] = [
-            {"input": when.input, "operator": when.operator, "values": list(when.values)}
+            {"cel": when.cel}
+            if when.cel
+            else {"input": when.input, "operator": when.operator, "values": list(when.values)}
             for when in task.when
         ]
     if task.timeout:
         body["timeout"] = task.timeout
     if task.retries is not None:
         body["retries"] = task.retries
+    if task.on_error:
+        body["onError"] = task.on_error
     params = _arguments(task.task.params, dict(task.arguments))
     if params:
         body["params"] = params
@@ -445,6 +477,17 @@ def _pipeline_tasks(
     return tasks, finally_tasks
 
 
+def _pipeline_results(pipeline: PipelineSpec) -> list[V1PipelineResult]:
+    results: list[V1PipelineResult] = []
+    for result in pipeline.results:
+        body: V1PipelineResult = {"name": result.name, "type": result.type}
+        if result.description:
+            body["description"] = result.description
+        body["value"] = result.value
+        results.append(body)
+    return results
+
+
 def compile_pipeline(pipeline: PipelineSpec, target: Target) -> dict[str, Any]:
     metadata = _metadata(target, name=pipeline.name)
     if target.api == "v1":
@@ -452,6 +495,8 @@ def compile_pipeline(pipeline: PipelineSpec, target: Target) -> dict[str, Any]:
         spec["tasks"], finally_tasks = _pipeline_tasks(pipeline, V1PipelineTask)
         if finally_tasks:
             spec["finally"] = finally_tasks
+        if pipeline.results:
+            spec["results"] = _pipeline_results(pipeline)
         v1: V1Pipeline = {
             "apiVersion": target.api_version,
             "kind": "Pipeline",
@@ -463,6 +508,8 @@ def compile_pipeline(pipeline: PipelineSpec, target: Target) -> dict[str, Any]:
     beta_spec["tasks"], beta_finally = _pipeline_tasks(pipeline, V1beta1PipelineTask)
     if beta_finally:
         beta_spec["finally"] = beta_finally
+    if pipeline.results:
+        beta_spec["results"] = _pipeline_results(pipeline)
     beta: V1beta1Pipeline = {
         "apiVersion": target.api_version,
         "kind": "Pipeline",

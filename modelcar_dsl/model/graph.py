@@ -49,6 +49,7 @@ def task_references(task: PipelineTaskSpec) -> Iterator[tuple[str, str]]:
     for when in task.when:
         yield from references(when.input)
         yield from references(list(when.values))
+        yield from references(when.cel)
     for _, values in task.matrix:
         yield from references(values)
     for _, combination in task.include:

@@ -153,7 +153,8 @@ def render_scalar(value: Any) -> str:
 def render_value(value: Any) -> ParamValue:
     """A checked Python value as the string, array or object Tekton passes."""
     if isinstance(value, Ref):
-        return (str(value),) if getattr(value, "type", "string") == "array" else str(value)
+        whole_array = getattr(value, "type", "string") == "array" and not getattr(value, "path", "")
+        return (str(value),) if whole_array else str(value)
     if isinstance(value, list | tuple):
         return tuple(str(item) for item in value)
     if isinstance(value, Mapping):

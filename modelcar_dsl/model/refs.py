@@ -10,6 +10,9 @@ import re
 
 import attrs
 
+from modelcar_dsl.diagnostics.errors import DefinitionError
+from modelcar_dsl.diagnostics.source import caller_location
+
 RESULT_REFERENCE = re.compile(r"\$\(tasks\.([^.)\s]+)\.results\.([^.)\[\s]+)")
 STATUS_REFERENCE = re.compile(r"\$\(tasks\.([^.)\s]+)\.status\)")
 MATRIX_LENGTH_REFERENCE = re.compile(r"\$\(tasks\.([^.)\s]+)\.matrix\.(?:[^.)\s]+\.)?length\)")
@@ -59,18 +62,46 @@ class ResultRef(Ref):
 
     task: str
     result: str
-    aggregate: bool = False
-    """A result of a matrixed task: the array of every combination's value, `[*]`."""
+    type: str = "string"
+    path: str = ""
+    """An element of an array result (`[0]`) or a key of an object result (`.key`)."""
+    properties: tuple[str, ...] = ()
+    """An object result's keys."""
 
     @property
     def expression(self) -> str:  # type: ignore[override]
-        whole = "[*]" if self.aggregate else ""
-        return f"$(tasks.{self.task}.results.{self.result}{whole})"
+        whole = "[*]" if self.type != "string" and not self.path else ""
+        return f"$(tasks.{self.task}.results.{self.result}{self.path or whole})"
 
-    @property
-    def type(self) -> str:
-        """What the value stands in for: an array for a matrixed task's result."""
-        return "array" if self.aggregate else "string"
+    def __getitem__(self, key: int | str) -> ResultRef:
+        """`files[0]` of an array result, `meta["key"]` of an object result: a string."""
+        if self.type == "array" and _is_index(key):
+            return attrs.evolve(self, type="string", path=f"[{key}]", properties=())
+        if self.type == "object" and key in self.properties:
+            return attrs.evolve(self, type="string", path=f".{key}", properties=())
+        if self.type == "object":
+            kind, wanted = "an object", f"one of its keys: {', '.join(map(repr, self.properties))}"
+        elif self.type == "array":
+            kind, wanted = "an array", "an index 0, 1, ..."
+        else:
+            kind = "a string"
+            wanted = 'nothing: declare it Result(..., type="array") or type="object" to index it'
+        raise DefinitionError(
+            f"{self.expression}[{key!r}]: result {self.result!r} of task {self.task!r} is "
+            f"{kind}, indexed with {wanted}",
+            caller_location(),
+        )
+
+    def __getattr__(self, key: str) -> ResultRef:
+        """`meta.key` of an object result (`meta.model_name` reads key `model-name` too)."""
+        if key.startswith("_") or self.type != "object":
+            raise AttributeError(key)
+        dashed = key.replace("_", "-")
+        return self[key if key in self.properties or dashed not in self.properties else dashed]
+
+
+def _is_index(key: object) -> bool:
+    return isinstance(key, int) and not isinstance(key, bool) and key >= 0
 
 
 @attrs.frozen

@@ -20,6 +20,11 @@ from modelcar_dsl.model.resolvers import Resolver
 if TYPE_CHECKING:
     from modelcar_dsl.model.pod_template import PodTemplate, TaskRunSpec
 
+ResultType = Literal["string", "array", "object"]
+OnError = Literal["continue", "stopAndFail"]
+ON_ERROR: tuple[OnError, ...] = ("continue", "stopAndFail")
+"""What Tekton does when a step or a pipeline task fails: go on, or stop (its default)."""
+
 
 def _as_tuple(value: Any) -> tuple[Any, ...]:
     return tuple(value)
@@ -41,6 +46,18 @@ def check_quantities(owner: str, quantities: Iterable[tuple[str, Any]]) -> None:
             raise DefinitionError(
                 f"{owner} {name}: {problem} [{QUANTITY.id}]", caller_location(skip_generated=True)
             )
+
+
+def checked_on_error(value: str | None, location: SourceLocation) -> OnError | None:
+    """`on_error` as given, refused at the user's line unless Tekton knows it: Tekton would
+    refuse the compiled step or pipeline task when applied."""
+    if value is None or value in ON_ERROR:
+        return value
+    raise DefinitionError(
+        f"on_error={value!r}: give one of {', '.join(map(repr, ON_ERROR))} (continue: go on "
+        "past a failure; stopAndFail: stop, as by default)",
+        location,
+    )
 
 
 def _as_pairs(
@@ -75,12 +92,30 @@ class PipelineWorkspace:
 
 @attrs.frozen
 class Result:
-    """A string result a task writes to `$RESULT_<NAME>_PATH`, or to the path in `env` where two
-    results would share that name (`image-digest` and Tekton Chains' `IMAGE_DIGEST`)."""
+    """A result a task writes to `$RESULT_<NAME>_PATH`, or to the path in `env` where two
+    results would share that name (`image-digest` and Tekton Chains' `IMAGE_DIGEST`): a string,
+    or JSON for an array or object result."""
 
     name: str
     description: str = ""
     env: str | None = None
+    type: ResultType = "string"
+    """`array` (a JSON list of strings) or `object` (a JSON object of `properties`)."""
+    properties: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
+
+    def __attrs_post_init__(self) -> None:
+        if self.type not in ("string", "array", "object"):
+            raise DefinitionError(
+                f"result {self.name!r} has type {self.type!r}; give string, array or object",
+                caller_location(skip_generated=True),
+            )
+        if (self.type == "object") != bool(self.properties):
+            raise DefinitionError(
+                f"result {self.name!r}: an object result names its keys, "
+                f'Result({self.name!r}, type="object", properties=["key", ...]), and only '
+                "an object result has properties",
+                caller_location(skip_generated=True),
+            )
 
 
 @attrs.frozen
@@ -137,6 +172,8 @@ class Step:
     timeout: str | None = None
     action: StepActionCall | None = None
     """The StepAction this step runs (`ref:`) instead of an image of its own."""
+    on_error: OnError | None = None
+    """`continue`: the task goes on past this step's failure (its exit code is kept)."""
 
 
 @attrs.frozen
@@ -187,6 +224,9 @@ class When:
     input: str
     operator: Literal["in", "notin"]
     values: tuple[str, ...] = attrs.field(converter=_as_tuple)
+    cel: str = ""
+    """A CEL expression that says it all instead (Tekton's `cel:`, behind its
+    enable-cel-in-whenexpression flag); input, operator and values are then unused."""
 
 
 @attrs.frozen
@@ -208,10 +248,24 @@ class PipelineTaskSpec:
     variable), one TaskRun per combination."""
     include: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
     """The matrix's named extra combinations: name -> (Python name, single value) pairs."""
+    on_error: OnError | None = None
+    """`continue`: the pipeline goes on past this task's failure (Tekton's FailureIgnored)."""
+    display_name: str | None = None
 
     @property
     def is_matrixed(self) -> bool:
         return bool(self.matrix or self.include)
+
+
+@attrs.frozen
+class PipelineResult:
+    """A result of the whole pipeline (its run's status shows it): `value` reads task results,
+    `$(tasks.<task>.results.<name>)`, or a finally task's, `$(finally.<task>.results.<name>)`."""
+
+    name: str
+    value: str
+    description: str = ""
+    type: ResultType = "string"
 
 
 @attrs.frozen
@@ -226,6 +280,7 @@ class PipelineSpec:
     workspaces: tuple[PipelineWorkspace, ...]
     tasks: tuple[PipelineTaskSpec, ...]
     finally_tasks: tuple[PipelineTaskSpec, ...] = ()
+    results: tuple[PipelineResult, ...] = ()
 
     @property
     def all_tasks(self) -> tuple[PipelineTaskSpec, ...]:

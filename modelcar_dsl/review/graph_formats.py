@@ -44,8 +44,14 @@ def _detail(edge: Edge) -> str:
 
 
 def _guards(task: PipelineTaskSpec) -> list[str]:
-    """The task's when expressions, and its fan-out if it has a matrix."""
-    guards = [f"when {w.input} {w.operator} [{', '.join(w.values)}]" for w in task.when]
+    """What a reviewer reads beside the task: its when guards, its fan-out if it has a matrix,
+    and that its failure does not stop the run."""
+    guards = [
+        f"when {w.cel}" if w.cel else f"when {w.input} {w.operator} [{', '.join(w.values)}]"
+        for w in task.when
+    ]
+    if task.on_error == "continue":
+        guards.append("on error: continue")
     return guards + _fan_out(task)
 
 

@@ -19,6 +19,7 @@ from modelcar_dsl.rules.custom_task import custom_task
 from modelcar_dsl.rules.declarations import duplicate_findings, param_declarations
 from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
 from modelcar_dsl.rules.findings import Finding, via_field, via_index
+from modelcar_dsl.rules.param_enum_subset import enum_subset_findings
 from modelcar_dsl.rules.pipeline_calls import PipelineTaskCall
 from modelcar_dsl.rules.pipeline_scope import PipelineScope
 from modelcar_dsl.rules.pipeline_variables import (
@@ -61,6 +62,9 @@ def check_pipeline_task(
     report.add(repeated, f"{path}.params")
     if call.spec is not None and has_ref:
         _check_arguments(call, call.spec, bindings, report)
+        task_name = str(mapping(body["taskRef"]).get("name"))
+        subset = enum_subset_findings(body.get("params"), scope.params, call.spec, task_name)
+        report.add(subset, f"{path}.params")
 
 
 def _name_findings(name: str) -> list[Finding]:

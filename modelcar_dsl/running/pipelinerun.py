@@ -101,6 +101,9 @@ class _Scheduler:
         for name, state in self.states.items():
             for result, value in state.results.items():
                 values[f"tasks.{name}.results.{result}"] = value
+                if state.is_finally:
+                    # How a pipeline result reads a finally task's result.
+                    values[f"finally.{name}.results.{result}"] = value
             values[f"tasks.{name}.status"] = state.tekton_status
             values[f"tasks.{name}.reason"] = state.reason
         values["tasks.status"] = aggregate_status(self.states.values())
@@ -220,11 +223,18 @@ class _Scheduler:
                     return ("Skipped", "ParentTasksSkipped", f"not started: {parent} was skipped")
         for producer, result in result_references(task):
             state = self.states.get(producer)
-            if state is None or state.status != "Succeeded":
+            ignored = state is not None and state.failure_ignored
+            if state is None or (state.status != "Succeeded" and not ignored):
                 return (
                     "Skipped",
                     "ResultsMissing",
                     f"needs the results of {producer}, which did not succeed",
+                )
+            if result not in state.results and ignored and task.get("onError") == "continue":
+                return (
+                    "Skipped",
+                    "ResultsMissing",
+                    f"needs result {result} of {producer}, which failed without writing it",
                 )
             if result not in state.results:
                 self.stopping = self.stopping or f"{task['name']} could not read its inputs"
@@ -327,6 +337,13 @@ class _Scheduler:
                 f"{name}: attempt {state.attempts} failed ({outcome.message}); retrying"
             )
             return True
+        if task.get("onError") == "continue" and not cancelled:
+            # Tekton's FailureIgnored: the pipeline goes on, with what results were written.
+            state.results = dict(outcome.written_before_failing)
+            state.failure_ignored = True
+            reason = "FailureIgnored" if outcome.reason == "Failed" else outcome.reason
+            self._set(name, "Failed", reason, outcome.message)
+            return False
         self._set(name, "Failed", outcome.reason, outcome.message)
         if not self.stopping:
             self.stopping = f"{name} failed"
@@ -409,14 +426,15 @@ def run_pipeline(
         pipeline_deadline is not None and time.monotonic() >= pipeline_deadline
     )
     states = tuple(scheduler.states[task["name"]] for task in order)
-    failed = any(state.status == "Failed" for state in states)
+    # A failure onError: continue ignored counts as done, as Tekton's IgnoredFailed does.
+    failed = any(state.status == "Failed" and not state.failure_ignored for state in states)
     reason = (
         "PipelineRunTimeout"
         if timed_out
         else "Failed"
         if failed
         else "Succeeded"
-        if all(state.status == "Succeeded" for state in states)
+        if all(state.status == "Succeeded" or state.failure_ignored for state in states)
         else "Completed"
     )
     results = _pipeline_results(plan, scheduler.values())
@@ -452,6 +470,7 @@ def _pipeline_results(plan: RunPlan, values: Mapping[str, Value]) -> dict[str, V
             value = substitute_value(declared["value"], values)
         except UnresolvedReference:
             continue
-        if "$(tasks." not in str(value):
+        # As Tekton, a result reading a task that wrote nothing is left out.
+        if "$(tasks." not in str(value) and "$(finally." not in str(value):
             results[declared["name"]] = value
     return results

@@ -72,6 +72,11 @@ class RunPlan:
                     "out; run one combination by passing its values as the call's params, or "
                     "run the pipeline on a cluster"
                 )
+            if task.get("onError") not in (None, "continue", "stopAndFail"):
+                raise LocalRunError(
+                    f"pipeline task {task['name']} has onError {task['onError']!r}; a local "
+                    "run honours only continue and stopAndFail, written as they are"
+                )
             task_name = task["taskRef"]["name"]
             tasks[task_name] = documents[("Task", task_name)]["spec"]
             refusing_step_actions(task_name, tasks[task_name])
@@ -145,6 +150,10 @@ class RunPlan:
                 )
             wanted = declared[name].get("type", "string")
             checked[name] = _coerced(name, value, wanted)
+            enum = declared[name].get("enum")
+            if enum and checked[name] not in enum:
+                # As Tekton, which fails such a PipelineRun with InvalidParamValue.
+                raise LocalRunError(f"--param {name}: {value!r} is not one of {enum}")
         given = {param["name"]: param["value"] for param in self.run["spec"].get("params", [])}
         values: dict[str, Value] = {}
         for name, param in declared.items():

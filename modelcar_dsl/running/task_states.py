@@ -31,6 +31,8 @@ class TaskState:
     """Taken from the earlier run in the run directory (--from, --only), not run now."""
     taskrun: str = ""
     steps: list[dict[str, Any]] = attrs.field(factory=list)
+    failure_ignored: bool = False
+    """Failed, but its pipeline task has onError: continue, so the run went on."""
 
     @property
     def done(self) -> bool:
@@ -64,6 +66,7 @@ class TaskState:
             "reused": self.reused,
             "taskRun": self.taskrun,
             "steps": self.steps,
+            "failureIgnored": self.failure_ignored,
         }
 
     @classmethod
@@ -81,6 +84,7 @@ class TaskState:
             reused=True,
             taskrun=str(data.get("taskRun", "")),
             steps=list(data.get("steps", [])),
+            failure_ignored=bool(data.get("failureIgnored")),
         )
 
 

@@ -63,6 +63,9 @@ class TaskRunOutcome:
     message: str
     results: dict[str, Value]
     steps: tuple[StepOutcome, ...]
+    written_before_failing: dict[str, Value] = attrs.field(factory=dict)
+    """The results a failed step's task wrote before it failed, which Tekton passes on from a
+    pipeline task with onError: continue."""
 
     @property
     def failed_step(self) -> str | None:
@@ -220,7 +223,11 @@ def run_taskrun(request: TaskRunRequest, environment: TaskRunEnvironment) -> Tas
             return _failed(*deadlines.passed(request.name, step), outcomes)
         if ended.exit_code != 0 and step.get("onError") != "continue":
             message = f"step {step['name']} exited with code {ended.exit_code}"
-            return _failed("Failed", message, outcomes)
+            # Kept aside: only a pipeline task with onError: continue passes them on.
+            written = read_results(spec, results_dir)
+            size = sum(len(str(value)) for value in written.values())
+            kept = written if size <= MAX_RESULTS_BYTES else {}
+            return attrs.evolve(_failed("Failed", message, outcomes), written_before_failing=kept)
     else:
         return _finished(spec, outcomes, results_dir)
     if environment.cancelled.is_set():
@@ -357,9 +364,11 @@ def read_results(spec: Mapping[str, Any], results_dir: Path) -> dict[str, Value]
             )
         except OSError:
             continue
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            # A directory (or fifo) where the result belongs: no result, and no fdopen of it.
+            os.close(descriptor)
+            continue
         with os.fdopen(descriptor, "rb") as file:
-            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-                continue
             text = file.read(MAX_RESULTS_BYTES + 1).decode("utf-8", "replace")
         kind = declared.get("type", "string")
         if kind in ("array", "object"):

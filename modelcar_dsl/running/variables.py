@@ -15,7 +15,9 @@ from collections.abc import Mapping, Sequence
 Value = str | list[str] | dict[str, str]
 """A param or result value: Tekton's string, array and object types."""
 
-_REFERENCE = re.compile(r"\$\((?P<body>(?:params|tasks|context|workspaces|results)[^()$]*)\)")
+_REFERENCE = re.compile(
+    r"\$\((?P<body>(?:params|tasks|finally|context|workspaces|results)[^()$]*)\)"
+)
 _BRACKETED = re.compile(
     r"""(?P<head>params|results)\[(?P<quote>['"])(?P<name>[^'"]+)(?P=quote)\]"""
 )
