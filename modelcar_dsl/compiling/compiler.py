@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from modelcar_dsl.compiling.pod_template import (
+    compute_resources,
     pod_template_document,
     v1_task_run_specs,
     v1beta1_task_run_specs,
@@ -29,7 +30,6 @@ from modelcar_dsl.model.specs import (
     PipelineSpec,
     PipelineTaskSpec,
     PipelineWorkspace,
-    Resources,
     Result,
     RunSpec,
     SecretEnv,
@@ -50,7 +50,6 @@ from modelcar_dsl.tekton.documents import (
     EnvVar,
     ObjectMeta,
     PersistentVolumeClaimSpec,
-    ResourceRequirements,
     SecretKeySelector,
     V1beta1Pipeline,
     V1beta1PipelineRun,
@@ -174,15 +173,6 @@ def _task_environment(task: TaskSpec, target: Target) -> list[EnvVar]:
     return env
 
 
-def _resources(resources: Resources) -> ResourceRequirements:
-    body: ResourceRequirements = {}
-    if resources.requests:
-        body["requests"] = dict(resources.requests)
-    if resources.limits:
-        body["limits"] = dict(resources.limits)
-    return body
-
-
 def _before_resources(body: _Step, step: Step, array_args: list[str], target: Target) -> _Step:
     """A step's fields before its resources, the same in both versions."""
     if step.image is not None:
@@ -274,7 +264,7 @@ def _v1_step(step: Step, array_args: list[str], target: Target) -> V1Step:
         return _action_step(body, step.action)
     _before_resources(body, step, array_args, target)
     if step.resources:
-        body["computeResources"] = _resources(step.resources)
+        body["computeResources"] = compute_resources(step.resources)
     return _after_resources(body, step)
 
 
@@ -284,7 +274,7 @@ def _v1beta1_step(step: Step, array_args: list[str], target: Target) -> V1beta1S
         return _action_step(body, step.action)
     _before_resources(body, step, array_args, target)
     if step.resources:
-        body["resources"] = _resources(step.resources)
+        body["resources"] = compute_resources(step.resources)
     return _after_resources(body, step)
 
 

@@ -117,12 +117,13 @@ def _affinity(affinity: NodeAffinity) -> AffinityDocument:
     return document
 
 
-def _compute_resources(resources: Resources) -> ResourceRequirements:
+def compute_resources(resources: Resources) -> ResourceRequirements:
+    """A step's or a task's requests and limits, in the order Tekton stores them."""
     document: ResourceRequirements = {}
-    if resources.limits:
-        document["limits"] = dict(resources.limits)
     if resources.requests:
         document["requests"] = dict(resources.requests)
+    if resources.limits:
+        document["limits"] = dict(resources.limits)
     return document
 
 
@@ -137,7 +138,7 @@ def v1_task_run_specs(
         if spec.pod_template is not None:
             document["podTemplate"] = pod_template_document(spec.pod_template, fs_group, False)
         if spec.compute_resources is not None:
-            document["computeResources"] = _compute_resources(spec.compute_resources)
+            document["computeResources"] = compute_resources(spec.compute_resources)
         documents.append(document)
     return documents
 
@@ -153,6 +154,6 @@ def v1beta1_task_run_specs(
         if spec.pod_template is not None:
             document["taskPodTemplate"] = pod_template_document(spec.pod_template, fs_group, False)
         if spec.compute_resources is not None:
-            document["computeResources"] = _compute_resources(spec.compute_resources)
+            document["computeResources"] = compute_resources(spec.compute_resources)
         documents.append(document)
     return documents
