@@ -4,16 +4,15 @@ dict of keys. Nothing is read until a step needs it, and a key is read as Kubern
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import attrs
 
 from modelcar_dsl.diagnostics.errors import LocalRunError
+from modelcar_dsl.running.untrusted_files import NotARegularFile, read_untrusted
 
 KEY = re.compile(r"[-._a-zA-Z0-9]+")
 """A Secret or ConfigMap key (Kubernetes' IsConfigMapKey), so a key is never a path."""
@@ -59,20 +58,15 @@ class Mounts:
             return source.get(key)
         path = source / key
         try:
-            # O_NONBLOCK: opening a FIFO for reading would wait for a writer, for ever.
-            descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            data = read_untrusted(path, MAX_VALUE_BYTES + 1)
         except (FileNotFoundError, IsADirectoryError):
             return None
+        except NotARegularFile:
+            raise LocalRunError(f"{path} is not a file; a {KINDS[kind]} key is one file") from None
         except OSError as error:
             raise LocalRunError(
                 f"{path}: {error.strerror}; the {KINDS[kind]} key is unreadable"
             ) from None
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            os.close(descriptor)
-            raise LocalRunError(f"{path} is not a file; a {KINDS[kind]} key is one file")
-        os.set_blocking(descriptor, True)
-        with os.fdopen(descriptor, "rb") as file:
-            data = file.read(MAX_VALUE_BYTES + 1)
         if len(data) > MAX_VALUE_BYTES:
             raise LocalRunError(f"{path} is larger than a {KINDS[kind]} may be (1 MiB)")
         return data.decode("utf-8", "replace")

@@ -31,6 +31,7 @@ from modelcar_dsl.running.taskrun import (
     TaskRunEnvironment,
     TaskRunOutcome,
     TaskRunRequest,
+    earliest,
     run_taskrun,
 )
 from modelcar_dsl.running.variables import (
@@ -405,16 +406,14 @@ def run_pipeline(
             )
     pipeline_timeout, tasks_timeout, finally_timeout = plan.timeouts()
     pipeline_deadline = started + pipeline_timeout if pipeline_timeout else None
-    tasks_deadline = _earliest(
-        pipeline_deadline, started + tasks_timeout if tasks_timeout else None
-    )
+    tasks_deadline = earliest(pipeline_deadline, started + tasks_timeout if tasks_timeout else None)
     deadline_now = {"value": tasks_deadline}
     environment = attrs.evolve(environment, deadline=lambda: deadline_now["value"])
     scheduler.environment = environment
     scheduler.run_phase(plan.pipeline_tasks, tasks_deadline)
     timed_out = tasks_deadline is not None and time.monotonic() >= tasks_deadline
     finally_started = time.monotonic()
-    finally_deadline = _earliest(
+    finally_deadline = earliest(
         pipeline_deadline, finally_started + finally_timeout if finally_timeout else None
     )
     deadline_now["value"] = finally_deadline
@@ -456,11 +455,6 @@ def _skipped_not_by_when(state: TaskState) -> bool:
         and not state.reused
         and state.reason != "WhenExpressionsEvaluatedToFalse"
     )
-
-
-def _earliest(*deadlines: float | None) -> float | None:
-    set_ = [deadline for deadline in deadlines if deadline is not None]
-    return min(set_) if set_ else None
 
 
 def _pipeline_results(plan: RunPlan, values: Mapping[str, Value]) -> dict[str, Value]:

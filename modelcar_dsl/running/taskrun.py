@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import stat
 import threading
 import time
 import uuid
@@ -22,6 +21,7 @@ from modelcar_dsl.formats.durations import go_duration_seconds
 from modelcar_dsl.formats.names import DNS_LABEL, RESULT_NAME
 from modelcar_dsl.running.mounts import Mounts
 from modelcar_dsl.running.step_runtime import StepLaunch, StepRuntime
+from modelcar_dsl.running.untrusted_files import read_untrusted
 from modelcar_dsl.running.variables import (
     UnresolvedReference,
     Value,
@@ -260,8 +260,7 @@ class _Deadlines:
     run: float | None
 
     def nearest(self) -> float | None:
-        set_ = [each for each in (self.step, self.task, self.run) if each is not None]
-        return min(set_) if set_ else None
+        return earliest(self.step, self.task, self.run)
 
     def passed(self, taskrun: str, step: Mapping[str, Any]) -> tuple[str, str]:
         """(reason, message) as Tekton reports the limit that passed: the PipelineRun's
@@ -348,6 +347,12 @@ def _finished(
     return TaskRunOutcome(True, "Succeeded", "", results, tuple(outcomes))
 
 
+def earliest(*deadlines: float | None) -> float | None:
+    """The first of the deadlines that are set (time.monotonic()), None when none is."""
+    set_ = [deadline for deadline in deadlines if deadline is not None]
+    return min(set_) if set_ else None
+
+
 def _failed(reason: str, message: str, outcomes: list[StepOutcome]) -> TaskRunOutcome:
     return TaskRunOutcome(False, reason, message, {}, tuple(outcomes))
 
@@ -357,19 +362,12 @@ def read_results(spec: Mapping[str, Any], results_dir: Path) -> dict[str, Value]
     results: dict[str, Value] = {}
     for declared in spec.get("results", []):
         try:
-            # Opened without following a symlink, then checked: a process the step left
-            # behind must not swap in a link to a file only this process may read.
-            descriptor = os.open(
-                results_dir / declared["name"], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
-            )
+            # A process the step left behind may have swapped in a link to a file only this
+            # process may read, or a directory or FIFO: no result, in each case.
+            data = read_untrusted(results_dir / declared["name"], MAX_RESULTS_BYTES + 1)
         except OSError:
             continue
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            # A directory (or fifo) where the result belongs: no result, and no fdopen of it.
-            os.close(descriptor)
-            continue
-        with os.fdopen(descriptor, "rb") as file:
-            text = file.read(MAX_RESULTS_BYTES + 1).decode("utf-8", "replace")
+        text = data.decode("utf-8", "replace")
         kind = declared.get("type", "string")
         if kind in ("array", "object"):
             try:
