@@ -115,3 +115,47 @@ def test_a_result_of_a_task_that_did_not_run_is_left_out(tmp_path: Path) -> None
     run = pipeline_run("guarded", guarded, timeout="1m")
     result = run_local(run, run_dir=tmp_path / "run", target=Target(namespace="ns", fs_group=1))
     assert result.outcome.results == {"summary": "ok"}
+
+
+@pytest.mark.parametrize("api", ["v1", "v1beta1"])
+def test_result_descriptions_are_written_with_their_results(api: str) -> None:
+    @pipeline(result_descriptions={"image-ref": "The image in Quay, for the release notes."})
+    def described() -> dict[str, object]:
+        return {
+            "image-ref": push().results.image_ref,
+            "digest": push.options(name="again")().results.digest,
+        }
+
+    results = compile_pipeline(described.spec, Target(api=api))["spec"]["results"]  # type: ignore[arg-type]
+    assert [result.get("description") for result in results] == [
+        "The image in Quay, for the release notes.",
+        None,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("descriptions", "message"),
+    [
+        ({"image-rev": "x"}, "does not return; did you mean 'image-ref'"),
+        ({"image-ref": 3}, "a description is a string"),
+    ],
+)
+def test_a_description_of_no_returned_result_is_refused(
+    descriptions: dict[str, object], message: str
+) -> None:
+    with pytest.raises(DefinitionError, match=message) as raised:
+
+        @pipeline(result_descriptions=descriptions)  # type: ignore[arg-type]
+        def flow() -> dict[str, object]:
+            return {"image-ref": push().results.image_ref}
+
+    assert raised.value.location is not None
+    assert raised.value.location.file.endswith("test_pipeline_results.py")
+
+
+def test_a_description_when_nothing_is_returned_says_how_to_return_results() -> None:
+    with pytest.raises(DefinitionError, match="it returns no results"):
+
+        @pipeline(result_descriptions={"image-ref": "x"})
+        def flow() -> None:
+            push()

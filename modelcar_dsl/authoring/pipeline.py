@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import typing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from typing import Any
 
@@ -37,9 +37,11 @@ def pipeline(
     *,
     name: str | None = None,
     workspaces: Iterable[str | PipelineWorkspace] = (),
+    result_descriptions: Mapping[str, str] | None = None,
 ) -> Callable[[Callable[..., Any]], Pipeline]:
     """Declare a Tekton Pipeline; the function's typed parameters are the pipeline params, and
-    the dict it may return, its results (`return {"image-ref": push.results.image_ref}`).
+    the dict it may return, its results (`return {"image-ref": push.results.image_ref}`), each
+    described by `result_descriptions` (shown with the run's results).
 
     A parameter annotated with an attrs class (a catalogue record) becomes one param per field,
     `model.registry_name` -> `model-registry-name`, so runs pass the whole record at once.
@@ -78,7 +80,7 @@ def pipeline(
             workspaces=declared,
             tasks=tuple(call for call in calls if not call.is_finally),
             finally_tasks=tuple(call for call in calls if call.is_finally),
-            results=pipeline_results(returned, calls, location),
+            results=pipeline_results(returned, calls, location, result_descriptions),
         )
         return Pipeline(spec, function)
 

@@ -15,10 +15,16 @@ _HOW = 'return {"image-ref": push.results.image_ref}'
 
 
 def pipeline_results(
-    returned: object, tasks: Iterable[PipelineTaskSpec], location: SourceLocation
+    returned: object,
+    tasks: Iterable[PipelineTaskSpec],
+    location: SourceLocation,
+    descriptions: Mapping[str, str] | None = None,
 ) -> tuple[PipelineResult, ...]:
     """The results a pipeline function returned, each reading a result its task declares; a
-    finally task's result is read as Tekton spells it, `$(finally.<task>.results.<name>)`."""
+    finally task's result is read as Tekton spells it, `$(finally.<task>.results.<name>)`.
+    `descriptions` (`@pipeline(result_descriptions=)`) must each name a returned result."""
+    descriptions = dict(descriptions or {})
+    _check_descriptions(descriptions, returned, location)
     if returned is None:
         return ()
     if not isinstance(returned, Mapping):
@@ -65,5 +71,31 @@ def pipeline_results(
                 )
         whole = isinstance(value, ResultRef) and value.type != "string" and not value.path
         kind = value.type if isinstance(value, ResultRef) and whole else "string"
-        results.append(PipelineResult(name, text, type=kind))  # type: ignore[arg-type]
+        results.append(
+            PipelineResult(name, text, descriptions.get(name, ""), type=kind)  # type: ignore[arg-type]
+        )
     return tuple(results)
+
+
+def _check_descriptions(
+    descriptions: dict[str, str], returned: object, location: SourceLocation
+) -> None:
+    """A description of a result the function does not return would never be shown: refuse it,
+    naming the results it does return."""
+    names = (
+        [name for name in returned if isinstance(name, str)]
+        if isinstance(returned, Mapping)
+        else []
+    )
+    for name, text in descriptions.items():
+        if not isinstance(text, str):
+            raise DefinitionError(
+                f"result_descriptions[{name!r}] is {text!r}; a description is a string", location
+            )
+        if name not in names:
+            raise DefinitionError(
+                f"result_descriptions names {name!r}, which the pipeline function does not "
+                "return"
+                + (did_you_mean(name, names) if names else f"; it returns no results: {_HOW}"),
+                location,
+            )
