@@ -1,6 +1,6 @@
 """A task call's matrix: `.options(matrix=..., include=...)` compiled for v1 and v1beta1, held
 to Tekton's matrix rules at the user's line, a catalogue's versions as include entries, the
-graph's note of the fan-out, and the local runner's refusal."""
+and the graph's note of the fan-out (tests/test_local_matrix.py runs one)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,13 @@ from typing import Any
 
 import pytest
 
-from modelcar_dsl import Steps, pipeline, pipeline_run, script_step, task
-from modelcar_dsl.compiling.compiler import compile_pipeline, compile_run
-from modelcar_dsl.diagnostics.errors import DefinitionError, LocalRunError
+from modelcar_dsl import Steps, pipeline, script_step, task
+from modelcar_dsl.compiling.compiler import compile_pipeline
+from modelcar_dsl.diagnostics.errors import DefinitionError
 from modelcar_dsl.model.gates import Gates
 from modelcar_dsl.model.target import Target
 from modelcar_dsl.project.check import check
 from modelcar_dsl.review.graph_formats import to_text
-from modelcar_dsl.running.run_plan import RunPlan
 from modelcar_tasks.catalogue import model_matrix
 from pipelines.catalogue import MISTRAL_24B_FULL, MISTRAL_24B_QUANTIZED
 
@@ -140,16 +139,3 @@ def test_a_catalogue_expands_into_one_include_entry_per_version() -> None:
 
 def test_the_graph_notes_the_fan_out() -> None:
     assert "matrix: suite (2), + include quick" in to_text(evals.graph)
-
-
-def test_the_local_runner_refuses_a_matrix_before_the_run_starts() -> None:
-    run = pipeline_run("nightly", evals, params={"endpoint": "http://x"})
-    target = Target()
-    documents = {
-        ("Pipeline", "evals"): compile_pipeline(evals.spec, target),
-        ("PipelineRun", "nightly"): compile_run(run, target),
-        ("Task", "evaluate"): {"spec": {}},
-        ("Task", "summarize"): {"spec": {}},
-    }
-    with pytest.raises(LocalRunError, match="evaluate has a matrix"):
-        RunPlan.of(documents, "nightly")

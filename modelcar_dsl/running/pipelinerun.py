@@ -7,6 +7,7 @@ PipelineRun's timeouts for its tasks, its finally tasks and itself stop what is 
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import secrets
 import shutil
 import threading
@@ -19,6 +20,12 @@ import attrs
 
 from modelcar_dsl.formats.durations import go_duration_seconds
 from modelcar_dsl.running.console import Console
+from modelcar_dsl.running.matrix_fan_out import (
+    Combination,
+    empty_matrix_param,
+    fan_out,
+    matrix_outcome,
+)
 from modelcar_dsl.running.run_directory import write_state
 from modelcar_dsl.running.run_plan import (
     DEFAULT_TIMEOUT_SECONDS,
@@ -105,6 +112,10 @@ class _Scheduler:
                 if state.is_finally:
                     # How a pipeline result reads a finally task's result.
                     values[f"finally.{name}.results.{result}"] = value
+            if state.matrix_length is not None:
+                values[f"tasks.{name}.matrix.length"] = str(state.matrix_length)
+                for result, value in state.results.items():
+                    values[f"tasks.{name}.matrix.{result}.length"] = str(len(value))
             values[f"tasks.{name}.status"] = state.tekton_status
             values[f"tasks.{name}.reason"] = state.reason
         values["tasks.status"] = aggregate_status(self.states.values())
@@ -195,7 +206,17 @@ class _Scheduler:
             if skipped is not None:
                 self._set(name, skipped[0], skipped[1], skipped[2])
                 return None
-            request = self._request(task, self.values(), state.attempts)
+            values = self.values()
+            if task.get("matrix"):
+                combinations = fan_out(task, values)
+                shutil.rmtree(self.run_dir / "tasks" / name, ignore_errors=True)
+                state.matrix_length = len(combinations)
+                taskrun = f"{self.pipeline_run}-{name}"
+                run = functools.partial(self._run_matrix, task, combinations, values)
+            else:
+                request = self._request(task, values, state.attempts)
+                taskrun = request.name
+                run = functools.partial(run_taskrun, request, self.environment)
         except UnresolvedReference as error:
             # As Tekton, which fails a run whose array index is past its array's end.
             self.stopping = self.stopping or f"{name} could not read its inputs"
@@ -204,9 +225,36 @@ class _Scheduler:
         if state.started is None:
             state.started = time.time()
         state.attempts += 1
-        state.taskrun = request.name
-        self._set(name, "Running", "", f"retry {state.attempts - 1}" if retry else "")
-        return pool.submit(run_taskrun, request, self.environment)
+        state.taskrun = taskrun
+        fanned = f"{state.matrix_length} TaskRuns" if state.matrix_length is not None else ""
+        self._set(name, "Running", "", f"retry {state.attempts - 1}" if retry else fanned)
+        return pool.submit(run)
+
+    def _run_matrix(
+        self, task: Mapping[str, Any], combinations: list[Combination], values: Mapping[str, Value]
+    ) -> TaskRunOutcome:
+        """A TaskRun per combination, at most `parallel` at once, each retried on its own as
+        Tekton retries a matrixed task's TaskRuns."""
+        retries = int(task.get("retries", 0))
+
+        def attempts(index: int) -> tuple[TaskRunOutcome, int]:
+            attempt = 0
+            while True:
+                request = self._request(task, values, attempt, (index, combinations[index]))
+                outcome = run_taskrun(request, self.environment)
+                attempt += 1
+                if outcome.succeeded or attempt > retries or self._cancelled(outcome):
+                    return outcome, attempt
+                self.console.note(
+                    f"{request.name}: attempt {attempt} failed ({outcome.message}); retrying"
+                )
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=self.parallel) as pool:
+            ended = list(pool.map(attempts, range(len(combinations))))
+        return matrix_outcome(ended, f"{self.pipeline_run}-{task['name']}")
+
+    def _cancelled(self, outcome: TaskRunOutcome) -> bool:
+        return outcome.reason == "TaskRunCancelled" or self._phase_over()
 
     def _skip_reason(self, task: Mapping[str, Any]) -> tuple[str, str, str] | None:
         """(status, reason, message) when the task must not run; None when it may. Checked
@@ -246,6 +294,13 @@ class _Scheduler:
                 )
         if self.phase_deadline is not None and time.monotonic() >= self.phase_deadline:
             return ("Skipped", "PipelineRunTimeout", "not started: the time ran out")
+        empty = empty_matrix_param(task, self.values())
+        if empty is not None:
+            return (
+                "Skipped",
+                "EmptyArrayInMatrixParams",
+                f"not started: matrix param {empty} is empty",
+            )
         return None
 
     def _when_false(self, task: Mapping[str, Any]) -> str | None:
@@ -260,11 +315,21 @@ class _Scheduler:
         return None
 
     def _request(
-        self, task: Mapping[str, Any], values: Mapping[str, Value], retry_count: int
+        self,
+        task: Mapping[str, Any],
+        values: Mapping[str, Value],
+        retry_count: int,
+        combination: tuple[int, Combination] | None = None,
     ) -> TaskRunRequest:
+        """The TaskRun of a pipeline task, or of one combination of a matrixed one (its
+        directory and name end in the combination's index, its params are added)."""
         spec = self.plan.task_spec(task)
         name = task["name"]
         taskrun_dir = self.run_dir / "tasks" / name
+        taskrun = f"{self.pipeline_run}-{name}"
+        if combination is not None:
+            taskrun_dir = taskrun_dir / str(combination[0])
+            taskrun = f"{taskrun}-{combination[0]}"
         if retry_count == 0 and taskrun_dir.is_dir():
             shutil.rmtree(taskrun_dir)  # a rerun (--from) starts as a new TaskRun would
         values = {**values, "context.pipelineTask.retries": str(task.get("retries", 0))}
@@ -287,9 +352,10 @@ class _Scheduler:
             param["name"]: substitute_value(param["value"], values)
             for param in task.get("params", [])
         }
+        params.update(combination[1] if combination is not None else {})
         context = {"namespace": self.plan.namespace}
         return TaskRunRequest(
-            name=f"{self.pipeline_run}-{name}",
+            name=taskrun,
             task_name=str(task["taskRef"]["name"]),
             spec=spec,
             params=params,
@@ -327,12 +393,14 @@ class _Scheduler:
             for step in outcome.steps
         ]
         state.seconds = time.time() - (state.started or time.time())
+        if state.matrix_length is not None:
+            state.attempts = outcome.attempts
         if outcome.succeeded:
             state.results = dict(outcome.results)
             self._set(name, "Succeeded", "Succeeded", "")
             return False
-        retries = int(task.get("retries", 0))
-        cancelled = outcome.reason == "TaskRunCancelled" or self._phase_over()
+        retries = 0 if state.matrix_length is not None else int(task.get("retries", 0))
+        cancelled = self._cancelled(outcome)
         if retry_allowed and not cancelled and state.attempts <= retries:
             self.console.note(
                 f"{name}: attempt {state.attempts} failed ({outcome.message}); retrying"

@@ -66,12 +66,6 @@ class RunPlan:
                     f"pipeline task {task['name']} has a CEL when expression, which a local "
                     "run cannot evaluate as Tekton does"
                 )
-            if task.get("matrix"):
-                raise LocalRunError(
-                    f"pipeline task {task['name']} has a matrix, which a local run does not fan "
-                    "out; run one combination by passing its values as the call's params, or "
-                    "run the pipeline on a cluster"
-                )
             if task.get("onError") not in (None, "continue", "stopAndFail"):
                 raise LocalRunError(
                     f"pipeline task {task['name']} has onError {task['onError']!r}; a local "
@@ -234,9 +228,16 @@ def result_references(task: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def texts_of(task: Mapping[str, Any]) -> list[str]:
-    """Every string of a pipeline task's params and when expressions."""
+    """Every string of a pipeline task's params (matrix and include too) and when
+    expressions."""
     texts: list[str] = []
-    for param in task.get("params", []):
+    matrix = task.get("matrix", {})
+    params = [
+        *task.get("params", []),
+        *matrix.get("params", []),
+        *(param for entry in matrix.get("include", []) for param in entry.get("params", [])),
+    ]
+    for param in params:
         texts.extend(_strings(param.get("value")))
     for when in task.get("when", []):
         texts.extend(_strings(when.get("input")))

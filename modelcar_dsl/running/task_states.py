@@ -33,6 +33,8 @@ class TaskState:
     steps: list[dict[str, Any]] = attrs.field(factory=list)
     failure_ignored: bool = False
     """Failed, but its pipeline task has onError: continue, so the run went on."""
+    matrix_length: int | None = None
+    """How many TaskRuns a matrixed task fanned out to: `$(tasks.<name>.matrix.length)`."""
 
     @property
     def done(self) -> bool:
@@ -67,6 +69,7 @@ class TaskState:
             "taskRun": self.taskrun,
             "steps": self.steps,
             "failureIgnored": self.failure_ignored,
+            "matrixLength": self.matrix_length,
         }
 
     @classmethod
@@ -85,7 +88,12 @@ class TaskState:
             taskrun=str(data.get("taskRun", "")),
             steps=list(data.get("steps", [])),
             failure_ignored=bool(data.get("failureIgnored")),
+            matrix_length=_count(data.get("matrixLength")),
         )
+
+
+def _count(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def aggregate_status(states: Iterable[TaskState]) -> str:

@@ -66,6 +66,8 @@ class TaskRunOutcome:
     written_before_failing: dict[str, Value] = attrs.field(factory=dict)
     """The results a failed step's task wrote before it failed, which Tekton passes on from a
     pipeline task with onError: continue."""
+    attempts: int = 1
+    """Attempts it took; a matrixed task's TaskRuns retry each on their own, this is the most."""
 
     @property
     def failed_step(self) -> str | None:

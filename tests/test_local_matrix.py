@@ -1,0 +1,158 @@
+"""`modelcar run` fans a matrixed task out as Tekton's controller does: the combinations of
+tektoncd/pipeline's FanOut (checked on the examples of its docs/matrix.md and its unit test's
+order), one TaskRun each, retried on their own, results read back as arrays in TaskRun-name
+order, `$(tasks.X.matrix.length)`, and a task skipped when a matrix param's array is empty."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from modelcar_dsl import Steps, command_step, pipeline, pipeline_run, task
+from modelcar_dsl.model.target import Target
+from modelcar_dsl.project.local_run import run_local
+from modelcar_dsl.running.matrix_fan_out import fan_out
+
+IMAGE = "registry.example/tools:1"
+TARGET = Target(namespace="ns", fs_group=1000)
+
+
+def _matrix(params: dict[str, list[str]], include: dict[str, dict[str, str]]) -> dict[str, Any]:
+    return {
+        "matrix": {
+            "params": [{"name": name, "value": values} for name, values in params.items()],
+            "include": [
+                {"name": name, "params": [{"name": k, "value": v} for k, v in entry.items()]}
+                for name, entry in include.items()
+            ],
+        }
+    }
+
+
+def test_combinations_follow_tektons_go_example_first_param_fastest() -> None:
+    task_body = _matrix(
+        {
+            "GOARCH": ["linux/amd64", "linux/ppc64le", "linux/s390x"],
+            "version": ["go1.17", "go1.18.1"],
+        },
+        {
+            "common-package": {"package": "path/to/common/package/"},
+            "s390x-no-race": {"GOARCH": "linux/s390x", "flags": "-cover -v"},
+            "go117-context": {"version": "go1.17", "context": "path/to/go117/context"},
+            "non-existent-arch": {"GOARCH": "I-do-not-exist"},
+        },
+    )
+    package = {"package": "path/to/common/package/"}
+    context = {"context": "path/to/go117/context"}
+    s390x = {"flags": "-cover -v"}
+    assert fan_out(task_body, {}) == [
+        {"GOARCH": "linux/amd64", "version": "go1.17", **package, **context},
+        {"GOARCH": "linux/ppc64le", "version": "go1.17", **package, **context},
+        {"GOARCH": "linux/s390x", "version": "go1.17", **package, **s390x, **context},
+        {"GOARCH": "linux/amd64", "version": "go1.18.1", **package},
+        {"GOARCH": "linux/ppc64le", "version": "go1.18.1", **package},
+        {"GOARCH": "linux/s390x", "version": "go1.18.1", **package, **s390x},
+        {"GOARCH": "I-do-not-exist"},
+    ]
+
+
+def test_include_alone_gives_its_entries_and_params_come_from_the_run() -> None:
+    only_include = _matrix({}, {"build-1": {"IMAGE": "image-1"}, "build-2": {"IMAGE": "image-2"}})
+    assert fan_out(only_include, {}) == [{"IMAGE": "image-1"}, {"IMAGE": "image-2"}]
+    from_params = {"matrix": {"params": [{"name": "suite", "value": "$(params.suites[*])"}]}}
+    assert fan_out(from_params, {"params.suites": ["a", "b"]}) == [{"suite": "a"}, {"suite": "b"}]
+
+
+@task(image=IMAGE, results=["score"])
+def evaluate(suite: str, limit: str = "0", fail_on: str = "") -> Steps:
+    """Score one suite; fail on the first attempt of `fail_on`, for good on `never`."""
+    return [
+        command_step(
+            "score",
+            [
+                "sh",
+                "-c",
+                'if [ "$SUITE" = never ]; then exit 3; fi; '
+                'if [ "$SUITE" = "$FAIL_ON" ] && [ "$(context.task.retry-count)" = 0 ]; then '
+                "exit 5; fi; "
+                'printf "%s:%s" "$SUITE" "$LIMIT" > "$RESULT_SCORE_PATH"',
+            ],
+        )
+    ]
+
+
+@task(image=IMAGE, results=["all"])
+def summarize(scores: list[str], count: str = "") -> Steps:
+    """Join the scores and the count."""
+    return [
+        command_step(
+            "join",
+            [
+                "sh",
+                "-c",
+                'printf "%s|%s" "$*" "$COUNT" > "$RESULT_ALL_PATH"',
+                "sh",
+                "$(params.scores[*])",
+            ],
+        )
+    ]
+
+
+@pipeline()
+def evals(suites: list[str], fail_on: str = "") -> dict[str, object]:
+    scored = evaluate.options(
+        matrix={"suite": suites}, include={"quick": {"limit": "10"}}, retries=1
+    )(fail_on=fail_on)
+    summary = summarize(scores=scored.results.score, count=scored.matrix_length())
+    return {"all": summary.results.all}
+
+
+def _run(tmp_path: Path, suites: list[str], fail_on: str = "") -> Any:
+    run = pipeline_run("evals", evals, params={"suites": suites, "fail_on": fail_on}, timeout="2m")
+    return run_local(run, run_dir=tmp_path / "run", target=TARGET)
+
+
+def test_each_combination_runs_and_the_results_are_read_as_arrays(tmp_path: Path) -> None:
+    result = _run(tmp_path, ["arc", "mmlu"], fail_on="mmlu")
+    assert result.succeeded, result.outcome
+    assert result.outcome.results == {"all": "arc:10 mmlu:10|2"}
+    evaluated = result["evaluate"]
+    assert evaluated.results == {"score": ["arc:10", "mmlu:10"]}
+    # Only the failing combination was retried: its log holds both attempts' steps once each.
+    (state,) = [state for state in result.outcome.tasks if state.name == "evaluate"]
+    assert state.attempts == 2
+    assert evaluated.log.count("--- step score[") == 2
+    assert sorted(p.name for p in (tmp_path / "run" / "tasks" / "evaluate").iterdir()) == ["0", "1"]
+
+
+def test_results_come_back_in_taskrun_name_order_as_tekton_reads_them(tmp_path: Path) -> None:
+    suites = [f"s{index}" for index in range(11)]
+    result = _run(tmp_path, suites)
+    # evals-xxxxx-evaluate-10 sorts before -2: Tekton's results cache sorts TaskRuns by name.
+    order = [0, 1, 10, *range(2, 10)]
+    assert result["evaluate"].results["score"] == [f"s{index}:10" for index in order]
+
+
+def test_a_combination_that_keeps_failing_fails_the_task(tmp_path: Path) -> None:
+    result = _run(tmp_path, ["arc", "never"])
+    assert (result.succeeded, result["evaluate"].status) == (False, "Failed")
+    assert "1 of 2 TaskRuns failed" in result["evaluate"].message
+    assert result["summarize"].status == "Skipped"
+
+
+def test_an_empty_matrix_array_skips_the_task_as_tekton_does(tmp_path: Path) -> None:
+    result = _run(tmp_path, [])
+    evaluated = result["evaluate"]
+    assert (evaluated.status, evaluated.reason) == ("Skipped", "EmptyArrayInMatrixParams")
+    assert result["summarize"].status == "Skipped"
+
+
+@pytest.mark.parametrize("parallel", [1, 4])
+def test_the_fan_out_gives_the_same_results_however_many_run_at_once(
+    tmp_path: Path, parallel: int
+) -> None:
+    run = pipeline_run("evals", evals, params={"suites": ["a", "b", "c"]}, timeout="2m")
+    result = run_local(run, run_dir=tmp_path / "run", target=TARGET, parallel=parallel)
+    assert result["evaluate"].results == {"score": ["a:10", "b:10", "c:10"]}
