@@ -25,6 +25,7 @@ from modelcar_dsl.compiling.compiler import (
     compile_task,
 )
 from modelcar_dsl.diagnostics.errors import DefinitionError
+from modelcar_dsl.model.gates import Gates
 from modelcar_dsl.model.metadata import MAX_ANNOTATIONS_SIZE
 from modelcar_dsl.model.target import Target
 from modelcar_dsl.project.check import check
@@ -268,3 +269,29 @@ def test_a_pipelines_display_name_is_plain_text() -> None:
             return None
 
     _refused(raised, "# pipeline title")
+
+
+@pytest.mark.parametrize("api", ["v1", "v1beta1"])
+def test_a_release_before_display_names_refuses_them_at_the_users_line(api: Api) -> None:
+    target = Target(api=api, fs_group=5, gates=Gates(tekton_version=(0, 46)))
+    problems = check(RUN, target=target)
+    assert {(problem.resource, problem.path) for problem in problems} == {
+        ("task/build-image", "spec.displayName"),
+        ("pipeline/package", "spec.displayName"),
+    }
+    assert all("came in Tekton 0.47" in problem.message for problem in problems)
+    lines = {problem.location.line for problem in problems if problem.location}
+    assert lines == {_line_of("@task("), _line_of("@pipeline(")}
+    assert check(RUN, target=Target(api=api, fs_group=5, gates=Gates(tekton_version=(0, 47)))) == []
+
+
+def test_a_pipeline_tasks_display_name_is_judged_by_the_release_too() -> None:
+    @pipeline()
+    def titled_task(tag: str) -> None:
+        build_image.options(display_name="Build")(tag=tag)  # titled call
+
+    problems = check(titled_task, target=Target(gates=Gates(tekton_version=(0, 46))))
+    paths = {
+        (problem.path, problem.location.line if problem.location else 0) for problem in problems
+    }
+    assert ("spec.tasks[0].displayName", _line_of("# titled call")) in paths
