@@ -4,10 +4,12 @@ for v1 and v1beta1, and accepted by the rules."""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any, Literal
 
 import pytest
+import yaml
 
 from modelcar_dsl import (
     Steps,
@@ -29,6 +31,8 @@ from modelcar_dsl.model.gates import Gates
 from modelcar_dsl.model.metadata import MAX_ANNOTATIONS_SIZE
 from modelcar_dsl.model.target import Target
 from modelcar_dsl.project.check import check
+from modelcar_dsl.review.graph_formats import to_dot, to_mermaid, to_text
+from modelcar_dsl.review.tree_diff import diff_trees
 
 IMAGE = "registry.example/tools:1"
 MANAGED = {"app.kubernetes.io/managed-by": "modelcar-dsl"}
@@ -295,3 +299,50 @@ def test_a_pipeline_tasks_display_name_is_judged_by_the_release_too() -> None:
         (problem.path, problem.location.line if problem.location else 0) for problem in problems
     }
     assert ("spec.tasks[0].displayName", _line_of("# titled call")) in paths
+
+
+def _tree(*documents: dict[str, Any]) -> dict[str, str]:
+    return {"tree.yaml": yaml.safe_dump_all(documents, sort_keys=False)}
+
+
+def test_diff_says_which_label_annotation_and_title_changed() -> None:
+    before = compile_task(build_image.spec, Target())
+    after = copy.deepcopy(before)
+    after["metadata"]["labels"]["example.com/cost-centre"] = "c43"
+    del after["metadata"]["labels"]["team"]
+    after["metadata"]["labels"]["example.com/tier"] = "gold"
+    del after["metadata"]["annotations"]
+    after["spec"]["displayName"] = "Build and push"
+    (changes,) = diff_trees(_tree(before), _tree(after))
+    assert changes.resource == "task/build-image"
+    assert [change.text for change in changes.changes] == [
+        "label example.com/cost-centre: c42 -> c43",
+        "label team removed",
+        "label example.com/tier added: gold",
+        "annotation example.com/owner removed",
+        "displayName: Build the modelcar image -> Build and push",
+    ]
+
+
+def test_diff_names_annotations_a_document_had_none_of() -> None:
+    before = compile_pipeline(package.spec, Target())
+    after = copy.deepcopy(before)
+    del before["metadata"]["annotations"]
+    (changes,) = diff_trees(_tree(before), _tree(after))
+    assert [change.text for change in changes.changes] == [
+        "annotation example.com/runbook added: https://wiki.example/modelcar"
+    ]
+
+
+def test_graph_shows_the_titles() -> None:
+    text = to_text(package.graph)
+    assert text.startswith("pipeline package (title: Package a model)\n")
+    assert "  build-image\n    title: Build the modelcar image\n" in text
+    assert "build-image<br/>title: Build the modelcar image" in to_mermaid(package.graph)
+    assert "build-image\\ntitle: Build the modelcar image" in to_dot(package.graph)
+
+    @pipeline()
+    def retitled(tag: str) -> None:
+        build_image.options(display_name="Build $(params.tag)")(tag=tag)
+
+    assert "    title: Build $(params.tag)\n" in to_text(retitled.graph)

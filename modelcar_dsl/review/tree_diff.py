@@ -116,7 +116,9 @@ def _named(value: Any) -> bool:
 def _walk(old: Any, new: Any, path: str) -> Iterator[tuple[str, Any, Any]]:
     """(path, before, after) for every difference; lists of named items are matched by name
     (`spec.tasks[push-to-quay]`), so reordering is not a change."""
-    if isinstance(old, dict) and isinstance(new, dict):
+    if path in _KEYED and all(side is MISSING or isinstance(side, dict) for side in (old, new)):
+        yield from _keyed(old, new, _KEYED[path])
+    elif isinstance(old, dict) and isinstance(new, dict):
         for key in [*old, *(k for k in new if k not in old)]:
             yield from _walk(old.get(key, MISSING), new.get(key, MISSING), _join(path, key))
     elif (_named(old) or old is MISSING or old == []) and (_named(new) or new in (MISSING, [])):
@@ -131,6 +133,19 @@ def _walk(old: Any, new: Any, path: str) -> Iterator[tuple[str, Any, Any]]:
             )
     elif old != new:
         yield path, old, new
+
+
+_KEYED = {"metadata.labels": "labels", "metadata.annotations": "annotations"}
+"""Mappings whose keys are names with dots and slashes (`example.com/team`), said key by key:
+`label example.com/team added: llm`."""
+
+
+def _keyed(old: Any, new: Any, field: str) -> Iterator[tuple[str, Any, Any]]:
+    before = old if isinstance(old, dict) else {}
+    after = new if isinstance(new, dict) else {}
+    for key in [*before, *(k for k in after if k not in before)]:
+        if before.get(key, MISSING) != after.get(key, MISSING):
+            yield f"{field}[{key}]", before.get(key, MISSING), after.get(key, MISSING)
 
 
 def _join(path: str, key: str) -> str:
@@ -190,6 +205,8 @@ _WORDS = {
     "params": "param ",
     "results": "result ",
     "workspaces": "workspace ",
+    "labels": "label ",
+    "annotations": "annotation ",
 }
 _PHRASED = ("runAfter", "script", "default")
 
