@@ -33,6 +33,7 @@ from modelcar_dsl.model.target import Target
 from modelcar_dsl.project.check import check
 from modelcar_dsl.review.graph_formats import to_dot, to_mermaid, to_text
 from modelcar_dsl.review.tree_diff import diff_trees
+from modelcar_dsl.rules import SourceDocument, validate_documents
 
 IMAGE = "registry.example/tools:1"
 MANAGED = {"app.kubernetes.io/managed-by": "modelcar-dsl"}
@@ -346,3 +347,20 @@ def test_graph_shows_the_titles() -> None:
         build_image.options(display_name="Build $(params.tag)")(tag=tag)
 
     assert "    title: Build $(params.tag)\n" in to_text(retitled.graph)
+
+
+def _nowhere(path: str) -> None:
+    return None
+
+
+def test_the_rules_hold_hand_written_metadata_to_kubernetes() -> None:
+    document = compile_task(build_image.spec, Target())
+    document["metadata"]["labels"]["tier"] = "gold plated"
+    document["metadata"]["annotations"] = {"a": "x" * MAX_ANNOTATIONS_SIZE, "b/": "y"}
+    problems = validate_documents([SourceDocument(document, _nowhere)])
+    assert sorted((problem.path, problem.rule) for problem in problems) == [
+        ("metadata.annotations", "metadata-labels"),
+        ("metadata.annotations", "metadata-labels"),
+        ("metadata.labels", "metadata-labels"),
+    ]
+    assert any("Kubernetes allows 262144" in problem.message for problem in problems)
