@@ -26,11 +26,12 @@ from modelcar_dsl.compiling.compiler import (
     compile_step_action,
     compile_task,
 )
-from modelcar_dsl.diagnostics.errors import DefinitionError
+from modelcar_dsl.diagnostics.errors import DefinitionError, ProjectError
 from modelcar_dsl.model.gates import Gates
 from modelcar_dsl.model.metadata import MAX_ANNOTATIONS_SIZE
 from modelcar_dsl.model.target import Target
 from modelcar_dsl.project.check import check
+from modelcar_dsl.project.settings import read_settings
 from modelcar_dsl.review.graph_formats import to_dot, to_mermaid, to_text
 from modelcar_dsl.review.tree_diff import diff_trees
 from modelcar_dsl.rules import SourceDocument, validate_documents
@@ -364,3 +365,39 @@ def test_the_rules_hold_hand_written_metadata_to_kubernetes() -> None:
         ("metadata.labels", "metadata-labels"),
     ]
     assert any("Kubernetes allows 262144" in problem.message for problem in problems)
+
+
+def _pyproject(tmp_path: Path, labels: str) -> Path:
+    path = tmp_path / "pyproject.toml"
+    path.write_text(f'[tool.modelcar]\nmodules = ["flows"]\nlabels = {labels}\n', encoding="utf-8")
+    return path
+
+
+def test_project_labels_go_on_every_document_under_its_own(tmp_path: Path) -> None:
+    settings = read_settings(_pyproject(tmp_path, '{ team = "platform", tier = "batch" }'))
+    target = settings.target("v1beta1")
+    assert target.labels == (("team", "platform"), ("tier", "batch"))
+    assert compile_task(build_image.spec, target)["metadata"]["labels"] == {
+        **MANAGED,
+        "example.com/cost-centre": "c42",
+        "team": "llm",
+        "tier": "batch",
+    }
+    assert compile_step_action(say.spec, target)["metadata"]["labels"]["tier"] == "batch"
+    assert compile_run(RUN, target)["metadata"]["labels"]["tier"] == "batch"
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        ('{ "team name" = "x" }', "labels: label key 'team name'"),
+        ('{ "tekton.dev/task" = "x" }', "labels: label 'tekton.dev/task' is set by Tekton"),
+        ('"team"', "labels must be a table"),
+    ],
+)
+def test_project_labels_are_checked_naming_the_pyproject(
+    tmp_path: Path, labels: str, expected: str
+) -> None:
+    with pytest.raises(ProjectError, match=expected) as raised:
+        read_settings(_pyproject(tmp_path, labels))
+    assert str(raised.value).startswith(str(tmp_path / "pyproject.toml"))

@@ -96,11 +96,12 @@ def _metadata(
     labels: Pairs = (),
     annotations: Pairs = (),
 ) -> ObjectMeta:
-    """The user's labels beside the compiler's, all sorted, then the user's annotations."""
+    """The document's labels over the project's, beside the compiler's, all sorted; then the
+    document's annotations."""
     metadata: ObjectMeta = {"name": name} if name else {"generateName": generate_name}
     if target.namespace:
         metadata["namespace"] = target.namespace
-    metadata["labels"] = dict(sorted({**MANAGED_BY, **dict(labels)}.items()))
+    metadata["labels"] = dict(sorted({**MANAGED_BY, **dict(target.labels), **dict(labels)}.items()))
     if annotations:
         metadata["annotations"] = dict(annotations)
     return metadata
