@@ -5,6 +5,7 @@ for v1 and v1beta1, and accepted by the rules."""
 from __future__ import annotations
 
 import copy
+import io
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,10 +32,12 @@ from modelcar_dsl.model.gates import Gates
 from modelcar_dsl.model.metadata import MAX_ANNOTATIONS_SIZE
 from modelcar_dsl.model.target import Target
 from modelcar_dsl.project.check import check
+from modelcar_dsl.project.local_run import run_local
 from modelcar_dsl.project.settings import read_settings
 from modelcar_dsl.review.graph_formats import to_dot, to_mermaid, to_text
 from modelcar_dsl.review.tree_diff import diff_trees
 from modelcar_dsl.rules import SourceDocument, validate_documents
+from modelcar_dsl.running.console import Console
 
 IMAGE = "registry.example/tools:1"
 MANAGED = {"app.kubernetes.io/managed-by": "modelcar-dsl"}
@@ -401,3 +404,17 @@ def test_project_labels_are_checked_naming_the_pyproject(
     with pytest.raises(ProjectError, match=expected) as raised:
         read_settings(_pyproject(tmp_path, labels))
     assert str(raised.value).startswith(str(tmp_path / "pyproject.toml"))
+
+
+def test_a_local_run_runs_a_labelled_run_without_a_note(tmp_path: Path) -> None:
+    """Labels change nothing a step does: a run whose taskRunSpecs only label is not said to
+    have pod settings the machine left out."""
+    err = io.StringIO()
+    result = run_local(
+        RUN,
+        run_dir=tmp_path / "run",
+        target=Target(fs_group=5),
+        console=Console(quiet=True, live=False, err=err),
+    )
+    assert [task.status for task in result.outcome.tasks] == ["Succeeded"]
+    assert "not applied" not in err.getvalue()
