@@ -418,3 +418,20 @@ def test_a_local_run_runs_a_labelled_run_without_a_note(tmp_path: Path) -> None:
     )
     assert [task.status for task in result.outcome.tasks] == ["Succeeded"]
     assert "not applied" not in err.getvalue()
+
+
+def test_diff_says_which_tasks_taskrun_labels_changed() -> None:
+    before = compile_run(RUN, Target())
+    after = copy.deepcopy(before)
+    (entry,) = after["spec"]["taskRunSpecs"]
+    entry["metadata"]["labels"]["cost"] = "cpu"
+    entry["metadata"]["annotations"]["example.com/why"] = "pushes to the internal registry"
+    (changes,) = diff_trees(_tree(before), _tree(after))
+    assert [change.text for change in changes.changes] == [
+        "taskRunSpecs build-image label cost: gpu -> cpu",
+        "taskRunSpecs build-image annotation example.com/why: pushes to quay -> pushes to the "
+        "internal registry",
+    ]
+    after["spec"]["taskRunSpecs"].append({"pipelineTaskName": "other", "serviceAccountName": "x"})
+    (changes,) = diff_trees(_tree(before), _tree(after))
+    assert changes.changes[-1].text == "taskRunSpecs other added"
