@@ -435,3 +435,15 @@ def test_diff_says_which_tasks_taskrun_labels_changed() -> None:
     after["spec"]["taskRunSpecs"].append({"pipelineTaskName": "other", "serviceAccountName": "x"})
     (changes,) = diff_trees(_tree(before), _tree(after))
     assert changes.changes[-1].text == "taskRunSpecs other added"
+
+
+def test_the_rules_hold_a_task_run_specs_metadata_to_kubernetes() -> None:
+    """Tekton's webhook passes it; the TaskRun made with it is refused, failing the run."""
+    document = compile_run(RUN, Target(fs_group=5))
+    document["spec"]["taskRunSpecs"][0]["metadata"]["labels"]["egress"] = "quay.io/x"
+    found = validate_documents([SourceDocument(document, _nowhere)])
+    problems = [problem for problem in found if problem.rule == "metadata-labels"]
+    assert [(p.path, p.origin) for p in problems] == [
+        ("spec.taskRunSpecs[0].metadata.labels", "run")
+    ]
+    assert "label value 'quay.io/x'" in problems[0].message

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
+
 from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.formats.labels import label_key_problem, label_value_problem
 from modelcar_dsl.formats.names import dns_subdomain_problem
@@ -31,6 +33,12 @@ def metadata_findings(metadata: Any, generate_name: bool = False) -> list[Findin
     if problem := dns_subdomain_problem(name, "name"):
         return [Finding(catalog.METADATA_NAME, problem, HERE.field("name")), *labels]
     return labels
+
+
+def task_run_metadata_findings(metadata: Any) -> list[Finding]:
+    """A taskRunSpecs entry's labels and annotations: Tekton's webhook passes them, and the
+    API server refuses the TaskRun the reconciler makes with them, failing the run."""
+    return [attrs.evolve(f, origin="run") for f in _label_findings(mapping(metadata))]
 
 
 def _label_findings(metadata: dict[str, Any]) -> list[Finding]:
