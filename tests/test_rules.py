@@ -232,6 +232,15 @@ CASES = [
         '    """T."""\n    return [command_step("main", ["true"])]\n',
     ),
     Case(
+        catalog.METADATA_LABELS,
+        "metadata.labels",
+        "label key 'cost centre'",
+        WORK_TASK.replace("name: work\n", "name: work\n  labels:  # <-\n    cost centre: c42\n"),
+        dsl='@task(image=IMAGE, labels={"cost centre": "c42"})  # <-\ndef t() -> list:\n'
+        '    """T."""\n    return [command_step("main", ["true"])]\n',
+        dsl_error=True,
+    ),
+    Case(
         catalog.QUANTITY,
         "spec.steps[0].computeResources.requests.memory",
         "'4GB' has the unit 'GB', which Kubernetes does not know",

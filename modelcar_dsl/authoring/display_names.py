@@ -30,6 +30,20 @@ def checked_display_name(value: object, location: SourceLocation) -> str | None:
     return value
 
 
+def checked_title(value: object, kind: str, location: SourceLocation) -> str | None:
+    """A Task's or Pipeline's own display name: Tekton substitutes no variables in it (only in
+    a pipeline task's), so a `$(...)` would reach the dashboard as written."""
+    title = checked_display_name(value, location)
+    if title is not None and (variable := _VARIABLE.search(title)):
+        raise DefinitionError(
+            f"display_name={title!r}: Tekton substitutes no variables in a {kind}'s title, so "
+            f"{variable.group(0)} would show as written; give plain text (a pipeline task's "
+            "display_name, in .options(), may read params and results)",
+            location,
+        )
+    return title
+
+
 def check_display_names(tasks: Iterable[PipelineTaskSpec], params: Iterable[ParamSpec]) -> None:
     """Refuse, at the call, a display name naming a param the pipeline lacks or a result its
     task lacks, or a variable Tekton does not substitute there."""

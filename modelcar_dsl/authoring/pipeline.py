@@ -13,12 +13,13 @@ import attrs
 
 from modelcar_dsl.authoring.annotations import check_named_parameter, param_from_annotation
 from modelcar_dsl.authoring.declaration import Declaration
-from modelcar_dsl.authoring.display_names import check_display_names
+from modelcar_dsl.authoring.display_names import check_display_names, checked_title
 from modelcar_dsl.authoring.pipeline_builder import PipelineBuilder, tracing
 from modelcar_dsl.authoring.pipeline_results import pipeline_results
 from modelcar_dsl.diagnostics.errors import DefinitionError
 from modelcar_dsl.diagnostics.source import SourceLocation, caller_location
 from modelcar_dsl.model.graph import PipelineGraph
+from modelcar_dsl.model.metadata import checked_metadata
 from modelcar_dsl.model.params import ParamSpec, tekton_name
 from modelcar_dsl.model.refs import ParamRef
 from modelcar_dsl.model.specs import PipelineSpec, PipelineWorkspace, VolumeSource
@@ -38,6 +39,9 @@ def pipeline(
     name: str | None = None,
     workspaces: Iterable[str | PipelineWorkspace] = (),
     result_descriptions: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    annotations: Mapping[str, str] | None = None,
+    display_name: str | None = None,
 ) -> Callable[[Callable[..., Any]], Pipeline]:
     """Declare a Tekton Pipeline; the function's typed parameters are the pipeline params, and
     the dict it may return, its results (`return {"image-ref": push.results.image_ref}`), each
@@ -45,8 +49,13 @@ def pipeline(
 
     A parameter annotated with an attrs class (a catalogue record) becomes one param per field,
     `model.registry_name` -> `model-registry-name`, so runs pass the whole record at once.
+    `labels` and `annotations` go on the Pipeline; `display_name` is its title on dashboards.
     """
     location = caller_location()
+    pipeline_labels, pipeline_annotations = checked_metadata(
+        labels, annotations, "@pipeline", location
+    )
+    title = checked_title(display_name, "Pipeline", location)
     declared = tuple(
         w if isinstance(w, PipelineWorkspace) else PipelineWorkspace(w) for w in workspaces
     )
@@ -81,6 +90,9 @@ def pipeline(
             tasks=tuple(call for call in calls if not call.is_finally),
             finally_tasks=tuple(call for call in calls if call.is_finally),
             results=pipeline_results(returned, calls, location, result_descriptions),
+            labels=pipeline_labels,
+            annotations=pipeline_annotations,
+            display_name=title,
         )
         return Pipeline(spec, function)
 

@@ -12,6 +12,7 @@ from modelcar_dsl.diagnostics.errors import DefinitionError
 from modelcar_dsl.diagnostics.source import SourceLocation, declaration_location
 from modelcar_dsl.formats.durations import Duration, checked_duration
 from modelcar_dsl.formats.names import did_you_mean
+from modelcar_dsl.model.metadata import checked_metadata
 from modelcar_dsl.model.pod_template import PodTemplate, TaskRunSpec
 from modelcar_dsl.model.specs import RunSpec, VolumeSource
 
@@ -29,6 +30,8 @@ def pipeline_run(
     service_account: str | None = None,
     pod_template: PodTemplate | None = None,
     task_run_specs: Mapping[str, TaskRunSpec] | None = None,
+    labels: Mapping[str, str] | None = None,
+    annotations: Mapping[str, str] | None = None,
 ) -> RunSpec:
     """Declare a run of `pipeline`; `name` is the prefix Tekton completes (`generateName`).
 
@@ -44,6 +47,9 @@ def pipeline_run(
     helper's own line (`runs.py:20: ... (via nightly() at helpers.py:6)`).
     """
     location = declaration_location()
+    run_labels, run_annotations = checked_metadata(
+        labels, annotations, f"pipeline_run({name!r})", location
+    )
     if not isinstance(pipeline, Pipeline):
         raise DefinitionError(
             f"pipeline_run({name!r}) takes a @pipeline function, got {pipeline!r}", location
@@ -96,6 +102,8 @@ def pipeline_run(
         records=tuple(records),
         pod_template=_checked_pod_template(pod_template, location),
         task_run_specs=_checked_task_run_specs(task_run_specs, pipeline, location),
+        labels=run_labels,
+        annotations=run_annotations,
     )
 
 

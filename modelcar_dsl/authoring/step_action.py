@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Generic
 
 from modelcar_dsl.authoring.declaration import Declaration
 from modelcar_dsl.authoring.task import P, _params_of
 from modelcar_dsl.diagnostics.errors import DefinitionError
 from modelcar_dsl.diagnostics.source import caller_location
+from modelcar_dsl.model.metadata import checked_metadata
 from modelcar_dsl.model.params import tekton_name
 from modelcar_dsl.model.refs import ParamRef
 from modelcar_dsl.model.specs import Result, Step, StepActionCall, StepActionSpec
@@ -49,11 +50,17 @@ def step_action(
     name: str | None = None,
     image: str | None = None,
     results: Iterable[Result | str] = (),
+    labels: Mapping[str, str] | None = None,
+    annotations: Mapping[str, str] | None = None,
 ) -> Callable[[Callable[P, Step]], StepAction[P]]:
     """Declare a StepAction: the function returns its one step (`script_step(...)` or
     `command_step(...)`), which reads each param from env (`$URL`) and writes each result to
-    `$RESULT_<NAME>_PATH`; `image` is the default for a step that names none."""
+    `$RESULT_<NAME>_PATH`; `image` is the default for a step that names none. `labels` and
+    `annotations` go on the StepAction document."""
     location = caller_location()
+    action_labels, action_annotations = checked_metadata(
+        labels, annotations, "@step_action", location
+    )
 
     def decorate(function: Callable[P, Step]) -> StepAction[P]:
         params = _params_of(function, location)
@@ -84,6 +91,8 @@ def step_action(
                 working_dir=step.working_dir,
             ),
             results=tuple(r if isinstance(r, Result) else Result(r) for r in results),
+            labels=action_labels,
+            annotations=action_annotations,
         )
         if spec.step.image is None:
             raise DefinitionError(

@@ -11,12 +11,13 @@ import attrs
 
 from modelcar_dsl.authoring.annotations import check_named_parameter, param_from_annotation
 from modelcar_dsl.authoring.declaration import Declaration
-from modelcar_dsl.authoring.display_names import checked_display_name
+from modelcar_dsl.authoring.display_names import checked_display_name, checked_title
 from modelcar_dsl.authoring.matrix import check_not_given_twice, checked_include, checked_matrix
 from modelcar_dsl.authoring.pipeline_builder import TaskCall, active_builder
 from modelcar_dsl.diagnostics.errors import DefinitionError
 from modelcar_dsl.diagnostics.source import SourceLocation, caller_location, parameter_locations
 from modelcar_dsl.formats.durations import Duration, checked_duration
+from modelcar_dsl.model.metadata import checked_metadata
 from modelcar_dsl.model.params import ParamSpec, tekton_name
 from modelcar_dsl.model.refs import ParamRef
 from modelcar_dsl.model.specs import (
@@ -144,15 +145,21 @@ def task(
     resources: Resources | None = None,
     timeout: Duration | None = None,
     retries: int | None = None,
+    labels: Mapping[str, str] | None = None,
+    annotations: Mapping[str, str] | None = None,
+    display_name: str | None = None,
 ) -> Callable[[Callable[P, Steps]], Task[P]]:
     """Declare a Tekton Task; the function returns its steps and its docstring describes it.
 
     `image` is the default for steps that name none; `env` adds Secret and ConfigMap keys to every
     step's environment; `resources` applies to every step that sets none; `timeout` and `retries`
-    are the defaults for each use of the task in a pipeline.
+    are the defaults for each use of the task in a pipeline. `labels` and `annotations` go on the
+    Task (and Tekton copies them to its TaskRuns and pods); `display_name` is its title.
     """
     location = caller_location()
     checked_timeout = checked_duration(timeout, location)
+    task_labels, task_annotations = checked_metadata(labels, annotations, "@task", location)
+    title = checked_title(display_name, "Task", location)
 
     def decorate(function: Callable[P, Steps]) -> Task[P]:
         params = _params_of(function, location)
@@ -185,6 +192,9 @@ def task(
             env_from=tuple(env),
             timeout=checked_timeout,
             retries=retries,
+            labels=task_labels,
+            annotations=task_annotations,
+            display_name=title,
         )
         return Task(spec, function)
 

@@ -19,6 +19,7 @@ from modelcar_dsl.compiling.pod_template import (
     v1beta1_task_run_specs,
 )
 from modelcar_dsl.model.graph import PipelineGraph
+from modelcar_dsl.model.metadata import Pairs
 from modelcar_dsl.model.param_checks import PulledImage
 from modelcar_dsl.model.params import ParamSpec, ParamValue, env_name, render_value, tekton_name
 from modelcar_dsl.model.specs import (
@@ -88,11 +89,21 @@ _Step = TypeVar("_Step", V1Step, V1beta1Step)
 """What the two API versions share is written once, checked by mypy against each version."""
 
 
-def _metadata(target: Target, name: str = "", generate_name: str = "") -> ObjectMeta:
+def _metadata(
+    target: Target,
+    name: str = "",
+    generate_name: str = "",
+    labels: Pairs = (),
+    annotations: Pairs = (),
+) -> ObjectMeta:
+    """The document's labels over the project's, beside the compiler's, all sorted; then the
+    document's annotations."""
     metadata: ObjectMeta = {"name": name} if name else {"generateName": generate_name}
     if target.namespace:
         metadata["namespace"] = target.namespace
-    metadata["labels"] = dict(MANAGED_BY)
+    metadata["labels"] = dict(sorted({**MANAGED_BY, **dict(target.labels), **dict(labels)}.items()))
+    if annotations:
+        metadata["annotations"] = dict(annotations)
     return metadata
 
 
@@ -253,7 +264,11 @@ def compile_step_action(action: StepActionSpec, target: Target) -> dict[str, Any
     return {
         "apiVersion": api,
         "kind": "StepAction",
-        "metadata": dict(_metadata(target, name=action.name)),
+        "metadata": dict(
+            _metadata(
+                target, name=action.name, labels=action.labels, annotations=action.annotations
+            )
+        ),
         "spec": spec,
     }
 
@@ -282,6 +297,8 @@ def _task_spec(spec: _TaskSpec, task: TaskSpec, target: Target) -> _TaskSpec:
     """A Task's spec up to its steps, the same in both versions."""
     if task.description:
         spec["description"] = task.description
+    if task.display_name:
+        spec["displayName"] = task.display_name
     if task.params:
         spec["params"] = [_param_declaration(param, target) for param in task.params]
     if task.workspaces:
@@ -329,7 +346,7 @@ def _typed_result(result: Result) -> V1TaskResult:
 
 def compile_task(task: TaskSpec, target: Target) -> dict[str, Any]:
     array_args = [f"$(params.{p.name}[*])" for p in task.params if p.type == "array"]
-    metadata = _metadata(target, name=task.name)
+    metadata = _metadata(target, task.name, labels=task.labels, annotations=task.annotations)
     if target.api == "v1":
         spec = _task_spec(V1TaskSpec(), task, target)
         spec["steps"] = [_v1_step(step, array_args, target) for step in task.steps]
@@ -429,6 +446,8 @@ def _pipeline_spec(spec: _PipelineSpec, pipeline: PipelineSpec, target: Target) 
     """A Pipeline's spec up to its tasks, the same in both versions."""
     if pipeline.description:
         spec["description"] = pipeline.description
+    if pipeline.display_name:
+        spec["displayName"] = pipeline.display_name
     if pipeline.params:
         spec["params"] = [_param_declaration(param, target) for param in pipeline.params]
     if pipeline.workspaces:
@@ -479,7 +498,9 @@ def _pipeline_results(pipeline: PipelineSpec) -> list[V1PipelineResult]:
 
 
 def compile_pipeline(pipeline: PipelineSpec, target: Target) -> dict[str, Any]:
-    metadata = _metadata(target, name=pipeline.name)
+    metadata = _metadata(
+        target, pipeline.name, labels=pipeline.labels, annotations=pipeline.annotations
+    )
     if target.api == "v1":
         spec = _pipeline_spec(V1PipelineSpec(), pipeline, target)
         spec["tasks"], finally_tasks = _pipeline_tasks(pipeline, V1PipelineTask)
@@ -557,7 +578,9 @@ def compile_run(run: RunSpec, target: Target) -> dict[str, Any]:
     # Without an fsGroup the securityContext stays empty, and the run-fs-group rule says what
     # to set.
     pod_template = pod_template_document(run.pod_template, fs_group)
-    metadata = _metadata(target, generate_name=f"{run.name}-")
+    metadata = _metadata(
+        target, generate_name=f"{run.name}-", labels=run.labels, annotations=run.annotations
+    )
     if target.api == "v1":
         spec = _run_spec(V1PipelineRunSpec(), run)
         spec["taskRunTemplate"] = {}

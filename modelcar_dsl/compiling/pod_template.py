@@ -20,6 +20,7 @@ from modelcar_dsl.tekton.documents import (
     PodSecurityContext,
     ResourceRequirements,
     V1beta1PipelineTaskRunSpec,
+    V1PipelineTaskMetadata,
     V1PipelineTaskRunSpec,
 )
 from modelcar_dsl.tekton.documents import (
@@ -127,6 +128,16 @@ def compute_resources(resources: Resources) -> ResourceRequirements:
     return document
 
 
+def task_run_metadata(spec: TaskRunSpec) -> V1PipelineTaskMetadata:
+    """One pipeline task's TaskRun labels and annotations, which Tekton also puts on its pod."""
+    document: V1PipelineTaskMetadata = {}
+    if spec.labels:
+        document["labels"] = dict(spec.labels)
+    if spec.annotations:
+        document["annotations"] = dict(spec.annotations)
+    return document
+
+
 def v1_task_run_specs(
     specs: tuple[tuple[str, TaskRunSpec], ...], fs_group: int | None
 ) -> list[V1PipelineTaskRunSpec]:
@@ -137,6 +148,8 @@ def v1_task_run_specs(
             document["serviceAccountName"] = spec.service_account
         if spec.pod_template is not None:
             document["podTemplate"] = pod_template_document(spec.pod_template, fs_group, False)
+        if spec.labels or spec.annotations:
+            document["metadata"] = task_run_metadata(spec)
         if spec.compute_resources is not None:
             document["computeResources"] = compute_resources(spec.compute_resources)
         documents.append(document)
@@ -153,6 +166,8 @@ def v1beta1_task_run_specs(
             document["taskServiceAccountName"] = spec.service_account
         if spec.pod_template is not None:
             document["taskPodTemplate"] = pod_template_document(spec.pod_template, fs_group, False)
+        if spec.labels or spec.annotations:
+            document["metadata"] = task_run_metadata(spec)
         if spec.compute_resources is not None:
             document["computeResources"] = compute_resources(spec.compute_resources)
         documents.append(document)

@@ -80,6 +80,9 @@ FIELD_TYPE = _rule("field-type", "A field has the wrong type", "tekton")
 MISSING_FIELD = _rule("missing-field", "A required field is missing", "tekton")
 UNKNOWN_FIELD = _rule("unknown-field", "A field Tekton does not know", "tekton")
 METADATA_NAME = _rule("metadata-name", "A resource name is not a DNS-1123 subdomain", "tekton")
+METADATA_LABELS = _rule(
+    "metadata-labels", "A label or annotation the Kubernetes API server refuses", "apply"
+)
 FEATURE_GATE = _rule(
     "feature-gate", "A feature the cluster's feature flags do not turn on", "tekton"
 )

@@ -17,6 +17,7 @@ from modelcar_dsl.diagnostics.source import caller_location
 from modelcar_dsl.formats.group_ids import MAX_GID, is_group_id
 from modelcar_dsl.formats.labels import label_key_problem, label_value_problem
 from modelcar_dsl.formats.names import DNS_LABEL, ENV_NAME
+from modelcar_dsl.model.metadata import Pairs, metadata_pairs, metadata_problems
 from modelcar_dsl.model.specs import Resources
 
 TOLERATION_OPERATORS = ("Equal", "Exists")
@@ -246,11 +247,14 @@ class PodTemplate:
 class TaskRunSpec:
     """What one pipeline task's TaskRuns get instead of the run's defaults: a service account,
     pod settings (replacing the run's template field by field, as Tekton merges them) and
-    compute resources for the whole TaskRun."""
+    compute resources for the whole TaskRun; labels and annotations for its TaskRuns and their
+    pods (a cost centre, a network policy's selector)."""
 
     service_account: str | None = None
     pod_template: PodTemplate | None = None
     compute_resources: Resources | None = None
+    labels: Pairs = attrs.field(default=(), converter=metadata_pairs)
+    annotations: Pairs = attrs.field(default=(), converter=metadata_pairs)
 
     def __attrs_post_init__(self) -> None:
         problems: list[str] = []
@@ -260,6 +264,12 @@ class TaskRunSpec:
             problems.append(f"pod_template {self.pod_template!r} is not a PodTemplate(...)")
         if self.compute_resources is not None and not isinstance(self.compute_resources, Resources):
             problems.append(f"compute_resources {self.compute_resources!r} is not a Resources(...)")
-        if (self.service_account, self.pod_template, self.compute_resources) == (None,) * 3:
-            problems.append("sets nothing; give service_account, pod_template or compute_resources")
+        problems += metadata_problems(self.labels, self.annotations)
+        if (self.service_account, self.pod_template, self.compute_resources) == (None,) * 3 and (
+            not self.labels and not self.annotations
+        ):
+            problems.append(
+                "sets nothing; give service_account, pod_template, compute_resources, labels or "
+                "annotations"
+            )
         _refuse("TaskRunSpec", problems)

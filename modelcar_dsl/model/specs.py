@@ -188,6 +188,9 @@ class StepActionSpec:
     params: tuple[ParamSpec, ...]
     step: Step
     results: tuple[Result, ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()
+    """The user's own labels (sorted), besides the compiler's managed-by."""
+    annotations: tuple[tuple[str, str], ...] = ()
 
 
 @attrs.frozen
@@ -215,6 +218,10 @@ class TaskSpec:
     retries: int | None = None
     resolver: Resolver | None = None
     """Where Tekton fetches a remote Task (`@remote_task`); the project writes no Task for it."""
+    labels: tuple[tuple[str, str], ...] = ()
+    """The user's own labels (sorted), besides the compiler's managed-by."""
+    annotations: tuple[tuple[str, str], ...] = ()
+    display_name: str | None = None
 
 
 @attrs.frozen
@@ -281,6 +288,10 @@ class PipelineSpec:
     tasks: tuple[PipelineTaskSpec, ...]
     finally_tasks: tuple[PipelineTaskSpec, ...] = ()
     results: tuple[PipelineResult, ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()
+    """The user's own labels (sorted), besides the compiler's managed-by."""
+    annotations: tuple[tuple[str, str], ...] = ()
+    display_name: str | None = None
 
     @property
     def all_tasks(self) -> tuple[PipelineTaskSpec, ...]:
@@ -348,3 +359,6 @@ class RunSpec:
     pod_template: PodTemplate | None = None
     task_run_specs: tuple[tuple[str, TaskRunSpec], ...] = ()
     """Per pipeline task settings, by the task's Tekton name."""
+    labels: tuple[tuple[str, str], ...] = ()
+    """The user's own labels (sorted), besides the compiler's managed-by."""
+    annotations: tuple[tuple[str, str], ...] = ()

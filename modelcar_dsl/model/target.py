@@ -28,6 +28,8 @@ class Target:
     """The cluster's Tekton release and feature flags: the compiled documents must pass them."""
     image_mirrors: ImageMirrors = attrs.field(factory=ImageMirrors)
     """Where the cluster pulls the images steps name (`[tool.modelcar] image_mirrors`)."""
+    labels: tuple[tuple[str, str], ...] = ()
+    """Labels every document gets (`[tool.modelcar] labels`), under each document's own."""
 
     @property
     def api_version(self) -> str:

@@ -20,6 +20,7 @@ from modelcar_dsl.model.gates import (
     parse_version,
 )
 from modelcar_dsl.model.image_mirrors import ImageMirrors, location_problem
+from modelcar_dsl.model.metadata import metadata_pairs, metadata_problems
 from modelcar_dsl.model.target import API_VERSIONS, ApiVersion, Target
 
 _KNOWN_SETTINGS = {
@@ -35,6 +36,7 @@ _KNOWN_SETTINGS = {
     "feature_flags",
     "tekton_version",
     "strict",
+    "labels",
 }
 
 
@@ -171,6 +173,7 @@ def read_settings(pyproject: Path) -> Settings:
             insecure_registries=frozenset(insecure),
             gates=gates,
             image_mirrors=_image_mirrors(table, where),
+            labels=_labels(table, where),
         ),
         strict=table.get("strict", False),
     )
@@ -188,6 +191,19 @@ def _image_mirrors(table: dict[str, Any], where: str) -> ImageMirrors:
         if problem := location_problem(location):
             raise ProjectError(f"{where}: [tool.modelcar] image_mirrors: {problem}")
     return ImageMirrors.from_mapping(mirrors)
+
+
+def _labels(table: dict[str, Any], where: str) -> tuple[tuple[str, str], ...]:
+    """`labels`: the team's labels on every document, held to the DSL's rules for labels."""
+    labels = table.get("labels", {})
+    if not isinstance(labels, dict):
+        raise ProjectError(
+            f'{where}: [tool.modelcar] labels must be a table, e.g. labels = {{ team = "llm" }}'
+        )
+    pairs = metadata_pairs(labels)
+    if problems := metadata_problems(pairs, ()):
+        raise ProjectError(f"{where}: [tool.modelcar] labels: {'; '.join(problems)}")
+    return pairs
 
 
 def _gates(table: dict[str, Any], where: str) -> Gates:

@@ -55,6 +55,12 @@ def _guards(task: PipelineTaskSpec) -> list[str]:
     return guards + _fan_out(task)
 
 
+def _title(task: PipelineTaskSpec) -> list[str]:
+    """The title a dashboard shows for the task: its call's display_name, else its Task's."""
+    title = task.display_name or task.task.display_name
+    return [f"title: {title}"] if title else []
+
+
 def _fan_out(task: PipelineTaskSpec) -> list[str]:
     """`matrix: suite (2) x limit (3)`, `+ include quick`: one run per combination."""
     if not task.is_matrixed:
@@ -89,13 +95,14 @@ def to_text(graph: PipelineGraph) -> str:
     incoming: dict[str, list[Link]] = {}
     for link in links(graph):
         incoming.setdefault(link.target, []).append(link)
-    lines = [f"pipeline {graph.spec.name}"]
+    title = graph.spec.display_name
+    lines = [f"pipeline {graph.spec.name}" + (f" (title: {title})" if title else "")]
 
     def describe(name: str) -> Iterator[str]:
         yield f"  {name}"
         for link in incoming.get(name, []):
             yield f"    after {link.source} ({link.label})"
-        for guard in _guards(calls[name]):
+        for guard in [*_title(calls[name]), *_guards(calls[name])]:
             yield f"    {guard}"
 
     for number, stage in enumerate(stages(graph), start=1):
@@ -121,7 +128,7 @@ def to_mermaid(graph: PipelineGraph) -> str:
     ids = {name: f"t{i}" for i, name in enumerate(graph.tasks + graph.finally_tasks)}
 
     def node(name: str) -> str:
-        label = "<br/>".join([name, *_guards(calls[name])])
+        label = "<br/>".join([name, *_title(calls[name]), *_guards(calls[name])])
         return f'{ids[name]}["{_quoted(label)}"]'
 
     lines = ["flowchart TD"]
@@ -153,7 +160,7 @@ def to_dot(graph: PipelineGraph) -> str:
     calls = _calls(graph)
 
     def node(name: str) -> str:
-        label = "\n".join([name, *_guards(calls[name])])
+        label = "\n".join([name, *_title(calls[name]), *_guards(calls[name])])
         return f"{_dot_string(name)} [label={_dot_string(label)}];"
 
     lines = [

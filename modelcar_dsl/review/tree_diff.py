@@ -116,7 +116,16 @@ def _named(value: Any) -> bool:
 def _walk(old: Any, new: Any, path: str) -> Iterator[tuple[str, Any, Any]]:
     """(path, before, after) for every difference; lists of named items are matched by name
     (`spec.tasks[push-to-quay]`), so reordering is not a change."""
-    if isinstance(old, dict) and isinstance(new, dict):
+    if _keyed_path(path) and all(side is MISSING or isinstance(side, dict) for side in (old, new)):
+        yield from _keyed(old, new, path)
+    elif path.endswith("taskRunSpecs") and _per_task(old) and _per_task(new):
+        old_specs = {item["pipelineTaskName"]: item for item in old}
+        new_specs = {item["pipelineTaskName"]: item for item in new}
+        for name in [*old_specs, *(n for n in new_specs if n not in old_specs)]:
+            yield from _walk(
+                old_specs.get(name, MISSING), new_specs.get(name, MISSING), f"{path}[{name}]"
+            )
+    elif isinstance(old, dict) and isinstance(new, dict):
         for key in [*old, *(k for k in new if k not in old)]:
             yield from _walk(old.get(key, MISSING), new.get(key, MISSING), _join(path, key))
     elif (_named(old) or old is MISSING or old == []) and (_named(new) or new in (MISSING, [])):
@@ -131,6 +140,37 @@ def _walk(old: Any, new: Any, path: str) -> Iterator[tuple[str, Any, Any]]:
             )
     elif old != new:
         yield path, old, new
+
+
+def _keyed_path(path: str) -> bool:
+    """A document's or a taskRunSpecs entry's labels or annotations: mappings whose keys are
+    names with dots and slashes (`example.com/team`), said key by key."""
+    return path.removeprefix("metadata.") in ("labels", "annotations") or path.endswith(
+        (".metadata.labels", ".metadata.annotations")
+    )
+
+
+def _keyed(old: Any, new: Any, path: str) -> Iterator[tuple[str, Any, Any]]:
+    """`metadata.labels` -> `labels[example.com/team]`, which is said
+    `label example.com/team added: llm`."""
+    owner, nested, field = path.rpartition(".metadata.")
+    if not nested:
+        owner, field = "", path.removeprefix("metadata.")
+    before = old if isinstance(old, dict) else {}
+    after = new if isinstance(new, dict) else {}
+    for key in [*before, *(k for k in after if k not in before)]:
+        if before.get(key, MISSING) != after.get(key, MISSING):
+            where = _join(owner, f"{field}[{key}]")
+            yield where, before.get(key, MISSING), after.get(key, MISSING)
+
+
+def _per_task(value: Any) -> bool:
+    """taskRunSpecs entries, each naming its pipeline task."""
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(i, dict) and isinstance(i.get("pipelineTaskName"), str) for i in value)
+    )
 
 
 def _join(path: str, key: str) -> str:
@@ -190,6 +230,8 @@ _WORDS = {
     "params": "param ",
     "results": "result ",
     "workspaces": "workspace ",
+    "labels": "label ",
+    "annotations": "annotation ",
 }
 _PHRASED = ("runAfter", "script", "default")
 

@@ -21,6 +21,7 @@ from modelcar_dsl.rules.declarations import (
 )
 from modelcar_dsl.rules.document import Report, exactly_one, mapping, mappings
 from modelcar_dsl.rules.findings import HERE, Finding
+from modelcar_dsl.rules.metadata import task_run_metadata_findings
 from modelcar_dsl.rules.param_specs import check_propagated_names
 from modelcar_dsl.rules.pipeline import check_pipeline_spec
 from modelcar_dsl.rules.pipeline_calls import PipelineTaskCall, pipeline_calls
@@ -71,6 +72,10 @@ def check_run_spec(
         report.add(
             pod_template_findings(mapping(run_spec.get(task_template))),
             f"spec.taskRunSpecs[{index}].{task_template}",
+        )
+        report.add(
+            task_run_metadata_findings(run_spec.get("metadata")),
+            f"spec.taskRunSpecs[{index}].metadata",
         )
         check_container_tls(
             {"env": mapping(run_spec.get("podTemplate")).get("env")},

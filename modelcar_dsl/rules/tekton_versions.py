@@ -23,6 +23,8 @@ CLUSTER_TASK_REMOVED: Version = (1, 0)
 """ClusterTask removed: commit 5a3a86ad2."""
 V1_SERVED: Version = (0, 43)
 """tekton.dev/v1 Task, Pipeline, TaskRun and PipelineRun served from 0.43."""
+DISPLAY_NAME_ADDED: Version = (0, 47)
+"""`displayName` on Tasks, Pipelines and pipeline tasks (TEP-0047): commit 3d86fa5ce."""
 STEP_ACTION_SERVED = {"v1alpha1": (0, 53), "v1beta1": (0, 60)}
 """StepAction's API versions and the release that first served each."""
 
@@ -85,6 +87,8 @@ class _Release:
     def spec(self, kind: str, spec: dict[str, Any], path: str) -> None:
         if kind in _RESOURCE_KINDS and self.api == "v1beta1":
             self.resources(spec, path)
+        if kind in ("Task", "Pipeline"):
+            self.display_name(spec, path, f"a {kind}'s")
         if kind == "Pipeline":
             for section in ("tasks", "finally"):
                 for index, task in mappings(spec.get(section)):
@@ -120,10 +124,24 @@ class _Release:
                     CONDITIONS_REMOVED,
                     "use when expressions instead",
                 )
+        self.display_name(task, path, "a pipeline task's")
+        if isinstance(task.get("taskSpec"), dict):
+            self.display_name(task["taskSpec"], f"{path}.taskSpec", "a Task's")
         self.ref(task.get("taskRef"), f"{path}.taskRef")
         self.cluster_task(task.get("taskRef"), f"{path}.taskRef", in_pipeline=True)
         if isinstance(task.get("pipelineSpec"), dict):
             self.spec("Pipeline", task["pipelineSpec"], f"{path}.pipelineSpec")
+
+    def display_name(self, body: dict[str, Any], path: str, whose: str) -> None:
+        """A title the cluster's release does not know yet."""
+        gates = self.report.context.gates
+        if "displayName" in body and gates.before(DISPLAY_NAME_ADDED):
+            self.report(
+                f"{path}.displayName",
+                catalog.TEKTON_VERSION,
+                f"{whose} displayName came in Tekton {shown(DISPLAY_NAME_ADDED)} (the cluster "
+                f"runs {gates.shown_version}); leave display_name out for this cluster",
+            )
 
     def ref(self, ref: Any, path: str) -> None:
         """`bundle` in a taskRef or pipelineRef: refused since 0.61, and before only with the

@@ -107,7 +107,8 @@ class RunPlan:
     def unapplied_pod_settings(self) -> list[str]:
         """The pod template fields (the run's, and each taskRunSpecs entry) a local run does not
         emulate, so `modelcar run` can say so: steps run here as if they were unset. The
-        fsGroup is left out: --user and --containers honour it."""
+        fsGroup is left out: --user and --containers honour it; so are labels and annotations,
+        which no step reads."""
         spec = self.run["spec"]
         template = spec.get("taskRunTemplate", {}).get("podTemplate") or spec.get("podTemplate")
         unapplied = [
@@ -117,9 +118,11 @@ class RunPlan:
         unapplied += [
             f"podTemplate securityContext.{f}" for f in sorted(security) if f != "fsGroup"
         ]
+        # Labels and annotations (an entry's metadata) change nothing a step does.
         unapplied += [
             f"taskRunSpecs for {entry.get('pipelineTaskName')}"
             for entry in spec.get("taskRunSpecs", [])
+            if set(entry) - {"pipelineTaskName", "metadata"}
         ]
         return unapplied
 
