@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from modelcar_dsl.authoring.pipeline_builder import TaskCall, finally_tasks
     from modelcar_dsl.authoring.remote_task import remote_task
     from modelcar_dsl.authoring.run import pipeline_run
-    from modelcar_dsl.authoring.step_action import StepAction, step_action
+    from modelcar_dsl.authoring.step_action import StepAction, remote_step_action, step_action
     from modelcar_dsl.authoring.steps import command_step, script_step
     from modelcar_dsl.authoring.task import Steps, Task, task
     from modelcar_dsl.diagnostics.source import SourceLocation
@@ -110,6 +110,7 @@ __all__ = [
     "finally_tasks",
     "pipeline",
     "pipeline_run",
+    "remote_step_action",
     "remote_task",
     "run_local",
     "run_task",
@@ -130,6 +131,7 @@ _EXPORTS = {
     "pipeline_run": "modelcar_dsl.authoring.run",
     "StepAction": "modelcar_dsl.authoring.step_action",
     "step_action": "modelcar_dsl.authoring.step_action",
+    "remote_step_action": "modelcar_dsl.authoring.step_action",
     "remote_task": "modelcar_dsl.authoring.remote_task",
     "command_step": "modelcar_dsl.authoring.steps",
     "script_step": "modelcar_dsl.authoring.steps",

@@ -15,6 +15,7 @@ from modelcar_dsl.diagnostics.errors import DefinitionError
 from modelcar_dsl.diagnostics.source import caller_location
 from modelcar_dsl.model.params import tekton_name
 from modelcar_dsl.model.refs import ParamRef
+from modelcar_dsl.model.resolvers import Resolver, checked_resolver
 from modelcar_dsl.model.specs import Result, Step, StepActionCall, StepActionSpec
 
 
@@ -91,6 +92,36 @@ def step_action(
                 "the step's image=",
                 location,
             )
+        return StepAction(spec, function)
+
+    return decorate
+
+
+def remote_step_action(
+    *,
+    resolver: Resolver,
+    name: str | None = None,
+    results: Iterable[Result | str] = (),
+) -> Callable[[Callable[P, None]], StepAction[P]]:
+    """Declare the interface of a StepAction Tekton fetches through a resolver: the function's
+    signature is its params, its body `...`. Declare what the fetched StepAction declares: Tekton
+    checks a step's params against the real one only when a TaskRun starts, the DSL against this
+    stub when the project compiles."""
+    location = caller_location()
+    checked_resolver(resolver, "remote_step_action", "stepaction", location)
+
+    def decorate(function: Callable[P, None]) -> StepAction[P]:
+        spec_name = name or tekton_name(function.__name__)
+        spec = StepActionSpec(
+            name=spec_name,
+            source=f"{function.__module__}:{function.__qualname__}",
+            location=location,
+            description=inspect.cleandoc(function.__doc__ or ""),
+            params=_params_of(function, location),
+            step=Step(name=spec_name, location=location),
+            results=tuple(r if isinstance(r, Result) else Result(r) for r in results),
+            resolver=resolver,
+        )
         return StepAction(spec, function)
 
     return decorate

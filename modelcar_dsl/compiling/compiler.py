@@ -204,7 +204,14 @@ def _after_resources(body: _Step, step: Step) -> _Step:
 
 def _action_step(body: _Step, call: StepActionCall) -> _Step:
     """A step that runs a StepAction: its ref and arguments, nothing of its own to run."""
-    body["ref"] = {"name": call.action.name}
+    resolver = call.action.resolver
+    if resolver is None:
+        body["ref"] = {"name": call.action.name}
+    else:
+        body["ref"] = {
+            "resolver": resolver.resolver,
+            "params": [{"name": name, "value": value} for name, value in resolver.params],
+        }
     params = _arguments(call.action.params, dict(call.arguments))
     if params:
         body["params"] = params

@@ -188,6 +188,9 @@ class StepActionSpec:
     params: tuple[ParamSpec, ...]
     step: Step
     results: tuple[Result, ...] = ()
+    resolver: Resolver | None = None
+    """Where Tekton fetches a remote StepAction (`@remote_step_action`); its `step` is then a
+    stub, and the project writes no StepAction document for it."""
 
 
 @attrs.frozen
