@@ -158,7 +158,7 @@ def _task_environment(task: TaskSpec, target: Target) -> list[EnvVar]:
             env.append(
                 {"name": f"{prefix}_BOUND", "value": f"$(workspaces.{workspace.name}.bound)"}
             )
-    for result in task.results:
+    for result in (r for r in task.results if r.from_step is None):
         env.append(
             {
                 "name": result.env or env_name(f"result_{result.name}_path"),
@@ -323,14 +323,19 @@ def _task_result(name: str, description: str) -> V1TaskResult:
 
 
 def _typed_result(result: Result) -> V1TaskResult:
-    """A string result as before; an array or object result with its type (and keys)."""
+    """A string result as before; an array or object result with its type (and keys); a
+    result a StepAction writes with the step result it reads."""
     if result.type == "string":
-        return _task_result(result.name, result.description)
-    body: V1TaskResult = {"name": result.name, "type": result.type}
-    if result.properties:
-        body["properties"] = {key: {"type": "string"} for key in result.properties}
-    if result.description:
-        body["description"] = result.description
+        body = _task_result(result.name, result.description)
+    else:
+        body = {"name": result.name, "type": result.type}
+        if result.properties:
+            body["properties"] = {key: {"type": "string"} for key in result.properties}
+        if result.description:
+            body["description"] = result.description
+    if result.from_step is not None:
+        step, name = result.from_step
+        body["value"] = f"$(steps.{step}.results.{name})"
     return body
 
 

@@ -260,3 +260,8 @@ CATALOGUE_RECORD = _rule(
     "catalogue-record", "A catalogue record's field breaks a check the record declares", "dsl"
 )
 PARAM_CONSTRAINT = _rule("param-constraint", "A param value breaks its param's constraint", "dsl")
+TASK_RESULT_FROM_STEP = _rule(
+    "task-result-from-step",
+    "A task result reads a step result its step's StepAction does not write",
+    "dsl",
+)
