@@ -1068,6 +1068,17 @@ CASES = [
         "    pack(model_dir='../etc')  # <-\n",
     ),
     Case(
+        catalog.TASK_RESULT_FROM_STEP,
+        "spec.results[0].value",
+        "step action 'push' of step 'push' declares no result 'url'",
+        "",
+        dsl="from modelcar_dsl import step_action\n\n\n"
+        "@step_action(image=IMAGE, results=['digest'])\ndef push() -> object:\n"
+        "    return command_step('push', ['true'])\n\n\n"
+        "@task(image=IMAGE,\n      results=[Result('url', from_step=('push', 'url'))])  # <-\n"
+        'def t() -> list:\n    """T."""\n    return [push()]\n',
+    ),
+    Case(
         catalog.REF,
         "spec.taskRef.name",
         "taskRef has both a name and resolver params",
