@@ -28,10 +28,11 @@ from modelcar_dsl import (
 )
 from modelcar_dsl.authoring.collection import collect_specs
 from modelcar_dsl.compiling.compiler import compile_run
-from modelcar_dsl.compiling.render import Compiled, compile_project
+from modelcar_dsl.compiling.render import Compiled, compile_project, render_tree
 from modelcar_dsl.diagnostics.errors import DefinitionError
 from modelcar_dsl.model.target import Target
 from modelcar_dsl.project.check import check
+from modelcar_dsl.review.tree_diff import as_text, diff_trees
 from modelcar_dsl.rules import SourceDocument, validate_documents
 from modelcar_dsl.running.run_plan import RunPlan
 
@@ -277,3 +278,17 @@ def test_a_local_run_names_them_among_the_settings_it_does_not_apply() -> None:
     unapplied = RunPlan.of(documents, "nightly").unapplied_pod_settings()
     assert "podTemplate affinity" in unapplied
     assert "podTemplate topologySpreadConstraints" in unapplied
+
+
+def test_diff_shows_what_the_placement_became() -> None:
+    plain = pipeline_run("nightly", build, params={"tag": "t"})
+    before = render_tree(collect_specs([("m", "r", plain)]), Target(fs_group=5))
+    after = render_tree(collect_specs([("m", "r", RUN)]), Target(fs_group=5))
+    lines = as_text(diff_trees(before, after)).splitlines()
+    assert (
+        "  taskRunTemplate podTemplate topologySpreadConstraints added: [{labelSelector: "
+        "{matchLabels: {app: modelcar-build}}, maxSkew: 1, minDomains: 2, topologyKey: "
+        "topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule}]"
+    ) in lines, lines
+    added = [line for line in lines if "podTemplate affinity added: " in line]
+    assert len(added) == 1 and "podAntiAffinity" in added[0] and "weight: 100" in added[0], lines

@@ -16,12 +16,14 @@ from modelcar_dsl import (
     BundlesResolver,
     ClusterResolver,
     GitResolver,
+    Step,
     Steps,
     command_step,
     pipeline,
     pipeline_run,
     remote_step_action,
     remote_task,
+    step_action,
     task,
 )
 from modelcar_dsl.authoring.collection import collect_specs
@@ -31,6 +33,7 @@ from modelcar_dsl.model.gates import Gates, parse_version
 from modelcar_dsl.model.target import Target
 from modelcar_dsl.project.check import check
 from modelcar_dsl.project.local_run import run_task
+from modelcar_dsl.review.tree_diff import as_text, diff_trees
 from modelcar_dsl.running.run_plan import RunPlan
 from tests.conftest import MiniProject, run_modelcar
 
@@ -204,3 +207,29 @@ def test_modelcar_bundle_skips_it(mini_project: Callable[..., MiniProject]) -> N
     manifest = json.loads((blobs / index["manifests"][0]["digest"][7:]).read_text())
     kinds = [layer["annotations"]["dev.tekton.image.kind"] for layer in manifest["layers"]]
     assert kinds == ["task"]
+
+
+def test_diff_says_a_step_now_calls_a_remote_step_action() -> None:
+    @step_action(image="registry.example/tools:1", name="fetch", results=["digest"])
+    def local_fetch(url: str, retries: str = "3") -> Step:
+        """The same StepAction, defined by the project."""
+        return command_step("fetch", ["true"])
+
+    @task(image="registry.example/tools:1", name="download")
+    def local_download(source: str) -> Steps:
+        return [local_fetch(url=source), command_step("list", ["ls"])]
+
+    @pipeline(name="get")
+    def local_get(source: str) -> None:
+        local_download(source=source)
+
+    before_run = pipeline_run("get", local_get, params={"source": "https://files.example/a"})
+    before = render_tree(collect_specs([("m", "r", before_run)]), TARGET)
+    after = render_tree(collect_specs([("m", "r", RUN)]), TARGET)
+    text = as_text(diff_trees(before, after))
+    assert (
+        "step fetch ref: StepAction fetch -> remote StepAction (resolver git: url "
+        "https://git.example/actions.git, revision placeholder-revision, pathInRepo "
+        "stepaction/fetch/fetch.yaml)"
+    ) in text, text
+    assert "stepaction/fetch (01-tasks/stepaction-fetch.yaml)\n  removed" in text, text

@@ -116,7 +116,9 @@ def _named(value: Any) -> bool:
 def _walk(old: Any, new: Any, path: str) -> Iterator[tuple[str, Any, Any]]:
     """(path, before, after) for every difference; lists of named items are matched by name
     (`spec.tasks[push-to-quay]`), so reordering is not a change."""
-    if isinstance(old, dict) and isinstance(new, dict):
+    if _other_source(old, new, path):
+        yield path, old, new
+    elif isinstance(old, dict) and isinstance(new, dict):
         for key in [*old, *(k for k in new if k not in old)]:
             yield from _walk(old.get(key, MISSING), new.get(key, MISSING), _join(path, key))
     elif (_named(old) or old is MISSING or old == []) and (_named(new) or new in (MISSING, [])):
@@ -131,6 +133,30 @@ def _walk(old: Any, new: Any, path: str) -> Iterator[tuple[str, Any, Any]]:
             )
     elif old != new:
         yield path, old, new
+
+
+def _other_source(old: Any, new: Any, path: str) -> bool:
+    """A ref that now names a resource of the project where it fetched one through a resolver,
+    or the other way round: one change, said whole, not its keys one by one."""
+    return (
+        path.rsplit(".", 1)[-1] in ("ref", "taskRef")
+        and isinstance(old, dict)
+        and isinstance(new, dict)
+        and bool(old.get("resolver")) != bool(new.get("resolver"))
+    )
+
+
+def _ref_words(ref: dict[str, Any], path: str) -> str:
+    """`StepAction fetch`, or `remote StepAction (resolver git: url ..., revision ...)`."""
+    kind = "StepAction" if path.endswith(".ref") else "Task"
+    if not ref.get("resolver"):
+        return f"{kind} {_shown(ref.get('name'))}"
+    params = ", ".join(
+        f"{_shown(param.get('name'))} {_shown(param.get('value'))}"
+        for param in ref.get("params") or []
+        if isinstance(param, dict)
+    )
+    return f"remote {kind} (resolver {_shown(ref['resolver'])}: {params})"
 
 
 def _join(path: str, key: str) -> str:
@@ -163,6 +189,10 @@ def _describe(differences: Iterator[tuple[str, Any, Any]]) -> Iterator[Change]:
                 )
             )
             yield Change(f"{subject}: script changed", diff)
+        elif _other_source(old, new, path):
+            yield Change(f"{subject}: {_ref_words(old, path)} -> {_ref_words(new, path)}")
+        elif old is MISSING and path.endswith((".affinity", ".topologySpreadConstraints")):
+            yield Change(f"{subject} added: {_shown(new)}")
         elif old is MISSING:
             yield Change(f"{subject} added" + _value_note(new))
         elif new is MISSING:
