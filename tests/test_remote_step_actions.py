@@ -16,6 +16,7 @@ from modelcar_dsl import (
     BundlesResolver,
     ClusterResolver,
     GitResolver,
+    HubResolver,
     Step,
     Steps,
     command_step,
@@ -30,6 +31,7 @@ from modelcar_dsl.authoring.collection import collect_specs
 from modelcar_dsl.compiling.render import Compiled, compile_project, render_tree
 from modelcar_dsl.diagnostics.errors import DefinitionError, LocalRunError
 from modelcar_dsl.model.gates import Gates, parse_version
+from modelcar_dsl.model.resolvers import Resolver
 from modelcar_dsl.model.target import Target
 from modelcar_dsl.project.check import check
 from modelcar_dsl.project.local_run import run_task
@@ -39,6 +41,7 @@ from tests.conftest import MiniProject, run_modelcar
 
 HERE = Path(__file__).name
 TARGET = Target(fs_group=1000)
+_STEP_ACTIONS_ON = (("enable-step-actions", "true"),)
 GIT = GitResolver(
     url="https://git.example/actions.git",
     revision="placeholder-revision",
@@ -233,3 +236,54 @@ def test_diff_says_a_step_now_calls_a_remote_step_action() -> None:
         "stepaction/fetch/fetch.yaml)"
     ) in text, text
     assert "stepaction/fetch (01-tasks/stepaction-fetch.yaml)\n  removed" in text, text
+
+
+def test_a_tekton_before_remote_step_actions_refuses_them() -> None:
+    """Steps fetched StepActions through resolvers from Tekton 0.54, a release after
+    StepActions came; the flag alone does not make an older Tekton fetch one."""
+    old = Gates(
+        tekton_version=parse_version("0.53"),
+        api_fields="alpha",
+        flags=(("enable-step-actions", "true"),),
+    )
+    problems = check(RUN, target=Target(fs_group=1000, gates=old))
+    assert [p.message for p in problems if p.path.endswith(".ref")] == [
+        "a remote StepAction (a step's ref with a resolver) arrived in Tekton 0.54 (the cluster "
+        "runs 0.53); Tekton refuses the field"
+    ], problems
+    local = check(download, target=Target(fs_group=1000, gates=old))
+    assert local and all(p.location and p.location.file == __file__ for p in local)
+
+
+@pytest.mark.parametrize(
+    ("resolver", "before", "since"),
+    [
+        (ClusterResolver(name="fetch", namespace="shared", kind="stepaction"), "0.65", "0.66"),
+        (
+            HubResolver(name="fetch", version="0.1", catalog="tekton", kind="stepaction"),
+            "0.99",
+            "1.0",
+        ),
+    ],
+)
+def test_a_resolver_fetches_step_actions_from_its_release_on(
+    resolver: Resolver, before: str, since: str
+) -> None:
+    @remote_step_action(resolver=resolver)
+    def fetched(url: str) -> None:
+        """Fetched by a resolver that learnt StepActions late."""
+
+    @task(image="registry.example/tools:1")
+    def uses() -> Steps:
+        return [fetched(url="x")]
+
+    def refusals(version: str) -> list[str]:
+        gates = Gates(tekton_version=parse_version(version), flags=_STEP_ACTIONS_ON)
+        found = check(uses, target=Target(fs_group=1000, gates=gates))
+        return [p.message for p in found if p.rule == "tekton-version"]
+
+    assert refusals(before) == [
+        f"the {resolver.resolver} resolver fetches a StepAction from Tekton {since} (the "
+        f"cluster runs {before}); the TaskRun would fail to resolve the step"
+    ]
+    assert refusals(since) == []
