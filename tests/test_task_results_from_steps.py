@@ -136,3 +136,11 @@ def test_from_step_takes_a_step_and_a_result(from_step: Any) -> None:
 def test_a_result_from_a_step_has_no_env_path() -> None:
     with pytest.raises(DefinitionError, match="no env="):
         Result("out", env="OUT_PATH", from_step=("push", "digest"))
+
+
+def test_a_step_action_result_cannot_read_from_a_step() -> None:
+    with pytest.raises(DefinitionError, match=rf"{HERE}:\d+.*a StepAction writes its results"):
+
+        @step_action(image="registry.example/tools:1", results=[Result("d", from_step=("a", "d"))])
+        def writes() -> Step:
+            return command_step("w", ["true"])

@@ -12,7 +12,7 @@ from typing import Any, Generic
 from modelcar_dsl.authoring.declaration import Declaration
 from modelcar_dsl.authoring.task import P, _params_of
 from modelcar_dsl.diagnostics.errors import DefinitionError
-from modelcar_dsl.diagnostics.source import caller_location
+from modelcar_dsl.diagnostics.source import SourceLocation, caller_location
 from modelcar_dsl.model.params import tekton_name
 from modelcar_dsl.model.refs import ParamRef
 from modelcar_dsl.model.resolvers import Resolver, checked_resolver
@@ -43,6 +43,21 @@ class StepAction(Declaration[StepActionSpec], Generic[P]):
             )
 
         return call
+
+
+def _action_results(
+    results: Iterable[Result | str], location: SourceLocation
+) -> tuple[Result, ...]:
+    """A StepAction's results; `from_step=` is a task's way to read one, never the action's."""
+    declared = tuple(r if isinstance(r, Result) else Result(r) for r in results)
+    for result in declared:
+        if result.from_step is not None:
+            raise DefinitionError(
+                f"result {result.name!r} of a step action has from_step=: a StepAction writes "
+                "its results itself; give from_step= on the task's Result that reads this one",
+                location,
+            )
+    return declared
 
 
 def step_action(
@@ -84,7 +99,7 @@ def step_action(
                 env_from=step.env_from,
                 working_dir=step.working_dir,
             ),
-            results=tuple(r if isinstance(r, Result) else Result(r) for r in results),
+            results=_action_results(results, location),
         )
         if spec.step.image is None:
             raise DefinitionError(
@@ -119,7 +134,7 @@ def remote_step_action(
             description=inspect.cleandoc(function.__doc__ or ""),
             params=_params_of(function, location),
             step=Step(name=spec_name, location=location),
-            results=tuple(r if isinstance(r, Result) else Result(r) for r in results),
+            results=_action_results(results, location),
             resolver=resolver,
         )
         return StepAction(spec, function)
