@@ -26,6 +26,7 @@ from modelcar_dsl.diagnostics.errors import DefinitionError
 from modelcar_dsl.model.gates import Gates, parse_version
 from modelcar_dsl.model.target import Target
 from modelcar_dsl.project.check import check
+from modelcar_dsl.rules import SourceDocument, validate_documents
 
 HERE = Path(__file__).name
 TARGET = Target(fs_group=1000)
@@ -101,7 +102,7 @@ def _declared_with(result: Result, steps: Steps) -> list[tuple[str, int, str]]:
     return [
         (p.location.file if p.location else "", p.location.line if p.location else 0, p.message)
         for p in check(wrong, target=TARGET)
-        if p.rule == "task-result-from-step"
+        if p.rule == "step-result-value"
     ]
 
 
@@ -144,3 +145,62 @@ def test_a_step_action_result_cannot_read_from_a_step() -> None:
         @step_action(image="registry.example/tools:1", results=[Result("d", from_step=("a", "d"))])
         def writes() -> Step:
             return command_step("w", ["true"])
+
+
+def test_the_step_action_declares_its_results_with_their_types() -> None:
+    compiled = Compiled.of(compile_project(collect_specs([("m", "t", publish)]), TARGET))
+    assert compiled.documents[("StepAction", "push")]["spec"]["results"] == [
+        {"name": "digest", "type": "string"},
+        {"name": "tags", "type": "array"},
+    ]
+
+
+def _yaml_problems(results: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    """The problems of a hand-written Task whose results read its steps' results."""
+    task_document = {
+        "apiVersion": "tekton.dev/v1",
+        "kind": "Task",
+        "metadata": {"name": "publish"},
+        "spec": {
+            "results": results,
+            "steps": [
+                {
+                    "name": "push",
+                    "image": "busybox",
+                    "results": [{"name": "digest"}, {"name": "tags", "type": "array"}],
+                    "script": "true",
+                },
+                {
+                    "name": "scan",
+                    "ref": {"resolver": "git", "params": [{"name": "url", "value": "u"}]},
+                },
+            ],
+        },
+    }
+    found = validate_documents([SourceDocument(task_document, lambda path: None)])
+    return [(p.path, p.rule, p.message) for p in found if p.path.startswith("spec.results")]
+
+
+def test_the_rules_hold_hand_written_values_to_tektons_form_and_the_steps() -> None:
+    problems = _yaml_problems(
+        [
+            {"name": "a", "value": "$(steps.push.results.digest)"},
+            {"name": "b", "value": "$(steps.scan.results.anything)"},
+            {"name": "c", "value": "$(tasks.push.results.digest)"},
+            {"name": "d", "value": "$(steps.Push.results.digest)"},
+            {"name": "e", "value": "$(steps.pusher.results.digest)"},
+            {"name": "f", "type": "string", "value": "$(steps.push.results.tags)"},
+            {"name": "g", "type": "array", "value": ["x"]},
+        ]
+    )
+    rules = {path: rule for path, rule, _ in problems}
+    assert rules == {
+        "spec.results[2].value": "task-variable",
+        "spec.results[3].value": "task-variable",
+        "spec.results[4].value": "step-result-value",
+        "spec.results[5].value": "step-result-value",
+        "spec.results[6].value": "result-type",
+    }, problems
+    messages = " | ".join(message for _, _, message in problems)
+    for part in ("must look like", "step name 'Push'", "did you mean 'push'?", "array step"):
+        assert part in messages, messages

@@ -228,7 +228,7 @@ def compile_step_action(action: StepActionSpec, target: Target) -> dict[str, Any
     if action.params:
         spec["params"] = [_param_declaration(param, target) for param in action.params]
     if action.results:
-        spec["results"] = [_task_result(r.name, r.description) for r in action.results]
+        spec["results"] = [_typed_result(r) for r in action.results]
     assert step.image is not None
     spec["image"] = target.image_mirrors.mirrored(step.image)
     if step.command:

@@ -51,6 +51,7 @@ DSL_RULES = frozenset(
         catalog.PARAM_UNKNOWN.id,
         catalog.PARAM_VALUE_TYPE.id,
         catalog.SCRIPT_VARIABLE.id,
+        catalog.STEP_RESULT_VALUE.id,
         catalog.TLS_BYPASS.id,
     }
 )
@@ -528,7 +529,7 @@ def _step_result_problems(task: TaskSpec, report: _Reporter) -> Iterator[Problem
         if problem:
             yield report(
                 where,
-                catalog.TASK_RESULT_FROM_STEP,
+                catalog.STEP_RESULT_VALUE,
                 f"result {result.name!r} from_step={result.from_step!r}: {problem}",
                 result.location,
             )

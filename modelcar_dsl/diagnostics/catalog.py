@@ -132,6 +132,11 @@ STEP_RESULT_USE = _rule(
     "$(steps.x.results.y) is used outside a step's env, command and args",
     "tekton",
 )
+STEP_RESULT_VALUE = _rule(
+    "step-result-value",
+    "A Task result's value reads a step result its step does not declare, or of another type",
+    "run",
+)
 ARRAY_ISOLATION = _rule(
     "array-isolation", "An array or object param is used inside a longer string", "tekton"
 )
@@ -260,8 +265,3 @@ CATALOGUE_RECORD = _rule(
     "catalogue-record", "A catalogue record's field breaks a check the record declares", "dsl"
 )
 PARAM_CONSTRAINT = _rule("param-constraint", "A param value breaks its param's constraint", "dsl")
-TASK_RESULT_FROM_STEP = _rule(
-    "task-result-from-step",
-    "A task result reads a step result its step's StepAction does not write",
-    "dsl",
-)
