@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from modelcar_dsl.authoring.pipeline_builder import TaskCall, finally_tasks
     from modelcar_dsl.authoring.remote_task import remote_task
     from modelcar_dsl.authoring.run import pipeline_run
-    from modelcar_dsl.authoring.step_action import StepAction, step_action
+    from modelcar_dsl.authoring.step_action import StepAction, remote_step_action, step_action
     from modelcar_dsl.authoring.steps import command_step, script_step
     from modelcar_dsl.authoring.task import Steps, Task, task
     from modelcar_dsl.diagnostics.source import SourceLocation
@@ -25,6 +25,13 @@ if TYPE_CHECKING:
         PulledImage,
         VerifiesTls,
         WorkspacePath,
+    )
+    from modelcar_dsl.model.pod_affinity import (
+        PodAffinity,
+        PodAffinityTerm,
+        PodAntiAffinity,
+        TopologySpread,
+        WeightedPodAffinityTerm,
     )
     from modelcar_dsl.model.pod_template import (
         NodeAffinity,
@@ -82,6 +89,9 @@ __all__ = [
     "ParamRef",
     "Pipeline",
     "PipelineWorkspace",
+    "PodAffinity",
+    "PodAffinityTerm",
+    "PodAntiAffinity",
     "PodTemplate",
     "PreferredNode",
     "PulledImage",
@@ -101,8 +111,10 @@ __all__ = [
     "TaskCall",
     "TaskRunSpec",
     "Toleration",
+    "TopologySpread",
     "VerifiesTls",
     "VolumeClaim",
+    "WeightedPodAffinityTerm",
     "Workspace",
     "WorkspacePath",
     "check",
@@ -110,6 +122,7 @@ __all__ = [
     "finally_tasks",
     "pipeline",
     "pipeline_run",
+    "remote_step_action",
     "remote_task",
     "run_local",
     "run_task",
@@ -130,6 +143,7 @@ _EXPORTS = {
     "pipeline_run": "modelcar_dsl.authoring.run",
     "StepAction": "modelcar_dsl.authoring.step_action",
     "step_action": "modelcar_dsl.authoring.step_action",
+    "remote_step_action": "modelcar_dsl.authoring.step_action",
     "remote_task": "modelcar_dsl.authoring.remote_task",
     "command_step": "modelcar_dsl.authoring.steps",
     "script_step": "modelcar_dsl.authoring.steps",
@@ -142,6 +156,11 @@ _EXPORTS = {
     "PulledImage": "modelcar_dsl.model.param_checks",
     "VerifiesTls": "modelcar_dsl.model.param_checks",
     "WorkspacePath": "modelcar_dsl.model.param_checks",
+    "PodAffinity": "modelcar_dsl.model.pod_affinity",
+    "PodAffinityTerm": "modelcar_dsl.model.pod_affinity",
+    "PodAntiAffinity": "modelcar_dsl.model.pod_affinity",
+    "TopologySpread": "modelcar_dsl.model.pod_affinity",
+    "WeightedPodAffinityTerm": "modelcar_dsl.model.pod_affinity",
     "NodeAffinity": "modelcar_dsl.model.pod_template",
     "NodeRequirement": "modelcar_dsl.model.pod_template",
     "NodeTerm": "modelcar_dsl.model.pod_template",

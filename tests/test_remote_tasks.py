@@ -276,3 +276,25 @@ def test_a_tekton_before_resolvers_refuses_the_call() -> None:
         check(RUN, target=Target(fs_group=1000, gates=Gates(tekton_version=parse_version("0.50"))))
         == []
     )
+
+
+def test_diff_says_a_call_now_uses_a_remote_task() -> None:
+    @task(image="registry.example/tools:1", name="git-clone", results=["commit"])
+    def local_clone(url: str, revision: str = "main") -> Steps:
+        """The project's own clone."""
+        return [command_step("clone", ["true"])]
+
+    @pipeline(name="clone-and-show")
+    def clone_locally(repo_url: str) -> None:
+        cloned = local_clone(url=repo_url)
+        show(commit=cloned.results.commit)
+
+    target = Target(fs_group=1000)
+    before = render_tree(collect_specs([("m", "p", clone_locally)]), target)
+    after = render_tree(collect_specs([("m", "p", clone_and_show)]), target)
+    text = as_text(diff_trees(before, after))
+    assert (
+        "git-clone taskRef: Task git-clone -> remote Task (resolver git: url "
+        "https://git.example/catalog.git, revision placeholder-revision, pathInRepo "
+        "task/git-clone/git-clone.yaml)"
+    ) in text, text

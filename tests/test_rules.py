@@ -787,6 +787,22 @@ CASES = [
         no_dsl="the DSL passes step results through env",
     ),
     Case(
+        catalog.STEP_RESULT_VALUE,
+        "spec.results[0].value",
+        "step 'main' declares no result 'url', so the result is never set",
+        TASK
+        + "  results:\n    - name: url\n      value: $(steps.main.results.url)  # <-\n"
+        + "  steps:\n    - name: main\n      ref:\n        name: clone\n"
+        + "---\n"
+        + STEP_ACTION,
+        dsl="from modelcar_dsl import step_action\n\n\n"
+        "@step_action(image=IMAGE, results=['digest'])\ndef push() -> object:\n"
+        "    return command_step('push', ['true'])\n\n\n"
+        "@task(image=IMAGE,\n      results=[Result('url', from_step=('push', 'url'))])  # <-\n"
+        'def t() -> list:\n    """T."""\n    return [push()]\n',
+        dsl_message="step action 'push' of step 'push' declares no result 'url'",
+    ),
+    Case(
         catalog.TIMEOUTS,
         "spec.timeouts.tasks",
         "timeouts.tasks 5h is longer than timeouts.pipeline 4h",

@@ -8,18 +8,10 @@ import inspect
 from collections.abc import Callable, Iterable
 
 from modelcar_dsl.authoring.task import P, Task, _params_of
-from modelcar_dsl.diagnostics.errors import DefinitionError
 from modelcar_dsl.diagnostics.source import caller_location
 from modelcar_dsl.formats.durations import Duration, checked_duration
 from modelcar_dsl.model.params import tekton_name
-from modelcar_dsl.model.resolvers import (
-    BundlesResolver,
-    ClusterResolver,
-    GitResolver,
-    HttpResolver,
-    HubResolver,
-    Resolver,
-)
+from modelcar_dsl.model.resolvers import Resolver, checked_resolver
 from modelcar_dsl.model.specs import Result, TaskSpec, Workspace
 
 
@@ -37,14 +29,7 @@ def remote_task(
     only when a run starts, the DSL against this stub when the project compiles."""
     location = caller_location()
     checked_timeout = checked_duration(timeout, location)
-    if not isinstance(
-        resolver, GitResolver | BundlesResolver | ClusterResolver | HttpResolver | HubResolver
-    ):
-        raise DefinitionError(
-            f"remote_task resolver= takes GitResolver, BundlesResolver, ClusterResolver, "
-            f"HttpResolver or HubResolver, got {resolver!r}",
-            location,
-        )
+    checked_resolver(resolver, "remote_task", "task", location)
 
     def decorate(function: Callable[P, None]) -> Task[P]:
         spec = TaskSpec(

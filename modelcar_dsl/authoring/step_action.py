@@ -12,10 +12,11 @@ from typing import Any, Generic
 from modelcar_dsl.authoring.declaration import Declaration
 from modelcar_dsl.authoring.task import P, _params_of
 from modelcar_dsl.diagnostics.errors import DefinitionError
-from modelcar_dsl.diagnostics.source import caller_location
+from modelcar_dsl.diagnostics.source import SourceLocation, caller_location
 from modelcar_dsl.model.metadata import checked_metadata
 from modelcar_dsl.model.params import tekton_name
 from modelcar_dsl.model.refs import ParamRef
+from modelcar_dsl.model.resolvers import Resolver, checked_resolver
 from modelcar_dsl.model.specs import Result, Step, StepActionCall, StepActionSpec
 
 
@@ -43,6 +44,21 @@ class StepAction(Declaration[StepActionSpec], Generic[P]):
             )
 
         return call
+
+
+def _action_results(
+    results: Iterable[Result | str], location: SourceLocation
+) -> tuple[Result, ...]:
+    """A StepAction's results; `from_step=` is a task's way to read one, never the action's."""
+    declared = tuple(r if isinstance(r, Result) else Result(r) for r in results)
+    for result in declared:
+        if result.from_step is not None:
+            raise DefinitionError(
+                f"result {result.name!r} of a step action has from_step=: a StepAction writes "
+                "its results itself; give from_step= on the task's Result that reads this one",
+                location,
+            )
+    return declared
 
 
 def step_action(
@@ -90,7 +106,7 @@ def step_action(
                 env_from=step.env_from,
                 working_dir=step.working_dir,
             ),
-            results=tuple(r if isinstance(r, Result) else Result(r) for r in results),
+            results=_action_results(results, location),
             labels=action_labels,
             annotations=action_annotations,
         )
@@ -100,6 +116,36 @@ def step_action(
                 "the step's image=",
                 location,
             )
+        return StepAction(spec, function)
+
+    return decorate
+
+
+def remote_step_action(
+    *,
+    resolver: Resolver,
+    name: str | None = None,
+    results: Iterable[Result | str] = (),
+) -> Callable[[Callable[P, None]], StepAction[P]]:
+    """Declare the interface of a StepAction Tekton fetches through a resolver: the function's
+    signature is its params, its body `...`. Declare what the fetched StepAction declares: Tekton
+    checks a step's params against the real one only when a TaskRun starts, the DSL against this
+    stub when the project compiles."""
+    location = caller_location()
+    checked_resolver(resolver, "remote_step_action", "stepaction", location)
+
+    def decorate(function: Callable[P, None]) -> StepAction[P]:
+        spec_name = name or tekton_name(function.__name__)
+        spec = StepActionSpec(
+            name=spec_name,
+            source=f"{function.__module__}:{function.__qualname__}",
+            location=location,
+            description=inspect.cleandoc(function.__doc__ or ""),
+            params=_params_of(function, location),
+            step=Step(name=spec_name, location=location),
+            results=_action_results(results, location),
+            resolver=resolver,
+        )
         return StepAction(spec, function)
 
     return decorate

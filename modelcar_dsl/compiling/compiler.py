@@ -169,7 +169,7 @@ def _task_environment(task: TaskSpec, target: Target) -> list[EnvVar]:
             env.append(
                 {"name": f"{prefix}_BOUND", "value": f"$(workspaces.{workspace.name}.bound)"}
             )
-    for result in task.results:
+    for result in (r for r in task.results if r.from_step is None):
         env.append(
             {
                 "name": result.env or env_name(f"result_{result.name}_path"),
@@ -215,7 +215,14 @@ def _after_resources(body: _Step, step: Step) -> _Step:
 
 def _action_step(body: _Step, call: StepActionCall) -> _Step:
     """A step that runs a StepAction: its ref and arguments, nothing of its own to run."""
-    body["ref"] = {"name": call.action.name}
+    resolver = call.action.resolver
+    if resolver is None:
+        body["ref"] = {"name": call.action.name}
+    else:
+        body["ref"] = {
+            "resolver": resolver.resolver,
+            "params": [{"name": name, "value": value} for name, value in resolver.params],
+        }
     params = _arguments(call.action.params, dict(call.arguments))
     if params:
         body["params"] = params
@@ -232,7 +239,7 @@ def compile_step_action(action: StepActionSpec, target: Target) -> dict[str, Any
     if action.params:
         spec["params"] = [_param_declaration(param, target) for param in action.params]
     if action.results:
-        spec["results"] = [_task_result(r.name, r.description) for r in action.results]
+        spec["results"] = [_typed_result(r) for r in action.results]
     assert step.image is not None
     spec["image"] = target.image_mirrors.mirrored(step.image)
     if step.command:
@@ -333,14 +340,19 @@ def _task_result(name: str, description: str) -> V1TaskResult:
 
 
 def _typed_result(result: Result) -> V1TaskResult:
-    """A string result as before; an array or object result with its type (and keys)."""
+    """A string result as before; an array or object result with its type (and keys); a
+    result a StepAction writes with the step result it reads."""
     if result.type == "string":
-        return _task_result(result.name, result.description)
-    body: V1TaskResult = {"name": result.name, "type": result.type}
-    if result.properties:
-        body["properties"] = {key: {"type": "string"} for key in result.properties}
-    if result.description:
-        body["description"] = result.description
+        body = _task_result(result.name, result.description)
+    else:
+        body = {"name": result.name, "type": result.type}
+        if result.properties:
+            body["properties"] = {key: {"type": "string"} for key in result.properties}
+        if result.description:
+            body["description"] = result.description
+    if result.from_step is not None:
+        step, name = result.from_step
+        body["value"] = f"$(steps.{step}.results.{name})"
     return body
 
 

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from modelcar_dsl.model.pod_affinity import (
+    PodAffinity,
+    PodAffinityTerm,
+    PodAntiAffinity,
+    TopologySpread,
+    WeightedPodAffinityTerm,
+)
 from modelcar_dsl.model.pod_template import (
     NodeAffinity,
     NodeRequirement,
@@ -19,9 +26,16 @@ from modelcar_dsl.tekton.documents import (
     NodeSelectorTerm,
     PodSecurityContext,
     ResourceRequirements,
+    TopologySpreadConstraint,
     V1beta1PipelineTaskRunSpec,
     V1PipelineTaskMetadata,
     V1PipelineTaskRunSpec,
+)
+from modelcar_dsl.tekton.documents import (
+    PodAffinity as PodAffinityDocument,
+)
+from modelcar_dsl.tekton.documents import (
+    PodAffinityTerm as PodAffinityTermDocument,
 )
 from modelcar_dsl.tekton.documents import (
     PodTemplate as PodTemplateDocument,
@@ -40,6 +54,8 @@ def pod_template_document(
     document: PodTemplateDocument = {}
     if template is not None and template.affinity is not None:
         document["affinity"] = _affinity(template.affinity)
+    if template is not None and (template.pod_affinity or template.pod_anti_affinity):
+        document["affinity"] = {**document.get("affinity", {}), **_pod_affinities(template)}
     if template is not None and template.env:
         document["env"] = [{"name": name, "value": value} for name, value in template.env]
     if template is not None and template.image_pull_secrets:
@@ -57,6 +73,8 @@ def pod_template_document(
         document["securityContext"] = security
     if template is not None and template.tolerations:
         document["tolerations"] = [_toleration(t) for t in template.tolerations]
+    if template is not None and template.topology_spread:
+        document["topologySpreadConstraints"] = [_spread(s) for s in template.topology_spread]
     return document
 
 
@@ -115,6 +133,51 @@ def _affinity(affinity: NodeAffinity) -> AffinityDocument:
         document["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"] = {
             "nodeSelectorTerms": [_term(t) for t in affinity.required]
         }
+    return document
+
+
+def _pod_term(term: PodAffinityTerm | WeightedPodAffinityTerm) -> PodAffinityTermDocument:
+    document: PodAffinityTermDocument = {
+        "labelSelector": {"matchLabels": dict(term.label_selector)}
+    }
+    if term.namespaces:
+        document["namespaces"] = list(term.namespaces)
+    document["topologyKey"] = term.topology_key
+    return document
+
+
+def _pod_affinity_terms(affinity: PodAffinity | PodAntiAffinity) -> PodAffinityDocument:
+    terms: PodAffinityDocument = {}
+    if affinity.preferred:
+        terms["preferredDuringSchedulingIgnoredDuringExecution"] = [
+            {"podAffinityTerm": _pod_term(p), "weight": p.weight} for p in affinity.preferred
+        ]
+    if affinity.required:
+        terms["requiredDuringSchedulingIgnoredDuringExecution"] = [
+            _pod_term(t) for t in affinity.required
+        ]
+    return terms
+
+
+def _pod_affinities(template: PodTemplate) -> AffinityDocument:
+    """`podAffinity` and `podAntiAffinity`, each with its preferred and required terms."""
+    document: AffinityDocument = {}
+    if template.pod_affinity is not None:
+        document["podAffinity"] = _pod_affinity_terms(template.pod_affinity)
+    if template.pod_anti_affinity is not None:
+        document["podAntiAffinity"] = _pod_affinity_terms(template.pod_anti_affinity)
+    return document
+
+
+def _spread(spread: TopologySpread) -> TopologySpreadConstraint:
+    document: TopologySpreadConstraint = {
+        "labelSelector": {"matchLabels": dict(spread.label_selector)},
+        "maxSkew": spread.max_skew,
+    }
+    if spread.min_domains is not None:
+        document["minDomains"] = spread.min_domains
+    document["topologyKey"] = spread.topology_key
+    document["whenUnsatisfiable"] = spread.when_unsatisfiable
     return document
 
 

@@ -96,12 +96,13 @@ def _at(location: SourceLocation) -> Callable[[str], SourceLocation]:
 
 
 def _step_actions(project: Specs, target: Target) -> Iterator[CompiledResource]:
-    """Each StepAction the project's tasks call, once, beside the Tasks that call it."""
+    """Each StepAction the project's tasks call, once, beside the Tasks that call it; a remote
+    one is Tekton's to fetch."""
     actions = {
         id(step.action.action): step.action.action
         for task in project.tasks
         for step in task.steps
-        if step.action is not None
+        if step.action is not None and step.action.action.resolver is None
     }
     for action in sorted(actions.values(), key=lambda a: (a.name, a.source)):
         document = SourceDocument(compile_step_action(action, target), _at(action.location))

@@ -28,6 +28,7 @@ from modelcar_dsl.model.specs import (
     EnvSource,
     PipelineSpec,
     PipelineTaskSpec,
+    Result,
     RunSpec,
     Step,
     TaskSpec,
@@ -50,6 +51,7 @@ DSL_RULES = frozenset(
         catalog.PARAM_UNKNOWN.id,
         catalog.PARAM_VALUE_TYPE.id,
         catalog.SCRIPT_VARIABLE.id,
+        catalog.STEP_RESULT_VALUE.id,
         catalog.TLS_BYPASS.id,
     }
 )
@@ -98,6 +100,7 @@ def validate_task(task: TaskSpec) -> Iterator[Problem]:
             yield from _script_problems(step, f"spec.steps[{index}]", report)
         yield from _tls_bypasses(step, f"spec.steps[{index}]", report)
     yield from _sourced_env_bypasses(task.env_from, "spec.stepTemplate", report, task.location)
+    yield from _step_result_problems(task, report)
     for param in task.params:
         names = [f"{param.name}_{key}" for key in param.properties] or [param.name]
         for name in names:
@@ -485,3 +488,53 @@ def _filled(text: str, given: dict[str, tuple[str, Any]]) -> Any:
     if param_reference(text) is not None:
         return value_of(text)
     return VARIABLE.sub(lambda match: str(render_value(value_of(match.group(0)))), text)
+
+
+def _step_result_problems(task: TaskSpec, report: _Reporter) -> Iterator[Problem]:
+    """A result `from_step` reads a result the named step's StepAction declares, of its type:
+    Tekton checks only the reference's form, and the TaskRun fails, or reads an array as a
+    string, when it runs."""
+    steps = {step.name: step for step in task.steps}
+    for index, result in enumerate(task.results):
+        if result.from_step is None:
+            continue
+        step_name, name = result.from_step
+        where = f"spec.results[{index}].value"
+        step = steps.get(step_name)
+        problem = ""
+        if step is None:
+            problem = f"task {task.name} has no step {step_name!r}" + did_you_mean(
+                step_name, list(steps)
+            )
+        elif step.action is None:
+            problem = (
+                f"step {step_name!r} runs its own image, and only a StepAction's results reach "
+                "the task this way: call a @step_action or @remote_step_action there, or drop "
+                "from_step= and let the step write the result"
+            )
+        else:
+            action = step.action.action
+            declared = {r.name: r for r in action.results}
+            written = declared.get(name)
+            if written is None:
+                problem = (
+                    f"step action {action.name!r} of step {step_name!r} declares no result "
+                    f"{name!r}" + did_you_mean(name, list(declared))
+                )
+            elif (written.type, written.properties) != (result.type, result.properties):
+                problem = (
+                    f"step result {name!r} is {_typed(written)}, the task's result "
+                    f"{_typed(result)}: declare the same type"
+                )
+        if problem:
+            yield report(
+                where,
+                catalog.STEP_RESULT_VALUE,
+                f"result {result.name!r} from_step={result.from_step!r}: {problem}",
+                result.location,
+            )
+
+
+def _typed(result: Result) -> str:
+    keys = f" with keys {list(result.properties)}" if result.properties else ""
+    return f"{result.type}{keys}"

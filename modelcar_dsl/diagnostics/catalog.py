@@ -135,6 +135,11 @@ STEP_RESULT_USE = _rule(
     "$(steps.x.results.y) is used outside a step's env, command and args",
     "tekton",
 )
+STEP_RESULT_VALUE = _rule(
+    "step-result-value",
+    "A Task result's value reads a step result its step does not declare, or of another type",
+    "run",
+)
 ARRAY_ISOLATION = _rule(
     "array-isolation", "An array or object param is used inside a longer string", "tekton"
 )

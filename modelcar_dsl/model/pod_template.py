@@ -18,6 +18,12 @@ from modelcar_dsl.formats.group_ids import MAX_GID, is_group_id
 from modelcar_dsl.formats.labels import label_key_problem, label_value_problem
 from modelcar_dsl.formats.names import DNS_LABEL, ENV_NAME
 from modelcar_dsl.model.metadata import Pairs, metadata_pairs, metadata_problems
+from modelcar_dsl.model.pod_affinity import (
+    PodAffinity,
+    PodAntiAffinity,
+    TopologySpread,
+    repeated_spreads,
+)
 from modelcar_dsl.model.specs import Resources
 
 TOLERATION_OPERATORS = ("Equal", "Exists")
@@ -201,9 +207,12 @@ class PodTemplate:
     supplemental_groups: tuple[int, ...] = attrs.field(default=(), converter=_as_tuple)
     seccomp_profile: str | None = None
     env: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_as_pairs)
+    pod_affinity: PodAffinity | None = None
+    pod_anti_affinity: PodAntiAffinity | None = None
+    topology_spread: tuple[TopologySpread, ...] = attrs.field(default=(), converter=_as_tuple)
 
     def __attrs_post_init__(self) -> None:
-        problems: list[str] = []
+        problems: list[str] = _placement_problems(self)
         for key, value in self.node_selector:
             problems += filter(None, [label_key_problem(key, "node_selector key")])
             problems += filter(None, [label_value_problem(value, f"node_selector[{key!r}]")])
@@ -241,6 +250,25 @@ class PodTemplate:
                 problems.append(f"env {name!r} value {value!r} must be a string")
         problems += [f"env {n!r} is given twice" for n in sorted(set(names)) if names.count(n) > 1]
         _refuse("PodTemplate", problems)
+
+
+def _placement_problems(template: PodTemplate) -> list[str]:
+    """The pod affinities and spread constraints are of their types, the constraints not two
+    for one topology key and whenUnsatisfiable."""
+    problems = []
+    if template.pod_affinity is not None and not isinstance(template.pod_affinity, PodAffinity):
+        problems.append(f"pod_affinity {template.pod_affinity!r} is not a PodAffinity(...)")
+    anti = template.pod_anti_affinity
+    if anti is not None and not isinstance(anti, PodAntiAffinity):
+        problems.append(f"pod_anti_affinity {anti!r} is not a PodAntiAffinity(...)")
+    spreads = [s for s in template.topology_spread if isinstance(s, TopologySpread)]
+    problems += [
+        f"{s!r} is not a TopologySpread(...)"
+        for s in template.topology_spread
+        if not isinstance(s, TopologySpread)
+    ]
+    problems += repeated_spreads((s.topology_key, s.when_unsatisfiable) for s in spreads)
+    return problems
 
 
 @attrs.frozen

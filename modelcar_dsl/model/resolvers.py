@@ -201,3 +201,27 @@ class HubResolver:
 
 
 Resolver = GitResolver | BundlesResolver | ClusterResolver | HttpResolver | HubResolver
+
+
+def checked_resolver(
+    resolver: object, declared_by: str, kind: str, location: SourceLocation
+) -> Resolver:
+    """`resolver` as given, refused at the user's line unless it is one of Tekton's resolvers
+    and, where the resolver takes a kind, fetches a `kind` (a Task's ref fetching a StepAction
+    fails only when a run resolves it)."""
+    if not isinstance(
+        resolver, GitResolver | BundlesResolver | ClusterResolver | HttpResolver | HubResolver
+    ):
+        raise DefinitionError(
+            f"{declared_by} resolver= takes GitResolver, BundlesResolver, ClusterResolver, "
+            f"HttpResolver or HubResolver, got {resolver!r}",
+            location,
+        )
+    given = getattr(resolver, "kind", kind)
+    if given != kind:
+        raise DefinitionError(
+            f"{declared_by} fetches a {kind}, but its {type(resolver).__name__} has "
+            f"kind={given!r}; give kind={kind!r}",
+            location,
+        )
+    return resolver

@@ -37,6 +37,11 @@ def _as_sorted_pairs(
     return tuple(sorted(pairs))
 
 
+def _as_step_result(value: Any) -> Any:
+    """A list as a tuple; anything else as given, for the result's own check to refuse."""
+    return tuple(value) if isinstance(value, list) else value
+
+
 def check_quantities(owner: str, quantities: Iterable[tuple[str, Any]]) -> None:
     """Refuse, at the user's line, a size or compute amount Kubernetes cannot read (`50GB`):
     the compiled run would be rejected when applied."""
@@ -102,8 +107,26 @@ class Result:
     type: ResultType = "string"
     """`array` (a JSON list of strings) or `object` (a JSON object of `properties`)."""
     properties: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
+    from_step: tuple[str, str] | None = attrs.field(default=None, converter=_as_step_result)
+    """`(step, result)`: the task's result is that step's StepAction result, Tekton's
+    `value: $(steps.<step>.results.<result>)`; no script writes it."""
+    location: SourceLocation = attrs.field(
+        factory=lambda: caller_location(skip_generated=True), eq=False, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
+        pair = self.from_step
+        if pair is not None and (
+            not isinstance(pair, tuple)
+            or len(pair) != 2
+            or not all(isinstance(part, str) and part for part in pair)
+            or self.env is not None
+        ):
+            raise DefinitionError(
+                f"result {self.name!r}: from_step= takes (step name, result name), e.g. "
+                f'from_step=("push", "digest"), and no env= (no script writes the result)',
+                self.location,
+            )
         if self.type not in ("string", "array", "object"):
             raise DefinitionError(
                 f"result {self.name!r} has type {self.type!r}; give string, array or object",
@@ -191,6 +214,9 @@ class StepActionSpec:
     labels: tuple[tuple[str, str], ...] = ()
     """The user's own labels (sorted), besides the compiler's managed-by."""
     annotations: tuple[tuple[str, str], ...] = ()
+    resolver: Resolver | None = None
+    """Where Tekton fetches a remote StepAction (`@remote_step_action`); its `step` is then a
+    stub, and the project writes no StepAction document for it."""
 
 
 @attrs.frozen

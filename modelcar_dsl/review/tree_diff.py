@@ -116,7 +116,11 @@ def _named(value: Any) -> bool:
 def _walk(old: Any, new: Any, path: str) -> Iterator[tuple[str, Any, Any]]:
     """(path, before, after) for every difference; lists of named items are matched by name
     (`spec.tasks[push-to-quay]`), so reordering is not a change."""
-    if _keyed_path(path) and all(side is MISSING or isinstance(side, dict) for side in (old, new)):
+    if _other_source(old, new, path):
+        yield path, old, new
+    elif _keyed_path(path) and all(
+        side is MISSING or isinstance(side, dict) for side in (old, new)
+    ):
         yield from _keyed(old, new, path)
     elif path.endswith("taskRunSpecs") and _per_task(old) and _per_task(new):
         old_specs = {item["pipelineTaskName"]: item for item in old}
@@ -173,6 +177,30 @@ def _per_task(value: Any) -> bool:
     )
 
 
+def _other_source(old: Any, new: Any, path: str) -> bool:
+    """A ref that now names a resource of the project where it fetched one through a resolver,
+    or the other way round: one change, said whole, not its keys one by one."""
+    return (
+        path.rsplit(".", 1)[-1] in ("ref", "taskRef")
+        and isinstance(old, dict)
+        and isinstance(new, dict)
+        and bool(old.get("resolver")) != bool(new.get("resolver"))
+    )
+
+
+def _ref_words(ref: dict[str, Any], path: str) -> str:
+    """`StepAction fetch`, or `remote StepAction (resolver git: url ..., revision ...)`."""
+    kind = "StepAction" if path.endswith(".ref") else "Task"
+    if not ref.get("resolver"):
+        return f"{kind} {_shown(ref.get('name'))}"
+    params = ", ".join(
+        f"{_shown(param.get('name'))} {_shown(param.get('value'))}"
+        for param in ref.get("params") or []
+        if isinstance(param, dict)
+    )
+    return f"remote {kind} (resolver {_shown(ref['resolver'])}: {params})"
+
+
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
@@ -203,6 +231,10 @@ def _describe(differences: Iterator[tuple[str, Any, Any]]) -> Iterator[Change]:
                 )
             )
             yield Change(f"{subject}: script changed", diff)
+        elif _other_source(old, new, path):
+            yield Change(f"{subject}: {_ref_words(old, path)} -> {_ref_words(new, path)}")
+        elif old is MISSING and path.endswith((".affinity", ".topologySpreadConstraints")):
+            yield Change(f"{subject} added: {_shown(new)}")
         elif old is MISSING:
             yield Change(f"{subject} added" + _value_note(new))
         elif new is MISSING:

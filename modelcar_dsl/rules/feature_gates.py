@@ -22,6 +22,7 @@ from modelcar_dsl.rules.gated_features import (
     PARAM_ENUM,
     PIPELINE_TASK_ON_ERROR,
     PIPELINES_IN_PIPELINES,
+    REMOTE_STEP_ACTIONS,
     RESOLVER,
     RESOLVER_PARAMS,
     RUN_COMPUTE_RESOURCES,
@@ -29,6 +30,7 @@ from modelcar_dsl.rules.gated_features import (
     SIDECAR_WORKSPACES,
     STDERR_CONFIG,
     STDOUT_CONFIG,
+    STEP_ACTION_RESOLVER_KINDS,
     STEP_ACTIONS,
     STEP_WORKSPACES,
     TYPED_RESULTS,
@@ -147,6 +149,23 @@ class _Walk:
         if isinstance(name, str) and _SCHEME.search(name) and not ref.get("apiVersion"):
             self.check(CONCISE_RESOLVER, f"{path}.name")
 
+    def step_ref(self, ref: dict[str, Any], path: str) -> None:
+        """A step's StepAction; a remote one came later, and the cluster and hub resolvers
+        fetch StepActions only from the releases in STEP_ACTION_RESOLVER_KINDS."""
+        resolver = ref.get("resolver")
+        self.check(REMOTE_STEP_ACTIONS if resolver else STEP_ACTIONS, path)
+        since = STEP_ACTION_RESOLVER_KINDS.get(str(resolver))
+        kinds = [p.get("value") for _, p in mappings(ref.get("params")) if p.get("name") == "kind"]
+        gates = self.report.context.gates
+        if since is not None and "stepaction" in kinds and gates.before(since):
+            self.report(
+                f"{path}.params",
+                catalog.TEKTON_VERSION,
+                f"the {resolver} resolver fetches a StepAction from Tekton {shown(since)} "
+                f"(the cluster runs {gates.shown_version}); the TaskRun would fail to resolve "
+                "the step",
+            )
+
     def task(self, spec: dict[str, Any], path: str) -> None:
         self.params(spec.get("params"), f"{path}.params")
         self.results(spec.get("results"), f"{path}.results")
@@ -163,7 +182,7 @@ class _Walk:
             if sequence(step.get("workspaces")):
                 self.check(STEP_WORKSPACES, f"{where}.workspaces")
             if "ref" in step:
-                self.check(STEP_ACTIONS, f"{where}.ref")
+                self.step_ref(mapping(step["ref"]), f"{where}.ref")
                 self.ref(step["ref"], f"{where}.ref")
             for field in ("results", "when"):
                 if sequence(step.get(field)):

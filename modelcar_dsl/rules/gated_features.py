@@ -88,3 +88,11 @@ STEP_ACTIONS = Feature(
     (((0, 53), "alpha"), (STEP_ACTIONS_STABLE, "stable")),
     "enable-step-actions",
 )
+REMOTE_STEP_ACTIONS = Feature(
+    "a remote StepAction (a step's ref with a resolver)",
+    (((0, 54), "alpha"), (STEP_ACTIONS_STABLE, "stable")),
+    "enable-step-actions",
+)
+STEP_ACTION_RESOLVER_KINDS: dict[str, Version] = {"cluster": (0, 66), "hub": (1, 0)}
+"""The release whose cluster or hub resolver first accepts `kind: stepaction` (earlier ones
+refuse the kind when the TaskRun resolves the step)."""

@@ -11,7 +11,15 @@ from typing import Any
 from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.formats.labels import label_key_problem, label_value_problem
 from modelcar_dsl.formats.names import did_you_mean
-from modelcar_dsl.rules.document import mapping, mappings
+from modelcar_dsl.model.pod_affinity import (
+    namespace_problems,
+    repeated_spreads,
+    selector_problems,
+    spread_problems,
+    topology_key_problems,
+    weight_problems,
+)
+from modelcar_dsl.rules.document import mapping, mappings, sequence
 from modelcar_dsl.rules.findings import HERE, FieldPath, Finding
 
 TOLERATION_OPERATORS = ("", "Equal", "Exists")
@@ -49,7 +57,55 @@ def pod_template_findings(template: dict[str, Any]) -> list[Finding]:
         if isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= 100:
             findings.append(_finding(f"weight {weight!r} is not from 1 to 100", path))
         findings += _term_findings(mapping(entry.get("preference")), path.field("preference"))
+    return findings + _pod_placement_findings(template)
+
+
+def _pod_placement_findings(template: dict[str, Any]) -> list[Finding]:
+    """Pod affinity and anti-affinity terms (weights, topology keys, selectors, namespaces) and
+    topology spread constraints, as Kubernetes checks a pod's."""
+    findings = []
+    affinity = mapping(template.get("affinity"))
+    for kind in ("podAffinity", "podAntiAffinity"):
+        where = HERE.field("affinity").field(kind)
+        terms = mapping(affinity.get(kind))
+        required = "requiredDuringSchedulingIgnoredDuringExecution"
+        for index, term in mappings(terms.get(required)):
+            path = where.field(required).index(index)
+            findings += [_finding(p, path) for p in _pod_term_problems(term)]
+        preferred = "preferredDuringSchedulingIgnoredDuringExecution"
+        for index, entry in mappings(terms.get(preferred)):
+            path = where.field(preferred).index(index)
+            problems = weight_problems(entry.get("weight"))
+            problems += _pod_term_problems(mapping(entry.get("podAffinityTerm")))
+            findings += [_finding(p, path) for p in problems]
+    spreads = list(mappings(template.get("topologySpreadConstraints")))
+    for index, spread in spreads:
+        path = HERE.field("topologySpreadConstraints").index(index)
+        problems = spread_problems(
+            spread.get("maxSkew"),
+            spread.get("topologyKey"),
+            spread.get("whenUnsatisfiable"),
+            spread.get("minDomains"),
+            names={},
+        )
+        problems += _match_label_problems(spread)
+        findings += [_finding(p, path) for p in problems]
+    pairs = ((s.get("topologyKey"), s.get("whenUnsatisfiable")) for _, s in spreads)
+    repeated = repeated_spreads(pairs, names={})
+    findings += [_finding(p, HERE.field("topologySpreadConstraints")) for p in repeated]
     return findings
+
+
+def _pod_term_problems(term: dict[str, Any]) -> list[str]:
+    problems = topology_key_problems(term.get("topologyKey"), names={})
+    problems += namespace_problems(sequence(term.get("namespaces")))
+    return problems + _match_label_problems(term)
+
+
+def _match_label_problems(owner: dict[str, Any]) -> list[str]:
+    """matchLabels keys and values; YAML may select by matchExpressions, or not at all."""
+    labels = mapping(mapping(owner.get("labelSelector")).get("matchLabels"))
+    return selector_problems(labels) if labels else []
 
 
 def _toleration_problems(toleration: dict[str, Any]) -> list[str]:

@@ -3,13 +3,16 @@ webhook checks it (stepaction_validation.go); and for the steps that call one am
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from modelcar_dsl.diagnostics import catalog
+from modelcar_dsl.formats.names import RESULT_NAME, did_you_mean, dns_label_problem, pattern_problem
 from modelcar_dsl.rules.calls import check_arguments
 from modelcar_dsl.rules.container import SCRIPT_WITH_COMMAND
 from modelcar_dsl.rules.declarations import (
+    RESULT_NAME_RULE,
     check_result_declarations,
     param_declarations,
 )
@@ -202,3 +205,79 @@ def check_step_action_calls(
             "StepAction does not declare",
             types_checked=False,
         )
+
+
+_STEP_RESULT_VALUE = re.compile(r"\$\(steps\.(.*?)\.results\.(.*?)\)")
+"""Tekton's ExtractStepResultName: the first `$(steps.<step>.results.<name>)` of a value."""
+
+
+def check_task_result_values(
+    task: dict[str, Any], path: str, report: Report, resolve: StepActionResolver
+) -> None:
+    """A Task result's `value` reads a step result: its form as Tekton's webhook checks it
+    (result_validation.go validateValue), then what the TaskRun needs, the step and the
+    result it declares (inline, or in a StepAction among the files) of the same type."""
+    steps = {str(step.get("name")): (index, step) for index, step in mappings(task.get("steps"))}
+    for index, result in mappings(task.get("results")):
+        value = result.get("value")
+        where = f"{path}.results[{index}].value"
+        if value is None or value == "":
+            continue
+        if not isinstance(value, str):
+            message = f"a result's value is a string $(steps.<step>.results.<name>), not {value!r}"
+            report(where, catalog.RESULT_TYPE, message)
+            continue
+        match = _STEP_RESULT_VALUE.search(value)
+        if match is None:
+            message = f"value {value!r} must look like $(steps.<step>.results.<name>)"
+            report(where, catalog.TASK_VARIABLE, message)
+            continue
+        step_name, name = match.groups()
+        problems = [
+            dns_label_problem(step_name, "step name"),
+            pattern_problem(name, RESULT_NAME, "result name", RESULT_NAME_RULE),
+        ]
+        if any(problems):
+            report(where, catalog.TASK_VARIABLE, "; ".join(filter(None, problems)))
+            continue
+        found = steps.get(step_name)
+        if found is None:
+            message = (
+                f"{value} names step {step_name!r}, which the Task does not have, so the result "
+                "is never set" + did_you_mean(step_name, list(steps))
+            )
+            report(where, catalog.STEP_RESULT_VALUE, message)
+            continue
+        declared = _step_results(found[1], f"{path}.steps[{found[0]}]", report, resolve)
+        if declared is None:
+            continue
+        written = declared.get(name)
+        if written is None:
+            message = (
+                f"{value}: step {step_name!r} declares no result {name!r}, so the result is "
+                "never set" + did_you_mean(name, list(declared))
+            )
+            report(where, catalog.STEP_RESULT_VALUE, message)
+        elif (written.get("type") or "string") != (result.get("type") or "string"):
+            message = (
+                f"{value} is a {written.get('type') or 'string'} step result, and the Task's "
+                f"result {result.get('name')!r} a {result.get('type') or 'string'}: the TaskRun "
+                "would read it as the wrong type"
+            )
+            report(where, catalog.STEP_RESULT_VALUE, message)
+
+
+def _step_results(
+    step: dict[str, Any], where: str, report: Report, resolve: StepActionResolver
+) -> dict[str, dict[str, Any]] | None:
+    """The results a step declares (its own, or its StepAction's among the files), by name;
+    None when they cannot be known here (a remote StepAction, or one not among the files)."""
+    ref = mapping(step.get("ref"))
+    if not ref:
+        return {str(r.get("name")): r for _, r in mappings(step.get("results"))}
+    if not isinstance(ref.get("name"), str) or ref.get("resolver") or "params" in ref:
+        return None
+    action = resolve(ref, f"{where}.ref", report)
+    if action is None:
+        return None
+    return {str(r.get("name")): r for _, r in mappings(action.get("results"))}

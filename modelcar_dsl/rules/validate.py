@@ -18,7 +18,11 @@ from modelcar_dsl.rules.feature_gates import check_feature_gates
 from modelcar_dsl.rules.metadata import metadata_findings
 from modelcar_dsl.rules.pipeline import check_pipeline_spec
 from modelcar_dsl.rules.run import check_run_spec
-from modelcar_dsl.rules.stepaction import check_step_action_calls, check_step_action_spec
+from modelcar_dsl.rules.stepaction import (
+    check_step_action_calls,
+    check_step_action_spec,
+    check_task_result_values,
+)
 from modelcar_dsl.rules.task import check_task_spec
 from modelcar_dsl.rules.taskrun import check_taskrun_spec
 from modelcar_dsl.rules.tekton_versions import check_kind_release, check_release
@@ -205,6 +209,7 @@ def _check_document(body: dict[str, Any], report: Report, index: _Index) -> bool
     _check_spec(spec, report, index)
     for path, task in task_specs(kind, spec):
         check_step_action_calls(task, path, report, index.resolve_step_action)
+        check_task_result_values(task, path, report, index.resolve_step_action)
     return True
 
 

@@ -23,11 +23,15 @@ def refusing_step_actions(task: str, spec: Mapping[str, Any]) -> None:
     runner runs a step's own image and script, and does not resolve StepActions."""
     for step in spec.get("steps", []):
         if "ref" in step:
-            action = step["ref"].get("name") or f"resolver {step['ref'].get('resolver')}"
+            resolver = step["ref"].get("resolver")
+            action = (
+                f"a remote StepAction (resolver: {resolver}), which a local run does not fetch"
+                if resolver
+                else f"StepAction {step['ref'].get('name')}, which a local run does not run"
+            )
             raise LocalRunError(
-                f"step {step.get('name')} of task {task} calls StepAction {action}, which a "
-                "local run does not run; run it on a cluster, or write the step with "
-                "script_step or command_step to run it locally"
+                f"step {step.get('name')} of task {task} calls {action}; run it on a cluster, "
+                "or write the step with script_step or command_step to run it locally"
             )
 
 
