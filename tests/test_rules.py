@@ -213,7 +213,7 @@ CASES = [
         "spec.params[0].enum",
         "param enum needs the feature flag enable-param-enum=true (alpha)",
         TASK + "  params:\n    - name: mode\n      enum: [fast, safe]  # <-\n" + STEPS,
-        no_dsl="the compiler emits no feature behind a flag",
+        no_dsl="without enable-param-enum the compiler writes a Literal param without enum",
     ),
     Case(
         catalog.TEKTON_VERSION,
@@ -322,7 +322,7 @@ CASES = [
         TASK
         + "  params:\n    - name: mode\n      enum: [fast, safe]\n      default: slow  # <-\n"
         + STEPS,
-        no_dsl="Literal[...] params are checked in Python and emitted without enum",
+        no_dsl="a Literal param's default is checked against its values in Python first",
         gates=Gates(flags=(("enable-param-enum", "true"),)),
     ),
     Case(
@@ -346,7 +346,7 @@ CASES = [
         "spec.results[0].type",
         "type 'number' is not one of string, array, object",
         TASK + "  results:\n    - name: count\n      type: number  # <-\n" + STEPS,
-        no_dsl="the DSL's results are strings",
+        no_dsl="Result(type=) takes string, array or object, refused at its line",
     ),
     Case(
         catalog.WORKSPACE_DUPLICATE,
@@ -403,7 +403,7 @@ CASES = [
         "spec.steps[0].onError",
         "onError 'ignore' is not one of continue, stopAndFail, continueAndFail",
         WORK_TASK + "      onError: ignore  # <-\n",
-        no_dsl="the DSL has no onError",
+        no_dsl="on_error= takes continue or stopAndFail, refused at the user's line",
     ),
     Case(
         catalog.WORKSPACE_MOUNT_PATH,
@@ -658,7 +658,7 @@ CASES = [
         "spec.tasks[0].onError",
         "onError: continue cannot be combined with retries",
         FLOW + "      retries: 2\n      onError: continue  # <-\n---\n" + WORK_TASK,
-        no_dsl="the DSL has no onError for pipeline tasks",
+        no_dsl='.options(on_error="continue", retries=...) is refused at the call',
     ),
     Case(
         catalog.RETRIES,
@@ -676,7 +676,7 @@ CASES = [
         + "  results:\n    - name: digest\n      value: $(tasks.frist.results.out)  # <-\n"
         + "---\n"
         + WORK_TASK,
-        no_dsl="the DSL has no pipeline results yet",
+        no_dsl="a returned result reading a task not called is refused at @pipeline",
     ),
     Case(
         catalog.PIPELINE_WORKSPACE,
@@ -1107,7 +1107,7 @@ CASES = [
         "image cannot be used with ref",
         TASK + "  steps:\n    - name: main\n      ref:\n        name: clone\n"
         "      image: busybox  # <-\n" + "---\n" + STEP_ACTION,
-        no_dsl="the DSL does not write StepAction refs",
+        no_dsl="a StepAction call takes no image of its own",
     ),
     Case(
         catalog.STEPACTION_SCRIPT_PARAM,
