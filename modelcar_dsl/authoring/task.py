@@ -17,6 +17,7 @@ from modelcar_dsl.authoring.pipeline_builder import TaskCall, active_builder
 from modelcar_dsl.diagnostics.errors import DefinitionError
 from modelcar_dsl.diagnostics.source import SourceLocation, caller_location, parameter_locations
 from modelcar_dsl.formats.durations import Duration, checked_duration
+from modelcar_dsl.model.container_settings import Sidecar, TaskVolume, checked_containers
 from modelcar_dsl.model.params import ParamSpec, tekton_name
 from modelcar_dsl.model.refs import ParamRef
 from modelcar_dsl.model.specs import (
@@ -144,15 +145,20 @@ def task(
     resources: Resources | None = None,
     timeout: Duration | None = None,
     retries: int | None = None,
+    volumes: Iterable[TaskVolume] = (),
+    sidecars: Iterable[Sidecar] = (),
 ) -> Callable[[Callable[P, Steps]], Task[P]]:
     """Declare a Tekton Task; the function returns its steps and its docstring describes it.
 
     `image` is the default for steps that name none; `env` adds Secret and ConfigMap keys to every
     step's environment; `resources` applies to every step that sets none; `timeout` and `retries`
-    are the defaults for each use of the task in a pipeline.
+    are the defaults for each use of the task in a pipeline. `volumes` are the pod's own
+    (`TaskVolume`), mounted by steps' and sidecars' `volume_mounts`; `sidecars` run beside the
+    steps (`sidecar(...)`).
     """
     location = caller_location()
     checked_timeout = checked_duration(timeout, location)
+    pod_volumes, pod_sidecars = checked_containers(volumes, sidecars, location)
 
     def decorate(function: Callable[P, Steps]) -> Task[P]:
         params = _params_of(function, location)
@@ -185,6 +191,8 @@ def task(
             env_from=tuple(env),
             timeout=checked_timeout,
             retries=retries,
+            volumes=pod_volumes,
+            sidecars=pod_sidecars,
         )
         return Task(spec, function)
 

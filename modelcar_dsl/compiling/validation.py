@@ -11,6 +11,7 @@ import attrs
 
 from modelcar_dsl.authoring.catalogue import record_location, record_problems
 from modelcar_dsl.authoring.script_source import line_origin
+from modelcar_dsl.compiling.task_containers import container_problems
 from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.diagnostics.errors import Problem
 from modelcar_dsl.diagnostics.source import SourceLocation
@@ -98,6 +99,7 @@ def validate_task(task: TaskSpec) -> Iterator[Problem]:
             yield from _script_problems(step, f"spec.steps[{index}]", report)
         yield from _tls_bypasses(step, f"spec.steps[{index}]", report)
     yield from _sourced_env_bypasses(task.env_from, "spec.stepTemplate", report, task.location)
+    yield from container_problems(task)
     for param in task.params:
         names = [f"{param.name}_{key}" for key in param.properties] or [param.name]
         for name in names:
