@@ -54,6 +54,8 @@ class StepLaunch:
     on_line: Callable[[str], None]
     deadline: float | None
     cancelled: threading.Event
+    pull_policy: str | None = None
+    """The step's imagePullPolicy, which a container runtime honours."""
 
     def refused(self, message: str) -> ProcessOutcome:
         """The step cannot start (as its container could not be created): why, in its log."""
