@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
+import yaml
 
 from modelcar_dsl import (
     ConfigMapVolume,
@@ -35,6 +36,7 @@ from modelcar_dsl.diagnostics.errors import DefinitionError, LocalRunError
 from modelcar_dsl.model.target import Target
 from modelcar_dsl.project.check import check
 from modelcar_dsl.project.local_run import run_local, run_task
+from modelcar_dsl.review.tree_diff import diff_trees
 from modelcar_dsl.running.console import Console
 from modelcar_dsl.running.run_plan import pull_option
 
@@ -366,3 +368,44 @@ def test_a_script_step_takes_the_same_container_settings() -> None:
     assert body["imagePullPolicy"] == "Never"
     assert body["volumeMounts"] == [{"name": "cache", "mountPath": "/cache"}]
     assert check(scripted, target=Target()) == []
+
+
+def _tree(spec: Any) -> dict[str, str]:
+    return {"01-tasks/task-a.yaml": yaml.safe_dump(compile_task(spec, Target()))}
+
+
+def test_diff_says_what_changed_in_a_tasks_containers_and_volumes() -> None:
+    @task(name="a", image=IMAGE, volumes=[TaskVolume("cache", EmptyDir())])
+    def before() -> Steps:
+        mount = VolumeMount("cache", "/cache")
+        return [command_step("push", ["true"], volume_mounts=[mount])]
+
+    @task(
+        name="a",
+        image=IMAGE,
+        volumes=[TaskVolume("cache", ConfigMapVolume("c")), TaskVolume("ca", SecretVolume("s"))],
+        sidecars=[sidecar("registry", REGISTRY)],
+    )
+    def after() -> Steps:
+        mount = VolumeMount("cache", "/cache", read_only=True)
+        return [
+            command_step(
+                "push",
+                ["true"],
+                volume_mounts=[mount],
+                security_context=RESTRICTED,
+                image_pull_policy="Always",
+            )
+        ]
+
+    [changes] = diff_trees(_tree(before.spec), _tree(after.spec))
+    assert [change.text for change in changes.changes] == [
+        "step push mount cache readOnly added: true",
+        "step push imagePullPolicy added: Always",
+        "step push securityContext added: {allowPrivilegeEscalation: false, capabilities: "
+        "{drop: [ALL]}, runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}",
+        "volume cache emptyDir removed",
+        "volume cache configMap added: {name: c}",
+        "volume ca added",
+        "sidecar registry added",
+    ]

@@ -120,9 +120,11 @@ def _walk(old: Any, new: Any, path: str) -> Iterator[tuple[str, Any, Any]]:
         for key in [*old, *(k for k in new if k not in old)]:
             yield from _walk(old.get(key, MISSING), new.get(key, MISSING), _join(path, key))
     elif (_named(old) or old is MISSING or old == []) and (_named(new) or new in (MISSING, [])):
-        if old is MISSING or new is MISSING:
+        itemised = path.rpartition(".")[2] in _ITEMISED
+        if (old is MISSING or new is MISSING) and not itemised:
             yield path, old, new
             return
+        old, new = ([] if old is MISSING else old), ([] if new is MISSING else new)
         old_items = {item["name"]: item for item in old}
         new_items = {item["name"]: item for item in new}
         for name in [*old_items, *(n for n in new_items if n not in old_items)]:
@@ -140,7 +142,9 @@ def _join(path: str, key: str) -> str:
 def _shown(value: Any) -> str:
     if isinstance(value, str):
         return value if "\n" not in value else f"{len(value.splitlines())} lines"
-    return yaml.safe_dump(value, default_flow_style=True, width=1000).strip()
+    # A lone scalar dumps with YAML's document end marker ("true\n...\n"), not a value's part.
+    dumped = yaml.safe_dump(value, default_flow_style=True, width=1000)
+    return dumped.removesuffix("\n...\n").strip()
 
 
 def _describe(differences: Iterator[tuple[str, Any, Any]]) -> Iterator[Change]:
@@ -163,6 +167,8 @@ def _describe(differences: Iterator[tuple[str, Any, Any]]) -> Iterator[Change]:
                 )
             )
             yield Change(f"{subject}: script changed", diff)
+        elif old is MISSING and path.rpartition(".")[2] in _SHOWN_WHOLE:
+            yield Change(f"{subject} added: {_shown(new)}")
         elif old is MISSING:
             yield Change(f"{subject} added" + _value_note(new))
         elif new is MISSING:
@@ -182,6 +188,11 @@ def _value_note(value: Any) -> str:
     return f": {_shown(value)}"
 
 
+_ITEMISED = ("sidecars", "volumes", "volumeMounts")
+"""Lists whose first or last item is said by name (`sidecar registry added`), not as a list."""
+_SHOWN_WHOLE = ("securityContext", "emptyDir", "configMap", "secret", "persistentVolumeClaim")
+"""Settings whose whole value is the news when they appear: a container's securityContext,
+a volume's source."""
 _SEGMENT = re.compile(r"\.(?![^\[]*\])")
 _WORDS = {
     "tasks": "",
@@ -190,6 +201,9 @@ _WORDS = {
     "params": "param ",
     "results": "result ",
     "workspaces": "workspace ",
+    "sidecars": "sidecar ",
+    "volumes": "volume ",
+    "volumeMounts": "mount ",
 }
 _PHRASED = ("runAfter", "script", "default")
 
