@@ -36,6 +36,7 @@ from modelcar_dsl.diagnostics.errors import DefinitionError, LocalRunError
 from modelcar_dsl.model.target import Target
 from modelcar_dsl.project.check import check
 from modelcar_dsl.project.local_run import run_local, run_task
+from modelcar_dsl.review.graph_formats import to_text
 from modelcar_dsl.review.tree_diff import diff_trees
 from modelcar_dsl.running.console import Console
 from modelcar_dsl.running.run_plan import pull_option
@@ -408,4 +409,13 @@ def test_diff_says_what_changed_in_a_tasks_containers_and_volumes() -> None:
         "volume cache configMap added: {name: c}",
         "volume ca added",
         "sidecar registry added",
+    ]
+
+
+def test_the_graph_names_the_sidecars_beside_their_task() -> None:
+    assert to_text(cached_push.graph).splitlines() == [
+        "pipeline cached-push",
+        "stage 1:",
+        "  push-through-cache",
+        "    sidecars: registry",
     ]
