@@ -39,7 +39,11 @@ from modelcar_dsl.project.local_run import run_local, run_task
 from modelcar_dsl.review.graph_formats import to_text
 from modelcar_dsl.review.tree_diff import diff_trees
 from modelcar_dsl.running.console import Console
-from modelcar_dsl.running.run_plan import pull_option
+from modelcar_dsl.running.run_plan import (
+    pull_option,
+    security_options,
+    unapplied_container_settings,
+)
 
 IMAGE = "registry.example/tools:1"
 REGISTRY = "registry.example/registry:2"
@@ -332,10 +336,19 @@ def test_the_local_runner_says_it_does_not_apply_a_security_context(tmp_path: Pa
         console=Console(quiet=True, live=False, err=err),
     )
     assert result.outcome.tasks[0].status == "Succeeded"
-    assert (
-        "container settings not applied: securityContext of step quiet of task restricted"
-        in err.getvalue()
-    )
+    notes = [line for line in err.getvalue().splitlines() if "container settings" in line]
+    fields = ["allowPrivilegeEscalation", "capabilities", "runAsNonRoot", "seccompProfile"]
+    assert notes == [
+        "container settings not applied: "
+        + ", ".join(f"securityContext.{f} of step quiet of task restricted" for f in fields)
+    ]
+
+
+def test_under_podman_only_what_it_has_no_flag_for_is_not_applied() -> None:
+    tasks = {"restricted": compile_task(restricted.spec, Target())["spec"]}
+    assert unapplied_container_settings(tasks, in_containers=True) == [
+        "securityContext.runAsNonRoot of step quiet of task restricted"
+    ]
 
 
 def test_podman_pulls_as_the_pull_policy_says() -> None:
@@ -343,6 +356,28 @@ def test_podman_pulls_as_the_pull_policy_says() -> None:
     assert pull_option("IfNotPresent") == ["--pull=missing"]
     assert pull_option("Never") == ["--pull=never"]
     assert pull_option(None) == []
+
+
+def test_podman_runs_a_step_with_its_security_context() -> None:
+    context = {
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]},
+        "allowPrivilegeEscalation": False,
+        "seccompProfile": {"type": "Unconfined"},
+        "runAsNonRoot": True,
+    }
+    assert security_options(context) == [
+        "--read-only",
+        "--cap-add=NET_BIND_SERVICE",
+        "--cap-drop=ALL",
+        "--security-opt=no-new-privileges",
+        "--security-opt=seccomp=unconfined",
+    ]
+    assert security_options(RESTRICTED_DOCUMENT) == [
+        "--cap-drop=ALL",
+        "--security-opt=no-new-privileges",
+    ]
+    assert security_options({}) == []
 
 
 def test_the_step_script_of_a_sidecar_is_read_beside_the_calling_file() -> None:

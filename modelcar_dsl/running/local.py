@@ -189,7 +189,8 @@ def execute(
             )
         if unapplied := plan.unapplied_pod_settings():
             console.note("pod settings not applied on this machine: " + ", ".join(unapplied))
-        if unapplied := unapplied_container_settings(plan.tasks):
+        in_containers = not isinstance(runtime, HostRuntime)
+        if unapplied := unapplied_container_settings(plan.tasks, in_containers):
             console.note("container settings not applied: " + ", ".join(unapplied))
         environment = TaskRunEnvironment(
             mounts=mounts,

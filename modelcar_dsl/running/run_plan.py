@@ -57,15 +57,38 @@ def refusing_pod_containers(task: str, spec: Mapping[str, Any]) -> None:
             )
 
 
-def unapplied_container_settings(tasks: Mapping[str, Mapping[str, Any]]) -> list[str]:
+CONTAINER_SECURITY = ("readOnlyRootFilesystem", "capabilities", "allowPrivilegeEscalation")
+"""securityContext fields podman has a flag for (security_options); seccompProfile too."""
+
+
+def unapplied_container_settings(
+    tasks: Mapping[str, Mapping[str, Any]], in_containers: bool
+) -> list[str]:
     """The steps' securityContext fields a local run does not emulate, so `modelcar run` can
-    say so: the steps run as the run's user (--user) with the runtime's defaults."""
+    say so: the steps run as the run's user (--user), and on this machine with none of them."""
+    honoured = (*CONTAINER_SECURITY, "seccompProfile") if in_containers else ()
     return [
-        f"securityContext of step {step.get('name')} of task {name}"
+        f"securityContext.{field} of step {step.get('name')} of task {name}"
         for name, spec in tasks.items()
         for step in spec.get("steps", [])
-        if step.get("securityContext")
+        for field in sorted(step.get("securityContext") or {})
+        if field not in honoured
     ]
+
+
+def security_options(context: Mapping[str, Any]) -> list[str]:
+    """podman's flags for the securityContext fields it has one for: a read-only root, added
+    and dropped capabilities, no privilege escalation, an unconfined seccomp profile (podman
+    applies its default profile, as RuntimeDefault does)."""
+    options = ["--read-only"] if context.get("readOnlyRootFilesystem") is True else []
+    capabilities = context.get("capabilities") or {}
+    options += [f"--cap-add={capability}" for capability in capabilities.get("add", [])]
+    options += [f"--cap-drop={capability}" for capability in capabilities.get("drop", [])]
+    if context.get("allowPrivilegeEscalation") is False:
+        options.append("--security-opt=no-new-privileges")
+    if (context.get("seccompProfile") or {}).get("type") == "Unconfined":
+        options.append("--security-opt=seccomp=unconfined")
+    return options
 
 
 def pull_option(policy: object) -> list[str]:

@@ -212,6 +212,7 @@ def run_taskrun(request: TaskRunRequest, environment: TaskRunEnvironment) -> Tas
             deadline=deadline,
             cancelled=environment.cancelled,
             pull_policy=step.get("imagePullPolicy"),
+            security_context=step.get("securityContext") or {},
         )
         ended = runtime.run(launch)
         outcome = StepOutcome(
