@@ -432,6 +432,17 @@ CASES = [
         'def t() -> list:\n    """T."""\n    return [command_step("main", ["true"])]\n',
     ),
     Case(
+        catalog.CONTAINER_SETTINGS,
+        "spec.steps[0].securityContext.privileged",
+        "privileged: true with allowPrivilegeEscalation: false",
+        WORK_TASK
+        + "      securityContext:\n        allowPrivilegeEscalation: false\n"
+        + "        privileged: true  # <-\n",
+        dsl="from modelcar_dsl import SecurityContext\n"
+        "ROOT = SecurityContext(allow_privilege_escalation=False, privileged=True)  # <-\n",
+        dsl_error=True,
+    ),
+    Case(
         catalog.ENV_NAME,
         "spec.steps[0].env[0].name",
         "env var 'MODEL DIR' is not valid",

@@ -126,6 +126,11 @@ TASK_VOLUME = _rule(
     "A Task's volume name repeats or is no DNS label, or a container mounts no declared volume",
     "tekton",
 )
+CONTAINER_SETTINGS = _rule(
+    "container-settings",
+    "A container's securityContext or imagePullPolicy holds what Kubernetes refuses",
+    "run",
+)
 ENV_NAME = _rule("env-name", "An environment variable name is not valid or repeats", "tekton")
 TASK_VARIABLE = _rule(
     "task-variable",
