@@ -454,3 +454,34 @@ def test_the_graph_names_the_sidecars_beside_their_task() -> None:
         "  push-through-cache",
         "    sidecars: registry",
     ]
+
+
+def test_a_sidecars_script_and_command_are_held_to_the_step_rules() -> None:
+    """Script injection and TLS switched off are found in a sidecar as in a step, at the line
+    of its script file and of the sidecar."""
+    problems = _problems(
+        sidecars=[
+            sidecar("injected", REGISTRY, script="containers_injected.sh"),
+            sidecar("insecure", REGISTRY, command=["curl", "-k", "https://x"]),  # curl-k
+        ]
+    )
+    assert any(
+        "spec.sidecars[0].script: tests/containers_injected.sh:3 contains $(params.config)" in p
+        for p in problems
+    ), problems
+    assert any(
+        p.startswith(f"{Path(__file__).name}:{_line_of('# curl-k')} spec.sidecars[1].command")
+        and "[tls-bypass]" in p
+        for p in problems
+    ), problems
+
+
+def test_a_command_steps_tls_switch_is_found_in_the_dsl() -> None:
+    """The DSL's own tls-bypass check read a step's command only when it was a list; a
+    command_step's is a tuple, and the rule on the compiled Task is left to the DSL's check."""
+
+    @task(image=IMAGE)
+    def insecure() -> Steps:
+        return [command_step("fetch", ["curl", "-k", "https://x"])]
+
+    assert [p.path for p in check(insecure, target=Target())] == ["spec.steps[0].command"]
