@@ -183,7 +183,7 @@ class Step:
     """`continue`: the task goes on past this step's failure (its exit code is kept)."""
     security_context: SecurityContext | None = None
     image_pull_policy: ImagePullPolicy | None = None
-    volume_mounts: tuple[VolumeMount, ...] = ()
+    volume_mounts: tuple[VolumeMount, ...] = attrs.field(default=(), converter=_as_tuple)
     """Mounts of the task's own volumes (`TaskVolume`), not of its workspaces."""
 
 
