@@ -19,6 +19,7 @@ from modelcar_dsl import (
     SecretEnv,
     SecretVolume,
     SecurityContext,
+    Step,
     Steps,
     TaskVolume,
     VolumeClaim,
@@ -29,6 +30,7 @@ from modelcar_dsl import (
     pipeline_run,
     script_step,
     sidecar,
+    step_action,
     task,
 )
 from modelcar_dsl.compiling.compiler import compile_task
@@ -485,3 +487,14 @@ def test_a_command_steps_tls_switch_is_found_in_the_dsl() -> None:
         return [command_step("fetch", ["curl", "-k", "https://x"])]
 
     assert [p.path for p in check(insecure, target=Target())] == ["spec.steps[0].command"]
+
+
+def test_a_step_action_refuses_container_settings_it_would_not_write() -> None:
+    with pytest.raises(DefinitionError, match="sets image_pull_policy, which the DSL") as raised:
+
+        @step_action(image=IMAGE)
+        def fetch() -> Step:
+            return command_step("fetch", ["true"], image_pull_policy="Always")  # action-step
+
+    assert raised.value.location is not None
+    assert raised.value.location.line == _line_of("# action-step")
