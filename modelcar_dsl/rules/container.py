@@ -11,6 +11,7 @@ from modelcar_dsl.diagnostics.catalog import Origin
 from modelcar_dsl.formats.durations import go_duration_seconds, is_duration
 from modelcar_dsl.formats.group_ids import MAX_GID, is_group_id
 from modelcar_dsl.formats.names import ENV_NAME, dns_label_problem, pattern_problem
+from modelcar_dsl.model.container_settings import HOME_MOUNT, IMAGE_PULL_POLICIES, RESERVED_MOUNT
 from modelcar_dsl.rules.declarations import duplicate_findings
 from modelcar_dsl.rules.document import Report, mappings
 from modelcar_dsl.rules.findings import HERE, Finding, via_field, via_index
@@ -20,9 +21,6 @@ from modelcar_dsl.rules.variables import INJECTED_VALUE
 from modelcar_dsl.rules.when import when_findings
 
 ON_ERROR = ("continue", "stopAndFail", "continueAndFail")
-PULL_POLICIES = ("Always", "IfNotPresent", "Never")
-RESERVED_MOUNT = "/tekton/"
-HOME_MOUNT = "/tekton/home"
 STEP_ACTION_PROVIDES = (
     "image",
     "command",
@@ -158,8 +156,8 @@ def _settings_findings(container: dict[str, Any]) -> list[Finding]:
     passes both through): the pod of the TaskRun is not created."""
     findings = []
     policy = container.get("imagePullPolicy")
-    if policy not in (None, "", *PULL_POLICIES):
-        message = f"imagePullPolicy {policy!r} is not one of {', '.join(PULL_POLICIES)}"
+    if policy not in (None, "", *IMAGE_PULL_POLICIES):
+        message = f"imagePullPolicy {policy!r} is not one of {', '.join(IMAGE_PULL_POLICIES)}"
         findings.append(Finding(catalog.CONTAINER_SETTINGS, message).via_field("imagePullPolicy"))
     security = container.get("securityContext")
     if isinstance(security, dict):
