@@ -77,6 +77,7 @@ RESTRICTED = SecurityContext(
             security_context=RESTRICTED,
             image_pull_policy="IfNotPresent",
             ports=[5000],
+            ready_port=5000,
         )
     ],
 )
@@ -129,6 +130,8 @@ def test_both_versions_write_the_containers_and_volumes(
     assert registry["name"] == "registry"
     assert registry["image"] == REGISTRY
     assert registry["ports"] == [{"containerPort": 5000}]
+    assert registry["readinessProbe"] == {"tcpSocket": {"port": 5000}}
+    assert list(registry).index("readinessProbe") == list(registry).index("volumeMounts") + 1
     assert registry["env"] == [
         {"name": "REGISTRY_HTTP_ADDR", "value": "127.0.0.1:5000"},
         {
@@ -211,6 +214,7 @@ def test_every_problem_of_a_security_context_is_reported_at_the_users_line() -> 
         (lambda: sidecar("Registry", REGISTRY), "not a DNS-1123 label"),
         (lambda: sidecar("registry", REGISTRY, ports=[0, 5000, 5000]), "port 0"),
         (lambda: sidecar("registry", REGISTRY, ports=[5000, 5000]), "port 5000 is given twice"),
+        (lambda: sidecar("registry", REGISTRY, ready_port=70000), "ready_port 70000"),
         (
             lambda: sidecar("registry", REGISTRY, script="containers_registry.sh", command=["x"]),
             "not both",

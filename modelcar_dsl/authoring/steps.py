@@ -123,13 +123,15 @@ def sidecar(
     image_pull_policy: ImagePullPolicy | None = None,
     ports: Iterable[int] = (),
     working_dir: str | None = None,
+    ready_port: int | None = None,
 ) -> Sidecar:
     """A container beside a task's steps (a registry, a cache) for as long as they run:
     `script` is a file relative to the calling file, as for `script_step`, or give `command`.
-    It needs its own `image`: a task's default image applies to steps only."""
+    It needs its own `image`: a task's default image applies to steps only. With `ready_port`,
+    the steps start once the sidecar accepts connections on that port."""
     location = caller_location()
     given_ports = tuple(ports)
-    problems = sidecar_problems(name, image, given_ports)
+    problems = sidecar_problems(name, image, given_ports, ready_port)
     if script is not None and tuple(command):
         problems.append("give script or command, not both (Tekton refuses script with command)")
     refuse(f"sidecar({name!r})", problems, location)
@@ -150,4 +152,5 @@ def sidecar(
         image_pull_policy=checked_pull_policy(image_pull_policy, location),
         ports=given_ports,
         working_dir=working_dir,
+        ready_port=ready_port,
     )

@@ -135,9 +135,13 @@ def _sidecar(body: _Sidecar, sidecar: Sidecar, target: Target, env_source: _EnvS
 
 
 def _after_resources(body: _Sidecar, sidecar: Sidecar) -> _Sidecar:
-    with_container_settings(
-        body, sidecar.volume_mounts, sidecar.image_pull_policy, sidecar.security_context
-    )
+    """The rest of a sidecar, in the order of Tekton's Sidecar: mounts, probe, pull policy,
+    securityContext, script."""
+    if sidecar.volume_mounts:
+        body["volumeMounts"] = [volume_mount(mount) for mount in sidecar.volume_mounts]
+    if sidecar.ready_port is not None:
+        body["readinessProbe"] = {"tcpSocket": {"port": sidecar.ready_port}}
+    with_container_settings(body, (), sidecar.image_pull_policy, sidecar.security_context)
     if sidecar.script is not None:
         body["script"] = sidecar.script
     return body

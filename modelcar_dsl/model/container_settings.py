@@ -245,9 +245,14 @@ class Sidecar:
     image_pull_policy: ImagePullPolicy | None = None
     ports: tuple[int, ...] = attrs.field(default=(), converter=_as_tuple)
     working_dir: str | None = None
+    ready_port: int | None = None
+    """The sidecar is ready once a TCP connection to this port succeeds (a readinessProbe);
+    Tekton starts the steps only when every sidecar is ready."""
 
 
-def sidecar_problems(name: object, image: object, ports: Iterable[object]) -> list[str]:
+def sidecar_problems(
+    name: object, image: object, ports: Iterable[object], ready_port: object = None
+) -> list[str]:
     """What Tekton (an image, not its reserved name) and Kubernetes (a DNS label for the
     container, ports from 1 to 65535, each once) refuse of a sidecar."""
     problems: list[str] = []
@@ -267,6 +272,12 @@ def sidecar_problems(name: object, image: object, ports: Iterable[object]) -> li
         if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
             problems.append(f"port {port!r} is not a whole number from 1 to 65535")
     problems += [f"port {p!r} is given twice" for p in set(ports) if ports.count(p) > 1]
+    if ready_port is not None and (
+        isinstance(ready_port, bool)
+        or not isinstance(ready_port, int)
+        or not 0 < ready_port < 65536
+    ):
+        problems.append(f"ready_port {ready_port!r} is not a whole number from 1 to 65535")
     return problems
 
 
