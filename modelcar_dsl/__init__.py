@@ -16,9 +16,10 @@ if TYPE_CHECKING:
     from modelcar_dsl.authoring.remote_task import remote_task
     from modelcar_dsl.authoring.run import pipeline_run
     from modelcar_dsl.authoring.step_action import StepAction, remote_step_action, step_action
-    from modelcar_dsl.authoring.steps import command_step, script_step
+    from modelcar_dsl.authoring.steps import command_step, script_step, sidecar
     from modelcar_dsl.authoring.task import Steps, Task, task
     from modelcar_dsl.diagnostics.source import SourceLocation
+    from modelcar_dsl.model.container_settings import SecurityContext, TaskVolume, VolumeMount
     from modelcar_dsl.model.param_checks import (
         Between,
         InWorkspace,
@@ -102,6 +103,7 @@ __all__ = [
     "RunSpec",
     "SecretEnv",
     "SecretVolume",
+    "SecurityContext",
     "SourceLocation",
     "Step",
     "StepAction",
@@ -110,10 +112,12 @@ __all__ = [
     "Task",
     "TaskCall",
     "TaskRunSpec",
+    "TaskVolume",
     "Toleration",
     "TopologySpread",
     "VerifiesTls",
     "VolumeClaim",
+    "VolumeMount",
     "WeightedPodAffinityTerm",
     "Workspace",
     "WorkspacePath",
@@ -127,6 +131,7 @@ __all__ = [
     "run_local",
     "run_task",
     "script_step",
+    "sidecar",
     "step_action",
     "task",
     "where_defined",
@@ -147,10 +152,14 @@ _EXPORTS = {
     "remote_task": "modelcar_dsl.authoring.remote_task",
     "command_step": "modelcar_dsl.authoring.steps",
     "script_step": "modelcar_dsl.authoring.steps",
+    "sidecar": "modelcar_dsl.authoring.steps",
     "Steps": "modelcar_dsl.authoring.task",
     "Task": "modelcar_dsl.authoring.task",
     "task": "modelcar_dsl.authoring.task",
     "SourceLocation": "modelcar_dsl.diagnostics.source",
+    "SecurityContext": "modelcar_dsl.model.container_settings",
+    "TaskVolume": "modelcar_dsl.model.container_settings",
+    "VolumeMount": "modelcar_dsl.model.container_settings",
     "Between": "modelcar_dsl.model.param_checks",
     "InWorkspace": "modelcar_dsl.model.param_checks",
     "PulledImage": "modelcar_dsl.model.param_checks",

@@ -423,7 +423,33 @@ CASES = [
         "volumeMount path '/tekton/results' is under /tekton",
         WORK_TASK
         + "      volumeMounts:\n        - name: v\n          mountPath: /tekton/results  # <-\n",
-        no_dsl="the DSL mounts volumes only as workspaces",
+        dsl="from modelcar_dsl import VolumeMount\n"
+        'MOUNT = VolumeMount("v", "/tekton/results")  # <-\n',
+        dsl_error=True,
+    ),
+    Case(
+        catalog.TASK_VOLUME,
+        "spec.volumes[1].name",
+        "volume name 'cache' is used more than once",
+        TASK
+        + "  volumes:\n    - name: cache\n      emptyDir: {}\n"
+        + "    - name: cache  # <-\n      emptyDir: {}\n"
+        + STEPS,
+        dsl="from modelcar_dsl import EmptyDir, TaskVolume\n"
+        '@task(image=IMAGE, volumes=[TaskVolume("cache", EmptyDir()),\n'
+        '                            TaskVolume("cache", EmptyDir())])  # <-\n'
+        'def t() -> list:\n    """T."""\n    return [command_step("main", ["true"])]\n',
+    ),
+    Case(
+        catalog.CONTAINER_SETTINGS,
+        "spec.steps[0].securityContext.privileged",
+        "privileged: true with allowPrivilegeEscalation: false",
+        WORK_TASK
+        + "      securityContext:\n        allowPrivilegeEscalation: false\n"
+        + "        privileged: true  # <-\n",
+        dsl="from modelcar_dsl import SecurityContext\n"
+        "ROOT = SecurityContext(allow_privilege_escalation=False, privileged=True)  # <-\n",
+        dsl_error=True,
     ),
     Case(
         catalog.ENV_NAME,

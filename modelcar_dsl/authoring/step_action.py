@@ -88,6 +88,18 @@ def step_action(
                 "(script_step(...) or command_step(...)), not a list nor another action's step",
                 location,
             )
+        container = [
+            field
+            for field in ("security_context", "image_pull_policy", "volume_mounts")
+            if getattr(step, field)
+        ]
+        if container:
+            raise DefinitionError(
+                f"step action function {function.__name__}: its step sets "
+                f"{', '.join(container)}, which the DSL does not write into a StepAction; set "
+                "them on a task's own script_step or command_step",
+                step.location,
+            )
         spec = StepActionSpec(
             name=name or tekton_name(function.__name__),
             source=f"{function.__module__}:{function.__qualname__}",

@@ -17,6 +17,7 @@ from modelcar_dsl.authoring.pipeline_builder import TaskCall, active_builder
 from modelcar_dsl.diagnostics.errors import DefinitionError
 from modelcar_dsl.diagnostics.source import SourceLocation, caller_location, parameter_locations
 from modelcar_dsl.formats.durations import Duration, checked_duration
+from modelcar_dsl.model.container_settings import Sidecar, TaskVolume, checked_containers
 from modelcar_dsl.model.metadata import checked_metadata
 from modelcar_dsl.model.params import ParamSpec, tekton_name
 from modelcar_dsl.model.refs import ParamRef
@@ -148,6 +149,8 @@ def task(
     labels: Mapping[str, str] | None = None,
     annotations: Mapping[str, str] | None = None,
     display_name: str | None = None,
+    volumes: Iterable[TaskVolume] = (),
+    sidecars: Iterable[Sidecar] = (),
 ) -> Callable[[Callable[P, Steps]], Task[P]]:
     """Declare a Tekton Task; the function returns its steps and its docstring describes it.
 
@@ -155,11 +158,14 @@ def task(
     step's environment; `resources` applies to every step that sets none; `timeout` and `retries`
     are the defaults for each use of the task in a pipeline. `labels` and `annotations` go on the
     Task (and Tekton copies them to its TaskRuns and pods); `display_name` is its title.
+    `volumes` are the pod's own (`TaskVolume`), mounted by steps' and sidecars'
+    `volume_mounts`; `sidecars` run beside the steps (`sidecar(...)`).
     """
     location = caller_location()
     checked_timeout = checked_duration(timeout, location)
     task_labels, task_annotations = checked_metadata(labels, annotations, "@task", location)
     title = checked_title(display_name, "Task", location)
+    pod_volumes, pod_sidecars = checked_containers(volumes, sidecars, location)
 
     def decorate(function: Callable[P, Steps]) -> Task[P]:
         params = _params_of(function, location)
@@ -195,6 +201,8 @@ def task(
             labels=task_labels,
             annotations=task_annotations,
             display_name=title,
+            volumes=pod_volumes,
+            sidecars=pod_sidecars,
         )
         return Task(spec, function)
 

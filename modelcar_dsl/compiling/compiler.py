@@ -12,6 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from modelcar_dsl.compiling.containers import (
+    step_settings,
+    task_volume,
+    v1_sidecars,
+    v1beta1_sidecars,
+)
 from modelcar_dsl.compiling.pod_template import (
     compute_resources,
     pod_template_document,
@@ -287,7 +293,7 @@ def _v1_step(step: Step, array_args: list[str], target: Target) -> V1Step:
     _before_resources(body, step, array_args, target)
     if step.resources:
         body["computeResources"] = compute_resources(step.resources)
-    return _after_resources(body, step)
+    return _after_resources(step_settings(body, step), step)
 
 
 def _v1beta1_step(step: Step, array_args: list[str], target: Target) -> V1beta1Step:
@@ -297,7 +303,7 @@ def _v1beta1_step(step: Step, array_args: list[str], target: Target) -> V1beta1S
     _before_resources(body, step, array_args, target)
     if step.resources:
         body["resources"] = compute_resources(step.resources)
-    return _after_resources(body, step)
+    return _after_resources(step_settings(body, step), step)
 
 
 def _task_spec(spec: _TaskSpec, task: TaskSpec, target: Target) -> _TaskSpec:
@@ -362,6 +368,10 @@ def compile_task(task: TaskSpec, target: Target) -> dict[str, Any]:
     if target.api == "v1":
         spec = _task_spec(V1TaskSpec(), task, target)
         spec["steps"] = [_v1_step(step, array_args, target) for step in task.steps]
+        if task.volumes:
+            spec["volumes"] = [task_volume(volume) for volume in task.volumes]
+        if task.sidecars:
+            spec["sidecars"] = v1_sidecars(task.sidecars, target, _env_source)
         v1: V1Task = {
             "apiVersion": target.api_version,
             "kind": "Task",
@@ -371,6 +381,10 @@ def compile_task(task: TaskSpec, target: Target) -> dict[str, Any]:
         return dict(v1)
     beta_spec = _task_spec(V1beta1TaskSpec(), task, target)
     beta_spec["steps"] = [_v1beta1_step(step, array_args, target) for step in task.steps]
+    if task.volumes:
+        beta_spec["volumes"] = [task_volume(volume) for volume in task.volumes]
+    if task.sidecars:
+        beta_spec["sidecars"] = v1beta1_sidecars(task.sidecars, target, _env_source)
     beta: V1beta1Task = {
         "apiVersion": target.api_version,
         "kind": "Task",

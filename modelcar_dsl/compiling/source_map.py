@@ -11,6 +11,7 @@ from modelcar_dsl.diagnostics.source import SourceLocation
 from modelcar_dsl.model.specs import PipelineSpec, RunSpec, TaskSpec
 
 _ITEM = re.compile(r"spec\.(?P<list>steps|tasks|finally)\[(?P<index>\d+)\](?P<rest>.*)")
+_POD_ITEM = re.compile(r"spec\.(?P<list>sidecars|volumes)\[(?P<index>\d+)\]")
 _RUN_AFTER = re.compile(r"\.runAfter\[(?P<index>\d+)\]")
 
 Locate = Callable[[str], SourceLocation | None]
@@ -21,6 +22,11 @@ def task_locations(task: TaskSpec) -> Locate:
         match = _ITEM.match(path)
         if match and match["list"] == "steps" and int(match["index"]) < len(task.steps):
             return task.steps[int(match["index"])].location
+        pod_item = _POD_ITEM.match(path)
+        if pod_item:
+            items = task.sidecars if pod_item["list"] == "sidecars" else task.volumes
+            if int(pod_item["index"]) < len(items):
+                return items[int(pod_item["index"])].location
         return task.location
 
     return locate

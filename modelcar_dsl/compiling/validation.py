@@ -11,10 +11,12 @@ import attrs
 
 from modelcar_dsl.authoring.catalogue import record_location, record_problems
 from modelcar_dsl.authoring.script_source import line_origin
+from modelcar_dsl.compiling.task_containers import container_problems
 from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.diagnostics.errors import Problem
 from modelcar_dsl.diagnostics.source import SourceLocation
 from modelcar_dsl.formats.names import did_you_mean
+from modelcar_dsl.model.container_settings import Sidecar
 from modelcar_dsl.model.graph import task_references
 from modelcar_dsl.model.params import (
     ParamSpec,
@@ -99,8 +101,13 @@ def validate_task(task: TaskSpec) -> Iterator[Problem]:
         if step.script is not None:
             yield from _script_problems(step, f"spec.steps[{index}]", report)
         yield from _tls_bypasses(step, f"spec.steps[{index}]", report)
+    for index, sidecar in enumerate(task.sidecars):
+        if sidecar.script is not None:
+            yield from _script_problems(sidecar, f"spec.sidecars[{index}]", report)
+        yield from _tls_bypasses(sidecar, f"spec.sidecars[{index}]", report)
     yield from _sourced_env_bypasses(task.env_from, "spec.stepTemplate", report, task.location)
     yield from _step_result_problems(task, report)
+    yield from container_problems(task)
     for param in task.params:
         names = [f"{param.name}_{key}" for key in param.properties] or [param.name]
         for name in names:
@@ -108,7 +115,7 @@ def validate_task(task: TaskSpec) -> Iterator[Problem]:
                 yield report("spec.params", catalog.TLS_BYPASS, f"{message}; {FIX}")
 
 
-def _script_problems(step: Step, path: str, report: _Reporter) -> Iterator[Problem]:
+def _script_problems(step: Step | Sidecar, path: str, report: _Reporter) -> Iterator[Problem]:
     """Tabs are fine: the emitter keeps them in the literal block (a script starts with its #!
     line, so never with the tab YAML readers refuse on a block's first line)."""
     for number, line in enumerate((step.script or "").splitlines(), start=1):
@@ -138,7 +145,7 @@ def _script_problems(step: Step, path: str, report: _Reporter) -> Iterator[Probl
             )
 
 
-def _tls_bypasses(step: Step, path: str, report: _Reporter) -> Iterator[Problem]:
+def _tls_bypasses(step: Step | Sidecar, path: str, report: _Reporter) -> Iterator[Problem]:
     """The tls-bypass rule in Python's terms: a script's own file and line (libraries are
     inlined), the step's command, args and env."""
     for number, found in script_bypasses(step.script or ""):
@@ -149,7 +156,7 @@ def _tls_bypasses(step: Step, path: str, report: _Reporter) -> Iterator[Problem]
             f"{where} turns TLS verification off ({found}); {FIX}",
             step.location,
         )
-    if found_in_command := command_bypass(step.command, step.args):
+    if found_in_command := command_bypass(list(step.command), list(step.args)):
         field = "command" if step.command else "args"
         yield report(
             f"{path}.{field}",

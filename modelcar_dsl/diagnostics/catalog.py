@@ -124,6 +124,16 @@ VOLUME_MOUNT = _rule(
     "A volumeMount is under /tekton, has a reserved name or repeats a path",
     "tekton",
 )
+TASK_VOLUME = _rule(
+    "task-volume",
+    "A Task's volume name repeats or is no DNS label, or a container mounts no declared volume",
+    "tekton",
+)
+CONTAINER_SETTINGS = _rule(
+    "container-settings",
+    "A container's securityContext or imagePullPolicy holds what Kubernetes refuses",
+    "run",
+)
 ENV_NAME = _rule("env-name", "An environment variable name is not valid or repeats", "tekton")
 TASK_VARIABLE = _rule(
     "task-variable",

@@ -18,6 +18,13 @@ from modelcar_dsl.model.params import ParamSpec
 from modelcar_dsl.model.resolvers import Resolver
 
 if TYPE_CHECKING:
+    from modelcar_dsl.model.container_settings import (
+        ImagePullPolicy,
+        SecurityContext,
+        Sidecar,
+        TaskVolume,
+        VolumeMount,
+    )
     from modelcar_dsl.model.pod_template import PodTemplate, TaskRunSpec
 
 ResultType = Literal["string", "array", "object"]
@@ -197,6 +204,10 @@ class Step:
     """The StepAction this step runs (`ref:`) instead of an image of its own."""
     on_error: OnError | None = None
     """`continue`: the task goes on past this step's failure (its exit code is kept)."""
+    security_context: SecurityContext | None = None
+    image_pull_policy: ImagePullPolicy | None = None
+    volume_mounts: tuple[VolumeMount, ...] = attrs.field(default=(), converter=_as_tuple)
+    """Mounts of the task's own volumes (`TaskVolume`), not of its workspaces."""
 
 
 @attrs.frozen
@@ -248,6 +259,8 @@ class TaskSpec:
     """The user's own labels (sorted), besides the compiler's managed-by."""
     annotations: tuple[tuple[str, str], ...] = ()
     display_name: str | None = None
+    volumes: tuple[TaskVolume, ...] = ()
+    sidecars: tuple[Sidecar, ...] = ()
 
 
 @attrs.frozen

@@ -45,13 +45,15 @@ def _detail(edge: Edge) -> str:
 
 def _guards(task: PipelineTaskSpec) -> list[str]:
     """What a reviewer reads beside the task: its when guards, its fan-out if it has a matrix,
-    and that its failure does not stop the run."""
+    that its failure does not stop the run, and the sidecars its pod starts beside it."""
     guards = [
         f"when {w.cel}" if w.cel else f"when {w.input} {w.operator} [{', '.join(w.values)}]"
         for w in task.when
     ]
     if task.on_error == "continue":
         guards.append("on error: continue")
+    if task.task.sidecars:
+        guards.append("sidecars: " + ", ".join(sidecar.name for sidecar in task.task.sidecars))
     return guards + _fan_out(task)
 
 

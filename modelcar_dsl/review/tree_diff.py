@@ -133,9 +133,11 @@ def _walk(old: Any, new: Any, path: str) -> Iterator[tuple[str, Any, Any]]:
         for key in [*old, *(k for k in new if k not in old)]:
             yield from _walk(old.get(key, MISSING), new.get(key, MISSING), _join(path, key))
     elif (_named(old) or old is MISSING or old == []) and (_named(new) or new in (MISSING, [])):
-        if old is MISSING or new is MISSING:
+        itemised = path.rpartition(".")[2] in _ITEMISED
+        if (old is MISSING or new is MISSING) and not itemised:
             yield path, old, new
             return
+        old, new = ([] if old is MISSING else old), ([] if new is MISSING else new)
         old_items = {item["name"]: item for item in old}
         new_items = {item["name"]: item for item in new}
         for name in [*old_items, *(n for n in new_items if n not in old_items)]:
@@ -208,7 +210,9 @@ def _join(path: str, key: str) -> str:
 def _shown(value: Any) -> str:
     if isinstance(value, str):
         return value if "\n" not in value else f"{len(value.splitlines())} lines"
-    return yaml.safe_dump(value, default_flow_style=True, width=1000).strip()
+    # A lone scalar dumps with YAML's document end marker ("true\n...\n"), not a value's part.
+    dumped = yaml.safe_dump(value, default_flow_style=True, width=1000)
+    return dumped.removesuffix("\n...\n").strip()
 
 
 def _describe(differences: Iterator[tuple[str, Any, Any]]) -> Iterator[Change]:
@@ -233,7 +237,7 @@ def _describe(differences: Iterator[tuple[str, Any, Any]]) -> Iterator[Change]:
             yield Change(f"{subject}: script changed", diff)
         elif _other_source(old, new, path):
             yield Change(f"{subject}: {_ref_words(old, path)} -> {_ref_words(new, path)}")
-        elif old is MISSING and path.endswith((".affinity", ".topologySpreadConstraints")):
+        elif old is MISSING and path.rpartition(".")[2] in _SHOWN_WHOLE:
             yield Change(f"{subject} added: {_shown(new)}")
         elif old is MISSING:
             yield Change(f"{subject} added" + _value_note(new))
@@ -254,6 +258,19 @@ def _value_note(value: Any) -> str:
     return f": {_shown(value)}"
 
 
+_ITEMISED = ("sidecars", "volumes", "volumeMounts")
+"""Lists whose first or last item is said by name (`sidecar registry added`), not as a list."""
+_SHOWN_WHOLE = (
+    "securityContext",
+    "emptyDir",
+    "configMap",
+    "secret",
+    "persistentVolumeClaim",
+    "affinity",
+    "topologySpreadConstraints",
+)
+"""Settings whose whole value is the news when they appear: a container's securityContext,
+a volume's source, a pod's affinity and spread constraints."""
 _SEGMENT = re.compile(r"\.(?![^\[]*\])")
 _WORDS = {
     "tasks": "",
@@ -264,6 +281,9 @@ _WORDS = {
     "workspaces": "workspace ",
     "labels": "label ",
     "annotations": "annotation ",
+    "sidecars": "sidecar ",
+    "volumes": "volume ",
+    "volumeMounts": "mount ",
 }
 _PHRASED = ("runAfter", "script", "default")
 

@@ -9,7 +9,9 @@ from typing import Any
 from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.diagnostics.catalog import Origin
 from modelcar_dsl.formats.durations import go_duration_seconds, is_duration
+from modelcar_dsl.formats.group_ids import MAX_GID, is_group_id
 from modelcar_dsl.formats.names import ENV_NAME, dns_label_problem, pattern_problem
+from modelcar_dsl.model.container_settings import HOME_MOUNT, IMAGE_PULL_POLICIES, RESERVED_MOUNT
 from modelcar_dsl.rules.declarations import duplicate_findings
 from modelcar_dsl.rules.document import Report, mappings
 from modelcar_dsl.rules.findings import HERE, Finding, via_field, via_index
@@ -19,8 +21,6 @@ from modelcar_dsl.rules.variables import INJECTED_VALUE
 from modelcar_dsl.rules.when import when_findings
 
 ON_ERROR = ("continue", "stopAndFail", "continueAndFail")
-RESERVED_MOUNT = "/tekton/"
-HOME_MOUNT = "/tekton/home"
 STEP_ACTION_PROVIDES = (
     "image",
     "command",
@@ -51,6 +51,7 @@ def check_container(
     if is_step:
         report.add(_step_findings(container), path)
     report.add(_mount_findings(container), path)
+    report.add(_settings_findings(container), path)
     report.add(env_findings(container), path)
     check_container_tls(container, path, report)
     report.add(_script_findings(container), path)
@@ -147,6 +148,38 @@ def _reserved_mount_findings(mount: dict[str, Any], mount_path: str) -> list[Fin
     if mount_name.startswith("tekton-internal-"):
         message = f"volumeMount name {mount_name!r} uses the reserved prefix 'tekton-internal-'"
         findings.append(Finding(catalog.VOLUME_MOUNT, message).via_field("name"))
+    return findings
+
+
+def _settings_findings(container: dict[str, Any]) -> list[Finding]:
+    """What Kubernetes refuses of a container's pull policy and securityContext (Tekton
+    passes both through): the pod of the TaskRun is not created."""
+    findings = []
+    policy = container.get("imagePullPolicy")
+    if policy not in (None, "", *IMAGE_PULL_POLICIES):
+        message = f"imagePullPolicy {policy!r} is not one of {', '.join(IMAGE_PULL_POLICIES)}"
+        findings.append(Finding(catalog.CONTAINER_SETTINGS, message).via_field("imagePullPolicy"))
+    security = container.get("securityContext")
+    if isinstance(security, dict):
+        findings += via_field(_security_findings(security), "securityContext")
+    return findings
+
+
+def _security_findings(security: dict[str, Any]) -> list[Finding]:
+    findings = []
+    for field in ("runAsUser", "runAsGroup"):
+        value = security.get(field)
+        if value is not None and not is_group_id(value):
+            message = f"{field} {value!r} is not a whole number from 0 to {MAX_GID}"
+            findings.append(Finding(catalog.CONTAINER_SETTINGS, message).via_field(field))
+    if security.get("allowPrivilegeEscalation") is False:
+        added = (security.get("capabilities") or {}).get("add") or []
+        if security.get("privileged") is True:
+            message = "privileged: true with allowPrivilegeEscalation: false; set one"
+            findings.append(Finding(catalog.CONTAINER_SETTINGS, message).via_field("privileged"))
+        if "CAP_SYS_ADMIN" in added:
+            message = "capabilities.add CAP_SYS_ADMIN with allowPrivilegeEscalation: false"
+            findings.append(Finding(catalog.CONTAINER_SETTINGS, message).via_field("capabilities"))
     return findings
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 
 from modelcar_dsl.diagnostics import catalog
-from modelcar_dsl.formats.names import did_you_mean
+from modelcar_dsl.formats.names import did_you_mean, dns_label_problem
 from modelcar_dsl.rules.container import check_container, env_findings
 from modelcar_dsl.rules.declarations import (
     check_result_declarations,
@@ -16,7 +16,7 @@ from modelcar_dsl.rules.declarations import (
     duplicate_findings,
 )
 from modelcar_dsl.rules.document import Report, mapping, mappings
-from modelcar_dsl.rules.findings import Finding
+from modelcar_dsl.rules.findings import HERE, Finding
 from modelcar_dsl.rules.param_specs import check_param_declarations
 from modelcar_dsl.rules.reference_patterns import located_references
 from modelcar_dsl.rules.task_variables import ParamScope, check_step_variables
@@ -64,6 +64,8 @@ def check_task_spec(
     report.add(_step_name_findings(spec.get("steps")), f"{path}.steps")
     for index, sidecar in mappings(spec.get("sidecars")):
         check_container(sidecar, f"{path}.sidecars[{index}]", report, is_step=False)
+    report.add(_sidecar_name_findings(spec.get("sidecars")), f"{path}.sidecars")
+    report.add(_volume_findings(spec.get("volumes")), f"{path}.volumes")
     if "stepTemplate" in spec:
         report.add(env_findings(mapping(spec["stepTemplate"])), f"{path}.stepTemplate")
     workspaces |= inherited_workspaces or set()
@@ -89,6 +91,33 @@ def _step_name_findings(steps: Any) -> list[Finding]:
         catalog.STEP_DUPLICATE,
         lambda name: f"step name {name!r} is used more than once; step names must be unique",
     )
+
+
+def _sidecar_name_findings(sidecars: Any) -> list[Finding]:
+    """Each sidecar's name once: Kubernetes refuses a pod with two containers of one name."""
+    names = [(i, s["name"]) for i, s in mappings(sidecars) if isinstance(s.get("name"), str)]
+    return duplicate_findings(
+        names,
+        catalog.STEP_DUPLICATE,
+        lambda name: f"sidecar name {name!r} is used more than once; Kubernetes refuses the pod",
+        origin="run",
+    )
+
+
+def _volume_findings(volumes: Any) -> list[Finding]:
+    """Each volume's name once (ValidateVolumes), a DNS label (Kubernetes refuses the pod)."""
+    names = [(i, v.get("name")) for i, v in mappings(volumes)]
+    findings = duplicate_findings(
+        names,
+        catalog.TASK_VOLUME,
+        lambda name: f"volume name {name!r} is used more than once; give each volume its own",
+    )
+    for index, name in names:
+        if problem := dns_label_problem(str(name), "volume name"):
+            where = HERE.index(index).field("name")
+            message = f"{problem}; Kubernetes refuses the pod"
+            findings.append(Finding(catalog.TASK_VOLUME, message, where, origin="run"))
+    return findings
 
 
 def _check_step_results(step: dict[str, Any], path: str, report: Report) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from modelcar_dsl.running.run_plan import pull_option, security_options
 from modelcar_dsl.running.step_process import ProcessOutcome, run_process
 from modelcar_dsl.running.step_runtime import HostRuntime, RunAs, StepLaunch
 from modelcar_dsl.running.taskrun import BASE_ENVIRONMENT
@@ -84,6 +85,8 @@ class ContainerRuntime:
             command = [
                 *self._run_options(name, launch.working_dir, mounts),
                 f"--label={LABEL}={directory}",
+                *pull_option(launch.pull_policy),
+                *security_options(launch.security_context),
                 "--env-file",
                 str(env_file),
                 *[option for key in inherited for option in ("--env", key)],

@@ -32,8 +32,10 @@ from modelcar_dsl.running.run_directory import (
 from modelcar_dsl.running.run_plan import (
     RunPlan,
     parents,
+    refusing_pod_containers,
     refusing_step_actions,
     result_references,
+    unapplied_container_settings,
 )
 from modelcar_dsl.running.step_runtime import HostRuntime, RunAs, StepRuntime
 from modelcar_dsl.running.task_states import TaskState
@@ -187,6 +189,9 @@ def execute(
             )
         if unapplied := plan.unapplied_pod_settings():
             console.note("pod settings not applied on this machine: " + ", ".join(unapplied))
+        in_containers = not isinstance(runtime, HostRuntime)
+        if unapplied := unapplied_container_settings(plan.tasks, in_containers):
+            console.note("container settings not applied: " + ", ".join(unapplied))
         environment = TaskRunEnvironment(
             mounts=mounts,
             runtime=runtime,
@@ -333,6 +338,7 @@ def run_task_document(
     declared and the required ones given."""
     spec = task["spec"]
     refusing_step_actions(str(task.get("metadata", {}).get("name")), spec)
+    refusing_pod_containers(str(task.get("metadata", {}).get("name")), spec)
     declared = {param["name"]: param for param in spec.get("params", [])}
     unknown = sorted(set(params) - set(declared))
     if unknown:

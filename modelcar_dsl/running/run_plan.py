@@ -35,6 +35,73 @@ def refusing_step_actions(task: str, spec: Mapping[str, Any]) -> None:
             )
 
 
+def refusing_pod_containers(task: str, spec: Mapping[str, Any]) -> None:
+    """A task with sidecars, its own volumes, volumeMounts or a privileged step is refused
+    before the run starts: a local run starts no sidecar, mounts only workspaces, and never
+    grants a step the machine."""
+    names = [str(sidecar.get("name")) for sidecar in spec.get("sidecars", [])]
+    if names:
+        raise LocalRunError(
+            f"task {task} has sidecars ({', '.join(names)}), which a local run does not start; "
+            "run it on a cluster, or start the service yourself and pass its address as a param"
+        )
+    mounting = [str(s.get("name")) for s in spec.get("steps", []) if s.get("volumeMounts")]
+    if spec.get("volumes") or mounting:
+        raise LocalRunError(
+            f"task {task} mounts volumes of its own"
+            + (f" (steps {', '.join(mounting)})" if mounting else "")
+            + ", which a local run does not provide; run it on a cluster, or give the data "
+            "through a workspace, which a local run binds to a directory"
+        )
+    for step in spec.get("steps", []):
+        if step.get("securityContext", {}).get("privileged"):
+            raise LocalRunError(
+                f"step {step.get('name')} of task {task} is privileged, which a local run never "
+                "grants; run it on a cluster"
+            )
+
+
+CONTAINER_SECURITY = ("readOnlyRootFilesystem", "capabilities", "allowPrivilegeEscalation")
+"""securityContext fields podman has a flag for (security_options); seccompProfile too."""
+
+
+def unapplied_container_settings(
+    tasks: Mapping[str, Mapping[str, Any]], in_containers: bool
+) -> list[str]:
+    """The steps' securityContext fields a local run does not emulate, so `modelcar run` can
+    say so: the steps run as the run's user (--user), and on this machine with none of them."""
+    honoured = (*CONTAINER_SECURITY, "seccompProfile") if in_containers else ()
+    return [
+        f"securityContext.{field} of step {step.get('name')} of task {name}"
+        for name, spec in tasks.items()
+        for step in spec.get("steps", [])
+        for field in sorted(step.get("securityContext") or {})
+        if field not in honoured
+    ]
+
+
+def security_options(context: Mapping[str, Any]) -> list[str]:
+    """podman's flags for the securityContext fields it has one for: a read-only root, added
+    and dropped capabilities, no privilege escalation, an unconfined seccomp profile (podman
+    applies its default profile, as RuntimeDefault does)."""
+    options = ["--read-only"] if context.get("readOnlyRootFilesystem") is True else []
+    capabilities = context.get("capabilities") or {}
+    options += [f"--cap-add={capability}" for capability in capabilities.get("add", [])]
+    options += [f"--cap-drop={capability}" for capability in capabilities.get("drop", [])]
+    if context.get("allowPrivilegeEscalation") is False:
+        options.append("--security-opt=no-new-privileges")
+    if (context.get("seccompProfile") or {}).get("type") == "Unconfined":
+        options.append("--security-opt=seccomp=unconfined")
+    return options
+
+
+def pull_option(policy: object) -> list[str]:
+    """podman's --pull for a step's imagePullPolicy (Kubernetes pulls IfNotPresent by
+    default for a tagged image; podman's own default, missing, is the same)."""
+    choices = {"Always": "always", "IfNotPresent": "missing", "Never": "never"}
+    return [f"--pull={choices[policy]}"] if isinstance(policy, str) and policy in choices else []
+
+
 @attrs.frozen
 class RunPlan:
     """A PipelineRun with the Pipeline spec and the Task specs it runs, by Task name."""
@@ -78,6 +145,7 @@ class RunPlan:
             task_name = task["taskRef"]["name"]
             tasks[task_name] = documents[("Task", task_name)]["spec"]
             refusing_step_actions(task_name, tasks[task_name])
+            refusing_pod_containers(task_name, tasks[task_name])
         return cls(name, run, pipeline, tasks)
 
     @property

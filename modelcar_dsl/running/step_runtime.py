@@ -54,6 +54,10 @@ class StepLaunch:
     on_line: Callable[[str], None]
     deadline: float | None
     cancelled: threading.Event
+    pull_policy: str | None = None
+    """The step's imagePullPolicy, which a container runtime honours."""
+    security_context: Mapping[str, Any] = attrs.field(factory=dict)
+    """The step's securityContext, which a container runtime honours where podman can."""
 
     def refused(self, message: str) -> ProcessOutcome:
         """The step cannot start (as its container could not be created): why, in its log."""

@@ -213,6 +213,8 @@ def run_taskrun(request: TaskRunRequest, environment: TaskRunEnvironment) -> Tas
             on_line=_step_lines(environment, request.name, step["name"]),
             deadline=deadline,
             cancelled=environment.cancelled,
+            pull_policy=step.get("imagePullPolicy"),
+            security_context=step.get("securityContext") or {},
         )
         ended = runtime.run(launch)
         outcome = StepOutcome(
