@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from modelcar_dsl.compiling.containers import (
+    container_env,
     step_settings,
     task_volume,
     v1_sidecars,
@@ -29,17 +30,14 @@ from modelcar_dsl.model.metadata import Pairs
 from modelcar_dsl.model.param_checks import PulledImage
 from modelcar_dsl.model.params import ParamSpec, ParamValue, env_name, render_value, tekton_name
 from modelcar_dsl.model.specs import (
-    ConfigMapEnv,
     ConfigMapVolume,
     EmptyDir,
-    EnvSource,
     ExistingClaim,
     PipelineSpec,
     PipelineTaskSpec,
     PipelineWorkspace,
     Result,
     RunSpec,
-    SecretEnv,
     SecretVolume,
     Step,
     StepActionCall,
@@ -53,11 +51,9 @@ from modelcar_dsl.model.target import Target
 from modelcar_dsl.rules.gated_features import PARAM_ENUM
 from modelcar_dsl.rules.tekton_versions import STEP_ACTION_SERVED
 from modelcar_dsl.tekton.documents import (
-    ConfigMapKeySelector,
     EnvVar,
     ObjectMeta,
     PersistentVolumeClaimSpec,
-    SecretKeySelector,
     V1beta1Pipeline,
     V1beta1PipelineRun,
     V1beta1PipelineRunSpec,
@@ -139,20 +135,6 @@ def _writes_enum(target: Target) -> bool:
     return PARAM_ENUM.level(gates.tekton_version) != "absent" and gates.enabled(PARAM_ENUM.flag)
 
 
-def _env_source(source: EnvSource) -> EnvVar:
-    """Tekton omits a false `optional`, so it is written only when true."""
-    if isinstance(source, SecretEnv):
-        secret: SecretKeySelector = {"name": source.secret, "key": source.key}
-        if source.optional:
-            secret["optional"] = True
-        return {"name": source.name, "valueFrom": {"secretKeyRef": secret}}
-    assert isinstance(source, ConfigMapEnv)
-    config_map: ConfigMapKeySelector = {"name": source.config_map, "key": source.key}
-    if source.optional:
-        config_map["optional"] = True
-    return {"name": source.name, "valueFrom": {"configMapKeyRef": config_map}}
-
-
 def _task_environment(task: TaskSpec, target: Target) -> list[EnvVar]:
     """Every param, workspace path and result path as env, so scripts never see `$(...)`; and
     the project's insecure hosts, the only ones a step may reach without verified TLS."""
@@ -182,7 +164,7 @@ def _task_environment(task: TaskSpec, target: Target) -> list[EnvVar]:
                 "value": f"$(results.{result.name}.path)",
             }
         )
-    env.extend(_env_source(source) for source in task.env_from)
+    env.extend(container_env((), task.env_from))
     if target.insecure_registries:
         env.append(
             {"name": "INSECURE_HOSTS", "value": ",".join(sorted(target.insecure_registries))}
@@ -201,8 +183,7 @@ def _before_resources(body: _Step, step: Step, array_args: list[str], target: Ta
         body["args"] = args
     if step.working_dir:
         body["workingDir"] = step.working_dir
-    env: list[EnvVar] = [{"name": name, "value": value} for name, value in step.env]
-    env.extend(_env_source(source) for source in step.env_from)
+    env = container_env(step.env, step.env_from)
     if env:
         body["env"] = env
     return body
@@ -266,8 +247,7 @@ def compile_step_action(action: StepActionSpec, target: Target) -> dict[str, Any
         }
         for result in action.results
     )
-    env.extend({"name": name, "value": value} for name, value in step.env)
-    env.extend(_env_source(source) for source in step.env_from)
+    env.extend(container_env(step.env, step.env_from))
     if env:
         spec["env"] = env
     if step.script is not None:
@@ -371,7 +351,7 @@ def compile_task(task: TaskSpec, target: Target) -> dict[str, Any]:
         if task.volumes:
             spec["volumes"] = [task_volume(volume) for volume in task.volumes]
         if task.sidecars:
-            spec["sidecars"] = v1_sidecars(task.sidecars, target, _env_source)
+            spec["sidecars"] = v1_sidecars(task.sidecars, target)
         v1: V1Task = {
             "apiVersion": target.api_version,
             "kind": "Task",
@@ -384,7 +364,7 @@ def compile_task(task: TaskSpec, target: Target) -> dict[str, Any]:
     if task.volumes:
         beta_spec["volumes"] = [task_volume(volume) for volume in task.volumes]
     if task.sidecars:
-        beta_spec["sidecars"] = v1beta1_sidecars(task.sidecars, target, _env_source)
+        beta_spec["sidecars"] = v1beta1_sidecars(task.sidecars, target)
     beta: V1beta1Task = {
         "apiVersion": target.api_version,
         "kind": "Task",

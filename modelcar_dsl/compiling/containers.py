@@ -3,7 +3,7 @@ as Tekton's documents hold them (fields in the order Tekton's types declare them
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable
 from typing import TypeVar
 
 from modelcar_dsl.compiling.pod_template import compute_resources
@@ -18,12 +18,15 @@ from modelcar_dsl.model.specs import (
     EmptyDir,
     EnvSource,
     ExistingClaim,
+    SecretEnv,
     SecretVolume,
     Step,
 )
 from modelcar_dsl.model.target import Target
 from modelcar_dsl.tekton.documents import (
+    ConfigMapKeySelector,
     EnvVar,
+    SecretKeySelector,
     V1beta1Sidecar,
     V1beta1Step,
     V1Sidecar,
@@ -35,8 +38,24 @@ from modelcar_dsl.tekton.documents import VolumeMount as VolumeMountDocument
 
 _Container = TypeVar("_Container", V1Step, V1beta1Step, V1Sidecar, V1beta1Sidecar)
 _Sidecar = TypeVar("_Sidecar", V1Sidecar, V1beta1Sidecar)
-_EnvSource = Callable[[EnvSource], EnvVar]
-"""The compiler's one rendering of a Secret or ConfigMap key as env, passed in, not repeated."""
+
+
+def container_env(env: Iterable[tuple[str, str]], env_from: Iterable[EnvSource]) -> list[EnvVar]:
+    """A container's env: its plain values in the user's order, then its Secret and ConfigMap
+    keys (Tekton omits a false `optional`, so it is written only when true)."""
+    variables: list[EnvVar] = [{"name": name, "value": value} for name, value in env]
+    for source in env_from:
+        if isinstance(source, SecretEnv):
+            secret: SecretKeySelector = {"name": source.secret, "key": source.key}
+            if source.optional:
+                secret["optional"] = True
+            variables.append({"name": source.name, "valueFrom": {"secretKeyRef": secret}})
+        else:
+            config_map: ConfigMapKeySelector = {"name": source.config_map, "key": source.key}
+            if source.optional:
+                config_map["optional"] = True
+            variables.append({"name": source.name, "valueFrom": {"configMapKeyRef": config_map}})
+    return variables
 
 
 def with_container_settings(
@@ -115,7 +134,7 @@ def task_volume(volume: TaskVolume) -> Volume:
     return document
 
 
-def _sidecar(body: _Sidecar, sidecar: Sidecar, target: Target, env_source: _EnvSource) -> _Sidecar:
+def _sidecar(body: _Sidecar, sidecar: Sidecar, target: Target) -> _Sidecar:
     """A sidecar's fields up to its resources, the same in both versions."""
     body["name"] = sidecar.name
     body["image"] = target.image_mirrors.mirrored(sidecar.image)
@@ -127,8 +146,7 @@ def _sidecar(body: _Sidecar, sidecar: Sidecar, target: Target, env_source: _EnvS
         body["workingDir"] = sidecar.working_dir
     if sidecar.ports:
         body["ports"] = [{"containerPort": port} for port in sidecar.ports]
-    env: list[EnvVar] = [{"name": name, "value": value} for name, value in sidecar.env]
-    env.extend(env_source(source) for source in sidecar.env_from)
+    env = container_env(sidecar.env, sidecar.env_from)
     if env:
         body["env"] = env
     return body
@@ -147,24 +165,20 @@ def _after_resources(body: _Sidecar, sidecar: Sidecar) -> _Sidecar:
     return body
 
 
-def v1_sidecars(
-    sidecars: tuple[Sidecar, ...], target: Target, env_source: _EnvSource
-) -> list[V1Sidecar]:
+def v1_sidecars(sidecars: tuple[Sidecar, ...], target: Target) -> list[V1Sidecar]:
     documents: list[V1Sidecar] = []
     for sidecar in sidecars:
-        body = _sidecar(V1Sidecar(), sidecar, target, env_source)
+        body = _sidecar(V1Sidecar(), sidecar, target)
         if sidecar.resources:
             body["computeResources"] = compute_resources(sidecar.resources)
         documents.append(_after_resources(body, sidecar))
     return documents
 
 
-def v1beta1_sidecars(
-    sidecars: tuple[Sidecar, ...], target: Target, env_source: _EnvSource
-) -> list[V1beta1Sidecar]:
+def v1beta1_sidecars(sidecars: tuple[Sidecar, ...], target: Target) -> list[V1beta1Sidecar]:
     documents: list[V1beta1Sidecar] = []
     for sidecar in sidecars:
-        body = _sidecar(V1beta1Sidecar(), sidecar, target, env_source)
+        body = _sidecar(V1beta1Sidecar(), sidecar, target)
         if sidecar.resources:
             body["resources"] = compute_resources(sidecar.resources)
         documents.append(_after_resources(body, sidecar))

@@ -127,6 +127,14 @@ def checked_pull_policy(value: str | None, location: SourceLocation) -> ImagePul
     )
 
 
+def _volume_name_problems(name: object) -> list[str]:
+    """A volume's name, as a mount and the volume both give it: a DNS label."""
+    if not isinstance(name, str):
+        return [f"name {name!r} is not a string"]
+    problem = dns_label_problem(name, "volume name")
+    return [problem] if problem else []
+
+
 def mount_path_problem(mount_path: object, what: str) -> str | None:
     """Why a container cannot mount at `mount_path`, or None: the runtime needs an absolute
     path, and Tekton refuses one under /tekton/ (but /tekton/home)."""
@@ -150,11 +158,7 @@ class VolumeMount:
     location: SourceLocation = attrs.field(factory=_here, eq=False, repr=False, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
-        problems: list[str] = []
-        if not isinstance(self.name, str):
-            problems.append(f"name {self.name!r} is not a string")
-        elif problem := dns_label_problem(self.name, "volume name"):
-            problems.append(problem)
+        problems = _volume_name_problems(self.name)
         problems += filter(None, [mount_path_problem(self.mount_path, "mount_path")])
         problems += filter(None, [_flag_problem("read_only", self.read_only)])
         if self.sub_path is not None and (
@@ -181,11 +185,7 @@ class TaskVolume:
     location: SourceLocation = attrs.field(factory=_here, eq=False, repr=False, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
-        problems: list[str] = []
-        if not isinstance(self.name, str):
-            problems.append(f"name {self.name!r} is not a string")
-        elif problem := dns_label_problem(self.name, "volume name"):
-            problems.append(problem)
+        problems = _volume_name_problems(self.name)
         if isinstance(self.source, VolumeClaim):
             problems.append(
                 "VolumeClaim(...) is a claim made per run (volumeClaimTemplate), which a "
