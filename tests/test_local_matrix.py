@@ -156,3 +156,35 @@ def test_the_fan_out_gives_the_same_results_however_many_run_at_once(
     run = pipeline_run("evals", evals, params={"suites": ["a", "b", "c"]}, timeout="2m")
     result = run_local(run, run_dir=tmp_path / "run", target=TARGET, parallel=parallel)
     assert result["evaluate"].results == {"score": ["a:10", "b:10", "c:10"]}
+
+
+@task(image=IMAGE)
+def occupy(spot: str, suite: str) -> Steps:
+    """Hold a place in `spot` for a moment, after writing how many places were held."""
+    return [
+        command_step(
+            "hold",
+            [
+                "sh",
+                "-c",
+                'mkdir "$SPOT/$SUITE-$$"; ls "$SPOT" | wc -l >> "$SPOT.counts"; sleep 0.4; '
+                'rmdir "$SPOT/$SUITE-$$"',
+            ],
+        )
+    ]
+
+
+@pipeline()
+def two_fan_outs(spot: str) -> None:
+    occupy.options(name="left", matrix={"suite": ["a", "b"]})(spot=spot)
+    occupy.options(name="right", matrix={"suite": ["c", "d"]})(spot=spot)
+
+
+def test_parallel_bounds_the_taskruns_of_all_fan_outs_together(tmp_path: Path) -> None:
+    spot = tmp_path / "spot"
+    spot.mkdir()
+    run = pipeline_run("two-fan-outs", two_fan_outs, params={"spot": str(spot)}, timeout="2m")
+    result = run_local(run, run_dir=tmp_path / "run", target=TARGET, parallel=2)
+    assert result.succeeded, result.outcome
+    counts = [int(line) for line in (tmp_path / "spot.counts").read_text().split()]
+    assert (len(counts), max(counts)) == (4, 2)

@@ -94,6 +94,13 @@ class _Scheduler:
     states: dict[str, TaskState] = attrs.field(factory=dict)
     stopping: str = ""
     phase_deadline: float | None = None
+    slots: threading.BoundedSemaphore = attrs.field(init=False)
+    """One per TaskRun running: --parallel bounds them all, a matrixed task's included, whose
+    coordinating thread holds a place in the phase's pool but runs no step itself."""
+
+    @slots.default
+    def _slots(self) -> threading.BoundedSemaphore:
+        return threading.BoundedSemaphore(self.parallel)
 
     def values(self) -> dict[str, Value]:
         """What a pipeline task's params and when expressions may read."""
@@ -216,7 +223,7 @@ class _Scheduler:
             else:
                 request = self._request(task, values, state.attempts)
                 taskrun = request.name
-                run = functools.partial(run_taskrun, request, self.environment)
+                run = functools.partial(self._run_one, request)
         except UnresolvedReference as error:
             # As Tekton, which fails a run whose array index is past its array's end.
             self.stopping = self.stopping or f"{name} could not read its inputs"
@@ -241,7 +248,7 @@ class _Scheduler:
             attempt = 0
             while True:
                 request = self._request(task, values, attempt, (index, combinations[index]))
-                outcome = run_taskrun(request, self.environment)
+                outcome = self._run_one(request)
                 attempt += 1
                 if outcome.succeeded or attempt > retries or self._cancelled(outcome):
                     return outcome, attempt
@@ -252,6 +259,10 @@ class _Scheduler:
         with concurrent.futures.ThreadPoolExecutor(max_workers=self.parallel) as pool:
             ended = list(pool.map(attempts, range(len(combinations))))
         return matrix_outcome(ended, f"{self.pipeline_run}-{task['name']}")
+
+    def _run_one(self, request: TaskRunRequest) -> TaskRunOutcome:
+        with self.slots:
+            return run_taskrun(request, self.environment)
 
     def _cancelled(self, outcome: TaskRunOutcome) -> bool:
         return outcome.reason == "TaskRunCancelled" or self._phase_over()
