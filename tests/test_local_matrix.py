@@ -5,6 +5,11 @@ order, `$(tasks.X.matrix.length)`, and a task skipped when a matrix param's arra
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -188,3 +193,64 @@ def test_parallel_bounds_the_taskruns_of_all_fan_outs_together(tmp_path: Path) -
     assert result.succeeded, result.outcome
     counts = [int(line) for line in (tmp_path / "spot.counts").read_text().split()]
     assert (len(counts), max(counts)) == (4, 2)
+
+
+@task(image=IMAGE)
+def linger(spot: str, suite: str) -> Steps:
+    """Mark that it started, then wait to be stopped."""
+    return [command_step("wait", ["sh", "-c", 'touch "$SPOT/$SUITE"; exec sleep 30'])]
+
+
+@pipeline()
+def lingering(spot: str) -> None:
+    linger.options(matrix={"suite": ["a", "b", "c"]})(spot=spot)
+
+
+def test_sigterm_mid_fan_out_cancels_every_taskrun_and_starts_no_more(tmp_path: Path) -> None:
+    spot = tmp_path / "spot"
+    spot.mkdir()
+
+    def stop_when_two_run() -> None:
+        while len(list(spot.iterdir())) < 2:
+            time.sleep(0.02)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=stop_when_two_run, daemon=True).start()
+    run = pipeline_run("lingering", lingering, params={"spot": str(spot)}, timeout="2m")
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        run_local(run, run_dir=tmp_path / "run", target=TARGET, parallel=2)
+    assert time.monotonic() - started < 10
+    assert sorted(path.name for path in spot.iterdir()) == ["a", "b"]
+    state = json.loads((tmp_path / "run" / "state.json").read_text())
+    (linger_state,) = state["tasks"]
+    assert (linger_state["status"], linger_state["reason"]) == ("Failed", "TaskRunCancelled")
+    assert linger_state["matrixLength"] == 3
+
+
+@task(image=IMAGE)
+def limited(suite: str, limit: str) -> Steps:
+    """Needs a limit, which only an include entry gives."""
+    return [command_step("show", ["sh", "-c", 'echo "$SUITE:$LIMIT"'])]
+
+
+@pipeline()
+def partly_limited() -> None:
+    only_a = {"only-a": {"suite": "a", "limit": "1"}}
+    limited.options(matrix={"suite": ["a", "b"]}, include=only_a)()
+
+
+def test_a_combination_without_a_required_param_fails_its_taskrun_as_tekton_does(
+    tmp_path: Path,
+) -> None:
+    run = pipeline_run("partly-limited", partly_limited, timeout="1m")
+    result = run_local(run, run_dir=tmp_path / "run", target=TARGET)
+    # Tekton checks the params over all the combinations at the PipelineRun, then each
+    # TaskRun's own: the `b` one has no limit and fails TaskRunValidationFailed, unrun.
+    assert (result["limited"].status, result["limited"].reason) == (
+        "Failed",
+        "TaskRunValidationFailed",
+    )
+    assert "-limited-1: " in result["limited"].message
+    assert "limit" in result["limited"].message
+    assert "$(params.limit)" not in result["limited"].log

@@ -136,6 +136,20 @@ def run_taskrun(request: TaskRunRequest, environment: TaskRunEnvironment) -> Tas
     """Run the steps in order; the first that fails (unless onError: continue) ends the run."""
     spec = request.spec
     _check_names(spec)
+    missing = [
+        str(declared["name"])
+        for declared in spec.get("params", [])
+        if declared["name"] not in request.params and "default" not in declared
+    ]
+    if missing:
+        # As Tekton's TaskRun reconciler, which checks each TaskRun's own params: a matrix
+        # combination an include entry did not give a required param to runs no step.
+        return _failed(
+            "TaskRunValidationFailed",
+            f"missing values for these params which have no default values: {missing}; give "
+            "them in the call, or in every combination's include entry, or a default",
+            [],
+        )
     directory = request.directory
     results_dir = directory / "results"
     for sub in ("results", "scripts", "logs", "home", "workspace"):
