@@ -191,6 +191,7 @@ def test_every_problem_of_a_security_context_is_reported_at_the_users_line() -> 
             "CAP_SYS_ADMIN",
         ),
         (lambda: SecurityContext(capabilities_drop=[""]), "not a capability name"),
+        (lambda: SecurityContext(capabilities_add=["NET_RAW,SYS_ADMIN"]), "not a capability"),
         (lambda: VolumeMount("Cache", "/cache"), "not a DNS-1123 label"),
         (lambda: VolumeMount("cache", "cache"), "not an absolute path"),
         (lambda: VolumeMount("cache", "/tekton/cache"), "under /tekton/"),
@@ -502,3 +503,30 @@ def test_a_step_action_refuses_container_settings_it_would_not_write() -> None:
 
     assert raised.value.location is not None
     assert raised.value.location.line == _line_of("# action-step")
+
+
+@pytest.mark.parametrize(
+    ("capabilities", "refused"),
+    [
+        ({"add": ["NET_RAW,SYS_ADMIN"]}, "'NET_RAW,SYS_ADMIN'"),
+        ({"drop": ["ALL", "--privileged"]}, "'--privileged'"),
+        ({"add": "SYS_ADMIN"}, "'SYS_ADMIN'"),
+        ("ALL", "'ALL'"),
+    ],
+)
+def test_a_hand_edited_capability_that_is_not_one_name_is_refused_before_the_run(
+    capabilities: object, refused: str
+) -> None:
+    # podman splits --cap-add=A,B into two, which a cluster's runtime would refuse as one name.
+    document = compile_task(restricted.spec, Target())
+    step = document["spec"]["steps"][0]
+    step["securityContext"] = {**step["securityContext"], "capabilities": capabilities}
+    with pytest.raises(LocalRunError, match=f"step quiet of task restricted .*{refused}"):
+        run_task(document, {})
+
+
+def test_a_security_context_that_is_not_a_mapping_is_refused_before_the_run() -> None:
+    document = compile_task(restricted.spec, Target())
+    document["spec"]["steps"][0]["securityContext"] = "privileged"
+    with pytest.raises(LocalRunError, match=r"step quiet of task restricted .*securityContext"):
+        run_task(document, {})

@@ -12,6 +12,7 @@ import attrs
 from modelcar_dsl.diagnostics.errors import LocalRunError
 from modelcar_dsl.formats.durations import go_duration_seconds
 from modelcar_dsl.formats.names import did_you_mean
+from modelcar_dsl.model.container_settings import CAPABILITY_NAME
 from modelcar_dsl.running.variables import Value, references
 
 DEFAULT_TIMEOUT_SECONDS = 3600.0
@@ -54,11 +55,42 @@ def refusing_pod_containers(task: str, spec: Mapping[str, Any]) -> None:
             "through a workspace, which a local run binds to a directory"
         )
     for step in spec.get("steps", []):
-        if step.get("securityContext", {}).get("privileged"):
+        context = step.get("securityContext") or {}
+        _refusing_unreadable_security(task, str(step.get("name")), context)
+        if context.get("privileged"):
             raise LocalRunError(
                 f"step {step.get('name')} of task {task} is privileged, which a local run never "
                 "grants; run it on a cluster"
             )
+
+
+def _refusing_unreadable_security(task: str, step: str, context: object) -> None:
+    """A hand-edited securityContext podman could not be given as Kubernetes reads it: not a
+    mapping, capabilities not lists of single names."""
+    where = f"step {step} of task {task}"
+    if not isinstance(context, Mapping):
+        raise LocalRunError(
+            f"{where} has securityContext {context!r}, not a mapping; write its fields "
+            "(runAsNonRoot: true, ...) or compile the task again"
+        )
+    capabilities = context.get("capabilities") or {}
+    if isinstance(capabilities, Mapping):
+        lists = [capabilities.get("add") or [], capabilities.get("drop") or []]
+        wrong = [names for names in lists if not isinstance(names, list)]
+        wrong += [
+            name
+            for names in lists
+            if isinstance(names, list)
+            for name in names
+            if not isinstance(name, str) or not CAPABILITY_NAME.fullmatch(name)
+        ]
+    else:
+        wrong = [capabilities]
+    if wrong:
+        raise LocalRunError(
+            f"{where} has {wrong[0]!r} in securityContext.capabilities, whose add and drop "
+            "are lists of capability names; give one name per entry (NET_BIND_SERVICE)"
+        )
 
 
 CONTAINER_SECURITY = ("readOnlyRootFilesystem", "capabilities", "allowPrivilegeEscalation")
