@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from modelcar_dsl import Steps, command_step, pipeline, pipeline_run, task
+from modelcar_dsl import Steps, command_step, finally_tasks, pipeline, pipeline_run, task
 from modelcar_dsl.model.target import Target
 from modelcar_dsl.project.local_run import run_local
 from modelcar_dsl.running.matrix_fan_out import fan_out
@@ -254,3 +254,33 @@ def test_a_combination_without_a_required_param_fails_its_taskrun_as_tekton_does
     assert "-limited-1: " in result["limited"].message
     assert "limit" in result["limited"].message
     assert "$(params.limit)" not in result["limited"].log
+
+
+@task(image=IMAGE, results=["said"])
+def tell(count: str, scores: str) -> Steps:
+    """Say what it was given."""
+    return [
+        command_step("say", ["sh", "-c", 'printf "%s/%s" "$COUNT" "$SCORES" > "$RESULT_SAID_PATH"'])
+    ]
+
+
+@pipeline()
+def told(suites: list[str], go: str = "no") -> dict[str, object]:
+    scored = evaluate.options(matrix={"suite": suites}, include={"x": {"suite": "x"}})().when(
+        go, "in", ["yes"]
+    )
+    with finally_tasks():
+        said = tell(count=scored.matrix_length(), scores=scored.matrix_length("score"))
+    return {"said": said.results.said}
+
+
+@pytest.mark.parametrize(("suites", "said"), [(["a", "b"], "3/0"), ([], "2/0")])
+def test_a_skipped_matrixed_task_has_the_length_tekton_counts_from_its_spec(
+    tmp_path: Path, suites: list[str], said: str
+) -> None:
+    # Tekton's CountCombinations: the arrays' lengths multiplied (an empty one left out) and
+    # the include entries that are new; a result's length counts the values none produced.
+    run = pipeline_run("told", told, params={"suites": suites}, timeout="1m")
+    result = run_local(run, run_dir=tmp_path / "run", target=TARGET)
+    assert result["evaluate"].status == "Skipped"
+    assert result.outcome.results == {"said": said}

@@ -6,6 +6,7 @@ own when it matches none; and the results read back as arrays in TaskRun-name or
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -71,6 +72,34 @@ def _is_new(combinations: Sequence[Combination], include: Combination) -> bool:
         for name, value in include.items()
         if name in combination
     )
+
+
+def count_combinations(task: Mapping[str, Any], values: Mapping[str, Value]) -> int:
+    """`$(tasks.<name>.matrix.length)` of a matrixed task that made no TaskRuns (it was
+    skipped), as Tekton's CountCombinations counts it from the spec: the matrix arrays'
+    lengths multiplied, an empty or unresolved one left out (so an empty array counts 1), plus
+    each include param whose value is not in its matrix param's array, up to the first that
+    is; every include entry when there are no matrix params."""
+    matrix = task.get("matrix", {})
+    arrays: dict[str, list[str]] = {}
+    for param in matrix.get("params", []):
+        try:
+            value = substitute_value(param["value"], values)
+        except UnresolvedReference:
+            value = ""
+        arrays[str(param["name"])] = value if isinstance(value, list) else []
+    includes = matrix.get("include", [])
+    if not arrays:
+        return len(includes)
+    count = math.prod(len(found) for found in arrays.values() if found)
+    for entry in includes:
+        for param in entry.get("params", []):
+            if param["name"] not in arrays:
+                continue
+            if substitute(str(param["value"]), values) in arrays[param["name"]]:
+                break
+            count += 1
+    return count
 
 
 def empty_matrix_param(task: Mapping[str, Any], values: Mapping[str, Value]) -> str | None:

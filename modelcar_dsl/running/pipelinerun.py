@@ -22,6 +22,7 @@ from modelcar_dsl.formats.durations import go_duration_seconds
 from modelcar_dsl.running.console import Console
 from modelcar_dsl.running.matrix_fan_out import (
     Combination,
+    count_combinations,
     empty_matrix_param,
     fan_out,
     matrix_outcome,
@@ -119,18 +120,34 @@ class _Scheduler:
                 if state.is_finally:
                     # How a pipeline result reads a finally task's result.
                     values[f"finally.{name}.results.{result}"] = value
-            if state.matrix_length is not None:
-                values[f"tasks.{name}.matrix.length"] = str(state.matrix_length)
-                for result, value in state.results.items():
-                    values[f"tasks.{name}.matrix.{result}.length"] = str(len(value))
             values[f"tasks.{name}.status"] = state.tekton_status
             values[f"tasks.{name}.reason"] = state.reason
         values["tasks.status"] = aggregate_status(self.states.values())
+        values.update(self._matrix_lengths(values))
         for name in self.workspaces:
             values[f"workspaces.{name}.bound"] = "true"
         for declared in self.plan.pipeline.get("workspaces", []):
             values.setdefault(f"workspaces.{declared['name']}.bound", "false")
         return values
+
+    def _matrix_lengths(self, values: Mapping[str, Value]) -> dict[str, str]:
+        """`$(tasks.<name>.matrix.length)` and `.matrix.<result>.length` of each matrixed
+        task: the TaskRuns it made and the values they wrote; for one that made none, Tekton's
+        count from the spec and 0 values, never the reference left as text."""
+        lengths: dict[str, str] = {}
+        for task in self.plan.pipeline_tasks:
+            state = self.states.get(task["name"])
+            if not task.get("matrix") or state is None:
+                continue
+            name = task["name"]
+            made = state.matrix_length
+            count = count_combinations(task, values) if made is None else made
+            lengths[f"tasks.{name}.matrix.length"] = str(count)
+            for declared in self.plan.task_spec(task).get("results", []):
+                written = state.results.get(declared["name"], [])
+                length = len(written) if isinstance(written, list) else 1
+                lengths[f"tasks.{name}.matrix.{declared['name']}.length"] = str(length)
+        return lengths
 
     def run_phase(self, tasks: Sequence[Mapping[str, Any]], deadline: float | None) -> None:
         self.phase_deadline = deadline
