@@ -44,6 +44,7 @@ from modelcar_dsl.running.console import Console
 from modelcar_dsl.running.run_plan import (
     pull_option,
     security_options,
+    step_with_template,
     unapplied_container_settings,
 )
 
@@ -529,4 +530,26 @@ def test_a_security_context_that_is_not_a_mapping_is_refused_before_the_run() ->
     document = compile_task(restricted.spec, Target())
     document["spec"]["steps"][0]["securityContext"] = "privileged"
     with pytest.raises(LocalRunError, match=r"step quiet of task restricted .*securityContext"):
+        run_task(document, {})
+
+
+def test_the_step_template_s_container_settings_are_the_steps_as_tekton_merges_them() -> None:
+    document = compile_task(restricted.spec, Target())
+    spec = document["spec"]
+    spec["stepTemplate"] = {
+        "securityContext": {"runAsUser": 5, "capabilities": {"add": ["NET_RAW"]}},
+        "imagePullPolicy": "Always",
+    }
+    (step,) = spec["steps"]
+    merged = step_with_template(spec, step)
+    assert merged["imagePullPolicy"] == "Never"
+    assert merged["securityContext"]["capabilities"] == {"add": ["NET_RAW"], "drop": ["ALL"]}
+    assert "securityContext.runAsUser of step quiet of task restricted" in (
+        unapplied_container_settings({"restricted": spec}, in_containers=True)
+    )
+    spec["stepTemplate"] = {"securityContext": {"privileged": True}}
+    with pytest.raises(LocalRunError, match="step quiet of task restricted is privileged"):
+        run_task(document, {})
+    spec["stepTemplate"] = {"volumeMounts": [{"name": "cache", "mountPath": "/cache"}]}
+    with pytest.raises(LocalRunError, match="mounts volumes of its own \\(steps quiet\\)"):
         run_task(document, {})

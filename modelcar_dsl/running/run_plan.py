@@ -36,6 +36,33 @@ def refusing_step_actions(task: str, spec: Mapping[str, Any]) -> None:
             )
 
 
+CONTAINER_FIELDS = ("securityContext", "imagePullPolicy", "volumeMounts")
+"""The container settings a local run refuses or applies, which a stepTemplate may set."""
+
+
+def step_with_template(spec: Mapping[str, Any], step: Mapping[str, Any]) -> dict[str, Any]:
+    """The step with its task's stepTemplate's container settings under its own, as Tekton's
+    MergeStepsWithStepTemplate merges them (maps key by key, the step's value winning, mounts
+    of both): a template's privileged or mounts are the steps', refused or applied as theirs."""
+    template = spec.get("stepTemplate") or {}
+    merged = dict(step)
+    for field in CONTAINER_FIELDS:
+        if field in template:
+            merged[field] = _merged(template[field], step.get(field))
+    return merged
+
+
+def _merged(template: object, own: object) -> object:
+    if own is None:
+        return template
+    if isinstance(template, Mapping) and isinstance(own, Mapping):
+        keys = [*template, *(key for key in own if key not in template)]
+        return {key: _merged(template.get(key), own.get(key)) for key in keys}
+    if isinstance(template, list) and isinstance(own, list):
+        return [*template, *own]
+    return own
+
+
 def refusing_pod_containers(task: str, spec: Mapping[str, Any]) -> None:
     """A task with sidecars, its own volumes, volumeMounts or a privileged step is refused
     before the run starts: a local run starts no sidecar, mounts only workspaces, and never
@@ -46,7 +73,8 @@ def refusing_pod_containers(task: str, spec: Mapping[str, Any]) -> None:
             f"task {task} has sidecars ({', '.join(names)}), which a local run does not start; "
             "run it on a cluster, or start the service yourself and pass its address as a param"
         )
-    mounting = [str(s.get("name")) for s in spec.get("steps", []) if s.get("volumeMounts")]
+    steps = [step_with_template(spec, step) for step in spec.get("steps", [])]
+    mounting = [str(s.get("name")) for s in steps if s.get("volumeMounts")]
     if spec.get("volumes") or mounting:
         raise LocalRunError(
             f"task {task} mounts volumes of its own"
@@ -54,7 +82,7 @@ def refusing_pod_containers(task: str, spec: Mapping[str, Any]) -> None:
             + ", which a local run does not provide; run it on a cluster, or give the data "
             "through a workspace, which a local run binds to a directory"
         )
-    for step in spec.get("steps", []):
+    for step in steps:
         context = step.get("securityContext") or {}
         _refusing_unreadable_security(task, str(step.get("name")), context)
         if context.get("privileged"):
@@ -106,7 +134,7 @@ def unapplied_container_settings(
     return [
         f"securityContext.{field} of step {step.get('name')} of task {name}"
         for name, spec in tasks.items()
-        for step in spec.get("steps", [])
+        for step in (step_with_template(spec, step) for step in spec.get("steps", []))
         for field in sorted(step.get("securityContext") or {})
         if field not in honoured
     ]

@@ -20,6 +20,7 @@ from modelcar_dsl.diagnostics.errors import LocalRunError
 from modelcar_dsl.formats.durations import go_duration_seconds
 from modelcar_dsl.formats.names import DNS_LABEL, RESULT_NAME
 from modelcar_dsl.running.mounts import Mounts
+from modelcar_dsl.running.run_plan import step_with_template
 from modelcar_dsl.running.step_runtime import StepLaunch, StepRuntime
 from modelcar_dsl.running.untrusted_files import read_untrusted
 from modelcar_dsl.running.variables import (
@@ -207,6 +208,7 @@ def run_taskrun(request: TaskRunRequest, environment: TaskRunEnvironment) -> Tas
         except UnresolvedReference as error:
             return _failed("InvalidParamValue", str(error), outcomes)
         step_started = time.monotonic()
+        container = step_with_template(spec, step)
         launch = StepLaunch(
             step_name=step["name"],
             image=image,
@@ -227,8 +229,8 @@ def run_taskrun(request: TaskRunRequest, environment: TaskRunEnvironment) -> Tas
             on_line=_step_lines(environment, request.name, step["name"]),
             deadline=deadline,
             cancelled=environment.cancelled,
-            pull_policy=step.get("imagePullPolicy"),
-            security_context=step.get("securityContext") or {},
+            pull_policy=container.get("imagePullPolicy"),
+            security_context=container.get("securityContext") or {},
         )
         ended = runtime.run(launch)
         outcome = StepOutcome(
