@@ -15,7 +15,15 @@ from typing import Any
 
 import pytest
 
-from modelcar_dsl import Steps, command_step, finally_tasks, pipeline, pipeline_run, task
+from modelcar_dsl import (
+    Result,
+    Steps,
+    command_step,
+    finally_tasks,
+    pipeline,
+    pipeline_run,
+    task,
+)
 from modelcar_dsl.model.target import Target
 from modelcar_dsl.project.local_run import run_local
 from modelcar_dsl.running.matrix_fan_out import fan_out
@@ -284,3 +292,26 @@ def test_a_skipped_matrixed_task_has_the_length_tekton_counts_from_its_spec(
     result = run_local(run, run_dir=tmp_path / "run", target=TARGET)
     assert result["evaluate"].status == "Skipped"
     assert result.outcome.results == {"said": said}
+
+
+@task(image=IMAGE, results=[Result("names", type="array")])
+def name_one() -> Steps:
+    """One name, as an array."""
+    return [command_step("name", ["sh", "-c", 'echo \'["x"]\' > "$RESULT_NAMES_PATH"'])]
+
+
+@pipeline()
+def past_the_end() -> None:
+    named = name_one()
+    evaluate.options(matrix={"suite": ["a", "b"]})(limit=named.results.names[5])
+
+
+def test_a_matrixed_task_reading_past_an_array_s_end_fails_as_an_unmatrixed_one(
+    tmp_path: Path,
+) -> None:
+    run = pipeline_run("past-the-end", past_the_end, timeout="1m")
+    result = run_local(run, run_dir=tmp_path / "run", target=TARGET)
+    assert (result["evaluate"].status, result["evaluate"].reason) == ("Failed", "InvalidParamValue")
+    assert "index 5 is past the array's end" in result["evaluate"].message
+    state = json.loads((tmp_path / "run" / "state.json").read_text())
+    assert [task["status"] for task in state["tasks"]] == ["Succeeded", "Failed"]

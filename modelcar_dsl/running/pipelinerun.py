@@ -264,7 +264,13 @@ class _Scheduler:
         def attempts(index: int) -> tuple[TaskRunOutcome, int]:
             attempt = 0
             while True:
-                request = self._request(task, values, attempt, (index, combinations[index]))
+                try:
+                    request = self._request(task, values, attempt, (index, combinations[index]))
+                except UnresolvedReference as error:
+                    # As an unmatrixed task's params that cannot be read: the task fails, the
+                    # run stops, and this thread does not end the run with the exception.
+                    unread = TaskRunOutcome(False, "InvalidParamValue", str(error), {}, ())
+                    return unread, attempt + 1
                 outcome = self._run_one(request)
                 attempt += 1
                 if outcome.succeeded or attempt > retries or self._cancelled(outcome):
