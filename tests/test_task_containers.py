@@ -553,3 +553,20 @@ def test_the_step_template_s_container_settings_are_the_steps_as_tekton_merges_t
     spec["stepTemplate"] = {"volumeMounts": [{"name": "cache", "mountPath": "/cache"}]}
     with pytest.raises(LocalRunError, match="mounts volumes of its own \\(steps quiet\\)"):
         run_task(document, {})
+
+
+def test_a_localhost_seccomp_profile_is_said_not_to_be_applied_under_podman() -> None:
+    document = compile_task(restricted.spec, Target())
+    (step,) = document["spec"]["steps"]
+    step["securityContext"]["seccompProfile"] = {"type": "Localhost", "localhostProfile": "p"}
+    assert unapplied_container_settings({"restricted": document["spec"]}, in_containers=True) == [
+        "securityContext.runAsNonRoot of step quiet of task restricted",
+        "securityContext.seccompProfile of step quiet of task restricted",
+    ]
+
+
+def test_a_hand_edited_pull_policy_kubernetes_refuses_is_refused_before_the_run() -> None:
+    document = compile_task(restricted.spec, Target())
+    document["spec"]["steps"][0]["imagePullPolicy"] = "--pull=always"
+    with pytest.raises(LocalRunError, match="imagePullPolicy '--pull=always', which Kubernetes"):
+        run_task(document, {})

@@ -12,7 +12,7 @@ import attrs
 from modelcar_dsl.diagnostics.errors import LocalRunError
 from modelcar_dsl.formats.durations import go_duration_seconds
 from modelcar_dsl.formats.names import did_you_mean
-from modelcar_dsl.model.container_settings import CAPABILITY_NAME
+from modelcar_dsl.model.container_settings import CAPABILITY_NAME, IMAGE_PULL_POLICIES
 from modelcar_dsl.running.variables import Value, references
 
 DEFAULT_TIMEOUT_SECONDS = 3600.0
@@ -85,6 +85,12 @@ def refusing_pod_containers(task: str, spec: Mapping[str, Any]) -> None:
     for step in steps:
         context = step.get("securityContext") or {}
         _refusing_unreadable_security(task, str(step.get("name")), context)
+        policy = step.get("imagePullPolicy")
+        if policy is not None and policy not in IMAGE_PULL_POLICIES:
+            raise LocalRunError(
+                f"step {step.get('name')} of task {task} has imagePullPolicy {policy!r}, which "
+                f"Kubernetes refuses; give one of {', '.join(IMAGE_PULL_POLICIES)}"
+            )
         if context.get("privileged"):
             raise LocalRunError(
                 f"step {step.get('name')} of task {task} is privileged, which a local run never "
@@ -122,7 +128,7 @@ def _refusing_unreadable_security(task: str, step: str, context: object) -> None
 
 
 CONTAINER_SECURITY = ("readOnlyRootFilesystem", "capabilities", "allowPrivilegeEscalation")
-"""securityContext fields podman has a flag for (security_options); seccompProfile too."""
+"""securityContext fields podman has a flag for (security_options); some seccompProfiles too."""
 
 
 def unapplied_container_settings(
@@ -130,14 +136,22 @@ def unapplied_container_settings(
 ) -> list[str]:
     """The steps' securityContext fields a local run does not emulate, so `modelcar run` can
     say so: the steps run as the run's user (--user), and on this machine with none of them."""
-    honoured = (*CONTAINER_SECURITY, "seccompProfile") if in_containers else ()
     return [
         f"securityContext.{field} of step {step.get('name')} of task {name}"
         for name, spec in tasks.items()
         for step in (step_with_template(spec, step) for step in spec.get("steps", []))
-        for field in sorted(step.get("securityContext") or {})
-        if field not in honoured
+        for field, value in sorted((step.get("securityContext") or {}).items())
+        if not (in_containers and _podman_applies(field, value))
     ]
+
+
+def _podman_applies(field: str, value: object) -> bool:
+    """A seccompProfile is applied only as RuntimeDefault (podman's own profile) or Unconfined:
+    a Localhost profile's file is the node's, which this machine does not have."""
+    if field == "seccompProfile":
+        kind = value.get("type") if isinstance(value, Mapping) else None
+        return kind in ("RuntimeDefault", "Unconfined")
+    return field in CONTAINER_SECURITY
 
 
 def security_options(context: Mapping[str, Any]) -> list[str]:
