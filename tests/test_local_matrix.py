@@ -26,7 +26,7 @@ from modelcar_dsl import (
 )
 from modelcar_dsl.model.target import Target
 from modelcar_dsl.project.local_run import run_local
-from modelcar_dsl.running.matrix_fan_out import fan_out
+from modelcar_dsl.running.matrix_fan_out import count_combinations, fan_out
 
 IMAGE = "registry.example/tools:1"
 TARGET = Target(namespace="ns", fs_group=1000)
@@ -315,3 +315,15 @@ def test_a_matrixed_task_reading_past_an_array_s_end_fails_as_an_unmatrixed_one(
     assert "index 5 is past the array's end" in result["evaluate"].message
     state = json.loads((tmp_path / "run" / "state.json").read_text())
     assert [task["status"] for task in state["tasks"]] == ["Succeeded", "Failed"]
+
+
+def test_the_count_of_a_skipped_task_reads_what_it_can_as_tekton_s_spec_holds_it() -> None:
+    body = {
+        "matrix": {
+            "params": [{"name": "suite", "value": "$(tasks.x.results.r[*])"}],
+            "include": [{"name": "i", "params": [{"name": "suite", "value": "$(params.a[5])"}]}],
+        }
+    }
+    # A reference past an array's end stays as written: it is a value of its own, counted.
+    assert count_combinations(body, {"tasks.x.results.r": ["p", "q"], "params.a": ["z"]}) == 3
+    assert count_combinations(body, {}) == 2

@@ -83,10 +83,7 @@ def count_combinations(task: Mapping[str, Any], values: Mapping[str, Value]) -> 
     matrix = task.get("matrix", {})
     arrays: dict[str, list[str]] = {}
     for param in matrix.get("params", []):
-        try:
-            value = substitute_value(param["value"], values)
-        except UnresolvedReference:
-            value = ""
+        value = _as_spec_reads(param["value"], values)
         arrays[str(param["name"])] = value if isinstance(value, list) else []
     includes = matrix.get("include", [])
     if not arrays:
@@ -96,10 +93,19 @@ def count_combinations(task: Mapping[str, Any], values: Mapping[str, Value]) -> 
         for param in entry.get("params", []):
             if param["name"] not in arrays:
                 continue
-            if substitute(str(param["value"]), values) in arrays[param["name"]]:
+            if _as_spec_reads(str(param["value"]), values) in arrays[param["name"]]:
                 break
             count += 1
     return count
+
+
+def _as_spec_reads(value: object, values: Mapping[str, Value]) -> object:
+    """The value with what can be read put in; one reading past an array's end is kept as
+    written, as it stands in the spec Tekton counts from."""
+    try:
+        return substitute_value(value, values)
+    except UnresolvedReference:
+        return value
 
 
 def empty_matrix_param(task: Mapping[str, Any], values: Mapping[str, Value]) -> str | None:
