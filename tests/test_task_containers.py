@@ -526,10 +526,15 @@ def test_a_hand_edited_capability_that_is_not_one_name_is_refused_before_the_run
         run_task(document, {})
 
 
-def test_a_security_context_that_is_not_a_mapping_is_refused_before_the_run() -> None:
+@pytest.mark.parametrize(
+    "context", ["privileged", {"readOnlyRootFilesystem": "true"}, {"privileged": "false"}]
+)
+def test_a_security_context_kubernetes_cannot_read_is_refused_before_the_run(
+    context: object,
+) -> None:
     document = compile_task(restricted.spec, Target())
-    document["spec"]["steps"][0]["securityContext"] = "privileged"
-    with pytest.raises(LocalRunError, match=r"step quiet of task restricted .*securityContext"):
+    document["spec"]["steps"][0]["securityContext"] = context
+    with pytest.raises(LocalRunError, match=r"step quiet of task restricted has securityContext"):
         run_task(document, {})
 
 

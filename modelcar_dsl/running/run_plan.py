@@ -100,13 +100,25 @@ def refusing_pod_containers(task: str, spec: Mapping[str, Any]) -> None:
 
 def _refusing_unreadable_security(task: str, step: str, context: object) -> None:
     """A hand-edited securityContext podman could not be given as Kubernetes reads it: not a
-    mapping, capabilities not lists of single names."""
+    mapping, a flag not a boolean (`"true"` is not applied, `"false"` not privileged),
+    capabilities not lists of single names."""
     where = f"step {step} of task {task}"
     if not isinstance(context, Mapping):
         raise LocalRunError(
             f"{where} has securityContext {context!r}, not a mapping; write its fields "
             "(runAsNonRoot: true, ...) or compile the task again"
         )
+    for flag in (
+        "privileged",
+        "readOnlyRootFilesystem",
+        "allowPrivilegeEscalation",
+        "runAsNonRoot",
+    ):
+        if not isinstance(context.get(flag, False), bool):
+            raise LocalRunError(
+                f"{where} has securityContext.{flag} {context[flag]!r}, which Kubernetes "
+                "refuses; write true or false, without quotes"
+            )
     capabilities = context.get("capabilities") or {}
     if isinstance(capabilities, Mapping):
         lists = [capabilities.get("add") or [], capabilities.get("drop") or []]
