@@ -527,7 +527,13 @@ def test_a_hand_edited_capability_that_is_not_one_name_is_refused_before_the_run
 
 
 @pytest.mark.parametrize(
-    "context", ["privileged", {"readOnlyRootFilesystem": "true"}, {"privileged": "false"}]
+    "context",
+    [
+        "privileged",
+        {"readOnlyRootFilesystem": "true"},
+        {"privileged": "false"},
+        {"seccompProfile": "Unconfined"},
+    ],
 )
 def test_a_security_context_kubernetes_cannot_read_is_refused_before_the_run(
     context: object,

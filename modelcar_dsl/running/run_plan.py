@@ -100,8 +100,8 @@ def refusing_pod_containers(task: str, spec: Mapping[str, Any]) -> None:
 
 def _refusing_unreadable_security(task: str, step: str, context: object) -> None:
     """A hand-edited securityContext podman could not be given as Kubernetes reads it: not a
-    mapping, a flag not a boolean (`"true"` is not applied, `"false"` not privileged),
-    capabilities not lists of single names."""
+    mapping, a flag not a boolean (`"true"` is not applied, `"false"` not privileged), a
+    seccompProfile not a mapping, capabilities not lists of single names."""
     where = f"step {step} of task {task}"
     if not isinstance(context, Mapping):
         raise LocalRunError(
@@ -119,6 +119,11 @@ def _refusing_unreadable_security(task: str, step: str, context: object) -> None
                 f"{where} has securityContext.{flag} {context[flag]!r}, which Kubernetes "
                 "refuses; write true or false, without quotes"
             )
+    if not isinstance(context.get("seccompProfile") or {}, Mapping):
+        raise LocalRunError(
+            f"{where} has securityContext.seccompProfile {context['seccompProfile']!r}, not a "
+            "mapping; write it as {type: RuntimeDefault}"
+        )
     capabilities = context.get("capabilities") or {}
     if isinstance(capabilities, Mapping):
         lists = [capabilities.get("add") or [], capabilities.get("drop") or []]
