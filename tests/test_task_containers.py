@@ -376,6 +376,7 @@ def test_podman_runs_a_step_with_its_security_context() -> None:
     }
     assert security_options(context) == [
         "--read-only",
+        "--read-only-tmpfs=false",
         "--cap-add=NET_BIND_SERVICE",
         "--cap-drop=ALL",
         "--security-opt=no-new-privileges",

@@ -175,7 +175,10 @@ def security_options(context: Mapping[str, Any]) -> list[str]:
     """podman's flags for the securityContext fields it has one for: a read-only root, added
     and dropped capabilities, no privilege escalation, an unconfined seccomp profile (podman
     applies its default profile, as RuntimeDefault does)."""
-    options = ["--read-only"] if context.get("readOnlyRootFilesystem") is True else []
+    # Without --read-only-tmpfs=false podman mounts a writable /tmp, /run and /var/tmp, which
+    # a pod's read-only root does not have: a step writing /tmp would pass here and fail there.
+    read_only = ["--read-only", "--read-only-tmpfs=false"]
+    options = read_only if context.get("readOnlyRootFilesystem") is True else []
     capabilities = context.get("capabilities") or {}
     options += [f"--cap-add={capability}" for capability in capabilities.get("add", [])]
     options += [f"--cap-drop={capability}" for capability in capabilities.get("drop", [])]
