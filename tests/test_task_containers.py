@@ -387,6 +387,7 @@ def test_podman_runs_a_step_with_its_security_context() -> None:
         "--security-opt=no-new-privileges",
     ]
     assert security_options({}) == []
+    assert security_options({"capabilities": {"add": None, "drop": ["ALL"]}}) == ["--cap-drop=ALL"]
 
 
 def test_the_step_script_of_a_sidecar_is_read_beside_the_calling_file() -> None:

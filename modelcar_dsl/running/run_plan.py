@@ -180,8 +180,8 @@ def security_options(context: Mapping[str, Any]) -> list[str]:
     read_only = ["--read-only", "--read-only-tmpfs=false"]
     options = read_only if context.get("readOnlyRootFilesystem") is True else []
     capabilities = context.get("capabilities") or {}
-    options += [f"--cap-add={capability}" for capability in capabilities.get("add", [])]
-    options += [f"--cap-drop={capability}" for capability in capabilities.get("drop", [])]
+    options += [f"--cap-add={capability}" for capability in capabilities.get("add") or []]
+    options += [f"--cap-drop={capability}" for capability in capabilities.get("drop") or []]
     if context.get("allowPrivilegeEscalation") is False:
         options.append("--security-opt=no-new-privileges")
     if (context.get("seccompProfile") or {}).get("type") == "Unconfined":
