@@ -583,3 +583,27 @@ def test_a_hand_edited_pull_policy_kubernetes_refuses_is_refused_before_the_run(
     document["spec"]["steps"][0]["imagePullPolicy"] = "--pull=always"
     with pytest.raises(LocalRunError, match="imagePullPolicy '--pull=always', which Kubernetes"):
         run_task(document, {})
+
+
+@pytest.mark.parametrize("capability", ["ALL", "SYS_ADMIN", "cap_sys_module", "DAC_READ_SEARCH"])
+def test_a_capability_that_reaches_the_machine_is_refused_as_privileged_is(
+    capability: str,
+) -> None:
+    # Under podman run as root, SYS_MODULE loads kernel code and ALL holds it: privileged in
+    # all but name. Pod Security's baseline allows adding only the harmless ones.
+    @task(image=IMAGE)
+    def empowered() -> Steps:
+        context = SecurityContext(capabilities_add=[capability])
+        return [command_step("power", ["true"], security_context=context)]
+
+    with pytest.raises(LocalRunError, match=f"step power of task empowered adds {capability}"):
+        run_task(empowered, {}, target=Target())
+
+
+def test_a_capability_pod_security_s_baseline_allows_is_added() -> None:
+    @task(image=IMAGE)
+    def binding() -> Steps:
+        context = SecurityContext(capabilities_add=["NET_BIND_SERVICE", "cap_chown"])
+        return [command_step("bind", ["true"], security_context=context)]
+
+    assert run_task(binding, {}, target=Target()).succeeded

@@ -64,9 +64,9 @@ def _merged(template: object, own: object) -> object:
 
 
 def refusing_pod_containers(task: str, spec: Mapping[str, Any]) -> None:
-    """A task with sidecars, its own volumes, volumeMounts or a privileged step is refused
-    before the run starts: a local run starts no sidecar, mounts only workspaces, and never
-    grants a step the machine."""
+    """A task with sidecars, its own volumes, volumeMounts, a privileged step or one adding a
+    capability beyond Pod Security's baseline is refused before the run starts: a local run
+    starts no sidecar, mounts only workspaces, and never grants a step the machine."""
     names = [str(sidecar.get("name")) for sidecar in spec.get("sidecars", [])]
     if names:
         raise LocalRunError(
@@ -96,6 +96,33 @@ def refusing_pod_containers(task: str, spec: Mapping[str, Any]) -> None:
                 f"step {step.get('name')} of task {task} is privileged, which a local run never "
                 "grants; run it on a cluster"
             )
+        added = (context.get("capabilities") or {}).get("add") or []
+        for capability in added:
+            if capability.upper().removeprefix("CAP_") not in BASELINE_CAPABILITIES:
+                raise LocalRunError(
+                    f"step {step.get('name')} of task {task} adds {capability}, which reaches "
+                    "the machine as privileged does, and a local run never grants it; run it on "
+                    f"a cluster, or add only {', '.join(BASELINE_CAPABILITIES)}"
+                )
+
+
+BASELINE_CAPABILITIES = (
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+)
+"""The capabilities Pod Security's baseline level lets a container add; the others (ALL,
+SYS_ADMIN, SYS_MODULE, DAC_READ_SEARCH...) reach the machine under podman run as root."""
 
 
 def _refusing_unreadable_security(task: str, step: str, context: object) -> None:
