@@ -327,3 +327,31 @@ def test_the_count_of_a_skipped_task_reads_what_it_can_as_tekton_s_spec_holds_it
     # A reference past an array's end stays as written: it is a value of its own, counted.
     assert count_combinations(body, {"tasks.x.results.r": ["p", "q"], "params.a": ["z"]}) == 3
     assert count_combinations(body, {}) == 2
+
+
+@task(image=IMAGE, results=["name"])
+def named(suite: str) -> Steps:
+    """Say its TaskRun's name."""
+    return [
+        command_step(
+            "name", ["sh", "-c", 'printf %s "$(context.taskRun.name)" > "$RESULT_NAME_PATH"']
+        )
+    ]
+
+
+@pipeline()
+def naming(suites: list[str]) -> None:
+    named.options(matrix={"suite": suites})()
+
+
+@pytest.mark.parametrize(
+    ("suites", "suffixes"), [(["a"], ["-named"]), (["a", "b"], ["-named-0", "-named-1"])]
+)
+def test_a_single_combination_s_taskrun_is_named_as_tekton_names_an_unmatrixed_one(
+    tmp_path: Path, suites: list[str], suffixes: list[str]
+) -> None:
+    # Tekton's getNewRunNames: one run is `<pipelinerun>-<task>`, more end in their index.
+    run = pipeline_run("naming", naming, params={"suites": suites}, timeout="1m")
+    result = run_local(run, run_dir=tmp_path / "run", target=TARGET)
+    names = result["named"].results["name"]
+    assert [name.removeprefix(result.outcome.name) for name in names] == suffixes

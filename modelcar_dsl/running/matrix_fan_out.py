@@ -135,10 +135,11 @@ def matrix_outcome(ended: Sequence[tuple[TaskRunOutcome, int]], prefix: str) -> 
     if not failed:
         return TaskRunOutcome(True, "Succeeded", "", dict(results), steps, attempts=attempts)
     index, first = failed[0]
+    taskrun = prefix if len(ended) == 1 else f"{prefix}-{index}"  # as Tekton names them
     return TaskRunOutcome(
         False,
         first.reason,
-        f"{len(failed)} of {len(ended)} TaskRuns failed; {prefix}-{index}: {first.message}",
+        f"{len(failed)} of {len(ended)} TaskRuns failed; {taskrun}: {first.message}",
         {},
         steps,
         written_before_failing=dict(results),

@@ -271,6 +271,9 @@ class _Scheduler:
                     # run stops, and this thread does not end the run with the exception.
                     unread = TaskRunOutcome(False, "InvalidParamValue", str(error), {}, ())
                     return unread, attempt + 1
+                if len(combinations) == 1:
+                    # As Tekton's getNewRunNames: a single run is named as an unmatrixed one.
+                    request = attrs.evolve(request, name=f"{self.pipeline_run}-{task['name']}")
                 outcome = self._run_one(request)
                 attempt += 1
                 if outcome.succeeded or attempt > retries or self._cancelled(outcome):
