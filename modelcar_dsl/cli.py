@@ -781,7 +781,7 @@ def _require_container_tools() -> None:
     type=click.IntRange(1, 256),
     default=4,
     show_default=True,
-    help="Tasks running at once.",
+    help="TaskRuns running at once, a matrixed task's each counting as one.",
 )
 @click.option(
     "--report",

@@ -844,3 +844,30 @@ def test_a_sub_path_through_a_symlink_left_in_a_claim_is_refused(tmp_path: Path)
     with pytest.raises(LocalRunError, match="through a symlink"):
         execute(documents, "demo", run_dir, RunOptions(), quiet())
     assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.skipif(shutil.which("podman") is None, reason="--containers needs podman")
+def test_a_read_only_root_leaves_tmp_read_only_as_a_pod_does(tmp_path: Path) -> None:
+    """podman's --read-only mounts a writable /tmp, /run and /var/tmp unless told not to; a
+    pod's read-only root has none, so a step writing /tmp passed here and failed there."""
+    image = busybox_base(tmp_path / "busybox", tools=("sh", "touch"))
+    writer = task_document(
+        "writer",
+        steps=[
+            {
+                "name": "write",
+                "image": image,
+                "command": ["sh", "-c", "touch /tmp/x"],
+                "securityContext": {"readOnlyRootFilesystem": True},
+            }
+        ],
+    )
+    documents = pipeline_documents(
+        {"writer": writer}, [{"name": "writer", "taskRef": {"name": "writer"}}]
+    )
+    options = RunOptions(runtime=ContainerRuntime())
+
+    result = execute(documents, "demo", tmp_path / "run", options, quiet())
+
+    assert result["writer"].status == "Failed"
+    assert "/tmp/x" in result["writer"].log

@@ -44,6 +44,7 @@ from modelcar_dsl.running.console import Console
 from modelcar_dsl.running.run_plan import (
     pull_option,
     security_options,
+    step_with_template,
     unapplied_container_settings,
 )
 
@@ -191,6 +192,7 @@ def test_every_problem_of_a_security_context_is_reported_at_the_users_line() -> 
             "CAP_SYS_ADMIN",
         ),
         (lambda: SecurityContext(capabilities_drop=[""]), "not a capability name"),
+        (lambda: SecurityContext(capabilities_add=["NET_RAW,SYS_ADMIN"]), "not a capability"),
         (lambda: VolumeMount("Cache", "/cache"), "not a DNS-1123 label"),
         (lambda: VolumeMount("cache", "cache"), "not an absolute path"),
         (lambda: VolumeMount("cache", "/tekton/cache"), "under /tekton/"),
@@ -374,6 +376,7 @@ def test_podman_runs_a_step_with_its_security_context() -> None:
     }
     assert security_options(context) == [
         "--read-only",
+        "--read-only-tmpfs=false",
         "--cap-add=NET_BIND_SERVICE",
         "--cap-drop=ALL",
         "--security-opt=no-new-privileges",
@@ -384,6 +387,7 @@ def test_podman_runs_a_step_with_its_security_context() -> None:
         "--security-opt=no-new-privileges",
     ]
     assert security_options({}) == []
+    assert security_options({"capabilities": {"add": None, "drop": ["ALL"]}}) == ["--cap-drop=ALL"]
 
 
 def test_the_step_script_of_a_sidecar_is_read_beside_the_calling_file() -> None:
@@ -502,3 +506,104 @@ def test_a_step_action_refuses_container_settings_it_would_not_write() -> None:
 
     assert raised.value.location is not None
     assert raised.value.location.line == _line_of("# action-step")
+
+
+@pytest.mark.parametrize(
+    ("capabilities", "refused"),
+    [
+        ({"add": ["NET_RAW,SYS_ADMIN"]}, "'NET_RAW,SYS_ADMIN'"),
+        ({"drop": ["ALL", "--privileged"]}, "'--privileged'"),
+        ({"add": "SYS_ADMIN"}, "'SYS_ADMIN'"),
+        ("ALL", "'ALL'"),
+    ],
+)
+def test_a_hand_edited_capability_that_is_not_one_name_is_refused_before_the_run(
+    capabilities: object, refused: str
+) -> None:
+    # podman splits --cap-add=A,B into two, which a cluster's runtime would refuse as one name.
+    document = compile_task(restricted.spec, Target())
+    step = document["spec"]["steps"][0]
+    step["securityContext"] = {**step["securityContext"], "capabilities": capabilities}
+    with pytest.raises(LocalRunError, match=f"step quiet of task restricted .*{refused}"):
+        run_task(document, {})
+
+
+@pytest.mark.parametrize(
+    "context",
+    [
+        "privileged",
+        {"readOnlyRootFilesystem": "true"},
+        {"privileged": "false"},
+        {"seccompProfile": "Unconfined"},
+    ],
+)
+def test_a_security_context_kubernetes_cannot_read_is_refused_before_the_run(
+    context: object,
+) -> None:
+    document = compile_task(restricted.spec, Target())
+    document["spec"]["steps"][0]["securityContext"] = context
+    with pytest.raises(LocalRunError, match=r"step quiet of task restricted has securityContext"):
+        run_task(document, {})
+
+
+def test_the_step_template_s_container_settings_are_the_steps_as_tekton_merges_them() -> None:
+    document = compile_task(restricted.spec, Target())
+    spec = document["spec"]
+    spec["stepTemplate"] = {
+        "securityContext": {"runAsUser": 5, "capabilities": {"add": ["NET_RAW"]}},
+        "imagePullPolicy": "Always",
+    }
+    (step,) = spec["steps"]
+    merged = step_with_template(spec, step)
+    assert merged["imagePullPolicy"] == "Never"
+    assert merged["securityContext"]["capabilities"] == {"add": ["NET_RAW"], "drop": ["ALL"]}
+    assert "securityContext.runAsUser of step quiet of task restricted" in (
+        unapplied_container_settings({"restricted": spec}, in_containers=True)
+    )
+    spec["stepTemplate"] = {"securityContext": {"privileged": True}}
+    with pytest.raises(LocalRunError, match="step quiet of task restricted is privileged"):
+        run_task(document, {})
+    spec["stepTemplate"] = {"volumeMounts": [{"name": "cache", "mountPath": "/cache"}]}
+    with pytest.raises(LocalRunError, match="mounts volumes of its own \\(steps quiet\\)"):
+        run_task(document, {})
+
+
+def test_a_localhost_seccomp_profile_is_said_not_to_be_applied_under_podman() -> None:
+    document = compile_task(restricted.spec, Target())
+    (step,) = document["spec"]["steps"]
+    step["securityContext"]["seccompProfile"] = {"type": "Localhost", "localhostProfile": "p"}
+    assert unapplied_container_settings({"restricted": document["spec"]}, in_containers=True) == [
+        "securityContext.runAsNonRoot of step quiet of task restricted",
+        "securityContext.seccompProfile of step quiet of task restricted",
+    ]
+
+
+def test_a_hand_edited_pull_policy_kubernetes_refuses_is_refused_before_the_run() -> None:
+    document = compile_task(restricted.spec, Target())
+    document["spec"]["steps"][0]["imagePullPolicy"] = "--pull=always"
+    with pytest.raises(LocalRunError, match="imagePullPolicy '--pull=always', which Kubernetes"):
+        run_task(document, {})
+
+
+@pytest.mark.parametrize("capability", ["ALL", "SYS_ADMIN", "cap_sys_module", "DAC_READ_SEARCH"])
+def test_a_capability_that_reaches_the_machine_is_refused_as_privileged_is(
+    capability: str,
+) -> None:
+    # Under podman run as root, SYS_MODULE loads kernel code and ALL holds it: privileged in
+    # all but name. Pod Security's baseline allows adding only the harmless ones.
+    @task(image=IMAGE)
+    def empowered() -> Steps:
+        context = SecurityContext(capabilities_add=[capability])
+        return [command_step("power", ["true"], security_context=context)]
+
+    with pytest.raises(LocalRunError, match=f"step power of task empowered adds {capability}"):
+        run_task(empowered, {}, target=Target())
+
+
+def test_a_capability_pod_security_s_baseline_allows_is_added() -> None:
+    @task(image=IMAGE)
+    def binding() -> Steps:
+        context = SecurityContext(capabilities_add=["NET_BIND_SERVICE", "cap_chown"])
+        return [command_step("bind", ["true"], security_context=context)]
+
+    assert run_task(binding, {}, target=Target()).succeeded

@@ -8,6 +8,7 @@ when a TaskRun's pod is refused.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -35,6 +36,12 @@ HOME_MOUNT = "/tekton/home"
 """Tekton mounts its own volumes under /tekton/ and refuses user mounts there, but for home."""
 PodVolumeSource = EmptyDir | ConfigMapVolume | SecretVolume | ExistingClaim
 """What a Task's pod can mount itself; a per-run claim (VolumeClaim) exists only for a run."""
+
+
+CAPABILITY_NAME = re.compile(r"[A-Za-z0-9_]+")
+"""One Linux capability (NET_BIND_SERVICE, CAP_NET_RAW, ALL): podman reads `--cap-add=A,B`
+as two, a cluster's runtime `A,B` as one it does not know, so a local run would grant what
+the cluster refuses."""
 
 
 def _as_tuple(value: Any) -> tuple[Any, ...]:
@@ -104,7 +111,7 @@ class SecurityContext:
             )
         for field in ("capabilities_add", "capabilities_drop"):
             for capability in getattr(self, field):
-                if not isinstance(capability, str) or not capability or " " in capability:
+                if not isinstance(capability, str) or not CAPABILITY_NAME.fullmatch(capability):
                     problems.append(f"{field} holds {capability!r}, not a capability name")
         if self.seccomp_profile is not None and self.seccomp_profile not in SECCOMP_PROFILES:
             problems.append(

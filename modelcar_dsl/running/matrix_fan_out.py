@@ -6,6 +6,7 @@ own when it matches none; and the results read back as arrays in TaskRun-name or
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -73,6 +74,40 @@ def _is_new(combinations: Sequence[Combination], include: Combination) -> bool:
     )
 
 
+def count_combinations(task: Mapping[str, Any], values: Mapping[str, Value]) -> int:
+    """`$(tasks.<name>.matrix.length)` of a matrixed task that made no TaskRuns (it was
+    skipped), as Tekton's CountCombinations counts it from the spec: the matrix arrays'
+    lengths multiplied, an empty or unresolved one left out (so an empty array counts 1), plus
+    each include param whose value is not in its matrix param's array, up to the first that
+    is; every include entry when there are no matrix params."""
+    matrix = task.get("matrix", {})
+    arrays: dict[str, list[str]] = {}
+    for param in matrix.get("params", []):
+        value = _as_spec_reads(param["value"], values)
+        arrays[str(param["name"])] = value if isinstance(value, list) else []
+    includes = matrix.get("include", [])
+    if not arrays:
+        return len(includes)
+    count = math.prod(len(found) for found in arrays.values() if found)
+    for entry in includes:
+        for param in entry.get("params", []):
+            if param["name"] not in arrays:
+                continue
+            if _as_spec_reads(str(param["value"]), values) in arrays[param["name"]]:
+                break
+            count += 1
+    return count
+
+
+def _as_spec_reads(value: object, values: Mapping[str, Value]) -> object:
+    """The value with what can be read put in; one reading past an array's end is kept as
+    written, as it stands in the spec Tekton counts from."""
+    try:
+        return substitute_value(value, values)
+    except UnresolvedReference:
+        return value
+
+
 def empty_matrix_param(task: Mapping[str, Any], values: Mapping[str, Value]) -> str | None:
     """The first matrix param whose array is empty: Tekton then skips the task."""
     return next((name for name, found in matrix_params(task, values) if not found), None)
@@ -100,10 +135,11 @@ def matrix_outcome(ended: Sequence[tuple[TaskRunOutcome, int]], prefix: str) -> 
     if not failed:
         return TaskRunOutcome(True, "Succeeded", "", dict(results), steps, attempts=attempts)
     index, first = failed[0]
+    taskrun = prefix if len(ended) == 1 else f"{prefix}-{index}"  # as Tekton names them
     return TaskRunOutcome(
         False,
         first.reason,
-        f"{len(failed)} of {len(ended)} TaskRuns failed; {prefix}-{index}: {first.message}",
+        f"{len(failed)} of {len(ended)} TaskRuns failed; {taskrun}: {first.message}",
         {},
         steps,
         written_before_failing=dict(results),

@@ -22,6 +22,7 @@ from modelcar_dsl.formats.durations import go_duration_seconds
 from modelcar_dsl.running.console import Console
 from modelcar_dsl.running.matrix_fan_out import (
     Combination,
+    count_combinations,
     empty_matrix_param,
     fan_out,
     matrix_outcome,
@@ -94,6 +95,13 @@ class _Scheduler:
     states: dict[str, TaskState] = attrs.field(factory=dict)
     stopping: str = ""
     phase_deadline: float | None = None
+    slots: threading.BoundedSemaphore = attrs.field(init=False)
+    """One per TaskRun running: --parallel bounds them all, a matrixed task's included, whose
+    coordinating thread holds a place in the phase's pool but runs no step itself."""
+
+    @slots.default
+    def _slots(self) -> threading.BoundedSemaphore:
+        return threading.BoundedSemaphore(self.parallel)
 
     def values(self) -> dict[str, Value]:
         """What a pipeline task's params and when expressions may read."""
@@ -112,18 +120,34 @@ class _Scheduler:
                 if state.is_finally:
                     # How a pipeline result reads a finally task's result.
                     values[f"finally.{name}.results.{result}"] = value
-            if state.matrix_length is not None:
-                values[f"tasks.{name}.matrix.length"] = str(state.matrix_length)
-                for result, value in state.results.items():
-                    values[f"tasks.{name}.matrix.{result}.length"] = str(len(value))
             values[f"tasks.{name}.status"] = state.tekton_status
             values[f"tasks.{name}.reason"] = state.reason
         values["tasks.status"] = aggregate_status(self.states.values())
+        values.update(self._matrix_lengths(values))
         for name in self.workspaces:
             values[f"workspaces.{name}.bound"] = "true"
         for declared in self.plan.pipeline.get("workspaces", []):
             values.setdefault(f"workspaces.{declared['name']}.bound", "false")
         return values
+
+    def _matrix_lengths(self, values: Mapping[str, Value]) -> dict[str, str]:
+        """`$(tasks.<name>.matrix.length)` and `.matrix.<result>.length` of each matrixed
+        task: the TaskRuns it made and the values they wrote; for one that made none, Tekton's
+        count from the spec and 0 values, never the reference left as text."""
+        lengths: dict[str, str] = {}
+        for task in self.plan.pipeline_tasks:
+            state = self.states.get(task["name"])
+            if not task.get("matrix") or state is None:
+                continue
+            name = task["name"]
+            made = state.matrix_length
+            count = count_combinations(task, values) if made is None else made
+            lengths[f"tasks.{name}.matrix.length"] = str(count)
+            for declared in self.plan.task_spec(task).get("results", []):
+                written = state.results.get(declared["name"], [])
+                length = len(written) if isinstance(written, list) else 1
+                lengths[f"tasks.{name}.matrix.{declared['name']}.length"] = str(length)
+        return lengths
 
     def run_phase(self, tasks: Sequence[Mapping[str, Any]], deadline: float | None) -> None:
         self.phase_deadline = deadline
@@ -216,7 +240,7 @@ class _Scheduler:
             else:
                 request = self._request(task, values, state.attempts)
                 taskrun = request.name
-                run = functools.partial(run_taskrun, request, self.environment)
+                run = functools.partial(self._run_one, request)
         except UnresolvedReference as error:
             # As Tekton, which fails a run whose array index is past its array's end.
             self.stopping = self.stopping or f"{name} could not read its inputs"
@@ -240,8 +264,17 @@ class _Scheduler:
         def attempts(index: int) -> tuple[TaskRunOutcome, int]:
             attempt = 0
             while True:
-                request = self._request(task, values, attempt, (index, combinations[index]))
-                outcome = run_taskrun(request, self.environment)
+                try:
+                    request = self._request(task, values, attempt, (index, combinations[index]))
+                except UnresolvedReference as error:
+                    # As an unmatrixed task's params that cannot be read: the task fails, the
+                    # run stops, and this thread does not end the run with the exception.
+                    unread = TaskRunOutcome(False, "InvalidParamValue", str(error), {}, ())
+                    return unread, attempt + 1
+                if len(combinations) == 1:
+                    # As Tekton's getNewRunNames: a single run is named as an unmatrixed one.
+                    request = attrs.evolve(request, name=f"{self.pipeline_run}-{task['name']}")
+                outcome = self._run_one(request)
                 attempt += 1
                 if outcome.succeeded or attempt > retries or self._cancelled(outcome):
                     return outcome, attempt
@@ -252,6 +285,10 @@ class _Scheduler:
         with concurrent.futures.ThreadPoolExecutor(max_workers=self.parallel) as pool:
             ended = list(pool.map(attempts, range(len(combinations))))
         return matrix_outcome(ended, f"{self.pipeline_run}-{task['name']}")
+
+    def _run_one(self, request: TaskRunRequest) -> TaskRunOutcome:
+        with self.slots:
+            return run_taskrun(request, self.environment)
 
     def _cancelled(self, outcome: TaskRunOutcome) -> bool:
         return outcome.reason == "TaskRunCancelled" or self._phase_over()

@@ -12,6 +12,7 @@ import attrs
 from modelcar_dsl.diagnostics.errors import LocalRunError
 from modelcar_dsl.formats.durations import go_duration_seconds
 from modelcar_dsl.formats.names import did_you_mean
+from modelcar_dsl.model.container_settings import CAPABILITY_NAME, IMAGE_PULL_POLICIES
 from modelcar_dsl.running.variables import Value, references
 
 DEFAULT_TIMEOUT_SECONDS = 3600.0
@@ -35,17 +36,45 @@ def refusing_step_actions(task: str, spec: Mapping[str, Any]) -> None:
             )
 
 
+CONTAINER_FIELDS = ("securityContext", "imagePullPolicy", "volumeMounts")
+"""The container settings a local run refuses or applies, which a stepTemplate may set."""
+
+
+def step_with_template(spec: Mapping[str, Any], step: Mapping[str, Any]) -> dict[str, Any]:
+    """The step with its task's stepTemplate's container settings under its own, as Tekton's
+    MergeStepsWithStepTemplate merges them (maps key by key, the step's value winning, mounts
+    of both): a template's privileged or mounts are the steps', refused or applied as theirs."""
+    template = spec.get("stepTemplate") or {}
+    merged = dict(step)
+    for field in CONTAINER_FIELDS:
+        if field in template:
+            merged[field] = _merged(template[field], step.get(field))
+    return merged
+
+
+def _merged(template: object, own: object) -> object:
+    if own is None:
+        return template
+    if isinstance(template, Mapping) and isinstance(own, Mapping):
+        keys = [*template, *(key for key in own if key not in template)]
+        return {key: _merged(template.get(key), own.get(key)) for key in keys}
+    if isinstance(template, list) and isinstance(own, list):
+        return [*template, *own]
+    return own
+
+
 def refusing_pod_containers(task: str, spec: Mapping[str, Any]) -> None:
-    """A task with sidecars, its own volumes, volumeMounts or a privileged step is refused
-    before the run starts: a local run starts no sidecar, mounts only workspaces, and never
-    grants a step the machine."""
+    """A task with sidecars, its own volumes, volumeMounts, a privileged step or one adding a
+    capability beyond Pod Security's baseline is refused before the run starts: a local run
+    starts no sidecar, mounts only workspaces, and never grants a step the machine."""
     names = [str(sidecar.get("name")) for sidecar in spec.get("sidecars", [])]
     if names:
         raise LocalRunError(
             f"task {task} has sidecars ({', '.join(names)}), which a local run does not start; "
             "run it on a cluster, or start the service yourself and pass its address as a param"
         )
-    mounting = [str(s.get("name")) for s in spec.get("steps", []) if s.get("volumeMounts")]
+    steps = [step_with_template(spec, step) for step in spec.get("steps", [])]
+    mounting = [str(s.get("name")) for s in steps if s.get("volumeMounts")]
     if spec.get("volumes") or mounting:
         raise LocalRunError(
             f"task {task} mounts volumes of its own"
@@ -53,16 +82,97 @@ def refusing_pod_containers(task: str, spec: Mapping[str, Any]) -> None:
             + ", which a local run does not provide; run it on a cluster, or give the data "
             "through a workspace, which a local run binds to a directory"
         )
-    for step in spec.get("steps", []):
-        if step.get("securityContext", {}).get("privileged"):
+    for step in steps:
+        context = step.get("securityContext") or {}
+        _refusing_unreadable_security(task, str(step.get("name")), context)
+        policy = step.get("imagePullPolicy")
+        if policy is not None and policy not in IMAGE_PULL_POLICIES:
+            raise LocalRunError(
+                f"step {step.get('name')} of task {task} has imagePullPolicy {policy!r}, which "
+                f"Kubernetes refuses; give one of {', '.join(IMAGE_PULL_POLICIES)}"
+            )
+        if context.get("privileged"):
             raise LocalRunError(
                 f"step {step.get('name')} of task {task} is privileged, which a local run never "
                 "grants; run it on a cluster"
             )
+        added = (context.get("capabilities") or {}).get("add") or []
+        for capability in added:
+            if capability.upper().removeprefix("CAP_") not in BASELINE_CAPABILITIES:
+                raise LocalRunError(
+                    f"step {step.get('name')} of task {task} adds {capability}, which reaches "
+                    "the machine as privileged does, and a local run never grants it; run it on "
+                    f"a cluster, or add only {', '.join(BASELINE_CAPABILITIES)}"
+                )
+
+
+BASELINE_CAPABILITIES = (
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+)
+"""The capabilities Pod Security's baseline level lets a container add; the others (ALL,
+SYS_ADMIN, SYS_MODULE, DAC_READ_SEARCH...) reach the machine under podman run as root."""
+
+
+def _refusing_unreadable_security(task: str, step: str, context: object) -> None:
+    """A hand-edited securityContext podman could not be given as Kubernetes reads it: not a
+    mapping, a flag not a boolean (`"true"` is not applied, `"false"` not privileged), a
+    seccompProfile not a mapping, capabilities not lists of single names."""
+    where = f"step {step} of task {task}"
+    if not isinstance(context, Mapping):
+        raise LocalRunError(
+            f"{where} has securityContext {context!r}, not a mapping; write its fields "
+            "(runAsNonRoot: true, ...) or compile the task again"
+        )
+    for flag in (
+        "privileged",
+        "readOnlyRootFilesystem",
+        "allowPrivilegeEscalation",
+        "runAsNonRoot",
+    ):
+        if not isinstance(context.get(flag, False), bool):
+            raise LocalRunError(
+                f"{where} has securityContext.{flag} {context[flag]!r}, which Kubernetes "
+                "refuses; write true or false, without quotes"
+            )
+    if not isinstance(context.get("seccompProfile") or {}, Mapping):
+        raise LocalRunError(
+            f"{where} has securityContext.seccompProfile {context['seccompProfile']!r}, not a "
+            "mapping; write it as {type: RuntimeDefault}"
+        )
+    capabilities = context.get("capabilities") or {}
+    if isinstance(capabilities, Mapping):
+        lists = [capabilities.get("add") or [], capabilities.get("drop") or []]
+        wrong = [names for names in lists if not isinstance(names, list)]
+        wrong += [
+            name
+            for names in lists
+            if isinstance(names, list)
+            for name in names
+            if not isinstance(name, str) or not CAPABILITY_NAME.fullmatch(name)
+        ]
+    else:
+        wrong = [capabilities]
+    if wrong:
+        raise LocalRunError(
+            f"{where} has {wrong[0]!r} in securityContext.capabilities, whose add and drop "
+            "are lists of capability names; give one name per entry (NET_BIND_SERVICE)"
+        )
 
 
 CONTAINER_SECURITY = ("readOnlyRootFilesystem", "capabilities", "allowPrivilegeEscalation")
-"""securityContext fields podman has a flag for (security_options); seccompProfile too."""
+"""securityContext fields podman has a flag for (security_options); some seccompProfiles too."""
 
 
 def unapplied_container_settings(
@@ -70,24 +180,35 @@ def unapplied_container_settings(
 ) -> list[str]:
     """The steps' securityContext fields a local run does not emulate, so `modelcar run` can
     say so: the steps run as the run's user (--user), and on this machine with none of them."""
-    honoured = (*CONTAINER_SECURITY, "seccompProfile") if in_containers else ()
     return [
         f"securityContext.{field} of step {step.get('name')} of task {name}"
         for name, spec in tasks.items()
-        for step in spec.get("steps", [])
-        for field in sorted(step.get("securityContext") or {})
-        if field not in honoured
+        for step in (step_with_template(spec, step) for step in spec.get("steps", []))
+        for field, value in sorted((step.get("securityContext") or {}).items())
+        if not (in_containers and _podman_applies(field, value))
     ]
+
+
+def _podman_applies(field: str, value: object) -> bool:
+    """A seccompProfile is applied only as RuntimeDefault (podman's own profile) or Unconfined:
+    a Localhost profile's file is the node's, which this machine does not have."""
+    if field == "seccompProfile":
+        kind = value.get("type") if isinstance(value, Mapping) else None
+        return kind in ("RuntimeDefault", "Unconfined")
+    return field in CONTAINER_SECURITY
 
 
 def security_options(context: Mapping[str, Any]) -> list[str]:
     """podman's flags for the securityContext fields it has one for: a read-only root, added
     and dropped capabilities, no privilege escalation, an unconfined seccomp profile (podman
     applies its default profile, as RuntimeDefault does)."""
-    options = ["--read-only"] if context.get("readOnlyRootFilesystem") is True else []
+    # Without --read-only-tmpfs=false podman mounts a writable /tmp, /run and /var/tmp, which
+    # a pod's read-only root does not have: a step writing /tmp would pass here and fail there.
+    read_only = ["--read-only", "--read-only-tmpfs=false"]
+    options = read_only if context.get("readOnlyRootFilesystem") is True else []
     capabilities = context.get("capabilities") or {}
-    options += [f"--cap-add={capability}" for capability in capabilities.get("add", [])]
-    options += [f"--cap-drop={capability}" for capability in capabilities.get("drop", [])]
+    options += [f"--cap-add={capability}" for capability in capabilities.get("add") or []]
+    options += [f"--cap-drop={capability}" for capability in capabilities.get("drop") or []]
     if context.get("allowPrivilegeEscalation") is False:
         options.append("--security-opt=no-new-privileges")
     if (context.get("seccompProfile") or {}).get("type") == "Unconfined":

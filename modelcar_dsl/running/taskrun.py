@@ -20,6 +20,7 @@ from modelcar_dsl.diagnostics.errors import LocalRunError
 from modelcar_dsl.formats.durations import go_duration_seconds
 from modelcar_dsl.formats.names import DNS_LABEL, RESULT_NAME
 from modelcar_dsl.running.mounts import Mounts
+from modelcar_dsl.running.run_plan import step_with_template
 from modelcar_dsl.running.step_runtime import StepLaunch, StepRuntime
 from modelcar_dsl.running.untrusted_files import read_untrusted
 from modelcar_dsl.running.variables import (
@@ -136,6 +137,20 @@ def run_taskrun(request: TaskRunRequest, environment: TaskRunEnvironment) -> Tas
     """Run the steps in order; the first that fails (unless onError: continue) ends the run."""
     spec = request.spec
     _check_names(spec)
+    missing = [
+        str(declared["name"])
+        for declared in spec.get("params", [])
+        if declared["name"] not in request.params and "default" not in declared
+    ]
+    if missing:
+        # As Tekton's TaskRun reconciler, which checks each TaskRun's own params: a matrix
+        # combination an include entry did not give a required param to runs no step.
+        return _failed(
+            "TaskRunValidationFailed",
+            f"missing values for these params which have no default values: {missing}; give "
+            "them in the call, or in every combination's include entry, or a default",
+            [],
+        )
     directory = request.directory
     results_dir = directory / "results"
     for sub in ("results", "scripts", "logs", "home", "workspace"):
@@ -193,6 +208,7 @@ def run_taskrun(request: TaskRunRequest, environment: TaskRunEnvironment) -> Tas
         except UnresolvedReference as error:
             return _failed("InvalidParamValue", str(error), outcomes)
         step_started = time.monotonic()
+        container = step_with_template(spec, step)
         launch = StepLaunch(
             step_name=step["name"],
             image=image,
@@ -213,8 +229,8 @@ def run_taskrun(request: TaskRunRequest, environment: TaskRunEnvironment) -> Tas
             on_line=_step_lines(environment, request.name, step["name"]),
             deadline=deadline,
             cancelled=environment.cancelled,
-            pull_policy=step.get("imagePullPolicy"),
-            security_context=step.get("securityContext") or {},
+            pull_policy=container.get("imagePullPolicy"),
+            security_context=container.get("securityContext") or {},
         )
         ended = runtime.run(launch)
         outcome = StepOutcome(
