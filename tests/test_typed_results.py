@@ -121,3 +121,46 @@ def test_a_local_run_reads_indexed_results_and_returns_the_array(tmp_path: Path)
     assert result.succeeded, result["report"]
     assert result["report"].results == {"out": "a.bin granite a.bin b.bin"}
     assert result.outcome.results == {"files": ["a.bin", "b.bin"], "size": "7"}
+
+
+@task(image=IMAGE, results=["out"])
+def echo_word(word: str) -> Steps:
+    """Write the word it was given."""
+    return [command_step("echo", ["sh", "-c", 'printf %s "$WORD" > "$RESULT_OUT_PATH"'])]
+
+
+@pipeline()
+def pick(words: list[str]) -> dict[str, object]:
+    """Pass one element of an array param."""
+    return {"second": echo_word(word=words[1]).results.out}
+
+
+@pytest.mark.parametrize("api", ["v1", "v1beta1"])
+def test_an_array_params_element_is_passed_as_tekton_indexes_it(api: str, tmp_path: Path) -> None:
+    target = Target(api=api, namespace="ns", fs_group=1000)  # type: ignore[arg-type]
+    (task_call,) = compile_pipeline(pick.spec, target)["spec"]["tasks"]
+    assert task_call["params"] == [{"name": "word", "value": "$(params.words[1])"}]
+    assert check(pick, target=target) == []
+    run = pipeline_run("pick", pick, params={"words": ["a", "b"]}, timeout="1m")
+    result = run_local(run, run_dir=tmp_path / "run", target=target)
+    assert result.outcome.results == {"second": "b"}
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ('words["x"]', "param 'words' is array, indexed with an index 0, 1"),
+        ("words[-1]", "param 'words' is array, indexed with an index 0, 1"),
+        ("words[0][0]", "param 'words' is string, indexed with nothing"),
+    ],
+)
+def test_an_array_param_indexed_with_anything_but_an_index_is_refused(
+    expression: str, message: str
+) -> None:
+    with pytest.raises(DefinitionError, match=message) as raised:
+
+        @pipeline()
+        def flow(words: list[str]) -> None:
+            echo_word(word=eval(expression, {"words": words}))
+
+    assert raised.value.location is not None

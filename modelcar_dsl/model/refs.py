@@ -44,16 +44,32 @@ class ParamRef(Ref):
     name: str
     type: str = "string"
     catalogue: str | None = None
+    index: int | None = None
+    """An element of an array param (`words[0]`, `$(params.words[0])`), which is a string."""
 
     @property
     def expression(self) -> str:  # type: ignore[override]
+        if self.index is not None:
+            return f"$(params.{self.name}[{self.index}])"
         if self.type in ("array", "object"):
             return f"$(params.{self.name}[*])"
         return f"$(params.{self.name})"
 
-    def __getitem__(self, key: str) -> ParamRef:
-        """One property of an object param, `$(params.obj.key)`."""
-        return ParamRef(name=f"{self.name}.{key}")
+    def __getitem__(self, key: int | str) -> ParamRef:
+        """`words[0]` of an array param, `obj["key"]` of an object param: a string."""
+        if self.type == "array" and isinstance(key, int) and _is_index(key):
+            return attrs.evolve(self, type="string", index=key)
+        if self.type == "object" and isinstance(key, str):
+            return ParamRef(name=f"{self.name}.{key}")
+        wanted = {
+            "array": "an index 0, 1, ...",
+            "object": "one of its keys, a string",
+        }.get(self.type, "nothing: only array and object params are indexed")
+        raise DefinitionError(
+            f"{self.expression}[{key!r}]: param {self.name!r} is {self.type}, indexed with "
+            f"{wanted}",
+            caller_location(),
+        )
 
 
 @attrs.frozen
