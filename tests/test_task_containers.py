@@ -40,6 +40,7 @@ from modelcar_dsl.project.check import check
 from modelcar_dsl.project.local_run import run_local, run_task
 from modelcar_dsl.review.graph_formats import to_text
 from modelcar_dsl.review.tree_diff import diff_trees
+from modelcar_dsl.rules import SourceDocument, validate_documents
 from modelcar_dsl.running.console import Console
 from modelcar_dsl.running.run_plan import (
     pull_option,
@@ -194,6 +195,7 @@ def test_every_problem_of_a_security_context_is_reported_at_the_users_line() -> 
         (lambda: VolumeMount("Cache", "/cache"), "not a DNS-1123 label"),
         (lambda: VolumeMount("cache", "cache"), "not an absolute path"),
         (lambda: VolumeMount("cache", "/tekton/cache"), "under /tekton/"),
+        (lambda: VolumeMount("cache", "//tekton/results"), "'/tekton/results' is under"),
         (lambda: VolumeMount("cache", "/c", sub_path="../up"), "without '..'"),
         (lambda: TaskVolume("cache", VolumeClaim()), "volumeClaimTemplate"),  # type: ignore[arg-type]
         (lambda: TaskVolume("cache", "emptyDir"), "is not EmptyDir()"),  # type: ignore[arg-type]
@@ -230,6 +232,17 @@ def test_each_refusal_names_the_problem_at_the_users_line(
         build()
     assert raised.value.location is not None
     assert raised.value.location.file == __file__
+
+
+def test_the_rules_clean_a_mount_path_as_tekton_does() -> None:
+    """Go's filepath.Clean makes `//tekton/results` `/tekton/results`, which Tekton refuses;
+    Python's normpath keeps the leading '//'."""
+    document = compile_task(push_through_cache.spec, Target())
+    document["spec"]["steps"][0]["volumeMounts"][0]["mountPath"] = "//tekton/results"
+    problems = validate_documents([SourceDocument(document, lambda path: None)])
+    assert [(p.path, p.rule) for p in problems] == [
+        ("spec.steps[0].volumeMounts[0].mountPath", "volume-mount")
+    ]
 
 
 def _problems(**settings: Any) -> list[str]:

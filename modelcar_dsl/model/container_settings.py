@@ -7,7 +7,6 @@ when a TaskRun's pod is refused.
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -17,6 +16,7 @@ from modelcar_dsl.diagnostics.errors import DefinitionError
 from modelcar_dsl.diagnostics.source import SourceLocation, caller_location
 from modelcar_dsl.formats.group_ids import MAX_GID, is_group_id
 from modelcar_dsl.formats.names import dns_label_problem
+from modelcar_dsl.formats.paths import clean_path
 from modelcar_dsl.model.pod_template import SECCOMP_PROFILES
 from modelcar_dsl.model.specs import (
     ConfigMapVolume,
@@ -140,7 +140,7 @@ def mount_path_problem(mount_path: object, what: str) -> str | None:
     path, and Tekton refuses one under /tekton/ (but /tekton/home)."""
     if not isinstance(mount_path, str) or not mount_path.startswith("/"):
         return f"{what} {mount_path!r} is not an absolute path"
-    clean = posixpath.normpath(mount_path)
+    clean = clean_path(mount_path)
     if clean.startswith(RESERVED_MOUNT) and not clean.startswith(HOME_MOUNT):
         return f"{what} {clean!r} is under /tekton/, which Tekton reserves for its own volumes"
     return None
@@ -206,7 +206,7 @@ def checked_mounts(
     two mounts at one path)."""
     given = tuple(mounts)
     problems = [f"{m!r} is not a VolumeMount(...)" for m in given if not isinstance(m, VolumeMount)]
-    paths = [posixpath.normpath(m.mount_path) for m in given if isinstance(m, VolumeMount)]
+    paths = [clean_path(m.mount_path) for m in given if isinstance(m, VolumeMount)]
     twice = sorted({path for path in paths if paths.count(path) > 1})
     problems += [f"mount path {path!r} is used twice" for path in twice]
     refuse("volume_mounts", problems, location)

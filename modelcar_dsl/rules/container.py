@@ -3,7 +3,6 @@ refuses of the pod): names, images, scripts, mounts and env, and a step's StepAc
 
 from __future__ import annotations
 
-import posixpath
 from typing import Any
 
 from modelcar_dsl.diagnostics import catalog
@@ -11,6 +10,7 @@ from modelcar_dsl.diagnostics.catalog import Origin
 from modelcar_dsl.formats.durations import go_duration_seconds, is_duration
 from modelcar_dsl.formats.group_ids import MAX_GID, is_group_id
 from modelcar_dsl.formats.names import ENV_NAME, dns_label_problem, pattern_problem
+from modelcar_dsl.formats.paths import clean_path
 from modelcar_dsl.model.container_settings import HOME_MOUNT, IMAGE_PULL_POLICIES, RESERVED_MOUNT
 from modelcar_dsl.rules.declarations import duplicate_findings
 from modelcar_dsl.rules.document import Report, mappings
@@ -127,7 +127,7 @@ def _mount_findings(container: dict[str, Any]) -> list[Finding]:
     findings: list[Finding] = []
     mount_paths = []
     for index, mount in mappings(container.get("volumeMounts")):
-        mount_path = posixpath.normpath(str(mount.get("mountPath", "")))
+        mount_path = clean_path(str(mount.get("mountPath", "")))
         findings += via_index(_reserved_mount_findings(mount, mount_path), index)
         mount_paths.append((index, mount_path))
     findings += duplicate_findings(
