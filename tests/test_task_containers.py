@@ -222,6 +222,15 @@ def test_every_problem_of_a_security_context_is_reported_at_the_users_line() -> 
             "not both",
         ),
         (lambda: task(image=IMAGE, volumes=["cache"]), "not a TaskVolume"),  # type: ignore[list-item]
+        (lambda: SecurityContext(capabilities_drop="ALL"), "capabilities_drop must be a list"),
+        (lambda: sidecar("registry", REGISTRY, command="registry serve"), "command must be a list"),
+        (lambda: sidecar("registry", REGISTRY, resources="1Gi"), "give Resources"),  # type: ignore[arg-type]
+        (lambda: command_step("a", "echo hi"), "command must be a list"),
+        (
+            lambda: command_step("a", ["x"], volume_mounts=VolumeMount("a", "/m")),  # type: ignore[arg-type]
+            "volume_mounts must be a list",
+        ),
+        (lambda: task(image=IMAGE, volumes=TaskVolume("c", EmptyDir())), "volumes must be a list"),  # type: ignore[arg-type]
         (lambda: task(image=IMAGE, sidecars=[REGISTRY]), "not a sidecar"),  # type: ignore[list-item]
     ],
 )

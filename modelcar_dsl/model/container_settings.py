@@ -41,6 +41,25 @@ def _as_tuple(value: Any) -> tuple[Any, ...]:
     return tuple(value)
 
 
+def _as_names(value: Any) -> Any:
+    """A list as a tuple; a lone string, or anything not a list, as given, for the check to
+    refuse rather than split a string into its letters."""
+    return value if listing_problem(value, "") else tuple(value)
+
+
+def listing_problem(value: object, field: str) -> str | None:
+    """Why `value`, given for the list `field`, is not one: a string would be split into its
+    letters (`command="sleep 1"`, `capabilities_drop="ALL"`), a single value not iterated."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        return f"{field} must be a list, got {value!r}"
+    return None
+
+
+def listing_problems(**fields: object) -> list[str]:
+    """`listing_problem` of each keyword's value, named by the keyword."""
+    return [p for field, value in fields.items() if (p := listing_problem(value, field))]
+
+
 def _here() -> SourceLocation:
     return caller_location(skip_generated=True)
 
@@ -76,12 +95,16 @@ class SecurityContext:
     allow_privilege_escalation: bool | None = None
     read_only_root_filesystem: bool | None = None
     privileged: bool | None = None
-    capabilities_add: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
-    capabilities_drop: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
+    capabilities_add: tuple[str, ...] = attrs.field(default=(), converter=_as_names)
+    capabilities_drop: tuple[str, ...] = attrs.field(default=(), converter=_as_names)
     seccomp_profile: str | None = None
 
     def __attrs_post_init__(self) -> None:
-        problems: list[str] = []
+        problems = listing_problems(
+            capabilities_add=self.capabilities_add, capabilities_drop=self.capabilities_drop
+        )
+        if problems:
+            refuse("SecurityContext", problems, _here())
         problems += filter(None, [_id_problem("run_as_user", self.run_as_user)])
         problems += filter(None, [_id_problem("run_as_group", self.run_as_group)])
         for field in (
@@ -204,6 +227,7 @@ def checked_mounts(
 ) -> tuple[VolumeMount, ...]:
     """`volume_mounts` of one container: VolumeMounts, each path once (Kubernetes refuses
     two mounts at one path)."""
+    refuse("volume_mounts", listing_problems(volume_mounts=mounts), location)
     given = tuple(mounts)
     problems = [f"{m!r} is not a VolumeMount(...)" for m in given if not isinstance(m, VolumeMount)]
     paths = [clean_path(m.mount_path) for m in given if isinstance(m, VolumeMount)]
@@ -286,6 +310,7 @@ def checked_containers(
 ) -> tuple[tuple[TaskVolume, ...], tuple[Sidecar, ...]]:
     """`@task`'s volumes and sidecars as given, refused at its line unless they are
     TaskVolume(...)s and sidecar(...)s."""
+    refuse("@task", listing_problems(volumes=volumes, sidecars=sidecars), location)
     given_volumes, given_sidecars = tuple(volumes), tuple(sidecars)
     problems = [
         f"volumes holds {v!r}, not a TaskVolume(name, source)"
