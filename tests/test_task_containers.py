@@ -254,6 +254,20 @@ def test_the_rules_clean_a_mount_path_as_tekton_does() -> None:
     ]
 
 
+def test_a_sidecars_mount_under_tekton_is_policy_and_a_repeated_path_fails_at_run_time() -> None:
+    """Tekton's webhook refuses a step's mount under /tekton/, not a sidecar's; two mounts at one
+    path are Kubernetes' refusal of the pod."""
+    document = compile_task(push_through_cache.spec, Target())
+    document["spec"]["sidecars"][0]["volumeMounts"][0]["mountPath"] = "/tekton/cache"
+    document["spec"]["steps"][0]["volumeMounts"][1]["mountPath"] = "/cache"
+    problems = validate_documents([SourceDocument(document, lambda path: None)])
+    assert [(p.path, p.origin, p.severity) for p in problems] == [
+        ("spec.steps[0].volumeMounts[1].mountPath", "run", "error"),
+        ("spec.sidecars[0].volumeMounts[0].mountPath", "modelcar", "warning"),
+    ]
+    assert "modelcar's policy" in problems[1].message
+
+
 def _problems(**settings: Any) -> list[str]:
     """The problems check() finds in a task made with `settings`, as file:line and text."""
     step_mounts = settings.pop("step_mounts", ())

@@ -50,7 +50,7 @@ def check_container(
     report.add(_command_findings(container, is_step, has_ref, template_image), path)
     if is_step:
         report.add(_step_findings(container), path)
-    report.add(_mount_findings(container), path)
+    report.add(_mount_findings(container, is_step), path)
     report.add(_settings_findings(container), path)
     report.add(env_findings(container), path)
     check_container_tls(container, path, report)
@@ -122,32 +122,44 @@ def _step_findings(step: dict[str, Any]) -> list[Finding]:
     return findings
 
 
-def _mount_findings(container: dict[str, Any]) -> list[Finding]:
-    """volumeMounts: not under /tekton, not with Tekton's reserved names, each path once."""
+def _mount_findings(container: dict[str, Any], is_step: bool) -> list[Finding]:
+    """volumeMounts: not under /tekton, not with Tekton's reserved names, each path once (the
+    last is Kubernetes' check of the pod, when the run starts)."""
     findings: list[Finding] = []
     mount_paths = []
     for index, mount in mappings(container.get("volumeMounts")):
         mount_path = clean_path(str(mount.get("mountPath", "")))
-        findings += via_index(_reserved_mount_findings(mount, mount_path), index)
+        findings += via_index(_reserved_mount_findings(mount, mount_path, is_step), index)
         mount_paths.append((index, mount_path))
     findings += duplicate_findings(
         mount_paths,
         catalog.VOLUME_MOUNT,
         lambda mount_path: f"volumeMount path {mount_path!r} is used more than once",
         "mountPath",
+        origin="run",
     )
     return via_field(findings, "volumeMounts")
 
 
-def _reserved_mount_findings(mount: dict[str, Any], mount_path: str) -> list[Finding]:
+def _reserved_mount_findings(
+    mount: dict[str, Any], mount_path: str, is_step: bool
+) -> list[Finding]:
+    """Tekton's webhook refuses these in a step (Step.Validate); in a sidecar (Sidecar.Validate
+    checks neither) they are modelcar's policy, which keeps /tekton/ for Tekton's volumes."""
     findings = []
+    origin: Origin | None = None if is_step else "modelcar"
+    policy = "" if is_step else " (a sidecar's: modelcar's policy; Tekton checks steps')"
     if mount_path.startswith(RESERVED_MOUNT) and not mount_path.startswith(HOME_MOUNT):
         message = f"volumeMount path {mount_path!r} is under /tekton, which Tekton reserves"
-        findings.append(Finding(catalog.VOLUME_MOUNT, message).via_field("mountPath"))
+        findings.append(
+            Finding(catalog.VOLUME_MOUNT, message + policy, origin=origin).via_field("mountPath")
+        )
     mount_name = str(mount.get("name", ""))
     if mount_name.startswith("tekton-internal-"):
         message = f"volumeMount name {mount_name!r} uses the reserved prefix 'tekton-internal-'"
-        findings.append(Finding(catalog.VOLUME_MOUNT, message).via_field("name"))
+        findings.append(
+            Finding(catalog.VOLUME_MOUNT, message + policy, origin=origin).via_field("name")
+        )
     return findings
 
 
