@@ -16,10 +16,10 @@ from modelcar_dsl.model.container_settings import (
     checked_mounts,
     checked_pull_policy,
     checked_security_context,
-    listing_problems,
     refuse,
     sidecar_problems,
 )
+from modelcar_dsl.model.listing import listing_problems
 from modelcar_dsl.model.refs import Ref
 from modelcar_dsl.model.specs import EnvSource, OnError, Resources, Step, checked_on_error
 

@@ -17,6 +17,7 @@ from modelcar_dsl.diagnostics.source import SourceLocation, caller_location
 from modelcar_dsl.formats.group_ids import MAX_GID, is_group_id
 from modelcar_dsl.formats.names import dns_label_problem
 from modelcar_dsl.formats.paths import clean_path
+from modelcar_dsl.model.listing import as_listed, listing_problems
 from modelcar_dsl.model.pod_template import SECCOMP_PROFILES
 from modelcar_dsl.model.specs import (
     ConfigMapVolume,
@@ -39,25 +40,6 @@ PodVolumeSource = EmptyDir | ConfigMapVolume | SecretVolume | ExistingClaim
 
 def _as_tuple(value: Any) -> tuple[Any, ...]:
     return tuple(value)
-
-
-def _as_names(value: Any) -> Any:
-    """A list as a tuple; a lone string, or anything not a list, as given, for the check to
-    refuse rather than split a string into its letters."""
-    return value if listing_problem(value, "") else tuple(value)
-
-
-def listing_problem(value: object, field: str) -> str | None:
-    """Why `value`, given for the list `field`, is not one: a string would be split into its
-    letters (`command="sleep 1"`, `capabilities_drop="ALL"`), a single value not iterated."""
-    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-        return f"{field} must be a list, got {value!r}"
-    return None
-
-
-def listing_problems(**fields: object) -> list[str]:
-    """`listing_problem` of each keyword's value, named by the keyword."""
-    return [p for field, value in fields.items() if (p := listing_problem(value, field))]
 
 
 def _here() -> SourceLocation:
@@ -95,8 +77,8 @@ class SecurityContext:
     allow_privilege_escalation: bool | None = None
     read_only_root_filesystem: bool | None = None
     privileged: bool | None = None
-    capabilities_add: tuple[str, ...] = attrs.field(default=(), converter=_as_names)
-    capabilities_drop: tuple[str, ...] = attrs.field(default=(), converter=_as_names)
+    capabilities_add: tuple[str, ...] = attrs.field(default=(), converter=as_listed)
+    capabilities_drop: tuple[str, ...] = attrs.field(default=(), converter=as_listed)
     seccomp_profile: str | None = None
 
     def __attrs_post_init__(self) -> None:
