@@ -507,10 +507,11 @@ def test_a_sidecars_script_and_command_are_held_to_the_step_rules() -> None:
             sidecar("insecure", REGISTRY, command=["curl", "-k", "https://x"]),  # curl-k
         ]
     )
-    assert any(
-        "spec.sidecars[0].script: tests/containers_injected.sh:3 contains $(params.config)" in p
-        for p in problems
-    ), problems
+    where = "spec.sidecars[0].script: tests/containers_injected.sh:3 contains $(params.config)"
+    [injected] = [p for p in problems if where in p]
+    # A sidecar has none of the task's env (no stepTemplate): it is told to pass its own.
+    assert 'sidecar(..., env={"NAME": value})' in injected
+    assert "in the step's env" not in injected
     assert any(
         p.startswith(f"{Path(__file__).name}:{_line_of('# curl-k')} spec.sidecars[1].command")
         and "[tls-bypass]" in p
