@@ -268,6 +268,17 @@ def test_a_sidecars_mount_under_tekton_is_policy_and_a_repeated_path_fails_at_ru
     assert "modelcar's policy" in problems[1].message
 
 
+def test_the_rules_refuse_a_non_root_container_run_as_root_as_the_dsl_does() -> None:
+    document = compile_task(push_through_cache.spec, Target())
+    document["spec"]["steps"][0]["securityContext"]["runAsUser"] = 0
+    problems = validate_documents([SourceDocument(document, lambda path: None)])
+    assert [(p.path, p.rule) for p in problems] == [
+        ("spec.steps[0].securityContext.runAsUser", "container-settings")
+    ]
+    with pytest.raises(DefinitionError, match="run_as_user=0"):
+        SecurityContext(run_as_non_root=True, run_as_user=0)
+
+
 def _problems(**settings: Any) -> list[str]:
     """The problems check() finds in a task made with `settings`, as file:line and text."""
     step_mounts = settings.pop("step_mounts", ())

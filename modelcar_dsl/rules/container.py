@@ -184,6 +184,10 @@ def _security_findings(security: dict[str, Any]) -> list[Finding]:
         if value is not None and not is_group_id(value):
             message = f"{field} {value!r} is not a whole number from 0 to {MAX_GID}"
             findings.append(Finding(catalog.CONTAINER_SETTINGS, message).via_field(field))
+    if security.get("runAsNonRoot") is True and security.get("runAsUser") == 0:
+        # The kubelet refuses to start it (verifyRunAsNonRoot), as the DSL's SecurityContext says.
+        message = "runAsNonRoot: true with runAsUser: 0; the container cannot start"
+        findings.append(Finding(catalog.CONTAINER_SETTINGS, message).via_field("runAsUser"))
     if security.get("allowPrivilegeEscalation") is False:
         added = (security.get("capabilities") or {}).get("add") or []
         if security.get("privileged") is True:
