@@ -200,6 +200,8 @@ def test_every_problem_of_a_security_context_is_reported_at_the_users_line() -> 
         (lambda: TaskVolume("cache", VolumeClaim()), "volumeClaimTemplate"),  # type: ignore[arg-type]
         (lambda: TaskVolume("cache", "emptyDir"), "is not EmptyDir()"),  # type: ignore[arg-type]
         (lambda: TaskVolume("my_cache", EmptyDir()), "not a DNS-1123 label"),
+        (lambda: TaskVolume("tekton-internal-home", EmptyDir()), "Tekton reserves"),
+        (lambda: VolumeMount("tekton-internal-home", "/h"), "Tekton reserves"),
         (lambda: command_step("a", ["x"], image_pull_policy="Sometimes"), "image_pull_policy"),  # type: ignore[arg-type]
         (
             lambda: command_step("a", ["x"], security_context={"privileged": True}),  # type: ignore[arg-type]

@@ -132,10 +132,17 @@ def checked_pull_policy(value: str | None, location: SourceLocation) -> ImagePul
     )
 
 
+RESERVED_VOLUME_PREFIX = "tekton-internal-"
+"""Tekton names its own pod volumes so (tekton-internal-home, -results, -scripts, ...) and its
+webhook refuses a step's mount of such a name; a Task volume of one would collide in the pod."""
+
+
 def _volume_name_problems(name: object) -> list[str]:
-    """A volume's name, as a mount and the volume both give it: a DNS label."""
+    """A volume's name, as a mount and the volume both give it: a DNS label, not Tekton's."""
     if not isinstance(name, str):
         return [f"name {name!r} is not a string"]
+    if name.startswith(RESERVED_VOLUME_PREFIX):
+        return [f"volume name {name!r}: Tekton reserves {RESERVED_VOLUME_PREFIX}* for its own"]
     problem = dns_label_problem(name, "volume name")
     return [problem] if problem else []
 

@@ -11,7 +11,12 @@ from modelcar_dsl.formats.durations import go_duration_seconds, is_duration
 from modelcar_dsl.formats.group_ids import MAX_GID, is_group_id
 from modelcar_dsl.formats.names import ENV_NAME, dns_label_problem, pattern_problem
 from modelcar_dsl.formats.paths import clean_path
-from modelcar_dsl.model.container_settings import HOME_MOUNT, IMAGE_PULL_POLICIES, RESERVED_MOUNT
+from modelcar_dsl.model.container_settings import (
+    HOME_MOUNT,
+    IMAGE_PULL_POLICIES,
+    RESERVED_MOUNT,
+    RESERVED_VOLUME_PREFIX,
+)
 from modelcar_dsl.rules.declarations import duplicate_findings
 from modelcar_dsl.rules.document import Report, mappings
 from modelcar_dsl.rules.findings import HERE, Finding, via_field, via_index
@@ -155,7 +160,7 @@ def _reserved_mount_findings(
             Finding(catalog.VOLUME_MOUNT, message + policy, origin=origin).via_field("mountPath")
         )
     mount_name = str(mount.get("name", ""))
-    if mount_name.startswith("tekton-internal-"):
+    if mount_name.startswith(RESERVED_VOLUME_PREFIX):
         message = f"volumeMount name {mount_name!r} uses the reserved prefix 'tekton-internal-'"
         findings.append(
             Finding(catalog.VOLUME_MOUNT, message + policy, origin=origin).via_field("name")
