@@ -196,6 +196,7 @@ def test_every_problem_of_a_security_context_is_reported_at_the_users_line() -> 
         (lambda: VolumeMount("cache", "cache"), "not an absolute path"),
         (lambda: VolumeMount("cache", "/tekton/cache"), "under /tekton/"),
         (lambda: VolumeMount("cache", "//tekton/results"), "'/tekton/results' is under"),
+        (lambda: VolumeMount("cache", "/data/$(params.dir)"), "modelcar's policy is a fixed path"),
         (lambda: VolumeMount("cache", "/c", sub_path="../up"), "without '..'"),
         (lambda: TaskVolume("cache", VolumeClaim()), "volumeClaimTemplate"),  # type: ignore[arg-type]
         (lambda: TaskVolume("cache", "emptyDir"), "is not EmptyDir()"),  # type: ignore[arg-type]

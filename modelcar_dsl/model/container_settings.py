@@ -149,12 +149,19 @@ def _volume_name_problems(name: object) -> list[str]:
 
 def mount_path_problem(mount_path: object, what: str) -> str | None:
     """Why a container cannot mount at `mount_path`, or None: the runtime needs an absolute
-    path, and Tekton refuses one under /tekton/ (but /tekton/home)."""
+    path, Tekton refuses one under /tekton/ (but /tekton/home), and modelcar one a run's
+    value places."""
     if not isinstance(mount_path, str) or not mount_path.startswith("/"):
         return f"{what} {mount_path!r} is not an absolute path"
     clean = clean_path(mount_path)
     if clean.startswith(RESERVED_MOUNT) and not clean.startswith(HOME_MOUNT):
         return f"{what} {clean!r} is under /tekton/, which Tekton reserves for its own volumes"
+    if "$(" in mount_path:
+        return (
+            f"{what} {mount_path!r} holds a variable: Tekton checks the path before it "
+            "substitutes, so a run's value ('../tekton/results') could mount it anywhere; "
+            "modelcar's policy is a fixed path"
+        )
     return None
 
 
