@@ -257,18 +257,22 @@ def test_the_rules_clean_a_mount_path_as_tekton_does() -> None:
     ]
 
 
-def test_a_sidecars_mount_under_tekton_is_policy_and_a_repeated_path_fails_at_run_time() -> None:
+def test_a_sidecars_mount_under_tekton_is_policy_and_kubernetes_mount_checks_fail_at_run_time() -> (
+    None
+):
     """Tekton's webhook refuses a step's mount under /tekton/, not a sidecar's; two mounts at one
-    path are Kubernetes' refusal of the pod."""
+    path and a subPath out of its volume are Kubernetes' refusals of the pod."""
     document = compile_task(push_through_cache.spec, Target())
     document["spec"]["sidecars"][0]["volumeMounts"][0]["mountPath"] = "/tekton/cache"
     document["spec"]["steps"][0]["volumeMounts"][1]["mountPath"] = "/cache"
+    document["spec"]["steps"][0]["volumeMounts"][2]["subPath"] = "../other"
     problems = validate_documents([SourceDocument(document, lambda path: None)])
     assert [(p.path, p.origin, p.severity) for p in problems] == [
+        ("spec.steps[0].volumeMounts[2].subPath", "run", "error"),
         ("spec.steps[0].volumeMounts[1].mountPath", "run", "error"),
         ("spec.sidecars[0].volumeMounts[0].mountPath", "modelcar", "warning"),
     ]
-    assert "modelcar's policy" in problems[1].message
+    assert "modelcar's policy" in problems[2].message
 
 
 def test_the_rules_refuse_a_non_root_container_run_as_root_as_the_dsl_does() -> None:

@@ -165,6 +165,19 @@ def mount_path_problem(mount_path: object, what: str) -> str | None:
     return None
 
 
+def sub_path_problem(sub_path: object, what: str) -> str | None:
+    """Why Kubernetes refuses `sub_path` (validateLocalDescendingPath), or None: it must stay
+    inside the volume."""
+    if (
+        not isinstance(sub_path, str)
+        or not sub_path
+        or sub_path.startswith("/")
+        or ".." in sub_path.split("/")
+    ):
+        return f"{what} {sub_path!r} must be a relative path inside the volume, without '..'"
+    return None
+
+
 @attrs.frozen
 class VolumeMount:
     """Mounts the Task's volume `name` (a `TaskVolume`) into a step or sidecar at
@@ -180,16 +193,8 @@ class VolumeMount:
         problems = _volume_name_problems(self.name)
         problems += filter(None, [mount_path_problem(self.mount_path, "mount_path")])
         problems += filter(None, [_flag_problem("read_only", self.read_only)])
-        if self.sub_path is not None and (
-            not isinstance(self.sub_path, str)
-            or not self.sub_path
-            or self.sub_path.startswith("/")
-            or ".." in self.sub_path.split("/")
-        ):
-            problems.append(
-                f"sub_path {self.sub_path!r} must be a relative path inside the volume, "
-                "without '..'"
-            )
+        if self.sub_path is not None:
+            problems += filter(None, [sub_path_problem(self.sub_path, "sub_path")])
         refuse(f"VolumeMount({self.name!r})", problems, self.location)
 
 

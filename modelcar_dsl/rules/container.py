@@ -16,6 +16,7 @@ from modelcar_dsl.model.container_settings import (
     IMAGE_PULL_POLICIES,
     RESERVED_MOUNT,
     RESERVED_VOLUME_PREFIX,
+    sub_path_problem,
 )
 from modelcar_dsl.rules.declarations import duplicate_findings
 from modelcar_dsl.rules.document import Report, mappings
@@ -128,14 +129,20 @@ def _step_findings(step: dict[str, Any]) -> list[Finding]:
 
 
 def _mount_findings(container: dict[str, Any], is_step: bool) -> list[Finding]:
-    """volumeMounts: not under /tekton, not with Tekton's reserved names, each path once (the
-    last is Kubernetes' check of the pod, when the run starts)."""
+    """volumeMounts: not under /tekton, not with Tekton's reserved names, each path once and a
+    subPath inside the volume (the last two Kubernetes' checks of the pod, when the run starts)."""
     findings: list[Finding] = []
     mount_paths = []
     for index, mount in mappings(container.get("volumeMounts")):
         mount_path = clean_path(str(mount.get("mountPath", "")))
         findings += via_index(_reserved_mount_findings(mount, mount_path, is_step), index)
         mount_paths.append((index, mount_path))
+        sub_path = mount.get("subPath")
+        if sub_path not in (None, "") and (problem := sub_path_problem(sub_path, "subPath")):
+            # The API server refuses the TaskRun's pod; Tekton's webhook passes it.
+            message = f"{problem}; Kubernetes refuses the pod"
+            finding = Finding(catalog.VOLUME_MOUNT, message, origin="run").via_field("subPath")
+            findings.append(finding.via_index(index))
     findings += duplicate_findings(
         mount_paths,
         catalog.VOLUME_MOUNT,
