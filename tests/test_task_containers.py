@@ -286,6 +286,23 @@ def test_the_rules_refuse_a_non_root_container_run_as_root_as_the_dsl_does() -> 
         SecurityContext(run_as_non_root=True, run_as_user=0)
 
 
+def test_the_rules_hold_a_sidecars_ports_as_sidecar_does() -> None:
+    document = compile_task(push_through_cache.spec, Target())
+    document["spec"]["sidecars"][0]["ports"] = [
+        {"containerPort": 5000},
+        {"containerPort": 5000, "protocol": "TCP"},
+        {"containerPort": 5000, "protocol": "UDP"},
+        {"containerPort": 70000},
+    ]
+    problems = validate_documents([SourceDocument(document, lambda path: None)])
+    assert sorted((p.path, p.rule, p.origin) for p in problems) == [
+        ("spec.sidecars[0].ports[1].containerPort", "container-settings", "modelcar"),
+        ("spec.sidecars[0].ports[3].containerPort", "container-settings", "run"),
+    ]
+    with pytest.raises(DefinitionError, match="port 70000"):
+        sidecar("registry", REGISTRY, ports=[70000])
+
+
 def _problems(**settings: Any) -> list[str]:
     """The problems check() finds in a task made with `settings`, as file:line and text."""
     step_mounts = settings.pop("step_mounts", ())

@@ -279,7 +279,8 @@ def sidecar_problems(
     name: object, image: object, ports: Iterable[object], ready_port: object = None
 ) -> list[str]:
     """What Tekton (an image, not its reserved name) and Kubernetes (a DNS label for the
-    container, ports from 1 to 65535, each once) refuse of a sidecar."""
+    container, ports from 1 to 65535) refuse of a sidecar, and a port given twice (modelcar's
+    policy: Kubernetes only warns)."""
     problems: list[str] = []
     if not isinstance(name, str):
         problems.append(f"name {name!r} is not a string")
@@ -296,7 +297,11 @@ def sidecar_problems(
     for port in ports:
         if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
             problems.append(f"port {port!r} is not a whole number from 1 to 65535")
-    problems += [f"port {p!r} is given twice" for p in set(ports) if ports.count(p) > 1]
+    problems += [
+        f"port {p!r} is given twice (modelcar's policy: Kubernetes only warns)"
+        for p in set(ports)
+        if ports.count(p) > 1
+    ]
     if ready_port is not None and (
         isinstance(ready_port, bool)
         or not isinstance(ready_port, int)

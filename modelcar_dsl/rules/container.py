@@ -186,7 +186,32 @@ def _settings_findings(container: dict[str, Any]) -> list[Finding]:
     security = container.get("securityContext")
     if isinstance(security, dict):
         findings += via_field(_security_findings(security), "securityContext")
-    return findings
+    return findings + _port_findings(container)
+
+
+def _port_findings(container: dict[str, Any]) -> list[Finding]:
+    """containerPorts 1 to 65535 (the API server refuses the pod), each once per protocol
+    (modelcar's policy: Kubernetes only warns), as `sidecar(ports=)` is held."""
+    findings = []
+    seen = []
+    for index, port in mappings(container.get("ports")):
+        number = port.get("containerPort")
+        if isinstance(number, bool) or not isinstance(number, int) or not 0 < number < 65536:
+            message = f"containerPort {number!r} is not a whole number from 1 to 65535"
+            where = HERE.field("ports").index(index).field("containerPort")
+            findings.append(Finding(catalog.CONTAINER_SETTINGS, message, where))
+        seen.append((index, (number, port.get("protocol") or "TCP")))
+    repeated = duplicate_findings(
+        seen,
+        catalog.CONTAINER_SETTINGS,
+        lambda pair: (
+            f"containerPort {pair[0]!r} ({pair[1]}) is given twice (modelcar's "
+            "policy: Kubernetes only warns)"
+        ),
+        "containerPort",
+        origin="modelcar",
+    )
+    return findings + via_field(repeated, "ports")
 
 
 def _security_findings(security: dict[str, Any]) -> list[Finding]:
