@@ -146,7 +146,7 @@ def _script_problems(step: Step | Sidecar, path: str, report: _Reporter) -> Iter
                 f"{path}.script",
                 catalog.SCRIPT_VARIABLE,
                 f"{where} contains {match.group(0)}; Tekton would paste the value "
-                f"into the script text (script injection). Read it from the environment instead: "
+                "into the script text (script injection). Read it from the environment instead: "
                 f"{instead}",
                 step.location,
             )
