@@ -138,11 +138,10 @@ def test_result_descriptions_are_written_with_their_results(api: str) -> None:
     [
         ({"image-rev": "x"}, "does not return; did you mean 'image-ref'"),
         ({"image-ref": 3}, "a description is a string"),
+        (["image-ref"], "give a dict of result name to description"),
     ],
 )
-def test_a_description_of_no_returned_result_is_refused(
-    descriptions: dict[str, object], message: str
-) -> None:
+def test_a_description_of_no_returned_result_is_refused(descriptions: object, message: str) -> None:
     with pytest.raises(DefinitionError, match=message) as raised:
 
         @pipeline(result_descriptions=descriptions)  # type: ignore[arg-type]

@@ -200,6 +200,26 @@ def test_anti_affinity_alone_writes_no_node_affinity() -> None:
         ),
         (lambda: PodAntiAffinity(), ["give required=[PodAffinityTerm(...)]"]),
         (lambda: PodAffinity(required=["x"]), ["'x' is not a PodAffinityTerm"]),
+        # A string where a list belongs would be split into letters, each a valid name.
+        (
+            lambda: PodAffinityTerm(
+                topology_key="zone", label_selector={"app": "x"}, namespaces="default"
+            ),
+            ["namespaces must be a list, got 'default'"],
+        ),
+        (
+            lambda: PodAffinity(required=SPREAD.pod_affinity.required[0]),  # type: ignore[union-attr]
+            ["required must be a list"],
+        ),
+        (lambda: PodTemplate(image_pull_secrets="regcred"), ["image_pull_secrets must be a list"]),
+        (
+            lambda: PodTemplate(topology_spread=SPREAD.topology_spread[0]),
+            ["topology_spread must be a list"],
+        ),
+        (
+            lambda: PodAffinityTerm(topology_key="zone", label_selector={1: "x", "app": "y"}),
+            ["label_selector key 1 must be a non-empty string"],
+        ),
         (
             lambda: PodTemplate(
                 pod_affinity=SPREAD.pod_anti_affinity,  # type: ignore[arg-type]

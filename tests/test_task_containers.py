@@ -40,6 +40,7 @@ from modelcar_dsl.project.check import check
 from modelcar_dsl.project.local_run import run_local, run_task
 from modelcar_dsl.review.graph_formats import to_text
 from modelcar_dsl.review.tree_diff import diff_trees
+from modelcar_dsl.rules import SourceDocument, validate_documents
 from modelcar_dsl.running.console import Console
 from modelcar_dsl.running.run_plan import (
     pull_option,
@@ -196,10 +197,14 @@ def test_every_problem_of_a_security_context_is_reported_at_the_users_line() -> 
         (lambda: VolumeMount("Cache", "/cache"), "not a DNS-1123 label"),
         (lambda: VolumeMount("cache", "cache"), "not an absolute path"),
         (lambda: VolumeMount("cache", "/tekton/cache"), "under /tekton/"),
+        (lambda: VolumeMount("cache", "//tekton/results"), "'/tekton/results' is under"),
+        (lambda: VolumeMount("cache", "/data/$(params.dir)"), "modelcar's policy is a fixed path"),
         (lambda: VolumeMount("cache", "/c", sub_path="../up"), "without '..'"),
         (lambda: TaskVolume("cache", VolumeClaim()), "volumeClaimTemplate"),  # type: ignore[arg-type]
         (lambda: TaskVolume("cache", "emptyDir"), "is not EmptyDir()"),  # type: ignore[arg-type]
         (lambda: TaskVolume("my_cache", EmptyDir()), "not a DNS-1123 label"),
+        (lambda: TaskVolume("tekton-internal-home", EmptyDir()), "Tekton reserves"),
+        (lambda: VolumeMount("tekton-internal-home", "/h"), "Tekton reserves"),
         (lambda: command_step("a", ["x"], image_pull_policy="Sometimes"), "image_pull_policy"),  # type: ignore[arg-type]
         (
             lambda: command_step("a", ["x"], security_context={"privileged": True}),  # type: ignore[arg-type]
@@ -222,6 +227,15 @@ def test_every_problem_of_a_security_context_is_reported_at_the_users_line() -> 
             "not both",
         ),
         (lambda: task(image=IMAGE, volumes=["cache"]), "not a TaskVolume"),  # type: ignore[list-item]
+        (lambda: SecurityContext(capabilities_drop="ALL"), "capabilities_drop must be a list"),
+        (lambda: sidecar("registry", REGISTRY, command="registry serve"), "command must be a list"),
+        (lambda: sidecar("registry", REGISTRY, resources="1Gi"), "give Resources"),  # type: ignore[arg-type]
+        (lambda: command_step("a", "echo hi"), "command must be a list"),
+        (
+            lambda: command_step("a", ["x"], volume_mounts=VolumeMount("a", "/m")),  # type: ignore[arg-type]
+            "volume_mounts must be a list",
+        ),
+        (lambda: task(image=IMAGE, volumes=TaskVolume("c", EmptyDir())), "volumes must be a list"),  # type: ignore[arg-type]
         (lambda: task(image=IMAGE, sidecars=[REGISTRY]), "not a sidecar"),  # type: ignore[list-item]
     ],
 )
@@ -232,6 +246,63 @@ def test_each_refusal_names_the_problem_at_the_users_line(
         build()
     assert raised.value.location is not None
     assert raised.value.location.file == __file__
+
+
+def test_the_rules_clean_a_mount_path_as_tekton_does() -> None:
+    """Go's filepath.Clean makes `//tekton/results` `/tekton/results`, which Tekton refuses;
+    Python's normpath keeps the leading '//'."""
+    document = compile_task(push_through_cache.spec, Target())
+    document["spec"]["steps"][0]["volumeMounts"][0]["mountPath"] = "//tekton/results"
+    problems = validate_documents([SourceDocument(document, lambda path: None)])
+    assert [(p.path, p.rule) for p in problems] == [
+        ("spec.steps[0].volumeMounts[0].mountPath", "volume-mount")
+    ]
+
+
+def test_a_sidecars_mount_under_tekton_is_policy_and_kubernetes_mount_checks_fail_at_run_time() -> (
+    None
+):
+    """Tekton's webhook refuses a step's mount under /tekton/, not a sidecar's; two mounts at one
+    path and a subPath out of its volume are Kubernetes' refusals of the pod."""
+    document = compile_task(push_through_cache.spec, Target())
+    document["spec"]["sidecars"][0]["volumeMounts"][0]["mountPath"] = "/tekton/cache"
+    document["spec"]["steps"][0]["volumeMounts"][1]["mountPath"] = "/cache"
+    document["spec"]["steps"][0]["volumeMounts"][2]["subPath"] = "../other"
+    problems = validate_documents([SourceDocument(document, lambda path: None)])
+    assert [(p.path, p.origin, p.severity) for p in problems] == [
+        ("spec.steps[0].volumeMounts[2].subPath", "run", "error"),
+        ("spec.steps[0].volumeMounts[1].mountPath", "run", "error"),
+        ("spec.sidecars[0].volumeMounts[0].mountPath", "modelcar", "warning"),
+    ]
+    assert "modelcar's policy" in problems[2].message
+
+
+def test_the_rules_refuse_a_non_root_container_run_as_root_as_the_dsl_does() -> None:
+    document = compile_task(push_through_cache.spec, Target())
+    document["spec"]["steps"][0]["securityContext"]["runAsUser"] = 0
+    problems = validate_documents([SourceDocument(document, lambda path: None)])
+    assert [(p.path, p.rule) for p in problems] == [
+        ("spec.steps[0].securityContext.runAsUser", "container-settings")
+    ]
+    with pytest.raises(DefinitionError, match="run_as_user=0"):
+        SecurityContext(run_as_non_root=True, run_as_user=0)
+
+
+def test_the_rules_hold_a_sidecars_ports_as_sidecar_does() -> None:
+    document = compile_task(push_through_cache.spec, Target())
+    document["spec"]["sidecars"][0]["ports"] = [
+        {"containerPort": 5000},
+        {"containerPort": 5000, "protocol": "TCP"},
+        {"containerPort": 5000, "protocol": "UDP"},
+        {"containerPort": 70000},
+    ]
+    problems = validate_documents([SourceDocument(document, lambda path: None)])
+    assert sorted((p.path, p.rule, p.origin) for p in problems) == [
+        ("spec.sidecars[0].ports[1].containerPort", "container-settings", "modelcar"),
+        ("spec.sidecars[0].ports[3].containerPort", "container-settings", "run"),
+    ]
+    with pytest.raises(DefinitionError, match="port 70000"):
+        sidecar("registry", REGISTRY, ports=[70000])
 
 
 def _problems(**settings: Any) -> list[str]:
@@ -475,10 +546,11 @@ def test_a_sidecars_script_and_command_are_held_to_the_step_rules() -> None:
             sidecar("insecure", REGISTRY, command=["curl", "-k", "https://x"]),  # curl-k
         ]
     )
-    assert any(
-        "spec.sidecars[0].script: tests/containers_injected.sh:3 contains $(params.config)" in p
-        for p in problems
-    ), problems
+    where = "spec.sidecars[0].script: tests/containers_injected.sh:3 contains $(params.config)"
+    [injected] = [p for p in problems if where in p]
+    # A sidecar has none of the task's env (no stepTemplate): it is told to pass its own.
+    assert 'sidecar(..., env={"NAME": value})' in injected
+    assert "in the step's env" not in injected
     assert any(
         p.startswith(f"{Path(__file__).name}:{_line_of('# curl-k')} spec.sidecars[1].command")
         and "[tls-bypass]" in p

@@ -5,6 +5,7 @@ compiler checks the step, its StepAction's result and the type at the result's l
 from __future__ import annotations
 
 import inspect
+import re
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +132,22 @@ def test_a_wrong_step_result_is_refused_at_the_results_line(
 @pytest.mark.parametrize("from_step", ["push", ("push",), ("push", ""), ("push", "a", "b")])
 def test_from_step_takes_a_step_and_a_result(from_step: Any) -> None:
     with pytest.raises(DefinitionError, match=rf"{HERE}:\d+.*from_step= takes"):
+        Result("out", from_step=from_step)
+
+
+@pytest.mark.parametrize(
+    ("from_step", "expected"),
+    [
+        # Tekton would read $(steps.push.results.a)b) as result 'a' of step 'push'.
+        (("push", "a)b"), "from_step's result name 'a)b' is not valid"),
+        (("push", "Bad Name"), "from_step's result name"),
+        (("Push", "digest"), "from_step's step name 'Push' is not a DNS-1123 label"),
+    ],
+)
+def test_from_step_names_are_held_to_tektons_rules_at_the_results_line(
+    from_step: tuple[str, str], expected: str
+) -> None:
+    with pytest.raises(DefinitionError, match=rf"{HERE}:\d+: result 'out': {re.escape(expected)}"):
         Result("out", from_step=from_step)
 
 

@@ -23,6 +23,11 @@ def pipeline_results(
     """The results a pipeline function returned, each reading a result its task declares; a
     finally task's result is read as Tekton spells it, `$(finally.<task>.results.<name>)`.
     `descriptions` (`@pipeline(result_descriptions=)`) must each name a returned result."""
+    if descriptions is not None and not isinstance(descriptions, Mapping):
+        raise DefinitionError(
+            f"result_descriptions={descriptions!r}: give a dict of result name to description",
+            location,
+        )
     descriptions = dict(descriptions or {})
     _check_descriptions(descriptions, returned, location)
     if returned is None:

@@ -19,6 +19,7 @@ from modelcar_dsl.model.container_settings import (
     refuse,
     sidecar_problems,
 )
+from modelcar_dsl.model.listing import listing_problems
 from modelcar_dsl.model.refs import Ref
 from modelcar_dsl.model.specs import EnvSource, OnError, Resources, Step, checked_on_error
 
@@ -85,6 +86,7 @@ def command_step(
 ) -> Step:
     """A step that runs a command; params may appear in `args` (Tekton passes them as argv)."""
     location = caller_location()
+    refuse(f"command_step({name!r})", listing_problems(command=command, args=args), location)
     return Step(
         name=name,
         location=location,
@@ -130,8 +132,12 @@ def sidecar(
     It needs its own `image`: a task's default image applies to steps only. With `ready_port`,
     the steps start once the sidecar accepts connections on that port."""
     location = caller_location()
+    lists = listing_problems(command=command, args=args, env_from=env_from, ports=ports)
+    refuse(f"sidecar({name!r})", lists, location)
     given_ports = tuple(ports)
     problems = sidecar_problems(name, image, given_ports, ready_port)
+    if resources is not None and not isinstance(resources, Resources):
+        problems.append(f"resources={resources!r}: give Resources(requests=..., limits=...)")
     if script is not None and tuple(command):
         problems.append("give script or command, not both (Tekton refuses script with command)")
     refuse(f"sidecar({name!r})", problems, location)

@@ -5,12 +5,12 @@ volume that causes it."""
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterator
 
 from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.diagnostics.errors import Problem
 from modelcar_dsl.formats.names import did_you_mean
+from modelcar_dsl.formats.paths import clean_path
 from modelcar_dsl.model.container_settings import VolumeMount
 from modelcar_dsl.model.specs import TaskSpec
 
@@ -57,12 +57,12 @@ def _sidecar_mount_problems(task: TaskSpec, resource: str) -> Iterator[Problem]:
     """Tekton mounts the task's workspaces into its sidecars too, and checks a workspace's
     path against the steps' mounts only: a sidecar's mount there is refused with the pod."""
     workspace_paths = {
-        posixpath.normpath(workspace.mount_path or f"/workspace/{workspace.name}"): workspace.name
+        clean_path(workspace.mount_path or f"/workspace/{workspace.name}"): workspace.name
         for workspace in task.workspaces
     }
     for index, sidecar in enumerate(task.sidecars):
         for position, mount in enumerate(sidecar.volume_mounts):
-            workspace = workspace_paths.get(posixpath.normpath(mount.mount_path))
+            workspace = workspace_paths.get(clean_path(mount.mount_path))
             if workspace is not None:
                 yield Problem(
                     resource,

@@ -133,14 +133,21 @@ def _script_problems(step: Step | Sidecar, path: str, report: _Reporter) -> Iter
                 "line in the review. Strip line ends",
                 step.location,
             )
+        # A sidecar gets no stepTemplate, so none of the task's env: it passes its own.
+        instead = (
+            "every param, workspace path and result path is in the step's env "
+            "(e.g. $IMAGE_REF, $WORKSPACE_SOURCE_PATH, $RESULT_IMAGE_DIGEST_PATH)"
+            if isinstance(step, Step)
+            else "a sidecar gets none of the task's env, so pass the value in its own, "
+            'sidecar(..., env={"NAME": value}), and read $NAME'
+        )
         for match in variables:
             yield report(
                 f"{path}.script",
                 catalog.SCRIPT_VARIABLE,
                 f"{where} contains {match.group(0)}; Tekton would paste the value "
                 "into the script text (script injection). Read it from the environment instead: "
-                "every param, workspace path and result path is in the step's env "
-                "(e.g. $IMAGE_REF, $WORKSPACE_SOURCE_PATH, $RESULT_IMAGE_DIGEST_PATH)",
+                f"{instead}",
                 step.location,
             )
 

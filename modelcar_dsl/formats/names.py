@@ -10,6 +10,7 @@ DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 PARAM_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_.-]*")
 OBJECT_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_-]*")
 RESULT_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+RESULT_NAME_RULE = "letters, digits, '-', '_' and '.', starting and ending with a letter or digit"
 ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
 HOST_PATTERN = r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}[A-Za-z0-9])?(?::[0-9]{1,5})?"
 """A registry's address, host or host:port, as insecure_registries and image mirrors name it."""

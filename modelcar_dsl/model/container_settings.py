@@ -7,7 +7,6 @@ when a TaskRun's pod is refused.
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Iterable
 from typing import Any, Literal
@@ -18,6 +17,8 @@ from modelcar_dsl.diagnostics.errors import DefinitionError
 from modelcar_dsl.diagnostics.source import SourceLocation, caller_location
 from modelcar_dsl.formats.group_ids import MAX_GID, is_group_id
 from modelcar_dsl.formats.names import dns_label_problem
+from modelcar_dsl.formats.paths import clean_path
+from modelcar_dsl.model.listing import as_listed, listing_problems
 from modelcar_dsl.model.pod_template import SECCOMP_PROFILES
 from modelcar_dsl.model.specs import (
     ConfigMapVolume,
@@ -83,12 +84,16 @@ class SecurityContext:
     allow_privilege_escalation: bool | None = None
     read_only_root_filesystem: bool | None = None
     privileged: bool | None = None
-    capabilities_add: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
-    capabilities_drop: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
+    capabilities_add: tuple[str, ...] = attrs.field(default=(), converter=as_listed)
+    capabilities_drop: tuple[str, ...] = attrs.field(default=(), converter=as_listed)
     seccomp_profile: str | None = None
 
     def __attrs_post_init__(self) -> None:
-        problems: list[str] = []
+        problems = listing_problems(
+            capabilities_add=self.capabilities_add, capabilities_drop=self.capabilities_drop
+        )
+        if problems:
+            refuse("SecurityContext", problems, _here())
         problems += filter(None, [_id_problem("run_as_user", self.run_as_user)])
         problems += filter(None, [_id_problem("run_as_group", self.run_as_group)])
         for field in (
@@ -134,22 +139,49 @@ def checked_pull_policy(value: str | None, location: SourceLocation) -> ImagePul
     )
 
 
+RESERVED_VOLUME_PREFIX = "tekton-internal-"
+"""Tekton names its own pod volumes so (tekton-internal-home, -results, -scripts, ...) and its
+webhook refuses a step's mount of such a name; a Task volume of one would collide in the pod."""
+
+
 def _volume_name_problems(name: object) -> list[str]:
-    """A volume's name, as a mount and the volume both give it: a DNS label."""
+    """A volume's name, as a mount and the volume both give it: a DNS label, not Tekton's."""
     if not isinstance(name, str):
         return [f"name {name!r} is not a string"]
+    if name.startswith(RESERVED_VOLUME_PREFIX):
+        return [f"volume name {name!r}: Tekton reserves {RESERVED_VOLUME_PREFIX}* for its own"]
     problem = dns_label_problem(name, "volume name")
     return [problem] if problem else []
 
 
 def mount_path_problem(mount_path: object, what: str) -> str | None:
     """Why a container cannot mount at `mount_path`, or None: the runtime needs an absolute
-    path, and Tekton refuses one under /tekton/ (but /tekton/home)."""
+    path, Tekton refuses one under /tekton/ (but /tekton/home), and modelcar one a run's
+    value places."""
     if not isinstance(mount_path, str) or not mount_path.startswith("/"):
         return f"{what} {mount_path!r} is not an absolute path"
-    clean = posixpath.normpath(mount_path)
+    clean = clean_path(mount_path)
     if clean.startswith(RESERVED_MOUNT) and not clean.startswith(HOME_MOUNT):
         return f"{what} {clean!r} is under /tekton/, which Tekton reserves for its own volumes"
+    if "$(" in mount_path:
+        return (
+            f"{what} {mount_path!r} holds a variable: Tekton checks the path before it "
+            "substitutes, so a run's value ('../tekton/results') could mount it anywhere; "
+            "modelcar's policy is a fixed path"
+        )
+    return None
+
+
+def sub_path_problem(sub_path: object, what: str) -> str | None:
+    """Why Kubernetes refuses `sub_path` (validateLocalDescendingPath), or None: it must stay
+    inside the volume."""
+    if (
+        not isinstance(sub_path, str)
+        or not sub_path
+        or sub_path.startswith("/")
+        or ".." in sub_path.split("/")
+    ):
+        return f"{what} {sub_path!r} must be a relative path inside the volume, without '..'"
     return None
 
 
@@ -168,16 +200,8 @@ class VolumeMount:
         problems = _volume_name_problems(self.name)
         problems += filter(None, [mount_path_problem(self.mount_path, "mount_path")])
         problems += filter(None, [_flag_problem("read_only", self.read_only)])
-        if self.sub_path is not None and (
-            not isinstance(self.sub_path, str)
-            or not self.sub_path
-            or self.sub_path.startswith("/")
-            or ".." in self.sub_path.split("/")
-        ):
-            problems.append(
-                f"sub_path {self.sub_path!r} must be a relative path inside the volume, "
-                "without '..'"
-            )
+        if self.sub_path is not None:
+            problems += filter(None, [sub_path_problem(self.sub_path, "sub_path")])
         refuse(f"VolumeMount({self.name!r})", problems, self.location)
 
 
@@ -211,9 +235,10 @@ def checked_mounts(
 ) -> tuple[VolumeMount, ...]:
     """`volume_mounts` of one container: VolumeMounts, each path once (Kubernetes refuses
     two mounts at one path)."""
+    refuse("volume_mounts", listing_problems(volume_mounts=mounts), location)
     given = tuple(mounts)
     problems = [f"{m!r} is not a VolumeMount(...)" for m in given if not isinstance(m, VolumeMount)]
-    paths = [posixpath.normpath(m.mount_path) for m in given if isinstance(m, VolumeMount)]
+    paths = [clean_path(m.mount_path) for m in given if isinstance(m, VolumeMount)]
     twice = sorted({path for path in paths if paths.count(path) > 1})
     problems += [f"mount path {path!r} is used twice" for path in twice]
     refuse("volume_mounts", problems, location)
@@ -261,7 +286,8 @@ def sidecar_problems(
     name: object, image: object, ports: Iterable[object], ready_port: object = None
 ) -> list[str]:
     """What Tekton (an image, not its reserved name) and Kubernetes (a DNS label for the
-    container, ports from 1 to 65535, each once) refuse of a sidecar."""
+    container, ports from 1 to 65535) refuse of a sidecar, and a port given twice (modelcar's
+    policy: Kubernetes only warns)."""
     problems: list[str] = []
     if not isinstance(name, str):
         problems.append(f"name {name!r} is not a string")
@@ -278,7 +304,11 @@ def sidecar_problems(
     for port in ports:
         if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
             problems.append(f"port {port!r} is not a whole number from 1 to 65535")
-    problems += [f"port {p!r} is given twice" for p in set(ports) if ports.count(p) > 1]
+    problems += [
+        f"port {p!r} is given twice (modelcar's policy: Kubernetes only warns)"
+        for p in set(ports)
+        if ports.count(p) > 1
+    ]
     if ready_port is not None and (
         isinstance(ready_port, bool)
         or not isinstance(ready_port, int)
@@ -293,6 +323,7 @@ def checked_containers(
 ) -> tuple[tuple[TaskVolume, ...], tuple[Sidecar, ...]]:
     """`@task`'s volumes and sidecars as given, refused at its line unless they are
     TaskVolume(...)s and sidecar(...)s."""
+    refuse("@task", listing_problems(volumes=volumes, sidecars=sidecars), location)
     given_volumes, given_sidecars = tuple(volumes), tuple(sidecars)
     problems = [
         f"volumes holds {v!r}, not a TaskVolume(name, source)"

@@ -18,6 +18,7 @@ from modelcar_dsl.diagnostics.errors import DefinitionError
 from modelcar_dsl.diagnostics.source import caller_location
 from modelcar_dsl.formats.labels import label_key_problem, label_value_problem
 from modelcar_dsl.formats.names import DNS_LABEL
+from modelcar_dsl.model.listing import as_listed, listing_problem, listing_problems
 
 WHEN_UNSATISFIABLE = ("DoNotSchedule", "ScheduleAnyway")
 PYTHON_NAMES = {
@@ -29,13 +30,11 @@ PYTHON_NAMES = {
 """How the problems name Kubernetes' fields for the DSL; the rules name them as YAML does."""
 
 
-def _as_tuple(value: Any) -> tuple[Any, ...]:
-    return tuple(value)
-
-
 def _as_sorted_pairs(value: Any) -> Any:
     """A mapping as sorted pairs; anything else as given, for the selector check to refuse."""
-    return tuple(sorted(value.items())) if isinstance(value, Mapping) else value
+    if isinstance(value, Mapping):
+        return tuple(sorted(value.items(), key=lambda item: str(item[0])))
+    return value
 
 
 def _labels(pairs: Any) -> Any:
@@ -86,6 +85,8 @@ def term_problems(topology_key: Any, labels: Any, namespaces: Iterable[Any]) -> 
 
 
 def namespace_problems(namespaces: Iterable[Any]) -> list[str]:
+    if problem := listing_problem(namespaces, "namespaces"):
+        return [problem]
     return [
         f"namespace {namespace!r} is not a namespace name (a DNS-1123 label)"
         for namespace in namespaces
@@ -144,7 +145,7 @@ class PodAffinityTerm:
 
     topology_key: str
     label_selector: tuple[tuple[str, str], ...] = attrs.field(converter=_as_sorted_pairs)
-    namespaces: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
+    namespaces: tuple[str, ...] = attrs.field(default=(), converter=as_listed)
 
     def __attrs_post_init__(self) -> None:
         problems = term_problems(self.topology_key, _labels(self.label_selector), self.namespaces)
@@ -159,7 +160,7 @@ class WeightedPodAffinityTerm:
     weight: int
     topology_key: str
     label_selector: tuple[tuple[str, str], ...] = attrs.field(converter=_as_sorted_pairs)
-    namespaces: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
+    namespaces: tuple[str, ...] = attrs.field(default=(), converter=as_listed)
 
     def __attrs_post_init__(self) -> None:
         problems = weight_problems(self.weight)
@@ -168,6 +169,8 @@ class WeightedPodAffinityTerm:
 
 
 def _terms_problems(required: tuple[Any, ...], preferred: tuple[Any, ...]) -> list[str]:
+    if listed := listing_problems(required=required, preferred=preferred):
+        return listed
     problems = [
         f"{t!r} is not a PodAffinityTerm(...)"
         for t in required
@@ -190,8 +193,8 @@ class PodAffinity:
     """Run near other pods: only in a domain holding a pod of each `required` term, and
     preferably in one holding those of `preferred` (e.g. beside a model cache's pods)."""
 
-    required: tuple[PodAffinityTerm, ...] = attrs.field(default=(), converter=_as_tuple)
-    preferred: tuple[WeightedPodAffinityTerm, ...] = attrs.field(default=(), converter=_as_tuple)
+    required: tuple[PodAffinityTerm, ...] = attrs.field(default=(), converter=as_listed)
+    preferred: tuple[WeightedPodAffinityTerm, ...] = attrs.field(default=(), converter=as_listed)
 
     def __attrs_post_init__(self) -> None:
         _refuse("PodAffinity", _terms_problems(self.required, self.preferred))
@@ -202,8 +205,8 @@ class PodAntiAffinity:
     """Run away from other pods: never in a domain holding a pod of a `required` term, and
     preferably not in one holding those of `preferred` (e.g. one build per node)."""
 
-    required: tuple[PodAffinityTerm, ...] = attrs.field(default=(), converter=_as_tuple)
-    preferred: tuple[WeightedPodAffinityTerm, ...] = attrs.field(default=(), converter=_as_tuple)
+    required: tuple[PodAffinityTerm, ...] = attrs.field(default=(), converter=as_listed)
+    preferred: tuple[WeightedPodAffinityTerm, ...] = attrs.field(default=(), converter=as_listed)
 
     def __attrs_post_init__(self) -> None:
         _refuse("PodAntiAffinity", _terms_problems(self.required, self.preferred))

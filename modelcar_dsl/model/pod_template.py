@@ -17,6 +17,7 @@ from modelcar_dsl.diagnostics.source import caller_location
 from modelcar_dsl.formats.group_ids import MAX_GID, is_group_id
 from modelcar_dsl.formats.labels import label_key_problem, label_value_problem
 from modelcar_dsl.formats.names import DNS_LABEL, ENV_NAME
+from modelcar_dsl.model.listing import as_listed, listing_problems
 from modelcar_dsl.model.metadata import Pairs, metadata_pairs, metadata_problems
 from modelcar_dsl.model.pod_affinity import (
     PodAffinity,
@@ -196,22 +197,29 @@ class PodTemplate:
     `TaskRunSpec`). `fs_group` stays on `pipeline_run`; the rest is written as given."""
 
     node_selector: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_as_sorted_pairs)
-    tolerations: tuple[Toleration, ...] = attrs.field(default=(), converter=_as_tuple)
+    tolerations: tuple[Toleration, ...] = attrs.field(default=(), converter=as_listed)
     affinity: NodeAffinity | None = None
-    image_pull_secrets: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
+    image_pull_secrets: tuple[str, ...] = attrs.field(default=(), converter=as_listed)
     priority_class_name: str | None = None
     runtime_class_name: str | None = None
     run_as_non_root: bool | None = None
     run_as_user: int | None = None
     run_as_group: int | None = None
-    supplemental_groups: tuple[int, ...] = attrs.field(default=(), converter=_as_tuple)
+    supplemental_groups: tuple[int, ...] = attrs.field(default=(), converter=as_listed)
     seccomp_profile: str | None = None
     env: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_as_pairs)
     pod_affinity: PodAffinity | None = None
     pod_anti_affinity: PodAntiAffinity | None = None
-    topology_spread: tuple[TopologySpread, ...] = attrs.field(default=(), converter=_as_tuple)
+    topology_spread: tuple[TopologySpread, ...] = attrs.field(default=(), converter=as_listed)
 
     def __attrs_post_init__(self) -> None:
+        listed = listing_problems(
+            tolerations=self.tolerations,
+            image_pull_secrets=self.image_pull_secrets,
+            supplemental_groups=self.supplemental_groups,
+            topology_spread=self.topology_spread,
+        )
+        _refuse("PodTemplate", listed)
         problems: list[str] = _placement_problems(self)
         for key, value in self.node_selector:
             problems += filter(None, [label_key_problem(key, "node_selector key")])

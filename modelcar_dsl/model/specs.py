@@ -13,6 +13,12 @@ import attrs
 from modelcar_dsl.diagnostics.catalog import QUANTITY
 from modelcar_dsl.diagnostics.errors import DefinitionError
 from modelcar_dsl.diagnostics.source import SourceLocation, caller_location
+from modelcar_dsl.formats.names import (
+    RESULT_NAME,
+    RESULT_NAME_RULE,
+    dns_label_problem,
+    pattern_problem,
+)
 from modelcar_dsl.formats.quantities import SUFFIXES_HELP, quantity_problem
 from modelcar_dsl.model.params import ParamSpec
 from modelcar_dsl.model.resolvers import Resolver
@@ -102,6 +108,21 @@ class PipelineWorkspace:
     default: VolumeSource | None = None
 
 
+def _step_result_problems(step: str, result: str) -> list[str]:
+    """What Tekton refuses of $(steps.<step>.results.<result>) when the Task is applied: the
+    step a DNS label, the result a result name. A `)` in either would also end the reference
+    early, so that Tekton read another result than the one named."""
+    return list(
+        filter(
+            None,
+            [
+                dns_label_problem(step, "from_step's step name"),
+                pattern_problem(result, RESULT_NAME, "from_step's result name", RESULT_NAME_RULE),
+            ],
+        )
+    )
+
+
 @attrs.frozen
 class Result:
     """A result a task writes to `$RESULT_<NAME>_PATH`, or to the path in `env` where two
@@ -134,6 +155,8 @@ class Result:
                 f'from_step=("push", "digest"), and no env= (no script writes the result)',
                 self.location,
             )
+        if pair is not None and (problems := _step_result_problems(*pair)):
+            raise DefinitionError(f"result {self.name!r}: {'; '.join(problems)}", self.location)
         if self.type not in ("string", "array", "object"):
             raise DefinitionError(
                 f"result {self.name!r} has type {self.type!r}; give string, array or object",

@@ -3,7 +3,6 @@ refuses of the pod): names, images, scripts, mounts and env, and a step's StepAc
 
 from __future__ import annotations
 
-import posixpath
 from typing import Any
 
 from modelcar_dsl.diagnostics import catalog
@@ -11,7 +10,14 @@ from modelcar_dsl.diagnostics.catalog import Origin
 from modelcar_dsl.formats.durations import go_duration_seconds, is_duration
 from modelcar_dsl.formats.group_ids import MAX_GID, is_group_id
 from modelcar_dsl.formats.names import ENV_NAME, dns_label_problem, pattern_problem
-from modelcar_dsl.model.container_settings import HOME_MOUNT, IMAGE_PULL_POLICIES, RESERVED_MOUNT
+from modelcar_dsl.formats.paths import clean_path
+from modelcar_dsl.model.container_settings import (
+    HOME_MOUNT,
+    IMAGE_PULL_POLICIES,
+    RESERVED_MOUNT,
+    RESERVED_VOLUME_PREFIX,
+    sub_path_problem,
+)
 from modelcar_dsl.rules.declarations import duplicate_findings
 from modelcar_dsl.rules.document import Report, mappings
 from modelcar_dsl.rules.findings import HERE, Finding, via_field, via_index
@@ -50,7 +56,7 @@ def check_container(
     report.add(_command_findings(container, is_step, has_ref, template_image), path)
     if is_step:
         report.add(_step_findings(container), path)
-    report.add(_mount_findings(container), path)
+    report.add(_mount_findings(container, is_step), path)
     report.add(_settings_findings(container), path)
     report.add(env_findings(container), path)
     check_container_tls(container, path, report)
@@ -122,32 +128,50 @@ def _step_findings(step: dict[str, Any]) -> list[Finding]:
     return findings
 
 
-def _mount_findings(container: dict[str, Any]) -> list[Finding]:
-    """volumeMounts: not under /tekton, not with Tekton's reserved names, each path once."""
+def _mount_findings(container: dict[str, Any], is_step: bool) -> list[Finding]:
+    """volumeMounts: not under /tekton, not with Tekton's reserved names, each path once and a
+    subPath inside the volume (the last two Kubernetes' checks of the pod, when the run starts)."""
     findings: list[Finding] = []
     mount_paths = []
     for index, mount in mappings(container.get("volumeMounts")):
-        mount_path = posixpath.normpath(str(mount.get("mountPath", "")))
-        findings += via_index(_reserved_mount_findings(mount, mount_path), index)
+        mount_path = clean_path(str(mount.get("mountPath", "")))
+        findings += via_index(_reserved_mount_findings(mount, mount_path, is_step), index)
         mount_paths.append((index, mount_path))
+        sub_path = mount.get("subPath")
+        if sub_path not in (None, "") and (problem := sub_path_problem(sub_path, "subPath")):
+            # The API server refuses the TaskRun's pod; Tekton's webhook passes it.
+            message = f"{problem}; Kubernetes refuses the pod"
+            finding = Finding(catalog.VOLUME_MOUNT, message, origin="run").via_field("subPath")
+            findings.append(finding.via_index(index))
     findings += duplicate_findings(
         mount_paths,
         catalog.VOLUME_MOUNT,
         lambda mount_path: f"volumeMount path {mount_path!r} is used more than once",
         "mountPath",
+        origin="run",
     )
     return via_field(findings, "volumeMounts")
 
 
-def _reserved_mount_findings(mount: dict[str, Any], mount_path: str) -> list[Finding]:
+def _reserved_mount_findings(
+    mount: dict[str, Any], mount_path: str, is_step: bool
+) -> list[Finding]:
+    """Tekton's webhook refuses these in a step (Step.Validate); in a sidecar (Sidecar.Validate
+    checks neither) they are modelcar's policy, which keeps /tekton/ for Tekton's volumes."""
     findings = []
+    origin: Origin | None = None if is_step else "modelcar"
+    policy = "" if is_step else " (a sidecar's: modelcar's policy; Tekton checks steps')"
     if mount_path.startswith(RESERVED_MOUNT) and not mount_path.startswith(HOME_MOUNT):
         message = f"volumeMount path {mount_path!r} is under /tekton, which Tekton reserves"
-        findings.append(Finding(catalog.VOLUME_MOUNT, message).via_field("mountPath"))
+        findings.append(
+            Finding(catalog.VOLUME_MOUNT, message + policy, origin=origin).via_field("mountPath")
+        )
     mount_name = str(mount.get("name", ""))
-    if mount_name.startswith("tekton-internal-"):
+    if mount_name.startswith(RESERVED_VOLUME_PREFIX):
         message = f"volumeMount name {mount_name!r} uses the reserved prefix 'tekton-internal-'"
-        findings.append(Finding(catalog.VOLUME_MOUNT, message).via_field("name"))
+        findings.append(
+            Finding(catalog.VOLUME_MOUNT, message + policy, origin=origin).via_field("name")
+        )
     return findings
 
 
@@ -162,7 +186,32 @@ def _settings_findings(container: dict[str, Any]) -> list[Finding]:
     security = container.get("securityContext")
     if isinstance(security, dict):
         findings += via_field(_security_findings(security), "securityContext")
-    return findings
+    return findings + _port_findings(container)
+
+
+def _port_findings(container: dict[str, Any]) -> list[Finding]:
+    """containerPorts 1 to 65535 (the API server refuses the pod), each once per protocol
+    (modelcar's policy: Kubernetes only warns), as `sidecar(ports=)` is held."""
+    findings = []
+    seen = []
+    for index, port in mappings(container.get("ports")):
+        number = port.get("containerPort")
+        if isinstance(number, bool) or not isinstance(number, int) or not 0 < number < 65536:
+            message = f"containerPort {number!r} is not a whole number from 1 to 65535"
+            where = HERE.field("ports").index(index).field("containerPort")
+            findings.append(Finding(catalog.CONTAINER_SETTINGS, message, where))
+        seen.append((index, (number, port.get("protocol") or "TCP")))
+    repeated = duplicate_findings(
+        seen,
+        catalog.CONTAINER_SETTINGS,
+        lambda pair: (
+            f"containerPort {pair[0]!r} ({pair[1]}) is given twice (modelcar's "
+            "policy: Kubernetes only warns)"
+        ),
+        "containerPort",
+        origin="modelcar",
+    )
+    return findings + via_field(repeated, "ports")
 
 
 def _security_findings(security: dict[str, Any]) -> list[Finding]:
@@ -172,6 +221,10 @@ def _security_findings(security: dict[str, Any]) -> list[Finding]:
         if value is not None and not is_group_id(value):
             message = f"{field} {value!r} is not a whole number from 0 to {MAX_GID}"
             findings.append(Finding(catalog.CONTAINER_SETTINGS, message).via_field(field))
+    if security.get("runAsNonRoot") is True and security.get("runAsUser") == 0:
+        # The kubelet refuses to start it (verifyRunAsNonRoot), as the DSL's SecurityContext says.
+        message = "runAsNonRoot: true with runAsUser: 0; the container cannot start"
+        findings.append(Finding(catalog.CONTAINER_SETTINGS, message).via_field("runAsUser"))
     if security.get("allowPrivilegeEscalation") is False:
         added = (security.get("capabilities") or {}).get("add") or []
         if security.get("privileged") is True:

@@ -8,15 +8,11 @@ from typing import Any
 
 from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.diagnostics.catalog import Origin, Rule
-from modelcar_dsl.formats.names import (
-    RESULT_NAME,
-    pattern_problem,
-)
+from modelcar_dsl.formats.names import RESULT_NAME, RESULT_NAME_RULE, pattern_problem
 from modelcar_dsl.rules.document import Report, mapping, mappings, named, sequence
 from modelcar_dsl.rules.findings import HERE, Finding
 
 PARAM_TYPES = ("string", "array", "object")
-RESULT_NAME_RULE = "letters, digits, '-', '_' and '.', starting and ending with a letter or digit"
 
 
 def duplicates(items: Iterable[tuple[int, Any]]) -> list[tuple[int, Any]]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from modelcar_dsl.diagnostics import catalog
-from modelcar_dsl.formats.names import RESULT_NAME, did_you_mean, pattern_problem
-from modelcar_dsl.rules.declarations import RESULT_NAME_RULE, duplicate_findings
+from modelcar_dsl.formats.names import RESULT_NAME, RESULT_NAME_RULE, did_you_mean, pattern_problem
+from modelcar_dsl.rules.declarations import duplicate_findings
 from modelcar_dsl.rules.document import mappings
 from modelcar_dsl.rules.findings import Finding, via_index
 from modelcar_dsl.rules.pipeline_variables import expressions, looks_like_result

@@ -8,14 +8,16 @@ from collections.abc import Callable
 from typing import Any
 
 from modelcar_dsl.diagnostics import catalog
-from modelcar_dsl.formats.names import RESULT_NAME, did_you_mean, dns_label_problem, pattern_problem
+from modelcar_dsl.formats.names import (
+    RESULT_NAME,
+    RESULT_NAME_RULE,
+    did_you_mean,
+    dns_label_problem,
+    pattern_problem,
+)
 from modelcar_dsl.rules.calls import check_arguments
 from modelcar_dsl.rules.container import SCRIPT_WITH_COMMAND
-from modelcar_dsl.rules.declarations import (
-    RESULT_NAME_RULE,
-    check_result_declarations,
-    param_declarations,
-)
+from modelcar_dsl.rules.declarations import check_result_declarations, param_declarations
 from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
 from modelcar_dsl.rules.findings import HERE, Finding
 from modelcar_dsl.rules.param_specs import check_param_declarations

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import posixpath
 from typing import Any
 
 import attrs
 
 from modelcar_dsl.diagnostics import catalog
 from modelcar_dsl.formats.names import did_you_mean, dns_label_problem
+from modelcar_dsl.formats.paths import clean_path
 from modelcar_dsl.rules.container import check_container, env_findings
 from modelcar_dsl.rules.declarations import (
     check_result_declarations,
@@ -166,13 +166,13 @@ def _check_workspace_mounts(spec: dict[str, Any], path: str, report: Report) -> 
     containers = [step for _, step in mappings(spec.get("steps"))]
     containers.append(mapping(spec.get("stepTemplate")))
     seen = {
-        posixpath.normpath(str(mount.get("mountPath")))
+        clean_path(str(mount.get("mountPath")))
         for container in containers
         for _, mount in mappings(container.get("volumeMounts"))
     }
     for index, workspace in mappings(spec.get("workspaces")):
         mount = workspace.get("mountPath") or f"/workspace/{workspace.get('name', '')}"
-        clean = posixpath.normpath(str(mount))
+        clean = clean_path(str(mount))
         if clean in seen:
             report(
                 f"{path}[{index}].mountPath",
