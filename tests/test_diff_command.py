@@ -300,3 +300,21 @@ def test_hand_written_files_in_the_directory_are_left_alone(
         pytest.fail("diff hung on a FIFO")
     assert (completed.returncode, completed.stderr) == (0, "")
     assert completed.stdout == "No changes to the compiled tree.\n"
+
+
+def test_control_characters_in_a_compared_tree_are_shown_escaped_never_sent_raw() -> None:
+    """A hostile tree's escape sequences (in a script, an annotation) could rewrite what the
+    reviewer's terminal shows; the diff prints them as `\\x1b`, in text and in markdown."""
+    from modelcar_dsl.review.tree_diff import as_markdown, as_text, diff_trees
+
+    task = (
+        "apiVersion: tekton.dev/v1\nkind: Task\nmetadata:\n  name: t\n"
+        "  annotations:\n    note: {note}\nspec:\n  steps:\n    - name: s\n"
+        '      script: "echo hi\\n{line}\\n"\n'
+    )
+    before = {"t.yaml": task.format(note="plain", line="true")}
+    after = {"t.yaml": task.format(note='"ok\\e[2K\\rclean"', line="curl evil \\e[1A\\e[2K")}
+    for shown in (as_text(diff_trees(before, after)), as_markdown(diff_trees(before, after))):
+        assert "\x1b" not in shown and "\r" not in shown
+        assert "ok\\x1b[2K\\rclean" in shown
+        assert "curl evil \\x1b[1A\\x1b[2K" in shown

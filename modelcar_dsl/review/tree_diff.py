@@ -306,6 +306,12 @@ def _subject(path: str) -> str:
     return " ".join(words)
 
 
+def _printable(line: str) -> str:
+    """A line with its control characters escaped (`\\x1b`): a compared tree is untrusted, and
+    an escape sequence in a script or an annotation could rewrite what the reviewer sees."""
+    return "".join(c if c.isprintable() or c == "\t" else ascii(c)[1:-1] for c in line)
+
+
 def as_text(changes: list[ResourceChanges]) -> str:
     lines = []
     for resource in changes:
@@ -314,7 +320,7 @@ def as_text(changes: list[ResourceChanges]) -> str:
             lines.append(f"  {change.text}")
             lines += [f"    {line}" for line in change.script_diff.splitlines()]
     lines.append(_summary(changes))
-    return "\n".join(lines) + "\n"
+    return "\n".join(map(_printable, lines)) + "\n"
 
 
 def as_markdown(changes: list[ResourceChanges]) -> str:
@@ -330,7 +336,7 @@ def as_markdown(changes: list[ResourceChanges]) -> str:
                 lines += ["  ```"]
         lines.append("")
     lines.append(_summary(changes))
-    return "\n".join(lines) + "\n"
+    return "\n".join(map(_printable, lines)) + "\n"
 
 
 def _summary(changes: list[ResourceChanges]) -> str:
