@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypedDict
 
@@ -769,3 +770,23 @@ def test_finally_tasks_outside_a_pipeline_points_at_the_with() -> None:
     code = "\nwith finally_tasks():\n    pass\n"
     with pytest.raises(DefinitionError, match=r"^flows/outside\.py:2: tasks can only be called"):
         exec(compile(code, "flows/outside.py", "exec"), {"finally_tasks": finally_tasks})
+
+
+@pytest.mark.parametrize(
+    ("make", "owner"),
+    [
+        (lambda: SecretVolume("../auth"), "SecretVolume"),
+        (lambda: ConfigMapVolume(""), "ConfigMapVolume"),
+        (lambda: ExistingClaim("Models_Claim"), "ExistingClaim"),
+    ],
+)
+def test_a_volume_source_naming_no_kubernetes_object_is_refused_at_its_line(
+    make: Callable[[], object], owner: str
+) -> None:
+    """The pod mounting it would never start; the error names the user's line."""
+    with pytest.raises(
+        DefinitionError, match=f"{owner}: name .* is not a Kubernetes object name"
+    ) as raised:
+        make()
+    assert raised.value.location is not None
+    assert raised.value.location.file.endswith("test_dsl.py")

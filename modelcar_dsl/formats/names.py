@@ -42,6 +42,21 @@ def dns_subdomain_problem(name: str, what: str) -> str | None:
     return None
 
 
+def object_name_problem(name: object, what: str) -> str | None:
+    """Why `name` is not a Kubernetes object name (a Secret, ConfigMap, claim, PriorityClass: a
+    DNS-1123 subdomain of at most 253 characters), or None."""
+    if (
+        not isinstance(name, str)
+        or not 0 < len(name) <= 253
+        or not all(DNS_LABEL.fullmatch(part) for part in name.split("."))
+    ):
+        return (
+            f"{what} {name!r} is not a Kubernetes object name (lowercase letters, digits, '-' "
+            "and '.', starting and ending with a letter or digit)"
+        )
+    return None
+
+
 def pattern_problem(name: str, pattern: re.Pattern[str], what: str, rule: str) -> str | None:
     if pattern.fullmatch(name):
         return None

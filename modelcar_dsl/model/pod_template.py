@@ -16,7 +16,7 @@ from modelcar_dsl.diagnostics.errors import DefinitionError
 from modelcar_dsl.diagnostics.source import caller_location
 from modelcar_dsl.formats.group_ids import MAX_GID, is_group_id
 from modelcar_dsl.formats.labels import label_key_problem, label_value_problem
-from modelcar_dsl.formats.names import DNS_LABEL, ENV_NAME
+from modelcar_dsl.formats.names import ENV_NAME, object_name_problem
 from modelcar_dsl.model.listing import as_listed, listing_problems
 from modelcar_dsl.model.metadata import Pairs, metadata_pairs, metadata_problems
 from modelcar_dsl.model.pod_affinity import (
@@ -53,20 +53,6 @@ def _refuse(owner: str, problems: list[str]) -> None:
         raise DefinitionError(
             f"{owner}: {'; '.join(problems)}", caller_location(skip_generated=True)
         )
-
-
-def _subdomain_problem(name: object, what: str) -> str | None:
-    """Kubernetes object names (Secrets, PriorityClasses, RuntimeClasses): DNS-1123 subdomains."""
-    if (
-        not isinstance(name, str)
-        or not 0 < len(name) <= 253
-        or not all(DNS_LABEL.fullmatch(part) for part in name.split("."))
-    ):
-        return (
-            f"{what} {name!r} is not a Kubernetes object name (lowercase letters, digits, '-' "
-            "and '.', starting and ending with a letter or digit)"
-        )
-    return None
 
 
 @attrs.frozen
@@ -232,11 +218,11 @@ class PodTemplate:
         if self.affinity is not None and not isinstance(self.affinity, NodeAffinity):
             problems.append(f"affinity {self.affinity!r} is not a NodeAffinity(...)")
         for secret in self.image_pull_secrets:
-            problems += filter(None, [_subdomain_problem(secret, "image pull secret")])
+            problems += filter(None, [object_name_problem(secret, "image pull secret")])
         for field in ("priority_class_name", "runtime_class_name"):
             value = getattr(self, field)
             if value is not None:
-                problems += filter(None, [_subdomain_problem(value, field)])
+                problems += filter(None, [object_name_problem(value, field)])
         if self.run_as_non_root is not None and not isinstance(self.run_as_non_root, bool):
             problems.append(f"run_as_non_root must be True or False, got {self.run_as_non_root!r}")
         if self.run_as_non_root and self.run_as_user == 0:
@@ -295,7 +281,7 @@ class TaskRunSpec:
     def __attrs_post_init__(self) -> None:
         problems: list[str] = []
         if self.service_account is not None:
-            problems += filter(None, [_subdomain_problem(self.service_account, "service_account")])
+            problems += filter(None, [object_name_problem(self.service_account, "service_account")])
         if self.pod_template is not None and not isinstance(self.pod_template, PodTemplate):
             problems.append(f"pod_template {self.pod_template!r} is not a PodTemplate(...)")
         if self.compute_resources is not None and not isinstance(self.compute_resources, Resources):

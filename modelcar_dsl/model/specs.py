@@ -17,6 +17,7 @@ from modelcar_dsl.formats.names import (
     RESULT_NAME,
     RESULT_NAME_RULE,
     dns_label_problem,
+    object_name_problem,
     pattern_problem,
 )
 from modelcar_dsl.formats.quantities import SUFFIXES_HELP, quantity_problem
@@ -372,12 +373,22 @@ class VolumeClaim:
         check_quantities("VolumeClaim", [("size", self.size)])
 
 
+def _check_object_name(owner: str, name: object) -> None:
+    """Refuse, at the user's line, a Secret, ConfigMap or claim name Kubernetes cannot hold:
+    the pod that mounts it would fail to start."""
+    if problem := object_name_problem(name, "name"):
+        raise DefinitionError(f"{owner}: {problem}", caller_location(skip_generated=True))
+
+
 @attrs.frozen
 class ExistingClaim:
     """A PVC that already exists and outlives the run."""
 
     claim_name: str
     read_only: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        _check_object_name("ExistingClaim", self.claim_name)
 
 
 @attrs.frozen
@@ -391,12 +402,18 @@ class SecretVolume:
 
     secret_name: str
 
+    def __attrs_post_init__(self) -> None:
+        _check_object_name("SecretVolume", self.secret_name)
+
 
 @attrs.frozen
 class ConfigMapVolume:
     """A ConfigMap mounted as files, e.g. a CA bundle."""
 
     name: str
+
+    def __attrs_post_init__(self) -> None:
+        _check_object_name("ConfigMapVolume", self.name)
 
 
 VolumeSource = VolumeClaim | ExistingClaim | EmptyDir | SecretVolume | ConfigMapVolume
