@@ -355,3 +355,13 @@ def test_a_single_combination_s_taskrun_is_named_as_tekton_names_an_unmatrixed_o
     result = run_local(run, run_dir=tmp_path / "run", target=TARGET)
     names = result["named"].results["name"]
     assert [name.removeprefix(result.outcome.name) for name in names] == suffixes
+
+
+def test_a_fan_out_past_tektons_limit_fails_the_task_before_anything_runs(tmp_path: Path) -> None:
+    """Tekton checks the 256 limit on literal arrays only; a run's own params could otherwise
+    make a local run build and start any number of TaskRuns."""
+    result = _run(tmp_path, [f"s{index}" for index in range(300)])
+    evaluated = result["evaluate"]
+    assert (result.succeeded, evaluated.status) == (False, "Failed")
+    assert "the matrix makes 300 combinations; a local run makes at most 256" in evaluated.message
+    assert not (tmp_path / "run" / "tasks" / "evaluate").exists()

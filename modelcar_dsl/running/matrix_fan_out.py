@@ -16,6 +16,10 @@ from modelcar_dsl.running.taskrun import TaskRunOutcome
 from modelcar_dsl.running.variables import UnresolvedReference, Value, substitute, substitute_value
 
 Combination = dict[str, str]
+MAX_COMBINATIONS = 256
+"""Tekton's default-max-matrix-combinations-count. Its webhook checks it only on literal arrays,
+so a run's params could fan a task out without end; a local run refuses more, before it builds
+them, rather than run out of memory or processes."""
 
 
 def matrix_params(
@@ -43,6 +47,13 @@ def fan_out(task: Mapping[str, Any], values: Mapping[str, Value]) -> list[Combin
     ]
     if not params:
         return includes
+    product = math.prod(len(param_values) for _, param_values in params)
+    if product > MAX_COMBINATIONS:
+        raise UnresolvedReference(
+            f"the matrix makes {product} combinations; a local run makes at most "
+            f"{MAX_COMBINATIONS} (Tekton's default-max-matrix-combinations-count): pass fewer "
+            "values, or run the pipeline on a cluster"
+        )
     combinations: list[Combination] = [{}]
     for name, param_values in params:
         combinations = [
