@@ -352,6 +352,15 @@ def test_graph_shows_the_titles() -> None:
 
     assert "    title: Build $(params.tag)\n" in to_text(retitled.graph)
 
+    @pipeline(display_name="Two\nlines")
+    def multiline(tag: str) -> None:
+        build_image.options(display_name="Build\n  the image")(tag=tag)
+
+    text = to_text(multiline.graph)
+    assert text.startswith("pipeline multiline (title: Two lines)\n")
+    assert "    title: Build the image\n" in text
+    assert "build-image<br/>title: Build the image" in to_mermaid(multiline.graph)
+
 
 def _nowhere(path: str) -> None:
     return None

@@ -60,7 +60,12 @@ def _guards(task: PipelineTaskSpec) -> list[str]:
 def _title(task: PipelineTaskSpec) -> list[str]:
     """The title a dashboard shows for the task: its call's display_name, else its Task's."""
     title = task.display_name or task.task.display_name
-    return [f"title: {title}"] if title else []
+    return [f"title: {_one_line(title)}"] if title else []
+
+
+def _one_line(title: str) -> str:
+    """A title as one line: a newline in it would break the text layout and a Mermaid label."""
+    return " ".join(title.split())
 
 
 def _fan_out(task: PipelineTaskSpec) -> list[str]:
@@ -98,7 +103,7 @@ def to_text(graph: PipelineGraph) -> str:
     for link in links(graph):
         incoming.setdefault(link.target, []).append(link)
     title = graph.spec.display_name
-    lines = [f"pipeline {graph.spec.name}" + (f" (title: {title})" if title else "")]
+    lines = [f"pipeline {graph.spec.name}" + (f" (title: {_one_line(title)})" if title else "")]
 
     def describe(name: str) -> Iterator[str]:
         yield f"  {name}"
