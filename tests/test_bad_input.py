@@ -320,3 +320,19 @@ def test_tabs_in_a_script_are_compiled_into_its_literal_block(
     assert "      cat <<-EOF\n      \thello\n      \tEOF\n" in task
     validated = run_modelcar("validate", "compiled", cwd=project.root)
     assert validated.exit_code == 0, validated.stdout
+
+
+def test_a_string_no_utf8_file_can_hold_is_named_and_nothing_is_written(
+    mini_project: Callable[..., MiniProject],
+) -> None:
+    """A lone surrogate (from text read with surrogateescape) used to end in a traceback from
+    the YAML emitter; it is bad input: the document and field are named, exit 2."""
+    code = VALID_PIPELINE.replace(
+        "@pipeline(workspaces=[SOURCE])", '@pipeline(workspaces=[SOURCE], display_name="a\\ud800")'
+    )
+    project = mini_project(HEADER + code)
+    result = project.compile()
+    assert result.exit_code == 2, result.stderr
+    assert "spec.displayName holds 'a\\ud800', which has a lone surrogate" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert project.snapshot() == {}

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from modelcar_dsl.diagnostics.errors import ProjectError
 from modelcar_dsl.output.layout import GENERATED_MARKER
 
 _BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -54,7 +55,15 @@ def header(source: str) -> str:
 
 def dump(document: dict[str, Any], source: str) -> str:
     """One document with its header, byte-identical for identical input."""
-    return header(source) + dump_body(document)
+    try:
+        return header(source) + dump_body(document)
+    except UnicodeEncodeError:
+        path, text = next(_unencodable(document, ""))
+        raise ProjectError(
+            f"{source}: {path or 'a key'} holds {text[:80]!r}, which has a lone surrogate that "
+            "no UTF-8 file can hold (text read with errors='surrogateescape', or a bad \\ud8xx "
+            "escape); give it as proper text"
+        ) from None
 
 
 def dump_body(document: dict[str, Any]) -> str:
@@ -93,6 +102,22 @@ def _unused_character(document: Any) -> str:
         return ""  # the common case: one walk, without keeping the strings
     used = set().union(*map(set, _strings(document)))
     return next((chr(code) for code in range(0xE000, 0xF900) if chr(code) not in used), "")
+
+
+def _unencodable(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    """(field path, text) of each string UTF-8 cannot encode, keys included."""
+    if isinstance(value, str):
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _unencodable(key, path)
+            yield from _unencodable(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _unencodable(item, f"{path}[{index}]")
 
 
 def _strings(value: Any) -> Iterator[str]:
