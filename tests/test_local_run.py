@@ -945,3 +945,36 @@ def test_cli_stopped_by_a_signal_stops_its_steps(
     assert [(task["status"], task["reason"]) for task in state["tasks"]] == [
         ("Failed", "TaskRunCancelled")
     ]
+
+
+@task(image="registry.example/tools:1")
+def plant() -> Steps:
+    """Put a file where the next TaskRun's directory goes, from inside the run directory."""
+    return [command_step("plant", ["sh", "-c", 'printf x > "$HOME/../../victim"'])]
+
+
+@task(image="registry.example/tools:1")
+def victim() -> Steps:
+    """Never gets a directory of its own."""
+    return [command_step("run", ["true"])]
+
+
+@pipeline()
+def planted() -> None:
+    victim().after(plant())
+
+
+def test_a_taskrun_that_cannot_start_is_recorded_failed_never_left_running(
+    tmp_path: Path,
+) -> None:
+    """An error inside a TaskRun's thread (here the directory it needs is a file a step
+    planted) ends the run as it did, but the run directory says the task failed and why."""
+    with pytest.raises(OSError):
+        run_local(
+            pipeline_run("planted", planted, timeout="1m"), run_dir=tmp_path / "run", target=TARGET
+        )
+    state = json.loads((tmp_path / "run" / "state.json").read_text())
+    tasks = {entry["name"]: entry for entry in state["tasks"]}
+    assert tasks["victim"]["status"] == "Failed"
+    assert tasks["victim"]["reason"] == "LocalRunError"
+    assert "victim" in tasks["victim"]["message"]

@@ -7,6 +7,7 @@ PipelineRun's timeouts for its tasks, its finally tasks and itself stop what is 
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import functools
 import secrets
 import shutil
@@ -181,16 +182,28 @@ class _Scheduler:
                     )
                     for future in finished:
                         task = running.pop(future)
-                        if self._finished(task, future.result()):
+                        if self._finished(task, self._outcome(task, future)):
                             again = self._start(task, pool, retry=True)
                             if again is not None:
                                 running[again] = task
             except BaseException:
                 self.environment.cancelled.set()
                 for future, task in running.items():
-                    self._finished(task, future.result(), retry_allowed=False)
+                    with contextlib.suppress(Exception):
+                        self._finished(task, self._outcome(task, future), retry_allowed=False)
                 self._stop_pending(pending, "Cancelled")
                 raise
+
+    def _outcome(
+        self, task: Mapping[str, Any], future: concurrent.futures.Future[TaskRunOutcome]
+    ) -> TaskRunOutcome:
+        """The TaskRun's outcome; one that raised (bad input found as it started, a bug) is
+        recorded Failed first, so the run directory never shows it Running for ever."""
+        try:
+            return future.result()
+        except Exception as error:
+            self._set(task["name"], "Failed", "LocalRunError", str(error) or type(error).__name__)
+            raise
 
     def _waits_for(self, task: Mapping[str, Any], phase: Set[str]) -> list[str]:
         """The parents running in this phase now; one kept from the earlier run is not waited
