@@ -164,6 +164,38 @@ def test_anti_affinity_alone_writes_no_node_affinity() -> None:
 
 
 @pytest.mark.parametrize(
+    ("api", "task_template"), [("v1", "podTemplate"), ("v1beta1", "taskPodTemplate")]
+)
+def test_a_tasks_partial_affinity_or_user_keeps_the_runs_other_parts(
+    api: str, task_template: str
+) -> None:
+    """Tekton takes a task's affinity and securityContext whole; the compiler writes the run's
+    other parts into them, so anti-affinity for one task never drops the run's node affinity
+    (nor a task's user the run's seccomp profile)."""
+    run_template = PodTemplate(affinity=SPREAD.affinity, seccomp_profile="RuntimeDefault")
+    task = PodTemplate(pod_anti_affinity=SPREAD.pod_anti_affinity, run_as_user=1001)
+    run = pipeline_run(
+        "merged",
+        build,
+        params={"tag": "t"},
+        pod_template=run_template,
+        task_run_specs={"build-image": TaskRunSpec(pod_template=task)},
+    )
+    target = Target(api=api, fs_group=5)  # type: ignore[arg-type]
+    written = compile_run(run, target)["spec"]["taskRunSpecs"][0][task_template]
+    assert written["affinity"] == {
+        "nodeAffinity": EXPECTED_AFFINITY["nodeAffinity"],
+        "podAntiAffinity": EXPECTED_AFFINITY["podAntiAffinity"],
+    }
+    assert written["securityContext"] == {
+        "fsGroup": 5,
+        "runAsUser": 1001,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    assert check(run, target=target) == []
+
+
+@pytest.mark.parametrize(
     ("build_it", "expected"),
     [
         (

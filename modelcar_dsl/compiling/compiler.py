@@ -594,7 +594,7 @@ def compile_run(run: RunSpec, target: Target) -> dict[str, Any]:
             spec["taskRunTemplate"]["serviceAccountName"] = service_account
         spec["taskRunTemplate"]["podTemplate"] = pod_template
         if run.task_run_specs:
-            spec["taskRunSpecs"] = v1_task_run_specs(run.task_run_specs, fs_group)
+            spec["taskRunSpecs"] = v1_task_run_specs(run.task_run_specs, fs_group, run.pod_template)
         spec["timeouts"] = _timeouts(run)
         v1: V1PipelineRun = {
             "apiVersion": target.api_version,
@@ -608,7 +608,9 @@ def compile_run(run: RunSpec, target: Target) -> dict[str, Any]:
         beta_spec["serviceAccountName"] = service_account
     beta_spec["podTemplate"] = pod_template
     if run.task_run_specs:
-        beta_spec["taskRunSpecs"] = v1beta1_task_run_specs(run.task_run_specs, fs_group)
+        beta_spec["taskRunSpecs"] = v1beta1_task_run_specs(
+            run.task_run_specs, fs_group, run.pod_template
+        )
     timeouts = _timeouts(run)
     if len(timeouts) == 1:
         beta_spec["timeout"] = run.timeout

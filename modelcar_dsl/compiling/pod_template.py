@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import attrs
+
 from modelcar_dsl.model.pod_affinity import (
     PodAffinity,
     PodAffinityTerm,
@@ -201,8 +203,33 @@ def task_run_metadata(spec: TaskRunSpec) -> V1PipelineTaskMetadata:
     return document
 
 
+_AFFINITY_PARTS = ("affinity", "pod_affinity", "pod_anti_affinity")
+_POD_USER_PARTS = (
+    "run_as_non_root",
+    "run_as_user",
+    "run_as_group",
+    "supplemental_groups",
+    "seccomp_profile",
+)
+
+
+def with_run_parts(task: PodTemplate, run: PodTemplate | None) -> PodTemplate:
+    """A task's template with the run's parts Tekton would drop: it merges the two field by
+    field, but takes a task's `affinity` and `securityContext` whole, so a task that sets its
+    anti-affinity would lose the run's node affinity, one that sets its user the run's group."""
+    if run is None:
+        return task
+    inherited = {}
+    for parts in (_AFFINITY_PARTS, _POD_USER_PARTS):
+        if any(getattr(task, part) for part in parts):
+            inherited.update(
+                {part: getattr(run, part) for part in parts if not getattr(task, part)}
+            )
+    return attrs.evolve(task, **inherited) if inherited else task
+
+
 def v1_task_run_specs(
-    specs: tuple[tuple[str, TaskRunSpec], ...], fs_group: int | None
+    specs: tuple[tuple[str, TaskRunSpec], ...], fs_group: int | None, run: PodTemplate | None
 ) -> list[V1PipelineTaskRunSpec]:
     documents: list[V1PipelineTaskRunSpec] = []
     for name, spec in specs:
@@ -210,7 +237,8 @@ def v1_task_run_specs(
         if spec.service_account is not None:
             document["serviceAccountName"] = spec.service_account
         if spec.pod_template is not None:
-            document["podTemplate"] = pod_template_document(spec.pod_template, fs_group, False)
+            template = with_run_parts(spec.pod_template, run)
+            document["podTemplate"] = pod_template_document(template, fs_group, False)
         if spec.labels or spec.annotations:
             document["metadata"] = task_run_metadata(spec)
         if spec.compute_resources is not None:
@@ -220,7 +248,7 @@ def v1_task_run_specs(
 
 
 def v1beta1_task_run_specs(
-    specs: tuple[tuple[str, TaskRunSpec], ...], fs_group: int | None
+    specs: tuple[tuple[str, TaskRunSpec], ...], fs_group: int | None, run: PodTemplate | None
 ) -> list[V1beta1PipelineTaskRunSpec]:
     documents: list[V1beta1PipelineTaskRunSpec] = []
     for name, spec in specs:
@@ -228,7 +256,8 @@ def v1beta1_task_run_specs(
         if spec.service_account is not None:
             document["taskServiceAccountName"] = spec.service_account
         if spec.pod_template is not None:
-            document["taskPodTemplate"] = pod_template_document(spec.pod_template, fs_group, False)
+            template = with_run_parts(spec.pod_template, run)
+            document["taskPodTemplate"] = pod_template_document(template, fs_group, False)
         if spec.labels or spec.annotations:
             document["metadata"] = task_run_metadata(spec)
         if spec.compute_resources is not None:
