@@ -335,6 +335,12 @@ Exit 0: no errors (--strict: no warnings either); 1: errors; 2: bad usage.
     "[tool.modelcar] tekton_version, else the newest release modelcar knows).",
 )
 @click.option(
+    "--max-matrix-combinations",
+    type=click.IntRange(min=1),
+    help="The cluster's config-defaults default-max-matrix-combinations-count (default: "
+    "[tool.modelcar] max_matrix_combinations, else Tekton's 256).",
+)
+@click.option(
     "--max-file-mib",
     type=click.IntRange(min=1),
     default=16,
@@ -351,6 +357,7 @@ def validate(
     api_fields: str | None,
     feature_flags: tuple[str, ...],
     tekton_version: str | None,
+    max_matrix_combinations: int | None,
     max_file_mib: int,
     project: Path | None,
 ) -> bool:
@@ -372,7 +379,7 @@ def validate(
             param_hint="--ignore",
         )
     settings = _optional_settings(project)
-    gates = _gates(settings, api_fields, feature_flags, tekton_version)
+    gates = _gates(settings, api_fields, feature_flags, tekton_version, max_matrix_combinations)
     roots = list(paths) or [Path(".")]
     if not yaml_files(roots):
         raise click.UsageError(f"no .yaml or .yml files in {', '.join(map(str, roots))}")
@@ -406,6 +413,7 @@ def _gates(
     api_fields: str | None,
     feature_flags: tuple[str, ...],
     tekton_version: str | None,
+    max_matrix_combinations: int | None = None,
 ) -> Gates:
     """The cluster's Tekton: the options over the project's settings over Tekton's defaults."""
     from modelcar_dsl.model.gates import Gates, parse_api_fields, parse_flag, parse_version
@@ -425,6 +433,7 @@ def _gates(
             api_fields=parse_api_fields(api_fields) if api_fields else gates.api_fields,
             flags=tuple(sorted(flags.items())),
             tekton_version=version,
+            max_matrix_combinations=max_matrix_combinations or gates.max_matrix_combinations,
         )
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--feature-flag") from None
@@ -849,6 +858,7 @@ def run(
         from_task=from_task,
         only_task=only_task,
         user=_user(user),
+        max_matrix_combinations=settings.cluster.gates.max_matrix_combinations,
     )
     documents = project_documents(settings).documents
     if containers:

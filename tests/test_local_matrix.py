@@ -24,6 +24,7 @@ from modelcar_dsl import (
     pipeline_run,
     task,
 )
+from modelcar_dsl.model.gates import Gates
 from modelcar_dsl.model.target import Target
 from modelcar_dsl.project.local_run import run_local
 from modelcar_dsl.running.matrix_fan_out import count_combinations, fan_out
@@ -60,7 +61,7 @@ def test_combinations_follow_tektons_go_example_first_param_fastest() -> None:
     package = {"package": "path/to/common/package/"}
     context = {"context": "path/to/go117/context"}
     s390x = {"flags": "-cover -v"}
-    assert fan_out(task_body, {}) == [
+    assert fan_out(task_body, {}, 256) == [
         {"GOARCH": "linux/amd64", "version": "go1.17", **package, **context},
         {"GOARCH": "linux/ppc64le", "version": "go1.17", **package, **context},
         {"GOARCH": "linux/s390x", "version": "go1.17", **package, **s390x, **context},
@@ -73,9 +74,12 @@ def test_combinations_follow_tektons_go_example_first_param_fastest() -> None:
 
 def test_include_alone_gives_its_entries_and_params_come_from_the_run() -> None:
     only_include = _matrix({}, {"build-1": {"IMAGE": "image-1"}, "build-2": {"IMAGE": "image-2"}})
-    assert fan_out(only_include, {}) == [{"IMAGE": "image-1"}, {"IMAGE": "image-2"}]
+    assert fan_out(only_include, {}, 256) == [{"IMAGE": "image-1"}, {"IMAGE": "image-2"}]
     from_params = {"matrix": {"params": [{"name": "suite", "value": "$(params.suites[*])"}]}}
-    assert fan_out(from_params, {"params.suites": ["a", "b"]}) == [{"suite": "a"}, {"suite": "b"}]
+    assert fan_out(from_params, {"params.suites": ["a", "b"]}, 256) == [
+        {"suite": "a"},
+        {"suite": "b"},
+    ]
 
 
 @task(image=IMAGE, results=["score"])
@@ -365,3 +369,10 @@ def test_a_fan_out_past_tektons_limit_fails_the_task_before_anything_runs(tmp_pa
     assert (result.succeeded, evaluated.status) == (False, "Failed")
     assert "the matrix makes 300 combinations; a local run makes at most 256" in evaluated.message
     assert not (tmp_path / "run" / "tasks" / "evaluate").exists()
+
+
+def test_the_clusters_limit_from_the_target_bounds_a_local_fan_out(tmp_path: Path) -> None:
+    run = pipeline_run("evals", evals, params={"suites": ["a", "b", "c"]}, timeout="2m")
+    target = Target(namespace="ns", fs_group=1000, gates=Gates(max_matrix_combinations=2))
+    result = run_local(run, run_dir=tmp_path / "run", target=target)
+    assert "a local run makes at most 2" in result["evaluate"].message

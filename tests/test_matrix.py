@@ -4,6 +4,7 @@ and the graph's note of the fan-out (tests/test_local_matrix.py runs one)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from modelcar_dsl.project.check import check
 from modelcar_dsl.review.graph_formats import to_text
 from modelcar_tasks.catalogue import model_matrix
 from pipelines.catalogue import MISTRAL_24B_FULL, MISTRAL_24B_QUANTIZED
+from tests.conftest import run_modelcar
 
 IMAGE = "registry.example/tools:1"
 
@@ -121,6 +123,52 @@ def test_more_runs_than_tekton_allows_are_refused() -> None:
     problems = check(huge)
     assert [p.rule for p in problems] == ["matrix"]
     assert "makes 260 runs" in problems[0].message
+    # A cluster whose config-defaults allow more takes it; one that allows fewer refuses less.
+    assert check(huge, target=Target(gates=Gates(max_matrix_combinations=260))) == []
+    (fewer,) = check(evals, target=Target(gates=Gates(max_matrix_combinations=1)))
+    assert "makes 2 runs, more than the cluster's default-max-matrix-combinations-count, 1" in (
+        fewer.message
+    )
+
+
+MATRIX_PIPELINE = """\
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: sweep
+spec:
+  tasks:
+    - name: evaluate
+      taskSpec:
+        params: [{name: suite}]
+        steps: [{name: s, image: busybox, script: echo}]
+      matrix:
+        params:
+          - name: suite
+            value: [a, b, c]
+"""
+
+
+@pytest.mark.parametrize(
+    ("setting", "options", "exit_code"),
+    [
+        ("", (), 0),
+        ("max_matrix_combinations = 2\n", (), 1),
+        ("max_matrix_combinations = 2\n", ("--max-matrix-combinations", "3"), 0),
+        ('max_matrix_combinations = "many"\n', (), 2),
+    ],
+)
+def test_validate_takes_the_clusters_limit_from_the_project_or_the_option(
+    tmp_path: Path, setting: str, options: tuple[str, ...], exit_code: int
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(f'[tool.modelcar]\nmodules = ["flows"]\n{setting}')
+    (tmp_path / "sweep.yaml").write_text(MATRIX_PIPELINE)
+    result = run_modelcar("validate", *options, "sweep.yaml", cwd=tmp_path)
+    assert result.exit_code == exit_code, result.stdout + result.stderr
+    if exit_code == 1:
+        assert "makes 3 runs" in result.stdout
+    if exit_code == 2:
+        assert "max_matrix_combinations must be a whole number from 1" in result.stderr
 
 
 def test_a_catalogue_expands_into_one_include_entry_per_version() -> None:

@@ -135,6 +135,10 @@ def _check_flags(_: object, __: object, flags: tuple[tuple[str, str], ...]) -> N
         check_flag(name, value)
 
 
+DEFAULT_MAX_MATRIX_COMBINATIONS = 256
+"""Tekton's default for `default-max-matrix-combinations-count` (its `config-defaults`)."""
+
+
 @attrs.frozen
 class Gates:
     """One cluster's Tekton: `api_fields` (the `enable-api-fields` flag), the other feature
@@ -145,6 +149,8 @@ class Gates:
     """None: the release's default (`default_api_fields`)."""
     flags: tuple[tuple[str, str], ...] = attrs.field(default=(), validator=_check_flags)
     tekton_version: Version = NEWEST_TEKTON
+    max_matrix_combinations: int = DEFAULT_MAX_MATRIX_COMBINATIONS
+    """`config-defaults`' default-max-matrix-combinations-count: the most runs one matrix makes."""
 
     @property
     def enable_api_fields(self) -> ApiFields:

@@ -76,6 +76,7 @@ def run_local(
         from_task=from_task,
         only_task=only_task,
         runtime=ContainerRuntime() if containers else None,
+        max_matrix_combinations=target.gates.max_matrix_combinations,
     )
     directory = run_dir or Path(tempfile.mkdtemp(prefix=f"modelcar-run-{run.name}-"))
     return execute(

@@ -13,6 +13,7 @@ from modelcar_dsl.diagnostics.source import display_path
 from modelcar_dsl.formats.group_ids import is_group_id
 from modelcar_dsl.formats.names import HOST, dns_label_problem, dns_subdomain_problem
 from modelcar_dsl.model.gates import (
+    DEFAULT_MAX_MATRIX_COMBINATIONS,
     NEWEST_VERSION,
     Gates,
     flag_value,
@@ -35,6 +36,7 @@ _KNOWN_SETTINGS = {
     "api_fields",
     "feature_flags",
     "tekton_version",
+    "max_matrix_combinations",
     "strict",
     "labels",
 }
@@ -206,6 +208,19 @@ def _labels(table: dict[str, Any], where: str) -> tuple[tuple[str, str], ...]:
     return pairs
 
 
+def _max_matrix_combinations(table: dict[str, Any], where: str) -> int:
+    """`max_matrix_combinations`: the cluster's config-defaults, when it allows more (or
+    fewer) runs a matrix than Tekton's default."""
+    value = table.get("max_matrix_combinations", DEFAULT_MAX_MATRIX_COMBINATIONS)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ProjectError(
+            f"{where}: [tool.modelcar] max_matrix_combinations must be a whole number from 1, "
+            "the cluster's config-defaults default-max-matrix-combinations-count, e.g. "
+            f"max_matrix_combinations = 512; got {value!r}"
+        )
+    return value
+
+
 def _gates(table: dict[str, Any], where: str) -> Gates:
     """`api_fields`, `feature_flags` and `tekton_version` of `[tool.modelcar]`."""
     flags = table.get("feature_flags", {})
@@ -223,6 +238,7 @@ def _gates(table: dict[str, Any], where: str) -> Gates:
             else None,
             flags=tuple(sorted((name, flag_value(value)) for name, value in flags.items())),
             tekton_version=parse_version(str(table.get("tekton_version", NEWEST_VERSION))),
+            max_matrix_combinations=_max_matrix_combinations(table, where),
         )
     except ValueError as error:
         raise ProjectError(f"{where}: [tool.modelcar] {error}") from None

@@ -1,6 +1,7 @@
 """A pipeline task's `matrix`, as Tekton's webhook judges it (pipeline_validation.go
 validateMatrix, matrix_types.go): unique params, none also in `params`, array values, at most
-default-max-matrix-combinations-count runs; and a matrixed task's results read whole (`[*]`)."""
+the cluster's default-max-matrix-combinations-count runs (its gates); and a matrixed task's
+results read whole (`[*]`)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,6 @@ from modelcar_dsl.rules.document import Report, mapping, mappings, sequence
 from modelcar_dsl.rules.pipeline_calls import PipelineTaskCall
 from modelcar_dsl.rules.pipeline_variables import call_strings
 
-MAX_COMBINATIONS = 256
-"""Tekton's default-max-matrix-combinations-count (config-defaults), which this check assumes."""
 _RESULT = re.compile(r"\$\(tasks\.([^.)\s]+)\.results\.([^)\s]+)\)")
 
 
@@ -77,12 +76,15 @@ def _check_matrix(call: PipelineTaskCall, report: Report) -> None:
                 "of them",
             )
     count = _combinations(params, includes)
-    if count > MAX_COMBINATIONS:
+    limit = report.context.gates.max_matrix_combinations
+    if count > limit:
         report(
             path,
             catalog.MATRIX,
-            f"the matrix makes {count} runs, more than Tekton's default-max-matrix-"
-            f"combinations-count, {MAX_COMBINATIONS}; split the task or fan out over fewer values",
+            f"the matrix makes {count} runs, more than the cluster's default-max-matrix-"
+            f"combinations-count, {limit}; split the task or fan out over fewer values (or, "
+            "where the cluster's config-defaults allow more, set [tool.modelcar] "
+            "max_matrix_combinations)",
         )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from modelcar_dsl.diagnostics.errors import LocalRunError
+from modelcar_dsl.model.gates import DEFAULT_MAX_MATRIX_COMBINATIONS
 from modelcar_dsl.running.console import Console
 from modelcar_dsl.running.mounts import Mounts, Source
 from modelcar_dsl.running.pipelinerun import (
@@ -152,6 +153,8 @@ class RunOptions:
     only_task: str | None = None
     user: tuple[int, int] | None = None
     runtime: StepRuntime | None = None
+    max_matrix_combinations: int = DEFAULT_MAX_MATRIX_COMBINATIONS
+    """The most TaskRuns one matrixed task makes (the cluster's config-defaults)."""
 
 
 def execute(
@@ -212,6 +215,7 @@ def execute(
                     run_dir,
                     pipeline_run=pipeline_run,
                     parallel=options.parallel,
+                    max_combinations=options.max_matrix_combinations,
                     selection=selection,
                     state_extra={"run": run_name, "params": params},
                 )

@@ -16,10 +16,6 @@ from modelcar_dsl.running.taskrun import TaskRunOutcome
 from modelcar_dsl.running.variables import UnresolvedReference, Value, substitute, substitute_value
 
 Combination = dict[str, str]
-MAX_COMBINATIONS = 256
-"""Tekton's default-max-matrix-combinations-count. Its webhook checks it only on literal arrays,
-so a run's params could fan a task out without end; a local run refuses more, before it builds
-them, rather than run out of memory or processes."""
 
 
 def matrix_params(
@@ -38,8 +34,11 @@ def matrix_params(
     return resolved
 
 
-def fan_out(task: Mapping[str, Any], values: Mapping[str, Value]) -> list[Combination]:
-    """The task's combinations, in the order Tekton creates their TaskRuns (`-0`, `-1`, ...)."""
+def fan_out(task: Mapping[str, Any], values: Mapping[str, Value], limit: int) -> list[Combination]:
+    """The task's combinations, in the order Tekton creates their TaskRuns (`-0`, `-1`, ...).
+    More than `limit` (the cluster's default-max-matrix-combinations-count) are refused before
+    they are built: Tekton's webhook checks it only on literal arrays, so a run's params could
+    fan a task out without end, and a local run would run out of memory or processes."""
     params = matrix_params(task, values)
     includes = [
         {str(p["name"]): substitute(str(p["value"]), values) for p in entry.get("params", [])}
@@ -48,11 +47,11 @@ def fan_out(task: Mapping[str, Any], values: Mapping[str, Value]) -> list[Combin
     if not params:
         return includes
     product = math.prod(len(param_values) for _, param_values in params)
-    if product > MAX_COMBINATIONS:
+    if product > limit:
         raise UnresolvedReference(
-            f"the matrix makes {product} combinations; a local run makes at most "
-            f"{MAX_COMBINATIONS} (Tekton's default-max-matrix-combinations-count): pass fewer "
-            "values, or run the pipeline on a cluster"
+            f"the matrix makes {product} combinations; a local run makes at most {limit} "
+            "(the cluster's default-max-matrix-combinations-count): pass fewer values, or run "
+            "the pipeline on a cluster"
         )
     combinations: list[Combination] = [{}]
     for name, param_values in params:

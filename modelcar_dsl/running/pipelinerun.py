@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 
 from modelcar_dsl.formats.durations import go_duration_seconds
+from modelcar_dsl.model.gates import DEFAULT_MAX_MATRIX_COMBINATIONS
 from modelcar_dsl.running.console import Console
 from modelcar_dsl.running.matrix_fan_out import (
     Combination,
@@ -96,6 +97,7 @@ class _Scheduler:
     states: dict[str, TaskState] = attrs.field(factory=dict)
     stopping: str = ""
     phase_deadline: float | None = None
+    max_combinations: int = DEFAULT_MAX_MATRIX_COMBINATIONS
     slots: threading.BoundedSemaphore = attrs.field(init=False)
     """One per TaskRun running: --parallel bounds them all, a matrixed task's included, whose
     coordinating thread holds a place in the phase's pool but runs no step itself."""
@@ -245,7 +247,7 @@ class _Scheduler:
                 return None
             values = self.values()
             if task.get("matrix"):
-                combinations = fan_out(task, values)
+                combinations = fan_out(task, values, self.max_combinations)
                 shutil.rmtree(self.run_dir / "tasks" / name, ignore_errors=True)
                 state.matrix_length = len(combinations)
                 taskrun = f"{self.pipeline_run}-{name}"
@@ -484,6 +486,7 @@ def run_pipeline(
     parallel: int,
     selection: Selection,
     state_extra: Mapping[str, Any],
+    max_combinations: int = DEFAULT_MAX_MATRIX_COMBINATIONS,
 ) -> PipelineRunOutcome:
     """Run the plan's tasks, then its finally tasks, within the run's timeouts."""
     order = [*plan.pipeline_tasks, *plan.finally_tasks]
@@ -513,6 +516,7 @@ def run_pipeline(
         parallel,
         selection,
         save,
+        max_combinations=max_combinations,
     )
     for task in order:
         earlier = selection.earlier.get(task["name"])
