@@ -376,3 +376,4 @@ def test_the_clusters_limit_from_the_target_bounds_a_local_fan_out(tmp_path: Pat
     target = Target(namespace="ns", fs_group=1000, gates=Gates(max_matrix_combinations=2))
     result = run_local(run, run_dir=tmp_path / "run", target=target)
     assert "a local run makes at most 2" in result["evaluate"].message
+    assert "set [tool.modelcar] max_matrix_combinations" in result["evaluate"].message

@@ -50,8 +50,9 @@ def fan_out(task: Mapping[str, Any], values: Mapping[str, Value], limit: int) ->
     if product > limit:
         raise UnresolvedReference(
             f"the matrix makes {product} combinations; a local run makes at most {limit} "
-            "(the cluster's default-max-matrix-combinations-count): pass fewer values, or run "
-            "the pipeline on a cluster"
+            "(the cluster's default-max-matrix-combinations-count): pass fewer values, or, "
+            "where the cluster's config-defaults allow more, set [tool.modelcar] "
+            "max_matrix_combinations to its count"
         )
     combinations: list[Combination] = [{}]
     for name, param_values in params:
