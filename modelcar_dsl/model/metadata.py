@@ -75,7 +75,10 @@ def metadata_problems(labels: object, annotations: object) -> list[str]:
         else:
             size += len(str(key).encode()) + len(value.encode())
         if key in TEKTON_ANNOTATIONS:
-            problems.append(f"annotation {key!r} is written by Tekton on each TaskRun's pod")
+            problems.append(
+                f"annotation {key!r} is written by Tekton on each TaskRun's pod; choose a key of "
+                "your own, e.g. 'example.com/runbook'"
+            )
         elif isinstance(key, str) and key.startswith(CHAINS_PREFIX):
             problems.append(
                 f"annotation {key!r}: Tekton reserves {CHAINS_PREFIX}* for Tekton Chains and "
