@@ -1,5 +1,6 @@
 """Rules for a Task's steps and sidecars (Tekton's container_validation.go and what Kubernetes
-refuses of the pod): names, images, scripts, mounts and env, and a step's StepAction ref."""
+refuses of the pod): names, images, scripts, mounts, pull policy, securityContext, ports and
+env, and a step's StepAction ref."""
 
 from __future__ import annotations
 
