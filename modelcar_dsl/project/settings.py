@@ -222,7 +222,8 @@ def _max_matrix_combinations(table: dict[str, Any], where: str) -> int:
 
 
 def _gates(table: dict[str, Any], where: str) -> Gates:
-    """`api_fields`, `feature_flags` and `tekton_version` of `[tool.modelcar]`."""
+    """`api_fields`, `feature_flags`, `tekton_version` and `max_matrix_combinations` of
+    `[tool.modelcar]`."""
     flags = table.get("feature_flags", {})
     if not isinstance(flags, dict) or not all(
         isinstance(value, str | bool) for value in flags.values()
