@@ -121,7 +121,8 @@ WORKSPACE_MOUNT_PATH = _rule(
 )
 VOLUME_MOUNT = _rule(
     "volume-mount",
-    "A volumeMount is under /tekton, has a reserved name or repeats a path",
+    "A volumeMount is under /tekton, has a reserved name, repeats a path or leaves its volume "
+    "by subPath",
     "tekton",
 )
 TASK_VOLUME = _rule(
