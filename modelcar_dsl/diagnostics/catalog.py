@@ -109,7 +109,9 @@ WORKSPACE_DUPLICATE = _rule("workspace-duplicate", "A workspace is declared twic
 # Task
 TASK_NO_STEPS = _rule("task-no-steps", "A Task has no steps", "tekton")
 STEP_NAME = _rule("step-name", "A step name is not a DNS-1123 label", "tekton")
-STEP_DUPLICATE = _rule("step-duplicate", "Two steps have the same name", "tekton")
+STEP_DUPLICATE = _rule(
+    "step-duplicate", "Two steps, or two sidecars, of a Task have the same name", "tekton"
+)
 STEP_IMAGE = _rule("step-image", "A step has no image", "tekton")
 STEP_SCRIPT_COMMAND = _rule("step-script-command", "A step has both script and command", "tekton")
 STEP_WORKSPACE = _rule(
@@ -132,7 +134,7 @@ TASK_VOLUME = _rule(
 )
 CONTAINER_SETTINGS = _rule(
     "container-settings",
-    "A container's securityContext or imagePullPolicy holds what Kubernetes refuses",
+    "A container's securityContext, imagePullPolicy or ports hold what Kubernetes refuses",
     "run",
 )
 ENV_NAME = _rule("env-name", "An environment variable name is not valid or repeats", "tekton")
