@@ -41,7 +41,7 @@ def _labels(pairs: Any) -> Any:
     return dict(pairs) if isinstance(pairs, tuple) else pairs
 
 
-def _refuse(owner: str, problems: list[str]) -> None:
+def refuse_here(owner: str, problems: list[str]) -> None:
     """One error naming every problem of `owner`, at the user's line that built it."""
     if problems:
         raise DefinitionError(
@@ -149,7 +149,7 @@ class PodAffinityTerm:
 
     def __attrs_post_init__(self) -> None:
         problems = term_problems(self.topology_key, _labels(self.label_selector), self.namespaces)
-        _refuse(f"PodAffinityTerm(topology_key={self.topology_key!r})", problems)
+        refuse_here(f"PodAffinityTerm(topology_key={self.topology_key!r})", problems)
 
 
 @attrs.frozen
@@ -165,7 +165,7 @@ class WeightedPodAffinityTerm:
     def __attrs_post_init__(self) -> None:
         problems = weight_problems(self.weight)
         problems += term_problems(self.topology_key, _labels(self.label_selector), self.namespaces)
-        _refuse(f"WeightedPodAffinityTerm(topology_key={self.topology_key!r})", problems)
+        refuse_here(f"WeightedPodAffinityTerm(topology_key={self.topology_key!r})", problems)
 
 
 def _terms_problems(required: tuple[Any, ...], preferred: tuple[Any, ...]) -> list[str]:
@@ -197,7 +197,7 @@ class PodAffinity:
     preferred: tuple[WeightedPodAffinityTerm, ...] = attrs.field(default=(), converter=as_listed)
 
     def __attrs_post_init__(self) -> None:
-        _refuse("PodAffinity", _terms_problems(self.required, self.preferred))
+        refuse_here("PodAffinity", _terms_problems(self.required, self.preferred))
 
 
 @attrs.frozen
@@ -209,7 +209,7 @@ class PodAntiAffinity:
     preferred: tuple[WeightedPodAffinityTerm, ...] = attrs.field(default=(), converter=as_listed)
 
     def __attrs_post_init__(self) -> None:
-        _refuse("PodAntiAffinity", _terms_problems(self.required, self.preferred))
+        refuse_here("PodAntiAffinity", _terms_problems(self.required, self.preferred))
 
 
 @attrs.frozen
@@ -229,4 +229,4 @@ class TopologySpread:
             self.max_skew, self.topology_key, self.when_unsatisfiable, self.min_domains
         )
         problems += selector_problems(_labels(self.label_selector))
-        _refuse(f"TopologySpread(topology_key={self.topology_key!r})", problems)
+        refuse_here(f"TopologySpread(topology_key={self.topology_key!r})", problems)

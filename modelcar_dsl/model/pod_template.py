@@ -12,8 +12,6 @@ from typing import Any
 
 import attrs
 
-from modelcar_dsl.diagnostics.errors import DefinitionError
-from modelcar_dsl.diagnostics.source import caller_location
 from modelcar_dsl.formats.group_ids import MAX_GID, is_group_id
 from modelcar_dsl.formats.labels import label_key_problem, label_value_problem
 from modelcar_dsl.formats.names import ENV_NAME, object_name_problem
@@ -23,6 +21,7 @@ from modelcar_dsl.model.pod_affinity import (
     PodAffinity,
     PodAntiAffinity,
     TopologySpread,
+    refuse_here,
     repeated_spreads,
 )
 from modelcar_dsl.model.specs import Resources
@@ -45,14 +44,6 @@ def _as_sorted_pairs(value: Mapping[str, str] | None) -> tuple[tuple[str, str], 
 def _as_pairs(value: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
     """Env keeps the user's order: Kubernetes expands `$(VAR)` only from variables above it."""
     return tuple((value or {}).items())
-
-
-def _refuse(owner: str, problems: list[str]) -> None:
-    """One error naming every problem of `owner`, at the user's line that built it."""
-    if problems:
-        raise DefinitionError(
-            f"{owner}: {'; '.join(problems)}", caller_location(skip_generated=True)
-        )
 
 
 @attrs.frozen
@@ -85,7 +76,7 @@ class Toleration:
             )
         if self.toleration_seconds is not None and self.effect != "NoExecute":
             problems.append("toleration_seconds needs effect='NoExecute'")
-        _refuse(f"Toleration(key={self.key!r})", problems)
+        refuse_here(f"Toleration(key={self.key!r})", problems)
 
 
 @attrs.frozen
@@ -113,7 +104,7 @@ class NodeRequirement:
         for value in self.values:
             if problem := label_value_problem(value, "value"):
                 problems.append(problem)
-        _refuse(f"NodeRequirement({self.key!r})", problems)
+        refuse_here(f"NodeRequirement({self.key!r})", problems)
 
 
 @attrs.frozen
@@ -124,7 +115,7 @@ class NodeTerm:
 
     def __attrs_post_init__(self) -> None:
         bad = [r for r in self.requirements if not isinstance(r, NodeRequirement)]
-        _refuse(
+        refuse_here(
             "NodeTerm",
             [f"{r!r} is not a NodeRequirement(...)" for r in bad]
             or (["needs at least one NodeRequirement"] if not self.requirements else []),
@@ -146,7 +137,7 @@ class PreferredNode:
             problems.append(f"weight {self.weight} is not from 1 to 100")
         if not isinstance(self.term, NodeTerm):
             problems.append(f"term {self.term!r} is not a NodeTerm(...)")
-        _refuse("PreferredNode", problems)
+        refuse_here("PreferredNode", problems)
 
 
 @attrs.frozen
@@ -168,7 +159,7 @@ class NodeAffinity:
         ]
         if not self.required and not self.preferred:
             problems.append("give required=[NodeTerm(...)] or preferred=[PreferredNode(...)]")
-        _refuse("NodeAffinity", problems)
+        refuse_here("NodeAffinity", problems)
 
 
 def _id_problem(name: str, value: object) -> str | None:
@@ -205,7 +196,7 @@ class PodTemplate:
             supplemental_groups=self.supplemental_groups,
             topology_spread=self.topology_spread,
         )
-        _refuse("PodTemplate", listed)
+        refuse_here("PodTemplate", listed)
         problems: list[str] = _placement_problems(self)
         for key, value in self.node_selector:
             problems += filter(None, [label_key_problem(key, "node_selector key")])
@@ -243,7 +234,7 @@ class PodTemplate:
             if not isinstance(value, str):
                 problems.append(f"env {name!r} value {value!r} must be a string")
         problems += [f"env {n!r} is given twice" for n in sorted(set(names)) if names.count(n) > 1]
-        _refuse("PodTemplate", problems)
+        refuse_here("PodTemplate", problems)
 
 
 def _placement_problems(template: PodTemplate) -> list[str]:
@@ -294,4 +285,4 @@ class TaskRunSpec:
                 "sets nothing; give service_account, pod_template, compute_resources, labels or "
                 "annotations"
             )
-        _refuse("TaskRunSpec", problems)
+        refuse_here("TaskRunSpec", problems)
