@@ -257,7 +257,8 @@ class _Scheduler:
                 taskrun = request.name
                 run = functools.partial(self._run_one, request)
         except UnresolvedReference as error:
-            # As Tekton, which fails a run whose array index is past its array's end.
+            # As Tekton, which fails a run whose array index is past its array's end or whose
+            # matrix param is no array; a fan-out past the combinations limit fails the same way.
             self.stopping = self.stopping or f"{name} could not read its inputs"
             self._set(name, "Failed", "InvalidParamValue", str(error))
             return None
