@@ -171,7 +171,7 @@ def _refusing_unreadable_security(task: str, step: str, context: object) -> None
         )
 
 
-CONTAINER_SECURITY = ("readOnlyRootFilesystem", "capabilities", "allowPrivilegeEscalation")
+PODMAN_SECURITY_FIELDS = ("readOnlyRootFilesystem", "capabilities", "allowPrivilegeEscalation")
 """securityContext fields podman has a flag for (security_options); some seccompProfiles too."""
 
 
@@ -195,7 +195,7 @@ def _podman_applies(field: str, value: object) -> bool:
     if field == "seccompProfile":
         kind = value.get("type") if isinstance(value, Mapping) else None
         return kind in ("RuntimeDefault", "Unconfined")
-    return field in CONTAINER_SECURITY
+    return field in PODMAN_SECURITY_FIELDS
 
 
 def security_options(context: Mapping[str, Any]) -> list[str]:
