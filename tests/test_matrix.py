@@ -187,3 +187,21 @@ def test_a_catalogue_expands_into_one_include_entry_per_version() -> None:
 
 def test_the_graph_notes_the_fan_out() -> None:
     assert "matrix: suite (2), + include quick" in to_text(evals.graph)
+
+
+def test_the_count_is_tektons_count_combinations() -> None:
+    """One count serves the rule and `modelcar run`, checked on tektoncd/pipeline's
+    docs/matrix.md example (seven runs) and on a whole-array reference, which Tekton's webhook
+    counts as an empty array that an include entry's value is not in."""
+    from modelcar_dsl.rules.matrix import count_combinations
+
+    params = [("GOARCH", ["amd64", "ppc64le", "s390x"]), ("version", ["go1.17", "go1.18.1"])]
+    includes = [
+        {"package": "path/to/common/package/"},
+        {"GOARCH": "s390x", "flags": "-cover -v"},
+        {"version": "go1.17", "context": "path/to/go117/context"},
+        {"GOARCH": "I-do-not-exist"},
+    ]
+    assert count_combinations(params, includes) == 7
+    assert count_combinations([("suite", "$(params.suites[*])")], [{"suite": "x"}]) == 2
+    assert count_combinations([], includes) == 4

@@ -5,7 +5,9 @@ results read whole (`[*]`)."""
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from modelcar_dsl.diagnostics import catalog
@@ -75,7 +77,13 @@ def _check_matrix(call: PipelineTaskCall, report: Report) -> None:
                 f"param {param.get('name')!r} is in the matrix and in params; give it in one "
                 "of them",
             )
-    count = _combinations(params, includes)
+    count = count_combinations(
+        [(str(param.get("name")), param.get("value")) for _, param in params],
+        [
+            {str(p.get("name")): p.get("value") for _, p in mappings(include.get("params"))}
+            for _, include in includes
+        ],
+    )
     limit = report.context.gates.max_matrix_combinations
     if count > limit:
         report(
@@ -103,25 +111,24 @@ def _check_unique(params: list[tuple[int, dict[str, Any]]], path: str, report: R
         seen.add(name)
 
 
-def _combinations(
-    params: list[tuple[int, dict[str, Any]]], includes: list[tuple[int, dict[str, Any]]]
+def count_combinations(
+    params: Sequence[tuple[str, object]], includes: Iterable[Mapping[str, object]]
 ) -> int:
-    """Tekton's CountCombinations: the product of the params' lengths, plus each include entry
-    whose value for a matrix param is none of that param's values."""
+    """Tekton's CountCombinations (matrix_types.go): the product of the matrix params' array
+    lengths (an empty or non-array one left out), plus, for each include entry, each of its
+    params naming a matrix param whose array lacks its value, up to the first one that has it;
+    every include entry when there are no matrix params. `params`: (name, value) in order."""
+    includes = list(includes)
     if not params:
         return len(includes)
-    count = 1
-    values: dict[str, list[Any]] = {}
-    for _, param in params:
-        value = param.get("value")
-        if isinstance(value, list) and value:
-            count *= len(value)
-            values[str(param.get("name"))] = value
-    for _, include in includes:
-        for _, param in mappings(include.get("params")):
-            if str(param.get("name")) in values:
-                if param.get("value") not in values[str(param.get("name"))]:
-                    count += 1
-                else:
-                    break
+    arrays = [(name, value if isinstance(value, list) else []) for name, value in params]
+    count = math.prod(len(found) for _, found in arrays if found)
+    lists = dict(arrays)
+    for include in includes:
+        for name, value in include.items():
+            if name not in lists:
+                continue
+            if value in lists[name]:
+                break
+            count += 1
     return count

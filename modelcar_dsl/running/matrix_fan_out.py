@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 
+from modelcar_dsl.rules.matrix import count_combinations as tekton_count
 from modelcar_dsl.running.taskrun import TaskRunOutcome
 from modelcar_dsl.running.variables import UnresolvedReference, Value, substitute, substitute_value
 
@@ -87,27 +88,19 @@ def _is_new(combinations: Sequence[Combination], include: Combination) -> bool:
 
 def count_combinations(task: Mapping[str, Any], values: Mapping[str, Value]) -> int:
     """`$(tasks.<name>.matrix.length)` of a matrixed task that made no TaskRuns (it was
-    skipped), as Tekton's CountCombinations counts it from the spec: the matrix arrays'
-    lengths multiplied, an empty or unresolved one left out (so an empty array counts 1), plus
-    each include param whose value is not in its matrix param's array, up to the first that
-    is; every include entry when there are no matrix params."""
+    skipped), as Tekton counts it from the spec (so an empty array counts 1), with what can
+    be read put in."""
     matrix = task.get("matrix", {})
-    arrays: dict[str, list[str]] = {}
-    for param in matrix.get("params", []):
-        value = _as_spec_reads(param["value"], values)
-        arrays[str(param["name"])] = value if isinstance(value, list) else []
-    includes = matrix.get("include", [])
-    if not arrays:
-        return len(includes)
-    count = math.prod(len(found) for found in arrays.values() if found)
-    for entry in includes:
-        for param in entry.get("params", []):
-            if param["name"] not in arrays:
-                continue
-            if _as_spec_reads(str(param["value"]), values) in arrays[param["name"]]:
-                break
-            count += 1
-    return count
+    return tekton_count(
+        [(str(p["name"]), _as_spec_reads(p["value"], values)) for p in matrix.get("params", [])],
+        [
+            {
+                str(p["name"]): _as_spec_reads(str(p["value"]), values)
+                for p in entry.get("params", [])
+            }
+            for entry in matrix.get("include", [])
+        ],
+    )
 
 
 def _as_spec_reads(value: object, values: Mapping[str, Value]) -> object:
