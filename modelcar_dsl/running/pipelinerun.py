@@ -241,11 +241,11 @@ class _Scheduler:
         name = task["name"]
         state = self.states[name]
         try:
-            skipped = None if retry else self._skip_reason(task)
+            values = self.values()
+            skipped = None if retry else self._skip_reason(task, values)
             if skipped is not None:
                 self._set(name, skipped[0], skipped[1], skipped[2])
                 return None
-            values = self.values()
             if task.get("matrix"):
                 combinations = fan_out(task, values, self.max_combinations)
                 shutil.rmtree(self.run_dir / "tasks" / name, ignore_errors=True)
@@ -309,13 +309,15 @@ class _Scheduler:
     def _cancelled(self, outcome: TaskRunOutcome) -> bool:
         return outcome.reason == "TaskRunCancelled" or self._phase_over()
 
-    def _skip_reason(self, task: Mapping[str, Any]) -> tuple[str, str, str] | None:
+    def _skip_reason(
+        self, task: Mapping[str, Any], values: Mapping[str, Value]
+    ) -> tuple[str, str, str] | None:
         """(status, reason, message) when the task must not run; None when it may. Checked
         in Tekton's order: stopping, when, a skipped parent, missing results, timeouts."""
         is_finally = task in self.plan.finally_tasks
         if self.stopping and not is_finally:
             return ("Skipped", "PipelineRunStopping", f"not started: {self.stopping}")
-        when = self._when_false(task)
+        when = self._when_false(task, values)
         if when is not None:
             return ("Skipped", "WhenExpressionsEvaluatedToFalse", when)
         if not is_finally:
@@ -347,7 +349,7 @@ class _Scheduler:
                 )
         if self.phase_deadline is not None and time.monotonic() >= self.phase_deadline:
             return ("Skipped", "PipelineRunTimeout", "not started: the time ran out")
-        empty = empty_matrix_param(task, self.values())
+        empty = empty_matrix_param(task, values)
         if empty is not None:
             return (
                 "Skipped",
@@ -356,9 +358,8 @@ class _Scheduler:
             )
         return None
 
-    def _when_false(self, task: Mapping[str, Any]) -> str | None:
+    def _when_false(self, task: Mapping[str, Any], values: Mapping[str, Value]) -> str | None:
         """The message naming the first of the task's when expressions that is false."""
-        values = self.values()
         for when in task.get("when", []):
             given = substitute(str(when["input"]), values)
             listed = [substitute(str(value), values) for value in when.get("values", [])]
