@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Literal
 
 import attrs
 
@@ -18,7 +18,7 @@ from modelcar_dsl.diagnostics.source import SourceLocation, caller_location
 from modelcar_dsl.formats.group_ids import MAX_GID, is_group_id
 from modelcar_dsl.formats.names import dns_label_problem
 from modelcar_dsl.formats.paths import clean_path
-from modelcar_dsl.model.listing import as_listed, listing_problems
+from modelcar_dsl.model.listing import as_listed, as_tuple, listing_problems
 from modelcar_dsl.model.pod_template import SECCOMP_PROFILES
 from modelcar_dsl.model.specs import (
     ConfigMapVolume,
@@ -43,10 +43,6 @@ CAPABILITY_NAME = re.compile(r"[A-Za-z0-9_]+")
 """One Linux capability (NET_BIND_SERVICE, CAP_NET_RAW, ALL): podman reads `--cap-add=A,B`
 as two, a cluster's runtime `A,B` as one it does not know, so a local run would grant what
 the cluster refuses."""
-
-
-def _as_tuple(value: Any) -> tuple[Any, ...]:
-    return tuple(value)
 
 
 def _here() -> SourceLocation:
@@ -267,15 +263,15 @@ class Sidecar:
     image: str
     script: str | None = None
     script_origins: tuple[tuple[str, int], ...] = ()
-    command: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
-    args: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
+    command: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
+    args: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
     env: tuple[tuple[str, str], ...] = ()
-    env_from: tuple[EnvSource, ...] = attrs.field(default=(), converter=_as_tuple)
+    env_from: tuple[EnvSource, ...] = attrs.field(default=(), converter=as_tuple)
     resources: Resources | None = None
-    volume_mounts: tuple[VolumeMount, ...] = attrs.field(default=(), converter=_as_tuple)
+    volume_mounts: tuple[VolumeMount, ...] = attrs.field(default=(), converter=as_tuple)
     security_context: SecurityContext | None = None
     image_pull_policy: ImagePullPolicy | None = None
-    ports: tuple[int, ...] = attrs.field(default=(), converter=_as_tuple)
+    ports: tuple[int, ...] = attrs.field(default=(), converter=as_tuple)
     working_dir: str | None = None
     ready_port: int | None = None
     """The sidecar is ready once a TCP connection to this port succeeds (a readinessProbe);

@@ -20,6 +20,12 @@ def listing_problems(**fields: object) -> list[str]:
     return [p for field, value in fields.items() if (p := listing_problem(value, field))]
 
 
+def as_tuple(value: Any) -> tuple[Any, ...]:
+    """An attrs converter: any iterable as a tuple, frozen like the spec that holds it
+    (`as_listed` instead keeps a string or single value for the class to refuse)."""
+    return tuple(value)
+
+
 def as_listed(value: Any) -> Any:
     """An attrs converter: a list as a tuple; anything `listing_problem` refuses as given, for
     the class's check to name it."""

@@ -8,14 +8,13 @@ the run failing to create its pod. Every problem of one value is reported togeth
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import attrs
 
 from modelcar_dsl.formats.group_ids import MAX_GID, is_group_id
 from modelcar_dsl.formats.labels import label_key_problem, label_value_problem
 from modelcar_dsl.formats.names import ENV_NAME, object_name_problem
-from modelcar_dsl.model.listing import as_listed, listing_problems
+from modelcar_dsl.model.listing import as_listed, as_tuple, listing_problems
 from modelcar_dsl.model.metadata import Pairs, metadata_pairs, metadata_problems
 from modelcar_dsl.model.pod_affinity import (
     PodAffinity,
@@ -31,10 +30,6 @@ TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 NODE_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt")
 SECCOMP_PROFILES = ("RuntimeDefault", "Unconfined")
 """The seccomp profiles a template names by type; a Localhost profile needs a node file."""
-
-
-def _as_tuple(value: Any) -> tuple[Any, ...]:
-    return tuple(value)
 
 
 def _as_sorted_pairs(value: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
@@ -85,7 +80,7 @@ class NodeRequirement:
 
     key: str
     operator: str
-    values: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
+    values: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
 
     def __attrs_post_init__(self) -> None:
         problems = []
@@ -111,7 +106,7 @@ class NodeRequirement:
 class NodeTerm:
     """Requirements that must all hold on one node (a nodeSelectorTerm)."""
 
-    requirements: tuple[NodeRequirement, ...] = attrs.field(converter=_as_tuple)
+    requirements: tuple[NodeRequirement, ...] = attrs.field(converter=as_tuple)
 
     def __attrs_post_init__(self) -> None:
         bad = [r for r in self.requirements if not isinstance(r, NodeRequirement)]
@@ -145,8 +140,8 @@ class NodeAffinity:
     """Node affinity: a pod runs only on a node matching one of `required` (any term), and
     the scheduler favours nodes matching `preferred`."""
 
-    required: tuple[NodeTerm, ...] = attrs.field(default=(), converter=_as_tuple)
-    preferred: tuple[PreferredNode, ...] = attrs.field(default=(), converter=_as_tuple)
+    required: tuple[NodeTerm, ...] = attrs.field(default=(), converter=as_tuple)
+    preferred: tuple[PreferredNode, ...] = attrs.field(default=(), converter=as_tuple)
 
     def __attrs_post_init__(self) -> None:
         problems = [

@@ -21,6 +21,7 @@ from modelcar_dsl.formats.names import (
     pattern_problem,
 )
 from modelcar_dsl.formats.quantities import SUFFIXES_HELP, quantity_problem
+from modelcar_dsl.model.listing import as_tuple
 from modelcar_dsl.model.params import ParamSpec
 from modelcar_dsl.model.resolvers import Resolver
 
@@ -38,10 +39,6 @@ ResultType = Literal["string", "array", "object"]
 OnError = Literal["continue", "stopAndFail"]
 ON_ERROR: tuple[OnError, ...] = ("continue", "stopAndFail")
 """What Tekton does when a step or a pipeline task fails: go on, or stop (its default)."""
-
-
-def _as_tuple(value: Any) -> tuple[Any, ...]:
-    return tuple(value)
 
 
 def _as_sorted_pairs(
@@ -135,7 +132,7 @@ class Result:
     env: str | None = None
     type: ResultType = "string"
     """`array` (a JSON list of strings) or `object` (a JSON object of `properties`)."""
-    properties: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
+    properties: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
     from_step: tuple[str, str] | None = attrs.field(default=None, converter=_as_step_result)
     """`(step, result)`: the task's result is that step's StepAction result, Tekton's
     `value: $(steps.<step>.results.<result>)`; no script writes it."""
@@ -217,10 +214,10 @@ class Step:
     script: str | None = None
     script_origins: tuple[tuple[str, int], ...] = ()
     """For each line of `script`, the file and line it came from (scripts inline libraries)."""
-    command: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
-    args: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
+    command: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
+    args: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
     env: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_as_pairs)
-    env_from: tuple[EnvSource, ...] = attrs.field(default=(), converter=_as_tuple)
+    env_from: tuple[EnvSource, ...] = attrs.field(default=(), converter=as_tuple)
     resources: Resources | None = None
     working_dir: str | None = None
     timeout: str | None = None
@@ -230,7 +227,7 @@ class Step:
     """`continue`: the task goes on past this step's failure (its exit code is kept)."""
     security_context: SecurityContext | None = None
     image_pull_policy: ImagePullPolicy | None = None
-    volume_mounts: tuple[VolumeMount, ...] = attrs.field(default=(), converter=_as_tuple)
+    volume_mounts: tuple[VolumeMount, ...] = attrs.field(default=(), converter=as_tuple)
     """Mounts of the task's own volumes (`TaskVolume`), not of its workspaces."""
 
 
@@ -293,7 +290,7 @@ class When:
 
     input: str
     operator: Literal["in", "notin"]
-    values: tuple[str, ...] = attrs.field(converter=_as_tuple)
+    values: tuple[str, ...] = attrs.field(converter=as_tuple)
     cel: str = ""
     """A CEL expression that says it all instead (Tekton's `cel:`, behind its
     enable-cel-in-whenexpression flag); input, operator and values are then unused."""
