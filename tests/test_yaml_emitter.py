@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
-from modelcar_dsl.compiling.yaml_emitter import dump
+from modelcar_dsl.compiling.yaml_emitter import dump, dump_body
+from modelcar_dsl.diagnostics.errors import ProjectError
 from modelcar_dsl.output.layout import is_generated
 
 DOCUMENT = {
@@ -101,3 +103,15 @@ def test_a_string_starting_with_a_tab_stays_quoted() -> None:
     assert "b: |2\n\n  \techo\n" in text
     for loader in (yaml.SafeLoader, yaml.CSafeLoader):
         assert yaml.load(text, Loader=loader) == {"a": "\techo\n", "b": "\n\techo\n"}
+
+
+def test_a_document_printed_alone_names_its_unencodable_field() -> None:
+    """`modelcar submit --dry-run` prints a run with dump_body: a lone surrogate there is the
+    same bad input as in a compiled file, named by the run, not a traceback."""
+    run = {
+        "kind": "PipelineRun",
+        "metadata": {"generateName": "nightly-"},
+        "spec": {"x": "a\ud800"},
+    }
+    with pytest.raises(ProjectError, match=r"PipelineRun nightly-: spec.x holds 'a\\ud800'"):
+        dump_body(run)

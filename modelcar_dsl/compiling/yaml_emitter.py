@@ -55,21 +55,28 @@ def header(source: str) -> str:
 
 def dump(document: dict[str, Any], source: str) -> str:
     """One document with its header, byte-identical for identical input."""
+    return header(source) + dump_body(document, source)
+
+
+def dump_body(document: dict[str, Any], source: str = "") -> str:
+    """The document alone, as the files hold it (for printing, not for the out tree). A string
+    no UTF-8 text can hold is bad input, named by `source` (else the document's kind and name)
+    and its field, never a traceback from the emitter."""
     try:
-        return header(source) + dump_body(document)
+        stand_in = _unused_character(document)
+        text = _dump(_tabs_replaced(document, stand_in))
     except UnicodeEncodeError:
-        path, text = next(_unencodable(document, ""))
+        path, value = next(_unencodable(document, ""))
+        metadata = document.get("metadata") or {}
+        where = (
+            source
+            or f"{document.get('kind')} {metadata.get('name') or metadata.get('generateName')}"
+        )
         raise ProjectError(
-            f"{source}: {path or 'a key'} holds {text[:80]!r}, which has a lone surrogate that "
-            "no UTF-8 file can hold (text read with errors='surrogateescape', or a bad \\ud8xx "
-            "escape); give it as proper text"
+            f"{where}: {path or 'a key'} holds "
+            f"{value[:80]!r}, which has a lone surrogate that no UTF-8 file can hold (text read "
+            "with errors='surrogateescape', or a bad \\ud8xx escape); give it as proper text"
         ) from None
-
-
-def dump_body(document: dict[str, Any]) -> str:
-    """The document alone, as the files hold it (for printing, not for the out tree)."""
-    stand_in = _unused_character(document)
-    text = _dump(_tabs_replaced(document, stand_in))
     return text.replace(stand_in, "\t") if stand_in else text
 
 
